@@ -1,0 +1,139 @@
+// Types of @codemaestro/core: the governed execution core (Rust, compiled to WebAssembly).
+// The core never touches the network or the disk: the host answers its requests.
+
+export type Action = 'CREATE' | 'MODIFY' | 'EXTRACT' | 'DELETE';
+export type Status = 'OK' | 'PARTIAL' | 'CRASHED';
+export type StageState = 'ok' | 'failed' | 'skipped' | 'pending';
+export type GateMode = 'block' | 'warn' | 'off';
+export type ModuleFormat = 'auto' | 'cjs' | 'esm';
+
+export interface RunOptions {
+  /** Model name, used for the report and the cost estimate. */
+  model?: string;
+  /** Fresh retries of a unit whose answer fails extraction, syntax or the gate. Default 2. */
+  maxRetries?: number;
+  /** Default 'block'. */
+  gate?: GateMode;
+  /** Default 'auto': follow the file's own syntax, then package.json "type". */
+  moduleFormat?: ModuleFormat;
+}
+
+/** What the host knows about one workspace file. */
+export type FileState =
+  | { state: 'present'; text: string }
+  | { state: 'absent' }
+  | {
+      state: 'unreadable';
+      reason: 'binary' | 'not_utf8' | 'directory' | 'too_large' | 'outside_workspace' | 'io';
+      message: string;
+    };
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A request for one model completion. `stage`, `path` and `action` repeat the prompt's machine-readable block. */
+export interface CompletionRequest {
+  id: number;
+  stage: 'L1' | 'L3';
+  path: string | null;
+  action: Action | null;
+  attempt: number;
+  messages: ChatMessage[];
+  temperature: number;
+  maxTokens: number;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Completion {
+  text: string;
+  usage?: Usage;
+  /** Wall time of the HTTP call, measured by the host. */
+  durationMs?: number;
+}
+
+/** Error codes a host may attach to a failed completion (`error.code`). */
+export type CompletionErrorCode = 'auth' | 'rate_limit' | 'server' | 'timeout' | 'network' | 'bad_response';
+
+export interface Violation {
+  rule: 'in_scope' | 'syntax' | 'exports_kept' | 'module_format' | 'read_only' | 'json';
+  message: string;
+}
+
+export interface FileOutcome {
+  path: string;
+  action: Action;
+  outcome: 'written' | 'deleted' | 'blocked' | 'failed' | 'unchanged';
+  /** Unified diff of the change (empty when nothing changed). */
+  diff: string;
+  violations: Violation[];
+  attempts: number;
+  error?: string;
+}
+
+export interface PlanEntry {
+  path: string;
+  action: Action;
+  intent: string;
+  from?: string;
+  symbols?: string[];
+}
+
+export interface RunError {
+  /** Stable machine-readable code, e.g. 'input_missing', 'model_auth', 'plan_invalid'. */
+  code: string;
+  message: string;
+}
+
+export interface RunResult {
+  runId: string;
+  status: Status;
+  stages: { L1: StageState; L2: StageState; L3: StageState; gate: StageState };
+  plan: PlanEntry[];
+  files: FileOutcome[];
+  counts: { written: number; deleted: number; blocked: number; failed: number };
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number; calls: number; modelMs: number };
+  costUsd: number | null;
+  error: RunError | null;
+}
+
+export interface RunEvent {
+  seq: number;
+  kind: string;
+  [key: string]: unknown;
+}
+
+export interface Host {
+  complete(request: CompletionRequest): Promise<Completion>;
+  readFile(path: string): Promise<FileState>;
+  writeFile(path: string, text: string): Promise<void>;
+  deleteFile(path: string): Promise<void>;
+  onEvent?(event: RunEvent): void;
+}
+
+export interface RunTaskInput {
+  task: string;
+  files: string[];
+  options?: RunOptions;
+  host: Host;
+  runId?: string;
+}
+
+export function runTask(input: RunTaskInput): Promise<RunResult>;
+
+/** The console report (`=== Run Report ===` ...), with the wall time measured by the host. */
+export function renderReport(result: RunResult, wallMs: number): string;
+
+/** A fresh run id (time + random), made inside the core. */
+export function newRunId(): string;
+
+/** Version of the core. */
+export function version(): string;
+
+/** Models the core has prices for: name -> provider. */
+export function knownModels(): Record<string, { provider: 'deepseek' | 'openai'; inputPerM: number; outputPerM: number }>;
