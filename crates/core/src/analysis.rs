@@ -1,0 +1,444 @@
+//! Facts about one source file, read with oxc: does it parse, which module syntax does it use,
+//! what does it export, and where are its top-level statements. Every later stage (plan summary,
+//! sectioning, gate) asks these questions; they are answered here and nowhere else.
+
+use std::collections::BTreeSet;
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    BindingPattern, Declaration, Expression, ExportDefaultDeclarationKind,
+    ModuleExportName, ObjectPropertyKind, Program, Statement,
+};
+use oxc_parser::Parser;
+use oxc_span::{GetSpan, SourceType};
+use serde::Serialize;
+
+/// The language of a workspace file, decided by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    JavaScript,
+    Jsx,
+    TypeScript,
+    Tsx,
+    Json,
+    /// Markdown, text and anything else: read as context, never parsed.
+    Other,
+}
+
+impl Language {
+    pub fn of(path: &str) -> Language {
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        match ext.as_str() {
+            "js" | "mjs" | "cjs" => Language::JavaScript,
+            "jsx" => Language::Jsx,
+            "ts" | "mts" | "cts" => Language::TypeScript,
+            "tsx" => Language::Tsx,
+            "json" => Language::Json,
+            _ => Language::Other,
+        }
+    }
+
+    pub fn is_script(self) -> bool {
+        matches!(self, Language::JavaScript | Language::Jsx | Language::TypeScript | Language::Tsx)
+    }
+
+    /// The info string models use on a fenced block of this language.
+    pub fn fence_tag(self) -> &'static str {
+        match self {
+            Language::JavaScript => "js",
+            Language::Jsx => "jsx",
+            Language::TypeScript => "ts",
+            Language::Tsx => "tsx",
+            Language::Json => "json",
+            Language::Other => "",
+        }
+    }
+}
+
+/// Which module system a file's code uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModuleFormat {
+    Cjs,
+    Esm,
+}
+
+impl ModuleFormat {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ModuleFormat::Cjs => "CommonJS (require / module.exports)",
+            ModuleFormat::Esm => "ES modules (import / export)",
+        }
+    }
+}
+
+/// A syntax error, with a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyntaxError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (line {}, column {})", self.message, self.line, self.column)
+    }
+}
+
+/// A top-level statement: what it declares and where it sits (byte offsets, leading comments
+/// included in `start`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopLevelItem {
+    pub names: Vec<String>,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Analysis {
+    pub syntax_errors: Vec<SyntaxError>,
+    /// `import` / `export` statements are present.
+    pub has_esm_syntax: bool,
+    /// `module.exports` / `exports.x` assignments or top-level `require(...)` are present.
+    pub has_cjs_syntax: bool,
+    /// Exported names. `default` stands for an ESM default export and for a CommonJS
+    /// `module.exports = <something that is not an object literal>`; `*:<source>` for a re-export of a whole module.
+    pub exports: BTreeSet<String>,
+    pub items: Vec<TopLevelItem>,
+}
+
+impl Analysis {
+    pub fn is_valid(&self) -> bool {
+        self.syntax_errors.is_empty()
+    }
+
+    pub fn module_format(&self) -> Option<ModuleFormat> {
+        match (self.has_esm_syntax, self.has_cjs_syntax) {
+            (true, false) => Some(ModuleFormat::Esm),
+            (false, true) => Some(ModuleFormat::Cjs),
+            _ => None,
+        }
+    }
+}
+
+fn source_type_for(lang: Language) -> SourceType {
+    // Plain `.js` may be either module system; parse it as a module so ESM syntax is accepted and
+    // the module-format rule (not the parser) decides whether it belongs.
+    match lang {
+        Language::TypeScript => SourceType::ts(),
+        Language::Tsx => SourceType::tsx(),
+        Language::Jsx => SourceType::jsx().with_module(true),
+        _ => SourceType::mjs(),
+    }
+}
+
+/// Parse `source` as the language of `path` and collect the facts later stages need.
+/// JSON and other files only get a validity check (JSON) or nothing.
+pub fn analyze(path: &str, source: &str) -> Analysis {
+    let lang = Language::of(path);
+    match lang {
+        Language::Json => {
+            let mut analysis = Analysis::default();
+            if let Err(err) = serde_json::from_str::<serde_json::Value>(source) {
+                analysis.syntax_errors.push(SyntaxError {
+                    message: format!("invalid JSON: {err}"),
+                    line: err.line(),
+                    column: err.column(),
+                });
+            }
+            analysis
+        }
+        Language::Other => Analysis::default(),
+        _ => analyze_script(source, source_type_for(lang)),
+    }
+}
+
+fn analyze_script(source: &str, source_type: SourceType) -> Analysis {
+    let allocator = Allocator::default();
+    let ret = Parser::new(&allocator, source, source_type).parse();
+    let mut analysis = Analysis {
+        syntax_errors: ret
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let offset = d.labels.first().map_or(0, |l| l.offset() as usize);
+                let (line, column) = line_col(source, offset);
+                SyntaxError { message: d.message.to_string(), line, column }
+            })
+            .collect(),
+        ..Analysis::default()
+    };
+    if ret.fatal_error && analysis.syntax_errors.is_empty() {
+        analysis.syntax_errors.push(SyntaxError { message: "the parser gave up".into(), line: 1, column: 1 });
+    }
+    analysis.has_esm_syntax = ret.module_record.has_module_syntax;
+    collect_program(&ret.program, source, &mut analysis);
+    analysis
+}
+
+/// 1-based line and column (in chars) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char_boundary(source, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
+    let mut prev_end = 0u32;
+    for stmt in &program.body {
+        let span = stmt.span();
+        let names = declared_names(stmt);
+        collect_exports(stmt, out);
+        if statement_uses_cjs(stmt) {
+            out.has_cjs_syntax = true;
+        }
+        let start = leading_comment_start(source, prev_end, span.start);
+        out.items.push(TopLevelItem { names, start, end: span.end });
+        prev_end = span.end;
+    }
+}
+
+/// The comment block directly above a statement belongs to it: everything in the gap after the
+/// previous statement's line and after the last blank line (outside block comments).
+fn leading_comment_start(source: &str, prev_end: u32, start: u32) -> u32 {
+    let gap = &source[prev_end as usize..start as usize];
+    // A comment on the previous statement's own line stays with that statement.
+    let skip = if prev_end == 0 { 0 } else { gap.find('\n').map_or(gap.len(), |i| i + 1) };
+    let mut cut = 0usize;
+    let mut offset = 0usize;
+    let mut in_block = false;
+    for line in gap[skip..].split_inclusive('\n') {
+        let trimmed = line.trim();
+        if in_block {
+            in_block = !trimmed.contains("*/");
+        } else if trimmed.is_empty() {
+            cut = offset + line.len();
+        } else if trimmed.starts_with("/*") && !trimmed.contains("*/") {
+            in_block = true;
+        }
+        offset += line.len();
+    }
+    prev_end + (skip + cut) as u32
+}
+
+fn binding_names(pattern: &BindingPattern<'_>) -> Vec<String> {
+    pattern.get_binding_identifiers().iter().map(|id| id.name.as_str().to_string()).collect()
+}
+
+fn declaration_names(decl: &Declaration<'_>) -> Vec<String> {
+    match decl {
+        Declaration::VariableDeclaration(v) => v.declarations.iter().flat_map(|d| binding_names(&d.id)).collect(),
+        Declaration::FunctionDeclaration(f) => f.id.iter().map(|id| id.name.as_str().to_string()).collect(),
+        Declaration::ClassDeclaration(c) => c.id.iter().map(|id| id.name.as_str().to_string()).collect(),
+        Declaration::TSTypeAliasDeclaration(t) => vec![t.id.name.as_str().to_string()],
+        Declaration::TSInterfaceDeclaration(t) => vec![t.id.name.as_str().to_string()],
+        Declaration::TSEnumDeclaration(t) => vec![t.id.name.as_str().to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn declared_names(stmt: &Statement<'_>) -> Vec<String> {
+    match stmt {
+        Statement::ExportDeclaration(e) => declaration_names(&e.declaration),
+        Statement::ExportDefaultDeclaration(e) => match &e.declaration {
+            ExportDefaultDeclarationKind::FunctionDeclaration(f) => {
+                f.id.iter().map(|id| id.name.as_str().to_string()).collect()
+            }
+            ExportDefaultDeclarationKind::ClassDeclaration(c) => {
+                c.id.iter().map(|id| id.name.as_str().to_string()).collect()
+            }
+            _ => Vec::new(),
+        },
+        _ => match stmt.as_declaration() {
+            Some(decl) => declaration_names(decl),
+            None => Vec::new(),
+        },
+    }
+}
+
+fn export_name(name: &ModuleExportName<'_>) -> String {
+    name.name().as_str().to_string()
+}
+
+fn collect_exports(stmt: &Statement<'_>, out: &mut Analysis) {
+    match stmt {
+        Statement::ExportDeclaration(e) => out.exports.extend(declaration_names(&e.declaration)),
+        Statement::ExportNamedDeclaration(e) => {
+            out.exports.extend(e.specifiers.iter().map(|spec| export_name(&spec.exported)));
+        }
+        Statement::ExportFromDeclaration(e) => {
+            out.exports.extend(e.specifiers.iter().map(|spec| export_name(&spec.exported)));
+        }
+        Statement::TSExportAssignment(_) => {
+            out.exports.insert("default".into());
+        }
+        Statement::ExportDefaultDeclaration(_) => {
+            out.exports.insert("default".into());
+        }
+        Statement::ExportAllDeclaration(e) => match &e.exported {
+            Some(name) => {
+                out.exports.insert(export_name(name));
+            }
+            None => {
+                out.exports.insert(format!("*:{}", e.source.value.as_str()));
+            }
+        },
+        Statement::ExpressionStatement(s) => collect_cjs_export(&s.expression, out),
+        _ => {}
+    }
+}
+
+/// `module.exports = ...`, `module.exports.x = ...`, `exports.x = ...` (also chained `a = b = c`).
+fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) {
+    let Expression::AssignmentExpression(assign) = expr.get_inner_expression() else { return };
+    if let Some(member) = assign.left.as_member_expression() {
+        let object = member.object();
+        let property = member.static_property_name();
+        if object.is_specific_id("module") && property == Some("exports") {
+            match assign.right.get_inner_expression() {
+                Expression::ObjectExpression(obj) => {
+                    for prop in &obj.properties {
+                        if let ObjectPropertyKind::ObjectProperty(p) = prop
+                            && let Some(name) = p.key.static_name()
+                        {
+                            out.exports.insert(name.to_string());
+                        }
+                    }
+                }
+                Expression::CallExpression(call) if call.is_require_call() => {
+                    if let Some(Some(source)) = call.arguments.first().map(|a| match a.as_expression() {
+                        Some(Expression::StringLiteral(s)) => Some(s.value.as_str().to_string()),
+                        _ => None,
+                    }) {
+                        out.exports.insert(format!("*:{source}"));
+                    }
+                }
+                _ => {
+                    out.exports.insert("default".into());
+                }
+            }
+        } else if let Some(name) = property
+            && (object.is_specific_id("exports") || object.is_specific_member_access("module", "exports"))
+        {
+            out.exports.insert(name.to_string());
+        }
+    }
+    // `a = module.exports = {...}`: the export is on the right.
+    collect_cjs_export(&assign.right, out);
+}
+
+fn expression_uses_cjs(expr: &Expression<'_>) -> bool {
+    match expr.get_inner_expression() {
+        Expression::AssignmentExpression(assign) => {
+            let target_is_exports = assign.left.as_member_expression().is_some_and(|m| {
+                let object = m.object();
+                object.is_specific_id("exports")
+                    || object.is_specific_id("module") && m.static_property_name() == Some("exports")
+                    || object.is_specific_member_access("module", "exports")
+            });
+            target_is_exports || expression_uses_cjs(&assign.right)
+        }
+        Expression::CallExpression(call) => call.is_require_call(),
+        Expression::StaticMemberExpression(m) => expression_uses_cjs(&m.object),
+        _ => false,
+    }
+}
+
+fn statement_uses_cjs(stmt: &Statement<'_>) -> bool {
+    match stmt {
+        Statement::ExpressionStatement(s) => expression_uses_cjs(&s.expression),
+        Statement::VariableDeclaration(v) => {
+            v.declarations.iter().any(|d| d.init.as_ref().is_some_and(expression_uses_cjs))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(a: &Analysis) -> Vec<&str> {
+        a.exports.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn commonjs_object_exports() {
+        let a = analyze("a.js", "const x = 1;\nfunction y() {}\nmodule.exports = { x, y, z: 3 };\n");
+        assert!(a.is_valid());
+        assert_eq!(names(&a), ["x", "y", "z"]);
+        assert_eq!(a.module_format(), Some(ModuleFormat::Cjs));
+    }
+
+    #[test]
+    fn commonjs_property_exports_and_default() {
+        let a = analyze("a.js", "exports.a = 1;\nmodule.exports.b = 2;\n");
+        assert_eq!(names(&a), ["a", "b"]);
+        let b = analyze("b.js", "class Foo {}\nmodule.exports = Foo;\n");
+        assert_eq!(names(&b), ["default"]);
+        let c = analyze("c.js", "module.exports = require('./impl');\n");
+        assert_eq!(names(&c), ["*:./impl"]);
+    }
+
+    #[test]
+    fn esm_exports() {
+        let a = analyze(
+            "a.mjs",
+            "export const a = 1, { b } = {};\nexport function f() {}\nexport default class K {}\nconst q = 1;\nexport { q as r };\nexport * from './s.js';\n",
+        );
+        assert!(a.is_valid(), "{:?}", a.syntax_errors);
+        assert_eq!(names(&a), ["*:./s.js", "a", "b", "default", "f", "r"]);
+        assert_eq!(a.module_format(), Some(ModuleFormat::Esm));
+    }
+
+    #[test]
+    fn typescript_and_tsx() {
+        let a = analyze("a.ts", "export interface P { x: number }\nexport type T = string;\nexport enum E { A }\n");
+        assert!(a.is_valid(), "{:?}", a.syntax_errors);
+        assert_eq!(names(&a), ["E", "P", "T"]);
+        let b = analyze("b.tsx", "export const C = (p: { n: number }) => <div>{p.n}</div>;\n");
+        assert!(b.is_valid(), "{:?}", b.syntax_errors);
+        // The same source is not valid plain TypeScript.
+        assert!(!analyze("b.ts", "export const C = (p: { n: number }) => <div>{p.n}</div>;\n").is_valid());
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let a = analyze("a.js", "const a = 1;\nfunction (\n");
+        assert!(!a.is_valid());
+        assert_eq!(a.syntax_errors[0].line, 2);
+    }
+
+    #[test]
+    fn json_is_checked() {
+        assert!(analyze("p.json", "{\"a\": 1}").is_valid());
+        assert!(!analyze("p.json", "{a: 1}").is_valid());
+        assert!(analyze("notes.md", "anything {").is_valid());
+    }
+
+    #[test]
+    fn items_carry_leading_comments() {
+        let src = "const a = 1; // trailing\n\n// about b\n// more\nfunction b() {}\n";
+        let a = analyze("a.js", src);
+        assert_eq!(a.items.len(), 2);
+        let b = &a.items[1];
+        assert_eq!(&src[b.start as usize..b.end as usize], "// about b\n// more\nfunction b() {}");
+        assert_eq!(b.names, ["b"]);
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+    }
+}
