@@ -1,0 +1,183 @@
+// Command-line parsing. Hand-rolled because `--files a.js b.js` (every argument up to
+// the next flag is a file) is not something node:util's parseArgs can express.
+
+import { UsageError } from './errors.js';
+
+const VALUE_FLAGS = new Set([
+  'files',
+  'model',
+  'base-url',
+  'max-retries',
+  'gate',
+  'module-format',
+  'timeout',
+  'replay',
+  'workspace',
+]);
+const BOOLEAN_FLAGS = new Set(['no-gate', 'json', 'diff', 'quiet', 'help', 'version']);
+const SHORT_FLAGS = { '-h': 'help' };
+
+const GATE_MODES = ['block', 'warn', 'off'];
+const MODULE_FORMATS = ['auto', 'cjs', 'esm'];
+
+function looksLikeFlag(arg) {
+  return arg.length > 1 && arg.startsWith('-');
+}
+
+function splitFileList(value) {
+  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * Turn argv (without node and the script) into raw option values. Throws UsageError.
+ * Returns { positionals, files, filesGiven, flags: Map(name -> string|true) }.
+ */
+export function tokenize(argv) {
+  const positionals = [];
+  const files = [];
+  let filesGiven = false;
+  const flags = new Map();
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!looksLikeFlag(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    if (SHORT_FLAGS[arg]) {
+      flags.set(SHORT_FLAGS[arg], true);
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new UsageError(`unknown flag: ${arg}`);
+
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+
+    if (name === 'files') {
+      filesGiven = true;
+      if (inline !== undefined) files.push(...splitFileList(inline));
+      // Every following argument up to the next flag is a file (commas split too).
+      while (i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) {
+        files.push(...splitFileList(argv[++i]));
+      }
+      continue;
+    }
+    if (BOOLEAN_FLAGS.has(name)) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      flags.set(name, true);
+      continue;
+    }
+    if (VALUE_FLAGS.has(name)) {
+      let value = inline;
+      if (value === undefined) {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+        value = next;
+        i++;
+      }
+      flags.set(name, value);
+      continue;
+    }
+    throw new UsageError(`unknown flag: --${name}`);
+  }
+  return { positionals, files, filesGiven, flags };
+}
+
+function parseNumber(name, value, { integer, min, max }) {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw new UsageError(`--${name} must be ${kind} from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function oneOf(name, value, allowed) {
+  if (!allowed.includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value;
+}
+
+function normaliseFile(p) {
+  let out = p;
+  while (out.startsWith('./')) out = out.slice(2);
+  return out;
+}
+
+/**
+ * Parse and validate argv. Throws UsageError. `help` / `version` short-circuit the
+ * checks for a task and files.
+ */
+export function parseArgs(argv) {
+  const { positionals, files, filesGiven, flags } = tokenize(argv);
+  const str = (name) => (flags.has(name) ? String(flags.get(name)) : undefined);
+
+  const options = {
+    help: flags.has('help'),
+    version: flags.has('version'),
+    task: undefined,
+    files: [],
+    workspace: str('workspace'),
+    model: str('model'),
+    baseUrl: str('base-url'),
+    maxRetries: 2,
+    gate: 'block',
+    moduleFormat: 'auto',
+    timeoutMs: 120_000,
+    json: flags.has('json'),
+    diff: flags.has('diff'),
+    quiet: flags.has('quiet'),
+    replay: str('replay'),
+  };
+  if (options.help || options.version) return options;
+
+  if (positionals.length > 1) {
+    throw new UsageError(`unexpected argument: "${positionals[1]}" (quote the task as one argument)`);
+  }
+  const task = positionals[0];
+  if (task === undefined || task.trim() === '') {
+    const hint = filesGiven && files.length > 0 ? ' (arguments after --files are file paths: put the task first)' : '';
+    throw new UsageError(`missing task${hint}`);
+  }
+  options.task = task;
+
+  if (!filesGiven) throw new UsageError('no files: pass --files a.js,b.js (or --files a.js b.js)');
+  const unique = [...new Set(files.map(normaliseFile))];
+  if (unique.length === 0) throw new UsageError('--files is empty');
+  options.files = unique;
+
+  if (flags.has('max-retries')) {
+    options.maxRetries = parseNumber('max-retries', str('max-retries'), { integer: true, min: 0, max: 10 });
+  }
+  if (flags.has('timeout')) {
+    options.timeoutMs = Math.round(parseNumber('timeout', str('timeout'), { integer: false, min: 0.001, max: 3600 }) * 1000);
+  }
+  if (flags.has('gate')) options.gate = oneOf('gate', str('gate'), GATE_MODES);
+  if (flags.has('no-gate')) options.gate = 'off';
+  if (flags.has('module-format')) options.moduleFormat = oneOf('module-format', str('module-format'), MODULE_FORMATS);
+  for (const name of ['model', 'base-url', 'replay', 'workspace']) {
+    if (flags.has(name) && str(name).trim() === '') throw new UsageError(`--${name} needs a value`);
+  }
+  if (options.baseUrl !== undefined) options.baseUrl = checkBaseUrl(options.baseUrl, '--base-url');
+  return options;
+}
+
+/** Validate an http(s) base URL and drop its trailing slashes. */
+export function checkBaseUrl(value, where) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${where} is not a URL: "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${where} must be an http:// or https:// URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}

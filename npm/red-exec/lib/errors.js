@@ -1,0 +1,27 @@
+// Errors the CLI raises before the core runs. Each carries the exit code it maps to.
+
+export class UsageError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'UsageError';
+    this.kind = 'usage';
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ConfigError';
+    this.kind = 'config';
+  }
+}
+
+/** A failed model call. `code` is one of the core contract's CompletionErrorCode values. */
+export class ModelCallError extends Error {
+  constructor(code, message, extra = {}) {
+    super(message);
+    this.name = 'ModelCallError';
+    this.code = code;
+    Object.assign(this, extra);
+  }
+}

@@ -1,0 +1,50 @@
+// The one table of red-exec's exit codes. The help text is generated from it and
+// npm/red-exec/README.md repeats it (a test checks that the two agree).
+
+export const EXIT = Object.freeze({
+  OK: 0,
+  PARTIAL: 1,
+  USAGE: 2,
+  CONFIG: 3,
+  INPUT: 4,
+  MODEL_AUTH: 5,
+  MODEL_UNAVAILABLE: 6,
+  MODEL_ANSWER: 7,
+  WRITE_FAILED: 8,
+  INTERNAL: 70,
+  INTERRUPTED: 130,
+});
+
+export const EXIT_TABLE = Object.freeze([
+  { code: EXIT.OK, name: 'OK', meaning: 'every planned file was written (or deleted)' },
+  { code: EXIT.PARTIAL, name: 'PARTIAL', meaning: 'a file was blocked by the gate or failed; nothing broken was written' },
+  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing task, no --files, bad option value' },
+  { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, replay log not found' },
+  { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace) or a MODIFY target is missing' },
+  { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },
+  { code: EXIT.MODEL_UNAVAILABLE, name: 'model unavailable', meaning: 'rate limit, server error, timeout or network failure after retries' },
+  { code: EXIT.MODEL_ANSWER, name: 'model answer', meaning: 'the answer was unusable (no code, bad plan, bad response body, replay diverged)' },
+  { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'a checked file could not be written to disk' },
+  { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install)' },
+  { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT)' },
+]);
+
+/** Exit code for a RunResult returned by the core. */
+export function exitCodeForResult(result) {
+  if (!result || typeof result !== 'object') return EXIT.INTERNAL;
+  if (result.status === 'OK') return EXIT.OK;
+  if (result.status === 'PARTIAL') return EXIT.PARTIAL;
+  const code = (result.error && result.error.code) || '';
+  if (code.startsWith('input_')) return EXIT.INPUT;
+  if (code === 'model_auth') return EXIT.MODEL_AUTH;
+  if (code === 'model_unavailable') return EXIT.MODEL_UNAVAILABLE;
+  if (code === 'write_failed') return EXIT.WRITE_FAILED;
+  if (code === 'interrupted') return EXIT.INTERRUPTED;
+  // model_answer, plan_invalid and every other CRASHED code.
+  return EXIT.MODEL_ANSWER;
+}
+
+/** The table as aligned text lines, for --help. */
+export function exitTableText(indent = '  ') {
+  return EXIT_TABLE.map((row) => `${indent}${String(row.code).padStart(3)}  ${row.name.padEnd(18)}${row.meaning}`).join('\n');
+}

@@ -1,0 +1,179 @@
+// The core's file callbacks, confined to one workspace directory.
+
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const BINARY_SNIFF_BYTES = 8192;
+
+function unreadable(reason, message) {
+  return { state: 'unreadable', reason, message };
+}
+
+function isInside(root, target) {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Create { readFile, writeFile, deleteFile } for `workspace`.
+ * `canWrite()` is asked before every write or delete (false once the run is interrupted).
+ */
+export function createFsHost(workspace, { canWrite = () => true } = {}) {
+  const root = fs.realpathSync(workspace);
+
+  function absolute(rel) {
+    if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
+      throw new Error(`refusing path outside the workspace: ${rel}`);
+    }
+    return path.join(root, rel);
+  }
+
+  /**
+   * Where `abs` really lands once symlinks are followed: the realpath of the file, or of
+   * its nearest existing parent joined with the rest. null when a link dangles outward.
+   */
+  async function realTarget(abs) {
+    let current = abs;
+    const rest = [];
+    for (;;) {
+      try {
+        const real = await fsp.realpath(current);
+        return path.join(real, ...rest);
+      } catch (err) {
+        if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
+      }
+      // A dangling symlink: follow its text so a link to an absent outside file is caught.
+      try {
+        const st = await fsp.lstat(current);
+        if (st.isSymbolicLink()) {
+          const link = await fsp.readlink(current);
+          return realTarget(path.resolve(path.dirname(current), link)).then((t) => path.join(t, ...rest));
+        }
+      } catch {
+        // does not exist at all: walk up
+      }
+      const parent = path.dirname(current);
+      if (parent === current) return path.join(current, ...rest);
+      rest.unshift(path.basename(current));
+      current = parent;
+    }
+  }
+
+  async function confined(rel) {
+    const abs = absolute(rel);
+    const real = await realTarget(abs);
+    if (!isInside(root, real)) return { abs, real, outside: true };
+    return { abs, real, outside: false };
+  }
+
+  async function readFile(rel) {
+    try {
+      absolute(rel);
+    } catch (err) {
+      return unreadable('outside_workspace', err.message);
+    }
+    let where;
+    try {
+      where = await confined(rel);
+    } catch (err) {
+      return unreadable('io', `${rel}: ${err.code ?? err.message}`);
+    }
+    if (where.outside) {
+      return unreadable('outside_workspace', `${rel} resolves outside the workspace (symbolic link to ${where.real})`);
+    }
+    let st;
+    try {
+      st = await fsp.stat(where.real);
+    } catch (err) {
+      if (err.code === 'ENOENT') return { state: 'absent' };
+      if (err.code === 'ENOTDIR') return unreadable('io', `${rel}: a parent of this path is a file, not a directory`);
+      return unreadable('io', `${rel}: ${err.code ?? err.message}`);
+    }
+    if (st.isDirectory()) return unreadable('directory', `${rel} is a directory, not a file`);
+    if (!st.isFile()) return unreadable('io', `${rel} is not a regular file`);
+    if (st.size > MAX_FILE_BYTES) {
+      return unreadable('too_large', `${rel} is ${st.size} bytes; the limit is ${MAX_FILE_BYTES} bytes (2 MB)`);
+    }
+    let bytes;
+    try {
+      bytes = await fsp.readFile(where.real);
+    } catch (err) {
+      return unreadable('io', `${rel}: ${err.code ?? err.message}`);
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      return unreadable('too_large', `${rel} is larger than ${MAX_FILE_BYTES} bytes (2 MB)`);
+    }
+    if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+      return unreadable('binary', `${rel} looks binary (it contains a NUL byte)`);
+    }
+    let text;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return unreadable('not_utf8', `${rel} is not valid UTF-8 text`);
+    }
+    return { state: 'present', text };
+  }
+
+  async function writeFile(rel, text) {
+    if (!canWrite()) throw new Error(`interrupted: not writing ${rel}`);
+    const where = await confined(rel);
+    if (where.outside) throw new Error(`refusing to write ${rel}: it resolves outside the workspace`);
+    const target = where.real;
+    const dir = path.dirname(target);
+    await fsp.mkdir(dir, { recursive: true });
+    let mode;
+    try {
+      const st = await fsp.stat(target);
+      if (st.isDirectory()) throw new Error(`cannot write ${rel}: it is a directory`);
+      mode = st.mode & 0o7777;
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+    const tmp = path.join(dir, `.${path.basename(target)}.red-exec-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
+    let handle;
+    try {
+      handle = await fsp.open(tmp, 'wx', mode ?? 0o666);
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      if (mode !== undefined) await fsp.chmod(tmp, mode);
+      await fsp.rename(tmp, target);
+    } catch (err) {
+      if (handle) await handle.close().catch(() => {});
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw err;
+    }
+    await syncDir(dir);
+  }
+
+  async function deleteFile(rel) {
+    if (!canWrite()) throw new Error(`interrupted: not deleting ${rel}`);
+    const where = await confined(rel);
+    if (where.outside) throw new Error(`refusing to delete ${rel}: it resolves outside the workspace`);
+    const st = await fsp.lstat(where.abs).catch((err) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+    if (!st) return;
+    if (st.isDirectory()) throw new Error(`refusing to delete ${rel}: it is a directory`);
+    await fsp.unlink(where.abs);
+    await syncDir(path.dirname(where.abs));
+  }
+
+  return { root, readFile, writeFile, deleteFile };
+}
+
+async function syncDir(dir) {
+  // Make the rename durable; not every platform lets a directory be fsynced.
+  let handle;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    if (handle) await handle.close().catch(() => {});
+  }
+}

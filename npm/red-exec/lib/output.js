@@ -1,0 +1,89 @@
+// What red-exec prints: help, the report, diffs, and the one-line failure message.
+
+import { exitTableText } from './exit-codes.js';
+import { PROVIDERS, DEFAULT_MODEL } from './models.js';
+
+export function helpText(known) {
+  const models = known
+    ? Object.keys(known)
+        .sort()
+        .map((name) => {
+          const p = PROVIDERS[known[name].provider];
+          return `    ${name.padEnd(20)}${p ? p.keyEnv : known[name].provider}`;
+        })
+        .join('\n')
+    : '    (the core is not loaded, so the model list is unavailable)';
+  return `red-exec: a governed AI coding executor. A task and a bounded file list in, checked code out.
+
+USAGE
+  red-exec "<task>" --files <a.js,b.js>      paths are relative to the workspace
+  red-exec "<task>" --files a.js b.js        every argument up to the next flag is a file
+
+OPTIONS
+  --files <paths>          files the task may read and write (comma- or space-separated)
+  --workspace <dir>        workspace directory (default: the current directory)
+  --model <name>           model (default: $LLM_MODEL, else ${DEFAULT_MODEL})
+  --base-url <url>         any OpenAI-compatible server (llama.cpp, vLLM, Ollama...);
+                           any model name, key optional (default: $RED_EXEC_BASE_URL)
+  --max-retries <n>        fresh retries of a unit whose answer fails checks (default 2)
+  --gate <mode>            block | warn | off (default block)
+  --no-gate                same as --gate off
+  --module-format <fmt>    auto | cjs | esm (default auto)
+  --timeout <seconds>      limit for one model call (default 120)
+  --json                   print the run result as JSON instead of the report
+  --diff                   print each file's unified diff after the report
+  --replay <log|run-id>    answer model calls from a recorded events.jsonl (no key, no network)
+  --quiet                  no progress line and no report (errors still go to stderr)
+  -h, --help               this help
+  --version                print the version
+
+MODELS (name, key variable)
+${models}
+  With --base-url the key is $RED_EXEC_API_KEY, else the model's provider key if set, else none.
+
+ENVIRONMENT
+  DEEPSEEK_API_KEY, OPENAI_API_KEY   provider keys
+  LLM_MODEL                          default model
+  RED_EXEC_BASE_URL                  default --base-url
+  RED_EXEC_API_KEY                   key sent to --base-url servers
+  RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
+  NO_COLOR                           no colour in the progress line
+
+LOGS
+  Each run writes .red-exec-logs/<run-id>/events.jsonl in the workspace and records its
+  id in .red-exec-logs/last-run. Replay one with --replay <run-id>.
+
+EXIT CODES
+${exitTableText('  ')}
+`;
+}
+
+function oneLine(text) {
+  return String(text).replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** The single stderr line for a run that did not end OK (without the "red-exec: " prefix). */
+export function failureMessage(result) {
+  if (!result) return 'the run did not complete';
+  if (result.status === 'PARTIAL') {
+    const bad = (result.files || []).filter((f) => f.outcome === 'blocked' || f.outcome === 'failed');
+    const parts = bad.map((f) => {
+      const why = f.violations && f.violations.length > 0
+        ? f.violations.map((v) => `${v.rule}: ${v.message}`).join(', ')
+        : f.error || 'no usable answer';
+      return `${f.path} ${f.outcome} (${why})`;
+    });
+    const head = `partial: ${bad.length} of ${(result.files || []).length} file(s) not written`;
+    const detail = parts.length > 0 ? `: ${parts.join('; ')}` : '';
+    const msg = result.error ? `; ${result.error.message}` : '';
+    return oneLine(`${head}${detail}${msg}`);
+  }
+  if (result.error) return oneLine(`${result.error.message} [${result.error.code}]`);
+  return oneLine(`run ended ${result.status}`);
+}
+
+/** The diffs of all changed files, in plan order. */
+export function diffsText(result) {
+  const diffs = (result.files || []).map((f) => f.diff).filter((d) => typeof d === 'string' && d.length > 0);
+  return diffs.map((d) => (d.endsWith('\n') ? d : `${d}\n`)).join('\n');
+}

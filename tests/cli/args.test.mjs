@@ -1,0 +1,82 @@
+// The command line itself: --version, --help, usage errors, and the documented exit codes.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeWorkspace, cleanup, runCli, snapshot, REPO, LOG_DIR } from '../support/cli.mjs';
+
+after(cleanup);
+
+const corePkg = JSON.parse(fs.readFileSync(path.join(REPO, 'npm', 'core', 'package.json'), 'utf8'));
+
+test('--version prints "red-exec <core version>"', async () => {
+  const r = await runCli(['--version'], { cwd: makeWorkspace() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `red-exec ${corePkg.version}\n`);
+  assert.equal(r.stderr, '');
+});
+
+test('--help lists usage, every option, the models with their key variables, and the exit codes', async () => {
+  const r = await runCli(['--help'], { cwd: makeWorkspace() });
+  assert.equal(r.code, 0, r.stderr);
+  for (const flag of ['--files', '--workspace', '--model', '--base-url', '--max-retries', '--gate', '--no-gate', '--module-format', '--timeout', '--json', '--diff', '--replay', '--quiet', '--help', '--version']) {
+    assert.ok(r.stdout.includes(flag), `help mentions ${flag}`);
+  }
+  assert.match(r.stdout, /^\s+deepseek-chat\s+DEEPSEEK_API_KEY$/m);
+  assert.match(r.stdout, /^\s+gpt-4o-mini\s+OPENAI_API_KEY$/m);
+  for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]) {
+    assert.match(r.stdout, new RegExp(`^\\s+${code}\\s+\\S`, 'm'), `help documents exit code ${code}`);
+  }
+});
+
+test('the README exit-code table matches --help', async () => {
+  const r = await runCli(['--help'], { cwd: makeWorkspace() });
+  const helpCodes = [...r.stdout.split('EXIT CODES')[1].matchAll(/^\s+(\d+)\s+/gm)].map((m) => Number(m[1]));
+  const readme = fs.readFileSync(path.join(REPO, 'npm', 'red-exec', 'README.md'), 'utf8');
+  const readmeCodes = [...readme.matchAll(/^\|\s*(\d+)\s*\|/gm)].map((m) => Number(m[1]));
+  assert.ok(helpCodes.length >= 10);
+  assert.deepEqual(readmeCodes, helpCodes);
+});
+
+const usageCases = [
+  { name: 'no arguments', args: [], message: /missing task/ },
+  { name: 'a task but no --files', args: ['Add /health'], message: /no files/ },
+  { name: 'an empty --files', args: ['Add /health', '--files', ''], message: /--files is empty/ },
+  { name: '--files followed by a flag', args: ['Add /health', '--files', '--json'], message: /--files is empty/ },
+  { name: 'the task after --files', args: ['--files', 'src/server.js', 'Add /health'], message: /missing task.*put the task first/ },
+  { name: 'two positional arguments', args: ['Add', '/health', '--files', 'x.js'], message: /unexpected argument: "\/health"/ },
+  { name: 'a bad --gate', args: ['t', '--files', 'a.js', '--gate', 'maybe'], message: /--gate must be one of block, warn, off/ },
+  { name: 'a bad --module-format', args: ['t', '--files', 'a.js', '--module-format', 'amd'], message: /--module-format must be one of auto, cjs, esm/ },
+  { name: 'a negative --max-retries', args: ['t', '--files', 'a.js', '--max-retries', '-1'], message: /--max-retries must be an integer/ },
+  { name: 'a non-numeric --timeout', args: ['t', '--files', 'a.js', '--timeout', 'soon'], message: /--timeout must be a number/ },
+  { name: 'a --model without value', args: ['t', '--files', 'a.js', '--model'], message: /--model needs a value/ },
+  { name: 'a non-http --base-url', args: ['t', '--files', 'a.js', '--base-url', 'ftp://example.test'], message: /http:\/\/ or https:\/\// },
+  { name: 'a value on a boolean flag', args: ['t', '--files', 'a.js', '--json=yes'], message: /--json takes no value/ },
+  { name: 'a --workspace that does not exist', args: ['t', '--files', 'a.js', '--workspace', 'no/such/dir'], message: /not a directory/ },
+  { name: 'a single-dash unknown flag', args: ['t', '--files', 'a.js', '-x'], message: /unknown flag: -x/ },
+];
+
+for (const c of usageCases) {
+  test(`usage error (exit 2): ${c.name}`, async () => {
+    const ws = makeWorkspace();
+    const before = snapshot(ws);
+    const r = await runCli(c.args, { cwd: ws, env: { DEEPSEEK_API_KEY: 'k' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^red-exec: /);
+    assert.match(lines[0], c.message);
+    assert.deepEqual(snapshot(ws), before);
+    assert.equal(fs.existsSync(path.join(ws, LOG_DIR)), false);
+  });
+}
+
+test('--replay of a log that does not exist: exit 3 before anything runs', async () => {
+  const ws = makeWorkspace();
+  const r = await runCli(['t', '--files', 'src/server.js', '--replay', 'no-such-run'], { cwd: ws });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^red-exec: --replay no-such-run: no such events file/);
+  assert.equal(fs.existsSync(path.join(ws, LOG_DIR)), false);
+});

@@ -1,0 +1,182 @@
+// Failing runs: each error path's exit code, its single stderr line, and an untouched workspace.
+
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startModelServer } from '../support/model-server.mjs';
+import { makeWorkspace, cleanup, runCli, snapshot, lastRunLog, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
+import { SERVER_WITH_HEALTH, BROKEN_SERVER, PROSE_ONLY } from '../support/answers.mjs';
+
+let server;
+before(async () => {
+  server = await startModelServer();
+});
+after(async () => {
+  await server.close();
+  cleanup();
+});
+beforeEach(() => {
+  server.requests.length = 0;
+  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
+});
+
+const PLAN_MODIFY_SERVER = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
+
+/** The one stderr line of a failed run, checked to be exactly one line. */
+function oneLine(stderr) {
+  const lines = stderr.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${stderr}`);
+  assert.match(lines[0], /^red-exec: \S/);
+  return lines[0];
+}
+
+/** Run the CLI in a fresh workspace; assert the exit code and that no file changed. */
+async function failingRun(args, { code, env, logs = true } = {}) {
+  const ws = makeWorkspace();
+  const before = snapshot(ws);
+  const r = await runCli(args, { cwd: ws, env });
+  assert.equal(r.code, code, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  assert.deepEqual(snapshot(ws), before, 'the workspace must be unchanged');
+  assert.equal(fs.existsSync(path.join(ws, LOG_DIR)), logs, logs ? 'a run that reached the core is logged' : 'no log for a refused run');
+  return { ...r, ws, line: oneLine(r.stderr) };
+}
+
+test('missing API key: exit 3 names the variable, nothing written, no logs', async () => {
+  const r = await failingRun(['Add /health', '--files', 'src/server.js'], { code: 3, logs: false });
+  assert.match(r.line, /DEEPSEEK_API_KEY/);
+  assert.equal(r.stdout, '');
+});
+
+test('missing OpenAI key for an OpenAI model: exit 3 names OPENAI_API_KEY', async () => {
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--model', 'gpt-4o-mini'], {
+    code: 3,
+    logs: false,
+    env: { DEEPSEEK_API_KEY: 'not-the-right-one' },
+  });
+  assert.match(r.line, /OPENAI_API_KEY/);
+  assert.doesNotMatch(r.line, /DEEPSEEK/);
+});
+
+test('unknown model without --base-url: exit 3 lists the known models', async () => {
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--model', 'llama-9000'], {
+    code: 3,
+    logs: false,
+    env: { DEEPSEEK_API_KEY: 'x', OPENAI_API_KEY: 'y' },
+  });
+  assert.match(r.line, /unknown model "llama-9000"/);
+  for (const name of ['deepseek-chat', 'deepseek-reasoner', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini']) {
+    assert.ok(r.line.includes(name), `lists ${name}`);
+  }
+});
+
+test('LLM_MODEL picks the model; an unknown one is a config error too', async () => {
+  const r = await failingRun(['Add /health', '--files', 'src/server.js'], { code: 3, logs: false, env: { LLM_MODEL: 'mystery-model' } });
+  assert.match(r.line, /unknown model "mystery-model"/);
+});
+
+test('unknown flag: exit 2, nothing written, no logs', async () => {
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--frobnicate'], { code: 2, logs: false });
+  assert.match(r.line, /unknown flag: --frobnicate/);
+});
+
+test('MODIFY of a file that does not exist: exit 4 (input), no file call, nothing written', async () => {
+  server.answer(planJson([{ path: 'src/missing.js', action: 'MODIFY', intent: 'change it' }]));
+  const r = await failingRun(['Change src/missing.js', '--files', 'src/missing.js', '--base-url', server.baseUrl], { code: 4 });
+  assert.match(r.line, /src\/missing\.js/);
+  assert.ok(server.requests.every((q) => q.marker.stage === 'L1'), 'no L3 call for a missing MODIFY target');
+  const result = lastRunLog(r.ws).events.at(-1);
+  assert.equal(result.status, 'CRASHED');
+  assert.match(result.error.code, /^input_/);
+});
+
+test('server 401: exit 5, not retried', async () => {
+  server.fail(401, { error: { message: 'Authentication Fails (invalid key)', type: 'authentication_error' } });
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], {
+    code: 5,
+    env: { RED_EXEC_API_KEY: 'wrong-key' },
+  });
+  assert.equal(server.requests.length, 1);
+  assert.match(r.line, /401/);
+  const result = lastRunLog(r.ws).events.at(-1);
+  assert.equal(result.error.code, 'model_auth');
+});
+
+test('server 500 on every attempt: exit 6 after two retries', async () => {
+  server.fail(500).fail(502).fail(500);
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { code: 6 });
+  assert.equal(server.requests.length, 3);
+  assert.match(r.line, /500/);
+  const events = lastRunLog(r.ws).events;
+  assert.equal(events.filter((e) => e.kind === 'host_retry').length, 2);
+  assert.equal(events.at(-1).error.code, 'model_unavailable');
+});
+
+test('a model call that stalls past --timeout: exit 6', async () => {
+  server.stall();
+  const started = Date.now();
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--timeout', '0.3'], { code: 6 });
+  assert.ok(Date.now() - started < 5000, 'the timeout cut the call short');
+  assert.match(r.line, /did not answer within 0\.3s/);
+  assert.equal(server.requests.length, 1, 'a timeout is not retried');
+});
+
+test('nothing listening at --base-url: exit 6 (network)', async () => {
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', 'http://127.0.0.1:9/v1'], { code: 6 });
+  assert.match(r.line, /cannot reach model server/);
+});
+
+test('a body that is not a chat completion: exit 7', async () => {
+  server.garbage();
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { code: 7 });
+  assert.match(r.line, /not answer with JSON|not an OpenAI chat completion/);
+  // Drain anything the core may have retried with (it must still fail the same way).
+  assert.equal(server.requests.length, 1);
+});
+
+test('an answer that is prose without code: the file is not written (exit 1)', async () => {
+  server.answer(PLAN_MODIFY_SERVER).answer(PROSE_ONLY);
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--max-retries', '0'], { code: 1 });
+  assert.match(r.line, /src\/server\.js/);
+  assert.match(r.stdout, /Status:\s*PARTIAL/);
+  const result = lastRunLog(r.ws).events.at(-1);
+  assert.equal(result.files[0].outcome, 'failed');
+});
+
+test('an answer with a syntax error is blocked: PARTIAL, exit 1, file unchanged', async () => {
+  server.answer(PLAN_MODIFY_SERVER).answer(fenced(BROKEN_SERVER)).answer(fenced(BROKEN_SERVER));
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--max-retries', '1'], { code: 1 });
+  assert.equal(server.requests.length, 3, 'plan + first try + one retry');
+  assert.equal(server.requests[2].marker.stage, 'L3');
+  assert.match(r.stdout, /Status:\s*PARTIAL/);
+  assert.match(r.line, /src\/server\.js/);
+  assert.match(r.line, /syntax/i);
+  const result = lastRunLog(r.ws).events.at(-1);
+  assert.equal(result.status, 'PARTIAL');
+  assert.equal(result.files[0].outcome, 'blocked');
+  assert.ok(result.files[0].violations.some((v) => v.rule === 'syntax'));
+});
+
+test('a plan naming a file outside --files writes nothing there', async () => {
+  server.answer(planJson([{ path: 'src/greet.js', action: 'MODIFY', intent: 'sneak in' }]));
+  server.answer(planJson([{ path: 'src/greet.js', action: 'MODIFY', intent: 'sneak in' }]));
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { code: 7 });
+  assert.ok(server.requests.every((q) => q.marker.stage === 'L1'));
+  const result = lastRunLog(r.ws).events.at(-1);
+  assert.equal(result.error.code, 'plan_invalid');
+  assert.match(r.line, /src\/greet\.js/);
+});
+
+test('a path that leaves the workspace (..): exit 4, the model is never called', async () => {
+  const r = await failingRun(['Add /health', '--files', '../outside.js', '--base-url', server.baseUrl], { code: 4 });
+  assert.equal(server.requests.length, 0);
+  assert.match(r.line, /outside\.js/);
+});
+
+test('the exit code is 0 again once the model behaves (control for the tests above)', async () => {
+  server.answer(PLAN_MODIFY_SERVER).answer(fenced(SERVER_WITH_HEALTH));
+  const ws = makeWorkspace();
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+});

@@ -1,0 +1,94 @@
+// Files the host refuses to hand to the core: each is an input error (exit 4), the model
+// is never asked, and nothing in the workspace changes.
+
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startModelServer } from '../support/model-server.mjs';
+import { makeWorkspace, makeTempDir, cleanup, runCli, snapshot, lastRunLog, FIXTURES } from '../support/cli.mjs';
+
+let server;
+before(async () => {
+  server = await startModelServer();
+});
+after(async () => {
+  await server.close();
+  cleanup();
+});
+beforeEach(() => {
+  server.requests.length = 0;
+});
+
+/** A workspace with the odd files copied next to the app. */
+function oddWorkspace() {
+  const ws = makeWorkspace();
+  fs.cpSync(path.join(FIXTURES, 'odd-files'), path.join(ws, 'odd'), { recursive: true });
+  return ws;
+}
+
+async function refused(ws, files) {
+  const before = snapshot(ws);
+  const r = await runCli(['Tidy these files', '--files', ...files, '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 4, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^red-exec: /);
+  assert.equal(server.requests.length, 0, 'the model is not asked about unreadable input');
+  assert.deepEqual(snapshot(ws), before);
+  const result = lastRunLog(ws).events.at(-1);
+  assert.equal(result.status, 'CRASHED');
+  assert.match(result.error.code, /^input_/);
+  return { ...r, line: lines[0], result };
+}
+
+test('a directory', async () => {
+  const r = await refused(makeWorkspace(), ['src']);
+  assert.match(r.line, /src/);
+  assert.match(r.line, /director/i);
+});
+
+test('a binary file (NUL byte)', async () => {
+  const r = await refused(oddWorkspace(), ['odd/blob.js']);
+  assert.match(r.line, /odd\/blob\.js/);
+  assert.match(r.line, /binary/i);
+});
+
+test('a file that is not UTF-8', async () => {
+  const r = await refused(oddWorkspace(), ['odd/latin1.js']);
+  assert.match(r.line, /odd\/latin1\.js/);
+  assert.match(r.line, /UTF-8/i);
+});
+
+test('a file over 2 MB', async () => {
+  const ws = makeWorkspace();
+  fs.writeFileSync(path.join(ws, 'src', 'huge.js'), `// ${'x'.repeat(2 * 1024 * 1024)}\n`);
+  const r = await refused(ws, ['src/huge.js']);
+  assert.match(r.line, /src\/huge\.js/);
+  assert.match(r.line, /2 MB|too large|limit/i);
+});
+
+test('a symbolic link that leads outside the workspace', async () => {
+  const ws = makeWorkspace();
+  const outside = makeTempDir();
+  fs.writeFileSync(path.join(outside, 'secret.js'), 'module.exports = "outside";\n');
+  fs.symlinkSync(path.join(outside, 'secret.js'), path.join(ws, 'src', 'linked.js'));
+  const r = await refused(ws, ['src/linked.js']);
+  assert.match(r.line, /src\/linked\.js/);
+  assert.match(r.line, /outside the workspace/);
+  assert.equal(fs.readFileSync(path.join(outside, 'secret.js'), 'utf8'), 'module.exports = "outside";\n');
+});
+
+test('a new file under a symlinked directory that leads outside', async () => {
+  const ws = makeWorkspace();
+  const outside = makeTempDir();
+  fs.symlinkSync(outside, path.join(ws, 'vendor'));
+  const r = await refused(ws, ['vendor/new.js']);
+  assert.match(r.line, /vendor\/new\.js/);
+  assert.deepEqual(fs.readdirSync(outside), []);
+});
+
+test('one bad file spoils the run even next to good ones', async () => {
+  const r = await refused(oddWorkspace(), ['odd/ok.js', 'odd/blob.js']);
+  assert.match(r.line, /odd\/blob\.js/);
+});

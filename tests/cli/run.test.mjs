@@ -1,0 +1,215 @@
+// Successful runs of the real CLI against the loopback model server.
+
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startModelServer } from '../support/model-server.mjs';
+import { makeWorkspace, cleanup, runCli, snapshot, lastRunLog, tokenLine, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
+import { SERVER_WITH_HEALTH, GREET_WITH_BYE, HEALTH_MODULE } from '../support/answers.mjs';
+
+let server;
+before(async () => {
+  server = await startModelServer();
+});
+after(async () => {
+  await server.close();
+  cleanup();
+});
+beforeEach(() => {
+  server.requests.length = 0;
+  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
+});
+
+const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
+
+test('MODIFY an existing file from a fenced plan and a fenced file', async () => {
+  const ws = makeWorkspace();
+  const greetBefore = read(ws, 'src/greet.js');
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]), { prompt: 1200, completion: 34 })
+    .answer(fenced(SERVER_WITH_HEALTH), { prompt: 910, completion: 300 });
+
+  const r = await runCli(['Add a GET /health route returning { status, uptime }', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
+
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+  assert.equal(read(ws, 'src/greet.js'), greetBefore);
+  assert.match(r.stdout, /=== Run Report ===/);
+  assert.match(r.stdout, /Status:\s*OK/);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 1200 + 34 + 910 + 300, calls: 2 });
+  assert.match(r.stdout, /Tokens:\s*2,444t/);
+
+  // What the model server saw: a plan call, then the file call, for the default model.
+  assert.equal(server.requests.length, 2);
+  const [plan, file] = server.requests;
+  assert.equal(plan.url, '/v1/chat/completions');
+  assert.equal(plan.body.model, 'deepseek-chat');
+  assert.equal(plan.headers.authorization, undefined, 'no key configured, so no Authorization header');
+  assert.equal(plan.marker.stage, 'L1');
+  assert.equal(plan.marker.path, null);
+  assert.equal(file.marker.stage, 'L3');
+  assert.equal(file.marker.path, 'src/server.js');
+  assert.equal(file.marker.action, 'MODIFY');
+  assert.ok(Array.isArray(file.body.messages) && file.body.messages.length >= 1);
+  assert.equal(typeof file.body.temperature, 'number');
+  assert.equal(typeof file.body.max_tokens, 'number');
+  assert.ok(JSON.stringify(plan.body.messages).includes('Add a GET /health route'), 'the task reaches the plan prompt');
+
+  // The run log: every event, then the result.
+  const log = lastRunLog(ws);
+  const kinds = log.events.map((e) => e.kind);
+  assert.equal(kinds.filter((k) => k === 'model_request').length, 2);
+  assert.equal(kinds.filter((k) => k === 'model_response').length, 2);
+  const result = log.events.at(-1);
+  assert.equal(result.kind, 'result');
+  assert.equal(result.runId, log.id);
+  assert.equal(result.status, 'OK');
+  assert.equal(result.usage.calls, 2);
+  const responses = log.events.filter((e) => e.kind === 'model_response');
+  assert.deepEqual(responses[1].usage, { promptTokens: 910, completionTokens: 300 });
+});
+
+test('CREATE a new file from a bare JSON plan (comma-separated --files)', async () => {
+  const ws = makeWorkspace();
+  const before = snapshot(ws);
+  server
+    .answer(JSON.stringify({ actions: [{ path: 'src/health.js', action: 'CREATE', intent: 'health() helper' }] }), { prompt: 800, completion: 25 })
+    .answer(fenced(HEALTH_MODULE), { prompt: 600, completion: 90 });
+
+  const r = await runCli(['Create src/health.js exporting health()', '--files', 'src/server.js,src/health.js', '--base-url', server.baseUrl], { cwd: ws });
+
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(ws, 'src/health.js'), HEALTH_MODULE);
+  const after = snapshot(ws);
+  delete after['src/health.js'];
+  assert.deepEqual(after, before, 'only the new file appeared');
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 1515, calls: 2 });
+  assert.equal(server.requests[1].marker.action, 'CREATE');
+  assert.equal(server.requests[1].marker.path, 'src/health.js');
+});
+
+test('space-separated --files, two files, any model name with --base-url', async () => {
+  const ws = makeWorkspace();
+  server.answer(
+    planJson([
+      { path: 'src/greet.js', action: 'MODIFY', intent: 'add farewell()' },
+      { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' },
+    ]),
+    { prompt: 1500, completion: 60 },
+  );
+  const byPath = { 'src/greet.js': GREET_WITH_BYE, 'src/server.js': SERVER_WITH_HEALTH };
+  for (let i = 0; i < 2; i++) {
+    server.dynamic((req) => ({ type: 'answer', content: fenced(byPath[req.marker.path]), usage: { prompt: 700, completion: 200 } }));
+  }
+
+  const r = await runCli(['Add farewell() and a /health route', '--files', 'src/greet.js', 'src/server.js', '--base-url', server.baseUrl, '--model', 'qwen2.5-coder-local'], { cwd: ws });
+
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(ws, 'src/greet.js'), GREET_WITH_BYE);
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 1560 + 900 + 900, calls: 3 });
+  assert.deepEqual(server.requests.map((q) => q.body.model), ['qwen2.5-coder-local', 'qwen2.5-coder-local', 'qwen2.5-coder-local']);
+  assert.deepEqual(server.requests.slice(1).map((q) => q.marker.path).sort(), ['src/greet.js', 'src/server.js']);
+});
+
+test('--json prints the RunResult and --diff is not mixed into it', async () => {
+  const ws = makeWorkspace();
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]), { prompt: 300, completion: 20 })
+    .answer(fenced(SERVER_WITH_HEALTH), { prompt: 400, completion: 280 });
+
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--json', '--diff'], { cwd: ws });
+
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.status, 'OK');
+  assert.equal(result.error, null);
+  assert.equal(result.runId, lastRunLog(ws).id);
+  assert.deepEqual(result.usage.calls, 2);
+  assert.equal(result.usage.promptTokens, 700);
+  assert.equal(result.usage.completionTokens, 300);
+  assert.equal(result.usage.totalTokens, 1000);
+  assert.equal(result.files.length, 1);
+  assert.equal(result.files[0].path, 'src/server.js');
+  assert.equal(result.files[0].outcome, 'written');
+  assert.match(result.files[0].diff, /\+.*'GET \/health'/);
+  assert.doesNotMatch(r.stdout, /=== Run Report ===/);
+});
+
+test('--diff prints the unified diff after the report', async () => {
+  const ws = makeWorkspace();
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]))
+    .answer(fenced(SERVER_WITH_HEALTH));
+
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--diff'], { cwd: ws });
+
+  assert.equal(r.code, 0, r.stderr);
+  const reportAt = r.stdout.indexOf('=== Run Report ===');
+  const diffAt = r.stdout.search(/^\+.*'GET \/health'/m);
+  assert.ok(reportAt >= 0 && diffAt > reportAt, `diff after report:\n${r.stdout}`);
+  assert.match(r.stdout, /^\+const startedAt = Date\.now\(\);$/m);
+  assert.match(r.stdout, /src\/server\.js/);
+});
+
+test('--quiet prints nothing on success; --workspace runs elsewhere than the cwd', async () => {
+  const ws = makeWorkspace();
+  const elsewhere = makeWorkspace(null);
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]))
+    .answer(fenced(SERVER_WITH_HEALTH));
+
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--workspace', ws, '--base-url', server.baseUrl, '--quiet'], { cwd: elsewhere });
+
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, '');
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+  assert.ok(fs.existsSync(path.join(ws, LOG_DIR, 'last-run')));
+  assert.deepEqual(fs.readdirSync(elsewhere), []);
+});
+
+test('keys: RED_EXEC_API_KEY, else the provider key, goes to a --base-url server', async () => {
+  const ws = makeWorkspace();
+  for (let i = 0; i < 2; i++) {
+    server
+      .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]))
+      .answer(fenced(SERVER_WITH_HEALTH));
+  }
+  const a = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], {
+    cwd: ws,
+    env: { RED_EXEC_API_KEY: 'local-key-1', DEEPSEEK_API_KEY: 'ds-key-2' },
+  });
+  assert.equal(a.code, 0, a.stderr);
+  const b = await runCli(['Add /health', '--files', 'src/server.js'], {
+    cwd: makeWorkspace(),
+    env: { RED_EXEC_BASE_URL: server.baseUrl, DEEPSEEK_API_KEY: 'ds-key-2' },
+  });
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(server.requests.map((q) => q.headers.authorization), [
+    'Bearer local-key-1',
+    'Bearer local-key-1',
+    'Bearer ds-key-2',
+    'Bearer ds-key-2',
+  ]);
+});
+
+test('a rate limit (429) is retried and the run still succeeds', async () => {
+  const ws = makeWorkspace();
+  server
+    .fail(429, { error: { message: 'slow down' } })
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]), { prompt: 10, completion: 5 })
+    .fail(503, { error: { message: 'overloaded' } })
+    .answer(fenced(SERVER_WITH_HEALTH), { prompt: 20, completion: 7 });
+
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
+
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(server.requests.length, 4);
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 42, calls: 2 });
+  const retries = lastRunLog(ws).events.filter((e) => e.kind === 'host_retry');
+  assert.deepEqual(retries.map((e) => e.status), [429, 503]);
+});

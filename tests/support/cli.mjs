@@ -1,0 +1,112 @@
+// Helpers for the end-to-end CLI tests: fresh workspaces, a byte snapshot, and a
+// spawned red-exec process.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = path.join(REPO, 'npm', 'red-exec', 'bin', 'red-exec.js');
+export const FIXTURES = path.join(REPO, 'tests', 'fixtures');
+export const LOG_DIR = '.red-exec-logs';
+
+const made = [];
+
+/** Copy tests/fixtures/<name> into a fresh temp directory and return its path. */
+export function makeWorkspace(name = 'express-app') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-test-'));
+  made.push(dir);
+  if (name) fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+}
+
+/** A temp directory (not a workspace copy), removed by cleanup(). */
+export function makeTempDir() {
+  return makeWorkspace(null);
+}
+
+export function cleanup() {
+  while (made.length) fs.rmSync(made.pop(), { recursive: true, force: true });
+}
+
+/** Every file's bytes (and every symlink's target) under dir, except the log directory. */
+export function snapshot(dir) {
+  const out = {};
+  const walk = (rel) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${entry.name}` : entry.name;
+      if (r === LOG_DIR) continue;
+      const abs = path.join(dir, r);
+      if (entry.isSymbolicLink()) out[r] = `symlink -> ${fs.readlinkSync(abs)}`;
+      else if (entry.isDirectory()) {
+        out[`${r}/`] = 'dir';
+        walk(r);
+      } else out[r] = fs.readFileSync(abs).toString('base64');
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** An environment without any real keys or red-exec settings from the caller's shell. */
+export function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(DEEPSEEK_API_KEY|OPENAI_API_KEY|LLM_MODEL|RED_EXEC_.*|NO_COLOR|FORCE_COLOR)$/.test(k)) continue;
+    env[k] = v;
+  }
+  env.RED_EXEC_RETRY_BASE_MS = '5';
+  return { ...env, ...extra };
+}
+
+/** Run the CLI to completion. Resolves { code, stdout, stderr }. */
+export function runCli(args, { cwd, env = {}, timeoutMs = 20_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`red-exec did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The log directory of the workspace's last run, and its parsed events. */
+export function lastRunLog(workspace) {
+  const id = fs.readFileSync(path.join(workspace, LOG_DIR, 'last-run'), 'utf8').trim();
+  const file = path.join(workspace, LOG_DIR, id, 'events.jsonl');
+  const text = fs.readFileSync(file, 'utf8');
+  const events = text.trim().split('\n').map((l) => JSON.parse(l));
+  return { id, file, text, events };
+}
+
+/** Numbers of the benchmark token line: "Tokens: 1,234t | Calls: 2 | ...". */
+export function tokenLine(report) {
+  const tokens = report.match(/Tokens:\s*([\d,]+)t/);
+  const calls = report.match(/Calls:\s*(\d+)/);
+  return {
+    tokens: tokens ? Number(tokens[1].replace(/,/g, '')) : null,
+    calls: calls ? Number(calls[1]) : null,
+  };
+}
+
+/** Wrap file content in a fenced block, the way a model answers. */
+export function fenced(code, lang = 'js') {
+  return `Here is the complete file.\n\n\`\`\`${lang}\n${code}\`\`\`\n`;
+}
+
+/** An L1 plan answer. */
+export function planJson(actions, { fence = true } = {}) {
+  const json = JSON.stringify({ actions }, null, 2);
+  return fence ? `\`\`\`json\n${json}\n\`\`\`` : json;
+}

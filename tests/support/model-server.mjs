@@ -1,0 +1,149 @@
+// A scripted OpenAI-compatible chat-completions server on 127.0.0.1 for the CLI tests.
+//
+//   const server = await startModelServer();
+//   server.answer('```js\n...\n```', { prompt: 120, completion: 40 });
+//   server.fail(500, { error: { message: 'boom' } });
+//   server.garbage('<html>not json</html>');
+//   server.stall();
+//   server.otherwise((request) => '...');   // when the queue is empty
+//   ... run the CLI with --base-url server.baseUrl ...
+//   server.requests  -> every request received: { method, url, headers, body, marker }
+//   await server.close();
+
+import http from 'node:http';
+
+const MARKER = /@@red-exec (\{.*\})/;
+
+/** The machine-readable @@red-exec block of a chat request, or null. */
+export function markerOf(body) {
+  const messages = Array.isArray(body?.messages) ? body.messages : [];
+  for (const m of messages) {
+    const match = typeof m.content === 'string' ? m.content.match(MARKER) : null;
+    if (match) {
+      try {
+        return JSON.parse(match[1]);
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+export async function startModelServer() {
+  const queue = [];
+  const requests = [];
+  const stalled = new Set();
+  let completionCounter = 0;
+  let fallback = null;
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body = null;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = null;
+      }
+      const record = { method: req.method, url: req.url, headers: req.headers, raw, body, marker: markerOf(body) };
+      requests.push(record);
+
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
+        return;
+      }
+      let step = queue.length > 0 ? queue.shift() : fallback;
+      if (typeof step === 'function') step = step(record);
+      if (!step) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'test model server: no scripted answer left' } }));
+        return;
+      }
+      if (step.type === 'stall') {
+        stalled.add(res);
+        res.on('close', () => stalled.delete(res));
+        return;
+      }
+      if (step.type === 'raw') {
+        res.writeHead(step.status, { 'content-type': step.contentType });
+        res.end(step.body);
+        return;
+      }
+      completionCounter += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: `chatcmpl-test-${completionCounter}`,
+          object: 'chat.completion',
+          created: 1_700_000_000,
+          model: body?.model ?? 'unknown',
+          choices: [{ index: 0, message: { role: 'assistant', content: step.content }, finish_reason: 'stop' }],
+          usage: {
+            prompt_tokens: step.usage.prompt,
+            completion_tokens: step.usage.completion,
+            total_tokens: step.usage.prompt + step.usage.completion,
+          },
+        }),
+      );
+    });
+  });
+
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+
+  const api = {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    /** Queue a normal chat completion. */
+    answer(content, usage = { prompt: 100, completion: 50 }) {
+      queue.push({ type: 'answer', content, usage });
+      return api;
+    },
+    /** Queue an HTTP error status with a JSON (or string) body. */
+    fail(status, body = { error: { message: `scripted ${status}` } }) {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      queue.push({ type: 'raw', status, body: text, contentType: 'application/json' });
+      return api;
+    },
+    /** Queue a 200 whose body is not a chat completion. */
+    garbage(body = '<html><body>502 gateway says hi</body></html>', contentType = 'text/html') {
+      queue.push({ type: 'raw', status: 200, body, contentType });
+      return api;
+    },
+    /** Queue a request that never gets an answer. */
+    stall() {
+      queue.push({ type: 'stall' });
+      return api;
+    },
+    /** Queue a function (request record) -> step, for answers that depend on the request. */
+    dynamic(fn) {
+      queue.push((record) => {
+        const out = fn(record);
+        return typeof out === 'string' ? { type: 'answer', content: out, usage: { prompt: 100, completion: 50 } } : out;
+      });
+      return api;
+    },
+    /** Answer every request that finds the queue empty with fn(request record) -> step or string. */
+    otherwise(fn) {
+      fallback = (record) => {
+        const out = fn(record);
+        return typeof out === 'string' ? { type: 'answer', content: out, usage: { prompt: 100, completion: 50 } } : out;
+      };
+      return api;
+    },
+    /** How many scripted steps are still unused. */
+    get pending() {
+      return queue.length;
+    },
+    async close() {
+      for (const res of stalled) res.destroy();
+      server.closeAllConnections?.();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  return api;
+}
