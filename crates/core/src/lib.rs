@@ -2,7 +2,18 @@
 //!
 //! The core does no I/O. [`pipeline::Session`] is a state machine: the host asks it what to do
 //! next, performs that (read a file, call the model, write a file) and hands back the answer.
+//! Stages: [`decompose`] (L1 plan), [`section`] (L2), [`generate`] (L3 answers), [`gate`]
+//! (InvariantGate), [`diff`], [`report`]; [`prompts`] holds every prompt.
 
 pub mod analysis;
+pub mod decompose;
+pub mod diff;
+pub mod gate;
+pub mod generate;
+pub mod pipeline;
+pub mod plan;
+pub mod prompts;
+pub mod report;
+pub mod section;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,236 @@
+//! L1: turn the model's plan answer into a validated plan.
+//!
+//! The model proposes; this module checks. A problem is either the model's (re-ask once) or the
+//! user's (a MODIFY of a file that is not there: the path is probably wrong, so stop and say so).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::gate::normalize_path;
+use crate::plan::{Action, PlanEntry};
+
+/// What the core knows of a file in scope when it validates a plan.
+#[derive(Debug, Clone, Default)]
+pub struct KnownFile {
+    pub exists: bool,
+    pub exports: BTreeSet<String>,
+    pub declarations: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The plan makes no sense: re-ask with this message.
+    Model(String),
+    /// The task points at a file that is not there.
+    MissingTarget(String),
+}
+
+impl Problem {
+    pub fn message(&self) -> &str {
+        match self {
+            Problem::Model(m) | Problem::MissingTarget(m) => m,
+        }
+    }
+}
+
+/// Pull the plan out of an answer: bare JSON, JSON in a fence, or JSON inside prose.
+pub fn parse_plan(answer: &str) -> Result<Vec<PlanEntry>, String> {
+    let start = answer.find(['{', '[']).ok_or("the plan answer contains no JSON")?;
+    let end = answer.rfind(['}', ']']).filter(|&e| e > start).ok_or("the plan answer contains no complete JSON")?;
+    let value: Value =
+        serde_json::from_str(&answer[start..=end]).map_err(|e| format!("the plan is not valid JSON: {e}"))?;
+    let actions = match &value {
+        Value::Array(items) => items,
+        Value::Object(obj) => match obj.get("actions").or_else(|| obj.get("plan")).or_else(|| obj.get("files")) {
+            Some(Value::Array(items)) => items,
+            _ => return Err("the plan has no \"actions\" list".into()),
+        },
+        _ => return Err("the plan is not a JSON object".into()),
+    };
+    actions.iter().enumerate().map(|(i, item)| parse_entry(i, item)).collect()
+}
+
+fn parse_entry(index: usize, item: &Value) -> Result<PlanEntry, String> {
+    let field = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_string);
+    let names = |name: &str| -> Vec<String> {
+        item.get(name)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let path = field("path").or_else(|| field("file")).ok_or(format!("action {} has no \"path\"", index + 1))?;
+    let raw_action = field("action").ok_or(format!("action for {path} has no \"action\""))?;
+    let action =
+        Action::parse(&raw_action).ok_or(format!("{path}: unknown action \"{raw_action}\" (use CREATE, MODIFY, EXTRACT or DELETE)"))?;
+    Ok(PlanEntry {
+        path,
+        action,
+        intent: field("intent").or_else(|| field("description")).unwrap_or_default(),
+        from: field("from").or_else(|| field("source")),
+        symbols: names("symbols"),
+        drop_exports: names("dropExports"),
+    })
+}
+
+fn task_names(task: &str, name: &str) -> bool {
+    task.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).any(|w| w == name)
+}
+
+/// Check a parsed plan against the files in scope; normalises the plan's paths in place.
+pub fn validate(plan: &mut [PlanEntry], files: &BTreeMap<String, KnownFile>, task: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for entry in plan.iter_mut() {
+        match normalize_path(&entry.path) {
+            Ok(p) => entry.path = p,
+            Err(v) => {
+                problems.push(Problem::Model(format!("{}: not a path in scope ({})", entry.path, v.message)));
+                continue;
+            }
+        }
+        let Some(file) = files.get(&entry.path) else {
+            problems.push(Problem::Model(format!("{} is not in scope; only these files may be planned: {}", entry.path, list(files))));
+            continue;
+        };
+        if !seen.insert(entry.path.clone()) {
+            problems.push(Problem::Model(format!("{} appears more than once", entry.path)));
+        }
+        match entry.action {
+            Action::Create if file.exists => {
+                problems.push(Problem::Model(format!("{} already exists: use MODIFY, not CREATE", entry.path)))
+            }
+            Action::Modify if !file.exists => problems.push(Problem::MissingTarget(format!(
+                "{} does not exist, but the task asks to change it: check the path",
+                entry.path
+            ))),
+            Action::Delete if !file.exists => {
+                problems.push(Problem::Model(format!("{} does not exist and cannot be deleted", entry.path)))
+            }
+            Action::Extract => validate_extract(entry, file, files, &mut problems),
+            _ => {}
+        }
+        for name in &entry.drop_exports {
+            if !task_names(task, name) {
+                problems.push(Problem::Model(format!(
+                    "{}: the task does not name \"{name}\", so its export may not be dropped",
+                    entry.path
+                )));
+            }
+        }
+    }
+    for path in files.keys() {
+        if !seen.contains(path) && !plan.iter().any(|e| e.from.as_deref() == Some(path.as_str())) {
+            problems.push(Problem::Model(format!("{path} is in scope but has no action")));
+        }
+    }
+    problems
+}
+
+fn validate_extract(entry: &mut PlanEntry, target: &KnownFile, files: &BTreeMap<String, KnownFile>, problems: &mut Vec<Problem>) {
+    if target.exists {
+        problems.push(Problem::Model(format!("{}: EXTRACT needs a new file, but it exists", entry.path)));
+    }
+    let Some(from) = entry.from.as_deref().map(normalize_path) else {
+        problems.push(Problem::Model(format!("{}: EXTRACT needs \"from\"", entry.path)));
+        return;
+    };
+    let Some((from, source)) = from.ok().and_then(|f| files.get(&f).map(|s| (f, s))) else {
+        problems.push(Problem::Model(format!("{}: EXTRACT \"from\" must be an existing file in scope", entry.path)));
+        return;
+    };
+    if !source.exists {
+        problems.push(Problem::MissingTarget(format!("{from} does not exist, so nothing can be extracted from it")));
+    }
+    if entry.symbols.is_empty() {
+        problems.push(Problem::Model(format!("{}: EXTRACT needs \"symbols\"", entry.path)));
+    }
+    for s in &entry.symbols {
+        if !source.declarations.contains(s) {
+            problems.push(Problem::Model(format!("{from} declares no top-level \"{s}\"")));
+        }
+    }
+    entry.from = Some(from);
+}
+
+fn list(files: &BTreeMap<String, KnownFile>) -> String {
+    files.keys().cloned().collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> BTreeMap<String, KnownFile> {
+        let mut m = BTreeMap::new();
+        m.insert(
+            "src/a.js".to_string(),
+            KnownFile { exists: true, exports: ["f".to_string()].into(), declarations: ["f".to_string(), "g".to_string()].into() },
+        );
+        m.insert("src/b.js".to_string(), KnownFile::default());
+        m
+    }
+
+    #[test]
+    fn parses_fenced_prose_wrapped_and_bare_plans() {
+        let fenced = "Here you go:\n```json\n{\"actions\":[{\"path\":\"a.js\",\"action\":\"modify\",\"intent\":\"x\"}]}\n```";
+        let p = parse_plan(fenced).unwrap();
+        assert_eq!((p[0].path.as_str(), p[0].action), ("a.js", Action::Modify));
+        let bare = "[{\"file\":\"b.js\",\"action\":\"CREATE\"}]";
+        assert_eq!(parse_plan(bare).unwrap()[0].action, Action::Create);
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        assert!(parse_plan("I think we should edit the file.").unwrap_err().contains("no JSON"));
+        assert!(parse_plan("{\"actions\": [").is_err());
+        assert!(parse_plan("{\"actions\":[{\"path\":\"a.js\",\"action\":\"REWRITE\"}]}").unwrap_err().contains("unknown action"));
+    }
+
+    #[test]
+    fn valid_plan_passes_and_paths_are_normalised() {
+        let mut plan = parse_plan(
+            "{\"actions\":[{\"path\":\"./src/a.js\",\"action\":\"MODIFY\"},{\"path\":\"src/b.js\",\"action\":\"CREATE\"}]}",
+        )
+        .unwrap();
+        assert_eq!(validate(&mut plan, &files(), "t"), []);
+        assert_eq!(plan[0].path, "src/a.js");
+    }
+
+    #[test]
+    fn model_problems_and_missing_targets() {
+        let mut plan = parse_plan(
+            "{\"actions\":[{\"path\":\"src/a.js\",\"action\":\"CREATE\"},{\"path\":\"src/b.js\",\"action\":\"MODIFY\"},{\"path\":\"../x.js\",\"action\":\"CREATE\"},{\"path\":\"other.js\",\"action\":\"CREATE\"}]}",
+        )
+        .unwrap();
+        let problems = validate(&mut plan, &files(), "t");
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(matches!(&problems[0], Problem::Model(m) if m.contains("already exists")));
+        assert!(matches!(&problems[1], Problem::MissingTarget(m) if m.starts_with("src/b.js does not exist")));
+        assert!(problems[2].message().contains("'..'"));
+        assert!(problems[3].message().contains("not in scope"));
+    }
+
+    #[test]
+    fn unplanned_file_and_unnamed_drop() {
+        let mut plan = parse_plan("{\"actions\":[{\"path\":\"src/a.js\",\"action\":\"MODIFY\",\"dropExports\":[\"f\"]}]}").unwrap();
+        let problems = validate(&mut plan, &files(), "tidy up");
+        assert!(problems.iter().any(|p| p.message().contains("may not be dropped")));
+        assert!(problems.iter().any(|p| p.message() == "src/b.js is in scope but has no action"));
+        let mut plan = parse_plan(
+            "{\"actions\":[{\"path\":\"src/a.js\",\"action\":\"MODIFY\",\"dropExports\":[\"f\"]},{\"path\":\"src/b.js\",\"action\":\"CREATE\"}]}",
+        )
+        .unwrap();
+        assert_eq!(validate(&mut plan, &files(), "remove f from the API"), []);
+    }
+
+    #[test]
+    fn extract_checks_source_and_symbols() {
+        let mut plan = parse_plan(
+            "{\"actions\":[{\"path\":\"src/b.js\",\"action\":\"EXTRACT\",\"from\":\"src/a.js\",\"symbols\":[\"g\",\"nope\"]},{\"path\":\"src/a.js\",\"action\":\"MODIFY\"}]}",
+        )
+        .unwrap();
+        let problems = validate(&mut plan, &files(), "t");
+        assert_eq!(problems, [Problem::Model("src/a.js declares no top-level \"nope\"".into())]);
+    }
+}

@@ -1,0 +1,286 @@
+//! InvariantGate: every rule a write must pass before it may touch disk, each in one function here.
+//!
+//! The gate sees a proposed change (path, old text, new text) and the run's scope; it returns the
+//! rules the change breaks. What to do about a violation (block, warn) is the mode's business.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analysis, Language, ModuleFormat, analyze};
+use crate::plan::Action;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    InScope,
+    ReadOnly,
+    Syntax,
+    Json,
+    ExportsKept,
+    ModuleFormat,
+}
+
+impl Rule {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::InScope => "in_scope",
+            Rule::ReadOnly => "read_only",
+            Rule::Syntax => "syntax",
+            Rule::Json => "json",
+            Rule::ExportsKept => "exports_kept",
+            Rule::ModuleFormat => "module_format",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub rule: Rule,
+    pub message: String,
+}
+
+impl Violation {
+    fn new(rule: Rule, message: impl Into<String>) -> Self {
+        Violation { rule, message: message.into() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateMode {
+    /// Refuse the write and record the violation.
+    #[default]
+    Block,
+    /// Write anyway and record the violation.
+    Warn,
+    /// Check nothing but scope: scope is not a rule a user can switch off.
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Pass,
+    Warn,
+    Block,
+}
+
+/// Which paths a run may write, and which it may only read.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub writable: BTreeSet<String>,
+    pub read_only: BTreeSet<String>,
+}
+
+/// One change the pipeline wants to make.
+#[derive(Debug, Clone)]
+pub struct Proposal<'a> {
+    pub path: &'a str,
+    pub action: Action,
+    pub old: Option<&'a str>,
+    /// `None` for a delete.
+    pub new: Option<&'a str>,
+    /// The module format the file must be in, when one applies.
+    pub module_format: Option<ModuleFormat>,
+    /// Exports the plan may drop (moved by EXTRACT, or named for deletion by the task).
+    pub may_drop: &'a [String],
+}
+
+/// Normalise a workspace-relative path and refuse what leaves the workspace.
+/// Symlinks cannot be seen from here: the host reports those as `outside_workspace`.
+pub fn normalize_path(raw: &str) -> Result<String, Violation> {
+    let unified = raw.trim().replace('\\', "/");
+    let out_of_workspace = |why: &str| Violation::new(Rule::InScope, format!("{raw}: {why}"));
+    if unified.is_empty() {
+        return Err(out_of_workspace("empty path"));
+    }
+    let bytes = unified.as_bytes();
+    if unified.starts_with('/') || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic()) {
+        return Err(out_of_workspace("absolute paths are not allowed; give a path inside the workspace"));
+    }
+    let mut parts = Vec::new();
+    for part in unified.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(out_of_workspace("'..' leaves the workspace")),
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return Err(out_of_workspace("not a file path"));
+    }
+    Ok(parts.join("/"))
+}
+
+/// Rule `in_scope` and `read_only`: the path is one the user handed over for writing.
+pub fn check_scope(path: &str, scope: &Scope) -> Option<Violation> {
+    if scope.read_only.contains(path) {
+        return Some(Violation::new(Rule::ReadOnly, format!("{path} is read-only context in this run")));
+    }
+    if !scope.writable.contains(path) {
+        return Some(Violation::new(Rule::InScope, format!("{path} is not in --files")));
+    }
+    None
+}
+
+/// Rules `syntax` and `json`: the new text parses as its file's language.
+fn check_syntax(path: &str, analysis: &Analysis) -> Option<Violation> {
+    let first = analysis.syntax_errors.first()?;
+    let rule = if Language::of(path) == Language::Json { Rule::Json } else { Rule::Syntax };
+    let more = analysis.syntax_errors.len() - 1;
+    let tail = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+    Some(Violation::new(rule, format!("{path}: {first}{tail}")))
+}
+
+/// Rule `exports_kept`: a modified file keeps every export it had, unless the plan may drop it.
+fn check_exports_kept(proposal: &Proposal<'_>, old: &Analysis, new: &Analysis) -> Option<Violation> {
+    let lost: Vec<&str> = old
+        .exports
+        .iter()
+        .filter(|name| !new.exports.contains(*name) && !proposal.may_drop.contains(name))
+        .map(String::as_str)
+        .collect();
+    if lost.is_empty() {
+        return None;
+    }
+    Some(Violation::new(Rule::ExportsKept, format!("{}: export(s) lost: {}", proposal.path, lost.join(", "))))
+}
+
+/// Rule `module_format`: the new text uses the module system the project uses.
+fn check_module_format(path: &str, expected: ModuleFormat, new: &Analysis) -> Option<Violation> {
+    let wrong = match expected {
+        ModuleFormat::Cjs => new.has_esm_syntax,
+        ModuleFormat::Esm => new.has_cjs_syntax,
+    };
+    wrong.then(|| {
+        let found = match expected {
+            ModuleFormat::Cjs => "import/export",
+            ModuleFormat::Esm => "require/module.exports",
+        };
+        Violation::new(Rule::ModuleFormat, format!("{path}: uses {found}, but this file must be {}", expected.describe()))
+    })
+}
+
+/// Every rule the proposal breaks, in a fixed order.
+pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Violation> {
+    let mut violations: Vec<Violation> = check_scope(proposal.path, scope).into_iter().collect();
+    if mode == GateMode::Off {
+        return violations;
+    }
+    let Some(new_text) = proposal.new else { return violations };
+    let new = analyze(proposal.path, new_text);
+    violations.extend(check_syntax(proposal.path, &new));
+    if !new.is_valid() {
+        // Exports and module syntax of text that does not parse are not facts.
+        return violations;
+    }
+    if proposal.action == Action::Modify
+        && let Some(old_text) = proposal.old
+    {
+        let old = analyze(proposal.path, old_text);
+        if old.is_valid() {
+            violations.extend(check_exports_kept(proposal, &old, &new));
+        }
+    }
+    if Language::of(proposal.path).is_script()
+        && let Some(expected) = proposal.module_format
+    {
+        violations.extend(check_module_format(proposal.path, expected, &new));
+    }
+    violations
+}
+
+/// What the mode makes of a list of violations.
+pub fn decide(violations: &[Violation], mode: GateMode) -> Decision {
+    let scope_broken = violations.iter().any(|v| matches!(v.rule, Rule::InScope | Rule::ReadOnly));
+    match (violations.is_empty(), mode) {
+        (true, _) => Decision::Pass,
+        _ if scope_broken => Decision::Block,
+        (false, GateMode::Block) => Decision::Block,
+        (false, _) => Decision::Warn,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(paths: &[&str]) -> Scope {
+        Scope { writable: paths.iter().map(|p| p.to_string()).collect(), read_only: BTreeSet::new() }
+    }
+
+    fn modify<'a>(path: &'a str, old: &'a str, new: &'a str, fmt: Option<ModuleFormat>) -> Proposal<'a> {
+        Proposal { path, action: Action::Modify, old: Some(old), new: Some(new), module_format: fmt, may_drop: &[] }
+    }
+
+    fn rules(v: &[Violation]) -> Vec<Rule> {
+        v.iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn paths_are_normalised_or_refused() {
+        assert_eq!(normalize_path("./src//a.js").unwrap(), "src/a.js");
+        assert_eq!(normalize_path("src\\b.js").unwrap(), "src/b.js");
+        for bad in ["../x.js", "src/../../x.js", "/etc/passwd", "C:\\x.js", "", "."] {
+            assert_eq!(normalize_path(bad).unwrap_err().rule, Rule::InScope, "{bad}");
+        }
+    }
+
+    #[test]
+    fn out_of_scope_and_read_only_are_blocked_even_with_gate_off() {
+        let mut s = scope(&["a.js"]);
+        s.read_only.insert("spec.js".into());
+        let p = Proposal { path: "b.js", action: Action::Create, old: None, new: Some("x"), module_format: None, may_drop: &[] };
+        let v = check(&p, &s, GateMode::Off);
+        assert_eq!(rules(&v), [Rule::InScope]);
+        assert_eq!(decide(&v, GateMode::Off), Decision::Block);
+        let p = Proposal { path: "spec.js", ..p };
+        assert_eq!(rules(&check(&p, &s, GateMode::Warn)), [Rule::ReadOnly]);
+    }
+
+    #[test]
+    fn syntax_error_blocks_and_warn_mode_warns() {
+        let s = scope(&["a.js"]);
+        let v = check(&modify("a.js", "let a;\n", "let a = ;\n", None), &s, GateMode::Block);
+        assert_eq!(rules(&v), [Rule::Syntax]);
+        assert!(v[0].message.contains("line 1"));
+        assert_eq!(decide(&v, GateMode::Block), Decision::Block);
+        assert_eq!(decide(&v, GateMode::Warn), Decision::Warn);
+    }
+
+    #[test]
+    fn json_rule() {
+        let s = scope(&["p.json"]);
+        let p = Proposal { path: "p.json", action: Action::Create, old: None, new: Some("{,}"), module_format: None, may_drop: &[] };
+        assert_eq!(rules(&check(&p, &s, GateMode::Block)), [Rule::Json]);
+    }
+
+    #[test]
+    fn lost_export_is_caught_unless_allowed() {
+        let s = scope(&["a.js"]);
+        let old = "function f() {}\nfunction g() {}\nmodule.exports = { f, g };\n";
+        let new = "function f() {}\nmodule.exports = { f };\n";
+        let v = check(&modify("a.js", old, new, None), &s, GateMode::Block);
+        assert_eq!(rules(&v), [Rule::ExportsKept]);
+        assert!(v[0].message.ends_with("lost: g"));
+        let allowed = ["g".to_string()];
+        let p = Proposal { may_drop: &allowed, ..modify("a.js", old, new, None) };
+        assert!(check(&p, &s, GateMode::Block).is_empty());
+        // Adding exports is fine.
+        let grown = "function f() {}\nfunction g() {}\nmodule.exports = { f, g, h: 1 };\n";
+        assert!(check(&modify("a.js", old, grown, None), &s, GateMode::Block).is_empty());
+    }
+
+    #[test]
+    fn esm_in_cjs_project_and_back() {
+        let s = scope(&["a.js"]);
+        let esm = "export function f() {}\n";
+        let v = check(&modify("a.js", "", esm, Some(ModuleFormat::Cjs)), &s, GateMode::Block);
+        assert_eq!(rules(&v), [Rule::ModuleFormat]);
+        let cjs = "const x = require('x');\nmodule.exports = { x };\n";
+        let v = check(&modify("a.js", "", cjs, Some(ModuleFormat::Esm)), &s, GateMode::Block);
+        assert_eq!(rules(&v), [Rule::ModuleFormat]);
+        assert!(check(&modify("a.js", "", cjs, Some(ModuleFormat::Cjs)), &s, GateMode::Block).is_empty());
+    }
+}

@@ -1,0 +1,753 @@
+//! The run as a state machine with no I/O: the host calls [`Session::resume`] with the answer to
+//! the last request and gets the next one (read files, complete a prompt, write, delete, done).
+//!
+//! Order of a run: read every file in scope -> L1 plan (one re-ask on an invalid plan) -> L2 units
+//! -> L3 one call per unit, each answer through the gate, with fresh retries -> writes -> result.
+//! Nothing is written before every unit has been generated and gated.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analysis, Language, ModuleFormat, analyze};
+use crate::decompose::{self, KnownFile, Problem};
+use crate::diff;
+use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
+use crate::plan::{Action, PlanEntry};
+use crate::prompts::{self, ChatMessage, FileBrief, UnitPrompt};
+use crate::report::{self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage};
+use crate::section;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatChoice {
+    #[default]
+    Auto,
+    Cjs,
+    Esm,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RunOptions {
+    pub model: Option<String>,
+    pub max_retries: Option<u32>,
+    pub gate: GateMode,
+    pub module_format: FormatChoice,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunInput {
+    pub task: String,
+    pub files: Vec<String>,
+    /// Read-only context files.
+    #[serde(default)]
+    pub read: Vec<String>,
+    #[serde(default)]
+    pub options: RunOptions,
+    #[serde(default)]
+    pub run_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum FileState {
+    Present { text: String },
+    Absent,
+    Unreadable { reason: String, message: String },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TokenUsage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionRequest {
+    pub id: u32,
+    pub stage: String,
+    pub path: Option<String>,
+    pub action: Option<Action>,
+    pub attempt: u32,
+    pub messages: Vec<ChatMessage>,
+    pub temperature: f32,
+    pub max_tokens: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    Read { paths: Vec<String> },
+    Complete { request: CompletionRequest },
+    Write { path: String, text: String },
+    Delete { path: String },
+    Done { result: Box<RunResult> },
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum Reply {
+    Files { files: BTreeMap<String, FileState> },
+    Completion { text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
+    CompletionError { code: String, message: String },
+    Written,
+    WriteError { message: String },
+    Deleted,
+    DeleteError { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum EventBody {
+    RunStart { run_id: String, task: String, files: Vec<String>, read: Vec<String>, options: RunOptions },
+    Stage { stage: &'static str, state: StageState },
+    ModelRequest { id: u32, stage: String, path: Option<String>, action: Option<Action>, attempt: u32, messages: Vec<ChatMessage> },
+    ModelResponse { id: u32, text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
+    ModelError { id: u32, code: String, message: String },
+    Plan { actions: Vec<PlanEntry> },
+    PlanRejected { problems: Vec<String> },
+    UnitRejected { path: String, attempt: u32, reason: String },
+    Gate { path: String, action: Action, decision: Decision, violations: Vec<Violation> },
+    Write { path: String },
+    Delete { path: String },
+    WriteError { path: String, message: String },
+    RunEnd { status: Status, error: Option<RunError> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// One piece of generation work: a file the model writes.
+#[derive(Debug, Clone)]
+struct Unit {
+    entry: PlanEntry,
+    attempts: u32,
+    last_error: Option<String>,
+}
+
+/// A change that passed (or was waved through by) the gate, waiting to be written.
+#[derive(Debug, Clone)]
+struct Staged {
+    path: String,
+    action: Action,
+    new: Option<String>,
+    violations: Vec<Violation>,
+    attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    AwaitFiles,
+    AwaitPlan { attempt: u32 },
+    AwaitUnit { index: usize },
+    AwaitEffect { index: usize },
+    Finished,
+}
+
+const DEFAULT_MAX_RETRIES: u32 = 2;
+const MAX_TOKENS: u32 = 8192;
+const PACKAGE_JSON: &str = "package.json";
+
+pub struct Session {
+    input: RunInput,
+    phase: Phase,
+    seq: u64,
+    events: Vec<Event>,
+    next_id: u32,
+    texts: BTreeMap<String, Option<String>>,
+    analyses: BTreeMap<String, Analysis>,
+    scope: Scope,
+    package_format: Option<ModuleFormat>,
+    plan: Vec<PlanEntry>,
+    plan_problems: Vec<String>,
+    units: Vec<Unit>,
+    staged: Vec<Staged>,
+    outcomes: Vec<FileOutcome>,
+    stages: Stages,
+    usage: Usage,
+    error: Option<RunError>,
+    result: Option<RunResult>,
+}
+
+fn run_error(code: &str, message: impl Into<String>) -> RunError {
+    RunError { code: code.to_string(), message: message.into() }
+}
+
+impl Session {
+    pub fn new(input: RunInput) -> Session {
+        Session {
+            input,
+            phase: Phase::Start,
+            seq: 0,
+            events: Vec::new(),
+            next_id: 0,
+            texts: BTreeMap::new(),
+            analyses: BTreeMap::new(),
+            scope: Scope::default(),
+            package_format: None,
+            plan: Vec::new(),
+            plan_problems: Vec::new(),
+            units: Vec::new(),
+            staged: Vec::new(),
+            outcomes: Vec::new(),
+            stages: Stages::default(),
+            usage: Usage::default(),
+            error: None,
+            result: None,
+        }
+    }
+
+    /// Events since the last call, for the host's log and progress display.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    fn emit(&mut self, body: EventBody) {
+        self.seq += 1;
+        self.events.push(Event { seq: self.seq, body });
+    }
+
+    fn set_stage(&mut self, stage: &'static str, state: StageState) {
+        let slot = match stage {
+            "L1" => &mut self.stages.l1,
+            "L2" => &mut self.stages.l2,
+            "L3" => &mut self.stages.l3,
+            _ => &mut self.stages.gate,
+        };
+        *slot = state;
+        self.emit(EventBody::Stage { stage, state });
+    }
+
+    fn max_retries(&self) -> u32 {
+        self.input.options.max_retries.unwrap_or(DEFAULT_MAX_RETRIES)
+    }
+
+    /// Advance the run with the answer to the previous request (`None` for the first call).
+    pub fn resume(&mut self, reply: Option<Reply>) -> Request {
+        let request = match (self.phase, reply) {
+            (Phase::Start, None) => self.start(),
+            (Phase::AwaitFiles, Some(Reply::Files { files })) => self.on_files(files),
+            (Phase::AwaitPlan { attempt }, Some(Reply::Completion { text, usage, duration_ms })) => {
+                self.record_completion(text.clone(), usage, duration_ms);
+                self.on_plan(attempt, &text)
+            }
+            (Phase::AwaitUnit { index }, Some(Reply::Completion { text, usage, duration_ms })) => {
+                self.record_completion(text.clone(), usage, duration_ms);
+                self.on_unit(index, &text)
+            }
+            (Phase::AwaitPlan { .. } | Phase::AwaitUnit { .. }, Some(Reply::CompletionError { code, message })) => {
+                self.emit(EventBody::ModelError { id: self.next_id, code: code.clone(), message: message.clone() });
+                let stage = if matches!(self.phase, Phase::AwaitPlan { .. }) { "L1" } else { "L3" };
+                self.set_stage(stage, StageState::Failed);
+                self.fail(model_error_code(&code), message)
+            }
+            (Phase::AwaitEffect { index }, Some(reply)) => self.on_effect(index, reply),
+            (Phase::Finished, _) => Request::Done { result: Box::new(self.result.clone().expect("finished run has a result")) },
+            (phase, reply) => self.fail("host_protocol", format!("unexpected reply {reply:?} in phase {phase:?}")),
+        };
+        if let Request::Complete { request } = &request {
+            self.emit(EventBody::ModelRequest {
+                id: request.id,
+                stage: request.stage.clone(),
+                path: request.path.clone(),
+                action: request.action,
+                attempt: request.attempt,
+                messages: request.messages.clone(),
+            });
+        }
+        request
+    }
+
+    fn start(&mut self) -> Request {
+        let input = self.input.clone();
+        self.emit(EventBody::RunStart {
+            run_id: input.run_id.clone(),
+            task: input.task.clone(),
+            files: input.files.clone(),
+            read: input.read.clone(),
+            options: input.options.clone(),
+        });
+        if input.task.trim().is_empty() {
+            return self.fail("input_task", "the task is empty");
+        }
+        if input.files.is_empty() {
+            return self.fail("input_files", "no files in scope: give at least one path with --files");
+        }
+        for raw in &input.files {
+            match gate::normalize_path(raw) {
+                Ok(p) => {
+                    self.scope.writable.insert(p);
+                }
+                Err(v) => return self.fail("input_path", v.message),
+            }
+        }
+        for raw in &input.read {
+            match gate::normalize_path(raw) {
+                Ok(p) if !self.scope.writable.contains(&p) => {
+                    self.scope.read_only.insert(p);
+                }
+                Ok(_) => {}
+                Err(v) => return self.fail("input_path", v.message),
+            }
+        }
+        let mut paths: Vec<String> = self.scope.writable.iter().chain(&self.scope.read_only).cloned().collect();
+        if !paths.iter().any(|p| p == PACKAGE_JSON) {
+            paths.push(PACKAGE_JSON.to_string());
+        }
+        self.phase = Phase::AwaitFiles;
+        Request::Read { paths }
+    }
+
+    fn on_files(&mut self, mut files: BTreeMap<String, FileState>) -> Request {
+        let wanted: Vec<String> = self.scope.writable.iter().chain(&self.scope.read_only).cloned().collect();
+        for path in wanted {
+            match files.remove(&path) {
+                Some(FileState::Present { text }) => {
+                    self.analyses.insert(path.clone(), analyze(&path, &text));
+                    self.texts.insert(path, Some(text));
+                }
+                Some(FileState::Absent) if self.scope.read_only.contains(&path) => {
+                    return self.fail("input_missing", format!("{path}: read-only context file does not exist"));
+                }
+                Some(FileState::Absent) => {
+                    self.texts.insert(path, None);
+                }
+                Some(FileState::Unreadable { reason, message }) => {
+                    let code = if reason == "outside_workspace" { "input_path" } else { "input_unreadable" };
+                    return self.fail(code, format!("{path}: {message}"));
+                }
+                None => return self.fail("host_protocol", format!("the host did not report on {path}")),
+            }
+        }
+        self.package_format = match files.remove(PACKAGE_JSON).or_else(|| {
+            self.texts.get(PACKAGE_JSON).cloned().flatten().map(|text| FileState::Present { text })
+        }) {
+            Some(FileState::Present { text }) => package_type(&text),
+            _ => None,
+        };
+        self.plan_request(0)
+    }
+
+    fn known_files(&self) -> BTreeMap<String, KnownFile> {
+        self.scope
+            .writable
+            .iter()
+            .map(|p| {
+                let analysis = self.analyses.get(p);
+                let known = KnownFile {
+                    exists: self.texts.get(p).is_some_and(Option::is_some),
+                    exports: analysis.map(|a| a.exports.clone()).unwrap_or_default(),
+                    declarations: analysis.map(|a| section::declared_names(a).into_iter().collect()).unwrap_or_default(),
+                };
+                (p.clone(), known)
+            })
+            .collect()
+    }
+
+    fn briefs(&self) -> Vec<FileBrief> {
+        self.scope
+            .writable
+            .iter()
+            .map(|p| {
+                let text = self.texts.get(p).cloned().flatten();
+                let analysis = self.analyses.get(p);
+                FileBrief {
+                    path: p.clone(),
+                    exists: text.is_some(),
+                    lines: text.as_deref().map_or(0, |t| t.lines().count()),
+                    bytes: text.as_deref().map_or(0, str::len),
+                    format: analysis.and_then(Analysis::module_format),
+                    exports: analysis.map(|a| a.exports.iter().cloned().collect()).unwrap_or_default(),
+                    declarations: analysis.map(section::declared_names).unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    fn next_request_id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn plan_request(&mut self, attempt: u32) -> Request {
+        let messages = prompts::plan_messages(&self.input.task, &self.briefs(), &self.plan_problems);
+        self.phase = Phase::AwaitPlan { attempt };
+        Request::Complete {
+            request: CompletionRequest {
+                id: self.next_request_id(),
+                stage: "L1".into(),
+                path: None,
+                action: None,
+                attempt,
+                messages,
+                temperature: 0.0,
+                max_tokens: 2048,
+            },
+        }
+    }
+
+    fn record_completion(&mut self, text: String, usage: Option<TokenUsage>, duration_ms: Option<u64>) {
+        let u = usage.unwrap_or_default();
+        self.usage.calls += 1;
+        self.usage.prompt_tokens += u.prompt_tokens;
+        self.usage.completion_tokens += u.completion_tokens;
+        self.usage.total_tokens += u.prompt_tokens + u.completion_tokens;
+        self.usage.model_ms += duration_ms.unwrap_or(0);
+        self.emit(EventBody::ModelResponse { id: self.next_id, text, usage, duration_ms });
+    }
+
+    fn on_plan(&mut self, attempt: u32, answer: &str) -> Request {
+        let problems = match decompose::parse_plan(answer) {
+            Ok(mut plan) => {
+                let problems = decompose::validate(&mut plan, &self.known_files(), &self.input.task);
+                self.plan = plan;
+                problems
+            }
+            Err(message) => vec![Problem::Model(message)],
+        };
+        if let Some(missing) = problems.iter().find(|p| matches!(p, Problem::MissingTarget(_))) {
+            self.set_stage("L1", StageState::Failed);
+            return self.fail("input_missing", missing.message().to_string());
+        }
+        if !problems.is_empty() {
+            self.plan_problems = problems.iter().map(|p| p.message().to_string()).collect();
+            self.emit(EventBody::PlanRejected { problems: self.plan_problems.clone() });
+            if attempt == 0 {
+                return self.plan_request(1);
+            }
+            self.set_stage("L1", StageState::Failed);
+            let message = format!("the model's plan is invalid: {}", self.plan_problems.join("; "));
+            return self.fail("plan_invalid", message);
+        }
+        self.emit(EventBody::Plan { actions: self.plan.clone() });
+        self.set_stage("L1", StageState::Ok);
+        self.build_units()
+    }
+
+    /// L2: one unit per file the model writes; deletes need no model and go straight to the gate.
+    fn build_units(&mut self) -> Request {
+        for entry in self.plan.clone() {
+            if entry.action == Action::Delete {
+                let old = self.texts.get(&entry.path).cloned().flatten();
+                self.gate_and_stage(&entry, old.as_deref(), None, 1);
+            } else {
+                self.units.push(Unit { entry, attempts: 0, last_error: None });
+            }
+        }
+        self.set_stage("L2", StageState::Ok);
+        self.next_unit(0)
+    }
+
+    fn expected_format(&self, path: &str) -> Option<ModuleFormat> {
+        let lang = Language::of(path);
+        if !lang.is_script() {
+            return None;
+        }
+        let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+        match ext {
+            "mjs" | "mts" => return Some(ModuleFormat::Esm),
+            "cjs" | "cts" => return Some(ModuleFormat::Cjs),
+            _ => {}
+        }
+        match self.input.options.module_format {
+            FormatChoice::Cjs => return Some(ModuleFormat::Cjs),
+            FormatChoice::Esm => return Some(ModuleFormat::Esm),
+            FormatChoice::Auto => {}
+        }
+        if let Some(own) = self.analyses.get(path).and_then(Analysis::module_format) {
+            return Some(own);
+        }
+        if matches!(lang, Language::TypeScript | Language::Tsx | Language::Jsx) {
+            // TypeScript and JSX sources are written with import/export whatever they compile to.
+            return Some(ModuleFormat::Esm);
+        }
+        if let Some(pkg) = self.package_format {
+            return Some(pkg);
+        }
+        // Follow the other script files of the run; Node's default for `.js` is CommonJS.
+        let (mut cjs, mut esm) = (0, 0);
+        for (p, a) in &self.analyses {
+            if p != path && Language::of(p).is_script() {
+                match a.module_format() {
+                    Some(ModuleFormat::Cjs) => cjs += 1,
+                    Some(ModuleFormat::Esm) => esm += 1,
+                    None => {}
+                }
+            }
+        }
+        Some(if esm > cjs { ModuleFormat::Esm } else { ModuleFormat::Cjs })
+    }
+
+    fn keep_exports(&self, entry: &PlanEntry) -> Vec<String> {
+        match (entry.action, self.analyses.get(&entry.path)) {
+            (Action::Modify, Some(a)) => a.exports.iter().filter(|e| !entry.drop_exports.contains(e)).cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
+        self.analyses
+            .iter()
+            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
+            .map(|(p, a)| (p.clone(), a.exports.iter().cloned().collect()))
+            .collect()
+    }
+
+    fn next_unit(&mut self, index: usize) -> Request {
+        let Some(unit) = self.units.get(index).cloned() else {
+            if !self.units.is_empty() {
+                self.set_stage("L3", StageState::Ok);
+            } else {
+                self.set_stage("L3", StageState::Skipped);
+            }
+            return self.begin_effects();
+        };
+        let entry = &unit.entry;
+        let current = self.texts.get(&entry.path).cloned().flatten();
+        let keep = self.keep_exports(entry);
+        let neighbours = self.neighbours(&entry.path);
+        let messages = prompts::unit_messages(&UnitPrompt {
+            task: &self.input.task,
+            path: &entry.path,
+            action: entry.action,
+            intent: &entry.intent,
+            language: Language::of(&entry.path),
+            module_format: self.expected_format(&entry.path),
+            current: current.as_deref(),
+            keep_exports: &keep,
+            neighbours: &neighbours,
+            previous_error: unit.last_error.as_deref(),
+        });
+        self.phase = Phase::AwaitUnit { index };
+        Request::Complete {
+            request: CompletionRequest {
+                id: self.next_request_id(),
+                stage: "L3".into(),
+                path: Some(entry.path.clone()),
+                action: Some(entry.action),
+                attempt: unit.attempts,
+                messages,
+                temperature: 0.0,
+                max_tokens: MAX_TOKENS,
+            },
+        }
+    }
+
+    fn on_unit(&mut self, index: usize, answer: &str) -> Request {
+        self.units[index].attempts += 1;
+        let unit = self.units[index].clone();
+        let path = unit.entry.path.clone();
+        let outcome = match crate::generate::extract_code(answer, &path) {
+            Err(reason) => Err((reason, Vec::new(), Outcome::Failed)),
+            Ok(code) => {
+                let old = self.texts.get(&path).cloned().flatten();
+                let violations = self.check(&unit.entry, old.as_deref(), Some(&code));
+                match gate::decide(&violations, self.input.options.gate) {
+                    Decision::Block => {
+                        let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
+                        Err((reason, violations, Outcome::Blocked))
+                    }
+                    _ => {
+                        self.gate_and_stage(&unit.entry, old.as_deref(), Some(code), unit.attempts);
+                        Ok(())
+                    }
+                }
+            }
+        };
+        if let Err((reason, violations, outcome)) = outcome {
+            self.emit(EventBody::UnitRejected { path: path.clone(), attempt: unit.attempts - 1, reason: reason.clone() });
+            if !violations.is_empty() {
+                self.emit(EventBody::Gate { path: path.clone(), action: unit.entry.action, decision: Decision::Block, violations: violations.clone() });
+            }
+            if unit.attempts <= self.max_retries() {
+                self.units[index].last_error = Some(reason);
+                return self.next_unit(index);
+            }
+            let error = if outcome == Outcome::Failed { Some(reason) } else { None };
+            self.outcomes.push(FileOutcome {
+                path,
+                action: unit.entry.action,
+                outcome,
+                diff: String::new(),
+                violations,
+                attempts: unit.attempts,
+                error,
+            });
+        }
+        self.next_unit(index + 1)
+    }
+
+    fn check(&self, entry: &PlanEntry, old: Option<&str>, new: Option<&str>) -> Vec<Violation> {
+        let proposal = Proposal {
+            path: &entry.path,
+            action: entry.action,
+            old,
+            new,
+            module_format: self.expected_format(&entry.path),
+            may_drop: &entry.drop_exports,
+        };
+        gate::check(&proposal, &self.scope, self.input.options.gate)
+    }
+
+    /// Gate a change and, unless blocked, queue it for writing.
+    fn gate_and_stage(&mut self, entry: &PlanEntry, old: Option<&str>, new: Option<String>, attempts: u32) {
+        let violations = self.check(entry, old, new.as_deref());
+        let decision = gate::decide(&violations, self.input.options.gate);
+        self.emit(EventBody::Gate { path: entry.path.clone(), action: entry.action, decision, violations: violations.clone() });
+        if decision == Decision::Block {
+            self.outcomes.push(FileOutcome {
+                path: entry.path.clone(),
+                action: entry.action,
+                outcome: Outcome::Blocked,
+                diff: String::new(),
+                violations,
+                attempts,
+                error: None,
+            });
+            return;
+        }
+        self.staged.push(Staged { path: entry.path.clone(), action: entry.action, new, violations, attempts });
+    }
+
+    fn begin_effects(&mut self) -> Request {
+        let blocked = self.outcomes.iter().any(|o| o.outcome == Outcome::Blocked);
+        self.set_stage("gate", if blocked { StageState::Failed } else { StageState::Ok });
+        self.next_effect(0)
+    }
+
+    fn next_effect(&mut self, index: usize) -> Request {
+        let Some(staged) = self.staged.get(index).cloned() else { return self.finish() };
+        let old = self.texts.get(&staged.path).cloned().flatten();
+        self.phase = Phase::AwaitEffect { index };
+        match staged.new.clone() {
+            Some(text) if old.as_deref() == Some(text.as_str()) => {
+                self.push_outcome(&staged, Outcome::Unchanged, String::new());
+                self.next_effect(index + 1)
+            }
+            Some(text) => Request::Write { path: staged.path, text },
+            None => Request::Delete { path: staged.path },
+        }
+    }
+
+    fn push_outcome(&mut self, staged: &Staged, outcome: Outcome, diff: String) {
+        self.outcomes.push(FileOutcome {
+            path: staged.path.clone(),
+            action: staged.action,
+            outcome,
+            diff,
+            violations: staged.violations.clone(),
+            attempts: staged.attempts,
+            error: None,
+        });
+    }
+
+    fn on_effect(&mut self, index: usize, reply: Reply) -> Request {
+        let staged = self.staged[index].clone();
+        let old = self.texts.get(&staged.path).cloned().flatten();
+        let diff = diff::unified(&staged.path, old.as_deref(), staged.new.as_deref());
+        match reply {
+            Reply::Written => {
+                self.emit(EventBody::Write { path: staged.path.clone() });
+                self.push_outcome(&staged, Outcome::Written, diff);
+            }
+            Reply::Deleted => {
+                self.emit(EventBody::Delete { path: staged.path.clone() });
+                self.push_outcome(&staged, Outcome::Deleted, diff);
+            }
+            Reply::WriteError { message } | Reply::DeleteError { message } => {
+                self.emit(EventBody::WriteError { path: staged.path.clone(), message: message.clone() });
+                self.outcomes.push(FileOutcome {
+                    path: staged.path.clone(),
+                    action: staged.action,
+                    outcome: Outcome::Failed,
+                    diff: String::new(),
+                    violations: staged.violations.clone(),
+                    attempts: staged.attempts,
+                    error: Some(message.clone()),
+                });
+                return self.fail("write_failed", format!("{}: {message}", staged.path));
+            }
+            other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a write")),
+        }
+        self.next_effect(index + 1)
+    }
+
+    fn fail(&mut self, code: &str, message: impl Into<String>) -> Request {
+        self.error = Some(run_error(code, message));
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Request {
+        let mut counts = Counts::default();
+        for o in &self.outcomes {
+            match o.outcome {
+                Outcome::Written => counts.written += 1,
+                Outcome::Deleted => counts.deleted += 1,
+                Outcome::Blocked => counts.blocked += 1,
+                Outcome::Failed => counts.failed += 1,
+                Outcome::Unchanged => {}
+            }
+        }
+        let nothing_usable = self.error.is_none()
+            && !self.units.is_empty()
+            && counts.failed as usize == self.outcomes.len()
+            && counts.failed > 0;
+        if nothing_usable {
+            let reasons: Vec<String> = self.outcomes.iter().filter_map(|o| o.error.clone()).collect();
+            self.set_stage("L3", StageState::Failed);
+            self.error = Some(run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; "))));
+        }
+        let status = match (&self.error, counts.blocked + counts.failed) {
+            (Some(_), _) => Status::Crashed,
+            (None, 0) => Status::Ok,
+            (None, _) => Status::Partial,
+        };
+        let model = self.input.options.model.clone().unwrap_or_default();
+        let result = RunResult {
+            run_id: self.input.run_id.clone(),
+            status,
+            stages: self.stages.clone(),
+            plan: self.plan.clone(),
+            files: self.outcomes.clone(),
+            counts,
+            cost_usd: report::estimate_cost(&model, &self.usage),
+            usage: self.usage,
+            error: self.error.clone(),
+        };
+        self.emit(EventBody::RunEnd { status, error: self.error.clone() });
+        self.phase = Phase::Finished;
+        self.result = Some(result.clone());
+        Request::Done { result: Box::new(result) }
+    }
+}
+
+/// Host transport codes -> run error codes.
+fn model_error_code(code: &str) -> &'static str {
+    match code {
+        "auth" => "model_auth",
+        "rate_limit" | "server" | "timeout" | "network" => "model_unavailable",
+        "interrupted" => "interrupted",
+        _ => "model_answer",
+    }
+}
+
+fn package_type(text: &str) -> Option<ModuleFormat> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    match value.get("type").and_then(|t| t.as_str()) {
+        Some("module") => Some(ModuleFormat::Esm),
+        Some("commonjs") => Some(ModuleFormat::Cjs),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+//! The session driven the way a host drives it, with scripted model answers.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::*;
+use crate::gate::Rule;
+
+const SERVER: &str = include_str!("../../tests/fixtures/server.js");
+
+struct Host {
+    files: BTreeMap<String, Option<String>>,
+    answers: VecDeque<Reply>,
+    requests: Vec<Request>,
+    events: Vec<Event>,
+    fail_writes: bool,
+}
+
+fn answer(text: &str) -> Reply {
+    Reply::Completion {
+        text: text.to_string(),
+        usage: Some(TokenUsage { prompt_tokens: 100, completion_tokens: 20 }),
+        duration_ms: Some(5),
+    }
+}
+
+fn plan(entries: &[(&str, &str)]) -> Reply {
+    let actions: Vec<String> =
+        entries.iter().map(|(p, a)| format!("{{\"path\":\"{p}\",\"action\":\"{a}\",\"intent\":\"do it\"}}")).collect();
+    answer(&format!("{{\"actions\":[{}]}}", actions.join(",")))
+}
+
+fn fenced(code: &str) -> Reply {
+    answer(&format!("```js\n{code}```\n"))
+}
+
+impl Host {
+    fn new(files: &[(&str, &str)]) -> Host {
+        Host {
+            files: files.iter().map(|(p, t)| (p.to_string(), Some(t.to_string()))).collect(),
+            answers: VecDeque::new(),
+            requests: Vec::new(),
+            events: Vec::new(),
+            fail_writes: false,
+        }
+    }
+
+    fn run(&mut self, task: &str, scope: &[&str], options: RunOptions) -> RunResult {
+        let mut session = Session::new(RunInput {
+            task: task.into(),
+            files: scope.iter().map(|s| s.to_string()).collect(),
+            read: vec![],
+            options,
+            run_id: "test-run".into(),
+        });
+        let mut reply = None;
+        loop {
+            let request = session.resume(reply.take());
+            self.events.extend(session.take_events());
+            self.requests.push(request.clone());
+            reply = Some(match request {
+                Request::Read { paths } => Reply::Files {
+                    files: paths
+                        .into_iter()
+                        .map(|p| {
+                            let state = match self.files.get(&p).cloned().flatten() {
+                                Some(text) if text == "\u{0}binary" => FileState::Unreadable {
+                                    reason: "binary".into(),
+                                    message: "is a binary file".into(),
+                                },
+                                Some(text) => FileState::Present { text },
+                                None => FileState::Absent,
+                            };
+                            (p, state)
+                        })
+                        .collect(),
+                },
+                Request::Complete { .. } => self.answers.pop_front().expect("the test scripted too few answers"),
+                Request::Write { path, text } => {
+                    if self.fail_writes {
+                        Reply::WriteError { message: "EACCES: permission denied".into() }
+                    } else {
+                        self.files.insert(path, Some(text));
+                        Reply::Written
+                    }
+                }
+                Request::Delete { path } => {
+                    self.files.insert(path, None);
+                    Reply::Deleted
+                }
+                Request::Done { result } => return *result,
+            });
+        }
+    }
+
+    fn prompts(&self) -> Vec<&CompletionRequest> {
+        self.requests
+            .iter()
+            .filter_map(|r| match r {
+                Request::Complete { request } => Some(request),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn writes(&self) -> usize {
+        self.requests.iter().filter(|r| matches!(r, Request::Write { .. } | Request::Delete { .. })).count()
+    }
+
+    fn text(&self, path: &str) -> Option<&str> {
+        self.files.get(path).and_then(|t| t.as_deref())
+    }
+}
+
+const HEALTH: &str = "module.exports = function health() {\n  return { status: 'ok' };\n};\n";
+
+#[test]
+fn create_one_file() {
+    let mut host = Host::new(&[]);
+    host.answers.extend([plan(&[("src/health.js", "CREATE")]), fenced(HEALTH)]);
+    let r = host.run("Create src/health.js", &["src/health.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("src/health.js"), Some(HEALTH));
+    assert_eq!((r.counts.written, r.usage.calls, r.usage.total_tokens), (1, 2, 240));
+    assert_eq!(r.stages, Stages { l1: StageState::Ok, l2: StageState::Ok, l3: StageState::Ok, gate: StageState::Ok });
+    assert!(r.files[0].diff.starts_with("--- /dev/null\n+++ b/src/health.js\n"));
+    let prompts = host.prompts();
+    assert_eq!((prompts[0].stage.as_str(), prompts[1].path.as_deref()), ("L1", Some("src/health.js")));
+    // The recorded events carry what replay needs: every request and every answer.
+    let kinds: Vec<&str> = host
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::ModelRequest { .. } => Some("request"),
+            EventBody::ModelResponse { .. } => Some("response"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, ["request", "response", "request", "response"]);
+}
+
+#[test]
+fn modify_keeps_exports_in_the_prompt_and_passes_the_gate() {
+    let mut host = Host::new(&[("src/server.js", SERVER)]);
+    let new = format!("{SERVER}\n// health\nroutes.set('/health', () => ({{ status: 'ok' }}));\n");
+    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(&new)]);
+    let r = host.run("Add a health route", &["./src/server.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("src/server.js"), Some(new.as_str()));
+    let unit = &host.prompts()[1].messages[1].content;
+    assert!(unit.contains("KEEP THESE EXPORTS: createServer, routes"), "{unit}");
+    assert!(unit.contains("MODULE FORMAT: CommonJS"));
+}
+
+#[test]
+fn modify_of_a_missing_file_is_the_users_error() {
+    let mut host = Host::new(&[]);
+    host.answers.push_back(plan(&[("src/servr.js", "MODIFY")]));
+    let r = host.run("Add a route to src/servr.js", &["src/servr.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Crashed);
+    assert_eq!(r.error.as_ref().unwrap().code, "input_missing");
+    assert_eq!((host.prompts().len(), host.writes()), (1, 0));
+}
+
+#[test]
+fn invalid_plan_is_re_asked_once_with_the_problems() {
+    let mut host = Host::new(&[]);
+    host.answers.extend([answer("I would create the file."), plan(&[("a.js", "CREATE")]), fenced("const a = 1;\n")]);
+    let r = host.run("make a.js", &["a.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok);
+    assert!(host.prompts()[1].messages[1].content.contains("PREVIOUS PLAN WAS REJECTED"));
+
+    let mut host = Host::new(&[]);
+    host.answers.extend([plan(&[("elsewhere.js", "CREATE")]), answer("{\"actions\": 5}")]);
+    let r = host.run("make a.js", &["a.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "plan_invalid");
+    assert_eq!(r.stages.l1, StageState::Failed);
+    assert_eq!(host.writes(), 0);
+}
+
+#[test]
+fn syntax_errors_are_retried_then_blocked() {
+    let mut host = Host::new(&[("src/server.js", SERVER)]);
+    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced("function (\n"), fenced("let = ;\n")]);
+    let options = RunOptions { max_retries: Some(1), ..RunOptions::default() };
+    let r = host.run("break it", &["src/server.js"], options);
+    assert_eq!(r.status, Status::Partial);
+    assert_eq!(r.files[0].outcome, Outcome::Blocked);
+    assert_eq!(r.files[0].violations[0].rule, Rule::Syntax);
+    assert_eq!(r.files[0].attempts, 2);
+    assert_eq!(host.writes(), 0);
+    assert_eq!(host.text("src/server.js"), Some(SERVER));
+    // The retry is fresh: its own context plus the reason, not the conversation.
+    let retry = &host.prompts()[2];
+    assert_eq!((retry.attempt, retry.messages.len()), (1, 2));
+    assert!(retry.messages[1].content.contains("A PREVIOUS ANSWER WAS REJECTED: src/server.js:"));
+}
+
+#[test]
+fn esm_answer_in_a_commonjs_project_is_retried() {
+    let mut host = Host::new(&[("src/server.js", SERVER)]);
+    let esm = "export function createServer() {}\nexport const routes = new Map();\n";
+    let fixed = format!("{SERVER}// more\n");
+    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(esm), fenced(&fixed)]);
+    let r = host.run("tweak", &["src/server.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok);
+    assert_eq!(r.files[0].attempts, 2);
+    assert!(host.prompts()[2].messages[1].content.contains("must be CommonJS"));
+}
+
+#[test]
+fn lost_export_is_blocked_and_warn_mode_writes() {
+    let dropped = "const routes = new Map();\nmodule.exports = { routes };\n";
+    let mut host = Host::new(&[("src/server.js", SERVER)]);
+    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(dropped)]);
+    let r = host.run("tidy", &["src/server.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
+    assert_eq!((r.status, r.files[0].violations[0].rule), (Status::Partial, Rule::ExportsKept));
+
+    let mut host = Host::new(&[("src/server.js", SERVER)]);
+    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(dropped)]);
+    let r = host.run("tidy", &["src/server.js"], RunOptions { gate: GateMode::Warn, ..RunOptions::default() });
+    assert_eq!((r.status, r.files[0].outcome), (Status::Ok, Outcome::Written));
+    assert_eq!(r.files[0].violations[0].rule, Rule::ExportsKept);
+    assert_eq!(host.text("src/server.js"), Some(dropped));
+}
+
+#[test]
+fn prose_only_answers_crash_the_run_without_writes() {
+    let mut host = Host::new(&[]);
+    host.answers.extend([plan(&[("a.js", "CREATE")]), answer("I created it."), answer("Done."), answer("All good.")]);
+    let r = host.run("make a.js", &["a.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Crashed);
+    assert_eq!(r.error.as_ref().unwrap().code, "model_answer");
+    assert_eq!(host.writes(), 0);
+}
+
+#[test]
+fn transport_errors_map_to_run_errors() {
+    for (code, expected) in [("auth", "model_auth"), ("server", "model_unavailable"), ("bad_response", "model_answer")] {
+        let mut host = Host::new(&[]);
+        host.answers.push_back(Reply::CompletionError { code: code.into(), message: "nope".into() });
+        let r = host.run("make a.js", &["a.js"], RunOptions::default());
+        assert_eq!(r.error.as_ref().unwrap().code, expected);
+        assert_eq!((r.status, r.stages.l1), (Status::Crashed, StageState::Failed));
+    }
+}
+
+#[test]
+fn bad_inputs_stop_before_the_model() {
+    let mut host = Host::new(&[("img.js", "\u{0}binary")]);
+    let r = host.run("t", &["img.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "input_unreadable");
+    let r = Host::new(&[]).run("t", &["../etc/passwd"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "input_path");
+    let r = Host::new(&[]).run("  ", &["a.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "input_task");
+    assert!(host.prompts().is_empty());
+}
+
+#[test]
+fn delete_needs_no_model_call_and_write_errors_crash() {
+    let mut host = Host::new(&[("old.js", "module.exports = 1;\n"), ("new.js", "")]);
+    host.files.insert("new.js".into(), None);
+    host.answers.extend([plan(&[("old.js", "DELETE"), ("new.js", "CREATE")]), fenced("module.exports = 2;\n")]);
+    let r = host.run("replace old.js with new.js", &["old.js", "new.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!((r.counts.written, r.counts.deleted, r.usage.calls), (1, 1, 2));
+    assert_eq!(host.text("old.js"), None);
+
+    let mut host = Host::new(&[]);
+    host.fail_writes = true;
+    host.answers.extend([plan(&[("a.js", "CREATE")]), fenced("const a = 1;\n")]);
+    let r = host.run("make a.js", &["a.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "write_failed");
+    assert_eq!(r.status, Status::Crashed);
+}
+
+#[test]
+fn module_format_follows_package_json_for_new_files() {
+    let mut host = Host::new(&[("package.json", "{\"type\":\"module\"}")]);
+    host.answers.extend([plan(&[("a.js", "CREATE")]), fenced("const x = require('x');\nmodule.exports = x;\n")]);
+    let r = host.run("make a.js", &["a.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
+    assert_eq!(r.files[0].violations[0].rule, Rule::ModuleFormat);
+}

@@ -1,0 +1,51 @@
+//! The plan: what L1 decided to do with each file. Plain data shared by every later stage.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Action {
+    Create,
+    Modify,
+    /// Named top-level declarations move from `from` into this (new) file.
+    Extract,
+    Delete,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Create => "CREATE",
+            Action::Modify => "MODIFY",
+            Action::Extract => "EXTRACT",
+            Action::Delete => "DELETE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "CREATE" => Some(Action::Create),
+            "MODIFY" => Some(Action::Modify),
+            "EXTRACT" => Some(Action::Extract),
+            "DELETE" => Some(Action::Delete),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanEntry {
+    pub path: String,
+    pub action: Action,
+    pub intent: String,
+    /// EXTRACT: the file the declarations come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// EXTRACT: the declarations that move.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
+    /// MODIFY: exports the task asks to remove (each must be named in the task).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop_exports: Vec<String>,
+}

@@ -1,0 +1,210 @@
+//! Every prompt the pipeline sends, in one place.
+//!
+//! Each user message opens with a machine-readable line, `@@red-exec {json}`, naming the stage,
+//! target path and action, so any model, a proxy or the benchmark's reference model can tell what
+//! is asked without reading the prose.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::analysis::{Language, ModuleFormat};
+use crate::plan::Action;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    fn new(role: &str, content: String) -> Self {
+        ChatMessage { role: role.to_string(), content }
+    }
+}
+
+/// The prefix of the machine-readable line.
+pub const BLOCK_PREFIX: &str = "@@red-exec ";
+
+fn block(stage: &str, path: Option<&str>, action: Option<Action>, extra: serde_json::Value) -> String {
+    let mut value = json!({ "stage": stage, "path": path, "action": action.map(Action::name) });
+    if let (Some(obj), serde_json::Value::Object(more)) = (value.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    format!("{BLOCK_PREFIX}{value}")
+}
+
+/// What L1 is told about one file in scope: never its body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileBrief {
+    pub path: String,
+    pub exists: bool,
+    pub lines: usize,
+    pub bytes: usize,
+    pub format: Option<ModuleFormat>,
+    pub exports: Vec<String>,
+    pub declarations: Vec<String>,
+}
+
+const PLAN_SYSTEM: &str = "You are the planning stage of a governed code executor. You never write code here. \
+You decide, for each file in scope, one action: CREATE (the file does not exist yet), MODIFY (change an existing file), \
+EXTRACT (move named top-level declarations of an existing file into a new file), or DELETE (remove an existing file). \
+Answer with one JSON object and nothing else.";
+
+pub fn plan_messages(task: &str, files: &[FileBrief], problems: &[String]) -> Vec<ChatMessage> {
+    let mut user = block("L1", None, None, json!({}));
+    user.push_str("\n\nTASK:\n");
+    user.push_str(task.trim());
+    user.push_str("\n\nFILES IN SCOPE:\n");
+    for f in files {
+        if f.exists {
+            let format = match f.format {
+                Some(ModuleFormat::Cjs) => ", CommonJS",
+                Some(ModuleFormat::Esm) => ", ES module",
+                None => "",
+            };
+            user.push_str(&format!("- {} (exists, {} lines{format})", f.path, f.lines));
+            if !f.exports.is_empty() {
+                user.push_str(&format!("; exports: {}", f.exports.join(", ")));
+            }
+            if !f.declarations.is_empty() {
+                user.push_str(&format!("; declares: {}", f.declarations.join(", ")));
+            }
+            user.push('\n');
+        } else {
+            user.push_str(&format!("- {} (does not exist)\n", f.path));
+        }
+    }
+    user.push_str(
+        "\nANSWER FORMAT (JSON only):\n\
+{\"actions\": [{\"path\": \"<file in scope>\", \"action\": \"CREATE|MODIFY|EXTRACT|DELETE\", \"intent\": \"<what to do to this file, one sentence>\"}]}\n\
+For EXTRACT add \"from\": \"<existing file>\" and \"symbols\": [\"<top-level names that move>\"].\n\
+For MODIFY, if the task explicitly asks to remove exports, add \"dropExports\": [\"<names>\"].\n\
+RULES: one entry per file in scope, no other paths; CREATE only files that do not exist; MODIFY, DELETE and EXTRACT \"from\" only files that exist.\n",
+    );
+    if !problems.is_empty() {
+        user.push_str("\nYOUR PREVIOUS PLAN WAS REJECTED:\n");
+        for p in problems {
+            user.push_str(&format!("- {p}\n"));
+        }
+        user.push_str("Answer again with a corrected plan.\n");
+    }
+    vec![ChatMessage::new("system", PLAN_SYSTEM.to_string()), ChatMessage::new("user", user)]
+}
+
+const UNIT_SYSTEM: &str = "You are the code generation stage of a governed code executor. You write exactly one file. \
+Answer with the complete content of that file in a single fenced code block and nothing else: no explanation, no \
+second block. Keep everything the instructions do not ask you to change.";
+
+/// Everything one L3 call may see.
+#[derive(Debug, Clone)]
+pub struct UnitPrompt<'a> {
+    pub task: &'a str,
+    pub path: &'a str,
+    pub action: Action,
+    pub intent: &'a str,
+    pub language: Language,
+    pub module_format: Option<ModuleFormat>,
+    pub current: Option<&'a str>,
+    pub keep_exports: &'a [String],
+    /// Other files' exports, so imports can be written right without their bodies.
+    pub neighbours: &'a [(String, Vec<String>)],
+    pub previous_error: Option<&'a str>,
+}
+
+pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
+    let fence = u.language.fence_tag();
+    let format = u.module_format.map(|f| match f {
+        ModuleFormat::Cjs => "cjs",
+        ModuleFormat::Esm => "esm",
+    });
+    let mut user = block("L3", Some(u.path), Some(u.action), json!({ "lang": fence, "module": format }));
+    user.push_str(&format!("\n\nTASK:\n{}\n\nFILE: {}\nACTION: {}\n", u.task.trim(), u.path, u.action.name()));
+    if !u.intent.trim().is_empty() {
+        user.push_str(&format!("WHAT TO DO IN THIS FILE: {}\n", u.intent.trim()));
+    }
+    if let Some(f) = u.module_format {
+        let forbidden = match f {
+            ModuleFormat::Cjs => "Do not use import or export statements.",
+            ModuleFormat::Esm => "Do not use require() or module.exports.",
+        };
+        user.push_str(&format!("MODULE FORMAT: {}. {forbidden}\n", f.describe()));
+    }
+    if !u.keep_exports.is_empty() {
+        user.push_str(&format!("KEEP THESE EXPORTS: {}\n", u.keep_exports.join(", ")));
+    }
+    if !u.neighbours.is_empty() {
+        user.push_str("OTHER FILES IN SCOPE (exports only):\n");
+        for (path, exports) in u.neighbours {
+            user.push_str(&format!("- {path}: {}\n", if exports.is_empty() { "-".to_string() } else { exports.join(", ") }));
+        }
+    }
+    if let Some(current) = u.current {
+        user.push_str(&format!("\nCURRENT CONTENT OF {}:\n```{fence}\n{}", u.path, current));
+        if !current.ends_with('\n') {
+            user.push('\n');
+        }
+        user.push_str("```\n");
+    }
+    if let Some(err) = u.previous_error {
+        user.push_str(&format!("\nA PREVIOUS ANSWER WAS REJECTED: {err}\nAvoid that mistake.\n"));
+    }
+    user.push_str(&format!("\nAnswer with the complete new content of {} in one ```{fence} block.\n", u.path));
+    vec![ChatMessage::new("system", UNIT_SYSTEM.to_string()), ChatMessage::new("user", user)]
+}
+
+/// Read the machine-readable line back out of a prompt (used by tests and by replay checks).
+pub fn read_block(messages: &[ChatMessage]) -> Option<serde_json::Value> {
+    messages.iter().filter(|m| m.role == "user").find_map(|m| {
+        m.content.lines().find_map(|l| l.strip_prefix(BLOCK_PREFIX)).and_then(|j| serde_json::from_str(j).ok())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_prompt_carries_its_block() {
+        let plan = plan_messages("do it", &[], &[]);
+        let b = read_block(&plan).unwrap();
+        assert_eq!(b["stage"], "L1");
+        assert!(b["path"].is_null());
+
+        let unit = unit_messages(&UnitPrompt {
+            task: "t",
+            path: "src/a.js",
+            action: Action::Modify,
+            intent: "i",
+            language: Language::JavaScript,
+            module_format: Some(ModuleFormat::Cjs),
+            current: Some("x"),
+            keep_exports: &["f".to_string()],
+            neighbours: &[],
+            previous_error: Some("bad"),
+        });
+        let b = read_block(&unit).unwrap();
+        assert_eq!((b["stage"].as_str(), b["path"].as_str(), b["action"].as_str()), (Some("L3"), Some("src/a.js"), Some("MODIFY")));
+        assert_eq!(b["module"], "cjs");
+        let text = &unit[1].content;
+        assert!(text.contains("KEEP THESE EXPORTS: f"));
+        assert!(text.contains("```js\nx\n```"));
+        assert!(text.contains("REJECTED: bad"));
+    }
+
+    #[test]
+    fn plan_prompt_lists_files_without_bodies() {
+        let files = [FileBrief {
+            path: "a.js".into(),
+            exists: true,
+            lines: 3,
+            bytes: 20,
+            format: Some(ModuleFormat::Cjs),
+            exports: vec!["f".into()],
+            declarations: vec!["f".into()],
+        }];
+        let m = plan_messages("t", &files, &["a.js is missing".into()]);
+        assert!(m[1].content.contains("- a.js (exists, 3 lines, CommonJS); exports: f; declares: f"));
+        assert!(m[1].content.contains("PREVIOUS PLAN WAS REJECTED:\n- a.js is missing"));
+    }
+}
