@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, cleanup, runCli, snapshot, lastRunLog, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
+import { makeWorkspace, cleanup, runCli, startCli, snapshot, lastRunLog, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH, BROKEN_SERVER, PROSE_ONLY } from '../support/answers.mjs';
 
 let server;
@@ -134,12 +134,14 @@ test('a body that is not a chat completion: exit 7', async () => {
   assert.equal(server.requests.length, 1);
 });
 
-test('an answer that is prose without code: the file is not written (exit 1)', async () => {
-  server.answer(PLAN_MODIFY_SERVER).answer(PROSE_ONLY);
-  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--max-retries', '0'], { code: 1 });
-  assert.match(r.line, /src\/server\.js/);
-  assert.match(r.stdout, /Status:\s*PARTIAL/);
+test('an answer that is prose without code: no usable answer, exit 7, file unchanged', async () => {
+  server.answer(PLAN_MODIFY_SERVER).answer(PROSE_ONLY).answer(PROSE_ONLY);
+  const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--max-retries', '1'], { code: 7 });
+  assert.equal(server.requests.length, 3, 'plan + first try + one retry');
+  assert.match(r.line, /no code block/);
+  assert.match(r.stdout, /Status:\s*CRASHED/);
   const result = lastRunLog(r.ws).events.at(-1);
+  assert.equal(result.error.code, 'model_answer');
   assert.equal(result.files[0].outcome, 'failed');
 });
 
@@ -171,6 +173,43 @@ test('a path that leaves the workspace (..): exit 4, the model is never called',
   const r = await failingRun(['Add /health', '--files', '../outside.js', '--base-url', server.baseUrl], { code: 4 });
   assert.equal(server.requests.length, 0);
   assert.match(r.line, /outside\.js/);
+});
+
+test('a write that fails on disk: exit 8, nothing else changed', async () => {
+  const ws = makeWorkspace();
+  const before = snapshot(ws);
+  server.answer(planJson([{ path: 'src/health.js', action: 'CREATE', intent: 'health() helper' }]));
+  server.dynamic(() => {
+    // Between the read and the write, something else puts a directory where the file goes.
+    fs.mkdirSync(path.join(ws, 'src', 'health.js'));
+    return fenced("'use strict';\nmodule.exports = { health: () => ({ status: 'ok' }) };\n");
+  });
+  const r = await runCli(['Create src/health.js', '--files', 'src/health.js', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 8, r.stderr);
+  const line = oneLine(r.stderr);
+  assert.match(line, /src\/health\.js/);
+  assert.match(line, /write_failed/);
+  assert.deepEqual(snapshot(ws), { ...before, 'src/health.js/': 'dir' });
+  assert.equal(lastRunLog(ws).events.at(-1).error.code, 'write_failed');
+});
+
+test('SIGINT during a model call: exit 130, the call is cancelled, nothing written', async () => {
+  const ws = makeWorkspace();
+  const before = snapshot(ws);
+  server.stall();
+  const { child, done } = startCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
+  const deadline = Date.now() + 10_000;
+  while (server.requests.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  assert.equal(server.requests.length, 1, 'the CLI reached the model call');
+  child.kill('SIGINT');
+  const r = await done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.equal(r.stderr.trim(), 'red-exec: interrupted');
+  assert.deepEqual(snapshot(ws), before);
+  const result = lastRunLog(ws).events.at(-1);
+  assert.equal(result.kind, 'result');
+  assert.equal(result.status, 'CRASHED');
+  assert.equal(server.requests.length, 1, 'no retry after an interrupt');
 });
 
 test('the exit code is 0 again once the model behaves (control for the tests above)', async () => {

@@ -74,20 +74,31 @@ test('MODIFY an existing file from a fenced plan and a fenced file', async () =>
 test('CREATE a new file from a bare JSON plan (comma-separated --files)', async () => {
   const ws = makeWorkspace();
   const before = snapshot(ws);
-  server
-    .answer(JSON.stringify({ actions: [{ path: 'src/health.js', action: 'CREATE', intent: 'health() helper' }] }), { prompt: 800, completion: 25 })
-    .answer(fenced(HEALTH_MODULE), { prompt: 600, completion: 90 });
+  server.answer(
+    JSON.stringify({
+      actions: [
+        { path: 'src/health.js', action: 'CREATE', intent: 'health() helper' },
+        { path: 'src/greet.js', action: 'MODIFY', intent: 'add farewell()' },
+      ],
+    }),
+    { prompt: 800, completion: 25 },
+  );
+  const byPath = { 'src/greet.js': GREET_WITH_BYE, 'src/health.js': HEALTH_MODULE };
+  for (let i = 0; i < 2; i++) {
+    server.dynamic((req) => ({ type: 'answer', content: fenced(byPath[req.marker.path]), usage: { prompt: 600, completion: 90 } }));
+  }
 
-  const r = await runCli(['Create src/health.js exporting health()', '--files', 'src/server.js,src/health.js', '--base-url', server.baseUrl], { cwd: ws });
+  const r = await runCli(['Create src/health.js exporting health(); add farewell() to greet.js', '--files', 'src/health.js,src/greet.js', '--base-url', server.baseUrl], { cwd: ws });
 
   assert.equal(r.code, 0, r.stderr);
   assert.equal(read(ws, 'src/health.js'), HEALTH_MODULE);
+  assert.equal(read(ws, 'src/greet.js'), GREET_WITH_BYE);
   const after = snapshot(ws);
-  delete after['src/health.js'];
-  assert.deepEqual(after, before, 'only the new file appeared');
-  assert.deepEqual(tokenLine(r.stdout), { tokens: 1515, calls: 2 });
-  assert.equal(server.requests[1].marker.action, 'CREATE');
-  assert.equal(server.requests[1].marker.path, 'src/health.js');
+  assert.deepEqual(Object.keys(after).sort(), [...Object.keys(before), 'src/health.js'].sort(), 'one new file appeared');
+  assert.equal(after['src/server.js'], before['src/server.js']);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 825 + 690 + 690, calls: 3 });
+  const l3 = Object.fromEntries(server.requests.slice(1).map((q) => [q.marker.path, q.marker.action]));
+  assert.deepEqual(l3, { 'src/health.js': 'CREATE', 'src/greet.js': 'MODIFY' });
 });
 
 test('space-separated --files, two files, any model name with --base-url', async () => {
@@ -212,4 +223,24 @@ test('a rate limit (429) is retried and the run still succeeds', async () => {
   assert.deepEqual(tokenLine(r.stdout), { tokens: 42, calls: 2 });
   const retries = lastRunLog(ws).events.filter((e) => e.kind === 'host_retry');
   assert.deepEqual(retries.map((e) => e.status), [429, 503]);
+});
+
+test('options reach the core: --gate, --module-format, --max-retries, --model', async () => {
+  const ws = makeWorkspace();
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]))
+    .answer(fenced(SERVER_WITH_HEALTH));
+  const r = await runCli(
+    ['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--no-gate', '--module-format', 'cjs', '--max-retries', '0', '--model', 'gpt-4o-mini'],
+    { cwd: ws },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const start = lastRunLog(ws).events.find((e) => e.kind === 'run_start');
+  assert.ok(start, 'the core logged run_start');
+  assert.deepEqual(start.files, ['src/server.js']);
+  assert.equal(start.options.gate, 'off');
+  assert.equal(start.options.moduleFormat, 'cjs');
+  assert.equal(start.options.maxRetries, 0);
+  assert.equal(start.options.model, 'gpt-4o-mini');
+  assert.equal(server.requests[0].body.model, 'gpt-4o-mini');
 });

@@ -61,10 +61,10 @@ export function cleanEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-/** Run the CLI to completion. Resolves { code, stdout, stderr }. */
-export function runCli(args, { cwd, env = {}, timeoutMs = 20_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start the CLI. Returns { child, done } where done resolves { code, signal, stdout, stderr }. */
+export function startCli(args, { cwd, env = {}, timeoutMs = 20_000 } = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -74,11 +74,17 @@ export function runCli(args, { cwd, env = {}, timeoutMs = 20_000 } = {}) {
       reject(new Error(`red-exec did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
+  return { child, done };
+}
+
+/** Run the CLI to completion. Resolves { code, signal, stdout, stderr }. */
+export function runCli(args, options = {}) {
+  return startCli(args, options).done;
 }
 
 /** The log directory of the workspace's last run, and its parsed events. */

@@ -133,7 +133,8 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
     } catch (err) {
       if (err.code !== 'ENOENT') throw err;
     }
-    const tmp = path.join(dir, `.${path.basename(target)}.red-exec-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
+    // Short on purpose: a long target name plus a suffix could exceed the file system's limit.
+    const tmp = path.join(dir, `.red-exec-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`);
     let handle;
     try {
       handle = await fsp.open(tmp, 'wx', mode ?? 0o666);

@@ -108,16 +108,15 @@ export async function main(argv, io) {
 
   const runId = core.newRunId();
   const log = openRunLog(workspace, runId, redact);
+  // The core logs the task, files and options itself (run_start); this line says who ran it.
   log.append({
     kind: 'host_start',
     runId,
-    cli: 'red-exec',
+    host: 'red-exec',
     core: core.version(),
     model: model.model,
-    task: options.task,
-    files: options.files,
-    options: { maxRetries: options.maxRetries, gate: options.gate, moduleFormat: options.moduleFormat, timeoutMs: options.timeoutMs },
-    replayOf: transcript ? path.basename(path.dirname(transcript.file)) + '/' + path.basename(transcript.file) : null,
+    timeoutMs: options.timeoutMs,
+    replay: transcript ? path.basename(transcript.file) : null,
   });
 
   const progress = createProgress({
@@ -148,21 +147,14 @@ export async function main(argv, io) {
         redact,
         onRetry: (info) => record({ kind: 'host_retry', ...info }),
       });
-  let lastModelError = null;
   const files = createFsHost(workspace, { canWrite: () => !interrupted });
   const host = {
     readFile: files.readFile,
     writeFile: files.writeFile,
     deleteFile: files.deleteFile,
     async complete(request) {
-      if (interrupted) throw Object.assign(new Error('interrupted: no more model calls'), { code: 'network' });
-      try {
-        return await completer(request);
-      } catch (err) {
-        lastModelError = err;
-        record({ kind: 'host_model_error', id: request.id, code: err.code ?? null, message: redact(String(err.message)) });
-        throw err;
-      }
+      if (interrupted) throw Object.assign(new Error('interrupted: no more model calls'), { code: 'interrupted' });
+      return completer(request);
     },
     onEvent: record,
   };
@@ -204,13 +196,6 @@ export async function main(argv, io) {
 
   if (interrupted) return fail('interrupted', EXIT.INTERRUPTED);
   const code = exitCodeForResult(result);
-  if (code !== EXIT.OK) {
-    let message = failureMessage(result);
-    const hostMessage = lastModelError && lastModelError.message;
-    if (result.status === 'CRASHED' && hostMessage && !message.includes(hostMessage)) {
-      message += ` (${hostMessage.replace(/\s*\n\s*/g, ' ')})`;
-    }
-    fail(message, code);
-  }
+  if (code !== EXIT.OK) fail(failureMessage(result), code);
   return code;
 }

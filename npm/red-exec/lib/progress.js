@@ -14,21 +14,29 @@ export function paint(enabled) {
 /** A short human description of an event, or null to keep the current line. */
 export function describeEvent(event, model) {
   switch (event.kind) {
+    case 'run_start':
+      return `reading ${Array.isArray(event.files) ? event.files.length : ''} file(s)`;
     case 'stage':
       return `${event.stage} ${event.state ?? ''}`.trim();
     case 'model_request': {
       const what = event.stage === 'L1' ? 'planning' : `writing ${event.path ?? ''}`.trim();
-      const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
-      return `${event.stage} ${what}${attempt}: waiting for ${model}`;
+      const retry = event.attempt > 0 ? ` (retry ${event.attempt})` : '';
+      return `${event.stage} ${what}${retry}: waiting for ${model}`;
     }
     case 'model_response': {
       const u = event.usage;
-      const tokens = u ? `${(u.promptTokens ?? 0) + (u.completionTokens ?? 0)} tokens` : 'answer';
+      const tokens = u ? `${(u.promptTokens ?? 0) + (u.completionTokens ?? 0)} tokens` : 'an answer';
       const secs = Number.isFinite(event.durationMs) ? ` in ${(event.durationMs / 1000).toFixed(1)}s` : '';
       return `model answered: ${tokens}${secs}`;
     }
     case 'host_retry':
       return `model call ${event.id} failed (${event.status ?? event.code}); retry ${event.retry} in ${(event.delayMs / 1000).toFixed(1)}s`;
+    case 'plan':
+      return `plan: ${(event.actions || []).map((a) => `${a.action} ${a.path}`).join(', ')}`;
+    case 'plan_rejected':
+      return 'plan rejected; asking again';
+    case 'unit_rejected':
+      return `answer for ${event.path} rejected: ${event.reason ?? ''}`.trim();
     case 'gate':
       return `gate ${event.path ?? ''}: ${event.decision ?? ''}`.trim();
     case 'write':

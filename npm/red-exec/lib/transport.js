@@ -134,7 +134,7 @@ export function createHttpCompleter(options) {
     } catch (err) {
       if (err instanceof ModelCallError) throw err;
       if (stopSignal && stopSignal.aborted) {
-        throw new ModelCallError('network', 'interrupted: the model call was cancelled', { retryable: false, interrupted: true });
+        throw new ModelCallError('interrupted', 'interrupted: the model call was cancelled', { retryable: false });
       }
       if (timedOut) {
         throw new ModelCallError('timeout', `model server ${safeUrl} did not answer within ${timeoutMs / 1000}s`, { retryable: false });
@@ -162,7 +162,7 @@ export function createHttpCompleter(options) {
         try {
           await sleep(delay, stopSignal);
         } catch {
-          throw new ModelCallError('network', 'interrupted: the model call was cancelled', { interrupted: true });
+          throw new ModelCallError('interrupted', 'interrupted: the model call was cancelled');
         }
       }
     }
