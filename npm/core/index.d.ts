@@ -137,3 +137,9 @@ export function version(): string;
 
 /** Models the core has prices for: name -> provider. */
 export function knownModels(): Record<string, { provider: 'deepseek' | 'openai'; inputPerM: number; outputPerM: number }>;
+
+/** Diagnostic: make the core panic; the promise or call rejects with an Error (code 'core_panic'). */
+export function panicForDiagnostics(message: string): never;
+
+/** Browser build only: load the wasm (default: next to the module). `runTask` calls it itself. */
+export function init(source?: string | URL | Response | BufferSource): Promise<unknown>;

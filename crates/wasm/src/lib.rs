@@ -1,6 +1,120 @@
+//! The wasm-bindgen boundary of `red_exec_core`: values cross as plain JS objects; nothing else
+//! happens here.
+
+use std::cell::RefCell;
+
+use red_exec_core::pipeline::{Reply, RunInput, Session as CoreSession};
+use red_exec_core::report::{self, RunResult};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Panics abort the wasm instance; keep the message so the JS wrapper can turn the trap into an
+/// Error that says what went wrong, and still print it through console.error.
+#[wasm_bindgen(start)]
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
+        console_error_panic_hook::hook(info);
+    }));
+}
+
+/// The message of the panic that aborted the last call, if any.
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with(|p| p.borrow().clone())
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+}
 
 #[wasm_bindgen]
 pub fn version() -> String {
     red_exec_core::VERSION.to_string()
+}
+
+/// `YYYYMMDD-HHMMSS-xxxxxx`: sortable by time, unique by 24 random bits.
+#[wasm_bindgen(js_name = newRunId)]
+pub fn new_run_id() -> Result<String, JsError> {
+    let now = js_sys::Date::new_0();
+    let mut bytes = [0u8; 3];
+    getrandom::fill(&mut bytes).map_err(|e| JsError::new(&format!("no randomness: {e}")))?;
+    Ok(format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}-{:02x}{:02x}{:02x}",
+        now.get_utc_full_year(),
+        now.get_utc_month() + 1,
+        now.get_utc_date(),
+        now.get_utc_hours(),
+        now.get_utc_minutes(),
+        now.get_utc_seconds(),
+        bytes[0],
+        bytes[1],
+        bytes[2]
+    ))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelInfo {
+    provider: &'static str,
+    input_per_m: f64,
+    output_per_m: f64,
+}
+
+#[wasm_bindgen(js_name = knownModels)]
+pub fn known_models() -> Result<JsValue, JsError> {
+    let models: std::collections::BTreeMap<&str, ModelInfo> = report::PRICES
+        .iter()
+        .map(|&(name, provider, input_per_m, output_per_m)| (name, ModelInfo { provider, input_per_m, output_per_m }))
+        .collect();
+    to_js(&models)
+}
+
+#[wasm_bindgen(js_name = renderReport)]
+pub fn render_report(result: JsValue, wall_ms: f64) -> Result<String, JsError> {
+    let result: RunResult = from_js(result, "run result")?;
+    Ok(report::render_console(&result, wall_ms.max(0.0) as u64))
+}
+
+#[derive(Serialize)]
+struct Step<'a> {
+    request: &'a red_exec_core::pipeline::Request,
+    events: &'a [red_exec_core::pipeline::Event],
+}
+
+/// One run. `resume(reply)` returns `{ request, events }`.
+#[wasm_bindgen]
+pub struct Session {
+    inner: CoreSession,
+}
+
+#[wasm_bindgen]
+impl Session {
+    #[wasm_bindgen(constructor)]
+    pub fn new(input: JsValue) -> Result<Session, JsError> {
+        let input: RunInput = from_js(input, "run input")?;
+        Ok(Session { inner: CoreSession::new(input) })
+    }
+
+    pub fn resume(&mut self, reply: JsValue) -> Result<JsValue, JsError> {
+        let reply: Option<Reply> = if reply.is_undefined() || reply.is_null() { None } else { Some(from_js(reply, "host reply")?) };
+        let request = self.inner.resume(reply);
+        let events = self.inner.take_events();
+        to_js(&Step { request: &request, events: &events })
+    }
+}
+
+/// Diagnostic: make the core panic, so hosts can test that a panic becomes a clean error.
+#[wasm_bindgen(js_name = panicForDiagnostics)]
+pub fn panic_for_diagnostics(message: String) {
+    panic!("{message}");
 }

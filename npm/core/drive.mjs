@@ -1,0 +1,96 @@
+// Drives one core Session: each request the core makes is answered through the host's callbacks.
+// Every call into wasm is synchronous, so a panic surfaces right here as a thrown trap.
+
+function coreError(wasm, err) {
+  if (err instanceof WebAssembly.RuntimeError) {
+    const message = wasm.lastPanic() ?? err.message;
+    return Object.assign(new Error(`red-exec core panicked: ${message}`), { code: 'core_panic' });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function callCore(wasm, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    throw coreError(wasm, err);
+  }
+}
+
+function errorMessage(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function readAll(host, paths) {
+  const files = {};
+  for (const path of paths) {
+    try {
+      files[path] = await host.readFile(path);
+    } catch (err) {
+      files[path] = { state: 'unreadable', reason: 'io', message: errorMessage(err) };
+    }
+  }
+  return files;
+}
+
+async function answer(host, request) {
+  switch (request.kind) {
+    case 'read':
+      return { kind: 'files', files: await readAll(host, request.paths) };
+    case 'complete':
+      try {
+        const c = await host.complete(request.request);
+        return { kind: 'completion', text: String(c.text ?? ''), usage: c.usage ?? null, durationMs: c.durationMs ?? null };
+      } catch (err) {
+        return { kind: 'completion_error', code: err?.code ?? 'network', message: errorMessage(err) };
+      }
+    case 'write':
+      try {
+        await host.writeFile(request.path, request.text);
+        return { kind: 'written' };
+      } catch (err) {
+        return { kind: 'write_error', message: errorMessage(err) };
+      }
+    case 'delete':
+      try {
+        await host.deleteFile(request.path);
+        return { kind: 'deleted' };
+      } catch (err) {
+        return { kind: 'delete_error', message: errorMessage(err) };
+      }
+    default:
+      throw new Error(`red-exec core asked for an unknown request kind: ${request.kind}`);
+  }
+}
+
+/** Builds the public API over an initialised wasm-bindgen module. */
+export function makeApi(wasm) {
+  async function runTask({ task, files, read = [], options = {}, host, runId }) {
+    const id = runId ?? callCore(wasm, () => wasm.newRunId());
+    const session = callCore(wasm, () => new wasm.Session({ task, files, read, options, runId: id }));
+    try {
+      let reply;
+      for (;;) {
+        const step = callCore(wasm, () => session.resume(reply));
+        for (const event of step.events) host.onEvent?.(event);
+        if (step.request.kind === 'done') return step.request.result;
+        reply = await answer(host, step.request);
+      }
+    } finally {
+      try {
+        session.free();
+      } catch {
+        // After a trap the instance may refuse; the error that matters is already on its way.
+      }
+    }
+  }
+
+  return {
+    runTask,
+    renderReport: (result, wallMs) => callCore(wasm, () => wasm.renderReport(result, wallMs)),
+    newRunId: () => callCore(wasm, () => wasm.newRunId()),
+    version: () => wasm.version(),
+    knownModels: () => callCore(wasm, () => wasm.knownModels()),
+    panicForDiagnostics: (message) => callCore(wasm, () => wasm.panicForDiagnostics(message)),
+  };
+}

@@ -1,0 +1,18 @@
+// Browser entry: the web build of the core. Call `await init()` once before the sync helpers
+// (`version`, `renderReport`, ...); `runTask` initialises by itself.
+import initWasm, * as wasm from './dist/web/red_exec_wasm.js';
+import { makeApi } from './drive.mjs';
+
+let ready;
+/** Load the wasm; `source` may be a URL, a Response or bytes (default: next to this module). */
+export function init(source) {
+  ready ??= initWasm(source === undefined ? undefined : { module_or_path: source });
+  return ready;
+}
+
+const api = makeApi(wasm);
+export const { renderReport, newRunId, version, knownModels, panicForDiagnostics } = api;
+export async function runTask(input) {
+  await init();
+  return api.runTask(input);
+}
