@@ -51,6 +51,24 @@ test('--replay <events.jsonl> reproduces the recorded run without a model or key
   assert.equal(replayLog.events.at(-1).status, 'OK');
 });
 
+test('a replay is priced as the recorded model unless --model says otherwise', async () => {
+  const ws = makeWorkspace();
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]), { prompt: 1000, completion: 1000 })
+    .answer(fenced(SERVER_WITH_HEALTH), { prompt: 1000, completion: 1000 });
+  const rec = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl, '--model', 'gpt-4o', '--json'], { cwd: ws });
+  assert.equal(rec.code, 0, rec.stderr);
+  const recorded = lastRunLog(ws);
+
+  const same = await runCli([TASK, '--files', 'src/server.js', '--replay', recorded.file, '--json'], { cwd: makeWorkspace() });
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal(JSON.parse(same.stdout).costUsd, JSON.parse(rec.stdout).costUsd);
+
+  const other = await runCli([TASK, '--files', 'src/server.js', '--replay', recorded.file, '--json', '--model', 'gpt-4o-mini'], { cwd: makeWorkspace() });
+  assert.equal(other.code, 0, other.stderr);
+  assert.ok(JSON.parse(other.stdout).costUsd < JSON.parse(rec.stdout).costUsd, 'gpt-4o-mini is cheaper than gpt-4o');
+});
+
 test('--replay <run-id> finds the run under .red-exec-logs of the workspace', async () => {
   const recorded = await recordRun();
   // Put the original file back, keep the logs, and replay by id.

@@ -244,3 +244,14 @@ test('options reach the core: --gate, --module-format, --max-retries, --model', 
   assert.equal(start.options.model, 'gpt-4o-mini');
   assert.equal(server.requests[0].body.model, 'gpt-4o-mini');
 });
+
+test('an absolute --files path inside the workspace counts as its relative path', async () => {
+  const ws = makeWorkspace();
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]))
+    .answer(fenced(SERVER_WITH_HEALTH));
+  const r = await runCli(['Add /health', '--files', path.join(ws, 'src', 'server.js'), '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+  assert.equal(server.requests[1].marker.path, 'src/server.js');
+});

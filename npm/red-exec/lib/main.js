@@ -85,7 +85,15 @@ export async function main(argv, io) {
     model = resolveModel(options, env, core.knownModels());
     if (model.mode === 'replay') {
       transcript = loadTranscript(locateTranscript(options.replay, { cwd, workspace }));
+      // Price the replay like the recording unless a model was asked for.
+      if (options.model === undefined && !env.LLM_MODEL && transcript.recordedModel) model.model = transcript.recordedModel;
     }
+    // An absolute path inside the workspace is taken as the relative path it names.
+    options.files = options.files.map((f) => {
+      if (!path.isAbsolute(f)) return f;
+      const rel = path.relative(workspace, f);
+      return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : f;
+    });
   } catch (err) {
     if (err instanceof UsageError) return fail(`${err.message} (see red-exec --help)`, EXIT.USAGE);
     if (err instanceof ConfigError) return fail(err.message, EXIT.CONFIG);

@@ -62,6 +62,11 @@ function oneLine(text) {
   return String(text).replace(/\s*\n\s*/g, ' ').trim();
 }
 
+function stripPath(message, file) {
+  const prefix = `${file}: `;
+  return String(message).startsWith(prefix) ? String(message).slice(prefix.length) : String(message);
+}
+
 /** The single stderr line for a run that did not end OK (without the "red-exec: " prefix). */
 export function failureMessage(result) {
   if (!result) return 'the run did not complete';
@@ -69,7 +74,7 @@ export function failureMessage(result) {
     const bad = (result.files || []).filter((f) => f.outcome === 'blocked' || f.outcome === 'failed');
     const parts = bad.map((f) => {
       const why = f.violations && f.violations.length > 0
-        ? f.violations.map((v) => `${v.rule}: ${v.message}`).join(', ')
+        ? f.violations.map((v) => `${v.rule}: ${stripPath(v.message, f.path)}`).join(', ')
         : f.error || 'no usable answer';
       return `${f.path} ${f.outcome} (${why})`;
     });

@@ -42,7 +42,7 @@ export function loadTranscript(file) {
   }
   const requests = new Map();
   const responses = new Map();
-  let header = null;
+  let recordedModel = null;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -55,10 +55,11 @@ export function loadTranscript(file) {
     }
     if (event.kind === 'model_request') requests.set(event.id, event);
     else if (event.kind === 'model_response') responses.set(event.id, event);
-    else if (event.kind === 'host_start') header = event;
+    else if (event.kind === 'run_start' && typeof event.options?.model === 'string') recordedModel = event.options.model;
+    else if (event.kind === 'host_start' && typeof event.model === 'string' && !recordedModel) recordedModel = event.model;
   }
   if (responses.size === 0) throw new ConfigError(`--replay: ${file} holds no recorded model answers`);
-  return { file, requests, responses, header };
+  return { file, requests, responses, recordedModel };
 }
 
 /** The host's complete(request), answered from a transcript. */
