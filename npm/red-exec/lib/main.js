@@ -131,7 +131,7 @@ export async function main(argv, io) {
     stream: stderr,
     enabled: Boolean(stderr.isTTY) && !options.quiet && !options.json,
     color: wantsColor(stderr, env),
-    model: model.model,
+    model: transcript ? 'the recording' : model.model,
   });
   const record = (event) => {
     try {
