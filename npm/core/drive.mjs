@@ -65,9 +65,9 @@ async function answer(host, request) {
 
 /** Builds the public API over an initialised wasm-bindgen module. */
 export function makeApi(wasm) {
-  async function runTask({ task, files, read = [], options = {}, host, runId }) {
+  async function runTask({ task, files, read = [], skills = [], options = {}, host, runId }) {
     const id = runId ?? callCore(wasm, () => wasm.newRunId());
-    const session = callCore(wasm, () => new wasm.Session({ task, files, read, options, runId: id }));
+    const session = callCore(wasm, () => new wasm.Session({ task, files, read, skills, options, runId: id }));
     try {
       let reply;
       for (;;) {

@@ -16,6 +16,8 @@ export interface RunOptions {
   gate?: GateMode;
   /** Default 'auto': follow the file's own syntax, then package.json "type". */
   moduleFormat?: ModuleFormat;
+  /** Largest prompt one model call may send, in (estimated) tokens. A unit over it fails; nothing is cut silently. */
+  contextBudget?: number;
 }
 
 /** What the host knows about one workspace file. */
@@ -118,7 +120,12 @@ export interface Host {
 
 export interface RunTaskInput {
   task: string;
+  /** Files the run may write (and read). */
   files: string[];
+  /** Read-only context files: never written (the gate blocks it). */
+  read?: string[];
+  /** Skill files' Markdown text: conventions added to the prompts. */
+  skills?: string[];
   options?: RunOptions;
   host: Host;
   runId?: string;

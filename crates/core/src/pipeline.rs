@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub max_retries: Option<u32>,
     pub gate: GateMode,
     pub module_format: FormatChoice,
+    /// Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
+    pub context_budget: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -44,6 +46,9 @@ pub struct RunInput {
     /// Read-only context files.
     #[serde(default)]
     pub read: Vec<String>,
+    /// Skill files (Markdown conventions) added to the prompts.
+    #[serde(default)]
+    pub skills: Vec<String>,
     #[serde(default)]
     pub options: RunOptions,
     #[serde(default)]
