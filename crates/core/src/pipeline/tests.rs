@@ -49,6 +49,7 @@ impl Host {
             task: task.into(),
             files: scope.iter().map(|s| s.to_string()).collect(),
             read: vec![],
+            skills: vec![],
             options,
             run_id: "test-run".into(),
         });
