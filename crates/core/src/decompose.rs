@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::gate::normalize_path;
 use crate::plan::{Action, PlanEntry};
+use crate::section::{self, Section};
 
 /// What the core knows of a file in scope when it validates a plan.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +17,8 @@ pub struct KnownFile {
     pub exists: bool,
     pub exports: BTreeSet<String>,
     pub declarations: BTreeSet<String>,
+    /// Present only for files large enough to be worked on section by section.
+    pub sections: Vec<Section>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +72,11 @@ fn parse_entry(index: usize, item: &Value) -> Result<PlanEntry, String> {
         intent: field("intent").or_else(|| field("description")).unwrap_or_default(),
         from: field("from").or_else(|| field("source")),
         symbols: names("symbols"),
+        sections: item
+            .get("sections")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string()))).collect())
+            .unwrap_or_default(),
         drop_exports: names("dropExports"),
     })
 }
@@ -108,6 +116,11 @@ pub fn validate(plan: &mut [PlanEntry], files: &BTreeMap<String, KnownFile>, tas
                 problems.push(Problem::Model(format!("{} does not exist and cannot be deleted", entry.path)))
             }
             Action::Extract => validate_extract(entry, file, files, &mut problems),
+            Action::Modify if !entry.sections.is_empty() && !file.sections.is_empty() => {
+                if let Err(message) = section::resolve(&file.sections, &entry.sections) {
+                    problems.push(Problem::Model(format!("{}: {message}; name sections by #number from the outline", entry.path)));
+                }
+            }
             _ => {}
         }
         for name in &entry.drop_exports {
@@ -153,6 +166,29 @@ fn validate_extract(entry: &mut PlanEntry, target: &KnownFile, files: &BTreeMap<
     entry.from = Some(from);
 }
 
+/// Workspace paths a task names (`The test file is bowling.spec.js.`): they join the run as
+/// read-only context when they exist.
+pub fn task_paths(task: &str) -> Vec<String> {
+    const EXTENSIONS: [&str; 11] = ["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "json", "md", "txt"];
+    let mut found = Vec::new();
+    for word in task.split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,;".contains(c)) {
+        let word = word.trim_end_matches(['.', ':', '!', '?']);
+        if word.contains("://") {
+            continue;
+        }
+        let Some((stem, ext)) = word.rsplit_once('.') else { continue };
+        if stem.is_empty() || !EXTENSIONS.contains(&ext) {
+            continue;
+        }
+        if let Ok(path) = normalize_path(word)
+            && !found.contains(&path)
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
 fn list(files: &BTreeMap<String, KnownFile>) -> String {
     files.keys().cloned().collect::<Vec<_>>().join(", ")
 }
@@ -165,7 +201,12 @@ mod tests {
         let mut m = BTreeMap::new();
         m.insert(
             "src/a.js".to_string(),
-            KnownFile { exists: true, exports: ["f".to_string()].into(), declarations: ["f".to_string(), "g".to_string()].into() },
+            KnownFile {
+                exists: true,
+                exports: ["f".to_string()].into(),
+                declarations: ["f".to_string(), "g".to_string()].into(),
+                sections: Vec::new(),
+            },
         );
         m.insert("src/b.js".to_string(), KnownFile::default());
         m
@@ -222,6 +263,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(validate(&mut plan, &files(), "remove f from the API"), []);
+    }
+
+    #[test]
+    fn task_paths_are_found() {
+        let task = "Make the tests pass. The test file is bowling.spec.js. Do not modify the test file. See `docs/API.md`, not https://x.io/a.js (v1.2).";
+        assert_eq!(task_paths(task), ["bowling.spec.js", "docs/API.md"]);
     }
 
     #[test]

@@ -27,6 +27,13 @@ fn fences(answer: &str) -> Vec<Fence<'_>> {
                 closed = true;
                 break;
             }
+            // Some models close the fence on the code's last line: `}```.
+            if let Some(code) = inner.trim_end().strip_suffix(marker) {
+                body.push_str(code);
+                body.push('\n');
+                closed = true;
+                break;
+            }
             body.push_str(inner);
             body.push('\n');
         }
@@ -115,6 +122,11 @@ mod tests {
         assert!(extract_code("   ", "a.js").unwrap_err().contains("empty"));
         assert!(extract_code("```js\nfunction a() {\n", "a.js").unwrap_err().contains("cut off"));
         assert!(extract_code("```python\nprint(1)\n```", "a.js").is_err());
+    }
+
+    #[test]
+    fn fence_closed_on_the_last_code_line() {
+        assert_eq!(extract_code("```js\nf();\n}```", "a.js").unwrap(), "f();\n}\n");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! -> L3 one call per unit, each answer through the gate, with fresh retries -> writes -> result.
 //! Nothing is written before every unit has been generated and gated.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -14,9 +14,9 @@ use crate::decompose::{self, KnownFile, Problem};
 use crate::diff;
 use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
 use crate::plan::{Action, PlanEntry};
-use crate::prompts::{self, ChatMessage, FileBrief, UnitPrompt};
+use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::report::{self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage};
-use crate::section;
+use crate::section::{self, Section};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,6 +120,8 @@ pub enum EventBody {
     Write { path: String },
     Delete { path: String },
     WriteError { path: String, message: String },
+    /// What one generation call is shown, and its estimated size.
+    Context { path: String, section: Option<usize>, tokens: u32, budget: u32, read_only: Vec<ReadOnlyShown> },
     RunEnd { status: Status, error: Option<RunError> },
 }
 
@@ -130,10 +132,18 @@ pub struct Event {
     pub body: EventBody,
 }
 
-/// One piece of generation work: a file the model writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadOnlyShown {
+    pub path: String,
+    pub whole: bool,
+}
+
+/// One piece of generation work: a whole file, or one section of an existing file.
 #[derive(Debug, Clone)]
 struct Unit {
     entry: PlanEntry,
+    section: Option<Section>,
     attempts: u32,
     last_error: Option<String>,
 }
@@ -159,6 +169,9 @@ enum Phase {
 }
 
 const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default per-call context budget, in estimated tokens: room for a large section, its file's
+/// outline, a test file and the instructions, well inside every supported model's window.
+pub const DEFAULT_CONTEXT_BUDGET: u32 = 24_000;
 const MAX_TOKENS: u32 = 8192;
 const PACKAGE_JSON: &str = "package.json";
 
@@ -171,6 +184,16 @@ pub struct Session {
     texts: BTreeMap<String, Option<String>>,
     analyses: BTreeMap<String, Analysis>,
     scope: Scope,
+    /// Paths the task names: read-only context when they exist, ignored when they don't.
+    optional_read: BTreeSet<String>,
+    /// Sections of the files large enough to be changed section by section.
+    sections: BTreeMap<String, Vec<Section>>,
+    /// Accepted section answers per file, spliced in when the file's last unit is done.
+    replacements: BTreeMap<String, Vec<(u32, u32, String)>>,
+    /// Files that already failed: their remaining units are skipped.
+    failed_files: BTreeSet<String>,
+    /// A unit could not be sent because its context exceeds the budget.
+    over_budget: bool,
     package_format: Option<ModuleFormat>,
     plan: Vec<PlanEntry>,
     plan_problems: Vec<String>,
@@ -198,6 +221,11 @@ impl Session {
             texts: BTreeMap::new(),
             analyses: BTreeMap::new(),
             scope: Scope::default(),
+            optional_read: BTreeSet::new(),
+            sections: BTreeMap::new(),
+            replacements: BTreeMap::new(),
+            failed_files: BTreeSet::new(),
+            over_budget: false,
             package_format: None,
             plan: Vec::new(),
             plan_problems: Vec::new(),
@@ -304,7 +332,13 @@ impl Session {
                 Err(v) => return self.fail("input_path", v.message),
             }
         }
-        let mut paths: Vec<String> = self.scope.writable.iter().chain(&self.scope.read_only).cloned().collect();
+        for path in decompose::task_paths(&input.task) {
+            if !self.scope.writable.contains(&path) && !self.scope.read_only.contains(&path) {
+                self.optional_read.insert(path);
+            }
+        }
+        let mut paths: Vec<String> =
+            self.scope.writable.iter().chain(&self.scope.read_only).chain(&self.optional_read).cloned().collect();
         if !paths.iter().any(|p| p == PACKAGE_JSON) {
             paths.push(PACKAGE_JSON.to_string());
         }
@@ -314,10 +348,25 @@ impl Session {
 
     fn on_files(&mut self, mut files: BTreeMap<String, FileState>) -> Request {
         let wanted: Vec<String> = self.scope.writable.iter().chain(&self.scope.read_only).cloned().collect();
+        for path in std::mem::take(&mut self.optional_read) {
+            // A path the task merely mentions joins only when it is there and readable.
+            if let Some(FileState::Present { text }) = files.remove(&path) {
+                self.scope.read_only.insert(path.clone());
+                self.analyses.insert(path.clone(), analyze(&path, &text));
+                self.texts.insert(path, Some(text));
+            }
+        }
         for path in wanted {
             match files.remove(&path) {
                 Some(FileState::Present { text }) => {
-                    self.analyses.insert(path.clone(), analyze(&path, &text));
+                    let analysis = analyze(&path, &text);
+                    if self.scope.writable.contains(&path)
+                        && analysis.is_valid()
+                        && text.lines().count() >= section::MIN_SECTIONED_LINES
+                    {
+                        self.sections.insert(path.clone(), section::sections(&text, &analysis));
+                    }
+                    self.analyses.insert(path.clone(), analysis);
                     self.texts.insert(path, Some(text));
                 }
                 Some(FileState::Absent) if self.scope.read_only.contains(&path) => {
@@ -352,6 +401,7 @@ impl Session {
                     exists: self.texts.get(p).is_some_and(Option::is_some),
                     exports: analysis.map(|a| a.exports.clone()).unwrap_or_default(),
                     declarations: analysis.map(|a| section::declared_names(a).into_iter().collect()).unwrap_or_default(),
+                    sections: self.sections.get(p).cloned().unwrap_or_default(),
                 };
                 (p.clone(), known)
             })
@@ -373,6 +423,7 @@ impl Session {
                     format: analysis.and_then(Analysis::module_format),
                     exports: analysis.map(|a| a.exports.iter().cloned().collect()).unwrap_or_default(),
                     declarations: analysis.map(section::declared_names).unwrap_or_default(),
+                    outline: self.sections.get(p).map(|s| section::outline(text.as_deref().unwrap_or(""), s, &[])),
                 }
             })
             .collect()
@@ -384,7 +435,9 @@ impl Session {
     }
 
     fn plan_request(&mut self, attempt: u32) -> Request {
-        let messages = prompts::plan_messages(&self.input.task, &self.briefs(), &self.plan_problems);
+        let read_only: Vec<String> = self.scope.read_only.iter().cloned().collect();
+        let messages =
+            prompts::plan_messages(&self.input.task, &self.briefs(), &read_only, &self.input.skills, &self.plan_problems);
         self.phase = Phase::AwaitPlan { attempt };
         Request::Complete {
             request: CompletionRequest {
@@ -445,11 +498,57 @@ impl Session {
                 let old = self.texts.get(&entry.path).cloned().flatten();
                 self.gate_and_stage(&entry, old.as_deref(), None, 1);
             } else {
-                self.units.push(Unit { entry, attempts: 0, last_error: None });
+                self.push_units(entry);
             }
         }
         self.set_stage("L2", StageState::Ok);
         self.next_unit(0)
+    }
+
+    /// A MODIFY that names sections of a sectioned file becomes one unit per section; anything
+    /// else is one whole-file unit.
+    fn push_units(&mut self, entry: PlanEntry) {
+        let sections = self.sections.get(&entry.path);
+        let chosen = match (entry.action, sections) {
+            (Action::Modify, Some(all)) if !entry.sections.is_empty() => {
+                section::resolve(all, &entry.sections).ok().map(|idx| idx.iter().map(|i| all[i - 1].clone()).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        match chosen {
+            Some(chosen) => {
+                for s in chosen {
+                    self.units.push(Unit { entry: entry.clone(), section: Some(s), attempts: 0, last_error: None });
+                }
+            }
+            None => self.units.push(Unit { entry, section: None, attempts: 0, last_error: None }),
+        }
+    }
+
+    fn budget(&self) -> u32 {
+        self.input.options.context_budget.unwrap_or(DEFAULT_CONTEXT_BUDGET)
+    }
+
+    /// Read-only files as a unit sees them: whole, or (`whole == false`) cut to their outline.
+    fn read_only_views(&self, whole: bool) -> Vec<ReadOnlyView> {
+        self.scope
+            .read_only
+            .iter()
+            .filter_map(|p| {
+                let text = self.texts.get(p).cloned().flatten()?;
+                if whole {
+                    return Some(ReadOnlyView { path: p.clone(), text, whole: true });
+                }
+                let cut = match self.analyses.get(p) {
+                    Some(a) if Language::of(p).is_script() && a.is_valid() => {
+                        section::outline(&text, &section::sections(&text, a), &[])
+                    }
+                    // Prose keeps its headings: enough to know what the file is about.
+                    _ => text.lines().filter(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect(),
+                };
+                Some(ReadOnlyView { path: p.clone(), text: cut, whole: false })
+            })
+            .collect()
     }
 
     fn expected_format(&self, path: &str) -> Option<ModuleFormat> {
@@ -508,85 +607,148 @@ impl Session {
     }
 
     fn next_unit(&mut self, index: usize) -> Request {
+        let mut index = index;
+        while self.units.get(index).is_some_and(|u| self.failed_files.contains(&u.entry.path)) {
+            index += 1;
+        }
         let Some(unit) = self.units.get(index).cloned() else {
-            if !self.units.is_empty() {
-                self.set_stage("L3", StageState::Ok);
-            } else {
-                self.set_stage("L3", StageState::Skipped);
-            }
+            let state = if self.units.is_empty() { StageState::Skipped } else { StageState::Ok };
+            self.set_stage("L3", state);
             return self.begin_effects();
         };
         let entry = &unit.entry;
-        let current = self.texts.get(&entry.path).cloned().flatten();
+        let file_text = self.texts.get(&entry.path).cloned().flatten();
         let keep = self.keep_exports(entry);
         let neighbours = self.neighbours(&entry.path);
-        let messages = prompts::unit_messages(&UnitPrompt {
-            task: &self.input.task,
-            path: &entry.path,
-            action: entry.action,
-            intent: &entry.intent,
-            language: Language::of(&entry.path),
-            module_format: self.expected_format(&entry.path),
-            current: current.as_deref(),
-            keep_exports: &keep,
-            neighbours: &neighbours,
-            previous_error: unit.last_error.as_deref(),
-        });
-        self.phase = Phase::AwaitUnit { index };
-        Request::Complete {
-            request: CompletionRequest {
-                id: self.next_request_id(),
-                stage: "L3".into(),
-                path: Some(entry.path.clone()),
-                action: Some(entry.action),
-                attempt: unit.attempts,
-                messages,
-                temperature: 0.0,
-                max_tokens: MAX_TOKENS,
-            },
+        let (current, outline) = match (&unit.section, file_text.as_deref()) {
+            (Some(s), Some(text)) => {
+                let all = &self.sections[&entry.path];
+                (Some(text[s.start as usize..s.end as usize].to_string()), section::outline(text, all, &[s.index]))
+            }
+            _ => (file_text.clone(), String::new()),
+        };
+        let budget = self.budget();
+        for whole in [true, false] {
+            let views = self.read_only_views(whole);
+            let messages = prompts::unit_messages(&UnitPrompt {
+                task: &self.input.task,
+                path: &entry.path,
+                action: entry.action,
+                intent: &entry.intent,
+                language: Language::of(&entry.path),
+                module_format: self.expected_format(&entry.path),
+                current: current.as_deref(),
+                keep_exports: &keep,
+                neighbours: &neighbours,
+                section: unit.section.as_ref().map(|s| SectionPrompt { index: s.index, label: &s.label, outline: &outline }),
+                read_only: &views,
+                skills: &self.input.skills,
+                previous_error: unit.last_error.as_deref(),
+            });
+            let tokens = estimate_tokens(&messages);
+            self.emit(EventBody::Context {
+                path: entry.path.clone(),
+                section: unit.section.as_ref().map(|s| s.index),
+                tokens,
+                budget,
+                read_only: views.iter().map(|v| ReadOnlyShown { path: v.path.clone(), whole: v.whole }).collect(),
+            });
+            if tokens <= budget {
+                self.phase = Phase::AwaitUnit { index };
+                return Request::Complete {
+                    request: CompletionRequest {
+                        id: self.next_request_id(),
+                        stage: "L3".into(),
+                        path: Some(entry.path.clone()),
+                        action: Some(entry.action),
+                        attempt: unit.attempts,
+                        messages,
+                        temperature: 0.0,
+                        max_tokens: MAX_TOKENS,
+                    },
+                };
+            }
+            if views.is_empty() {
+                break;
+            }
         }
+        // Over budget even with read-only context cut to outlines: say so, never truncate.
+        let reason = format!(
+            "context over budget: the prompt for {} needs more than {budget} tokens (--context-budget); \
+split the file or the task",
+            entry.path
+        );
+        self.over_budget = true;
+        self.file_failed(&unit, Outcome::Failed, Vec::new(), reason);
+        self.next_unit(index + 1)
+    }
+
+    fn file_failed(&mut self, unit: &Unit, outcome: Outcome, violations: Vec<Violation>, reason: String) {
+        self.failed_files.insert(unit.entry.path.clone());
+        let error = if outcome == Outcome::Failed { Some(reason) } else { None };
+        self.outcomes.push(FileOutcome {
+            path: unit.entry.path.clone(),
+            action: unit.entry.action,
+            outcome,
+            diff: String::new(),
+            violations,
+            attempts: unit.attempts,
+            error,
+        });
     }
 
     fn on_unit(&mut self, index: usize, answer: &str) -> Request {
         self.units[index].attempts += 1;
         let unit = self.units[index].clone();
         let path = unit.entry.path.clone();
-        let outcome = match crate::generate::extract_code(answer, &path) {
+        let old = self.texts.get(&path).cloned().flatten();
+        let checked = match crate::generate::extract_code(answer, &path) {
             Err(reason) => Err((reason, Vec::new(), Outcome::Failed)),
             Ok(code) => {
-                let old = self.texts.get(&path).cloned().flatten();
-                let violations = self.check(&unit.entry, old.as_deref(), Some(&code));
+                // A section answer is checked inside its file: the gate always sees whole files.
+                let candidate = match (&unit.section, old.as_deref()) {
+                    (Some(s), Some(text)) => section::splice(text, &[(s.start, s.end, code.clone())]),
+                    _ => code.clone(),
+                };
+                let violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
                 match gate::decide(&violations, self.input.options.gate) {
                     Decision::Block => {
                         let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
                         Err((reason, violations, Outcome::Blocked))
                     }
-                    _ => {
-                        self.gate_and_stage(&unit.entry, old.as_deref(), Some(code), unit.attempts);
-                        Ok(())
-                    }
+                    _ => Ok((code, candidate)),
                 }
             }
         };
-        if let Err((reason, violations, outcome)) = outcome {
-            self.emit(EventBody::UnitRejected { path: path.clone(), attempt: unit.attempts - 1, reason: reason.clone() });
-            if !violations.is_empty() {
-                self.emit(EventBody::Gate { path: path.clone(), action: unit.entry.action, decision: Decision::Block, violations: violations.clone() });
+        match checked {
+            Err((reason, violations, outcome)) => {
+                self.emit(EventBody::UnitRejected { path: path.clone(), attempt: unit.attempts - 1, reason: reason.clone() });
+                if !violations.is_empty() {
+                    self.emit(EventBody::Gate {
+                        path: path.clone(),
+                        action: unit.entry.action,
+                        decision: Decision::Block,
+                        violations: violations.clone(),
+                    });
+                }
+                if unit.attempts <= self.max_retries() {
+                    self.units[index].last_error = Some(reason);
+                    return self.next_unit(index);
+                }
+                self.file_failed(&unit, outcome, violations, reason);
             }
-            if unit.attempts <= self.max_retries() {
-                self.units[index].last_error = Some(reason);
-                return self.next_unit(index);
-            }
-            let error = if outcome == Outcome::Failed { Some(reason) } else { None };
-            self.outcomes.push(FileOutcome {
-                path,
-                action: unit.entry.action,
-                outcome,
-                diff: String::new(),
-                violations,
-                attempts: unit.attempts,
-                error,
-            });
+            Ok((code, candidate)) => match &unit.section {
+                None => self.gate_and_stage(&unit.entry, old.as_deref(), Some(candidate), unit.attempts),
+                Some(s) => self.replacements.entry(path.clone()).or_default().push((s.start, s.end, code)),
+            },
+        }
+        let last_of_file = self.units.get(index + 1).is_none_or(|next| next.entry.path != path);
+        if last_of_file
+            && !self.failed_files.contains(&path)
+            && let Some(replacements) = self.replacements.remove(&path)
+        {
+            let text = section::splice(old.as_deref().unwrap_or(""), &replacements);
+            self.gate_and_stage(&unit.entry, old.as_deref(), Some(text), unit.attempts);
         }
         self.next_unit(index + 1)
     }
@@ -709,7 +871,11 @@ impl Session {
         if nothing_usable {
             let reasons: Vec<String> = self.outcomes.iter().filter_map(|o| o.error.clone()).collect();
             self.set_stage("L3", StageState::Failed);
-            self.error = Some(run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; "))));
+            self.error = Some(if self.over_budget {
+                run_error("input_over_budget", reasons.join("; "))
+            } else {
+                run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; ")))
+            });
         }
         let status = match (&self.error, counts.blocked + counts.failed) {
             (Some(_), _) => Status::Crashed,
@@ -733,6 +899,13 @@ impl Session {
         self.result = Some(result.clone());
         Request::Done { result: Box::new(result) }
     }
+}
+
+/// Tokens a prompt will cost, estimated (about 3.5 bytes per token for code and English) so the
+/// budget can be enforced before the call; the report uses the server's real counts.
+pub fn estimate_tokens(messages: &[ChatMessage]) -> u32 {
+    let bytes: usize = messages.iter().map(|m| m.content.len() + 16).sum();
+    (bytes * 2).div_ceil(7) as u32
 }
 
 /// Host transport codes -> run error codes.

@@ -45,6 +45,10 @@ pub struct PlanEntry {
     /// EXTRACT: the declarations that move.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub symbols: Vec<String>,
+    /// MODIFY: the sections (`#n`, declared names or marker titles) the change touches; empty means
+    /// the whole file is one unit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<String>,
     /// MODIFY: exports the task asks to remove (each must be named in the task).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop_exports: Vec<String>,

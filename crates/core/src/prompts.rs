@@ -44,6 +44,39 @@ pub struct FileBrief {
     pub format: Option<ModuleFormat>,
     pub exports: Vec<String>,
     pub declarations: Vec<String>,
+    /// Section outline (`#n signature`) of a file large enough to be changed section by section.
+    pub outline: Option<String>,
+}
+
+/// A read-only file as one prompt sees it: whole, or cut to its outline when the budget says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOnlyView {
+    pub path: String,
+    pub text: String,
+    pub whole: bool,
+}
+
+fn push_skills(user: &mut String, skills: &[String]) {
+    if skills.is_empty() {
+        return;
+    }
+    user.push_str("\nPROJECT CONVENTIONS (skill files):\n");
+    for skill in skills {
+        user.push_str(skill.trim());
+        user.push('\n');
+    }
+}
+
+fn push_read_only(user: &mut String, views: &[ReadOnlyView]) {
+    for v in views {
+        let how = if v.whole { "read-only, never change it" } else { "read-only, outline only" };
+        let fence = Language::of(&v.path).fence_tag();
+        user.push_str(&format!("\nCONTEXT FILE {} ({how}):\n```{fence}\n{}", v.path, v.text));
+        if !v.text.ends_with('\n') {
+            user.push('\n');
+        }
+        user.push_str("```\n");
+    }
 }
 
 const PLAN_SYSTEM: &str = "You are the planning stage of a governed code executor. You never write code here. \
@@ -51,7 +84,7 @@ You decide, for each file in scope, one action: CREATE (the file does not exist 
 EXTRACT (move named top-level declarations of an existing file into a new file), or DELETE (remove an existing file). \
 Answer with one JSON object and nothing else.";
 
-pub fn plan_messages(task: &str, files: &[FileBrief], problems: &[String]) -> Vec<ChatMessage> {
+pub fn plan_messages(task: &str, files: &[FileBrief], read_only: &[String], skills: &[String], problems: &[String]) -> Vec<ChatMessage> {
     let mut user = block("L1", None, None, json!({}));
     user.push_str("\n\nTASK:\n");
     user.push_str(task.trim());
@@ -67,18 +100,31 @@ pub fn plan_messages(task: &str, files: &[FileBrief], problems: &[String]) -> Ve
             if !f.exports.is_empty() {
                 user.push_str(&format!("; exports: {}", f.exports.join(", ")));
             }
-            if !f.declarations.is_empty() {
-                user.push_str(&format!("; declares: {}", f.declarations.join(", ")));
+            match &f.outline {
+                Some(outline) => {
+                    user.push_str("; sections:\n");
+                    for line in outline.lines() {
+                        user.push_str(&format!("    {line}\n"));
+                    }
+                }
+                None if !f.declarations.is_empty() => {
+                    user.push_str(&format!("; declares: {}\n", f.declarations.join(", ")));
+                }
+                None => user.push('\n'),
             }
-            user.push('\n');
         } else {
             user.push_str(&format!("- {} (does not exist)\n", f.path));
         }
     }
+    if !read_only.is_empty() {
+        user.push_str(&format!("\nREAD-ONLY CONTEXT (never plan these): {}\n", read_only.join(", ")));
+    }
+    push_skills(&mut user, skills);
     user.push_str(
         "\nANSWER FORMAT (JSON only):\n\
 {\"actions\": [{\"path\": \"<file in scope>\", \"action\": \"CREATE|MODIFY|EXTRACT|DELETE\", \"intent\": \"<what to do to this file, one sentence>\"}]}\n\
 For EXTRACT add \"from\": \"<existing file>\" and \"symbols\": [\"<top-level names that move>\"].\n\
+For MODIFY of a file listed with sections, add \"sections\": [\"#<n>\", ...]: every section the change touches (new code goes into the section it belongs after).\n\
 For MODIFY, if the task explicitly asks to remove exports, add \"dropExports\": [\"<names>\"].\n\
 RULES: one entry per file in scope, no other paths; CREATE only files that do not exist; MODIFY, DELETE and EXTRACT \"from\" only files that exist.\n",
     );
@@ -109,7 +155,19 @@ pub struct UnitPrompt<'a> {
     pub keep_exports: &'a [String],
     /// Other files' exports, so imports can be written right without their bodies.
     pub neighbours: &'a [(String, Vec<String>)],
+    /// Set when the unit is one section of the file: `current` is then that section only.
+    pub section: Option<SectionPrompt<'a>>,
+    pub read_only: &'a [ReadOnlyView],
+    pub skills: &'a [String],
     pub previous_error: Option<&'a str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SectionPrompt<'a> {
+    pub index: usize,
+    pub label: &'a str,
+    /// The rest of the file as signatures.
+    pub outline: &'a str,
 }
 
 pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
@@ -118,7 +176,8 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         ModuleFormat::Cjs => "cjs",
         ModuleFormat::Esm => "esm",
     });
-    let mut user = block("L3", Some(u.path), Some(u.action), json!({ "lang": fence, "module": format }));
+    let section = u.section.as_ref().map(|s| json!({ "index": s.index, "label": s.label }));
+    let mut user = block("L3", Some(u.path), Some(u.action), json!({ "lang": fence, "module": format, "section": section }));
     user.push_str(&format!("\n\nTASK:\n{}\n\nFILE: {}\nACTION: {}\n", u.task.trim(), u.path, u.action.name()));
     if !u.intent.trim().is_empty() {
         user.push_str(&format!("WHAT TO DO IN THIS FILE: {}\n", u.intent.trim()));
@@ -139,8 +198,17 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
             user.push_str(&format!("- {path}: {}\n", if exports.is_empty() { "-".to_string() } else { exports.join(", ") }));
         }
     }
+    push_skills(&mut user, u.skills);
+    push_read_only(&mut user, u.read_only);
+    if let Some(s) = &u.section {
+        user.push_str(&format!("\nTHE REST OF {} (unchanged, shown as signatures):\n{}", u.path, s.outline));
+    }
     if let Some(current) = u.current {
-        user.push_str(&format!("\nCURRENT CONTENT OF {}:\n```{fence}\n{}", u.path, current));
+        let what = match &u.section {
+            Some(s) => format!("SECTION #{} ({}) OF {}", s.index, s.label, u.path),
+            None => format!("CURRENT CONTENT OF {}", u.path),
+        };
+        user.push_str(&format!("\n{what}:\n```{fence}\n{current}"));
         if !current.ends_with('\n') {
             user.push('\n');
         }
@@ -149,7 +217,14 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     if let Some(err) = u.previous_error {
         user.push_str(&format!("\nA PREVIOUS ANSWER WAS REJECTED: {err}\nAvoid that mistake.\n"));
     }
-    user.push_str(&format!("\nAnswer with the complete new content of {} in one ```{fence} block.\n", u.path));
+    match &u.section {
+        Some(s) => user.push_str(&format!(
+            "\nAnswer with the new text of section #{} only, in one ```{fence} block: it replaces that section exactly \
+(comments included); add new top-level code there if the task needs it. Do not repeat the rest of the file.\n",
+            s.index
+        )),
+        None => user.push_str(&format!("\nAnswer with the complete new content of {} in one ```{fence} block.\n", u.path)),
+    }
     vec![ChatMessage::new("system", UNIT_SYSTEM.to_string()), ChatMessage::new("user", user)]
 }
 
@@ -166,7 +241,7 @@ mod tests {
 
     #[test]
     fn every_prompt_carries_its_block() {
-        let plan = plan_messages("do it", &[], &[]);
+        let plan = plan_messages("do it", &[], &[], &[], &[]);
         let b = read_block(&plan).unwrap();
         assert_eq!(b["stage"], "L1");
         assert!(b["path"].is_null());
@@ -181,6 +256,9 @@ mod tests {
             current: Some("x"),
             keep_exports: &["f".to_string()],
             neighbours: &[],
+            section: None,
+            read_only: &[],
+            skills: &[],
             previous_error: Some("bad"),
         });
         let b = read_block(&unit).unwrap();
@@ -202,8 +280,9 @@ mod tests {
             format: Some(ModuleFormat::Cjs),
             exports: vec!["f".into()],
             declarations: vec!["f".into()],
+            outline: None,
         }];
-        let m = plan_messages("t", &files, &["a.js is missing".into()]);
+        let m = plan_messages("t", &files, &[], &[], &["a.js is missing".into()]);
         assert!(m[1].content.contains("- a.js (exists, 3 lines, CommonJS); exports: f; declares: f"));
         assert!(m[1].content.contains("PREVIOUS PLAN WAS REJECTED:\n- a.js is missing"));
     }

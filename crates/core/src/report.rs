@@ -176,8 +176,8 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
             .chain(f.error.clone())
             .collect::<Vec<_>>()
             .join("; ");
-        let label = if f.outcome == Outcome::Blocked { "Blocked" } else { "Failed" };
-        out.push_str(&format!("{label}:  {} {}: {why}\n", f.action.name(), f.path));
+        let label = if f.outcome == Outcome::Blocked { "Blocked:  " } else { "Failed:   " };
+        out.push_str(&format!("{label}{} {}: {why}\n", f.action.name(), f.path));
     }
     if let Some(err) = &result.error {
         out.push_str(&format!("Error:    {} ({})\n", err.message, err.code));

@@ -1,17 +1,25 @@
-//! L2: cut a file into sections, so a unit of work is described (and later sent) by the parts it
-//! touches rather than the whole file.
+//! L2: cut a file into sections, so a unit of work sees the part it changes in full and the rest of
+//! the file only as an outline of signatures.
 
 use serde::Serialize;
 
 use crate::analysis::Analysis;
 
+/// Files shorter than this are one unit: sectioning them saves nothing worth a second call.
+pub const MIN_SECTIONED_LINES: usize = 120;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Section {
-    /// Names declared in the section (empty for imports, statements and marker blocks).
+    /// 1-based position in the file; what plans and prompts call `#n`.
+    pub index: usize,
+    /// Names declared in the section (empty for plain statements).
     pub names: Vec<String>,
     /// The text of a `// SECTION ...`-style marker comment that opens this section, if any.
     pub marker: Option<String>,
+    /// A short human name: the declared names, `module.exports`, or the statement's start.
+    pub label: String,
+    /// Byte span, leading comments included.
     pub start: u32,
     pub end: u32,
 }
@@ -28,17 +36,121 @@ pub fn marker_text(line: &str) -> Option<String> {
     (is_marker && !title.is_empty()).then(|| title.to_string())
 }
 
+/// The statement's own text, without its leading comments.
+fn code_of(text: &str) -> &str {
+    let mut rest = text;
+    loop {
+        let trimmed = rest.trim_start();
+        if let Some(after) = trimmed.strip_prefix("//") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(after) = trimmed.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            return trimmed;
+        }
+    }
+}
+
+fn clip(line: &str, max: usize) -> String {
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+fn label_of(text: &str, names: &[String]) -> String {
+    if !names.is_empty() {
+        return names.join(", ");
+    }
+    let code = code_of(text);
+    if code.starts_with("module.exports") || code.starts_with("export default") {
+        return "module.exports".to_string();
+    }
+    clip(code.lines().next().unwrap_or("").trim(), 40)
+}
+
 /// One section per top-level item, each carrying the marker comment that precedes it (if any).
 pub fn sections(source: &str, analysis: &Analysis) -> Vec<Section> {
     analysis
         .items
         .iter()
-        .map(|item| {
-            let head = &source[item.start as usize..item.end as usize];
-            let marker = head.lines().take_while(|l| l.trim_start().starts_with("//")).find_map(marker_text);
-            Section { names: item.names.clone(), marker, start: item.start, end: item.end }
+        .enumerate()
+        .map(|(i, item)| {
+            let text = &source[item.start as usize..item.end as usize];
+            let marker = text.lines().take_while(|l| l.trim_start().starts_with("//")).find_map(marker_text);
+            Section {
+                index: i + 1,
+                names: item.names.clone(),
+                marker,
+                label: label_of(text, &item.names),
+                start: item.start,
+                end: item.end,
+            }
         })
         .collect()
+}
+
+/// The first line of a section's code, clipped: enough to call or import it, not its body.
+pub fn signature(source: &str, section: &Section) -> String {
+    let code = code_of(&source[section.start as usize..section.end as usize]);
+    let first = code.lines().next().unwrap_or("").trim_end();
+    let more = if code.contains('\n') { " …" } else { "" };
+    format!("{}{more}", clip(first, 120))
+}
+
+/// `#n label: signature` per section, except the listed ones; marker titles are kept as headings.
+pub fn outline(source: &str, sections: &[Section], except: &[usize]) -> String {
+    let mut out = String::new();
+    for s in sections.iter().filter(|s| !except.contains(&s.index)) {
+        if let Some(marker) = &s.marker {
+            out.push_str(&format!("// {marker}\n"));
+        }
+        out.push_str(&format!("#{} {}\n", s.index, signature(source, s)));
+    }
+    out
+}
+
+/// Find the sections a plan names: `#3`, `3`, a declared name, a label or a marker title.
+pub fn resolve(sections: &[Section], refs: &[String]) -> Result<Vec<usize>, String> {
+    let mut found = Vec::new();
+    for r in refs {
+        let key = r.trim();
+        let by_number = key.trim_start_matches('#').parse::<usize>().ok().filter(|n| (1..=sections.len()).contains(n));
+        let index = by_number.or_else(|| {
+            sections
+                .iter()
+                .find(|s| {
+                    s.names.iter().any(|n| n == key)
+                        || s.label == key
+                        || s.marker.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(key))
+                })
+                .map(|s| s.index)
+        });
+        match index {
+            Some(i) if !found.contains(&i) => found.push(i),
+            Some(_) => {}
+            None => return Err(format!("no section \"{key}\"")),
+        }
+    }
+    found.sort_unstable();
+    Ok(found)
+}
+
+/// Replace spans of `source` (each `(start, end, new text)`, non-overlapping) in one pass.
+pub fn splice(source: &str, replacements: &[(u32, u32, String)]) -> String {
+    let mut ordered: Vec<&(u32, u32, String)> = replacements.iter().collect();
+    ordered.sort_by_key(|r| r.0);
+    let mut out = String::with_capacity(source.len());
+    let mut at = 0usize;
+    for (start, end, text) in ordered {
+        out.push_str(&source[at..*start as usize]);
+        // The span ends where the statement ends; the newline after it belongs to the file.
+        out.push_str(text.strip_suffix('\n').unwrap_or(text));
+        at = *end as usize;
+    }
+    out.push_str(&source[at..]);
+    out
 }
 
 /// Top-level declared names of a file, in source order.
@@ -51,6 +163,8 @@ mod tests {
     use super::*;
     use crate::analysis::analyze;
 
+    const SRC: &str = "const http = require('http');\n\n// SECTION 1: SETUP\nconst a = 1;\n\n// SECTION 2: RUN\n// runs\nfunction run(x) {\n  return x;\n}\n\nmodule.exports = { run };\n";
+
     #[test]
     fn markers_are_recognised() {
         assert_eq!(marker_text("// SECTION 2: EXECUTION").as_deref(), Some("SECTION 2: EXECUTION"));
@@ -61,11 +175,32 @@ mod tests {
 
     #[test]
     fn sections_follow_top_level_items() {
-        let src = "// SECTION 1: SETUP\nconst a = 1;\n\n// SECTION 2: RUN\n// runs\nfunction run() {}\n";
-        let s = sections(src, &analyze("x.js", src));
-        assert_eq!(s.len(), 2);
-        assert_eq!(s[0].marker.as_deref(), Some("SECTION 1: SETUP"));
-        assert_eq!(s[1].names, ["run"]);
-        assert_eq!(s[1].marker.as_deref(), Some("SECTION 2: RUN"));
+        let s = sections(SRC, &analyze("x.js", SRC));
+        let labels: Vec<&str> = s.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["http", "a", "run", "module.exports"]);
+        assert_eq!(s[1].marker.as_deref(), Some("SECTION 1: SETUP"));
+        assert_eq!(s[2].marker.as_deref(), Some("SECTION 2: RUN"));
+        assert_eq!(signature(SRC, &s[2]), "function run(x) { …");
+        assert_eq!(
+            outline(SRC, &s, &[3]),
+            "#1 const http = require('http');\n// SECTION 1: SETUP\n#2 const a = 1;\n#4 module.exports = { run };\n"
+        );
+    }
+
+    #[test]
+    fn resolve_by_number_name_label_or_marker() {
+        let s = sections(SRC, &analyze("x.js", SRC));
+        let refs = |r: &[&str]| resolve(&s, &r.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(refs(&["run", "#1", "module.exports"]), Ok(vec![1, 3, 4]));
+        assert_eq!(refs(&["section 1: setup", "2"]), Ok(vec![2]));
+        assert_eq!(refs(&["nope"]), Err("no section \"nope\"".into()));
+    }
+
+    #[test]
+    fn splice_keeps_everything_else_byte_identical() {
+        let s = sections(SRC, &analyze("x.js", SRC));
+        let new_run = "// SECTION 2: RUN\nfunction run(x) {\n  return x * 2;\n}\n".to_string();
+        let out = splice(SRC, &[(s[2].start, s[2].end, new_run)]);
+        assert_eq!(out, SRC.replace("// runs\n", "").replace("return x;", "return x * 2;"));
     }
 }

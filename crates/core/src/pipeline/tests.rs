@@ -30,7 +30,8 @@ fn plan(entries: &[(&str, &str)]) -> Reply {
 }
 
 fn fenced(code: &str) -> Reply {
-    answer(&format!("```js\n{code}```\n"))
+    let newline = if code.ends_with('\n') { "" } else { "\n" };
+    answer(&format!("```js\n{code}{newline}```\n"))
 }
 
 impl Host {
@@ -75,7 +76,11 @@ impl Host {
                         })
                         .collect(),
                 },
-                Request::Complete { .. } => self.answers.pop_front().expect("the test scripted too few answers"),
+                // Running out of scripted answers ends the run with an error the assertions will show.
+                Request::Complete { .. } => self.answers.pop_front().unwrap_or(Reply::CompletionError {
+                    code: "bad_response".into(),
+                    message: format!("no scripted answer left; events: {:?}", self.events),
+                }),
                 Request::Write { path, text } => {
                     if self.fail_writes {
                         Reply::WriteError { message: "EACCES: permission denied".into() }
@@ -281,4 +286,124 @@ fn module_format_follows_package_json_for_new_files() {
     host.answers.extend([plan(&[("a.js", "CREATE")]), fenced("const x = require('x');\nmodule.exports = x;\n")]);
     let r = host.run("make a.js", &["a.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
     assert_eq!(r.files[0].violations[0].rule, Rule::ModuleFormat);
+}
+
+const INVENTORY: &str = include_str!("../../tests/fixtures/inventory.js");
+
+fn plan_json(json: &str) -> Reply {
+    answer(json)
+}
+
+fn section_of(text: &str, name: &str) -> String {
+    let a = analyze("inventory.js", text);
+    let s = crate::section::sections(text, &a);
+    let s = s.iter().find(|s| s.names.iter().any(|n| n == name)).unwrap();
+    text[s.start as usize..s.end as usize].to_string()
+}
+
+#[test]
+fn a_section_modify_sends_only_that_section_and_keeps_the_rest_byte_identical() {
+    let mut host = Host::new(&[("inventory.js", INVENTORY)]);
+    let old_ship = section_of(INVENTORY, "ship");
+    let new_ship = old_ship.replace("if (units > have) {", "if (!Number.isInteger(units) || units <= 0) {\n    throw new RangeError('units must be a positive integer');\n  }\n  if (units > have) {");
+    host.answers.extend([
+        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"intent\":\"validate units\",\"sections\":[\"ship\"]}]}"),
+        fenced(&new_ship),
+    ]);
+    let r = host.run("ship() must reject non-positive units", &["inventory.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("inventory.js").unwrap(), INVENTORY.replace(&old_ship, &new_ship));
+    let l1 = &host.prompts()[0].messages[1].content;
+    assert!(l1.contains("; sections:\n") && l1.contains("#10 function ship(sku, units) { …"), "{l1}");
+    let unit = &host.prompts()[1].messages[1].content;
+    let block = crate::prompts::read_block(&host.prompts()[1].messages).unwrap();
+    assert_eq!(block["section"]["label"], "ship");
+    assert!(unit.contains(&old_ship));
+    // Other sections appear as signatures only, never with their bodies.
+    assert!(unit.contains("function receive(sku, units) { …"));
+    assert!(!unit.contains("events.emit('received'"));
+    assert!(unit.len() < INVENTORY.len() + 1500, "the section prompt should be smaller than the whole file plus instructions");
+}
+
+#[test]
+fn two_sections_two_calls_and_a_bad_section_blocks_the_whole_file() {
+    let mut host = Host::new(&[("inventory.js", INVENTORY)]);
+    let exports = section_of(INVENTORY, "reset").len(); // sanity: the fixture has what we need
+    assert!(exports > 0);
+    let new_reset = section_of(INVENTORY, "reset").replace("catalog.clear();", "catalog.clear(); // all of it");
+    let new_fmt = section_of(INVENTORY, "formatCents").replace("const sign", "const negative = cents < 0;\n  const sign");
+    host.answers.extend([
+        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"sections\":[\"reset\",\"#14\"]}]}"),
+        fenced(&new_fmt),
+        fenced(&new_reset),
+    ]);
+    let r = host.run("touch two functions", &["inventory.js"], RunOptions::default());
+    assert_eq!((r.status, r.usage.calls), (Status::Ok, 3), "{r:?}");
+    let text = host.text("inventory.js").unwrap();
+    assert!(text.contains("const negative = cents < 0;") && text.contains("catalog.clear(); // all of it"));
+
+    // The exports section answered without an export: blocked, and the file stays as it was.
+    let mut host = Host::new(&[("inventory.js", INVENTORY)]);
+    let exports_section = INVENTORY[INVENTORY.find("module.exports").unwrap()..].trim_end().to_string();
+    let dropped = exports_section.replace("  summary,\n", "");
+    host.answers.extend([
+        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"sections\":[\"module.exports\"]}]}"),
+        fenced(&dropped),
+    ]);
+    let r = host.run("tidy the exports", &["inventory.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
+    assert_eq!(r.status, Status::Partial);
+    assert_eq!(r.files[0].violations[0].rule, Rule::ExportsKept);
+    assert_eq!(host.text("inventory.js"), Some(INVENTORY));
+}
+
+#[test]
+fn unknown_section_is_a_plan_problem() {
+    let mut host = Host::new(&[("inventory.js", INVENTORY)]);
+    host.answers.extend([
+        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"sections\":[\"restock\"]}]}"),
+        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"sections\":[\"#99\"]}]}"),
+    ]);
+    let r = host.run("t", &["inventory.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "plan_invalid");
+    assert!(host.prompts()[1].messages[1].content.contains("no section \"restock\""));
+    assert!(r.error.as_ref().unwrap().message.contains("no section \"#99\""));
+}
+
+#[test]
+fn task_named_files_join_read_only_and_the_budget_cuts_them_to_an_outline() {
+    let spec = "const { score } = require('./bowling');\n\ntest('gutter game', () => {\n  expect(score(Array(20).fill(0))).toBe(0);\n});\n";
+    let mut host = Host::new(&[("bowling.spec.js", spec)]);
+    host.answers.extend([plan(&[("bowling.js", "CREATE")]), fenced("function score() { return 0; }\nmodule.exports = { score };\n")]);
+    let task = "Implement score(rolls). The test file is bowling.spec.js. Do not modify the test file.";
+    let r = host.run(task, &["bowling.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert!(host.prompts()[0].messages[1].content.contains("READ-ONLY CONTEXT (never plan these): bowling.spec.js"));
+    let unit = &host.prompts()[1].messages[1].content;
+    assert!(unit.contains("CONTEXT FILE bowling.spec.js (read-only, never change it)") && unit.contains("gutter game"));
+
+    // A plan that tries to write the spec is refused.
+    let mut host = Host::new(&[("bowling.spec.js", spec)]);
+    host.answers.extend([plan(&[("bowling.js", "CREATE"), ("bowling.spec.js", "MODIFY")]), plan(&[("bowling.js", "CREATE"), ("bowling.spec.js", "MODIFY")])]);
+    let r = host.run(task, &["bowling.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "plan_invalid");
+    assert_eq!(host.text("bowling.spec.js"), Some(spec));
+}
+
+#[test]
+fn over_budget_is_reported_not_truncated() {
+    let mut host = Host::new(&[("inventory.js", INVENTORY)]);
+    host.answers.push_back(plan(&[("inventory.js", "MODIFY")]));
+    let options = RunOptions { context_budget: Some(500), ..RunOptions::default() };
+    let r = host.run("rewrite everything", &["inventory.js"], options);
+    assert_eq!(r.status, Status::Crashed);
+    let err = r.error.as_ref().unwrap();
+    assert_eq!(err.code, "input_over_budget");
+    assert!(err.message.contains("more than 500 tokens"), "{}", err.message);
+    assert_eq!((host.prompts().len(), host.writes()), (1, 0));
+}
+
+#[test]
+fn estimate_is_about_three_and_a_half_bytes_a_token() {
+    let m = vec![ChatMessage { role: "user".into(), content: "x".repeat(3484) }];
+    assert_eq!(estimate_tokens(&m), 1000);
 }
