@@ -78,6 +78,7 @@ fn parse_entry(index: usize, item: &Value) -> Result<PlanEntry, String> {
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string()))).collect())
             .unwrap_or_default(),
         drop_exports: names("dropExports"),
+        rewire: item.get("rewire").and_then(Value::as_bool).unwrap_or(false),
     })
 }
 

@@ -49,6 +49,9 @@ pub struct PlanEntry {
     /// the whole file is one unit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<String>,
+    /// MODIFY: only point this file's imports at code an EXTRACT moved; done mechanically.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rewire: bool,
     /// MODIFY: exports the task asks to remove (each must be named in the task).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop_exports: Vec<String>,

@@ -126,6 +126,8 @@ pub fn plan_messages(task: &str, files: &[FileBrief], read_only: &[String], skil
 For EXTRACT add \"from\": \"<existing file>\" and \"symbols\": [\"<top-level names that move>\"].\n\
 For MODIFY of a file listed with sections, add \"sections\": [\"#<n>\", ...]: every section the change touches (new code goes into the section it belongs after).\n\
 For MODIFY, if the task explicitly asks to remove exports, add \"dropExports\": [\"<names>\"].\n\
+EXTRACT moves code mechanically (no code is written by you) and turns \"from\" into a facade that still exports the moved names: do not also MODIFY that file.\n\
+For a file that only needs its imports pointed at extracted code, use MODIFY with \"rewire\": true (done mechanically).\n\
 RULES: one entry per file in scope, no other paths; CREATE only files that do not exist; MODIFY, DELETE and EXTRACT \"from\" only files that exist.\n",
     );
     if !problems.is_empty() {
