@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    BindingPattern, Declaration, Expression, ExportDefaultDeclarationKind,
+    BindingPattern, ClassBody, ClassElement, Declaration, Expression, ExportDefaultDeclarationKind,
     ModuleExportName, ObjectPropertyKind, Program, Statement,
 };
 use oxc_parser::Parser;
@@ -92,6 +92,16 @@ impl std::fmt::Display for SyntaxError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TopLevelItem {
     pub names: Vec<String>,
+    pub start: u32,
+    pub end: u32,
+    /// Members of a class declaration (methods, fields), each with its leading comments.
+    pub members: Vec<ClassMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassMember {
+    /// `constructor`, a method or field name, or `[computed]`.
+    pub name: String,
     pub start: u32,
     pub end: u32,
 }
@@ -204,7 +214,8 @@ fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
             out.has_cjs_syntax = true;
         }
         let start = leading_comment_start(source, prev_end, span.start);
-        out.items.push(TopLevelItem { names, start, end: span.end });
+        let members = class_of(stmt).map(|body| class_members(source, body)).unwrap_or_default();
+        out.items.push(TopLevelItem { names, start, end: span.end, members });
         prev_end = span.end;
     }
 }
@@ -222,10 +233,61 @@ fn leading_comment_start(source: &str, prev_end: u32, start: u32) -> u32 {
         let trimmed = line.trim();
         if in_block {
             in_block = !trimmed.contains("*/");
-        } else if trimmed.is_empty() {
+        } else if trimmed.is_empty() && line.ends_with('\n') {
             cut = offset + line.len();
         } else if trimmed.starts_with("/*") && !trimmed.contains("*/") {
             in_block = true;
+        }
+        offset += line.len();
+    }
+    prev_end + (skip + cut) as u32
+}
+
+fn class_of<'s, 'a>(stmt: &'s Statement<'a>) -> Option<&'s ClassBody<'a>> {
+    match stmt {
+        Statement::ClassDeclaration(c) => Some(&c.body),
+        Statement::ExportDeclaration(e) => match &e.declaration {
+            Declaration::ClassDeclaration(c) => Some(&c.body),
+            _ => None,
+        },
+        Statement::ExportDefaultDeclaration(e) => match &e.declaration {
+            ExportDefaultDeclarationKind::ClassDeclaration(c) => Some(&c.body),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn class_members(source: &str, body: &ClassBody<'_>) -> Vec<ClassMember> {
+    // The body span starts at `{`; members' comments live between their neighbours.
+    let mut prev_end = body.span.start + 1;
+    let mut members = Vec::new();
+    for element in &body.body {
+        let span = element.span();
+        let name = match element {
+            ClassElement::MethodDefinition(m) => m.key.static_name().map(|n| n.to_string()),
+            ClassElement::PropertyDefinition(p) => p.key.static_name().map(|n| n.to_string()),
+            ClassElement::AccessorProperty(p) => p.key.static_name().map(|n| n.to_string()),
+            ClassElement::StaticBlock(_) => Some("static".to_string()),
+            ClassElement::TSIndexSignature(_) => Some("[index]".to_string()),
+        };
+        let start = member_comment_start(source, prev_end, span.start);
+        members.push(ClassMember { name: name.unwrap_or_else(|| "[computed]".into()), start, end: span.end });
+        prev_end = span.end;
+    }
+    members
+}
+
+/// Like [`leading_comment_start`], for members: the gap may start mid-line after `{` or `;`.
+fn member_comment_start(source: &str, prev_end: u32, start: u32) -> u32 {
+    let gap = &source[prev_end as usize..start as usize];
+    let skip = gap.find('\n').map_or(gap.len(), |i| i + 1);
+    let mut cut = 0usize;
+    let mut offset = 0usize;
+    for line in gap[skip..].split_inclusive('\n') {
+        // Only whole blank lines cut; the member's own indentation stays with it.
+        if line.ends_with('\n') && line.trim().is_empty() {
+            cut = offset + line.len();
         }
         offset += line.len();
     }
@@ -435,6 +497,16 @@ mod tests {
         let b = &a.items[1];
         assert_eq!(&src[b.start as usize..b.end as usize], "// about b\n// more\nfunction b() {}");
         assert_eq!(b.names, ["b"]);
+    }
+
+    #[test]
+    fn class_members_with_comments() {
+        let src = "class Q {\n  constructor() {\n    this.a = 1;\n  }\n\n  // adds\n  add(x) {\n    return x;\n  }\n  size = 0;\n}\n";
+        let a = analyze("q.js", src);
+        let m = &a.items[0].members;
+        let names: Vec<&str> = m.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["constructor", "add", "size"]);
+        assert_eq!(&src[m[1].start as usize..m[1].end as usize], "  // adds\n  add(x) {\n    return x;\n  }");
     }
 
     #[test]

@@ -7,6 +7,8 @@ use crate::analysis::Analysis;
 
 /// Files shorter than this are one unit: sectioning them saves nothing worth a second call.
 pub const MIN_SECTIONED_LINES: usize = 120;
+/// Classes at least this long are also offered member by member.
+pub const LARGE_CLASS_LINES: usize = 60;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,6 +24,8 @@ pub struct Section {
     /// Byte span, leading comments included.
     pub start: u32,
     pub end: u32,
+    /// For a member of a large class: the class's section index.
+    pub parent: Option<usize>,
 }
 
 /// A comment line that announces a section: `// SECTION 2: EXECUTION`, `// ==== Helpers ====`,
@@ -70,25 +74,31 @@ fn label_of(text: &str, names: &[String]) -> String {
     clip(code.lines().next().unwrap_or("").trim(), 40)
 }
 
-/// One section per top-level item, each carrying the marker comment that precedes it (if any).
+/// One section per top-level item, each carrying the marker comment that precedes it (if any);
+/// a large class is followed by one section per member (`Class.member`).
 pub fn sections(source: &str, analysis: &Analysis) -> Vec<Section> {
-    analysis
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let text = &source[item.start as usize..item.end as usize];
-            let marker = text.lines().take_while(|l| l.trim_start().starts_with("//")).find_map(marker_text);
-            Section {
-                index: i + 1,
-                names: item.names.clone(),
-                marker,
-                label: label_of(text, &item.names),
-                start: item.start,
-                end: item.end,
+    let mut out: Vec<Section> = Vec::new();
+    for item in &analysis.items {
+        let text = &source[item.start as usize..item.end as usize];
+        let marker = text.lines().take_while(|l| l.trim_start().starts_with("//")).find_map(marker_text);
+        let label = label_of(text, &item.names);
+        let index = out.len() + 1;
+        out.push(Section { index, names: item.names.clone(), marker, label: label.clone(), start: item.start, end: item.end, parent: None });
+        if text.lines().count() >= LARGE_CLASS_LINES {
+            for m in &item.members {
+                out.push(Section {
+                    index: out.len() + 1,
+                    names: Vec::new(),
+                    marker: None,
+                    label: format!("{label}.{}", m.name),
+                    start: m.start,
+                    end: m.end,
+                    parent: Some(index),
+                });
             }
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 /// The first line of a section's code, clipped: enough to call or import it, not its body.
@@ -102,11 +112,13 @@ pub fn signature(source: &str, section: &Section) -> String {
 /// `#n label: signature` per section, except the listed ones; marker titles are kept as headings.
 pub fn outline(source: &str, sections: &[Section], except: &[usize]) -> String {
     let mut out = String::new();
-    for s in sections.iter().filter(|s| !except.contains(&s.index)) {
+    let hidden = |s: &Section| except.contains(&s.index) || s.parent.is_some_and(|p| except.contains(&p));
+    for s in sections.iter().filter(|s| !hidden(s)) {
         if let Some(marker) = &s.marker {
             out.push_str(&format!("// {marker}\n"));
         }
-        out.push_str(&format!("#{} {}\n", s.index, signature(source, s)));
+        let indent = if s.parent.is_some() { "  " } else { "" };
+        out.push_str(&format!("{indent}#{} {}\n", s.index, signature(source, s)));
     }
     out
 }
@@ -134,6 +146,11 @@ pub fn resolve(sections: &[Section], refs: &[String]) -> Result<Vec<usize>, Stri
         }
     }
     found.sort_unstable();
+    // A class and one of its members would be replaced twice.
+    if let Some(member) = found.iter().find(|&&i| sections[i - 1].parent.is_some_and(|p| found.contains(&p))) {
+        let s = &sections[member - 1];
+        return Err(format!("section #{} ({}) lies inside another chosen section; choose one of them", s.index, s.label));
+    }
     Ok(found)
 }
 
@@ -194,6 +211,25 @@ mod tests {
         assert_eq!(refs(&["run", "#1", "module.exports"]), Ok(vec![1, 3, 4]));
         assert_eq!(refs(&["section 1: setup", "2"]), Ok(vec![2]));
         assert_eq!(refs(&["nope"]), Err("no section \"nope\"".into()));
+    }
+
+    #[test]
+    fn large_classes_are_offered_member_by_member() {
+        let mut src = String::from("class Big {\n  constructor() {\n    this.n = 0;\n  }\n");
+        for i in 0..20 {
+            src.push_str(&format!("\n  // step {i}\n  step{i}() {{\n    return {i};\n  }}\n"));
+        }
+        src.push_str("}\n\nmodule.exports = Big;\n");
+        let s = sections(&src, &analyze("big.js", &src));
+        assert_eq!(s.len(), 1 + 21 + 1);
+        assert_eq!((s[1].label.as_str(), s[1].parent), ("Big.constructor", Some(1)));
+        assert_eq!(&src[s[3].start as usize..s[3].end as usize], "  // step 1\n  step1() {\n    return 1;\n  }");
+        let refs = |r: &[&str]| resolve(&s, &r.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(refs(&["Big.step1", "module.exports"]), Ok(vec![4, 23]));
+        assert!(refs(&["Big", "Big.step1"]).unwrap_err().contains("inside another chosen section"));
+        assert!(outline(&src, &s, &[]).contains("\n  #4 step1() { …\n"));
+        let new = splice(&src, &[(s[3].start, s[3].end, "  step1() {\n    return 100;\n  }\n".into())]);
+        assert_eq!(new, src.replace("  // step 1\n  step1() {\n    return 1;", "  step1() {\n    return 100;"));
     }
 
     #[test]
