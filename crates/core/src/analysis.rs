@@ -144,6 +144,11 @@ fn source_type_for(lang: Language) -> SourceType {
     }
 }
 
+/// How oxc should parse a file at `path` (the same choice [`analyze`] makes).
+pub(crate) fn source_type_of(path: &str) -> SourceType {
+    source_type_for(Language::of(path))
+}
+
 /// Parse `source` as the language of `path` and collect the facts later stages need.
 /// JSON and other files only get a validity check (JSON) or nothing.
 pub fn analyze(path: &str, source: &str) -> Analysis {
@@ -222,7 +227,7 @@ fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
 
 /// The comment block directly above a statement belongs to it: everything in the gap after the
 /// previous statement's line and after the last blank line (outside block comments).
-fn leading_comment_start(source: &str, prev_end: u32, start: u32) -> u32 {
+pub(crate) fn leading_comment_start(source: &str, prev_end: u32, start: u32) -> u32 {
     let gap = &source[prev_end as usize..start as usize];
     // A comment on the previous statement's own line stays with that statement.
     let skip = if prev_end == 0 { 0 } else { gap.find('\n').map_or(gap.len(), |i| i + 1) };

@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod decompose;
 pub mod diff;
+pub mod extract;
 pub mod gate;
 pub mod generate;
 pub mod pipeline;

@@ -1,0 +1,1678 @@
+//! EXTRACT: move named top-level declarations of a file into a new file, mechanically.
+//!
+//! No model writes the moved code: each declaration is cut out byte for byte (with its leading
+//! comments), the new file gets the imports that code uses and exports the moved names, and the
+//! old file becomes a facade that imports the moved names back so every export it had still
+//! works. [`rewire`] then points dependents that only use moved names at the new file.
+//!
+//! Everything here is text in, text out; oxc tells us what the code declares and references.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    BindingPattern, Declaration, ExportDefaultDeclarationKind, Expression, ImportDeclarationSpecifier,
+    ImportOrExportKind, Statement, StringLiteral, VariableDeclaration,
+};
+use oxc_parser::Parser;
+use oxc_semantic::SemanticBuilder;
+use oxc_span::GetSpan;
+
+use crate::analysis::{self, ModuleFormat};
+
+/// What to extract: `symbols` move from `source_path` into the new file `target_path`.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtractSpec<'a> {
+    pub source_path: &'a str,
+    pub source_text: &'a str,
+    pub target_path: &'a str,
+    pub symbols: &'a [String],
+    /// The module syntax to write imports and exports in.
+    pub format: ModuleFormat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// The new file.
+    pub target_text: String,
+    /// The old file as a facade: the moved code is gone, its names are imported back.
+    pub source_text: String,
+    /// Every name that moved, in source order.
+    pub moved: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtractError {
+    /// The name is not declared at the top level of the source.
+    UnknownSymbol(String),
+    /// `symbol` cannot move alone: the moved code needs `uses` (top-level names of the source,
+    /// transitively, plus names declared in the same statement), which would stay behind. Moving
+    /// them too makes the extraction possible; importing them back would make an import cycle.
+    NeedsLocal { symbol: String, uses: Vec<String> },
+    /// The source does not parse.
+    Parse(String),
+    /// The extraction is understood but not done mechanically (see the reason).
+    Unsupported { symbol: String, reason: String },
+}
+
+impl std::fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExtractError::UnknownSymbol(name) => write!(f, "\"{name}\" is not a top-level declaration of the source"),
+            ExtractError::NeedsLocal { symbol, uses } => write!(
+                f,
+                "\"{symbol}\" cannot move alone: the moved code also needs {} from the source; move them too",
+                uses.iter().map(|u| format!("\"{u}\"")).collect::<Vec<_>>().join(", ")
+            ),
+            ExtractError::Parse(message) => write!(f, "the source does not parse: {message}"),
+            ExtractError::Unsupported { symbol, reason } => write!(f, "cannot extract \"{symbol}\": {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for ExtractError {}
+
+/// Move `spec.symbols` into a new file and turn the source into a facade.
+pub fn extract(spec: &ExtractSpec) -> Result<Extracted, ExtractError> {
+    let source = spec.source_text;
+    let file = parse(spec.source_path, source);
+    if let Some(message) = file.errors.first() {
+        return Err(ExtractError::Parse(message.clone()));
+    }
+    let requested = dedup(spec.symbols);
+    let Some(first) = requested.first() else {
+        return Err(ExtractError::Unsupported { symbol: String::new(), reason: "no symbols were named".into() });
+    };
+    if same_file(spec.source_path, spec.target_path) {
+        return Err(ExtractError::Unsupported { symbol: first.clone(), reason: "the target is the source itself".into() });
+    }
+
+    let owner = file.owners();
+    let mut moving = BTreeSet::new();
+    for name in &requested {
+        let statements = owner.get(name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        if statements.iter().any(|&i| matches!(file.stmts[i].kind, StmtKind::Import(_))) {
+            return Err(ExtractError::Unsupported {
+                symbol: name.clone(),
+                reason: "it is imported by the source, not declared there".into(),
+            });
+        }
+        if statements.is_empty() {
+            return Err(ExtractError::UnknownSymbol(name.clone()));
+        }
+        // Every statement that declares it: overloads, merged declarations, `var` repeats.
+        moving.extend(statements);
+    }
+
+    // Which top-level names of the source each moving statement refers to.
+    let mut free = BTreeMap::new();
+    for &i in &moving {
+        free.insert(i, free_names(spec.source_path, file.stmt_text(source, i))?);
+    }
+    check_nothing_left_behind(spec.source_path, source, &file, &requested, &moving, &owner, &mut free)?;
+
+    let moved = dedup(&moving.iter().flat_map(|&i| file.stmts[i].decl_names().iter().cloned()).collect::<Vec<_>>());
+    let moved_set: BTreeSet<&str> = moved.iter().map(String::as_str).collect();
+    let target_needs: BTreeSet<String> = free
+        .values()
+        .flatten()
+        .filter(|name| !moved_set.contains(name.as_str()))
+        .filter(|name| file.is_import_binding(&owner, name))
+        .cloned()
+        .collect();
+
+    let pieces = file.pieces(&moving);
+    let target_text = build_target(spec, &file, &moving, &pieces, &target_needs);
+    let source_text = build_facade(spec, &file, &moving, &pieces, &moved, &target_needs)?;
+
+    // Both files must stand on their own: a broken result is an error, never a write.
+    let target_facts = analysis::analyze(spec.target_path, &target_text);
+    let expected: BTreeSet<String> = moving.iter().flat_map(|&i| file.stmts[i].exported_names()).collect();
+    if !target_facts.is_valid() || target_facts.exports != expected {
+        return Err(ExtractError::Unsupported {
+            symbol: first.clone(),
+            reason: format!("the new file would not be valid or would not export {expected:?}"),
+        });
+    }
+    let before = analysis::analyze(spec.source_path, source);
+    let after = analysis::analyze(spec.source_path, &source_text);
+    if !after.is_valid() || after.exports != before.exports {
+        return Err(ExtractError::Unsupported {
+            symbol: first.clone(),
+            reason: "the source would not keep its exports after the move".into(),
+        });
+    }
+    Ok(Extracted { target_text, source_text, moved })
+}
+
+/// Names a moved statement needs must move too: its siblings in the same declaration list and,
+/// transitively, every top-level declaration of the source it refers to.
+fn check_nothing_left_behind(
+    path: &str,
+    source: &str,
+    file: &ParsedFile,
+    requested: &[String],
+    moving: &BTreeSet<usize>,
+    owner: &BTreeMap<&str, Vec<usize>>,
+    free: &mut BTreeMap<usize, BTreeSet<String>>,
+) -> Result<(), ExtractError> {
+    // The declaring statements of a name, when it is declared (not imported) in the source.
+    let local_decls = |name: &str| -> &[usize] {
+        match owner.get(name) {
+            Some(statements) if !file.is_import_binding(owner, name) => statements,
+            _ => &[],
+        }
+    };
+    let mut closure = moving.clone();
+    let mut queue: Vec<usize> = moving.iter().copied().collect();
+    while let Some(i) = queue.pop() {
+        if !free.contains_key(&i) {
+            free.insert(i, free_names(path, file.stmt_text(source, i))?);
+        }
+        for name in &free[&i] {
+            for &j in local_decls(name) {
+                if closure.insert(j) {
+                    queue.push(j);
+                }
+            }
+        }
+    }
+    let requested_set: BTreeSet<&str> = requested.iter().map(String::as_str).collect();
+    let uses: Vec<String> = dedup(
+        &closure
+            .iter()
+            .flat_map(|&i| file.stmts[i].decl_names().iter().cloned())
+            .filter(|name| !requested_set.contains(name.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    if uses.is_empty() {
+        return Ok(());
+    }
+    // Name the first requested declaration that pulls something in, in source order.
+    let symbol = moving
+        .iter()
+        .find(|&&i| {
+            file.stmts[i].decl_names().iter().any(|n| !requested_set.contains(n.as_str()))
+                || free[&i].iter().any(|n| local_decls(n).iter().any(|j| !moving.contains(j)))
+        })
+        .and_then(|&i| file.stmts[i].decl_names().iter().find(|n| requested_set.contains(n.as_str())))
+        .cloned()
+        .unwrap_or_else(|| requested[0].clone());
+    Err(ExtractError::NeedsLocal { symbol, uses })
+}
+
+fn build_target(
+    spec: &ExtractSpec,
+    file: &ParsedFile,
+    moving: &BTreeSet<usize>,
+    pieces: &[(u32, u32)],
+    needs: &BTreeSet<String>,
+) -> String {
+    let source = spec.source_text;
+    let mut out = String::new();
+    if spec.format == ModuleFormat::Cjs {
+        for &(start, end) in &file.directives {
+            out.push_str(&source[start as usize..end as usize]);
+            out.push('\n');
+        }
+        if !file.directives.is_empty() {
+            out.push('\n');
+        }
+    }
+    let imports: Vec<String> = file
+        .stmts
+        .iter()
+        .filter_map(|stmt| match &stmt.kind {
+            StmtKind::Import(import) => import.subset(source, stmt, needs, spec.source_path, spec.target_path),
+            _ => None,
+        })
+        .collect();
+    if !imports.is_empty() {
+        out.push_str(&imports.join("\n"));
+        out.push_str("\n\n");
+    }
+    // Consecutive moved statements keep the whitespace they had between them.
+    let mut prev_end: Option<u32> = None;
+    for &(start, end) in pieces {
+        if let Some(prev) = prev_end {
+            let gap = &source[prev as usize..start as usize];
+            out.push_str(if gap.trim().is_empty() && gap.contains('\n') { gap } else { "\n\n" });
+        }
+        out.push_str(&source[start as usize..end as usize]);
+        prev_end = Some(end);
+    }
+    out.push('\n');
+    match spec.format {
+        ModuleFormat::Cjs => {
+            let names: Vec<&str> =
+                moving.iter().flat_map(|&i| file.stmts[i].decl_names()).map(String::as_str).collect();
+            out.push_str(&format!("\n{}\n", braced("module.exports = ", &names, ";")));
+        }
+        ModuleFormat::Esm => {
+            let unexported: Vec<&str> = moving
+                .iter()
+                .filter(|&&i| matches!(&file.stmts[i].kind, StmtKind::Decl(d) if d.export == Export::No))
+                .flat_map(|&i| file.stmts[i].decl_names())
+                .map(String::as_str)
+                .collect();
+            if !unexported.is_empty() {
+                out.push_str(&format!("\n{}\n", braced("export ", &unexported, ";")));
+            }
+        }
+    }
+    out
+}
+
+fn build_facade(
+    spec: &ExtractSpec,
+    file: &ParsedFile,
+    moving: &BTreeSet<usize>,
+    pieces: &[(u32, u32)],
+    moved: &[String],
+    target_needs: &BTreeSet<String>,
+) -> Result<String, ExtractError> {
+    let path = spec.source_path;
+    let cut_once = cut(spec.source_text, pieces);
+    let after_cut = parse(path, &cut_once);
+    if let Some(name) = moved.iter().find(|n| after_cut.written.contains(n.as_str())) {
+        return Err(ExtractError::Unsupported {
+            symbol: name.clone(),
+            reason: "the code that stays assigns to it, and an imported binding cannot be assigned".into(),
+        });
+    }
+
+    // An import only the moved code used goes (the new file imports it, so the module still
+    // loads); one that is still used or was unused before stays.
+    let dead_imports: Vec<(u32, u32)> = after_cut
+        .stmts
+        .iter()
+        .filter(|stmt| match &stmt.kind {
+            StmtKind::Import(import) => {
+                let names = import.local_names();
+                !names.is_empty()
+                    && names.iter().all(|n| after_cut.unused.contains(n.as_str()))
+                    && names.iter().any(|n| target_needs.contains(n.as_str()))
+            }
+            _ => false,
+        })
+        .map(|stmt| (stmt.lead, stmt.tail))
+        .collect();
+    let text = cut(&cut_once, &dead_imports);
+    let facade = parse(path, &text);
+
+    // Names the remaining code uses, and (ESM) moved declarations that were exported.
+    let mut exported_again: Vec<(String, bool)> = Vec::new(); // (name, was default export)
+    if spec.format == ModuleFormat::Esm {
+        for &i in moving {
+            if let StmtKind::Decl(d) = &file.stmts[i].kind {
+                match d.export {
+                    Export::Named => exported_again.extend(d.names.iter().map(|n| (n.clone(), false))),
+                    Export::Default => exported_again.extend(d.names.iter().map(|n| (n.clone(), true))),
+                    Export::No => {}
+                }
+            }
+        }
+    }
+    let imported: Vec<&String> = moved
+        .iter()
+        .filter(|n| after_cut.unresolved.contains(n.as_str()) || exported_again.iter().any(|(e, _)| e == *n))
+        .collect();
+    if imported.is_empty() {
+        return Ok(text);
+    }
+    let type_only: BTreeSet<&str> = moving
+        .iter()
+        .filter(|&&i| matches!(&file.stmts[i].kind, StmtKind::Decl(d) if d.type_only))
+        .flat_map(|&i| file.stmts[i].decl_names())
+        .map(String::as_str)
+        .collect();
+    let mut specifier = relative_specifier(path, spec.target_path, spec.format);
+    if spec.format == ModuleFormat::Esm && file.relative_imports_omit_extension() {
+        specifier = strip_script_extension(&specifier).to_string();
+    }
+    let quote = file.quote(spec.source_text);
+    let mut lines = match spec.format {
+        ModuleFormat::Cjs => {
+            let names: Vec<&str> = imported.iter().map(|n| n.as_str()).collect();
+            braced("const ", &names, &format!(" = require({quote}{specifier}{quote});"))
+        }
+        ModuleFormat::Esm => {
+            let default = exported_again.iter().find(|(_, d)| *d).map(|(n, _)| n);
+            let named: Vec<String> = imported
+                .iter()
+                .filter(|n| Some(**n) != default)
+                .map(|n| if type_only.contains(n.as_str()) { format!("type {n}") } else { n.to_string() })
+                .collect();
+            let from = format!(" from {quote}{specifier}{quote};");
+            match (default, named.is_empty()) {
+                (Some(d), true) => format!("import {d}{from}"),
+                (Some(d), false) => braced(&format!("import {d}, "), &named, &from),
+                (None, _) => braced("import ", &named, &from),
+            }
+        }
+    };
+    if !exported_again.is_empty() {
+        let names: Vec<String> = exported_again
+            .iter()
+            .map(|(n, default)| match (default, type_only.contains(n.as_str())) {
+                (true, _) => format!("{n} as default"),
+                (false, true) => format!("type {n}"),
+                (false, false) => n.clone(),
+            })
+            .collect();
+        lines.push('\n');
+        lines.push_str(&braced("export ", &names, ";"));
+    }
+    Ok(insert_after_imports(&text, &facade, &lines))
+}
+
+/// `{prefix}{ a, b }{suffix}` on one line, or one name per line when that gets long. A name
+/// declared by several statements (overloads) is listed once.
+fn braced<S: AsRef<str>>(prefix: &str, names: &[S], suffix: &str) -> String {
+    let mut seen = BTreeSet::new();
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).filter(|n| seen.insert(*n)).collect();
+    let line = format!("{prefix}{{ {} }}{suffix}", names.join(", "));
+    if line.len() <= 100 {
+        return line;
+    }
+    let body: String = names.iter().map(|n| format!("  {n},\n")).collect();
+    format!("{prefix}{{\n{body}}}{suffix}")
+}
+
+/// Put `lines` after the last top-level import, else after the directives, else before the
+/// first statement (below a detached file header), else at the end.
+fn insert_after_imports(text: &str, facade: &ParsedFile, lines: &str) -> String {
+    let last_import = facade.stmts.iter().rev().find(|s| matches!(s.kind, StmtKind::Import(_)));
+    let (at, insert) = if let Some(stmt) = last_import {
+        (stmt.tail as usize, format!("\n{lines}"))
+    } else if let Some(&(_, end)) = facade.directives.last() {
+        (line_end(text, end) as usize, format!("\n\n{lines}"))
+    } else if let Some(stmt) = facade.stmts.first() {
+        (stmt.lead as usize, format!("{lines}\n\n"))
+    } else {
+        let trimmed = text.trim_end().len();
+        let sep = if trimmed == 0 { "" } else { "\n\n" };
+        return format!("{}{sep}{lines}\n", &text[..trimmed]);
+    };
+    format!("{}{insert}{}", &text[..at], &text[at..])
+}
+
+/// Remove byte ranges, leaving at most one blank line (and never fewer line breaks than either
+/// side had) where each was.
+fn cut(text: &str, ranges: &[(u32, u32)]) -> String {
+    let bytes = text.as_bytes();
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut sorted = ranges.to_vec();
+    sorted.sort();
+    // (start, end, line breaks before, line breaks after), widened over surrounding whitespace.
+    let mut widened: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for (start, end) in sorted {
+        let (mut a, mut b) = (start as usize, end as usize);
+        while a > 0 && is_space(bytes[a - 1]) {
+            a -= 1;
+        }
+        let mut far = b;
+        while far < bytes.len() && is_space(bytes[far]) {
+            far += 1;
+        }
+        // Keep the indentation of the line that follows.
+        if far < bytes.len() {
+            far = text[b..far].rfind('\n').map_or(b, |i| b + i + 1);
+        }
+        let breaks_before = text[a..start as usize].matches('\n').count();
+        let breaks_after = text[end as usize..far].matches('\n').count();
+        b = far;
+        match widened.last_mut() {
+            Some(last) if a <= last.1 => {
+                last.1 = last.1.max(b);
+                last.3 = breaks_after;
+            }
+            _ => widened.push((a, b, breaks_before, breaks_after)),
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (a, b, before, after) in widened {
+        out.push_str(&text[at..a]);
+        if a == 0 {
+            // Nothing above: the file starts with what follows.
+        } else if b >= text.len() {
+            out.push('\n');
+        } else {
+            out.push_str(&"\n".repeat(before.max(after).clamp(1, 2)));
+        }
+        at = b;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parsed file, reduced to owned facts.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Export {
+    No,
+    Named,
+    Default,
+}
+
+#[derive(Debug, Clone)]
+struct Decl {
+    names: Vec<String>,
+    export: Export,
+    /// An interface or type alias: no value at run time.
+    type_only: bool,
+}
+
+/// A string literal: its span (quotes included) and value.
+#[derive(Debug, Clone)]
+struct Lit {
+    start: u32,
+    end: u32,
+    value: String,
+}
+
+impl Lit {
+    fn of(lit: &StringLiteral<'_>) -> Lit {
+        Lit { start: lit.span.start, end: lit.span.end, value: lit.value.as_str().to_string() }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct EsmSpec {
+    local: String,
+    start: u32,
+    end: u32,
+}
+
+#[derive(Debug, Clone)]
+enum Import {
+    Esm {
+        type_only: bool,
+        source: Lit,
+        /// What follows the module name: import attributes, the semicolon if any.
+        after_source: String,
+        default: Option<EsmSpec>,
+        namespace: Option<EsmSpec>,
+        named: Vec<EsmSpec>,
+    },
+    /// `const|let|var <declarators>` where every initializer is rooted in `require(...)`.
+    Cjs { keyword: String, declarators: Vec<CjsDeclarator> },
+}
+
+#[derive(Debug, Clone)]
+struct CjsDeclarator {
+    start: u32,
+    end: u32,
+    source: Lit,
+    init: (u32, u32),
+    /// `{ a, b: c }` = require(...): the properties, each a separable unit. `None`: one binding
+    /// (or a pattern taken whole).
+    properties: Option<Vec<Property>>,
+    /// `...rest` in an object pattern: the properties can no longer be split.
+    has_rest: bool,
+    names: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Property {
+    names: Vec<String>,
+    start: u32,
+    end: u32,
+}
+
+impl Import {
+    fn local_names(&self) -> Vec<String> {
+        match self {
+            Import::Esm { default, namespace, named, .. } => {
+                default.iter().chain(namespace).chain(named).map(|s| s.local.clone()).collect()
+            }
+            Import::Cjs { declarators, .. } => declarators.iter().flat_map(|d| d.names.clone()).collect(),
+        }
+    }
+
+    /// The statement cut down to the bindings in `needs`, its relative specifiers re-aimed from
+    /// `from_file`'s directory to `to_file`'s. `None` when it binds none of them.
+    fn subset(&self, source: &str, stmt: &Stmt, needs: &BTreeSet<String>, from_file: &str, to_file: &str) -> Option<String> {
+        let literal = |lit: &Lit| {
+            let quote = &source[lit.start as usize..lit.start as usize + 1];
+            format!("{quote}{}{quote}", respecify(&lit.value, from_file, to_file))
+        };
+        let unchanged = |lit: &Lit| respecify(&lit.value, from_file, to_file) == lit.value;
+        match self {
+            Import::Esm { type_only, source: lit, after_source, default, namespace, named } => {
+                let keep = |s: &&EsmSpec| needs.contains(&s.local);
+                let default = default.as_ref().filter(keep);
+                let namespace = namespace.as_ref().filter(keep);
+                let kept: Vec<&EsmSpec> = named.iter().filter(keep).collect();
+                if default.is_none() && namespace.is_none() && kept.is_empty() {
+                    return None;
+                }
+                let whole = self.local_names().iter().all(|n| needs.contains(n));
+                if whole && unchanged(lit) {
+                    return Some(source[stmt.start as usize..stmt.end as usize].to_string());
+                }
+                let text = |s: &EsmSpec| &source[s.start as usize..s.end as usize];
+                let mut clause: Vec<String> = default.iter().chain(namespace.iter()).map(|s| text(s).to_string()).collect();
+                if !kept.is_empty() {
+                    clause.push(format!("{{ {} }}", kept.iter().map(|s| text(s)).collect::<Vec<_>>().join(", ")));
+                }
+                let type_kw = if *type_only { "type " } else { "" };
+                Some(format!("import {type_kw}{} from {}{after_source}", clause.join(", "), literal(lit)))
+            }
+            Import::Cjs { keyword, declarators } => {
+                let mut parts = Vec::new();
+                let mut whole = true;
+                for d in declarators {
+                    let needed: Vec<&String> = d.names.iter().filter(|n| needs.contains(*n)).collect();
+                    if needed.is_empty() {
+                        whole = false;
+                        continue;
+                    }
+                    let init = splice(source, d.init, &d.source, &literal(&d.source));
+                    match &d.properties {
+                        Some(props) if !d.has_rest && needed.len() < d.names.len() => {
+                            whole = false;
+                            let kept: Vec<&str> = props
+                                .iter()
+                                .filter(|p| p.names.iter().any(|n| needs.contains(n)))
+                                .map(|p| &source[p.start as usize..p.end as usize])
+                                .collect();
+                            parts.push(format!("{{ {} }} = {init}", kept.join(", ")));
+                        }
+                        _ => parts.push(splice(source, (d.start, d.end), &d.source, &literal(&d.source))),
+                    }
+                }
+                if parts.is_empty() {
+                    return None;
+                }
+                if whole && declarators.iter().all(|d| unchanged(&d.source)) {
+                    return Some(source[stmt.start as usize..stmt.end as usize].to_string());
+                }
+                Some(format!("{keyword} {};", parts.join(", ")))
+            }
+        }
+    }
+}
+
+/// The text of `outer` with the literal inside it replaced.
+fn splice(source: &str, outer: (u32, u32), lit: &Lit, replacement: &str) -> String {
+    format!(
+        "{}{replacement}{}",
+        &source[outer.0 as usize..lit.start as usize],
+        &source[lit.end as usize..outer.1 as usize]
+    )
+}
+
+#[derive(Debug, Clone)]
+enum StmtKind {
+    Import(Import),
+    Decl(Decl),
+    Other,
+}
+
+#[derive(Debug, Clone)]
+struct Stmt {
+    /// The statement itself.
+    start: u32,
+    end: u32,
+    /// Where its leading comments start.
+    lead: u32,
+    /// Where it ends with a comment on its last line.
+    tail: u32,
+    /// A detached comment block (a heading) above it, after the previous statement's line.
+    heading: Option<u32>,
+    kind: StmtKind,
+}
+
+impl Stmt {
+    fn decl_names(&self) -> &[String] {
+        match &self.kind {
+            StmtKind::Decl(d) => &d.names,
+            _ => &[],
+        }
+    }
+
+    /// The names the moved copy of this declaration exports from the new file.
+    fn exported_names(&self) -> Vec<String> {
+        match &self.kind {
+            StmtKind::Decl(d) if d.export == Export::Default => vec!["default".to_string()],
+            StmtKind::Decl(d) => d.names.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct ParsedFile {
+    errors: Vec<String>,
+    stmts: Vec<Stmt>,
+    directives: Vec<(u32, u32)>,
+    /// Names referenced but not declared in the file (globals and, in a facade, moved names).
+    unresolved: BTreeSet<String>,
+    /// Unresolved names that are assigned to.
+    written: BTreeSet<String>,
+    /// Top-level bindings nothing refers to.
+    unused: BTreeSet<String>,
+}
+
+impl ParsedFile {
+    /// Top-level name -> the statements that bind it.
+    fn owners(&self) -> BTreeMap<&str, Vec<usize>> {
+        let mut owner = BTreeMap::new();
+        for (i, stmt) in self.stmts.iter().enumerate() {
+            let names: Vec<&str> = match &stmt.kind {
+                StmtKind::Decl(d) => d.names.iter().map(String::as_str).collect(),
+                StmtKind::Import(import) => match import {
+                    Import::Esm { default, namespace, named, .. } => {
+                        default.iter().chain(namespace).chain(named).map(|s| s.local.as_str()).collect()
+                    }
+                    Import::Cjs { declarators, .. } => {
+                        declarators.iter().flat_map(|d| d.names.iter().map(String::as_str)).collect()
+                    }
+                },
+                StmtKind::Other => Vec::new(),
+            };
+            for name in names {
+                let statements: &mut Vec<usize> = owner.entry(name).or_default();
+                if statements.last() != Some(&i) {
+                    statements.push(i);
+                }
+            }
+        }
+        owner
+    }
+
+    fn is_import_binding(&self, owner: &BTreeMap<&str, Vec<usize>>, name: &str) -> bool {
+        owner.get(name).is_some_and(|s| s.iter().any(|&i| matches!(self.stmts[i].kind, StmtKind::Import(_))))
+    }
+
+    fn stmt_text<'s>(&self, source: &'s str, i: usize) -> &'s str {
+        &source[self.stmts[i].start as usize..self.stmts[i].end as usize]
+    }
+
+    /// The byte ranges that move: each statement with its leading and trailing comments, plus
+    /// the heading above it when every declaration under that heading moves (a whole section
+    /// takes its title along).
+    fn pieces(&self, moving: &BTreeSet<usize>) -> Vec<(u32, u32)> {
+        let mut pieces = Vec::new();
+        for &i in moving {
+            let stmt = &self.stmts[i];
+            let mut start = stmt.lead;
+            if let Some(heading) = stmt.heading {
+                let group_end = (i + 1..self.stmts.len()).find(|&j| self.stmts[j].heading.is_some()).unwrap_or(self.stmts.len());
+                let whole_group = (i..group_end)
+                    .filter(|&j| matches!(self.stmts[j].kind, StmtKind::Decl(_)))
+                    .all(|j| moving.contains(&j));
+                if whole_group {
+                    start = heading;
+                }
+            }
+            pieces.push((start, stmt.tail));
+        }
+        pieces
+    }
+
+    fn relative_imports(&self) -> impl Iterator<Item = &str> {
+        self.stmts.iter().flat_map(|s| match &s.kind {
+            StmtKind::Import(Import::Esm { source, .. }) => vec![source.value.as_str()],
+            StmtKind::Import(Import::Cjs { declarators, .. }) => declarators.iter().map(|d| d.source.value.as_str()).collect(),
+            _ => Vec::new(),
+        })
+        .filter(|spec| spec.starts_with('.'))
+    }
+
+    /// Some projects (bundlers, TypeScript) import without file extensions; follow their lead.
+    fn relative_imports_omit_extension(&self) -> bool {
+        let mut any = false;
+        for spec in self.relative_imports() {
+            if script_extension(spec).is_some() {
+                return false;
+            }
+            // `./data.json`, `./styles.css`: say nothing about how scripts are imported.
+            let has_other_extension = spec.rsplit('/').next().is_some_and(|name| name.contains('.'));
+            any |= !has_other_extension;
+        }
+        any
+    }
+
+    /// The quote the file's imports use.
+    fn quote(&self, source: &str) -> char {
+        let first = self.stmts.iter().find_map(|s| match &s.kind {
+            StmtKind::Import(Import::Esm { source: lit, .. }) => Some(lit.start),
+            StmtKind::Import(Import::Cjs { declarators, .. }) => declarators.first().map(|d| d.source.start),
+            _ => None,
+        });
+        first.and_then(|at| source[at as usize..].chars().next()).unwrap_or('\'')
+    }
+}
+
+fn parse(path: &str, source: &str) -> ParsedFile {
+    let allocator = Allocator::default();
+    let ret = Parser::new(&allocator, source, analysis::source_type_of(path)).parse();
+    let mut file = ParsedFile {
+        errors: ret
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let offset = d.labels.first().map_or(0, |l| l.offset() as usize);
+                let (line, column) = analysis::line_col(source, offset);
+                format!("{} (line {line}, column {column})", d.message)
+            })
+            .collect(),
+        ..ParsedFile::default()
+    };
+    if ret.fatal_error && file.errors.is_empty() {
+        file.errors.push("the parser gave up".into());
+    }
+    let program = &ret.program;
+    file.directives = program.directives.iter().map(|d| (d.span.start, d.span.end)).collect();
+    // A `#!` line and directives are nobody's leading comments.
+    let preamble_end = program.hashbang.as_ref().map_or(0, |h| h.span.end);
+    let mut prev_end = program.directives.last().map_or(preamble_end, |d| d.span.end);
+    let mut prev_tail = prev_end;
+    for (index, stmt) in program.body.iter().enumerate() {
+        let span = stmt.span();
+        let lead = analysis::leading_comment_start(source, prev_end, span.start);
+        let heading = if index == 0 { None } else { heading_start(source, prev_tail, lead) };
+        let tail = trailing_comment_end(source, span.end);
+        file.stmts.push(Stmt { start: span.start, end: span.end, lead, tail, heading, kind: classify(source, stmt) });
+        prev_end = span.end;
+        prev_tail = tail;
+    }
+
+    let semantic = SemanticBuilder::new().build(program).semantic;
+    let scoping = semantic.scoping();
+    for (name, ids) in scoping.root_unresolved_references() {
+        file.unresolved.insert(name.as_str().to_string());
+        if ids.iter().any(|&id| scoping.get_reference(id).is_write()) {
+            file.written.insert(name.as_str().to_string());
+        }
+    }
+    for (name, &symbol) in scoping.get_bindings(scoping.root_scope_id()) {
+        if scoping.get_resolved_reference_ids(symbol).is_empty() {
+            file.unused.insert(name.as_str().to_string());
+        }
+    }
+    file
+}
+
+/// Names `code` (one statement, parsed alone) refers to without declaring them.
+fn free_names(path: &str, code: &str) -> Result<BTreeSet<String>, ExtractError> {
+    let file = parse(path, code);
+    match file.errors.first() {
+        Some(message) => Err(ExtractError::Parse(message.clone())),
+        None => Ok(file.unresolved),
+    }
+}
+
+/// A comment after the statement on its last line belongs to it.
+fn trailing_comment_end(source: &str, end: u32) -> u32 {
+    let rest = &source[end as usize..line_end(source, end) as usize];
+    let trimmed = rest.trim_start();
+    let offset = end + (rest.len() - trimmed.len()) as u32;
+    if trimmed.starts_with("//") {
+        return end + rest.trim_end().len() as u32;
+    }
+    if let Some(body) = trimmed.strip_prefix("/*")
+        && let Some(close) = body.find("*/")
+        && body[close + 2..].trim().is_empty()
+    {
+        return offset + 2 + close as u32 + 2;
+    }
+    end
+}
+
+fn line_end(source: &str, from: u32) -> u32 {
+    source[from as usize..].find('\n').map_or(source.len() as u32, |i| from + i as u32)
+}
+
+/// The first line with a comment in the gap between the previous statement's line and a
+/// statement's leading comments: a heading over what follows.
+fn heading_start(source: &str, prev_tail: u32, lead: u32) -> Option<u32> {
+    if lead <= prev_tail {
+        return None;
+    }
+    let gap = &source[prev_tail as usize..lead as usize];
+    let skip = gap.find('\n')? + 1;
+    let mut offset = skip;
+    for line in gap[skip..].split_inclusive('\n') {
+        if !line.trim().is_empty() {
+            return Some(prev_tail + offset as u32);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn classify(source: &str, stmt: &Statement<'_>) -> StmtKind {
+    let names = |decl: &Declaration<'_>| -> Vec<String> {
+        match decl {
+            Declaration::VariableDeclaration(v) => v
+                .declarations
+                .iter()
+                .flat_map(|d| d.id.get_binding_identifiers().into_iter().map(|id| id.name.as_str().to_string()))
+                .collect(),
+            Declaration::FunctionDeclaration(f) => f.id.iter().map(|id| id.name.as_str().to_string()).collect(),
+            Declaration::ClassDeclaration(c) => c.id.iter().map(|id| id.name.as_str().to_string()).collect(),
+            Declaration::TSTypeAliasDeclaration(t) => vec![t.id.name.as_str().to_string()],
+            Declaration::TSInterfaceDeclaration(t) => vec![t.id.name.as_str().to_string()],
+            Declaration::TSEnumDeclaration(t) => vec![t.id.name.as_str().to_string()],
+            _ => Vec::new(),
+        }
+    };
+    let type_only =
+        |decl: &Declaration<'_>| matches!(decl, Declaration::TSTypeAliasDeclaration(_) | Declaration::TSInterfaceDeclaration(_));
+    let decl = |names: Vec<String>, export, type_only| {
+        if names.is_empty() { StmtKind::Other } else { StmtKind::Decl(Decl { names, export, type_only }) }
+    };
+    match stmt {
+        Statement::ImportDeclaration(import) => {
+            let Some(specifiers) = &import.specifiers else { return StmtKind::Other };
+            let mut default = None;
+            let mut namespace = None;
+            let mut named = Vec::new();
+            for specifier in specifiers {
+                let span = specifier.span();
+                let spec = EsmSpec { local: specifier.local().name.as_str().to_string(), start: span.start, end: span.end };
+                match specifier {
+                    ImportDeclarationSpecifier::ImportDefaultSpecifier(_) => default = Some(spec),
+                    ImportDeclarationSpecifier::ImportNamespaceSpecifier(_) => namespace = Some(spec),
+                    ImportDeclarationSpecifier::ImportSpecifier(_) => named.push(spec),
+                }
+            }
+            StmtKind::Import(Import::Esm {
+                type_only: import.import_kind == ImportOrExportKind::Type,
+                source: Lit::of(&import.source),
+                after_source: source[import.source.span.end as usize..import.span.end as usize].to_string(),
+                default,
+                namespace,
+                named,
+            })
+        }
+        Statement::ExportDeclaration(e) => decl(names(&e.declaration), Export::Named, type_only(&e.declaration)),
+        Statement::ExportDefaultDeclaration(e) => {
+            let id = match &e.declaration {
+                ExportDefaultDeclarationKind::FunctionDeclaration(f) => f.id.as_ref(),
+                ExportDefaultDeclarationKind::ClassDeclaration(c) => c.id.as_ref(),
+                _ => None,
+            };
+            decl(id.iter().map(|id| id.name.as_str().to_string()).collect(), Export::Default, false)
+        }
+        Statement::VariableDeclaration(v) if let Some(import) = require_declaration(source, v) => StmtKind::Import(import),
+        _ => match stmt.as_declaration() {
+            Some(d) => decl(names(d), Export::No, type_only(d)),
+            None => StmtKind::Other,
+        },
+    }
+}
+
+/// `const x = require('m')`, `const { a, b: c } = require('m')`, `const x = require('m').y`,
+/// `const debug = require('debug')('app')`: every initializer is rooted in a `require` call.
+fn require_declaration(source: &str, v: &VariableDeclaration<'_>) -> Option<Import> {
+    let mut declarators = Vec::new();
+    for d in &v.declarations {
+        let init = d.init.as_ref()?;
+        let lit = require_root(init)?;
+        let names: Vec<String> = d.id.get_binding_identifiers().iter().map(|id| id.name.as_str().to_string()).collect();
+        let (properties, has_rest) = match &d.id {
+            BindingPattern::ObjectPattern(pattern) => (
+                Some(
+                    pattern
+                        .properties
+                        .iter()
+                        .map(|p| Property {
+                            names: p.value.get_binding_identifiers().iter().map(|id| id.name.as_str().to_string()).collect(),
+                            start: p.span.start,
+                            end: p.span.end,
+                        })
+                        .collect(),
+                ),
+                pattern.rest.is_some(),
+            ),
+            _ => (None, false),
+        };
+        let init_span = init.span();
+        declarators.push(CjsDeclarator {
+            start: d.span.start,
+            end: d.span.end,
+            source: Lit::of(lit),
+            init: (init_span.start, init_span.end),
+            properties,
+            has_rest,
+            names,
+        });
+    }
+    let first = v.declarations.first()?;
+    let keyword = source[v.span.start as usize..first.span.start as usize].trim().to_string();
+    Some(Import::Cjs { keyword, declarators })
+}
+
+/// The module name of the `require('...')` call an expression is built on, if any.
+fn require_root<'s, 'a>(expr: &'s Expression<'a>) -> Option<&'s StringLiteral<'a>> {
+    match expr.get_inner_expression() {
+        Expression::CallExpression(call) if call.is_require_call() => match call.arguments.first()?.as_expression()? {
+            Expression::StringLiteral(lit) => Some(lit),
+            _ => None,
+        },
+        Expression::CallExpression(call) => require_root(&call.callee),
+        Expression::StaticMemberExpression(member) => require_root(&member.object),
+        _ => None,
+    }
+}
+
+/// `require('<spec>')` with a string argument: the literal.
+fn plain_require<'s, 'a>(expr: &'s Expression<'a>) -> Option<&'s StringLiteral<'a>> {
+    match expr.get_inner_expression() {
+        Expression::CallExpression(call) if call.is_require_call() => match call.arguments.first()?.as_expression()? {
+            Expression::StringLiteral(lit) => Some(lit),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dependents.
+
+/// Point a dependent's imports at the new file when they take only moved names from the source
+/// (`const { a } = require('./big')`, `import { a } from './big.js'`, `export { a } from ...`,
+/// `require('./big').a`). Imports that also take other names, or the whole module (namespace,
+/// default, `const big = require(...)`), keep pointing at the facade, which still has them.
+/// `None` when nothing changes.
+pub fn rewire(
+    dependent_path: &str,
+    dependent_text: &str,
+    source_path: &str,
+    target_path: &str,
+    moved: &[String],
+    format: ModuleFormat,
+) -> Option<String> {
+    let allocator = Allocator::default();
+    let ret = Parser::new(&allocator, dependent_text, analysis::source_type_of(dependent_path)).parse();
+    if ret.fatal_error || !ret.diagnostics.is_empty() {
+        return None;
+    }
+    let moved: BTreeSet<&str> = moved.iter().map(String::as_str).collect();
+    let at_source = |lit: &StringLiteral<'_>| resolves_to(lit.value.as_str(), dependent_path, source_path);
+    let mut literals: Vec<(u32, u32, String)> = Vec::new();
+    let mut repoint = |lit: &StringLiteral<'_>| {
+        let mut spec = relative_specifier(dependent_path, target_path, format);
+        if format == ModuleFormat::Esm && script_extension(lit.value.as_str()).is_none() {
+            spec = strip_script_extension(&spec).to_string();
+        }
+        literals.push((lit.span.start + 1, lit.span.end - 1, spec));
+    };
+    for stmt in &ret.program.body {
+        match stmt {
+            Statement::ImportDeclaration(import) if at_source(&import.source) => {
+                let only_moved = import.specifiers.as_ref().is_some_and(|specs| {
+                    !specs.is_empty()
+                        && specs.iter().all(|s| match s {
+                            ImportDeclarationSpecifier::ImportSpecifier(s) => moved.contains(s.imported.name().as_str()),
+                            _ => false,
+                        })
+                });
+                if only_moved {
+                    repoint(&import.source);
+                }
+            }
+            Statement::ExportFromDeclaration(export) if at_source(&export.source) => {
+                if !export.specifiers.is_empty() && export.specifiers.iter().all(|s| moved.contains(s.local.name().as_str())) {
+                    repoint(&export.source);
+                }
+            }
+            Statement::VariableDeclaration(v) => {
+                for d in &v.declarations {
+                    let Some(init) = &d.init else { continue };
+                    if let Some(lit) = plain_require(init).filter(|lit| at_source(lit)) {
+                        let only_moved = match &d.id {
+                            BindingPattern::ObjectPattern(p) => {
+                                p.rest.is_none()
+                                    && !p.properties.is_empty()
+                                    && p.properties.iter().all(|prop| {
+                                        !prop.computed && prop.key.static_name().is_some_and(|k| moved.contains(k.as_ref()))
+                                    })
+                            }
+                            _ => false,
+                        };
+                        if only_moved {
+                            repoint(lit);
+                        }
+                    } else if let Expression::StaticMemberExpression(member) = init.get_inner_expression()
+                        && let Some(lit) = plain_require(&member.object).filter(|lit| at_source(lit))
+                        && moved.contains(member.property.name.as_str())
+                    {
+                        repoint(lit);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if literals.is_empty() {
+        return None;
+    }
+    let mut out = dependent_text.to_string();
+    literals.sort();
+    for (start, end, spec) in literals.into_iter().rev() {
+        out.replace_range(start as usize..end as usize, &spec);
+    }
+    (out != dependent_text).then_some(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and specifiers. Paths are workspace-relative with `/` separators.
+
+const SCRIPT_EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx"];
+
+/// The specifier `from_file` uses to import `to_file`: `./lib/x` for CommonJS (Node resolves
+/// the extension and `index`), `./lib/x.js` for ES modules (TypeScript sources are imported by
+/// their emitted `.js` name).
+pub fn relative_specifier(from_file: &str, to_file: &str, format: ModuleFormat) -> String {
+    let to = segments(to_file);
+    let mut rel = relative_path(&parent(&segments(from_file)), &to);
+    let ext = script_extension(&rel).unwrap_or("").to_string();
+    let stem_len = rel.len() - if ext.is_empty() { 0 } else { ext.len() + 1 };
+    let emitted = match ext.as_str() {
+        "ts" | "tsx" => Some("js"),
+        "mts" => Some("mjs"),
+        "cts" => Some("cjs"),
+        _ => None,
+    };
+    match format {
+        ModuleFormat::Cjs if matches!(ext.as_str(), "js" | "jsx" | "ts" | "tsx") => {
+            rel.truncate(stem_len);
+            if let Some(dir) = rel.strip_suffix("/index")
+                && dir != "."
+                && dir != ".."
+            {
+                rel.truncate(dir.len());
+            }
+        }
+        _ => {
+            if let Some(emitted) = emitted {
+                rel.truncate(stem_len);
+                rel.push('.');
+                rel.push_str(emitted);
+            }
+        }
+    }
+    rel
+}
+
+/// A relative specifier written in `from_file`, rewritten to name the same file from `to_file`.
+fn respecify(spec: &str, from_file: &str, to_file: &str) -> String {
+    match resolve(spec, from_file) {
+        Some(resolved) => relative_path(&parent(&segments(to_file)), &resolved),
+        None => spec.to_string(),
+    }
+}
+
+/// The workspace path a relative specifier names, as segments; `None` for packages.
+fn resolve(spec: &str, from_file: &str) -> Option<Vec<String>> {
+    let relative = spec == "." || spec == ".." || spec.starts_with("./") || spec.starts_with("../");
+    if !relative {
+        return None;
+    }
+    let dir = parent(&segments(from_file)).join("/");
+    Some(segments(&format!("{dir}/{spec}")))
+}
+
+/// Does `spec`, written in `from_file`, load `file`? With or without the extension, a `.js`
+/// name for a TypeScript file, or a directory for its `index` file.
+fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
+    let Some(resolved) = resolve(spec, from_file) else { return false };
+    let resolved = resolved.join("/");
+    let file = segments(file).join("/");
+    if resolved == file {
+        return true;
+    }
+    let (file_stem, file_ext) = (strip_script_extension(&file), script_extension(&file));
+    let Some(file_ext) = file_ext else { return false };
+    let same_stem = match script_extension(&resolved) {
+        None => resolved == file_stem,
+        Some(ext) => {
+            let compatible = matches!(
+                (ext, file_ext),
+                ("js", "ts" | "tsx") | ("jsx", "tsx") | ("mjs", "mts") | ("cjs", "cts")
+            );
+            compatible && strip_script_extension(&resolved) == file_stem
+        }
+    };
+    same_stem || file_stem.strip_suffix("/index").is_some_and(|dir| dir == resolved) || (file_stem == "index" && resolved.is_empty())
+}
+
+fn segments(path: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|last| last != "..") => {
+                out.pop();
+            }
+            _ => out.push(part.to_string()),
+        }
+    }
+    out
+}
+
+fn parent(segments: &[String]) -> Vec<String> {
+    segments[..segments.len().saturating_sub(1)].to_vec()
+}
+
+/// `./x` or `../x` from directory `from` to path `to`.
+fn relative_path(from: &[String], to: &[String]) -> String {
+    let common = from.iter().zip(to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(to[common..].iter().map(String::as_str));
+    if parts.first() != Some(&"..") {
+        parts.insert(0, ".");
+    }
+    parts.join("/")
+}
+
+fn script_extension(path: &str) -> Option<&str> {
+    let name = path.rsplit('/').next()?;
+    let (_, ext) = name.rsplit_once('.')?;
+    SCRIPT_EXTENSIONS.contains(&ext).then_some(ext)
+}
+
+fn strip_script_extension(path: &str) -> &str {
+    match script_extension(path) {
+        Some(ext) => &path[..path.len() - ext.len() - 1],
+        None => path,
+    }
+}
+
+fn same_file(a: &str, b: &str) -> bool {
+    segments(a) == segments(b)
+}
+
+fn dedup(symbols: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    symbols.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && seen.insert(s.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/tests/fixtures/extract/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn set(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The text from the line holding `from` up to and including the first `until` after it.
+    fn slice<'s>(text: &'s str, from: &str, until: &str) -> &'s str {
+        let start = text.find(from).unwrap_or_else(|| panic!("{from:?} not in fixture"));
+        let start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let end = start + text[start..].find(until).unwrap_or_else(|| panic!("{until:?} not after {from:?}")) + until.len();
+        &text[start..end]
+    }
+
+    /// Top-level names of `original` that `text` refers to but no longer declares or imports.
+    fn dangling(path: &str, text: &str, original: &str) -> Vec<String> {
+        let before = parse(path, original);
+        let top_level: BTreeSet<&str> = before.owners().into_keys().collect();
+        let after = parse(path, text);
+        assert!(after.errors.is_empty(), "{path}: {:?}\n{text}", after.errors);
+        after.unresolved.iter().filter(|n| top_level.contains(n.as_str())).cloned().collect()
+    }
+
+    fn exports(path: &str, text: &str) -> BTreeSet<String> {
+        let facts = analysis::analyze(path, text);
+        assert!(facts.is_valid(), "{path}: {:?}\n{text}", facts.syntax_errors);
+        facts.exports
+    }
+
+    const SECTION_2: [&str; 10] = [
+        "CURRENCY_SYMBOLS",
+        "invoiceSequence",
+        "nextInvoiceNumber",
+        "formatMoney",
+        "padColumns",
+        "InvoiceError",
+        "buildInvoice",
+        "invoiceLines",
+        "renderInvoice",
+        "sendInvoice",
+    ];
+
+    fn billing_spec<'a>(source: &'a str, target: &'a str, symbols: &'a [String]) -> ExtractSpec<'a> {
+        ExtractSpec { source_path: "src/billing.js", source_text: source, target_path: target, symbols, format: ModuleFormat::Cjs }
+    }
+
+    #[test]
+    fn commonjs_section_moves_byte_for_byte() {
+        let source = fixture("billing.js");
+        assert!(source.lines().count() >= 300);
+        // Asked for in another order than the file's: the file's order wins.
+        let mut symbols = names(&SECTION_2);
+        symbols.reverse();
+        let out = extract(&billing_spec(&source, "src/billing/invoices.js", &symbols)).unwrap();
+        assert_eq!(out.moved, names(&SECTION_2));
+
+        // The whole section, heading and comments included, arrives unchanged.
+        let section = slice(&source, "// SECTION 2: invoices", "    throw new InvoiceError('SEND_FAILED', `sending ${invoice.number} failed: ${err.message}`);\n  }\n}");
+        assert!(section.contains("function* invoiceLines(invoice)") && section.contains("async function sendInvoice"));
+        let expected_head = "'use strict';\n\n\
+            const crypto = require('crypto');\n\
+            const { formatDate } = require('../dates');\n\
+            const logger = require('../logger').child({ module: 'billing' });\n\n";
+        assert_eq!(&out.target_text[..expected_head.len()], expected_head);
+        assert_eq!(&out.target_text[expected_head.len()..expected_head.len() + section.len()], section);
+        let exports_line: String = SECTION_2.iter().map(|n| format!("  {n},\n")).collect();
+        assert_eq!(&out.target_text[expected_head.len() + section.len()..], format!("\n\nmodule.exports = {{\n{exports_line}}};\n"));
+        assert_eq!(exports("src/billing/invoices.js", &out.target_text), set(&SECTION_2));
+        assert_eq!(dangling("src/billing/invoices.js", &out.target_text, &source), Vec::<String>::new());
+
+        // The facade: same exports, the moved names come back through one require.
+        let facade = &out.source_text;
+        assert_eq!(exports("src/billing.js", facade), exports("src/billing.js", &source));
+        assert_eq!(dangling("src/billing.js", facade, &source), Vec::<String>::new());
+        assert!(!facade.contains("SECTION 2") && !facade.contains("function formatMoney"));
+        let require_back = "const {\n  nextInvoiceNumber,\n  formatMoney,\n  InvoiceError,\n  buildInvoice,\n  renderInvoice,\n  sendInvoice,\n} = require('./billing/invoices');\n";
+        let logger = "const logger = require('./logger').child({ module: 'billing' });\n";
+        // Exactly: the section is gone with the blank line after it, `crypto` is no longer
+        // required here, and the moved names are required back after the last require.
+        let expected = source
+            .replace(&format!("{section}\n\n"), "")
+            .replace("const crypto = require('crypto');\n", "")
+            .replace(logger, &format!("{logger}{require_back}"));
+        assert_eq!(facade, &expected);
+        // `crypto` served only the moved code; `events` and `./dates` are still used here.
+        assert!(!facade.contains("require('crypto')"));
+        assert!(facade.contains("'use strict';\n\nconst { EventEmitter } = require('events');\nconst { formatDate, addDays } = require('./dates');\n"));
+        assert!(facade.contains("  return { subtotal: gross, discount, tax, total: amount + tax, currency: order.currency || 'EUR' };\n}\n\n// SECTION 3: billing runs\n"));
+        assert!(!facade.contains("\n\n\n"), "a run of blank lines was left:\n{facade}");
+    }
+
+    /// The repository's module-split task: two sections leave lib/jobs.js one after the other.
+    #[test]
+    fn module_split_fixture_in_two_extractions() {
+        let dir = format!("{}/../../tests/fixtures/module-split/lib", env!("CARGO_MANIFEST_DIR"));
+        let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        let jobs = read("jobs.js");
+        let execution = names(&["retryDelay", "sleep", "withTimeout", "runJob", "JobQueue", "runAll"]);
+        let reporting = names(&[
+            "formatDuration", "summarize", "successRate", "pad", "renderTable", "renderReport", "csvCell", "toCsv", "toJson", "writeReport",
+        ]);
+        let spec = |text, target, symbols| ExtractSpec { source_path: "lib/jobs.js", source_text: text, target_path: target, symbols, format: ModuleFormat::Cjs };
+        let first = extract(&spec(&jobs, "lib/execution.js", &execution)).unwrap();
+        let second = extract(&spec(&first.source_text, "lib/reporting.js", &reporting)).unwrap();
+        assert_eq!(first.moved, execution);
+        assert_eq!(second.moved, reporting);
+
+        let section = |from, until| slice(&jobs, from, until).to_string();
+        let execution_code = section("// SECTION 2: EXECUTION", "order.get(a.name) - order.get(b.name));\n}");
+        let reporting_code = section("// SECTION 3: REPORTING", "return file;\n}");
+        assert!(first.target_text.contains(&execution_code) && second.target_text.contains(&reporting_code));
+        assert!(first.target_text.starts_with("'use strict';\n\nconst { EventEmitter } = require('events');\n\n// SECTION 2: EXECUTION\n"));
+        assert!(second.target_text.starts_with("'use strict';\n\nconst fs = require('fs');\nconst path = require('path');\n\n// SECTION 3: REPORTING\n"));
+        assert_eq!(exports("lib/execution.js", &first.target_text), set(&execution.iter().map(String::as_str).collect::<Vec<_>>()));
+        assert_eq!(exports("lib/reporting.js", &second.target_text), set(&reporting.iter().map(String::as_str).collect::<Vec<_>>()));
+
+        let facade = &second.source_text;
+        assert_eq!(exports("lib/jobs.js", facade), exports("lib/jobs.js", &jobs));
+        assert_eq!(dangling("lib/jobs.js", facade, &jobs), Vec::<String>::new());
+        assert!(!facade.contains("SECTION 2") && !facade.contains("SECTION 3") && !facade.contains("\n\n\n"));
+        // `events` went with the queue and `path` with the report writer; the configuration
+        // code still reads files.
+        assert!(facade.starts_with(
+            "'use strict';\n\nconst fs = require('fs');\n\
+             const { retryDelay, sleep, withTimeout, runJob, JobQueue, runAll } = require('./execution');\n\
+             const {\n  formatDuration,\n"
+        ), "{facade}");
+        assert!(!facade.contains("require('events')") && !facade.contains("require('path')"));
+
+        let worker = read("worker.js");
+        let moved: Vec<String> = execution.iter().chain(&reporting).cloned().collect();
+        assert_eq!(
+            rewire("lib/worker.js", &worker, "lib/jobs.js", "lib/execution.js", &execution, ModuleFormat::Cjs),
+            Some(worker.replace("require('./jobs')", "require('./execution')"))
+        );
+        // The CLI also takes configuration functions, which stay in jobs.js.
+        assert_eq!(rewire("lib/cli.js", &read("cli.js"), "lib/jobs.js", "lib/reporting.js", &moved, ModuleFormat::Cjs), None);
+    }
+
+    #[test]
+    fn a_helper_left_behind_is_named() {
+        let source = fixture("billing.js");
+        let symbols = names(&["renderInvoice"]);
+        let err = extract(&billing_spec(&source, "src/render.js", &symbols)).unwrap_err();
+        assert_eq!(
+            err,
+            ExtractError::NeedsLocal {
+                symbol: "renderInvoice".into(),
+                // Transitively, in source order: invoiceLines needs formatMoney and padColumns,
+                // formatMoney needs CURRENCY_SYMBOLS.
+                uses: names(&["CURRENCY_SYMBOLS", "formatMoney", "padColumns", "invoiceLines"]),
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "\"renderInvoice\" cannot move alone: the moved code also needs \"CURRENCY_SYMBOLS\", \"formatMoney\", \"padColumns\", \"invoiceLines\" from the source; move them too"
+        );
+        // A mutable counter and a class count as well; an imported name does not.
+        let symbols = names(&["formatMoney", "buildInvoice", "CURRENCY_SYMBOLS"]);
+        assert_eq!(
+            extract(&billing_spec(&source, "src/x.js", &symbols)).unwrap_err(),
+            ExtractError::NeedsLocal { symbol: "buildInvoice".into(), uses: names(&["invoiceSequence", "nextInvoiceNumber", "InvoiceError"]) }
+        );
+    }
+
+    #[test]
+    fn a_declaration_list_moves_whole() {
+        let source = fixture("billing.js");
+        let symbols = names(&["DEFAULT_TERMS_DAYS"]);
+        assert_eq!(
+            extract(&billing_spec(&source, "src/billing/terms.js", &symbols)).unwrap_err(),
+            ExtractError::NeedsLocal { symbol: "DEFAULT_TERMS_DAYS".into(), uses: names(&["LATE_FEE_RATE"]) }
+        );
+        let symbols = names(&["LATE_FEE_RATE", "DEFAULT_TERMS_DAYS"]);
+        let out = extract(&billing_spec(&source, "src/billing/terms.js", &symbols)).unwrap();
+        assert_eq!(
+            out.target_text,
+            "'use strict';\n\nconst DEFAULT_TERMS_DAYS = 14, LATE_FEE_RATE = 0.02;\n\nmodule.exports = { DEFAULT_TERMS_DAYS, LATE_FEE_RATE };\n"
+        );
+        // Not exported, but still used by the code that stays: imported back.
+        assert!(out.source_text.contains("\nconst { DEFAULT_TERMS_DAYS, LATE_FEE_RATE } = require('./billing/terms');\n"));
+        // Only part of section 3 moved, so its heading stays with the rest.
+        assert!(out.source_text.contains("// SECTION 3: billing runs\n// ----------"));
+        assert!(out.source_text.contains("-----\n\nfunction sleep(ms) {"));
+        assert_eq!(exports("src/billing.js", &out.source_text), exports("src/billing.js", &source));
+        assert_eq!(dangling("src/billing.js", &out.source_text, &source), Vec::<String>::new());
+    }
+
+    #[test]
+    fn what_cannot_move_is_refused() {
+        let source = fixture("billing.js");
+        let run = |symbols: &[&str]| extract(&billing_spec(&source, "src/x.js", &names(symbols)));
+        assert_eq!(run(&["formatMoney", "nope"]).unwrap_err(), ExtractError::UnknownSymbol("nope".into()));
+        // A method is not a top-level declaration.
+        assert_eq!(run(&["invoiceOne"]).unwrap_err(), ExtractError::UnknownSymbol("invoiceOne".into()));
+        assert!(matches!(run(&["crypto"]).unwrap_err(), ExtractError::Unsupported { symbol, .. } if symbol == "crypto"));
+        assert!(matches!(run(&[]).unwrap_err(), ExtractError::Unsupported { .. }));
+        let symbols = names(&["a"]);
+        let broken = ExtractSpec { source_text: "function a( {\n", ..billing_spec(&source, "src/x.js", &symbols) };
+        let err = extract(&broken).unwrap_err();
+        assert!(matches!(&err, ExtractError::Parse(m) if m.contains("(line 2, column 1)")), "{err:?}");
+        let symbols = names(&["formatMoney"]);
+        let onto_itself = billing_spec(&source, "./src/billing.js", &symbols);
+        assert!(matches!(extract(&onto_itself).unwrap_err(), ExtractError::Unsupported { .. }));
+        // The code that stays assigns to the moved binding: an import could not take that.
+        let src = "let count = 0;\nfunction bump() {\n  count += 1;\n}\nmodule.exports = { bump };\n";
+        let assigned = ExtractSpec { source_path: "c.js", source_text: src, target_path: "d.js", symbols: &names(&["count"]), format: ModuleFormat::Cjs };
+        assert!(matches!(extract(&assigned).unwrap_err(), ExtractError::Unsupported { symbol, .. } if symbol == "count"));
+    }
+
+    #[test]
+    fn esm_section_keeps_its_exports() {
+        let source = fixture("queue.js");
+        let symbols = names(&["every", "runAt", "describeSchedule", "scheduleSummary"]);
+        let spec = ExtractSpec {
+            source_path: "src/jobs/queue.js",
+            source_text: &source,
+            target_path: "src/jobs/schedule.js",
+            symbols: &symbols,
+            format: ModuleFormat::Esm,
+        };
+        let out = extract(&spec).unwrap();
+        assert_eq!(out.moved, symbols);
+        let section = slice(&source, "// Scheduling", "new Date(next).toISOString()}`;\n}");
+        assert_eq!(
+            out.target_text,
+            format!("import {{ setTimeout as delay }} from 'node:timers/promises';\n\n{section}\n\nexport {{ describeSchedule }};\n")
+        );
+        assert_eq!(exports("src/jobs/schedule.js", &out.target_text), set(&["every", "runAt", "describeSchedule", "scheduleSummary"]));
+
+        let facade = &out.source_text;
+        assert_eq!(exports("src/jobs/queue.js", facade), exports("src/jobs/queue.js", &source));
+        assert_eq!(dangling("src/jobs/queue.js", facade, &source), Vec::<String>::new());
+        assert!(facade.contains(
+            "import config, { limits } from './config.js';\n\
+             import { every, runAt, scheduleSummary } from './schedule.js';\n\
+             export { every, runAt, scheduleSummary };\n\n\
+             export const DEFAULT_PRIORITY = 5;\n"
+        ));
+        // `delay` is still used by the queue itself.
+        assert!(facade.contains("import { setTimeout as delay } from 'node:timers/promises';\n"));
+        assert!(facade.ends_with("export default function createQueue(options) {\n  return new Queue(options);\n}\n"), "{facade}");
+    }
+
+    #[test]
+    fn esm_import_lists_are_cut_to_what_moved_code_uses() {
+        let source = fixture("queue.js");
+        let symbols = names(&["backoff", "MAX_BACKOFF_MS"]);
+        let spec = ExtractSpec {
+            source_path: "src/jobs/queue.js",
+            source_text: &source,
+            target_path: "src/jobs/retry/backoff.js",
+            symbols: &symbols,
+            format: ModuleFormat::Esm,
+        };
+        let out = extract(&spec).unwrap();
+        assert_eq!(out.moved, names(&["MAX_BACKOFF_MS", "backoff"]));
+        let backoff = slice(&source, "/** Exponential backoff", "MAX_BACKOFF_MS);\n}");
+        assert_eq!(
+            out.target_text,
+            format!("import {{ limits }} from '../config.js';\n\nconst MAX_BACKOFF_MS = 30_000;\n\n{backoff}\n\nexport {{ MAX_BACKOFF_MS }};\n")
+        );
+        // `backoff` was exported and is used by Queue; MAX_BACKOFF_MS is neither here any more.
+        assert!(out.source_text.contains("import { backoff } from './retry/backoff.js';\nexport { backoff };\n"));
+        assert!(out.source_text.contains("export const DEFAULT_PRIORITY = 5;\n\nlet counter = 0;\n"));
+        assert_eq!(exports("src/jobs/queue.js", &out.source_text), exports("src/jobs/queue.js", &source));
+        assert_eq!(dangling("src/jobs/queue.js", &out.source_text, &source), Vec::<String>::new());
+
+        // The default export needs the Queue class, which would stay.
+        let symbols = names(&["createQueue"]);
+        assert_eq!(
+            extract(&ExtractSpec { symbols: &symbols, ..spec }).unwrap_err(),
+            ExtractError::NeedsLocal {
+                symbol: "createQueue".into(),
+                // Queue, and what Queue needs in turn.
+                uses: names(&["DEFAULT_PRIORITY", "MAX_BACKOFF_MS", "backoff", "counter", "jobId", "Queue"]),
+            }
+        );
+    }
+
+    #[test]
+    fn a_default_export_moves_and_is_reexported() {
+        let source = "// greetings\n\nexport const greeting = 'hi';\n\n/** Says hello. */\nexport default async function greet(name) {\n  return `${greeting}, ${name}`;\n}\n";
+        let symbols = names(&["greet", "greeting"]);
+        let spec = ExtractSpec { source_path: "a.mjs", source_text: source, target_path: "lib/greet.mjs", symbols: &symbols, format: ModuleFormat::Esm };
+        let out = extract(&spec).unwrap();
+        assert_eq!(out.target_text, "export const greeting = 'hi';\n\n/** Says hello. */\nexport default async function greet(name) {\n  return `${greeting}, ${name}`;\n}\n");
+        assert_eq!(out.source_text, "// greetings\n\nimport greet, { greeting } from './lib/greet.mjs';\nexport { greeting, greet as default };\n");
+        assert_eq!(exports("a.mjs", &out.source_text), set(&["default", "greeting"]));
+    }
+
+    #[test]
+    fn typescript_types_move_with_their_code() {
+        let source = fixture("rates.ts");
+        let run = |symbols: &[&str]| {
+            extract(&ExtractSpec {
+                source_path: "src/pricing/rates.ts",
+                source_text: &source,
+                target_path: "src/pricing/card.ts",
+                symbols: &names(symbols),
+                format: ModuleFormat::Esm,
+            })
+        };
+        // Type references count: rateFor needs the interface, the alias and the enum.
+        assert_eq!(
+            run(&["rateFor"]).unwrap_err(),
+            ExtractError::NeedsLocal { symbol: "rateFor".into(), uses: names(&["RateCard", "Region", "Tier", "REGION_CURRENCY"]) }
+        );
+        let out = run(&["rateFor", "Tier", "REGION_CURRENCY", "Region", "RateCard"]).unwrap();
+        assert_eq!(out.moved, names(&["RateCard", "Region", "Tier", "REGION_CURRENCY", "rateFor"]));
+        let first = slice(&source, "export interface RateCard", "export type Region = 'eu' | 'uk' | 'us';");
+        let second = slice(&source, "enum Tier {", "dailyCap: tier === Tier.Pro ? { ...hourly, cents: hourly.cents * 8 } : undefined };\n}");
+        assert_eq!(
+            out.target_text,
+            format!("import type {{ Money }} from '../money';\nimport {{ convert, money }} from '../money';\n\n{first}\n\n{second}\n\nexport {{ Tier }};\n")
+        );
+        assert_eq!(exports("src/pricing/card.ts", &out.target_text), set(&["RateCard", "Region", "Tier", "REGION_CURRENCY", "rateFor"]));
+
+        let facade = &out.source_text;
+        assert_eq!(exports("src/pricing/rates.ts", facade), exports("src/pricing/rates.ts", &source));
+        assert_eq!(dangling("src/pricing/rates.ts", facade, &source), Vec::<String>::new());
+        // The file imports without extensions, so the facade does too; types are marked.
+        assert!(facade.contains(
+            "import type { Money } from '../money';\n\
+             import { type RateCard, type Region, Tier, REGION_CURRENCY, rateFor } from './card';\n\
+             export { type RateCard, type Region, REGION_CURRENCY, rateFor };\n\n\
+             interface Discount {"
+        ), "{facade}");
+        assert!(!facade.contains("convert"));
+        assert!(!facade.contains("\n\n\n"));
+    }
+
+    #[test]
+    fn overloads_move_together_and_import_attributes_survive() {
+        let source = "import data, { extra } from './data.json' with { type: 'json' }\n\
+            export function pick(key: string): string\n\
+            export function pick(key: number): string\n\
+            export function pick(key: string | number): string {\n  return String(data[key])\n}\n\
+            export const other = extra\n";
+        let symbols = names(&["pick"]);
+        let spec = ExtractSpec { source_path: "a.ts", source_text: source, target_path: "pick.ts", symbols: &symbols, format: ModuleFormat::Esm };
+        let out = extract(&spec).unwrap();
+        assert_eq!(out.moved, names(&["pick"]));
+        assert_eq!(
+            out.target_text,
+            "import data from './data.json' with { type: 'json' }\n\n\
+             export function pick(key: string): string\n\
+             export function pick(key: number): string\n\
+             export function pick(key: string | number): string {\n  return String(data[key])\n}\n"
+        );
+        assert_eq!(
+            out.source_text,
+            "import data, { extra } from './data.json' with { type: 'json' }\n\
+             import { pick } from './pick.js';\nexport { pick };\n\
+             export const other = extra\n"
+        );
+    }
+
+    #[test]
+    fn comments_on_the_same_line_move_along() {
+        let source = "const a = 1; // one\nconst b = 2; /* two */\nconst c = a + 1;\nmodule.exports = { b, c };\n";
+        let symbols = names(&["b"]);
+        let spec = ExtractSpec { source_path: "x.js", source_text: source, target_path: "y.js", symbols: &symbols, format: ModuleFormat::Cjs };
+        let out = extract(&spec).unwrap();
+        assert_eq!(out.target_text, "const b = 2; /* two */\n\nmodule.exports = { b };\n");
+        // No import above, so the require goes first.
+        assert_eq!(out.source_text, "const { b } = require('./y');\n\nconst a = 1; // one\nconst c = a + 1;\nmodule.exports = { b, c };\n");
+        // A `#!` line is not a leading comment: it stays on top.
+        let source = "#!/usr/bin/env node\nfunction a() {}\nfunction b() {\n  a();\n}\nb();\n";
+        let symbols = names(&["a"]);
+        let spec = ExtractSpec { source_path: "bin/x.js", source_text: source, target_path: "bin/a.js", symbols: &symbols, format: ModuleFormat::Cjs };
+        let out = extract(&spec).unwrap();
+        assert_eq!(out.target_text, "function a() {}\n\nmodule.exports = { a };\n");
+        assert_eq!(out.source_text, "#!/usr/bin/env node\nconst { a } = require('./a');\n\nfunction b() {\n  a();\n}\nb();\n");
+    }
+
+    #[test]
+    fn commonjs_requires_are_cut_per_declarator_and_property() {
+        let source = "const fs = require('fs'), path = require('path');\nconst { join, resolve: res, sep } = require('path');\nfunction where(p) {\n  return res(join(p, 'x'));\n}\nfunction exists(p) {\n  return fs.existsSync(path.join(p, sep));\n}\nmodule.exports = { where, exists };\n";
+        let symbols = names(&["where"]);
+        let spec = ExtractSpec { source_path: "lib/a.js", source_text: source, target_path: "where.js", symbols: &symbols, format: ModuleFormat::Cjs };
+        let out = extract(&spec).unwrap();
+        assert_eq!(out.target_text, "const { join, resolve: res } = require('path');\n\nfunction where(p) {\n  return res(join(p, 'x'));\n}\n\nmodule.exports = { where };\n");
+        assert_eq!(out.source_text, "const fs = require('fs'), path = require('path');\nconst { join, resolve: res, sep } = require('path');\nconst { where } = require('../where');\nfunction exists(p) {\n  return fs.existsSync(path.join(p, sep));\n}\nmodule.exports = { where, exists };\n");
+    }
+
+    #[test]
+    fn dependents_using_only_moved_names_are_rewired() {
+        let moved = names(&SECTION_2);
+        let routes = fixture("routes-invoices.js");
+        let rewired = rewire("src/routes/invoices.js", &routes, "src/billing.js", "src/billing/invoices.js", &moved, ModuleFormat::Cjs);
+        assert_eq!(rewired, Some(routes.replace("require(\"../billing\")", "require(\"../billing/invoices\")")));
+        assert_ne!(rewired.as_deref(), Some(routes.as_str()));
+        // Also takes BillingRun, which stays: the facade keeps serving it.
+        let nightly = fixture("jobs-nightly.js");
+        assert_eq!(rewire("src/jobs/nightly.js", &nightly, "src/billing.js", "src/billing/invoices.js", &moved, ModuleFormat::Cjs), None);
+    }
+
+    #[test]
+    fn esm_and_member_imports_are_rewired_one_by_one() {
+        let moved = names(&["every", "runAt", "scheduleSummary"]);
+        let app = "import { every, runAt as at } from './jobs/queue.js';\n\
+                   import { Queue, every as ev } from './jobs/queue.js';\n\
+                   import createQueue from './jobs/queue.js';\n\
+                   import * as jobs from './jobs/queue.js';\n\
+                   export { scheduleSummary } from './jobs/queue';\n\
+                   import { every as other } from './other.js';\n";
+        let out = rewire("src/app.js", app, "src/jobs/queue.js", "src/jobs/schedule.js", &moved, ModuleFormat::Esm).unwrap();
+        assert_eq!(
+            out,
+            "import { every, runAt as at } from './jobs/schedule.js';\n\
+             import { Queue, every as ev } from './jobs/queue.js';\n\
+             import createQueue from './jobs/queue.js';\n\
+             import * as jobs from './jobs/queue.js';\n\
+             export { scheduleSummary } from './jobs/schedule';\n\
+             import { every as other } from './other.js';\n"
+        );
+        assert_eq!(rewire("src/app.js", "import { Queue } from './jobs/queue.js';\n", "src/jobs/queue.js", "src/jobs/schedule.js", &moved, ModuleFormat::Esm), None);
+
+        // `require(...).name`, a directory's index, and a TypeScript file imported as `.js`.
+        let dep = "const every = require('./lib').every;\nconst lib = require('./lib');\n";
+        assert_eq!(
+            rewire("main.js", dep, "lib/index.js", "lib/every.js", &moved, ModuleFormat::Cjs).as_deref(),
+            Some("const every = require('./lib/every').every;\nconst lib = require('./lib');\n")
+        );
+        let ts = "import { every } from '../queue.js';\n";
+        assert_eq!(
+            rewire("src/a/b.ts", ts, "src/queue.ts", "src/sched/every.ts", &moved, ModuleFormat::Esm).as_deref(),
+            Some("import { every } from '../sched/every.js';\n")
+        );
+    }
+
+    #[test]
+    fn specifiers() {
+        assert_eq!(relative_specifier("src/billing.js", "src/billing/invoices.js", ModuleFormat::Cjs), "./billing/invoices");
+        assert_eq!(relative_specifier("src/billing.js", "src/billing/invoices.js", ModuleFormat::Esm), "./billing/invoices.js");
+        assert_eq!(relative_specifier("src/routes/a.js", "src/lib/x.js", ModuleFormat::Esm), "../lib/x.js");
+        assert_eq!(relative_specifier("src/a.ts", "src/b.ts", ModuleFormat::Esm), "./b.js");
+        assert_eq!(relative_specifier("src/a.mts", "b.mts", ModuleFormat::Esm), "../b.mjs");
+        assert_eq!(relative_specifier("a.js", "lib/index.js", ModuleFormat::Cjs), "./lib");
+        assert_eq!(relative_specifier("lib/a.js", "lib/index.js", ModuleFormat::Cjs), "./index");
+        assert_eq!(relative_specifier("a.js", "lib/x.mjs", ModuleFormat::Cjs), "./lib/x.mjs");
+        assert_eq!(relative_specifier("./src/../a.js", "./b/c.js", ModuleFormat::Cjs), "./b/c");
+
+        assert_eq!(respecify("./dates", "src/billing.js", "src/billing/invoices.js"), "../dates");
+        assert_eq!(respecify("../money", "src/pricing/rates.ts", "src/card.ts"), "./money");
+        assert_eq!(respecify("crypto", "src/billing.js", "x/y/z.js"), "crypto");
+
+        assert!(resolves_to("../billing", "src/routes/a.js", "src/billing.js"));
+        assert!(resolves_to("../billing.js", "src/routes/a.js", "src/billing.js"));
+        assert!(resolves_to("./lib", "a.js", "lib/index.js"));
+        assert!(resolves_to("./q.js", "a.ts", "q.ts"));
+        assert!(!resolves_to("./q.mjs", "a.ts", "q.ts"));
+        assert!(!resolves_to("../billing/x", "src/routes/a.js", "src/billing.js"));
+        assert!(!resolves_to("billing", "src/a.js", "billing.js"));
+    }
+
+    #[test]
+    fn cut_leaves_single_blank_lines() {
+        let text = "a();\n\n\nb();\n\nc();\nd();\n";
+        let b = text.find("b();").unwrap() as u32;
+        assert_eq!(cut(text, &[(b, b + 4)]), "a();\n\nc();\nd();\n");
+        let c = text.find("c();").unwrap() as u32;
+        assert_eq!(cut(text, &[(c, c + 4)]), "a();\n\n\nb();\n\nd();\n");
+        assert_eq!(cut(text, &[(b, b + 4), (c, c + 4)]), "a();\n\nd();\n");
+        assert_eq!(cut(text, &[(0, 4)]), "b();\n\nc();\nd();\n");
+        let d = text.find("d();").unwrap() as u32;
+        assert_eq!(cut(text, &[(d, d + 4)]), "a();\n\n\nb();\n\nc();\n");
+    }
+}
