@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{Analysis, Language, ModuleFormat, analyze};
 use crate::decompose::{self, KnownFile, Problem};
 use crate::diff;
+use crate::extract::{self, ExtractSpec};
 use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
 use crate::plan::{Action, PlanEntry};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
@@ -194,6 +195,8 @@ pub struct Session {
     failed_files: BTreeSet<String>,
     /// A unit could not be sent because its context exceeds the budget.
     over_budget: bool,
+    /// Changes the core makes without a model: EXTRACT targets, facades, rewired dependents.
+    mechanical: Vec<(PlanEntry, String)>,
     package_format: Option<ModuleFormat>,
     plan: Vec<PlanEntry>,
     plan_problems: Vec<String>,
@@ -226,6 +229,7 @@ impl Session {
             replacements: BTreeMap::new(),
             failed_files: BTreeSet::new(),
             over_budget: false,
+            mechanical: Vec::new(),
             package_format: None,
             plan: Vec::new(),
             plan_problems: Vec::new(),
@@ -466,8 +470,11 @@ impl Session {
     fn on_plan(&mut self, attempt: u32, answer: &str) -> Request {
         let problems = match decompose::parse_plan(answer) {
             Ok(mut plan) => {
-                let problems = decompose::validate(&mut plan, &self.known_files(), &self.input.task);
+                let mut problems = decompose::validate(&mut plan, &self.known_files(), &self.input.task);
                 self.plan = plan;
+                if problems.is_empty() {
+                    problems = self.prepare_mechanical();
+                }
                 problems
             }
             Err(message) => vec![Problem::Model(message)],
@@ -491,9 +498,73 @@ impl Session {
         self.build_units()
     }
 
-    /// L2: one unit per file the model writes; deletes need no model and go straight to the gate.
+    /// EXTRACT and rewiring are done here, by the core: the moved code never passes through a
+    /// model. Several EXTRACTs from one source apply in plan order to the evolving facade.
+    fn prepare_mechanical(&mut self) -> Vec<Problem> {
+        self.mechanical.clear();
+        let mut problems = Vec::new();
+        let mut facades: BTreeMap<String, String> = BTreeMap::new();
+        let mut moves: Vec<(String, String, Vec<String>)> = Vec::new();
+        for entry in self.plan.iter().filter(|e| e.action == Action::Extract) {
+            let Some(from) = entry.from.clone() else { continue };
+            let text = facades.get(&from).cloned().or_else(|| self.texts.get(&from).cloned().flatten()).unwrap_or_default();
+            let spec = ExtractSpec {
+                source_path: &from,
+                source_text: &text,
+                target_path: &entry.path,
+                symbols: &entry.symbols,
+                format: self.expected_format(&from).unwrap_or(ModuleFormat::Cjs),
+            };
+            match extract::extract(&spec) {
+                Ok(done) => {
+                    facades.insert(from.clone(), done.source_text);
+                    self.mechanical.push((entry.clone(), done.target_text));
+                    moves.push((from, entry.path.clone(), done.moved));
+                }
+                Err(err) => problems.push(Problem::Model(format!("EXTRACT {} from {from}: {err}", entry.path))),
+            }
+        }
+        for entry in self.plan.iter().filter(|e| e.action == Action::Modify && e.rewire) {
+            let Some(mut text) = self.texts.get(&entry.path).cloned().flatten() else { continue };
+            let format = self.expected_format(&entry.path).unwrap_or(ModuleFormat::Cjs);
+            for (source, target, moved) in &moves {
+                if let Some(rewired) = extract::rewire(&entry.path, &text, source, target, moved, format) {
+                    text = rewired;
+                }
+            }
+            self.mechanical.push((entry.clone(), text));
+        }
+        for (source, text) in facades {
+            let entry = PlanEntry {
+                path: source,
+                action: Action::Modify,
+                intent: "facade: re-exports the extracted code".into(),
+                from: None,
+                symbols: Vec::new(),
+                sections: Vec::new(),
+                rewire: false,
+                drop_exports: Vec::new(),
+            };
+            self.mechanical.push((entry, text));
+        }
+        problems
+    }
+
+    /// L2: one unit per file the model writes; deletes and mechanical changes need no model and
+    /// go straight to the gate.
     fn build_units(&mut self) -> Request {
+        for (entry, text) in self.mechanical.clone() {
+            let old = self.texts.get(&entry.path).cloned().flatten();
+            self.gate_and_stage(&entry, old.as_deref(), Some(text), 0);
+        }
+        let extract_sources: BTreeSet<String> = self.plan.iter().filter_map(|e| e.from.clone()).collect();
         for entry in self.plan.clone() {
+            // Done mechanically above; a MODIFY of an EXTRACT source is folded into its facade.
+            let mechanical = entry.action == Action::Extract
+                || (entry.action == Action::Modify && (entry.rewire || extract_sources.contains(&entry.path)));
+            if mechanical {
+                continue;
+            }
             if entry.action == Action::Delete {
                 let old = self.texts.get(&entry.path).cloned().flatten();
                 self.gate_and_stage(&entry, old.as_deref(), None, 1);

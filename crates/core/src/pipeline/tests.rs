@@ -407,3 +407,48 @@ fn estimate_is_about_three_and_a_half_bytes_a_token() {
     let m = vec![ChatMessage { role: "user".into(), content: "x".repeat(3484) }];
     assert_eq!(estimate_tokens(&m), 1000);
 }
+
+const JOBS: &str = include_str!("../../../../tests/fixtures/module-split/lib/jobs.js");
+const WORKER: &str = include_str!("../../../../tests/fixtures/module-split/lib/worker.js");
+const CLI: &str = include_str!("../../../../tests/fixtures/module-split/lib/cli.js");
+
+#[test]
+fn extract_is_mechanical_one_call_byte_identical_with_facade_and_rewire() {
+    let mut host = Host::new(&[("lib/jobs.js", JOBS), ("lib/worker.js", WORKER), ("lib/cli.js", CLI)]);
+    host.answers.push_back(plan_json(
+        "{\"actions\":[\
+{\"path\":\"lib/execution.js\",\"action\":\"EXTRACT\",\"from\":\"lib/jobs.js\",\"symbols\":[\"retryDelay\",\"sleep\",\"withTimeout\",\"runJob\",\"JobQueue\",\"runAll\"]},\
+{\"path\":\"lib/reporting.js\",\"action\":\"EXTRACT\",\"from\":\"lib/jobs.js\",\"symbols\":[\"formatDuration\",\"summarize\",\"successRate\",\"pad\",\"renderTable\",\"renderReport\",\"csvCell\",\"toCsv\",\"toJson\",\"writeReport\"]},\
+{\"path\":\"lib/jobs.js\",\"action\":\"MODIFY\",\"intent\":\"keep config, re-export\"},\
+{\"path\":\"lib/worker.js\",\"action\":\"MODIFY\",\"rewire\":true},\
+{\"path\":\"lib/cli.js\",\"action\":\"MODIFY\",\"rewire\":true}]}",
+    ));
+    let scope = ["lib/jobs.js", "lib/execution.js", "lib/reporting.js", "lib/cli.js", "lib/worker.js"];
+    let r = host.run("split lib/jobs.js by section", &scope, RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(r.usage.calls, 1);
+    assert_eq!((r.counts.written, r.counts.blocked), (4, 0));
+    let execution = host.text("lib/execution.js").unwrap();
+    let reporting = host.text("lib/reporting.js").unwrap();
+    let facade = host.text("lib/jobs.js").unwrap();
+    for name in ["runJob", "JobQueue", "withTimeout"] {
+        assert!(execution.contains(&section_of(JOBS, name)), "{name} moved byte for byte");
+        assert!(!facade.contains(&section_of(JOBS, name)), "{name} left the source");
+    }
+    assert!(reporting.contains(&section_of(JOBS, "toCsv")));
+    assert!(facade.contains(&section_of(JOBS, "loadConfig")));
+    assert_eq!(analyze("lib/jobs.js", facade).exports, analyze("lib/jobs.js", JOBS).exports);
+    assert!(host.text("lib/worker.js").unwrap().contains("require('./execution')"));
+    assert_eq!(host.text("lib/cli.js"), Some(CLI), "a mixed importer keeps the facade");
+}
+
+#[test]
+fn extract_that_leaves_a_needed_helper_behind_is_re_planned() {
+    let mut host = Host::new(&[("lib/jobs.js", JOBS)]);
+    let leaves_sleep = "{\"actions\":[{\"path\":\"lib/execution.js\",\"action\":\"EXTRACT\",\"from\":\"lib/jobs.js\",\"symbols\":[\"runJob\",\"withTimeout\",\"retryDelay\"]}]}";
+    host.answers.extend([plan_json(leaves_sleep), plan_json(leaves_sleep)]);
+    let r = host.run("move runJob out", &["lib/jobs.js", "lib/execution.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "plan_invalid");
+    assert!(host.prompts()[1].messages[1].content.contains("sleep"), "the re-ask names the helper left behind");
+    assert_eq!(host.writes(), 0);
+}
