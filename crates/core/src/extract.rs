@@ -1122,7 +1122,7 @@ fn resolve(spec: &str, from_file: &str) -> Option<Vec<String>> {
 
 /// Does `spec`, written in `from_file`, load `file`? With or without the extension, a `.js`
 /// name for a TypeScript file, or a directory for its `index` file.
-fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
+pub(crate) fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
     let Some(resolved) = resolve(spec, from_file) else { return false };
     let resolved = resolved.join("/");
     let file = segments(file).join("/");

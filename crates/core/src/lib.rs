@@ -3,7 +3,8 @@
 //! The core does no I/O. [`pipeline::Session`] is a state machine: the host asks it what to do
 //! next, performs that (read a file, call the model, write a file) and hands back the answer.
 //! Stages: [`decompose`] (L1 plan), [`section`] (L2), [`generate`] (L3 answers), [`gate`]
-//! (InvariantGate), [`diff`], [`report`]; [`prompts`] holds every prompt.
+//! (InvariantGate), [`diff`], [`report`]; [`prompts`] holds every prompt. [`postprocess`] holds
+//! the mechanical repairs run on generated files before the gate.
 
 pub mod analysis;
 pub mod decompose;
@@ -13,6 +14,7 @@ pub mod gate;
 pub mod generate;
 pub mod pipeline;
 pub mod plan;
+pub mod postprocess;
 pub mod prompts;
 pub mod report;
 pub mod section;
