@@ -13,6 +13,7 @@ use crate::analysis::{Analysis, Language, ModuleFormat, analyze};
 use crate::decompose::{self, KnownFile, Problem};
 use crate::diff;
 use crate::extract::{self, ExtractSpec};
+use crate::postprocess::{self, Neighbour};
 use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
 use crate::plan::{Action, PlanEntry};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
@@ -121,6 +122,8 @@ pub enum EventBody {
     Write { path: String },
     Delete { path: String },
     WriteError { path: String, message: String },
+    /// A post-processing pass changed generated code before the gate saw it.
+    PostProcess { path: String, pass: String, description: String },
     /// What one generation call is shown, and its estimated size.
     Context { path: String, section: Option<usize>, tokens: u32, budget: u32, read_only: Vec<ReadOnlyShown> },
     RunEnd { status: Status, error: Option<RunError> },
@@ -777,9 +780,10 @@ split the file or the task",
             Err(reason) => Err((reason, Vec::new(), Outcome::Failed)),
             Ok(code) => {
                 // A section answer is checked inside its file: the gate always sees whole files.
+                // Post-processing runs on whole files: for sections, once the file is assembled.
                 let candidate = match (&unit.section, old.as_deref()) {
                     (Some(s), Some(text)) => section::splice(text, &[(s.start, s.end, code.clone())]),
-                    _ => code.clone(),
+                    _ => self.post_process(&path, code.clone()),
                 };
                 let violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
                 match gate::decide(&violations, self.input.options.gate) {
@@ -819,9 +823,45 @@ split the file or the task",
             && let Some(replacements) = self.replacements.remove(&path)
         {
             let text = section::splice(old.as_deref().unwrap_or(""), &replacements);
+            let text = self.post_process(&path, text);
             self.gate_and_stage(&unit.entry, old.as_deref(), Some(text), unit.attempts);
         }
         self.next_unit(index + 1)
+    }
+
+    /// The small mechanical repairs models most often need, each a named pass in `postprocess`.
+    fn post_process(&mut self, path: &str, text: String) -> String {
+        if !Language::of(path).is_script() {
+            return text;
+        }
+        let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
+        // Neighbours: files as they will be after this run (generated ones included), not deleted ones.
+        let mut after: BTreeMap<String, Analysis> = self.analyses.clone();
+        for staged in &self.staged {
+            match &staged.new {
+                Some(new) => {
+                    after.insert(staged.path.clone(), analyze(&staged.path, new));
+                }
+                None => {
+                    after.remove(&staged.path);
+                }
+            }
+        }
+        let neighbours: Vec<Neighbour<'_>> = after
+            .iter()
+            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
+            .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
+            .collect();
+        let banned: Vec<String> = self.input.skills.iter().flat_map(|s| postprocess::parse_skill(s).banned).collect();
+        let (text, mut fixes) = postprocess::recover_missing_imports(path, &text, format, &neighbours);
+        let (text, more) = postprocess::recover_extends_import(path, &text, format, &neighbours);
+        fixes.extend(more);
+        let (text, more) = postprocess::strip_banned(path, &text, &banned);
+        fixes.extend(more);
+        for fix in fixes {
+            self.emit(EventBody::PostProcess { path: path.to_string(), pass: fix.pass.to_string(), description: fix.description });
+        }
+        text
     }
 
     fn check(&self, entry: &PlanEntry, old: Option<&str>, new: Option<&str>) -> Vec<Violation> {

@@ -452,3 +452,58 @@ fn extract_that_leaves_a_needed_helper_behind_is_re_planned() {
     assert!(host.prompts()[1].messages[1].content.contains("sleep"), "the re-ask names the helper left behind");
     assert_eq!(host.writes(), 0);
 }
+
+#[test]
+fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
+    let mut host = Host::new(&[("src/slug.js", "function slugify(s) {\n  return s.toLowerCase();\n}\nmodule.exports = { slugify };\n")]);
+    let answer_code = "function title(s) {\n  console.log('debug', s);\n  return slugify(s).toUpperCase();\n}\nmodule.exports = { title };\n";
+    host.answers.extend([plan(&[("src/title.js", "CREATE"), ("src/slug.js", "MODIFY")]), fenced(answer_code), fenced("function slugify(s) {\n  return s.toLowerCase();\n}\nmodule.exports = { slugify };\n")]);
+    let mut session_input = RunOptions::default();
+    session_input.max_retries = Some(0);
+    let r = {
+        let mut session = Session::new(RunInput {
+            task: "Create src/title.js".into(),
+            files: vec!["src/title.js".into(), "src/slug.js".into()],
+            read: vec![],
+            skills: vec!["# Conventions\n\nBanned: console.log\n".into()],
+            options: session_input,
+            run_id: "t".into(),
+        });
+        let mut reply = None;
+        loop {
+            let request = session.resume(reply.take());
+            host.events.extend(session.take_events());
+            reply = Some(match request {
+                Request::Read { paths } => Reply::Files {
+                    files: paths
+                        .into_iter()
+                        .map(|p| {
+                            let state = host.files.get(&p).cloned().flatten().map_or(FileState::Absent, |text| FileState::Present { text });
+                            (p, state)
+                        })
+                        .collect(),
+                },
+                Request::Complete { .. } => host.answers.pop_front().unwrap(),
+                Request::Write { path, text } => {
+                    host.files.insert(path, Some(text));
+                    Reply::Written
+                }
+                Request::Delete { .. } => Reply::Deleted,
+                Request::Done { result } => break *result,
+            });
+        }
+    };
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let title = host.text("src/title.js").unwrap();
+    assert!(title.starts_with("const { slugify } = require('./slug');\n"), "{title}");
+    assert!(!title.contains("console.log"), "{title}");
+    let passes: Vec<String> = host
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::PostProcess { pass, .. } => Some(pass.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(passes.len(), 2, "{passes:?}");
+}
