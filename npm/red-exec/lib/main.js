@@ -14,6 +14,7 @@ import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
 import { makeRedactor } from './redact.js';
 import { helpText, failureMessage, diffsText } from './output.js';
+import { isBenchCommand, runBenchCommand } from './bench-commands.js';
 
 async function loadCore() {
   return import('@codemaestro/core');
@@ -30,6 +31,7 @@ function retryBaseMs(env) {
  */
 export async function main(argv, io) {
   const { env, cwd, stdout, stderr, signals } = io;
+  if (isBenchCommand(argv)) return runBenchCommand(argv, io);
   const started = performance.now();
   let redact = (s) => s;
   const color = paint(wantsColor(stderr, env));

@@ -1,0 +1,200 @@
+// The check types of checks.json, each a function of (workspace, check) -> { pass, detail }.
+// Static checks read the file; runtime checks load it in a child node process so a module that
+// hangs or crashes cannot take the runner with it.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { isDeepStrictEqual } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { sourceFacts, syntaxErrors, transpileTs } from './source-facts.mjs';
+
+const LOAD_CHILD = fileURLToPath(new URL('./load-child.mjs', import.meta.url));
+const RUNTIME_TIMEOUT_MS = 15_000;
+const IGNORED_DIRS = new Set(['.red-exec-logs', 'node_modules', '.git']);
+
+const isTs = (file) => /\.(c|m)?tsx?$/.test(file);
+
+function read(ws, file) {
+  try {
+    return fs.readFileSync(path.join(ws, file), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function missing(file) {
+  return { pass: false, detail: `${file} does not exist` };
+}
+
+/** Copy the workspace with every .ts file transpiled to CommonJS .js, so TS modules can be loaded. */
+function transpiledMirror(ws) {
+  const mirror = fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-bench-ts-'));
+  const walk = (rel) => {
+    for (const entry of fs.readdirSync(path.join(ws, rel), { withFileTypes: true })) {
+      if (IGNORED_DIRS.has(entry.name)) continue;
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        fs.mkdirSync(path.join(mirror, child), { recursive: true });
+        walk(child);
+      } else if (isTs(entry.name) && !entry.name.endsWith('.d.ts')) {
+        const out = transpileTs(child, fs.readFileSync(path.join(ws, child), 'utf8')).outputText;
+        fs.writeFileSync(path.join(mirror, child.replace(/\.(c|m)?tsx?$/, '.js')), out);
+      } else {
+        fs.copyFileSync(path.join(ws, child), path.join(mirror, child));
+      }
+    }
+  };
+  walk('');
+  fs.writeFileSync(path.join(mirror, 'package.json'), '{"type":"commonjs"}\n');
+  return mirror;
+}
+
+function loadModule(ws, file, expr) {
+  let root = ws;
+  let target = file;
+  if (isTs(file)) {
+    root = transpiledMirror(ws);
+    target = file.replace(/\.(c|m)?tsx?$/, '.js');
+  }
+  try {
+    const child = spawnSync(process.execPath, [LOAD_CHILD, path.join(root, target), expr ?? ''], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: RUNTIME_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (child.error) return { ok: false, error: child.error.code === 'ETIMEDOUT' ? 'timed out' : child.error.message };
+    try {
+      return JSON.parse(child.stdout);
+    } catch {
+      return { ok: false, error: `module crashed the loader: ${(child.stderr || child.stdout).trim().split('\n')[0]}` };
+    }
+  } finally {
+    if (root !== ws) fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function facts(ws, file) {
+  const text = read(ws, file);
+  return text === null ? null : sourceFacts(file, text);
+}
+
+const short = (v) => {
+  const s = JSON.stringify(v);
+  return s && s.length > 160 ? `${s.slice(0, 160)}...` : s;
+};
+
+export const CHECKS = {
+  file_exists: (ws, c) => (read(ws, c.file) !== null ? { pass: true } : missing(c.file)),
+
+  file_not_exists: (ws, c) => (fs.existsSync(path.join(ws, c.file)) ? { pass: false, detail: `${c.file} still exists` } : { pass: true }),
+
+  node_compiles(ws, c) {
+    const text = read(ws, c.file);
+    if (text === null) return missing(c.file);
+    if (isTs(c.file)) {
+      const errors = syntaxErrors(c.file, text);
+      return errors.length === 0 ? { pass: true } : { pass: false, detail: errors[0] };
+    }
+    const child = spawnSync(process.execPath, ['--check', path.join(ws, c.file)], { encoding: 'utf8', timeout: RUNTIME_TIMEOUT_MS });
+    if (child.status === 0) return { pass: true };
+    const line = (child.stderr || '').split('\n').find((l) => /Error/.test(l)) ?? 'node --check failed';
+    return { pass: false, detail: line.trim() };
+  },
+
+  valid_json(ws, c) {
+    const text = read(ws, c.file);
+    if (text === null) return missing(c.file);
+    try {
+      JSON.parse(text);
+      return { pass: true };
+    } catch (err) {
+      return { pass: false, detail: err.message };
+    }
+  },
+
+  exports_symbol(ws, c) {
+    const f = facts(ws, c.file);
+    if (!f) return missing(c.file);
+    return f.exports.includes(c.symbol) ? { pass: true } : { pass: false, detail: `${c.file} exports ${short(f.exports)}, not ${c.symbol}` };
+  },
+
+  exports_count(ws, c) {
+    const f = facts(ws, c.file);
+    if (!f) return missing(c.file);
+    const n = f.exports.length;
+    const pass = c.count !== undefined ? n === c.count : n >= (c.min ?? 0) && n <= (c.max ?? Infinity);
+    return pass ? { pass } : { pass, detail: `${c.file} has ${n} exports ${short(f.exports)}` };
+  },
+
+  content_match(ws, c) {
+    const text = read(ws, c.file);
+    if (text === null) return missing(c.file);
+    return new RegExp(c.pattern, c.flags ?? 'm').test(text) ? { pass: true } : { pass: false, detail: `/${c.pattern}/ not found` };
+  },
+
+  content_absent(ws, c) {
+    const text = read(ws, c.file);
+    if (text === null) return c.missingOk === false ? missing(c.file) : { pass: true };
+    const m = new RegExp(c.pattern, c.flags ?? 'm').exec(text);
+    return m ? { pass: false, detail: `found "${m[0]}"` } : { pass: true };
+  },
+
+  file_contains(ws, c) {
+    const text = read(ws, c.file);
+    if (text === null) return missing(c.file);
+    return text.includes(c.text) ? { pass: true } : { pass: false, detail: `${short(c.text)} not in ${c.file}` };
+  },
+
+  runtime_load(ws, c) {
+    if (read(ws, c.file) === null) return missing(c.file);
+    const r = loadModule(ws, c.file, c.expr);
+    if (!r.ok) return { pass: false, detail: r.error };
+    if (!('equals' in c)) return { pass: true };
+    const actual = JSON.parse(JSON.stringify(r.value ?? null));
+    return isDeepStrictEqual(actual, c.equals) ? { pass: true } : { pass: false, detail: `got ${short(actual)}, want ${short(c.equals)}` };
+  },
+
+  runtime_exports(ws, c) {
+    if (read(ws, c.file) === null) return missing(c.file);
+    const r = loadModule(ws, c.file, '');
+    if (!r.ok) return { pass: false, detail: r.error };
+    const lost = c.symbols.filter((s) => !r.keys.includes(s));
+    return lost.length === 0 ? { pass: true } : { pass: false, detail: `missing at run time: ${lost.join(', ')}` };
+  },
+};
+
+export const CHECK_TYPES = Object.keys(CHECKS);
+
+/** checks.json text -> list of checks (an array, or { checks: [...] }). Throws on unknown types. */
+export function parseChecks(json) {
+  const value = typeof json === 'string' ? JSON.parse(json) : json;
+  const list = Array.isArray(value) ? value : value?.checks;
+  if (!Array.isArray(list)) throw new Error('checks.json must be a list of checks or { "checks": [...] }');
+  for (const [i, c] of list.entries()) {
+    if (!CHECKS[c?.type]) throw new Error(`check ${i + 1}: unknown type "${c?.type}" (known: ${CHECK_TYPES.join(', ')})`);
+  }
+  return list;
+}
+
+function label(c) {
+  if (c.name) return c.name;
+  const what = c.symbol ?? c.symbols?.join(',') ?? c.pattern ?? c.text ?? c.expr ?? (c.count !== undefined ? `count=${c.count}` : '');
+  return `${c.type} ${c.file ?? ''}${what ? ` ${String(what).slice(0, 60)}` : ''}`;
+}
+
+/** Run every check against a workspace: { passed, total, results: [{ label, type, pass, detail }] }. */
+export function scoreWorkspace(ws, checks) {
+  const results = checks.map((c) => {
+    let outcome;
+    try {
+      outcome = CHECKS[c.type](ws, c);
+    } catch (err) {
+      outcome = { pass: false, detail: `check failed to run: ${err.message}` };
+    }
+    return { label: label(c), type: c.type, pass: outcome.pass, ...(outcome.detail ? { detail: outcome.detail } : {}) };
+  });
+  return { passed: results.filter((r) => r.pass).length, total: results.length, results };
+}

@@ -1,0 +1,6 @@
+// @codemaestro/benchmarks: the runner, scorer and comparison as a library.
+export { runCli, isBenchCommand, EXIT } from './cli.mjs';
+export { runSuite, runItem, loadSuite, prepareWorkspace, startReferenceModel, writeResults, redExecMetrics, DEFAULT_HARNESS, RESULTS_DIR, BENCH_ROOT } from './runner.mjs';
+export { CHECKS, CHECK_TYPES, parseChecks, scoreWorkspace } from './checks.mjs';
+export { snapshot, changedPaths, auditWrites } from './audit.mjs';
+export { compareText, loadResults, loadBaselines } from './compare.mjs';

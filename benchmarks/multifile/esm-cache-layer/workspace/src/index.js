@@ -1,0 +1,13 @@
+// The price service's public surface.
+
+import { createFetcher } from './fetcher.js';
+
+export function createService(load, options = {}) {
+  const fetcher = createFetcher(load, options);
+  return {
+    price: (symbol) => fetcher.get(symbol.toUpperCase()),
+    stats: () => fetcher.stats(),
+  };
+}
+
+export { createFetcher };

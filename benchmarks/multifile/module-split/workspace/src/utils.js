@@ -1,0 +1,122 @@
+'use strict';
+// Shared helpers for the reporting service. Three families live here: strings, dates, numbers.
+
+// ---------------------------------------------------------------------------
+// Strings
+// ---------------------------------------------------------------------------
+
+/** Upper-case the first letter of every word. */
+function titleCase(text) {
+  return String(text)
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
+}
+
+/** Cut text to at most `max` characters, ending with an ellipsis when cut. */
+function ellipsize(text, max) {
+  const s = String(text);
+  if (s.length <= max) return s;
+  if (max <= 1) return '…'.slice(0, max);
+  return `${s.slice(0, max - 1)}…`;
+}
+
+/** Pad a label on the right so columns line up in plain-text reports. */
+function padRight(text, width) {
+  const s = String(text);
+  return s.length >= width ? s : s + ' '.repeat(width - s.length);
+}
+
+// ---------------------------------------------------------------------------
+// Dates (all in UTC: reports are compared across time zones)
+// ---------------------------------------------------------------------------
+
+const MS_PER_DAY = 24 * 60 * 60 * 1000;
+
+function pad2(n) {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Parse `YYYY-MM-DD` as midnight UTC; throws on anything else. */
+function parseIsoDate(text) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(text));
+  if (!m) throw new Error(`not an ISO date: ${text}`);
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  if (date.getUTCMonth() !== Number(m[2]) - 1) throw new Error(`no such day: ${text}`);
+  return date;
+}
+
+/** Format a Date as `YYYY-MM-DD` (UTC). */
+function formatDate(date) {
+  return `${date.getUTCFullYear()}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}`;
+}
+
+/** A new Date `days` days after `date` (negative goes back). */
+function addDays(date, days) {
+  return new Date(date.getTime() + days * MS_PER_DAY);
+}
+
+/** Whole days from `a` to `b` (negative when b is earlier). */
+function daysBetween(a, b) {
+  return Math.round((b.getTime() - a.getTime()) / MS_PER_DAY);
+}
+
+// ---------------------------------------------------------------------------
+// Numbers
+// ---------------------------------------------------------------------------
+
+/** Round to `digits` decimals without the binary surprises of toFixed on .5 values. */
+function roundTo(value, digits) {
+  const factor = 10 ** digits;
+  return Math.round((value + Number.EPSILON) * factor) / factor;
+}
+
+/** Percentage of part in whole, rounded to one decimal; 0 when whole is 0. */
+function percent(part, whole) {
+  if (whole === 0) return 0;
+  return roundTo((part / whole) * 100, 1);
+}
+
+/** Thousands separators with a plain comma, independent of the machine's locale. */
+function groupThousands(n) {
+  const [int, frac] = String(Math.abs(n)).split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${n < 0 ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
+}
+
+/** Clamp a number into [min, max]. */
+function clamp(value, min, max) {
+  return Math.min(max, Math.max(min, value));
+}
+
+/** Arithmetic mean of a list; NaN for an empty list so callers notice. */
+function mean(values) {
+  if (values.length === 0) return NaN;
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Median of a list (average of the middle two for even lengths). */
+function median(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+module.exports = {
+  titleCase,
+  ellipsize,
+  padRight,
+  parseIsoDate,
+  formatDate,
+  addDays,
+  daysBetween,
+  roundTo,
+  percent,
+  groupThousands,
+  clamp,
+  mean,
+  median,
+};

@@ -1,0 +1,10 @@
+'use strict';
+// One line per post: its slug and a short title.
+
+const { slugify, truncate } = require('./lib/strings');
+
+function postLines(posts) {
+  return posts.map((p) => `${slugify(p.title)}: ${truncate(p.title, 16)}`);
+}
+
+module.exports = { postLines };

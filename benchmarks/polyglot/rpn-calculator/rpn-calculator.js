@@ -1,0 +1,7 @@
+'use strict';
+
+function evaluate() {
+  throw new Error('Remove this line and implement evaluate');
+}
+
+module.exports = { evaluate };

@@ -1,0 +1,105 @@
+'use strict';
+// What the reference model answers, derived from a fixture's solution folder. Pure: no I/O here
+// except loadSolution. The pipeline's prompts carry a machine-readable `@@red-exec {json}` line;
+// that line and the "FILES IN SCOPE" list are all this model reads, never the prose.
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const BLOCK_PREFIX = '@@red-exec ';
+const PLAN_OVERRIDE = '.plan.json';
+
+/** The `@@red-exec` block of a chat request's user messages, or null. */
+function readBlock(messages) {
+  for (const m of Array.isArray(messages) ? messages : []) {
+    if (m.role !== 'user' || typeof m.content !== 'string') continue;
+    for (const line of m.content.split('\n')) {
+      if (!line.startsWith(BLOCK_PREFIX)) continue;
+      try {
+        return JSON.parse(line.slice(BLOCK_PREFIX.length));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+function userText(messages) {
+  return (messages || []).filter((m) => m.role === 'user').map((m) => String(m.content)).join('\n');
+}
+
+/** Files in scope as the L1 prompt lists them: [{ path, exists }]. */
+function scopeOfPlanPrompt(text) {
+  const start = text.indexOf('FILES IN SCOPE:\n');
+  if (start === -1) return [];
+  const out = [];
+  for (const line of text.slice(start).split('\n').slice(1)) {
+    if (line.trim() === '') break;
+    const m = /^- (\S+) \((exists|does not exist)/.exec(line);
+    if (m) out.push({ path: m[1], exists: m[2] === 'exists' });
+  }
+  return out;
+}
+
+/** Every file under dir (relative, '/'-separated) -> text. The plan override is kept apart. */
+function loadSolution(dir) {
+  const files = new Map();
+  let planOverride = null;
+  const walk = (rel) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else if (child === PLAN_OVERRIDE) planOverride = JSON.parse(fs.readFileSync(path.join(dir, child), 'utf8'));
+      else files.set(child, fs.readFileSync(path.join(dir, child), 'utf8'));
+    }
+  };
+  walk('');
+  return { files, planOverride };
+}
+
+/**
+ * The plan: the override when the fixture ships one, otherwise derived from workspace vs solution
+ * (absent -> CREATE, gone from the solution -> DELETE, present in both -> MODIFY).
+ */
+function planFor(scope, solution) {
+  if (solution.planOverride) return solution.planOverride;
+  const actions = scope.map(({ path: p, exists }) => {
+    const wanted = solution.files.has(p);
+    if (!exists) return { path: p, action: 'CREATE', intent: `Create ${p} as the task describes.` };
+    if (!wanted) return { path: p, action: 'DELETE', intent: `${p} is no longer needed.` };
+    return { path: p, action: 'MODIFY', intent: `Change ${p} as the task describes.` };
+  });
+  return { actions };
+}
+
+/** Text between "<heading>:\n```lang\n" and its closing fence, or null. */
+function fencedAfter(text, heading) {
+  const at = text.indexOf(`${heading}:\n`);
+  if (at === -1) return null;
+  const open = text.indexOf('\n', at + heading.length + 2);
+  if (open === -1) return null;
+  const close = text.indexOf('\n```\n', open);
+  return close === -1 ? null : text.slice(open + 1, close + 1);
+}
+
+/**
+ * The code one L3 call should get back (no fence): the solution's file, or, for a section, the
+ * section as it stands (the reference plans never name sections, so that is a fallback only).
+ */
+function unitCode(block, messages, solution) {
+  const text = userText(messages);
+  if (block.section) {
+    const current = fencedAfter(text, `SECTION #${block.section.index} (${block.section.label}) OF ${block.path}`);
+    return { code: current ?? '', source: 'section-unchanged' };
+  }
+  if (solution.files.has(block.path)) return { code: solution.files.get(block.path), source: 'solution' };
+  const current = fencedAfter(text, `CURRENT CONTENT OF ${block.path}`);
+  return { code: current ?? '', source: current === null ? 'empty' : 'unchanged' };
+}
+
+function fence(code, lang) {
+  return `\`\`\`${lang || ''}\n${code}${code.endsWith('\n') ? '' : '\n'}\`\`\`\n`;
+}
+
+module.exports = { readBlock, userText, scopeOfPlanPrompt, loadSolution, planFor, unitCode, fence, fencedAfter };
