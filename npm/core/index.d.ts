@@ -63,7 +63,7 @@ export interface Completion {
 export type CompletionErrorCode = 'auth' | 'rate_limit' | 'server' | 'timeout' | 'network' | 'bad_response';
 
 export interface Violation {
-  rule: 'in_scope' | 'syntax' | 'exports_kept' | 'module_format' | 'read_only' | 'json';
+  rule: 'in_scope' | 'syntax' | 'exports_kept' | 'exports_declared' | 'module_format' | 'read_only' | 'json';
   message: string;
 }
 

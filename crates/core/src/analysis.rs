@@ -116,6 +116,10 @@ pub struct Analysis {
     /// Exported names. `default` stands for an ESM default export and for a CommonJS
     /// `module.exports = <something that is not an object literal>`; `*:<source>` for a re-export of a whole module.
     pub exports: BTreeSet<String>,
+    /// Local names export statements refer to (`module.exports = { a }`, `export { a as b }`).
+    pub export_refs: BTreeSet<String>,
+    /// Names bound at the top level: declarations and imports.
+    pub bindings: BTreeSet<String>,
     pub items: Vec<TopLevelItem>,
 }
 
@@ -214,6 +218,12 @@ fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
     for stmt in &program.body {
         let span = stmt.span();
         let names = declared_names(stmt);
+        out.bindings.extend(names.iter().cloned());
+        if let Statement::ImportDeclaration(import) = stmt {
+            for spec in import.specifiers.iter().flatten() {
+                out.bindings.insert(spec.local().name.as_str().to_string());
+            }
+        }
         collect_exports(stmt, out);
         if statement_uses_cjs(stmt) {
             out.has_cjs_syntax = true;
@@ -343,6 +353,7 @@ fn collect_exports(stmt: &Statement<'_>, out: &mut Analysis) {
         Statement::ExportDeclaration(e) => out.exports.extend(declaration_names(&e.declaration)),
         Statement::ExportNamedDeclaration(e) => {
             out.exports.extend(e.specifiers.iter().map(|spec| export_name(&spec.exported)));
+            out.export_refs.extend(e.specifiers.iter().map(|spec| export_name(&spec.local)));
         }
         Statement::ExportFromDeclaration(e) => {
             out.exports.extend(e.specifiers.iter().map(|spec| export_name(&spec.exported)));
@@ -350,8 +361,11 @@ fn collect_exports(stmt: &Statement<'_>, out: &mut Analysis) {
         Statement::TSExportAssignment(_) => {
             out.exports.insert("default".into());
         }
-        Statement::ExportDefaultDeclaration(_) => {
+        Statement::ExportDefaultDeclaration(e) => {
             out.exports.insert("default".into());
+            if let ExportDefaultDeclarationKind::Identifier(id) = &e.declaration {
+                out.export_refs.insert(id.name.as_str().to_string());
+            }
         }
         Statement::ExportAllDeclaration(e) => match &e.exported {
             Some(name) => {
@@ -380,6 +394,9 @@ fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) {
                             && let Some(name) = p.key.static_name()
                         {
                             out.exports.insert(name.to_string());
+                            if let Expression::Identifier(id) = p.value.get_inner_expression() {
+                                out.export_refs.insert(id.name.as_str().to_string());
+                            }
                         }
                     }
                 }
@@ -391,14 +408,20 @@ fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) {
                         out.exports.insert(format!("*:{source}"));
                     }
                 }
-                _ => {
+                other => {
                     out.exports.insert("default".into());
+                    if let Expression::Identifier(id) = other {
+                        out.export_refs.insert(id.name.as_str().to_string());
+                    }
                 }
             }
         } else if let Some(name) = property
             && (object.is_specific_id("exports") || object.is_specific_member_access("module", "exports"))
         {
             out.exports.insert(name.to_string());
+            if let Expression::Identifier(id) = assign.right.get_inner_expression() {
+                out.export_refs.insert(id.name.as_str().to_string());
+            }
         }
     }
     // `a = module.exports = {...}`: the export is on the right.
@@ -512,6 +535,16 @@ mod tests {
         let names: Vec<&str> = m.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["constructor", "add", "size"]);
         assert_eq!(&src[m[1].start as usize..m[1].end as usize], "  // adds\n  add(x) {\n    return x;\n  }");
+    }
+
+    #[test]
+    fn export_refs_and_bindings() {
+        let a = analyze("a.js", "const { x } = require('x');\nfunction f() {}\nexports.g = gone;\nmodule.exports = { f, x, h: missing, k: 1 };\n");
+        assert_eq!(a.export_refs.iter().map(String::as_str).collect::<Vec<_>>(), ["f", "gone", "missing", "x"]);
+        assert_eq!(a.bindings.iter().map(String::as_str).collect::<Vec<_>>(), ["f", "x"]);
+        let b = analyze("b.mjs", "import { y as z } from './y.js';\nconst q = 1;\nexport { q as r, z };\nexport default w;\n");
+        assert_eq!(b.export_refs.iter().map(String::as_str).collect::<Vec<_>>(), ["q", "w", "z"]);
+        assert!(b.bindings.contains("z") && b.bindings.contains("q"));
     }
 
     #[test]

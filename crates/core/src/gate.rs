@@ -18,6 +18,7 @@ pub enum Rule {
     Syntax,
     Json,
     ExportsKept,
+    ExportsDeclared,
     ModuleFormat,
 }
 
@@ -29,6 +30,7 @@ impl Rule {
             Rule::Syntax => "syntax",
             Rule::Json => "json",
             Rule::ExportsKept => "exports_kept",
+            Rule::ExportsDeclared => "exports_declared",
             Rule::ModuleFormat => "module_format",
         }
     }
@@ -147,6 +149,20 @@ fn check_exports_kept(proposal: &Proposal<'_>, old: &Analysis, new: &Analysis) -
     Some(Violation::new(Rule::ExportsKept, format!("{}: export(s) lost: {}", proposal.path, lost.join(", "))))
 }
 
+/// Rule `exports_declared`: what the file exports exists. `module.exports = { gone }` parses, but
+/// throws a ReferenceError the moment anything requires the file.
+fn check_exports_declared(path: &str, new: &Analysis) -> Option<Violation> {
+    let missing: Vec<&str> = new
+        .export_refs
+        .iter()
+        .filter(|name| !new.bindings.contains(*name) && !crate::postprocess::GLOBALS.contains(&name.as_str()))
+        .map(String::as_str)
+        .collect();
+    (!missing.is_empty()).then(|| {
+        Violation::new(Rule::ExportsDeclared, format!("{path}: exports name(s) never declared: {}", missing.join(", ")))
+    })
+}
+
 /// Rule `module_format`: the new text uses the module system the project uses.
 fn check_module_format(path: &str, expected: ModuleFormat, new: &Analysis) -> Option<Violation> {
     let wrong = match expected {
@@ -175,6 +191,7 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
         // Exports and module syntax of text that does not parse are not facts.
         return violations;
     }
+    violations.extend(check_exports_declared(proposal.path, &new));
     if proposal.action == Action::Modify
         && let Some(old_text) = proposal.old
     {
@@ -270,6 +287,18 @@ mod tests {
         // Adding exports is fine.
         let grown = "function f() {}\nfunction g() {}\nmodule.exports = { f, g, h: 1 };\n";
         assert!(check(&modify("a.js", old, grown, None), &s, GateMode::Block).is_empty());
+    }
+
+    #[test]
+    fn exported_names_must_be_declared() {
+        let s = scope(&["a.js"]);
+        let old = "function f() {}\nfunction g() {}\nmodule.exports = { f, g };\n";
+        let new = "function f() {}\nmodule.exports = { f, g };\n";
+        let v = check(&modify("a.js", old, new, None), &s, GateMode::Block);
+        assert_eq!(rules(&v), [Rule::ExportsDeclared]);
+        assert!(v[0].message.ends_with("never declared: g"));
+        let fine = "const { g } = require('./g');\nfunction f() {}\nmodule.exports = { f, g, Math };\n";
+        assert!(check(&modify("a.js", old, fine, None), &s, GateMode::Block).is_empty());
     }
 
     #[test]

@@ -333,7 +333,7 @@ fn two_sections_two_calls_and_a_bad_section_blocks_the_whole_file() {
     let new_reset = section_of(INVENTORY, "reset").replace("catalog.clear();", "catalog.clear(); // all of it");
     let new_fmt = section_of(INVENTORY, "formatCents").replace("const sign", "const negative = cents < 0;\n  const sign");
     host.answers.extend([
-        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"sections\":[\"reset\",\"#14\"]}]}"),
+        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"sections\":[\"reset\",\"#13\"]}]}"),
         fenced(&new_fmt),
         fenced(&new_reset),
     ]);
