@@ -50,11 +50,15 @@ async function record(name) {
   server.otherwise((request) => answerFor(dir, request));
   try {
     const r = await runCli([task, '--files', ...files, '--base-url', server.baseUrl, '--model', 'deepseek-chat'], { cwd: ws, timeoutMs: 60_000 });
-    if (r.code !== 0) throw new Error(`the recording run of ${name} exited ${r.code}:\n${r.stdout}${r.stderr}`);
+    // EXIT.txt: the exit code an example that shows the gate blocking must end with (default 0).
+    const exitFile = path.join(dir, 'EXIT.txt');
+    const expectedCode = fs.existsSync(exitFile) ? Number(fs.readFileSync(exitFile, 'utf8').trim()) : 0;
+    if (r.code !== expectedCode) throw new Error(`the recording run of ${name} exited ${r.code}, not ${expectedCode}:\n${r.stdout}${r.stderr}`);
     for (const f of files) {
-      const expected = path.join(dir, 'answers', f);
+      // A blocked run must leave the file as it was; a clean one must write the hand-written answer.
+      const expected = expectedCode === 0 ? path.join(dir, 'answers', f) : path.join(dir, 'workspace', f);
       if (fs.existsSync(expected) && fs.readFileSync(expected, 'utf8') !== fs.readFileSync(path.join(ws, f), 'utf8')) {
-        throw new Error(`${name}: ${f} as written differs from answers/${f}`);
+        throw new Error(`${name}: ${f} as left by the run differs from ${path.relative(dir, expected)}`);
       }
     }
     const log = lastRunLog(ws);

@@ -81,6 +81,15 @@ else
   npm install --no-audit --no-fund
 fi
 
+step "Chromium (the playground's browser test drives Debian's build with playwright-core)"
+if [ -x /usr/bin/chromium ]; then
+  echo "Debian's chromium is installed"
+else
+  echo "installing Debian's chromium"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+fi
+
 step "Build the wasm core (wasm-pack.toml)"
 node scripts/build-wasm.mjs
 

@@ -9,6 +9,9 @@
 //   ... run the CLI with --base-url server.baseUrl ...
 //   server.requests  -> every request received: { method, url, headers, body, marker }
 //   await server.close();
+//
+// startModelServer({ cors: true }) also answers a browser page on another origin (CORS preflight
+// and headers), for the playground's live-mode test. Preflights are not kept in `requests`.
 
 import http from 'node:http';
 
@@ -30,7 +33,7 @@ export function markerOf(body) {
   return null;
 }
 
-export async function startModelServer() {
+export async function startModelServer({ cors = false } = {}) {
   const queue = [];
   const requests = [];
   const stalled = new Set();
@@ -38,6 +41,18 @@ export async function startModelServer() {
   let fallback = null;
 
   const server = http.createServer((req, res) => {
+    if (cors) {
+      res.setHeader('access-control-allow-origin', '*');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'POST, OPTIONS',
+          'access-control-allow-headers': 'authorization, content-type, accept',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
+    }
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {

@@ -1,0 +1,192 @@
+// The playground's page modules under Node, with the real core (its node build): the in-memory
+// workspace and staging host, the recorded and live model callbacks, the progress fold, diffs, zip.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { unzipSync, strFromU8 } from 'fflate';
+import { runTask } from '@codemaestro/core';
+import { loadExamples } from '../../web-demo/examples.mjs';
+import { Workspace, createStagingHost, normalizePath } from '../../web-demo/src/workspace.js';
+import { createRecordedCompleter, parseTranscript } from '../../web-demo/src/recorded.js';
+import { createLiveCompleter, parseCompletion } from '../../web-demo/src/live.js';
+import { applyEvent, newProgress } from '../../web-demo/src/progress.js';
+import { sideBySideRows, unifiedLines } from '../../web-demo/src/diff.js';
+import { workspaceZip } from '../../web-demo/src/zip.js';
+import { startModelServer } from '../support/model-server.mjs';
+import { fenced, planJson } from '../support/cli.mjs';
+import { HEALTH_MODULE } from '../support/answers.mjs';
+
+const examples = loadExamples();
+const example = (id) => examples.find((e) => e.id === id);
+
+/** One run of the real core over an example's workspace, as the page does it. */
+async function runExample(ex, complete, { task = ex.task, files = ex.files } = {}) {
+  const workspace = new Workspace(ex.workspace);
+  const before = workspace.snapshot();
+  const changes = new Map();
+  const progress = newProgress();
+  const result = await runTask({
+    task,
+    files,
+    options: { model: 'deepseek-chat' },
+    host: { ...createStagingHost(workspace, changes), complete, onEvent: (e) => applyEvent(progress, e) },
+  });
+  return { workspace, before, changes, progress, result };
+}
+
+test('examples: both recorded examples and the two live-only fixtures, read from the repository', () => {
+  assert.deepEqual(examples.map((e) => [e.id, e.source, e.transcript !== null]), [
+    ['add-health', 'examples/add-health', true],
+    ['esm-in-cjs', 'examples/esm-in-cjs', true],
+    ['fixture-express-app', 'tests/fixtures/express-app', false],
+    ['fixture-module-split', 'tests/fixtures/module-split', false],
+  ]);
+  assert.deepEqual(Object.keys(example('add-health').workspace), ['package.json', 'src/server.js']);
+  assert.deepEqual(example('add-health').files, ['src/server.js']);
+  // TASK.md and FILES.txt of a fixture are its metadata, not workspace files.
+  assert.deepEqual(Object.keys(example('fixture-module-split').workspace), ['lib/cli.js', 'lib/jobs.js', 'lib/worker.js']);
+  assert.deepEqual(example('fixture-module-split').files, ['lib/jobs.js', 'lib/execution.js', 'lib/reporting.js', 'lib/cli.js', 'lib/worker.js']);
+});
+
+test('parseTranscript keeps each call stage, path and answer, and drops the prompts', () => {
+  const t = example('esm-in-cjs').transcript;
+  assert.equal(t.model, 'deepseek-chat');
+  assert.deepEqual(t.calls.map((c) => [c.id, c.stage, c.path]), [
+    [1, 'L1', null],
+    [2, 'L3', 'src/server.js'],
+    [3, 'L3', 'src/server.js'],
+    [4, 'L3', 'src/server.js'],
+  ]);
+  assert.match(t.calls[1].text, /^```js\nimport http from 'node:http';/);
+  assert.equal(JSON.stringify(t).includes('"messages"'), false);
+  assert.throws(() => parseTranscript('{"kind":"run_start"}\n'), /no recorded model answers/);
+  assert.throws(() => parseTranscript('{"kind":"plan"}\nnot json\n'), /line 2 is not JSON/);
+});
+
+test('recorded add-health: the real core stages the new route and leaves the workspace untouched', async () => {
+  const ex = example('add-health');
+  const { workspace, before, changes, progress, result } = await runExample(ex, createRecordedCompleter(ex.transcript));
+  assert.equal(result.status, 'OK');
+  assert.deepEqual(result.stages, { L1: 'ok', L2: 'ok', L3: 'ok', gate: 'ok' });
+  assert.deepEqual([...changes.keys()], ['src/server.js']);
+  assert.match(changes.get('src/server.js'), /get\('\/health', \(req, res\) => \{\n {2}json\(res, 200, \{ status: 'ok', uptime: Math\.round\(process\.uptime\(\)\) \}\);/);
+  assert.deepEqual(workspace.snapshot(), before, 'a run only stages; accepting is the user\'s call');
+  workspace.apply(changes);
+  assert.equal(workspace.get('src/server.js'), changes.get('src/server.js'));
+  // The progress fold saw what the result says.
+  assert.deepEqual(progress.plan.map((p) => [p.path, p.action]), [['src/server.js', 'MODIFY']]);
+  assert.deepEqual(progress.gates.map((g) => [g.path, g.decision]), [['src/server.js', 'pass']]);
+  assert.equal(progress.calls, 2);
+  assert.equal(progress.promptTokens + progress.completionTokens, result.usage.totalTokens);
+  assert.equal(progress.status, 'OK');
+});
+
+test('recorded esm-in-cjs: every answer is blocked by module_format, nothing is staged', async () => {
+  const ex = example('esm-in-cjs');
+  const { changes, progress, result } = await runExample(ex, createRecordedCompleter(ex.transcript));
+  assert.equal(result.status, 'PARTIAL');
+  assert.equal(result.stages.gate, 'failed');
+  assert.equal(changes.size, 0);
+  const [file] = result.files;
+  assert.equal(file.outcome, 'blocked');
+  assert.equal(file.attempts, 3);
+  assert.deepEqual(file.violations.map((v) => v.rule), ['module_format']);
+  assert.deepEqual(progress.gates.map((g) => [g.attempt, g.decision]), [[1, 'block'], [2, 'block'], [3, 'block']]);
+  assert.equal(progress.rejections.length, 3);
+  assert.match(progress.lastAnswer['src/server.js'], /export function createServer/);
+});
+
+test('a recording replayed for another scope stops with "replay diverged", not a wrong answer', async () => {
+  const ex = example('add-health');
+  const { changes, result } = await runExample(ex, createRecordedCompleter(ex.transcript), { files: ['src/server.js', 'src/health.js'] });
+  assert.equal(changes.size, 0);
+  assert.equal(result.status, 'CRASHED');
+  assert.match(result.error.message, /replay diverged/);
+});
+
+test('live completer: posts to <base>/chat/completions with the key, maps the answer and usage', async () => {
+  const server = await startModelServer();
+  try {
+    server.answer(planJson([{ path: 'src/health.js', action: 'CREATE', intent: 'health()' }]), { prompt: 300, completion: 40 });
+    server.answer(fenced(HEALTH_MODULE), { prompt: 500, completion: 90 });
+    const ex = example('fixture-express-app');
+    const live = createLiveCompleter({ baseUrl: `${server.baseUrl}/`, apiKey: 'sk-test-playground', model: 'gpt-4.1-mini' });
+    const asked = [];
+    const complete = (request) => {
+      asked.push(request);
+      return live(request);
+    };
+    const { changes, result } = await runExample(ex, complete, { task: 'Create src/health.js exporting health()', files: ['src/health.js'] });
+    assert.equal(result.status, 'OK');
+    assert.deepEqual([...changes], [['src/health.js', HEALTH_MODULE]]);
+    assert.deepEqual(result.usage, { promptTokens: 800, completionTokens: 130, totalTokens: 930, calls: 2, modelMs: result.usage.modelMs });
+    assert.deepEqual(server.requests.map((r) => [r.method, r.url, r.headers.authorization, r.body.model, r.marker.stage]), [
+      ['POST', '/v1/chat/completions', 'Bearer sk-test-playground', 'gpt-4.1-mini', 'L1'],
+      ['POST', '/v1/chat/completions', 'Bearer sk-test-playground', 'gpt-4.1-mini', 'L3'],
+    ]);
+    // The core's own limits and messages go out as they are.
+    assert.deepEqual(
+      server.requests.map((r) => [r.body.max_tokens, r.body.temperature, r.body.messages]),
+      asked.map((q) => [q.maxTokens, q.temperature, q.messages]),
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test('live completer: error codes for a refused key, a server error after retries, and a non-JSON body', async () => {
+  const server = await startModelServer();
+  try {
+    const complete = createLiveCompleter({ baseUrl: server.baseUrl, apiKey: 'sk-secret-value', model: 'm', retryBaseMs: 1 });
+    const request = { messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxTokens: 10 };
+    server.fail(401, { error: { message: 'invalid api key' } });
+    await assert.rejects(complete(request), (err) => err.code === 'auth' && /401: invalid api key/.test(err.message) && !err.message.includes('sk-secret'));
+    server.fail(500).fail(502).fail(503);
+    await assert.rejects(complete(request), (err) => err.code === 'server' && /503/.test(err.message));
+    assert.equal(server.requests.length, 4, 'a 5xx is retried twice');
+    server.garbage('<html>gateway</html>');
+    await assert.rejects(complete(request), (err) => err.code === 'bad_response' && /did not answer with JSON/.test(err.message));
+  } finally {
+    await server.close();
+  }
+  const refused = createLiveCompleter({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm', retryBaseMs: 1 });
+  await assert.rejects(refused({ messages: [], temperature: 0, maxTokens: 1 }), (err) => err.code === 'network' && /cannot reach http:\/\/127\.0\.0\.1:9\/v1\/chat\/completions/.test(err.message));
+  assert.throws(() => parseCompletion('{"choices":[]}'), /no choices\[0\]\.message\.content/);
+});
+
+test('workspace: paths are normalised, folders and escapes are reported, the tree lists folders first', () => {
+  const ws = new Workspace({ './src/b.js': 'b', 'src/a.js': 'a', 'README.md': 'r', 'src/lib/c.js': 'c' });
+  assert.deepEqual(ws.paths(), ['README.md', 'src/a.js', 'src/b.js', 'src/lib/c.js']);
+  assert.deepEqual(ws.fileState('src/a.js'), { state: 'present', text: 'a' });
+  assert.deepEqual(ws.fileState('src/new.js'), { state: 'absent' });
+  assert.equal(ws.fileState('src').reason, 'directory');
+  assert.equal(ws.fileState('../etc/passwd').reason, 'outside_workspace');
+  assert.equal(normalizePath('/abs.js'), null);
+  assert.equal(normalizePath('a//b/./c.js'), 'a/b/c.js');
+  assert.deepEqual(ws.tree(), [
+    { name: 'src', path: 'src', children: [{ name: 'lib', path: 'src/lib', children: [{ name: 'c.js', path: 'src/lib/c.js' }] }, { name: 'a.js', path: 'src/a.js' }, { name: 'b.js', path: 'src/b.js' }] },
+    { name: 'README.md', path: 'README.md' },
+  ]);
+  ws.apply(new Map([['src/a.js', null], ['src/d.js', 'd']]));
+  assert.deepEqual(ws.paths(), ['README.md', 'src/b.js', 'src/d.js', 'src/lib/c.js']);
+});
+
+test('diff: unified line kinds and side-by-side rows with line numbers', () => {
+  const diff = '--- a/x.js\n+++ b/x.js\n@@ -3,3 +3,4 @@\n a\n-b\n--- c\n+B\n+C\n+D\n';
+  assert.deepEqual(unifiedLines(diff).map((l) => l.kind), ['meta', 'meta', 'hunk', 'context', 'del', 'del', 'add', 'add', 'add']);
+  assert.deepEqual(sideBySideRows(diff), [
+    { kind: 'hunk', text: '@@ -3,3 +3,4 @@' },
+    { kind: 'line', left: { n: 3, text: 'a', change: 'same' }, right: { n: 3, text: 'a', change: 'same' } },
+    { kind: 'line', left: { n: 4, text: 'b', change: 'del' }, right: { n: 4, text: 'B', change: 'add' } },
+    { kind: 'line', left: { n: 5, text: '-- c', change: 'del' }, right: { n: 5, text: 'C', change: 'add' } },
+    { kind: 'line', left: null, right: { n: 6, text: 'D', change: 'add' } },
+  ]);
+  assert.deepEqual(unifiedLines(''), []);
+});
+
+test('zip: every file under the example folder, bytes intact', () => {
+  const files = { 'package.json': '{"name":"x"}\n', 'src/server.js': "'use strict';\n// é ✓\n" };
+  const entries = unzipSync(workspaceZip(files, 'add-health'));
+  assert.deepEqual(Object.keys(entries).sort(), ['add-health/package.json', 'add-health/src/server.js']);
+  assert.equal(strFromU8(entries['add-health/src/server.js']), files['src/server.js']);
+});
