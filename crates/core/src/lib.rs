@@ -15,5 +15,6 @@ pub mod plan;
 pub mod prompts;
 pub mod report;
 pub mod section;
+pub mod skill;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

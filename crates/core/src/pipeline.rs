@@ -15,7 +15,7 @@ use crate::diff;
 use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
 use crate::plan::{Action, PlanEntry};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
-use crate::report::{self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage};
+use crate::report::{self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage};
 use crate::section::{self, Section};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +202,7 @@ pub struct Session {
     outcomes: Vec<FileOutcome>,
     stages: Stages,
     usage: Usage,
+    usage_by_stage: UsageByStage,
     error: Option<RunError>,
     result: Option<RunResult>,
 }
@@ -234,6 +235,7 @@ impl Session {
             outcomes: Vec::new(),
             stages: Stages::default(),
             usage: Usage::default(),
+            usage_by_stage: UsageByStage::default(),
             error: None,
             result: None,
         }
@@ -460,6 +462,8 @@ impl Session {
         self.usage.completion_tokens += u.completion_tokens;
         self.usage.total_tokens += u.prompt_tokens + u.completion_tokens;
         self.usage.model_ms += duration_ms.unwrap_or(0);
+        let stage = if matches!(self.phase, Phase::AwaitPlan { .. }) { "L1" } else { "L3" };
+        self.usage_by_stage.add(stage, u.prompt_tokens, u.completion_tokens);
         self.emit(EventBody::ModelResponse { id: self.next_id, text, usage, duration_ms });
     }
 
@@ -893,6 +897,7 @@ split the file or the task",
             cost_usd: report::estimate_cost(&model, &self.usage),
             usage: self.usage,
             error: self.error.clone(),
+            usage_by_stage: self.usage_by_stage,
         };
         self.emit(EventBody::RunEnd { status, error: self.error.clone() });
         self.phase = Phase::Finished;
