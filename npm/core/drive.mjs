@@ -88,6 +88,9 @@ export function makeApi(wasm) {
   return {
     runTask,
     renderReport: (result, wallMs) => callCore(wasm, () => wasm.renderReport(result, wallMs)),
+    renderMarkdownReport: (result, task, wallMs) => callCore(wasm, () => wasm.renderMarkdownReport(result, task, wallMs)),
+    skillStarter: (files, packageJson = null) => callCore(wasm, () => wasm.skillStarter(files, packageJson ?? undefined)),
+    parseSkill: (markdown) => callCore(wasm, () => wasm.parseSkill(markdown)),
     newRunId: () => callCore(wasm, () => wasm.newRunId()),
     version: () => wasm.version(),
     knownModels: () => callCore(wasm, () => wasm.knownModels()),

@@ -41,6 +41,7 @@ export interface CompletionRequest {
   stage: 'L1' | 'L3';
   path: string | null;
   action: Action | null;
+  /** 0 for the first call of a unit (or of the plan); 1, 2, ... for its fresh retries. */
   attempt: number;
   messages: ChatMessage[];
   temperature: number;
@@ -59,8 +60,8 @@ export interface Completion {
   durationMs?: number;
 }
 
-/** Error codes a host may attach to a failed completion (`error.code`). */
-export type CompletionErrorCode = 'auth' | 'rate_limit' | 'server' | 'timeout' | 'network' | 'bad_response';
+/** Error codes a host may attach to a failed completion (`error.code`). 'interrupted': the user stopped the run. */
+export type CompletionErrorCode = 'auth' | 'rate_limit' | 'server' | 'timeout' | 'network' | 'bad_response' | 'interrupted';
 
 export interface Violation {
   rule: 'in_scope' | 'syntax' | 'exports_kept' | 'exports_declared' | 'module_format' | 'read_only' | 'json';
@@ -84,6 +85,12 @@ export interface PlanEntry {
   intent: string;
   from?: string;
   symbols?: string[];
+  /** MODIFY: the sections the change touches (absent: the whole file). */
+  sections?: string[];
+  /** MODIFY: only point imports at code an EXTRACT moved. */
+  rewire?: boolean;
+  /** MODIFY: exports the task asks to remove. */
+  dropExports?: string[];
 }
 
 export interface RunError {
@@ -102,13 +109,55 @@ export interface RunResult {
   usage: { promptTokens: number; completionTokens: number; totalTokens: number; calls: number; modelMs: number };
   costUsd: number | null;
   error: RunError | null;
+  /** Usage split by model stage; L2 makes no model call. */
+  usageByStage: { L1: StageUsage; L3: StageUsage };
 }
 
-export interface RunEvent {
-  seq: number;
-  kind: string;
-  [key: string]: unknown;
+export interface StageUsage {
+  promptTokens: number;
+  completionTokens: number;
+  calls: number;
 }
+
+export type GateDecision = 'pass' | 'warn' | 'block';
+
+/** Every event the core reports through `host.onEvent`, in order; `seq` counts from 1. */
+export type RunEvent = { seq: number } & (
+  | { kind: 'run_start'; runId: string; task: string; files: string[]; read: string[]; options: RunOptions }
+  | { kind: 'stage'; stage: 'L1' | 'L2' | 'L3' | 'gate'; state: StageState }
+  | {
+      kind: 'model_request';
+      id: number;
+      stage: 'L1' | 'L3';
+      path: string | null;
+      action: Action | null;
+      /** 0 for the first call, then 1, 2, ... for fresh retries (as in CompletionRequest). */
+      attempt: number;
+      messages: ChatMessage[];
+    }
+  | { kind: 'model_response'; id: number; text: string; usage: Usage | null; durationMs: number | null }
+  | { kind: 'model_error'; id: number; code: CompletionErrorCode | string; message: string }
+  | { kind: 'plan'; actions: PlanEntry[] }
+  | { kind: 'plan_rejected'; problems: string[] }
+  /** `attempt` is the rejected call's attempt: 0 for the first. */
+  | { kind: 'unit_rejected'; path: string; attempt: number; reason: string }
+  | { kind: 'gate'; path: string; action: Action; decision: GateDecision; violations: Violation[] }
+  | { kind: 'write'; path: string }
+  | { kind: 'delete'; path: string }
+  | { kind: 'write_error'; path: string; message: string }
+  /** What one generation call is shown (read-only files whole or as outlines) and its estimated tokens. */
+  | {
+      kind: 'context';
+      path: string;
+      section: number | null;
+      tokens: number;
+      budget: number;
+      readOnly: { path: string; whole: boolean }[];
+    }
+  | { kind: 'run_end'; status: Status; error: RunError | null }
+);
+
+export type RunEventKind = RunEvent['kind'];
 
 export interface Host {
   complete(request: CompletionRequest): Promise<Completion>;
@@ -135,6 +184,15 @@ export function runTask(input: RunTaskInput): Promise<RunResult>;
 
 /** The console report (`=== Run Report ===` ...), with the wall time measured by the host. */
 export function renderReport(result: RunResult, wallMs: number): string;
+
+/** The Markdown run report (what `red-exec --report` writes to `.red-exec-report.md`). */
+export function renderMarkdownReport(result: RunResult, task: string, wallMs: number): string;
+
+/** A starter skill file (Markdown) from the project's sources as [path, text] pairs and its package.json text. */
+export function skillStarter(files: [string, string][], packageJson?: string | null): string;
+
+/** A skill file's banned identifiers, and its text without HTML comments (what the prompts should carry). */
+export function parseSkill(markdown: string): { banned: string[]; text: string };
 
 /** A fresh run id (time + random), made inside the core. */
 export function newRunId(): string;

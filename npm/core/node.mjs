@@ -4,7 +4,17 @@ import { makeApi } from './drive.mjs';
 
 const wasm = createRequire(import.meta.url)('./dist/node/red_exec_wasm.js');
 
-export const { runTask, renderReport, newRunId, version, knownModels, panicForDiagnostics } = makeApi(wasm);
+export const {
+  runTask,
+  renderReport,
+  renderMarkdownReport,
+  skillStarter,
+  parseSkill,
+  newRunId,
+  version,
+  knownModels,
+  panicForDiagnostics,
+} = makeApi(wasm);
 
 /** The Node build is ready on import; kept so code written for both builds can always await it. */
 export async function init() {}

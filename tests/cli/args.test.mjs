@@ -20,7 +20,7 @@ test('--version prints "red-exec <core version>"', async () => {
 test('--help lists usage, every option, the models with their key variables, and the exit codes', async () => {
   const r = await runCli(['--help'], { cwd: makeWorkspace() });
   assert.equal(r.code, 0, r.stderr);
-  for (const flag of ['--files', '--workspace', '--model', '--base-url', '--max-retries', '--gate', '--no-gate', '--module-format', '--timeout', '--json', '--diff', '--replay', '--quiet', '--help', '--version']) {
+  for (const flag of ['--files', '--workspace', '--model', '--base-url', '--max-retries', '--gate', '--no-gate', '--module-format', '--timeout', '--json', '--diff', '--replay', '--quiet', '--help', '--version', '--read', '--skill', '--context-budget', '--dry-run', '--report', '--export-debug', '--run-id', '--init-skill', '--out', '--force']) {
     assert.ok(r.stdout.includes(flag), `help mentions ${flag}`);
   }
   assert.match(r.stdout, /^\s+deepseek-chat\s+DEEPSEEK_API_KEY$/m);

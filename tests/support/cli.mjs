@@ -6,11 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unzipSync, strFromU8 } from 'fflate';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(REPO, 'npm', 'red-exec', 'bin', 'red-exec.js');
 export const FIXTURES = path.join(REPO, 'tests', 'fixtures');
 export const LOG_DIR = '.red-exec-logs';
+/** What red-exec itself leaves in a workspace: logs, the gate's violation log, the Markdown report. */
+export const ARTIFACTS = [LOG_DIR, '.red-exec-violations.jsonl', '.red-exec-report.md'];
 
 const made = [];
 
@@ -31,13 +34,13 @@ export function cleanup() {
   while (made.length) fs.rmSync(made.pop(), { recursive: true, force: true });
 }
 
-/** Every file's bytes (and every symlink's target) under dir, except the log directory. */
+/** Every file's bytes (and every symlink's target) under dir, except red-exec's own ARTIFACTS. */
 export function snapshot(dir) {
   const out = {};
   const walk = (rel) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const r = rel ? `${rel}/${entry.name}` : entry.name;
-      if (r === LOG_DIR) continue;
+      if (ARTIFACTS.includes(r)) continue;
       const abs = path.join(dir, r);
       if (entry.isSymbolicLink()) out[r] = `symlink -> ${fs.readlinkSync(abs)}`;
       else if (entry.isDirectory()) {
@@ -115,4 +118,21 @@ export function fenced(code, lang = 'js') {
 export function planJson(actions, { fence = true } = {}) {
   const json = JSON.stringify({ actions }, null, 2);
   return fence ? `\`\`\`json\n${json}\n\`\`\`` : json;
+}
+
+/** Every regular file under dir (absolute paths), red-exec's artifacts included. */
+export function allFiles(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...allFiles(abs));
+    else if (entry.isFile()) out.push(abs);
+  }
+  return out.sort();
+}
+
+/** The entries of a zip file as { name: text }. */
+export function unzipText(file) {
+  const entries = unzipSync(new Uint8Array(fs.readFileSync(file)));
+  return Object.fromEntries(Object.entries(entries).map(([name, bytes]) => [name, strFromU8(bytes)]));
 }

@@ -18,5 +18,6 @@ pub mod postprocess;
 pub mod prompts;
 pub mod report;
 pub mod section;
+pub mod skill;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -17,7 +17,7 @@ use crate::postprocess::{self, Neighbour};
 use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
 use crate::plan::{Action, PlanEntry};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
-use crate::report::{self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage};
+use crate::report::{self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage};
 use crate::section::{self, Section};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,6 +208,7 @@ pub struct Session {
     outcomes: Vec<FileOutcome>,
     stages: Stages,
     usage: Usage,
+    usage_by_stage: UsageByStage,
     error: Option<RunError>,
     result: Option<RunResult>,
 }
@@ -241,6 +242,7 @@ impl Session {
             outcomes: Vec::new(),
             stages: Stages::default(),
             usage: Usage::default(),
+            usage_by_stage: UsageByStage::default(),
             error: None,
             result: None,
         }
@@ -467,6 +469,8 @@ impl Session {
         self.usage.completion_tokens += u.completion_tokens;
         self.usage.total_tokens += u.prompt_tokens + u.completion_tokens;
         self.usage.model_ms += duration_ms.unwrap_or(0);
+        let stage = if matches!(self.phase, Phase::AwaitPlan { .. }) { "L1" } else { "L3" };
+        self.usage_by_stage.add(stage, u.prompt_tokens, u.completion_tokens);
         self.emit(EventBody::ModelResponse { id: self.next_id, text, usage, duration_ms });
     }
 
@@ -852,7 +856,7 @@ split the file or the task",
             .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
             .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
             .collect();
-        let banned: Vec<String> = self.input.skills.iter().flat_map(|s| postprocess::parse_skill(s).banned).collect();
+        let banned: Vec<String> = self.input.skills.iter().flat_map(|s| crate::skill::parse_skill(s).banned).collect();
         let (text, mut fixes) = postprocess::recover_missing_imports(path, &text, format, &neighbours);
         let (text, more) = postprocess::recover_extends_import(path, &text, format, &neighbours);
         fixes.extend(more);
@@ -1004,6 +1008,7 @@ split the file or the task",
             cost_usd: report::estimate_cost(&model, &self.usage),
             usage: self.usage,
             error: self.error.clone(),
+            usage_by_stage: self.usage_by_stage,
         };
         self.emit(EventBody::RunEnd { status, error: self.error.clone() });
         self.phase = Phase::Finished;

@@ -46,17 +46,6 @@ pub struct Fix {
     pub description: String,
 }
 
-/// A skill file: Markdown conventions for the prompts, plus the identifiers generated code must
-/// not use.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Skill {
-    /// Identifiers [`strip_banned`] removes: plain names (`eval`), member paths (`console.log`)
-    /// or `debugger`. In file order, without duplicates.
-    pub banned: Vec<String>,
-    /// The text for the prompts: the whole file, trimmed. The banned list stays in it so the
-    /// model is told, not only corrected.
-    pub text: String,
-}
 
 /// Names the platform provides (ECMAScript, Node, browsers, test runners, TypeScript's utility
 /// types). A neighbour exporting one of these never makes the file import it: using `Map` or
@@ -780,88 +769,6 @@ pub fn strip_banned(path: &str, text: &str, banned: &[String]) -> (String, Vec<F
     (out, fixes.into_iter().map(|(_, f)| f).collect())
 }
 
-// ---------------------------------------------------------------------------------------------
-// Skill files
-
-/// Read a skill file.
-///
-/// Banned identifiers may be given in either (or both) of two forms, outside fenced code blocks:
-///
-/// - a line `Banned: a, b.c` (also `Banned identifiers:`, any case, optionally as a list item or
-///   in bold: `- **Banned:** ...`), entries separated by commas;
-/// - a heading whose text is `Banned` or `Banned identifiers` (any level, any case) followed by a
-///   bullet list (`-`, `*` or `+`); the list runs to the next heading.
-///
-/// Each entry is the identifier path at its start, backticks optional, so
-/// ``- `console.log` (use the logger)`` yields `console.log`. Entries that are not identifier
-/// paths are ignored.
-pub fn parse_skill(markdown: &str) -> Skill {
-    let mut banned: Vec<String> = Vec::new();
-    let mut add = |entry: &str| {
-        if let Some(id) = identifier_path(entry)
-            && !banned.contains(&id)
-        {
-            banned.push(id);
-        }
-    };
-    let mut in_fence = false;
-    let mut in_banned_section = false;
-    for line in markdown.lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if in_fence {
-            continue;
-        }
-        if let Some(heading) = heading_text(trimmed) {
-            let heading = heading.to_ascii_lowercase();
-            in_banned_section = heading == "banned" || heading == "banned identifiers";
-            continue;
-        }
-        if let Some(list) = banned_line(trimmed) {
-            list.split(',').for_each(&mut add);
-        } else if in_banned_section && let Some(item) = bullet_text(trimmed) {
-            add(item);
-        }
-    }
-    Skill { banned, text: markdown.trim().to_string() }
-}
-
-fn heading_text(line: &str) -> Option<&str> {
-    let hashes = line.chars().take_while(|c| *c == '#').count();
-    if (1..=6).contains(&hashes) && line[hashes..].starts_with(' ') {
-        Some(line[hashes..].trim().trim_end_matches('#').trim())
-    } else {
-        None
-    }
-}
-
-fn bullet_text(line: &str) -> Option<&str> {
-    line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")).or_else(|| line.strip_prefix("+ ")).map(str::trim)
-}
-
-/// The entry list of a `Banned: ...` line.
-fn banned_line(line: &str) -> Option<&str> {
-    let line = bullet_text(line).unwrap_or(line);
-    let line = line.trim_start_matches(['*', '_']);
-    let lower = line.to_ascii_lowercase();
-    let rest = ["banned identifiers:", "banned:"]
-        .iter()
-        .find_map(|prefix| lower.starts_with(prefix).then(|| &line[prefix.len()..]))?;
-    Some(rest.trim_start_matches(['*', '_']))
-}
-
-/// The identifier path an entry starts with: `console.log` from `` `console.log` (why) ``.
-fn identifier_path(entry: &str) -> Option<String> {
-    let entry = entry.trim().trim_start_matches('`');
-    let end = entry.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.')).unwrap_or(entry.len());
-    let id = entry[..end].trim_end_matches('.');
-    let valid = !id.is_empty()
-        && id.split('.').all(|part| part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$'));
-    valid.then(|| id.to_string())
-}
 
 #[cfg(test)]
 mod tests {
@@ -1227,24 +1134,4 @@ mod tests {
         assert_eq!(breakage("a.js", "let x = 1;\n", &baseline), None);
     }
 
-    // --- parse_skill -----------------------------------------------------------------------
-
-    #[test]
-    fn skill_banned_from_line_and_heading_list() {
-        let md = fixture!("skill/house-style.md");
-        let skill = parse_skill(md);
-        // `HttpError` sits in another section; `notThis` in a code fence.
-        assert_eq!(skill.banned, ["console.log", "eval", "console.error", "debugger"]);
-        assert_eq!(skill.text, md.trim());
-    }
-
-    #[test]
-    fn skill_line_variants() {
-        assert_eq!(parse_skill("- **Banned:** `alert`, window.open\n").banned, ["alert", "window.open"]);
-        assert_eq!(parse_skill("banned identifiers: process.exit\n").banned, ["process.exit"]);
-        assert_eq!(parse_skill("### Banned\n* eval\n+ `Function`\nText.\n# Next\n- kept\n").banned, ["eval", "Function"]);
-        assert!(parse_skill("Nothing is banned here.\n- console.log\n").banned.is_empty());
-        assert_eq!(identifier_path("`1abc`"), None);
-        assert_eq!(identifier_path("$.ajax (jQuery)"), Some("$.ajax".to_string()));
-    }
 }

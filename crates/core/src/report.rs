@@ -104,6 +104,9 @@ pub struct RunResult {
     pub usage: Usage,
     pub cost_usd: Option<f64>,
     pub error: Option<RunError>,
+    /// Token usage split by stage (L1 plan, L3 code), for the Markdown report.
+    #[serde(default)]
+    pub usage_by_stage: UsageByStage,
 }
 
 /// List prices in USD per million tokens (input, output), as published by the providers in 2025.
@@ -211,6 +214,7 @@ mod tests {
             usage: Usage { prompt_tokens: 1000, completion_tokens: 234, total_tokens: 1234, calls: 2, model_ms: 900 },
             cost_usd: Some(0.00038),
             error: None,
+            usage_by_stage: UsageByStage::default(),
         }
     }
 
@@ -235,5 +239,496 @@ mod tests {
         let u = Usage { prompt_tokens: 1_000_000, completion_tokens: 1_000_000, ..Usage::default() };
         assert_eq!(estimate_cost("gpt-4o-mini", &u), Some(0.75));
         assert_eq!(estimate_cost("llama-local", &u), None);
+    }
+}
+
+/// Tokens and calls of one stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StageUsage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub calls: u32,
+}
+
+/// Usage per model stage: L1 (the plan) and L3 (the code). L2 makes no model call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsageByStage {
+    #[serde(rename = "L1")]
+    pub l1: StageUsage,
+    #[serde(rename = "L3")]
+    pub l3: StageUsage,
+}
+
+impl UsageByStage {
+    /// Count one answered call of `stage` ("L1" or "L3").
+    pub fn add(&mut self, stage: &str, prompt_tokens: u64, completion_tokens: u64) {
+        let slot = if stage == "L1" { &mut self.l1 } else { &mut self.l3 };
+        slot.calls += 1;
+        slot.prompt_tokens += prompt_tokens;
+        slot.completion_tokens += completion_tokens;
+    }
+}
+
+/// A Markdown table cell: one line, pipes escaped.
+fn cell(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+}
+
+/// A violation message without the `path: ` prefix the gate puts in front.
+fn without_path<'m>(message: &'m str, path: &str) -> &'m str {
+    message.strip_prefix(path).and_then(|m| m.strip_prefix(": ")).unwrap_or(message)
+}
+
+/// A code fence longer than any run of backticks inside `text`.
+fn fence_for(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+fn diff_stat(diff: &str) -> (usize, usize) {
+    diff.lines().fold((0, 0), |(add, del), line| {
+        if line.starts_with('+') && !line.starts_with("+++") {
+            (add + 1, del)
+        } else if line.starts_with('-') && !line.starts_with("---") {
+            (add, del + 1)
+        } else {
+            (add, del)
+        }
+    })
+}
+
+fn state_name(state: StageState) -> &'static str {
+    match state {
+        StageState::Ok => "ok",
+        StageState::Failed => "failed",
+        StageState::Skipped => "skipped",
+        StageState::Pending => "not reached",
+    }
+}
+
+fn is_syntax(rule: crate::gate::Rule) -> bool {
+    matches!(rule, crate::gate::Rule::Syntax | crate::gate::Rule::Json)
+}
+
+/// What to do next about a run that did not end OK: one line per distinct cause.
+fn suggested_actions(result: &RunResult) -> Vec<String> {
+    use crate::gate::Rule;
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |line: String| {
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    };
+    if let Some(err) = &result.error {
+        push(match err.code.as_str() {
+            "input_missing" => "Check the path: a file the plan must MODIFY, or a `--read` file, does not exist in the \
+                workspace. Fix the path, or say in the task that the file is to be created."
+                .into(),
+            "input_unreadable" => "A file in scope cannot be read as text (binary, not UTF-8, a directory or over 2 MB): \
+                leave it out of `--files` and `--read`."
+                .into(),
+            "input_path" => "Give paths inside the workspace: one leaves it (`..`, an absolute path, or a symbolic link \
+                that points outside)."
+                .into(),
+            "input_task" | "input_files" => "Give a task and at least one file with `--files`.".into(),
+            "input_over_budget" => "A prompt is larger than the context budget: raise `--context-budget`, pass fewer \
+                `--read` files, or split the file or the task."
+                .into(),
+            "model_auth" => "The model server refused the key: check the key variable of the model (DEEPSEEK_API_KEY, \
+                OPENAI_API_KEY, or RED_EXEC_API_KEY with `--base-url`)."
+                .into(),
+            "model_unavailable" => "The model could not be reached: run again later, raise `--timeout`, or check \
+                `--base-url`."
+                .into(),
+            "model_answer" => "The model's answers held no usable code: run again, raise `--max-retries`, or try another \
+                `--model`."
+                .into(),
+            "plan_invalid" => "The model's plan was invalid twice: say in the task which files change and how, using \
+                the paths given with `--files`."
+                .into(),
+            "write_failed" => "A file could not be written: check permissions and free space in the workspace.".into(),
+            "interrupted" => "The run was interrupted before it finished: run it again.".into(),
+            other => format!(
+                "Unexpected error `{other}`: export a debug bundle (`red-exec --export-debug --run-id {}`) and report it.",
+                result.run_id
+            ),
+        });
+    }
+    for f in result.files.iter().filter(|f| matches!(f.outcome, Outcome::Blocked | Outcome::Failed)) {
+        let p = &f.path;
+        for v in &f.violations {
+            push(match v.rule {
+                Rule::Syntax | Rule::Json => format!(
+                    "`{p}`: the generated code does not parse. Run again or raise `--max-retries`; another `--model` \
+                     may also help."
+                ),
+                Rule::ModuleFormat => format!(
+                    "`{p}`: the answer used the other module system. State the project's with `--module-format cjs` or \
+                     `--module-format esm` (or set \"type\" in package.json)."
+                ),
+                Rule::ExportsKept => {
+                    let names = v.message.rsplit_once("lost: ").map_or("", |(_, n)| n);
+                    format!(
+                        "`{p}`: the change would remove export(s) {names}. If they must go, name them in the task \
+                         (\"remove the export {names}\"); otherwise run again."
+                    )
+                }
+                Rule::ExportsDeclared => format!(
+                    "`{p}`: the answer exports a name it no longer declares (the file would throw when loaded). Run \
+                     again; if the function was meant to go, remove it from the task's export list too."
+                ),
+                Rule::InScope => format!("`{p}` is not in `--files`: add it if the run may write it."),
+                Rule::ReadOnly => {
+                    format!("`{p}` was given as read-only context (`--read`): pass it with `--files` if the run may change it.")
+                }
+            });
+        }
+        if f.violations.is_empty() {
+            let error = f.error.as_deref().unwrap_or("");
+            push(if error.contains("context over budget") {
+                format!("`{p}`: the prompt is over the context budget: raise `--context-budget` or split the file.")
+            } else {
+                format!("`{p}`: no usable code in the answers. Run again, raise `--max-retries`, or try another `--model`.")
+            });
+        }
+    }
+    out
+}
+
+/// The Markdown run report (`--report` writes it to `.red-exec-report.md`): stages, plan, syntax
+/// errors, gate violations, blocked and written files, what to do next, tokens per stage, diffs.
+pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
+    let mut out = String::from("# red-exec run report\n\n");
+    out.push_str("| | |\n| --- | --- |\n");
+    out.push_str(&format!("| Run | `{}` |\n", result.run_id));
+    out.push_str(&format!("| Status | **{}** |\n", result.status.name()));
+    if let Some(err) = &result.error {
+        out.push_str(&format!("| Error | `{}`: {} |\n", err.code, cell(&err.message)));
+    }
+    let c = &result.counts;
+    out.push_str(&format!(
+        "| Files | {} written, {} deleted, {} blocked, {} failed |\n",
+        c.written, c.deleted, c.blocked, c.failed
+    ));
+    out.push_str(&format!("| Wall time | {:.1} s |\n", wall_ms as f64 / 1000.0));
+    let cost = result.cost_usd.map_or("n/a (no price for this model)".to_string(), |c| format!("${c:.4} (estimate)"));
+    out.push_str(&format!("| Cost | {cost} |\n\n"));
+
+    out.push_str("## Task\n\n");
+    for line in task.trim().lines().map(str::trim_end) {
+        out.push_str(&if line.is_empty() { ">\n".to_string() } else { format!("> {line}\n") });
+    }
+
+    let s = &result.stages;
+    out.push_str("\n## Stages\n\n| Stage | State |\n| --- | --- |\n");
+    for (name, state) in [("L1 Decompose", s.l1), ("L2 Section", s.l2), ("L3 Generate", s.l3), ("Gate", s.gate)] {
+        out.push_str(&format!("| {name} | {} {} |\n", mark(state), state_name(state)));
+    }
+
+    out.push_str("\n## L1 actions\n\n");
+    if result.plan.is_empty() {
+        out.push_str("No plan: the run stopped before L1 produced one.\n");
+    } else {
+        out.push_str("| # | Action | Path | Intent |\n| --- | --- | --- | --- |\n");
+        for (i, e) in result.plan.iter().enumerate() {
+            let mut intent = cell(&e.intent);
+            if let Some(from) = &e.from {
+                intent.push_str(&format!(" (from `{from}`: {})", e.symbols.join(", ")));
+            }
+            out.push_str(&format!("| {} | {} | `{}` | {intent} |\n", i + 1, e.action.name(), e.path));
+        }
+    }
+
+    out.push_str("\n## Syntax errors\n\n");
+    let syntax: Vec<String> = result
+        .files
+        .iter()
+        .flat_map(|f| f.violations.iter().filter(|v| is_syntax(v.rule)).map(move |v| (f, v)))
+        .map(|(f, v)| format!("- `{}` ({}): {}\n", f.path, outcome_name(f.outcome), without_path(&v.message, &f.path)))
+        .collect();
+    out.push_str(&if syntax.is_empty() { "None.\n".to_string() } else { syntax.concat() });
+
+    out.push_str("\n## Invariant violations\n\n");
+    let rows: Vec<String> = result
+        .files
+        .iter()
+        .flat_map(|f| f.violations.iter().filter(|v| !is_syntax(v.rule)).map(move |v| (f, v)))
+        .map(|(f, v)| {
+            format!(
+                "| `{}` | {} | {} | {} |\n",
+                f.path,
+                v.rule.name(),
+                cell(without_path(&v.message, &f.path)),
+                outcome_name(f.outcome)
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        out.push_str("None.\n");
+    } else {
+        out.push_str("| File | Rule | Message | Outcome |\n| --- | --- | --- | --- |\n");
+        out.push_str(&rows.concat());
+    }
+
+    out.push_str("\n## Blocked and failed files\n\n");
+    let bad: Vec<String> = result
+        .files
+        .iter()
+        .filter(|f| matches!(f.outcome, Outcome::Blocked | Outcome::Failed))
+        .map(|f| {
+            let why = f
+                .violations
+                .iter()
+                .map(|v| format!("[{}] {}", v.rule.name(), without_path(&v.message, &f.path)))
+                .chain(f.error.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let tries = if f.attempts == 1 { "1 attempt".to_string() } else { format!("{} attempts", f.attempts) };
+            format!("- `{}` ({} {}, {tries}): {}\n", f.path, f.action.name(), outcome_name(f.outcome), cell(&why))
+        })
+        .collect();
+    out.push_str(&if bad.is_empty() { "None.\n".to_string() } else { bad.concat() });
+
+    out.push_str("\n## Written files\n\n");
+    let done: Vec<String> = result
+        .files
+        .iter()
+        .filter(|f| matches!(f.outcome, Outcome::Written | Outcome::Deleted | Outcome::Unchanged))
+        .map(|f| {
+            let (add, del) = diff_stat(&f.diff);
+            let what = match f.outcome {
+                Outcome::Written => format!("written, +{add} -{del}"),
+                Outcome::Deleted => format!("deleted, -{del}"),
+                _ => "unchanged: the answer matched the file".to_string(),
+            };
+            format!("- `{}` ({}, {what})\n", f.path, f.action.name())
+        })
+        .collect();
+    out.push_str(&if done.is_empty() { "None: nothing was written.\n".to_string() } else { done.concat() });
+
+    if result.status != Status::Ok {
+        out.push_str("\n## Suggested action\n\n");
+        let actions = suggested_actions(result);
+        if actions.is_empty() {
+            out.push_str("- Read the blocked files above and run again.\n");
+        }
+        for a in actions {
+            out.push_str(&format!("- {a}\n"));
+        }
+    }
+
+    out.push_str("\n## Token usage\n\n| Stage | Calls | Prompt | Completion | Total |\n| --- | ---: | ---: | ---: | ---: |\n");
+    let by = &result.usage_by_stage;
+    for (name, st) in [("L1 plan", by.l1), ("L3 code", by.l3)] {
+        out.push_str(&format!(
+            "| {name} | {} | {} | {} | {} |\n",
+            st.calls,
+            thousands(st.prompt_tokens),
+            thousands(st.completion_tokens),
+            thousands(st.prompt_tokens + st.completion_tokens)
+        ));
+    }
+    let u = &result.usage;
+    out.push_str(&format!(
+        "| **All** | {} | {} | {} | {} |\n\nModel time: {:.1} s.\n",
+        u.calls,
+        thousands(u.prompt_tokens),
+        thousands(u.completion_tokens),
+        thousands(u.total_tokens),
+        u.model_ms as f64 / 1000.0
+    ));
+
+    out.push_str("\n## Diffs\n");
+    let diffs: Vec<&FileOutcome> = result.files.iter().filter(|f| !f.diff.is_empty()).collect();
+    if diffs.is_empty() {
+        out.push_str("\nNo changes.\n");
+    }
+    for f in diffs {
+        let fence = fence_for(&f.diff);
+        let body = if f.diff.ends_with('\n') { f.diff.clone() } else { format!("{}\n", f.diff) };
+        out.push_str(&format!("\n### `{}`\n\n{fence}diff\n{body}{fence}\n", f.path));
+    }
+    out
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Written => "written",
+        Outcome::Deleted => "deleted",
+        Outcome::Blocked => "blocked",
+        Outcome::Failed => "failed",
+        Outcome::Unchanged => "unchanged",
+    }
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    use super::*;
+    use crate::gate::Rule;
+
+    fn outcome(path: &str, action: Action, outcome: Outcome, diff: &str, violations: Vec<Violation>) -> FileOutcome {
+        FileOutcome { path: path.into(), action, outcome, diff: diff.into(), violations, attempts: 1, error: None }
+    }
+
+    fn partial() -> RunResult {
+        let lost = Violation { rule: Rule::ExportsKept, message: "src/a.js: export(s) lost: g, h".into() };
+        let syntax = Violation { rule: Rule::Syntax, message: "src/b.js: Unexpected token at line 3".into() };
+        RunResult {
+            run_id: "20250101-000000-abcdef".into(),
+            status: Status::Partial,
+            stages: Stages { l1: StageState::Ok, l2: StageState::Ok, l3: StageState::Ok, gate: StageState::Failed },
+            plan: vec![
+                PlanEntry {
+                    path: "src/a.js".into(),
+                    action: Action::Modify,
+                    intent: "drop | nothing".into(),
+                    from: None,
+                    symbols: vec![],
+                    sections: vec![],
+                    rewire: false,
+                    drop_exports: vec![],
+                },
+                PlanEntry {
+                    path: "src/c.js".into(),
+                    action: Action::Extract,
+                    intent: "move helpers".into(),
+                    from: Some("src/a.js".into()),
+                    symbols: vec!["f".into(), "k".into()],
+                    sections: vec![],
+                    rewire: false,
+                    drop_exports: vec![],
+                },
+            ],
+            files: vec![
+                FileOutcome { attempts: 3, ..outcome("src/a.js", Action::Modify, Outcome::Blocked, "", vec![lost]) },
+                FileOutcome { attempts: 3, ..outcome("src/b.js", Action::Modify, Outcome::Blocked, "", vec![syntax]) },
+                outcome("src/c.js", Action::Extract, Outcome::Written, "--- /dev/null\n+++ b/src/c.js\n@@ -0,0 +1,2 @@\n+a\n+b\n", vec![]),
+            ],
+            counts: Counts { written: 1, deleted: 0, blocked: 2, failed: 0 },
+            usage: Usage { prompt_tokens: 1500, completion_tokens: 300, total_tokens: 1800, calls: 3, model_ms: 4200 },
+            cost_usd: Some(0.0005),
+            error: None,
+            usage_by_stage: UsageByStage {
+                l1: StageUsage { prompt_tokens: 1000, completion_tokens: 100, calls: 1 },
+                l3: StageUsage { prompt_tokens: 500, completion_tokens: 200, calls: 2 },
+            },
+        }
+    }
+
+    /// The lines of one `## title` section, without the heading and the blank line after it.
+    fn section<'t>(text: &'t str, title: &str) -> Vec<&'t str> {
+        let start = text.find(&format!("## {title}\n\n")).unwrap_or_else(|| panic!("no section {title}:\n{text}"));
+        let body = &text[start + title.len() + 5..];
+        body.split("\n## ").next().unwrap().trim_end().lines().collect()
+    }
+
+    #[test]
+    fn partial_run_lists_everything_a_reader_needs() {
+        let md = render_markdown(&partial(), "Drop g and h\n\nfrom src/a.js", 2150);
+        assert!(md.starts_with("# red-exec run report\n\n| | |\n| --- | --- |\n| Run | `20250101-000000-abcdef` |\n| Status | **PARTIAL** |\n"));
+        assert!(md.contains("| Files | 1 written, 0 deleted, 2 blocked, 0 failed |\n| Wall time | 2.1 s |\n| Cost | $0.0005 (estimate) |\n"));
+        assert_eq!(section(&md, "Task"), ["> Drop g and h", ">", "> from src/a.js"]);
+        assert_eq!(
+            section(&md, "Stages")[2..],
+            ["| L1 Decompose | ✓ ok |", "| L2 Section | ✓ ok |", "| L3 Generate | ✓ ok |", "| Gate | ✗ failed |"]
+        );
+        assert_eq!(
+            section(&md, "L1 actions")[2..],
+            ["| 1 | MODIFY | `src/a.js` | drop \\| nothing |", "| 2 | EXTRACT | `src/c.js` | move helpers (from `src/a.js`: f, k) |"]
+        );
+        assert_eq!(section(&md, "Syntax errors"), ["- `src/b.js` (blocked): Unexpected token at line 3"]);
+        assert_eq!(section(&md, "Invariant violations")[2..], ["| `src/a.js` | exports_kept | export(s) lost: g, h | blocked |"]);
+        assert_eq!(
+            section(&md, "Blocked and failed files"),
+            [
+                "- `src/a.js` (MODIFY blocked, 3 attempts): [exports_kept] export(s) lost: g, h",
+                "- `src/b.js` (MODIFY blocked, 3 attempts): [syntax] Unexpected token at line 3",
+            ]
+        );
+        assert_eq!(section(&md, "Written files"), ["- `src/c.js` (EXTRACT, written, +2 -0)"]);
+        let actions = section(&md, "Suggested action");
+        assert_eq!(actions.len(), 2);
+        assert!(actions[0].starts_with("- `src/a.js`: the change would remove export(s) g, h. If they must go, name them in the task"));
+        assert!(actions[1].starts_with("- `src/b.js`: the generated code does not parse. Run again or raise `--max-retries`"));
+        assert_eq!(
+            section(&md, "Token usage")[2..],
+            [
+                "| L1 plan | 1 | 1,000 | 100 | 1,100 |",
+                "| L3 code | 2 | 500 | 200 | 700 |",
+                "| **All** | 3 | 1,500 | 300 | 1,800 |",
+                "",
+                "Model time: 4.2 s.",
+            ]
+        );
+        assert!(md.ends_with("## Diffs\n\n### `src/c.js`\n\n```diff\n--- /dev/null\n+++ b/src/c.js\n@@ -0,0 +1,2 @@\n+a\n+b\n```\n"));
+    }
+
+    #[test]
+    fn crashed_run_suggests_by_error_code_and_ok_run_suggests_nothing() {
+        let mut r = partial();
+        r.status = Status::Crashed;
+        r.files.clear();
+        r.plan.clear();
+        r.error = Some(RunError { code: "input_missing".into(), message: "src/x.js: MODIFY target does not exist".into() });
+        let md = render_markdown(&r, "t", 0);
+        assert!(md.contains("| Error | `input_missing`: src/x.js: MODIFY target does not exist |\n"));
+        assert_eq!(section(&md, "L1 actions"), ["No plan: the run stopped before L1 produced one."]);
+        assert_eq!(section(&md, "Written files"), ["None: nothing was written."]);
+        assert_eq!(section(&md, "Suggested action").len(), 1);
+        assert!(section(&md, "Suggested action")[0].starts_with("- Check the path: a file the plan must MODIFY"));
+        assert!(md.ends_with("## Diffs\n\nNo changes.\n"));
+
+        r.error = Some(RunError { code: "module_format_x".into(), message: "?".into() });
+        let md = render_markdown(&r, "t", 0);
+        assert_eq!(
+            section(&md, "Suggested action"),
+            ["- Unexpected error `module_format_x`: export a debug bundle (`red-exec --export-debug --run-id 20250101-000000-abcdef`) and report it."]
+        );
+
+        let mut ok = partial();
+        ok.status = Status::Ok;
+        ok.files.truncate(0);
+        assert!(!render_markdown(&ok, "t", 0).contains("## Suggested action"));
+    }
+
+    #[test]
+    fn module_format_and_scope_rules_have_their_own_advice() {
+        let mut r = partial();
+        r.files = vec![
+            outcome("a.js", Action::Modify, Outcome::Blocked, "", vec![Violation { rule: Rule::ModuleFormat, message: "a.js: uses import/export".into() }]),
+            outcome("spec.md", Action::Modify, Outcome::Blocked, "", vec![Violation { rule: Rule::ReadOnly, message: "spec.md is read-only".into() }]),
+            FileOutcome { error: Some("context over budget: ...".into()), ..outcome("big.js", Action::Modify, Outcome::Failed, "", vec![]) },
+        ];
+        let md = render_markdown(&r, "t", 0);
+        let actions = section(&md, "Suggested action");
+        assert_eq!(actions.len(), 3);
+        assert!(actions[0].contains("`--module-format cjs` or `--module-format esm`"));
+        assert!(actions[1].starts_with("- `spec.md` was given as read-only context (`--read`)"));
+        assert!(actions[2].contains("raise `--context-budget`"));
+    }
+
+    #[test]
+    fn a_diff_holding_backticks_gets_a_longer_fence() {
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("+const s = ```;"), "````");
+        assert_eq!(diff_stat("--- a/x\n+++ b/x\n@@\n-a\n+b\n+c\n"), (2, 1));
+    }
+
+    #[test]
+    fn usage_by_stage_adds_up_and_reads_from_json_without_it() {
+        let mut by = UsageByStage::default();
+        by.add("L1", 10, 2);
+        by.add("L3", 5, 1);
+        by.add("L3", 5, 1);
+        assert_eq!(by.l1, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 1 });
+        assert_eq!(by.l3, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 2 });
+        let json = serde_json::to_value(partial()).unwrap();
+        assert_eq!(json["usageByStage"]["L3"]["promptTokens"], 500);
+        let mut older = json.clone();
+        older.as_object_mut().unwrap().remove("usageByStage");
+        let back: RunResult = serde_json::from_value(older).unwrap();
+        assert_eq!(back.usage_by_stage, UsageByStage::default());
     }
 }

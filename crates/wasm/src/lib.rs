@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use red_exec_core::pipeline::{Reply, RunInput, Session as CoreSession};
 use red_exec_core::report::{self, RunResult};
+use red_exec_core::skill;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -83,6 +84,26 @@ pub fn known_models() -> Result<JsValue, JsError> {
 pub fn render_report(result: JsValue, wall_ms: f64) -> Result<String, JsError> {
     let result: RunResult = from_js(result, "run result")?;
     Ok(report::render_console(&result, wall_ms.max(0.0) as u64))
+}
+
+/// The Markdown report (`.red-exec-report.md`) of a run.
+#[wasm_bindgen(js_name = renderMarkdownReport)]
+pub fn render_markdown_report(result: JsValue, task: String, wall_ms: f64) -> Result<String, JsError> {
+    let result: RunResult = from_js(result, "run result")?;
+    Ok(report::render_markdown(&result, &task, wall_ms.max(0.0) as u64))
+}
+
+/// A starter skill file from the project's sources (`[[path, text], ...]`) and package.json.
+#[wasm_bindgen(js_name = skillStarter)]
+pub fn skill_starter(files: JsValue, package_json: Option<String>) -> Result<String, JsError> {
+    let files: Vec<(String, String)> = from_js(files, "source files ([path, text] pairs)")?;
+    Ok(skill::starter(&files, package_json.as_deref()))
+}
+
+/// `{ banned, text }` of a skill file.
+#[wasm_bindgen(js_name = parseSkill)]
+pub fn parse_skill(markdown: String) -> Result<JsValue, JsError> {
+    to_js(&skill::parse_skill(&markdown))
 }
 
 #[derive(Serialize)]

@@ -13,8 +13,25 @@ const VALUE_FLAGS = new Set([
   'timeout',
   'replay',
   'workspace',
+  'context-budget',
+  'run-id',
+  'out',
 ]);
-const BOOLEAN_FLAGS = new Set(['no-gate', 'json', 'diff', 'quiet', 'help', 'version']);
+// Repeatable: every occurrence adds to the list.
+const LIST_FLAGS = new Set(['read', 'skill']);
+const BOOLEAN_FLAGS = new Set([
+  'no-gate',
+  'json',
+  'diff',
+  'quiet',
+  'help',
+  'version',
+  'report',
+  'dry-run',
+  'export-debug',
+  'init-skill',
+  'force',
+]);
 const SHORT_FLAGS = { '-h': 'help' };
 
 const GATE_MODES = ['block', 'warn', 'off'];
@@ -30,13 +47,14 @@ function splitFileList(value) {
 
 /**
  * Turn argv (without node and the script) into raw option values. Throws UsageError.
- * Returns { positionals, files, filesGiven, flags: Map(name -> string|true) }.
+ * Returns { positionals, files, filesGiven, flags: Map(name -> string|true), lists: Map(name -> string[]) }.
  */
 export function tokenize(argv) {
   const positionals = [];
   const files = [];
   let filesGiven = false;
   const flags = new Map();
+  const lists = new Map([...LIST_FLAGS].map((name) => [name, []]));
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -72,7 +90,7 @@ export function tokenize(argv) {
       flags.set(name, true);
       continue;
     }
-    if (VALUE_FLAGS.has(name)) {
+    if (VALUE_FLAGS.has(name) || LIST_FLAGS.has(name)) {
       let value = inline;
       if (value === undefined) {
         const next = argv[i + 1];
@@ -80,12 +98,15 @@ export function tokenize(argv) {
         value = next;
         i++;
       }
-      flags.set(name, value);
+      if (LIST_FLAGS.has(name)) {
+        if (value.trim() === '') throw new UsageError(`--${name} needs a value`);
+        lists.get(name).push(value);
+      } else flags.set(name, value);
       continue;
     }
     throw new UsageError(`unknown flag: --${name}`);
   }
-  return { positionals, files, filesGiven, flags };
+  return { positionals, files, filesGiven, flags, lists };
 }
 
 function parseNumber(name, value, { integer, min, max }) {
@@ -110,12 +131,15 @@ function normaliseFile(p) {
   return out;
 }
 
+/** A run id as red-exec makes them (or "last"): no path separators, nothing hidden. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 /**
  * Parse and validate argv. Throws UsageError. `help` / `version` short-circuit the
- * checks for a task and files.
+ * checks for a task and files; `--init-skill` and `--export-debug --run-id` run no task.
  */
 export function parseArgs(argv) {
-  const { positionals, files, filesGiven, flags } = tokenize(argv);
+  const { positionals, files, filesGiven, flags, lists } = tokenize(argv);
   const str = (name) => (flags.has(name) ? String(flags.get(name)) : undefined);
 
   const options = {
@@ -134,8 +158,37 @@ export function parseArgs(argv) {
     diff: flags.has('diff'),
     quiet: flags.has('quiet'),
     replay: str('replay'),
+    read: [...new Set(lists.get('read').flatMap(splitFileList).map(normaliseFile))],
+    skills: lists.get('skill'),
+    contextBudget: undefined,
+    report: flags.has('report'),
+    dryRun: flags.has('dry-run'),
+    exportDebug: flags.has('export-debug'),
+    runId: str('run-id'),
+    initSkill: flags.has('init-skill'),
+    out: str('out'),
+    force: flags.has('force'),
   };
   if (options.help || options.version) return options;
+
+  for (const name of ['out', 'force']) {
+    if (flags.has(name) && !options.initSkill) throw new UsageError(`--${name} is only used with --init-skill`);
+  }
+  if (options.runId !== undefined && !options.exportDebug) {
+    throw new UsageError('--run-id is only used with --export-debug (red-exec --export-debug --run-id <id>)');
+  }
+  if (options.initSkill || options.runId !== undefined) {
+    const mode = options.initSkill ? '--init-skill' : '--export-debug --run-id';
+    if (options.initSkill && options.runId !== undefined) throw new UsageError('--init-skill and --run-id do not go together');
+    if (positionals.length > 0) throw new UsageError(`${mode} runs no task: unexpected argument "${positionals[0]}"`);
+    if (filesGiven) throw new UsageError(`${mode} runs no task: leave out --files`);
+    if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
+      throw new UsageError(`--run-id must be a run id like 20250101-120000-a1b2c3 (or "last"), got "${options.runId}"`);
+    }
+    if (options.out !== undefined && options.out.trim() === '') throw new UsageError('--out needs a value');
+    if (options.workspace !== undefined && options.workspace.trim() === '') throw new UsageError('--workspace needs a value');
+    return options;
+  }
 
   if (positionals.length > 1) {
     throw new UsageError(`unexpected argument: "${positionals[1]}" (quote the task as one argument)`);
@@ -161,6 +214,12 @@ export function parseArgs(argv) {
   if (flags.has('gate')) options.gate = oneOf('gate', str('gate'), GATE_MODES);
   if (flags.has('no-gate')) options.gate = 'off';
   if (flags.has('module-format')) options.moduleFormat = oneOf('module-format', str('module-format'), MODULE_FORMATS);
+  if (flags.has('context-budget')) {
+    options.contextBudget = parseNumber('context-budget', str('context-budget'), { integer: true, min: 100, max: 10_000_000 });
+  }
+  if (lists.get('read').length > 0 && options.read.length === 0) throw new UsageError('--read is empty');
+  // A dry run exists to show what would change.
+  if (options.dryRun) options.diff = true;
   for (const name of ['model', 'base-url', 'replay', 'workspace']) {
     if (flags.has(name) && str(name).trim() === '') throw new UsageError(`--${name} needs a value`);
   }

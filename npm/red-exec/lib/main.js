@@ -1,5 +1,6 @@
 // red-exec's command: parse, configure, run the core with a filesystem + model host,
-// log every event, print the report, and map the result to an exit code.
+// log every event, print the report, and map the result to an exit code. Two commands run
+// no task: --init-skill (a starter skill file) and --export-debug --run-id (an earlier run's bundle).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,13 +9,19 @@ import { UsageError, ConfigError } from './errors.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
 import { resolveModel } from './models.js';
 import { createHttpCompleter } from './transport.js';
-import { locateTranscript, loadTranscript, createReplayCompleter } from './replay.js';
+import { LOG_DIR, locateTranscript, loadTranscript, createReplayCompleter } from './replay.js';
 import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
 import { makeRedactor } from './redact.js';
 import { helpText, failureMessage, diffsText } from './output.js';
 import { isBenchCommand, runBenchCommand } from './bench-commands.js';
+import { createViolationLog, writeReport, SKILL_FILE } from './artifacts.js';
+import { prepareDryRun } from './dry-run.js';
+import { writeDebugBundle } from './debug-bundle.js';
+import { readSkillFiles, collectSources } from './skill-files.js';
+
+const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 async function loadCore() {
   return import('@codemaestro/core');
@@ -25,26 +32,71 @@ function retryBaseMs(env) {
   return env.RED_EXEC_RETRY_BASE_MS !== undefined && Number.isFinite(n) && n >= 0 ? n : 500;
 }
 
+/** `file` relative to `cwd` when it is inside it (shorter to read), else absolute. */
+function shown(cwd, file) {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** The workspace directory, checked. Throws UsageError. */
+function resolveWorkspace(cwd, option) {
+  const workspace = path.resolve(cwd, option ?? '.');
+  let st = null;
+  try {
+    st = fs.statSync(workspace);
+  } catch {
+    // reported below
+  }
+  if (!st || !st.isDirectory()) throw new UsageError(`--workspace ${option}: not a directory`);
+  return workspace;
+}
+
+/** An absolute path inside the workspace is taken as the relative path it names. */
+function workspaceRelative(workspace, f) {
+  if (!path.isAbsolute(f)) return f;
+  const rel = path.relative(workspace, f);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : f;
+}
+
+/** A base URL fit for logs: no user:password@, no query (either may hold a credential). */
+function safeUrl(url) {
+  if (!url) return url ?? null;
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return null;
+  }
+}
+
+/** One redactor for every key variable set in the environment (exports of earlier runs). */
+function envRedactor(env) {
+  const keys = ['DEEPSEEK_API_KEY', 'OPENAI_API_KEY', 'RED_EXEC_API_KEY'].map((k) => env[k]).filter((v) => typeof v === 'string' && v.trim());
+  const each = keys.map((k) => makeRedactor(k.trim()));
+  return (text) => each.reduce((t, r) => r(t), text);
+}
+
 /**
  * Run the CLI. io: { env, cwd, stdout, stderr, signals } where `signals` is an
  * EventEmitter that may emit 'SIGINT' (normally `process`). Resolves to the exit code.
  */
 export async function main(argv, io) {
-  const { env, cwd, stdout, stderr, signals } = io;
+  const { env, cwd, stdout, stderr } = io;
   if (isBenchCommand(argv)) return runBenchCommand(argv, io);
-  const started = performance.now();
-  let redact = (s) => s;
   const color = paint(wantsColor(stderr, env));
-  const fail = (message, code) => {
-    stderr.write(`${color.red('red-exec:')} ${redact(message)}\n`);
-    return code;
-  };
+  const say = (message) => stderr.write(`${color.red('red-exec:')} ${message}\n`);
 
   let options;
   try {
     options = parseArgs(argv);
   } catch (err) {
-    if (err instanceof UsageError) return fail(`${err.message} (see red-exec --help)`, EXIT.USAGE);
+    if (err instanceof UsageError) {
+      say(`${err.message} (see red-exec --help)`);
+      return EXIT.USAGE;
+    }
     throw err;
   }
 
@@ -63,7 +115,8 @@ export async function main(argv, io) {
   try {
     core = await loadCore();
   } catch (err) {
-    return fail(`cannot load @codemaestro/core (is it built? run npm run build): ${err.message}`, EXIT.INTERNAL);
+    say(`cannot load @codemaestro/core (is it built? run npm run build): ${err.message}`);
+    return EXIT.INTERNAL;
   }
 
   if (options.version) {
@@ -71,36 +124,90 @@ export async function main(argv, io) {
     return EXIT.OK;
   }
 
-  // Everything that can be refused is refused here, before the core runs or a log is made.
-  let workspace;
-  let model;
-  let transcript = null;
   try {
-    workspace = path.resolve(cwd, options.workspace ?? '.');
-    let st = null;
-    try {
-      st = fs.statSync(workspace);
-    } catch {
-      // reported below
-    }
-    if (!st || !st.isDirectory()) throw new UsageError(`--workspace ${options.workspace}: not a directory`);
-    model = resolveModel(options, env, core.knownModels());
-    if (model.mode === 'replay') {
-      transcript = loadTranscript(locateTranscript(options.replay, { cwd, workspace }));
-      // Price the replay like the recording unless a model was asked for.
-      if (options.model === undefined && !env.LLM_MODEL && transcript.recordedModel) model.model = transcript.recordedModel;
-    }
-    // An absolute path inside the workspace is taken as the relative path it names.
-    options.files = options.files.map((f) => {
-      if (!path.isAbsolute(f)) return f;
-      const rel = path.relative(workspace, f);
-      return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : f;
-    });
+    if (options.initSkill) return initSkill(options, core, io);
+    if (options.runId !== undefined) return await exportEarlierRun(options, io);
+    return await runTaskCommand(options, core, io);
   } catch (err) {
-    if (err instanceof UsageError) return fail(`${err.message} (see red-exec --help)`, EXIT.USAGE);
-    if (err instanceof ConfigError) return fail(err.message, EXIT.CONFIG);
+    if (err instanceof UsageError) {
+      say(`${err.message} (see red-exec --help)`);
+      return EXIT.USAGE;
+    }
+    if (err instanceof ConfigError) {
+      say(err.message);
+      return EXIT.CONFIG;
+    }
     throw err;
   }
+}
+
+/** --init-skill: write a starter skill file from what the core finds in the workspace. */
+function initSkill(options, core, { cwd, stdout }) {
+  const workspace = resolveWorkspace(cwd, options.workspace);
+  const out = options.out !== undefined ? path.resolve(cwd, options.out) : path.join(workspace, SKILL_FILE);
+  if (fs.existsSync(out) && !options.force) {
+    throw new UsageError(`${shown(cwd, out)} already exists; pass --force to overwrite it`);
+  }
+  const { files, packageJson, skipped } = collectSources(workspace);
+  const text = core.skillStarter(files, packageJson);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, text);
+  const from = `${files.length} source file(s)${packageJson !== null ? ' and package.json' : ''}`;
+  const cap = skipped > 0 ? ` (${skipped} more skipped: over the 200-file / 2 MB cap, or not UTF-8)` : '';
+  stdout.write(`wrote ${shown(cwd, out)} from ${from}${cap}; check it, then pass it with --skill ${shown(cwd, out)}\n`);
+  return EXIT.OK;
+}
+
+/** --export-debug --run-id <id>: the bundle of an earlier run, from its log. */
+async function exportEarlierRun(options, { env, cwd, stdout }) {
+  const workspace = resolveWorkspace(cwd, options.workspace);
+  let runId = options.runId;
+  if (runId === 'last') {
+    try {
+      runId = fs.readFileSync(path.join(workspace, LOG_DIR, 'last-run'), 'utf8').trim();
+    } catch {
+      throw new ConfigError(`--run-id last: no run recorded under ${LOG_DIR}/`);
+    }
+  }
+  const logDir = path.join(workspace, LOG_DIR, runId);
+  if (!fs.existsSync(path.join(logDir, 'events.jsonl'))) {
+    throw new ConfigError(`--run-id ${runId}: no such run under ${LOG_DIR}/ (no ${LOG_DIR}/${runId}/events.jsonl)`);
+  }
+  const file = await writeDebugBundle({
+    logDir,
+    runId,
+    filesRoot: workspace,
+    redact: envRedactor(env),
+    exportedBy: { redExec: PACKAGE.version, node: process.version, later: true },
+  });
+  stdout.write(`${shown(cwd, file)}\n`);
+  return EXIT.OK;
+}
+
+/** The ordinary command: run the task, report, and map the result to an exit code. */
+async function runTaskCommand(options, core, io) {
+  const { env, cwd, stdout, stderr, signals } = io;
+  const started = performance.now();
+  let redact = (s) => s;
+  const color = paint(wantsColor(stderr, env));
+  const fail = (message, code) => {
+    stderr.write(`${color.red('red-exec:')} ${redact(message)}\n`);
+    return code;
+  };
+
+  // Everything that can be refused is refused here, before the core runs or a log is made.
+  const workspace = resolveWorkspace(cwd, options.workspace);
+  const model = resolveModel(options, env, core.knownModels());
+  let transcript = null;
+  if (model.mode === 'replay') {
+    transcript = loadTranscript(locateTranscript(options.replay, { cwd, workspace }));
+    // Price the replay like the recording unless a model was asked for.
+    if (options.model === undefined && !env.LLM_MODEL && transcript.recordedModel) model.model = transcript.recordedModel;
+  }
+  options.files = options.files.map((f) => workspaceRelative(workspace, f));
+  options.read = options.read.map((f) => workspaceRelative(workspace, f));
+  // Skill files go to the model without their HTML comments (notes for the human).
+  const skills = readSkillFiles(options.skills, cwd).map((text) => core.parseSkill(text).text);
   redact = makeRedactor(model.apiKey);
 
   // Ctrl-C: cancel the model call in flight, refuse further writes, let the core finish.
@@ -114,21 +221,56 @@ export async function main(argv, io) {
     interrupted = true;
     stop.abort();
   };
+  const canWrite = () => !interrupted;
+
+  // A dry run reads and writes a temporary copy; logs and reports still go to the workspace.
+  const dry = options.dryRun
+    ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite })
+    : null;
   signals?.on?.('SIGINT', onSigint);
+  try {
+    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, isInterrupted: () => interrupted });
+  } finally {
+    signals?.removeListener?.('SIGINT', onSigint);
+    dry?.remove();
+  }
+}
+
+async function runInside(ctx) {
+  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, isInterrupted } = ctx;
+  const { env, cwd, stdout, stderr } = io;
+  const runDir = dry ? dry.dir : workspace;
 
   const runId = core.newRunId();
   const log = openRunLog(workspace, runId, redact);
-  // The core logs the task, files and options itself (run_start); this line says who ran it.
+  // The core logs the task, files and options itself (run_start); this line says who ran it, how.
   log.append({
     kind: 'host_start',
     runId,
+    time: new Date().toISOString(),
     host: 'red-exec',
     core: core.version(),
+    versions: { core: core.version(), redExec: PACKAGE.version, node: process.version },
     model: model.model,
     timeoutMs: options.timeoutMs,
     replay: transcript ? path.basename(transcript.file) : null,
+    cli: {
+      files: options.files,
+      read: options.read,
+      skills: options.skills,
+      gate: options.gate,
+      moduleFormat: options.moduleFormat,
+      maxRetries: options.maxRetries,
+      contextBudget: options.contextBudget ?? null,
+      timeoutMs: options.timeoutMs,
+      baseUrl: safeUrl(model.baseUrl),
+      dryRun: options.dryRun,
+      report: options.report,
+      exportDebug: options.exportDebug,
+    },
   });
 
+  const violations = createViolationLog(workspace, runId, redact);
   const progress = createProgress({
     stream: stderr,
     enabled: Boolean(stderr.isTTY) && !options.quiet && !options.json,
@@ -138,6 +280,7 @@ export async function main(argv, io) {
   const record = (event) => {
     try {
       log.append(event);
+      violations.record(event);
       progress.event(event);
     } catch {
       // a logging failure must not break the run
@@ -157,40 +300,55 @@ export async function main(argv, io) {
         redact,
         onRetry: (info) => record({ kind: 'host_retry', ...info }),
       });
-  const files = createFsHost(workspace, { canWrite: () => !interrupted });
+  const files = dry ? dry.host : createFsHost(workspace, { canWrite });
   const host = {
-    readFile: files.readFile,
+    readFile: dry ? dry.readFile : files.readFile,
     writeFile: files.writeFile,
     deleteFile: files.deleteFile,
     async complete(request) {
-      if (interrupted) throw Object.assign(new Error('interrupted: no more model calls'), { code: 'interrupted' });
+      if (isInterrupted()) throw Object.assign(new Error('interrupted: no more model calls'), { code: 'interrupted' });
       return completer(request);
     },
     onEvent: record,
   };
 
+  const bundle = () =>
+    writeDebugBundle({
+      logDir: log.dir,
+      runId,
+      filesRoot: runDir,
+      redact,
+      exportedBy: { redExec: PACKAGE.version, node: process.version, later: false },
+    }).then(
+      (file) => shown(cwd, file),
+      (err) => {
+        stderr.write(`red-exec: could not write the debug bundle: ${redact(String(err && err.message))}\n`);
+        return null;
+      },
+    );
+
+  const coreOptions = { model: model.model, maxRetries: options.maxRetries, gate: options.gate, moduleFormat: options.moduleFormat };
+  if (options.contextBudget !== undefined) coreOptions.contextBudget = options.contextBudget;
   let result;
   try {
-    result = await core.runTask({
-      task: options.task,
-      files: options.files,
-      options: { model: model.model, maxRetries: options.maxRetries, gate: options.gate, moduleFormat: options.moduleFormat },
-      host,
-      runId,
-    });
+    result = await core.runTask({ task: options.task, files: options.files, read: options.read, skills, options: coreOptions, host, runId });
   } catch (err) {
     progress.stop();
     record({ kind: 'host_error', message: redact(String(err && err.stack ? err.stack : err)) });
     log.close();
-    signals?.removeListener?.('SIGINT', onSigint);
-    if (interrupted) return fail('interrupted', EXIT.INTERRUPTED);
-    return fail(`internal error: ${err && err.message ? err.message : err}`, EXIT.INTERNAL);
+    if (isInterrupted()) return fail('interrupted', EXIT.INTERRUPTED);
+    const zip = await bundle();
+    const where = zip ? ` (debug bundle: ${zip})` : '';
+    return fail(`internal error: ${err && err.message ? err.message : err}${where}`, EXIT.INTERNAL);
   }
   const wallMs = Math.round(performance.now() - started);
   progress.stop();
   log.append({ kind: 'result', ...result, wallMs });
   log.close();
-  signals?.removeListener?.('SIGINT', onSigint);
+
+  if (options.report) {
+    writeReport(workspace, redact(core.renderMarkdownReport(result, options.task, wallMs)), { dryRun: Boolean(dry) });
+  }
 
   if (options.json) {
     stdout.write(redact(`${JSON.stringify(result, null, 2)}\n`));
@@ -201,11 +359,19 @@ export async function main(argv, io) {
       const diffs = diffsText(result);
       if (diffs) text += `\n${diffs}`;
     }
+    if (dry) text += '\nDry run: no file in the workspace was changed; the diffs show what the run would write.\n';
     stdout.write(redact(text));
   }
 
-  if (interrupted) return fail('interrupted', EXIT.INTERRUPTED);
+  if (isInterrupted()) return fail('interrupted', EXIT.INTERRUPTED);
+  // A run that crashed exports its bundle by itself (an interrupt is the user's choice, not a crash).
+  const crashed = result.status === 'CRASHED' && result.error?.code !== 'interrupted';
+  const zip = options.exportDebug || crashed ? await bundle() : null;
   const code = exitCodeForResult(result);
-  if (code !== EXIT.OK) fail(failureMessage(result), code);
+  if (code !== EXIT.OK) {
+    fail(`${failureMessage(result)}${zip ? ` (debug bundle: ${zip})` : ''}`, code);
+  } else if (zip) {
+    stderr.write(`red-exec: debug bundle: ${zip}\n`);
+  }
   return code;
 }

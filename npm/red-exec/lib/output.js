@@ -18,6 +18,8 @@ export function helpText(known) {
 USAGE
   red-exec "<task>" --files <a.js,b.js>      paths are relative to the workspace
   red-exec "<task>" --files a.js b.js        every argument up to the next flag is a file
+  red-exec --init-skill [--workspace <dir>] [--out <file>] [--force]
+  red-exec --export-debug --run-id <id|last> [--workspace <dir>]
 
 OPTIONS
   --files <paths>          files the task may read and write (comma- or space-separated)
@@ -34,6 +36,18 @@ OPTIONS
   --diff                   print each file's unified diff after the report
   --replay <log|run-id>    answer model calls from a recorded events.jsonl (no key, no network)
   --quiet                  no progress line and no report (errors still go to stderr)
+  --read <paths>           read-only context files (repeatable, comma-separated); never written
+  --skill <file.md>        conventions for the model, e.g. from --init-skill (repeatable)
+  --context-budget <n>     largest prompt one model call may send, in tokens (default 24000)
+  --dry-run                run on a temporary copy; print the diffs, change nothing
+  --report                 write the Markdown run report to .red-exec-report.md
+  --export-debug           write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,
+                           answers, written files; never the key); automatic when a run crashes
+  --run-id <id|last>       with --export-debug and no task: the bundle of an earlier run
+  --init-skill             write a starter skill file (.red-exec-skill.md) from the project's
+                           sources and package.json
+  --out <file>             with --init-skill: where to write it
+  --force                  with --init-skill: overwrite an existing file
   -h, --help               this help
   --version                print the version
 
@@ -51,7 +65,8 @@ ENVIRONMENT
 
 LOGS
   Each run writes .red-exec-logs/<run-id>/events.jsonl in the workspace and records its
-  id in .red-exec-logs/last-run. Replay one with --replay <run-id>.
+  id in .red-exec-logs/last-run. Replay one with --replay <run-id>. Every gate decision
+  that blocks or warns is appended to .red-exec-violations.jsonl in the workspace.
 
 EXIT CODES
 ${exitTableText('  ')}

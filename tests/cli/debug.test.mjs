@@ -1,0 +1,152 @@
+// --export-debug: the zip's contents, exports of earlier runs (--run-id), the automatic
+// export of a crashed run, and the API key appearing nowhere.
+
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startModelServer } from '../support/model-server.mjs';
+import { makeWorkspace, cleanup, runCli, snapshot, lastRunLog, fenced, planJson, allFiles, unzipText, REPO, LOG_DIR } from '../support/cli.mjs';
+import { SERVER_WITH_HEALTH } from '../support/answers.mjs';
+
+const KEY = 'sk-test-SECRET-1234';
+const corePkg = JSON.parse(fs.readFileSync(path.join(REPO, 'npm', 'core', 'package.json'), 'utf8'));
+const cliPkg = JSON.parse(fs.readFileSync(path.join(REPO, 'npm', 'red-exec', 'package.json'), 'utf8'));
+
+let server;
+before(async () => {
+  server = await startModelServer();
+});
+after(async () => {
+  await server.close();
+  cleanup();
+});
+beforeEach(() => {
+  server.requests.length = 0;
+  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
+});
+
+const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
+const PLAN = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
+// A model that repeats the key it was sent: red-exec must not pass it on anywhere.
+const LEAKY_SERVER = SERVER_WITH_HEALTH.replace("'use strict';\n", `'use strict';\n// deploy key: ${KEY}\n`);
+const SERVER_AS_WRITTEN = SERVER_WITH_HEALTH.replace("'use strict';\n", "'use strict';\n// deploy key: ***\n");
+
+test('--export-debug zips meta.json, events.jsonl and the written files, and the key is nowhere', async () => {
+  const ws = makeWorkspace();
+  server.answer(PLAN).answer(fenced(LEAKY_SERVER));
+  const r = await runCli(['Add a GET /health route', '--files', 'src/server.js', '--base-url', server.baseUrl, '--export-debug', '--report'], {
+    cwd: ws,
+    env: { RED_EXEC_API_KEY: KEY },
+  });
+
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(server.requests[0].headers.authorization, `Bearer ${KEY}`, 'the key was really in use');
+  const log = lastRunLog(ws);
+  const rel = path.join(LOG_DIR, log.id, `debug-${log.id}.zip`);
+  assert.equal(r.stderr, `red-exec: debug bundle: ${rel}\n`);
+  const zipFile = path.join(ws, rel);
+  const entries = unzipText(zipFile);
+  assert.deepEqual(Object.keys(entries).sort(), ['events.jsonl', 'files/src/server.js', 'meta.json']);
+  assert.equal(entries['events.jsonl'], log.text);
+  assert.equal(entries['files/src/server.js'], SERVER_AS_WRITTEN);
+  assert.equal(read(ws, 'src/server.js'), SERVER_AS_WRITTEN);
+
+  const meta = JSON.parse(entries['meta.json']);
+  assert.equal(meta.runId, log.id);
+  assert.equal(meta.task, 'Add a GET /health route');
+  assert.deepEqual(meta.files, ['src/server.js']);
+  assert.deepEqual(meta.read, []);
+  assert.equal(meta.model, 'deepseek-chat');
+  assert.equal(meta.options.gate, 'block');
+  assert.equal(meta.options.maxRetries, 2);
+  assert.equal(meta.cli.baseUrl, server.baseUrl);
+  assert.equal(meta.cli.exportDebug, true);
+  assert.deepEqual(meta.versions, { core: corePkg.version, redExec: cliPkg.version, node: process.version });
+  assert.equal(meta.status, 'OK');
+  assert.equal(meta.error, null);
+  assert.deepEqual(meta.writtenFiles.included, ['src/server.js']);
+  assert.deepEqual(meta.writtenFiles.missing, []);
+  // The prompts and answers are in the events.
+  const events = entries['events.jsonl'].trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(events.filter((e) => e.kind === 'model_request').length, 2);
+  assert.ok(events.find((e) => e.kind === 'model_response' && e.text.includes('deploy key: ***')));
+
+  // Nowhere: not in the zip's bytes or entries, any workspace file, stdout or stderr.
+  assert.equal(fs.readFileSync(zipFile).includes(KEY), false);
+  for (const [name, text] of Object.entries(entries)) assert.equal(text.includes(KEY), false, name);
+  const files = allFiles(ws);
+  assert.ok(files.some((f) => f.endsWith('.red-exec-report.md')));
+  for (const file of files) assert.equal(fs.readFileSync(file).includes(KEY), false, file);
+  assert.equal(r.stdout.includes(KEY), false);
+  assert.equal(r.stderr.includes(KEY), false);
+});
+
+test('red-exec --export-debug --run-id <id> (and last) bundles an earlier run', async () => {
+  const ws = makeWorkspace();
+  server.answer(PLAN).answer(fenced(SERVER_WITH_HEALTH));
+  const run = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(run.code, 0, run.stderr);
+  const log = lastRunLog(ws);
+  const rel = path.join(LOG_DIR, log.id, `debug-${log.id}.zip`);
+  assert.equal(fs.existsSync(path.join(ws, rel)), false, 'no bundle unless asked');
+
+  const byId = await runCli(['--export-debug', '--run-id', log.id], { cwd: ws });
+  assert.equal(byId.code, 0, byId.stderr);
+  assert.equal(byId.stdout, `${rel}\n`);
+  assert.equal(byId.stderr, '');
+  const entries = unzipText(path.join(ws, rel));
+  assert.deepEqual(Object.keys(entries).sort(), ['events.jsonl', 'files/src/server.js', 'meta.json']);
+  assert.equal(entries['files/src/server.js'], SERVER_WITH_HEALTH);
+  const meta = JSON.parse(entries['meta.json']);
+  assert.equal(meta.runId, log.id);
+  assert.equal(meta.task, 'Add /health');
+  assert.equal(meta.status, 'OK');
+  assert.equal(meta.exportedBy.later, true);
+
+  fs.rmSync(path.join(ws, rel));
+  const elsewhere = makeWorkspace(null);
+  const last = await runCli(['--export-debug', '--run-id', 'last', '--workspace', ws], { cwd: elsewhere });
+  assert.equal(last.code, 0, last.stderr);
+  assert.equal(last.stdout, `${path.join(ws, rel)}\n`);
+  assert.ok(fs.existsSync(path.join(ws, rel)));
+});
+
+test('--run-id errors: unknown run (exit 3), without --export-debug or with a task (exit 2)', async () => {
+  const ws = makeWorkspace();
+  const unknown = await runCli(['--export-debug', '--run-id', '20990101-000000-000000'], { cwd: ws });
+  assert.equal(unknown.code, 3);
+  assert.match(unknown.stderr, /^red-exec: --run-id 20990101-000000-000000: no such run under \.red-exec-logs\//);
+  const alone = await runCli(['--run-id', 'x'], { cwd: ws });
+  assert.equal(alone.code, 2);
+  assert.match(alone.stderr, /--run-id is only used with --export-debug/);
+  const withTask = await runCli(['Add /health', '--export-debug', '--run-id', 'last'], { cwd: ws });
+  assert.equal(withTask.code, 2);
+  assert.match(withTask.stderr, /runs no task: unexpected argument "Add \/health"/);
+  const sneaky = await runCli(['--export-debug', '--run-id', '../../etc'], { cwd: ws });
+  assert.equal(sneaky.code, 2);
+  assert.match(sneaky.stderr, /--run-id must be a run id/);
+  assert.equal(fs.existsSync(path.join(ws, LOG_DIR)), false);
+});
+
+test('a CRASHED run writes its bundle by itself and names it in its one stderr line', async () => {
+  const ws = makeWorkspace();
+  const before = snapshot(ws);
+  server.answer(planJson([{ path: 'src/nope.js', action: 'MODIFY', intent: 'change it' }]));
+  const r = await runCli(['Change src/nope.js', '--files', 'src/nope.js', '--base-url', server.baseUrl], { cwd: ws });
+
+  assert.equal(r.code, 4, r.stderr);
+  const log = lastRunLog(ws);
+  const rel = path.join(LOG_DIR, log.id, `debug-${log.id}.zip`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^red-exec: .*\[input_missing\]/);
+  assert.ok(lines[0].endsWith(` (debug bundle: ${rel})`), lines[0]);
+  const entries = unzipText(path.join(ws, rel));
+  assert.deepEqual(Object.keys(entries).sort(), ['events.jsonl', 'meta.json']);
+  const meta = JSON.parse(entries['meta.json']);
+  assert.equal(meta.status, 'CRASHED');
+  assert.equal(meta.error.code, 'input_missing');
+  assert.equal(meta.exportedBy.later, false);
+  assert.deepEqual(snapshot(ws), before);
+});

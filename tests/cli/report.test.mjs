@@ -1,0 +1,169 @@
+// --report (.red-exec-report.md) and the gate's violation log (.red-exec-violations.jsonl).
+
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startModelServer } from '../support/model-server.mjs';
+import { makeWorkspace, cleanup, runCli, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+import { SERVER_WITH_HEALTH, BROKEN_SERVER } from '../support/answers.mjs';
+
+let server;
+before(async () => {
+  server = await startModelServer();
+});
+after(async () => {
+  await server.close();
+  cleanup();
+});
+beforeEach(() => {
+  server.requests.length = 0;
+  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
+});
+
+const REPORT = '.red-exec-report.md';
+const VIOLATIONS = '.red-exec-violations.jsonl';
+const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
+
+/** The lines of one `## title` section of the Markdown report, without its heading. */
+function section(markdown, title) {
+  const start = markdown.indexOf(`\n## ${title}\n\n`);
+  assert.ok(start >= 0, `no section "${title}" in:\n${markdown}`);
+  return markdown.slice(start + title.length + 6).split('\n## ')[0].trimEnd().split('\n');
+}
+
+const ESM_GREET = 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n';
+const ESM_SERVER = "import http from 'http';\n\nexport const routes = {};\n\nexport function createServer() {\n  return http.createServer();\n}\n";
+
+test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written files, advice, tokens per stage, diff', async () => {
+  const ws = makeWorkspace();
+  const greetBefore = read(ws, 'src/greet.js');
+  server.answer(
+    planJson([
+      { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' },
+      { path: 'src/greet.js', action: 'MODIFY', intent: 'add farewell()' },
+    ]),
+    { prompt: 1000, completion: 40 },
+  );
+  const answers = {
+    'src/server.js': { type: 'answer', content: fenced(SERVER_WITH_HEALTH), usage: { prompt: 600, completion: 300 } },
+    'src/greet.js': { type: 'answer', content: fenced(BROKEN_SERVER), usage: { prompt: 500, completion: 100 } },
+  };
+  server.dynamic((req) => answers[req.marker.path]).dynamic((req) => answers[req.marker.path]);
+
+  const r = await runCli(
+    ['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0', '--report'],
+    { cwd: ws },
+  );
+
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+  assert.equal(read(ws, 'src/greet.js'), greetBefore);
+  const { id } = lastRunLog(ws);
+  const md = read(ws, REPORT);
+  assert.ok(md.startsWith(`# red-exec run report\n\n| | |\n| --- | --- |\n| Run | \`${id}\` |\n| Status | **PARTIAL** |\n`), md);
+  assert.match(md, /^\| Files \| 1 written, 0 deleted, 1 blocked, 0 failed \|$/m);
+  assert.deepEqual(section(md, 'Task'), ['> Add a GET /health route and farewell()']);
+  assert.deepEqual(section(md, 'Stages').slice(2), ['| L1 Decompose | ✓ ok |', '| L2 Section | ✓ ok |', '| L3 Generate | ✓ ok |', '| Gate | ✗ failed |']);
+  assert.deepEqual(section(md, 'L1 actions').slice(2), [
+    '| 1 | MODIFY | `src/server.js` | add GET /health |',
+    '| 2 | MODIFY | `src/greet.js` | add farewell() |',
+  ]);
+  const syntax = section(md, 'Syntax errors');
+  assert.equal(syntax.length, 1);
+  assert.match(syntax[0], /^- `src\/greet\.js` \(blocked\): \S/);
+  assert.deepEqual(section(md, 'Invariant violations'), ['None.']);
+  const blocked = section(md, 'Blocked and failed files');
+  assert.equal(blocked.length, 1);
+  assert.match(blocked[0], /^- `src\/greet\.js` \(MODIFY blocked, 1 attempt\): \[syntax\] \S/);
+  assert.deepEqual(section(md, 'Written files'), ['- `src/server.js` (MODIFY, written, +3 -0)']);
+  const advice = section(md, 'Suggested action');
+  assert.equal(advice.length, 1);
+  assert.match(advice[0], /^- `src\/greet\.js`: the generated code does not parse\. Run again or raise `--max-retries`/);
+  assert.deepEqual(section(md, 'Token usage').slice(2, 5), [
+    '| L1 plan | 1 | 1,000 | 40 | 1,040 |',
+    '| L3 code | 2 | 1,100 | 400 | 1,500 |',
+    '| **All** | 3 | 2,100 | 440 | 2,540 |',
+  ]);
+  const diffs = md.slice(md.indexOf('\n## Diffs\n'));
+  assert.ok(diffs.startsWith('\n## Diffs\n\n### `src/server.js`\n\n```diff\n--- a/src/server.js\n+++ b/src/server.js\n'), diffs);
+  assert.match(diffs, /^\+const startedAt = Date\.now\(\);$/m);
+  assert.ok(diffs.endsWith('```\n'));
+
+  // The same gate decision, one line in the violation log.
+  const lines = read(ws, VIOLATIONS).trim().split('\n');
+  assert.equal(lines.length, 1);
+  const v = JSON.parse(lines[0]);
+  assert.deepEqual(Object.keys(v), ['runId', 'time', 'path', 'action', 'decision', 'violations']);
+  assert.equal(v.runId, id);
+  assert.equal(v.path, 'src/greet.js');
+  assert.equal(v.action, 'MODIFY');
+  assert.equal(v.decision, 'block');
+  assert.equal(v.violations.length, 1);
+  assert.equal(v.violations[0].rule, 'syntax');
+  assert.match(v.violations[0].message, /^src\/greet\.js: /);
+  assert.ok(Math.abs(Date.now() - Date.parse(v.time)) < 60_000, v.time);
+});
+
+test('--gate warn: each warned write is one violation line, appended run after run', async () => {
+  const ws = makeWorkspace();
+  server
+    .answer(planJson([{ path: 'src/greet.js', action: 'MODIFY', intent: 'switch to ESM' }]))
+    .answer(fenced(ESM_GREET));
+  const first = await runCli(['Use ESM in greet.js', '--files', 'src/greet.js', '--base-url', server.baseUrl, '--gate', 'warn'], { cwd: ws });
+  assert.equal(first.code, 0, first.stderr);
+  const firstId = lastRunLog(ws).id;
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'switch to ESM' }]))
+    .answer(fenced(ESM_SERVER));
+  const second = await runCli(['Use ESM in server.js', '--files', 'src/server.js', '--base-url', server.baseUrl, '--gate', 'warn'], { cwd: ws });
+  assert.equal(second.code, 0, second.stderr);
+  const secondId = lastRunLog(ws).id;
+
+  assert.equal(read(ws, 'src/greet.js'), ESM_GREET, 'warn mode writes the file');
+  const lines = read(ws, VIOLATIONS).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => [l.runId, l.path, l.action, l.decision, l.violations.map((x) => x.rule)]),
+    [
+      [firstId, 'src/greet.js', 'MODIFY', 'warn', ['module_format']],
+      [secondId, 'src/server.js', 'MODIFY', 'warn', ['module_format']],
+    ],
+  );
+  assert.notEqual(firstId, secondId);
+  assert.equal(fs.existsSync(path.join(ws, REPORT)), false, 'no report without --report');
+});
+
+test('an OK run with --report --json: JSON on stdout, a report without advice, no violation log', async () => {
+  const ws = makeWorkspace();
+  server
+    .answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]), { prompt: 300, completion: 20 })
+    .answer(fenced(SERVER_WITH_HEALTH), { prompt: 400, completion: 280 });
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--report', '--json'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.deepEqual(result.usageByStage, {
+    L1: { promptTokens: 300, completionTokens: 20, calls: 1 },
+    L3: { promptTokens: 400, completionTokens: 280, calls: 1 },
+  });
+  const md = read(ws, REPORT);
+  assert.match(md, /^\| Status \| \*\*OK\*\* \|$/m);
+  assert.equal(md.includes('## Suggested action'), false);
+  assert.deepEqual(section(md, 'Blocked and failed files'), ['None.']);
+  assert.deepEqual(section(md, 'Written files'), ['- `src/server.js` (MODIFY, written, +3 -0)']);
+  assert.equal(fs.existsSync(path.join(ws, VIOLATIONS)), false);
+});
+
+test('--report on a run that stops on a missing MODIFY target says to check the path', async () => {
+  const ws = makeWorkspace();
+  server.answer(planJson([{ path: 'src/nope.js', action: 'MODIFY', intent: 'change it' }]));
+  const r = await runCli(['Change src/nope.js', '--files', 'src/nope.js', '--base-url', server.baseUrl, '--report'], { cwd: ws });
+  assert.equal(r.code, 4, r.stderr);
+  const md = read(ws, REPORT);
+  assert.match(md, /^\| Status \| \*\*CRASHED\*\* \|$/m);
+  assert.match(md, /^\| Error \| `input_missing`: .*src\/nope\.js/m);
+  const advice = section(md, 'Suggested action');
+  assert.equal(advice.length, 1);
+  assert.match(advice[0], /^- Check the path: a file the plan must MODIFY/);
+  assert.deepEqual(section(md, 'Written files'), ['None: nothing was written.']);
+  assert.ok(md.endsWith('## Diffs\n\nNo changes.\n'));
+});
