@@ -20,7 +20,7 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.PARTIAL, name: 'PARTIAL', meaning: 'a file was blocked by the gate or failed; nothing broken was written' },
   { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing task, no --files, bad option value, --init-skill target exists' },
   { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, replay log, --run-id or --skill file not found' },
-  { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace) or a MODIFY target is missing' },
+  { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace), a MODIFY target is missing, or a unit is over --context-budget' },
   { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },
   { code: EXIT.MODEL_UNAVAILABLE, name: 'model unavailable', meaning: 'rate limit, server error, timeout or network failure after retries' },
   { code: EXIT.MODEL_ANSWER, name: 'model answer', meaning: 'the answer was unusable (no code, bad plan, bad response body, replay diverged)' },
