@@ -1,30 +1,18 @@
 // --export-debug: the zip's contents, exports of earlier runs (--run-id), the automatic
 // export of a crashed run, and the API key appearing nowhere.
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, cleanup, runCli, snapshot, lastRunLog, fenced, planJson, allFiles, unzipText, REPO, LOG_DIR } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, snapshot, lastRunLog, fenced, planJson, allFiles, unzipText, REPO, LOG_DIR } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH } from '../support/answers.mjs';
 
 const KEY = 'sk-test-SECRET-1234';
 const corePkg = JSON.parse(fs.readFileSync(path.join(REPO, 'npm', 'core', 'package.json'), 'utf8'));
 const cliPkg = JSON.parse(fs.readFileSync(path.join(REPO, 'npm', 'red-exec', 'package.json'), 'utf8'));
 
-let server;
-before(async () => {
-  server = await startModelServer();
-});
-after(async () => {
-  await server.close();
-  cleanup();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
-});
+const server = useModelServer();
 
 const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
 const PLAN = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);

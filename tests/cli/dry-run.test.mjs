@@ -1,25 +1,13 @@
 // --dry-run: the run happens in a temporary copy; the workspace's files stay byte for byte.
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, makeTempDir, cleanup, runCli, snapshot, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, makeTempDir, runCli, snapshot, lastRunLog, fenced, planJson } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH, HEALTH_MODULE } from '../support/answers.mjs';
 
-let server;
-before(async () => {
-  server = await startModelServer();
-});
-after(async () => {
-  await server.close();
-  cleanup();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
-});
+const server = useModelServer();
 
 const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
 

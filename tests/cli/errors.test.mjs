@@ -1,25 +1,13 @@
 // Failing runs: each error path's exit code, its single stderr line, and an untouched workspace.
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, cleanup, runCli, startCli, snapshot, lastRunLog, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, startCli, snapshot, lastRunLog, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH, BROKEN_SERVER, PROSE_ONLY } from '../support/answers.mjs';
 
-let server;
-before(async () => {
-  server = await startModelServer();
-});
-after(async () => {
-  await server.close();
-  cleanup();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
-});
+const server = useModelServer();
 
 const PLAN_MODIFY_SERVER = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
 

@@ -1,24 +1,13 @@
 // Files the host refuses to hand to the core: each is an input error (exit 4), the model
 // is never asked, and nothing in the workspace changes.
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, makeTempDir, cleanup, runCli, snapshot, lastRunLog, FIXTURES } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, makeTempDir, runCli, snapshot, lastRunLog, FIXTURES } from '../support/cli.mjs';
 
-let server;
-before(async () => {
-  server = await startModelServer();
-});
-after(async () => {
-  await server.close();
-  cleanup();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 /** A workspace with the odd files copied next to the app. */
 function oddWorkspace() {

@@ -1,22 +1,14 @@
 // The module-split fixture: a 304-line sectioned module split into two new files by EXTRACT,
 // with one dependent rewired. The moved code is cut by the core, so the run makes one model call.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, cleanup, runCli, planJson, tokenLine } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, planJson, tokenLine } from '../support/cli.mjs';
 
-let server;
-before(async () => {
-  server = await startModelServer();
-});
-after(async () => {
-  await server.close();
-  cleanup();
-});
+const server = useModelServer();
 
 const EXECUTION = ['retryDelay', 'sleep', 'withTimeout', 'runJob', 'JobQueue', 'runAll'];
 const REPORTING = ['formatDuration', 'summarize', 'successRate', 'pad', 'renderTable', 'renderReport', 'csvCell', 'toCsv', 'toJson', 'writeReport'];

@@ -1,27 +1,15 @@
 // --replay of recorded runs, and the API key never leaking into output or logs.
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, makeTempDir, cleanup, runCli, snapshot, lastRunLog, tokenLine, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, makeTempDir, runCli, snapshot, lastRunLog, tokenLine, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH } from '../support/answers.mjs';
 
 const FAKE_KEY = 'sk-redexec-TEST-7f3a9c1e5b2d4f60';
 
-let server;
-before(async () => {
-  server = await startModelServer();
-});
-after(async () => {
-  await server.close();
-  cleanup();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-  assert.equal(server.pending, 0);
-});
+const server = useModelServer();
 
 const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
 const TASK = 'Add a GET /health route';

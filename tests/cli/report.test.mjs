@@ -1,25 +1,13 @@
 // --report (.red-exec-report.md) and the gate's violation log (.red-exec-violations.jsonl).
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startModelServer } from '../support/model-server.mjs';
-import { makeWorkspace, cleanup, runCli, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, lastRunLog, fenced, planJson } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH, BROKEN_SERVER } from '../support/answers.mjs';
 
-let server;
-before(async () => {
-  server = await startModelServer();
-});
-after(async () => {
-  await server.close();
-  cleanup();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-  assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
-});
+const server = useModelServer();
 
 const REPORT = '.red-exec-report.md';
 const VIOLATIONS = '.red-exec-violations.jsonl';

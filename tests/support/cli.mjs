@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startModelServer } from './model-server.mjs';
 import { unzipSync, strFromU8 } from 'fflate';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -135,4 +138,33 @@ export function allFiles(dir) {
 export function unzipText(file) {
   const entries = unzipSync(new Uint8Array(fs.readFileSync(file)));
   return Object.fromEntries(Object.entries(entries).map(([name, bytes]) => [name, strFromU8(bytes)]));
+}
+
+/**
+ * One loopback model server for a test file: started before its tests, closed (and temp
+ * workspaces removed) after them, and checked before each test for answers a previous test left
+ * unused. Returns a stand-in that forwards to the running server.
+ */
+export function useModelServer(options) {
+  let server = null;
+  before(async () => {
+    server = await startModelServer(options);
+  });
+  after(async () => {
+    await server.close();
+    cleanup();
+  });
+  beforeEach(() => {
+    server.requests.length = 0;
+    assert.equal(server.pending, 0, 'a previous test left scripted answers unused');
+  });
+  return new Proxy(
+    {},
+    {
+      get(_, name) {
+        const value = server[name];
+        return typeof value === 'function' ? value.bind(server) : value;
+      },
+    },
+  );
 }
