@@ -7,7 +7,8 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { isScript, sourceFacts, syntaxErrors } from './source-facts.mjs';
 
-const IGNORED = new Set(['.red-exec-logs', 'node_modules', '.git']);
+// red-exec's own run records (logs, violation log, --report) are not task writes.
+const IGNORED = new Set(['.red-exec-logs', '.red-exec-violations.jsonl', '.red-exec-report.md', 'node_modules', '.git']);
 
 /** path -> { hash, text } for every file under dir except run logs and installed packages. */
 export function snapshot(dir) {
