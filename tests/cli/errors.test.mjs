@@ -100,13 +100,24 @@ test('server 500 on every attempt: exit 6 after two retries', async () => {
   assert.equal(events.at(-1).error.code, 'model_unavailable');
 });
 
-test('a model call that stalls past --timeout: exit 6', async () => {
+test('a model call that stalls past --timeout twice: exit 6 after one retry', async () => {
+  server.stall();
   server.stall();
   const started = Date.now();
   const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--timeout', '0.3'], { code: 6 });
-  assert.ok(Date.now() - started < 5000, 'the timeout cut the call short');
-  assert.match(r.line, /did not answer within 0\.3s/);
-  assert.equal(server.requests.length, 1, 'a timeout is not retried');
+  assert.ok(Date.now() - started < 5000, 'the timeout cut the calls short');
+  assert.match(r.line, /did not answer within 0\.3s \(after 1 retry\)/);
+  assert.equal(server.requests.length, 2, 'a timeout is retried once, not more');
+});
+
+test('a stall once is survived: the retry answers and the run is OK', async () => {
+  const ws = makeWorkspace();
+  server.stall();
+  server.answer(PLAN_MODIFY_SERVER).answer(fenced(SERVER_WITH_HEALTH));
+  const r = await runCli(['Add a GET /health route', '--files', 'src/server.js', '--base-url', server.baseUrl, '--timeout', '0.3'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(server.requests.length, 3);
+  assert.equal(fs.readFileSync(path.join(ws, 'src/server.js'), 'utf8'), SERVER_WITH_HEALTH);
 });
 
 test('nothing listening at --base-url: exit 6 (network)', async () => {

@@ -676,11 +676,25 @@ impl Session {
         }
     }
 
+    /// Other script files as a unit sees them: each export with the signature of its declaration
+    /// (`createServer: function createServer(port) { …`), never a body.
     fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
         self.analyses
             .iter()
             .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
-            .map(|(p, a)| (p.clone(), a.exports.iter().cloned().collect()))
+            .map(|(p, a)| {
+                let text = self.texts.get(p).cloned().flatten().unwrap_or_default();
+                let sections = section::sections(&text, a);
+                let shapes = a
+                    .exports
+                    .iter()
+                    .map(|name| match sections.iter().find(|s| s.names.contains(name)) {
+                        Some(s) => format!("{name}: {}", section::signature(&text, s)),
+                        None => name.clone(),
+                    })
+                    .collect();
+                (p.clone(), shapes)
+            })
             .collect()
     }
 

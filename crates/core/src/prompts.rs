@@ -195,9 +195,16 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         user.push_str(&format!("KEEP THESE EXPORTS: {}\n", u.keep_exports.join(", ")));
     }
     if !u.neighbours.is_empty() {
-        user.push_str("OTHER FILES IN SCOPE (exports only):\n");
+        user.push_str("OTHER FILES IN SCOPE (exports and their signatures only):\n");
         for (path, exports) in u.neighbours {
-            user.push_str(&format!("- {path}: {}\n", if exports.is_empty() { "-".to_string() } else { exports.join(", ") }));
+            if exports.is_empty() {
+                user.push_str(&format!("- {path}: no exports\n"));
+                continue;
+            }
+            user.push_str(&format!("- {path}:\n"));
+            for export in exports {
+                user.push_str(&format!("    {export}\n"));
+            }
         }
     }
     push_skills(&mut user, u.skills);

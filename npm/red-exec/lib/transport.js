@@ -137,7 +137,8 @@ export function createHttpCompleter(options) {
         throw new ModelCallError('interrupted', 'interrupted: the model call was cancelled', { retryable: false });
       }
       if (timedOut) {
-        throw new ModelCallError('timeout', `model server ${safeUrl} did not answer within ${timeoutMs / 1000}s`, { retryable: false });
+        // A stall is often one slow replica: try once more, not more (each try costs a whole timeout).
+        throw new ModelCallError('timeout', `model server ${safeUrl} did not answer within ${timeoutMs / 1000}s`, { retryable: true, retryLimit: 1 });
       }
       const cause = err && err.cause ? err.cause : err;
       const why = redact(String(cause?.code ?? cause?.message ?? err?.message ?? err));
@@ -153,7 +154,7 @@ export function createHttpCompleter(options) {
       try {
         return await attempt(request);
       } catch (err) {
-        if (!err.retryable || n >= maxRetries) {
+        if (!err.retryable || n >= Math.min(maxRetries, err.retryLimit ?? maxRetries)) {
           if (n > 0) err.message += ` (after ${n} ${n === 1 ? 'retry' : 'retries'})`;
           throw err;
         }

@@ -507,3 +507,18 @@ fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
         .collect();
     assert_eq!(passes.len(), 2, "{passes:?}");
 }
+
+#[test]
+fn other_files_are_shown_as_export_signatures_not_bodies() {
+    let mut host = Host::new(&[("src/server.js", SERVER)]);
+    host.answers.extend([
+        plan(&[("src/health.js", "CREATE"), ("src/server.js", "MODIFY")]),
+        fenced(HEALTH),
+        fenced(SERVER),
+    ]);
+    let r = host.run("add health", &["src/health.js", "src/server.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let unit = &host.prompts()[1].messages[1].content;
+    assert!(unit.contains("- src/server.js:\n    createServer: function createServer() { …\n    routes: const routes = new Map();\n"), "{unit}");
+    assert!(!unit.contains("res.setHeader"), "no bodies of other files");
+}
