@@ -996,13 +996,37 @@ pub fn rewire(
     }
     let moved: BTreeSet<&str> = moved.iter().map(String::as_str).collect();
     let at_source = |lit: &StringLiteral<'_>| resolves_to(lit.value.as_str(), dependent_path, source_path);
-    let mut literals: Vec<(u32, u32, String)> = Vec::new();
-    let mut repoint = |lit: &StringLiteral<'_>| {
-        let mut spec = relative_specifier(dependent_path, target_path, format);
+    let new_spec = |lit: &StringLiteral<'_>| {
+        let spec = relative_specifier(dependent_path, target_path, format);
         if format == ModuleFormat::Esm && script_extension(lit.value.as_str()).is_none() {
-            spec = strip_script_extension(&spec).to_string();
+            strip_script_extension(&spec).to_string()
+        } else {
+            spec
         }
-        literals.push((lit.span.start + 1, lit.span.end - 1, spec));
+    };
+    // (start, end, replacement): a specifier's text, or a whole statement split in two.
+    let mut literals: Vec<(u32, u32, String)> = Vec::new();
+    let text_of = |start: u32, end: u32| &dependent_text[start as usize..end as usize];
+    // `import { a, b } from './src'` / `const { a, b } = require('./src')` with a moved and b kept:
+    // the names go to one statement per module, each keeping its own text (renames included).
+    let split = |head: &str, kept: Vec<&str>, moving: Vec<&str>, lit: &StringLiteral<'_>, end: u32| {
+        let quote = &text_of(lit.span.start, lit.span.start + 1);
+        let semi = if text_of(end - 1, end) == ";" { ";" } else { "" };
+        let old = text_of(lit.span.start + 1, lit.span.end - 1);
+        let new = new_spec(lit);
+        if head == "import" {
+            format!(
+                "import {{ {} }} from {quote}{old}{quote}{semi}\nimport {{ {} }} from {quote}{new}{quote}{semi}",
+                kept.join(", "),
+                moving.join(", ")
+            )
+        } else {
+            format!(
+                "{head} {{ {} }} = require({quote}{old}{quote}){semi}\n{head} {{ {} }} = require({quote}{new}{quote}){semi}",
+                kept.join(", "),
+                moving.join(", ")
+            )
+        }
     };
     for stmt in &ret.program.body {
         match stmt {
@@ -1015,12 +1039,27 @@ pub fn rewire(
                         })
                 });
                 if only_moved {
-                    repoint(&import.source);
+                    literals.push((import.source.span.start + 1, import.source.span.end - 1, new_spec(&import.source)));
+                } else if let Some(specs) = import.specifiers.as_ref()
+                    && !import.import_kind.is_type()
+                    && specs.iter().all(|s| matches!(s, ImportDeclarationSpecifier::ImportSpecifier(_)))
+                {
+                    let (moving, kept): (Vec<_>, Vec<_>) = specs.iter().partition(|s| match s {
+                        ImportDeclarationSpecifier::ImportSpecifier(s) => moved.contains(s.imported.name().as_str()),
+                        _ => false,
+                    });
+                    if !moving.is_empty() && !kept.is_empty() {
+                        let texts = |v: Vec<&ImportDeclarationSpecifier<'_>>| {
+                            v.into_iter().map(|s| text_of(s.span().start, s.span().end)).collect::<Vec<_>>()
+                        };
+                        let replacement = split("import", texts(kept), texts(moving), &import.source, import.span.end);
+                        literals.push((import.span.start, import.span.end, replacement));
+                    }
                 }
             }
             Statement::ExportFromDeclaration(export) if at_source(&export.source) => {
                 if !export.specifiers.is_empty() && export.specifiers.iter().all(|s| moved.contains(s.local.name().as_str())) {
-                    repoint(&export.source);
+                    literals.push((export.source.span.start + 1, export.source.span.end - 1, new_spec(&export.source)));
                 }
             }
             Statement::VariableDeclaration(v) => {
@@ -1038,13 +1077,32 @@ pub fn rewire(
                             _ => false,
                         };
                         if only_moved {
-                            repoint(lit);
+                            literals.push((lit.span.start + 1, lit.span.end - 1, new_spec(lit)));
+                        } else if let BindingPattern::ObjectPattern(p) = &d.id
+                            && v.declarations.len() == 1
+                            && p.rest.is_none()
+                            && p.properties.iter().all(|prop| !prop.computed && prop.key.static_name().is_some())
+                        {
+                            let (moving, kept): (Vec<_>, Vec<_>) = p
+                                .properties
+                                .iter()
+                                .partition(|prop| prop.key.static_name().is_some_and(|k| moved.contains(k.as_ref())));
+                            if !moving.is_empty() && !kept.is_empty() {
+                                let texts = |v: Vec<&_>| {
+                                    v.into_iter()
+                                        .map(|prop: &oxc_ast::ast::BindingProperty<'_>| text_of(prop.span.start, prop.span.end))
+                                        .collect::<Vec<_>>()
+                                };
+                                let head = text_of(v.span.start, d.span.start).trim();
+                                let replacement = split(head, texts(kept), texts(moving), lit, v.span.end);
+                                literals.push((v.span.start, v.span.end, replacement));
+                            }
                         }
                     } else if let Expression::StaticMemberExpression(member) = init.get_inner_expression()
                         && let Some(lit) = plain_require(&member.object).filter(|lit| at_source(lit))
                         && moved.contains(member.property.name.as_str())
                     {
-                        repoint(lit);
+                        literals.push((lit.span.start + 1, lit.span.end - 1, new_spec(lit)));
                     }
                 }
             }
@@ -1336,13 +1394,23 @@ mod tests {
         assert!(!facade.contains("require('events')") && !facade.contains("require('path')"));
 
         let worker = read("worker.js");
-        let moved: Vec<String> = execution.iter().chain(&reporting).cloned().collect();
         assert_eq!(
             rewire("lib/worker.js", &worker, "lib/jobs.js", "lib/execution.js", &execution, ModuleFormat::Cjs),
             Some(worker.replace("require('./jobs')", "require('./execution')"))
         );
-        // The CLI also takes configuration functions, which stay in jobs.js.
-        assert_eq!(rewire("lib/cli.js", &read("cli.js"), "lib/jobs.js", "lib/reporting.js", &moved, ModuleFormat::Cjs), None);
+        // The CLI also takes configuration functions, which stay in jobs.js: one require per module.
+        let cli = read("cli.js");
+        let step = rewire("lib/cli.js", &cli, "lib/jobs.js", "lib/execution.js", &execution, ModuleFormat::Cjs).unwrap();
+        let both = rewire("lib/cli.js", &step, "lib/jobs.js", "lib/reporting.js", &reporting, ModuleFormat::Cjs).unwrap();
+        assert_eq!(
+            both,
+            cli.replace(
+                "const { loadConfig, mergeConfig, configFromEnv, runAll, writeReport, renderReport } = require('./jobs');\n",
+                "const { loadConfig, mergeConfig, configFromEnv } = require('./jobs');\n\
+                 const { writeReport, renderReport } = require('./reporting');\n\
+                 const { runAll } = require('./execution');\n"
+            )
+        );
     }
 
     #[test]
@@ -1599,9 +1667,11 @@ mod tests {
         let rewired = rewire("src/routes/invoices.js", &routes, "src/billing.js", "src/billing/invoices.js", &moved, ModuleFormat::Cjs);
         assert_eq!(rewired, Some(routes.replace("require(\"../billing\")", "require(\"../billing/invoices\")")));
         assert_ne!(rewired.as_deref(), Some(routes.as_str()));
-        // Also takes BillingRun, which stays: the facade keeps serving it.
+        // Also takes BillingRun, which stays: the require is split, one per module, each name kept as written.
         let nightly = fixture("jobs-nightly.js");
-        assert_eq!(rewire("src/jobs/nightly.js", &nightly, "src/billing.js", "src/billing/invoices.js", &moved, ModuleFormat::Cjs), None);
+        let split = rewire("src/jobs/nightly.js", &nightly, "src/billing.js", "src/billing/invoices.js", &moved, ModuleFormat::Cjs).unwrap();
+        assert!(split.contains("const { BillingRun } = require('../billing.js');\nconst { renderInvoice } = require('../billing/invoices');\n"), "{split}");
+        assert_eq!(split.lines().count(), nightly.lines().count() + 1);
     }
 
     #[test]
@@ -1617,7 +1687,8 @@ mod tests {
         assert_eq!(
             out,
             "import { every, runAt as at } from './jobs/schedule.js';\n\
-             import { Queue, every as ev } from './jobs/queue.js';\n\
+             import { Queue } from './jobs/queue.js';\n\
+             import { every as ev } from './jobs/schedule.js';\n\
              import createQueue from './jobs/queue.js';\n\
              import * as jobs from './jobs/queue.js';\n\
              export { scheduleSummary } from './jobs/schedule';\n\
