@@ -809,7 +809,7 @@ split the file or the task",
                         let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
                         Err((reason, violations, Outcome::Blocked))
                     }
-                    _ => Ok((code, candidate)),
+                    _ => Ok((code, candidate, violations)),
                 }
             }
         };
@@ -830,8 +830,9 @@ split the file or the task",
                 }
                 self.file_failed(&unit, outcome, violations, reason);
             }
-            Ok((code, candidate)) => match &unit.section {
-                None => self.gate_and_stage(&unit.entry, old.as_deref(), Some(candidate), unit.attempts),
+            Ok((code, candidate, violations)) => match &unit.section {
+                // A whole-file answer was just checked: stage it with those findings, don't parse it again.
+                None => self.stage(&unit.entry, Some(candidate), violations, unit.attempts),
                 Some(s) => self.replacements.entry(path.clone()).or_default().push((s.start, s.end, code)),
             },
         }
@@ -897,6 +898,11 @@ split the file or the task",
     /// Gate a change and, unless blocked, queue it for writing.
     fn gate_and_stage(&mut self, entry: &PlanEntry, old: Option<&str>, new: Option<String>, attempts: u32) {
         let violations = self.check(entry, old, new.as_deref());
+        self.stage(entry, new, violations, attempts);
+    }
+
+    /// Record the gate's decision on a checked change and, unless blocked, queue it for writing.
+    fn stage(&mut self, entry: &PlanEntry, new: Option<String>, violations: Vec<Violation>, attempts: u32) {
         let decision = gate::decide(&violations, self.input.options.gate);
         self.emit(EventBody::Gate { path: entry.path.clone(), action: entry.action, decision, violations: violations.clone() });
         if decision == Decision::Block {
