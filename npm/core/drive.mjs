@@ -58,6 +58,24 @@ async function answer(host, request) {
       } catch (err) {
         return { kind: 'delete_error', message: errorMessage(err) };
       }
+    case 'verify': {
+      if (typeof host.verify !== 'function') {
+        return { kind: 'verify_error', code: 'unsupported', message: 'this host cannot run a check command' };
+      }
+      try {
+        const r = await host.verify({ command: request.command, timeoutMs: request.timeoutMs, attempt: request.attempt });
+        return {
+          kind: 'verified',
+          exitCode: Number.isInteger(r?.exitCode) ? r.exitCode : null,
+          signal: r?.signal ?? null,
+          timedOut: Boolean(r?.timedOut),
+          durationMs: Number.isFinite(r?.durationMs) ? Math.round(r.durationMs) : null,
+          output: String(r?.output ?? ''),
+        };
+      } catch (err) {
+        return { kind: 'verify_error', code: err?.code === 'interrupted' ? 'interrupted' : 'spawn', message: errorMessage(err) };
+      }
+    }
     default:
       throw new Error(`red-exec core asked for an unknown request kind: ${request.kind}`);
   }

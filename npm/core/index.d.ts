@@ -2,7 +2,7 @@
 // The core never touches the network or the disk: the host answers its requests.
 
 export type Action = 'CREATE' | 'MODIFY' | 'EXTRACT' | 'DELETE';
-export type Status = 'OK' | 'PARTIAL' | 'CRASHED';
+export type Status = 'OK' | 'PARTIAL' | 'VERIFY_FAILED' | 'INTERRUPTED' | 'CRASHED';
 export type StageState = 'ok' | 'failed' | 'skipped' | 'pending';
 export type GateMode = 'block' | 'warn' | 'off';
 export type ModuleFormat = 'auto' | 'cjs' | 'esm';
@@ -18,6 +18,14 @@ export interface RunOptions {
   moduleFormat?: ModuleFormat;
   /** Largest prompt one model call may send, in (estimated) tokens. A unit over it fails; nothing is cut silently. */
   contextBudget?: number;
+  /** The user's check, run by the host (`host.verify`) once the files are written; exit 0 passes. On failure
+   *  the core restores every file it changed and retries the units (up to `maxRetries` times) with the end of
+   *  the check's output in their prompts. */
+  verify?: string;
+  /** The check's time limit, passed on to `host.verify`. Default 300000. */
+  verifyTimeoutMs?: number;
+  /** Keep the changes when the check fails (status VERIFY_FAILED), instead of restoring the files. */
+  keepOnFail?: boolean;
 }
 
 /** What the host knows about one workspace file. */
@@ -71,7 +79,8 @@ export interface Violation {
 export interface FileOutcome {
   path: string;
   action: Action;
-  outcome: 'written' | 'deleted' | 'blocked' | 'failed' | 'unchanged';
+  /** 'rolled_back': written or deleted, then restored (the check failed, or a later write of the run failed). */
+  outcome: 'written' | 'deleted' | 'blocked' | 'failed' | 'unchanged' | 'rolled_back';
   /** Unified diff of the change (empty when nothing changed). */
   diff: string;
   violations: Violation[];
@@ -105,12 +114,53 @@ export interface RunResult {
   stages: { L1: StageState; L2: StageState; L3: StageState; gate: StageState };
   plan: PlanEntry[];
   files: FileOutcome[];
-  counts: { written: number; deleted: number; blocked: number; failed: number };
+  counts: { written: number; deleted: number; blocked: number; failed: number; rolledBack: number };
   usage: { promptTokens: number; completionTokens: number; totalTokens: number; calls: number; modelMs: number };
   costUsd: number | null;
   error: RunError | null;
   /** Usage split by model stage; L2 makes no model call. */
   usageByStage: { L1: StageUsage; L3: StageUsage };
+  /** Present when the run had a check (`options.verify`). */
+  verify?: VerifyReport;
+}
+
+export interface VerifyAttempt {
+  passed: boolean;
+  /** null when the command was killed by a signal or could not run. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number | null;
+  /** The end of the command's output (at most 80 lines / 4000 bytes). */
+  outputTail: string;
+}
+
+export interface VerifyReport {
+  command: string;
+  attempts: VerifyAttempt[];
+  passed: boolean;
+  /** The failing run's changes were restored. */
+  rolledBack: boolean;
+  /** The failing run's changes were kept (`keepOnFail`). */
+  kept: boolean;
+}
+
+/** What `host.verify` is asked to do. */
+export interface VerifyRequest {
+  command: string;
+  timeoutMs: number;
+  /** 0 for the first check, then 1, 2, ... after each retry round. */
+  attempt: number;
+}
+
+/** How the check ended. Throw (with `code: 'interrupted'` when the user stopped it) if it could not run. */
+export interface VerifyOutcome {
+  exitCode: number | null;
+  signal?: string | null;
+  timedOut?: boolean;
+  durationMs?: number;
+  /** stdout and stderr; the end is what matters. */
+  output?: string;
 }
 
 export interface StageUsage {
@@ -154,6 +204,11 @@ export type RunEvent = { seq: number } & (
       budget: number;
       readOnly: { path: string; whole: boolean }[];
     }
+  | { kind: 'verify_start'; attempt: number; command: string }
+  | { kind: 'verify_end'; attempt: number; result: VerifyAttempt }
+  /** A changed file was restored to its content before the run. */
+  | { kind: 'rollback'; path: string }
+  | { kind: 'rollback_error'; path: string; message: string }
   | { kind: 'run_end'; status: Status; error: RunError | null }
 );
 
@@ -164,6 +219,8 @@ export interface Host {
   readFile(path: string): Promise<FileState>;
   writeFile(path: string, text: string): Promise<void>;
   deleteFile(path: string): Promise<void>;
+  /** Runs the check (`options.verify`); without it a run with a check ends VERIFY_FAILED. */
+  verify?(request: VerifyRequest): Promise<VerifyOutcome>;
   onEvent?(event: RunEvent): void;
 }
 

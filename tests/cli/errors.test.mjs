@@ -207,7 +207,8 @@ test('SIGINT during a model call: exit 130, the call is cancelled, nothing writt
   assert.deepEqual(snapshot(ws), before);
   const result = lastRunLog(ws).events.at(-1);
   assert.equal(result.kind, 'result');
-  assert.equal(result.status, 'CRASHED');
+  assert.equal(result.status, 'INTERRUPTED');
+  assert.match(r.stdout, /Status:\s+INTERRUPTED/);
   assert.equal(server.requests.length, 1, 'no retry after an interrupt');
 });
 

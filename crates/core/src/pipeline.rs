@@ -2,8 +2,11 @@
 //! the last request and gets the next one (read files, complete a prompt, write, delete, done).
 //!
 //! Order of a run: read every file in scope -> L1 plan (one re-ask on an invalid plan) -> L2 units
-//! -> L3 one call per unit, each answer through the gate, with fresh retries -> writes -> result.
-//! Nothing is written before every unit has been generated and gated.
+//! -> L3 one call per unit, each answer through the gate, with fresh retries -> writes -> the
+//! user's check (`verify`, run by the host) -> result. Nothing is written before every unit has
+//! been generated and gated. When the check fails (or a write fails), the core asks the host to
+//! restore every file it changed, with ordinary write/delete requests carrying the original
+//! content, and may retry the units once per `max_retries` with the end of the check's output.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,7 +20,10 @@ use crate::postprocess::{self, Neighbour};
 use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
 use crate::plan::{Action, PlanEntry};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
-use crate::report::{self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage};
+use crate::report::{
+    self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage, VerifyAttempt,
+    VerifyReport,
+};
 use crate::section::{self, Section};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +44,11 @@ pub struct RunOptions {
     pub module_format: FormatChoice,
     /// Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
     pub context_budget: Option<u32>,
+    /// The user's check, run by the host in the workspace once the files are written: exit 0 passes.
+    pub verify: Option<String>,
+    pub verify_timeout_ms: Option<u64>,
+    /// Keep the writes when the check fails, instead of restoring every file.
+    pub keep_on_fail: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -86,12 +97,14 @@ pub struct CompletionRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Request {
     Read { paths: Vec<String> },
     Complete { request: CompletionRequest },
     Write { path: String, text: String },
     Delete { path: String },
+    /// Run the user's check in the workspace and report how it ended.
+    Verify { command: String, timeout_ms: u64, attempt: u32 },
     Done { result: Box<RunResult> },
 }
 
@@ -105,6 +118,21 @@ pub enum Reply {
     WriteError { message: String },
     Deleted,
     DeleteError { message: String },
+    /// The check ran: exit code (None when killed by a signal), whether the host's timeout
+    /// killed it, and its output (the host may send only the end of it).
+    Verified {
+        exit_code: Option<i32>,
+        #[serde(default)]
+        signal: Option<String>,
+        #[serde(default)]
+        timed_out: bool,
+        #[serde(default)]
+        duration_ms: Option<u64>,
+        #[serde(default)]
+        output: String,
+    },
+    /// The check could not be run at all (`code` "interrupted" when the user stopped the run).
+    VerifyError { code: String, message: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,6 +154,11 @@ pub enum EventBody {
     PostProcess { path: String, pass: String, description: String },
     /// What one generation call is shown, and its estimated size.
     Context { path: String, section: Option<usize>, tokens: u32, budget: u32, read_only: Vec<ReadOnlyShown> },
+    VerifyStart { attempt: u32, command: String },
+    VerifyEnd { attempt: u32, result: VerifyAttempt },
+    /// A file the run had changed was restored to its content before the run.
+    Rollback { path: String },
+    RollbackError { path: String, message: String },
     RunEnd { status: Status, error: Option<RunError> },
 }
 
@@ -148,8 +181,27 @@ pub struct ReadOnlyShown {
 struct Unit {
     entry: PlanEntry,
     section: Option<Section>,
+    /// Answers received over the whole run (request attempt numbers stay unique across rounds).
     attempts: u32,
+    /// `attempts` when the current round began: each round has its own `max_retries`.
+    round_start: u32,
     last_error: Option<String>,
+    /// Why the last round's files were restored: the failed check, for the retry's prompt.
+    verify_failure: Option<String>,
+}
+
+impl Unit {
+    fn new(entry: PlanEntry, section: Option<Section>) -> Unit {
+        Unit { entry, section, attempts: 0, round_start: 0, last_error: None, verify_failure: None }
+    }
+}
+
+/// What follows once every applied change has been restored.
+#[derive(Debug, Clone)]
+enum AfterRollback {
+    Finish,
+    /// Generate the units again; the text is the failed check for their prompts.
+    Retry(String),
 }
 
 /// A change that passed (or was waved through by) the gate, waiting to be written.
@@ -169,6 +221,8 @@ enum Phase {
     AwaitPlan { attempt: u32 },
     AwaitUnit { index: usize },
     AwaitEffect { index: usize },
+    AwaitVerify { attempt: u32 },
+    AwaitRollback { index: usize },
     Finished,
 }
 
@@ -177,6 +231,12 @@ const DEFAULT_MAX_RETRIES: u32 = 2;
 /// outline, a test file and the instructions, well inside every supported model's window.
 pub const DEFAULT_CONTEXT_BUDGET: u32 = 24_000;
 const MAX_TOKENS: u32 = 8192;
+/// The check's default time limit when the host sets none.
+pub const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 300_000;
+/// How much of the check's output a retry's prompt carries: the end is where test runners
+/// put the failures and the summary.
+const VERIFY_TAIL_BYTES: usize = 4_000;
+const VERIFY_TAIL_LINES: usize = 80;
 const PACKAGE_JSON: &str = "package.json";
 
 pub struct Session {
@@ -205,6 +265,13 @@ pub struct Session {
     plan_problems: Vec<String>,
     units: Vec<Unit>,
     staged: Vec<Staged>,
+    /// Indexes into `staged` of the changes on disk, in the order they were made.
+    applied: Vec<usize>,
+    /// Restores still to request: (path, content before the run; None = the run created it).
+    rollback: Vec<(String, Option<String>)>,
+    rollback_failures: Vec<String>,
+    after_rollback: AfterRollback,
+    verify: Option<VerifyReport>,
     outcomes: Vec<FileOutcome>,
     stages: Stages,
     usage: Usage,
@@ -239,6 +306,11 @@ impl Session {
             plan_problems: Vec::new(),
             units: Vec::new(),
             staged: Vec::new(),
+            applied: Vec::new(),
+            rollback: Vec::new(),
+            rollback_failures: Vec::new(),
+            after_rollback: AfterRollback::Finish,
+            verify: None,
             outcomes: Vec::new(),
             stages: Stages::default(),
             usage: Usage::default(),
@@ -293,6 +365,8 @@ impl Session {
                 self.fail(model_error_code(&code), message)
             }
             (Phase::AwaitEffect { index }, Some(reply)) => self.on_effect(index, reply),
+            (Phase::AwaitVerify { attempt }, Some(reply)) => self.on_verify(attempt, reply),
+            (Phase::AwaitRollback { index }, Some(reply)) => self.on_rollback(index, reply),
             (Phase::Finished, _) => Request::Done { result: Box::new(self.result.clone().expect("finished run has a result")) },
             (phase, reply) => self.fail("host_protocol", format!("unexpected reply {reply:?} in phase {phase:?}")),
         };
@@ -560,11 +634,22 @@ impl Session {
     /// L2: one unit per file the model writes; deletes and mechanical changes need no model and
     /// go straight to the gate.
     fn build_units(&mut self) -> Request {
+        for entry in self.stage_without_model() {
+            self.push_units(entry);
+        }
+        self.set_stage("L2", StageState::Ok);
+        self.next_unit(0)
+    }
+
+    /// Gate and stage the changes that need no model (mechanical moves, deletes); returns the
+    /// plan entries that do.
+    fn stage_without_model(&mut self) -> Vec<PlanEntry> {
         for (entry, text) in self.mechanical.clone() {
             let old = self.texts.get(&entry.path).cloned().flatten();
             self.gate_and_stage(&entry, old.as_deref(), Some(text), 0);
         }
         let extract_sources: BTreeSet<String> = self.plan.iter().filter_map(|e| e.from.clone()).collect();
+        let mut for_model = Vec::new();
         for entry in self.plan.clone() {
             // Done mechanically above; a MODIFY of an EXTRACT source is folded into its facade.
             let mechanical = entry.action == Action::Extract
@@ -576,11 +661,10 @@ impl Session {
                 let old = self.texts.get(&entry.path).cloned().flatten();
                 self.gate_and_stage(&entry, old.as_deref(), None, 1);
             } else {
-                self.push_units(entry);
+                for_model.push(entry);
             }
         }
-        self.set_stage("L2", StageState::Ok);
-        self.next_unit(0)
+        for_model
     }
 
     /// A MODIFY that names sections of a sectioned file becomes one unit per section; anything
@@ -596,10 +680,10 @@ impl Session {
         match chosen {
             Some(chosen) => {
                 for s in chosen {
-                    self.units.push(Unit { entry: entry.clone(), section: Some(s), attempts: 0, last_error: None });
+                    self.units.push(Unit::new(entry.clone(), Some(s)));
                 }
             }
-            None => self.units.push(Unit { entry, section: None, attempts: 0, last_error: None }),
+            None => self.units.push(Unit::new(entry, None)),
         }
     }
 
@@ -736,6 +820,7 @@ impl Session {
                 read_only: &views,
                 skills: &self.input.skills,
                 previous_error: unit.last_error.as_deref(),
+                verify_failure: unit.verify_failure.as_deref(),
             });
             let tokens = estimate_tokens(&messages);
             self.emit(EventBody::Context {
@@ -824,7 +909,7 @@ split the file or the task",
                         violations: violations.clone(),
                     });
                 }
-                if unit.attempts <= self.max_retries() {
+                if unit.attempts - unit.round_start <= self.max_retries() {
                     self.units[index].last_error = Some(reason);
                     return self.next_unit(index);
                 }
@@ -927,7 +1012,7 @@ split the file or the task",
     }
 
     fn next_effect(&mut self, index: usize) -> Request {
-        let Some(staged) = self.staged.get(index).cloned() else { return self.finish() };
+        let Some(staged) = self.staged.get(index).cloned() else { return self.after_effects() };
         let old = self.texts.get(&staged.path).cloned().flatten();
         self.phase = Phase::AwaitEffect { index };
         match staged.new.clone() {
@@ -960,10 +1045,12 @@ split the file or the task",
             Reply::Written => {
                 self.emit(EventBody::Write { path: staged.path.clone() });
                 self.push_outcome(&staged, Outcome::Written, diff);
+                self.applied.push(index);
             }
             Reply::Deleted => {
                 self.emit(EventBody::Delete { path: staged.path.clone() });
                 self.push_outcome(&staged, Outcome::Deleted, diff);
+                self.applied.push(index);
             }
             Reply::WriteError { message } | Reply::DeleteError { message } => {
                 self.emit(EventBody::WriteError { path: staged.path.clone(), message: message.clone() });
@@ -976,11 +1063,195 @@ split the file or the task",
                     attempts: staged.attempts,
                     error: Some(message.clone()),
                 });
-                return self.fail("write_failed", format!("{}: {message}", staged.path));
+                // All or nothing: the changes already made are taken back.
+                let restored = if self.applied.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the {} change(s) made before it were rolled back", self.applied.len())
+                };
+                self.error = Some(run_error("write_failed", format!("{}: {message}{restored}", staged.path)));
+                self.after_rollback = AfterRollback::Finish;
+                return self.begin_rollback();
             }
             other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a write")),
         }
         self.next_effect(index + 1)
+    }
+
+    fn verify_timeout_ms(&self) -> u64 {
+        self.input.options.verify_timeout_ms.unwrap_or(DEFAULT_VERIFY_TIMEOUT_MS)
+    }
+
+    /// Every change is on disk: run the user's check, if there is one and it can tell anything.
+    fn after_effects(&mut self) -> Request {
+        let command = self.input.options.verify.clone().unwrap_or_default();
+        if command.trim().is_empty() || self.error.is_some() {
+            return self.finish();
+        }
+        // Nothing written and something blocked: the check would only test the old code.
+        let bad = self.outcomes.iter().any(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed));
+        if self.applied.is_empty() && bad {
+            return self.finish();
+        }
+        let report = self.verify.get_or_insert_with(|| VerifyReport {
+            command: command.clone(),
+            attempts: Vec::new(),
+            passed: false,
+            rolled_back: false,
+            kept: false,
+        });
+        let attempt = report.attempts.len() as u32;
+        self.emit(EventBody::VerifyStart { attempt, command: command.clone() });
+        self.phase = Phase::AwaitVerify { attempt };
+        Request::Verify { command, timeout_ms: self.verify_timeout_ms(), attempt }
+    }
+
+    fn on_verify(&mut self, attempt: u32, reply: Reply) -> Request {
+        let (result, can_help) = match reply {
+            Reply::Verified { exit_code, signal, timed_out, duration_ms, output } => {
+                let passed = exit_code == Some(0) && !timed_out;
+                // 126/127: the shell could not run the command; new code will not change that.
+                let can_help = !matches!(exit_code, Some(126 | 127));
+                let output_tail = tail(&output, VERIFY_TAIL_BYTES, VERIFY_TAIL_LINES);
+                (VerifyAttempt { passed, exit_code, signal, timed_out, duration_ms, output_tail }, can_help)
+            }
+            Reply::VerifyError { code, message } => {
+                if code == "interrupted" {
+                    return self.fail(
+                        "interrupted",
+                        "interrupted while the check was running: the run's changes are on disk, unchecked \
+(red-exec --undo takes them back)",
+                    );
+                }
+                let result = VerifyAttempt {
+                    passed: false,
+                    exit_code: None,
+                    signal: None,
+                    timed_out: false,
+                    duration_ms: None,
+                    output_tail: message,
+                };
+                (result, false)
+            }
+            other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a verify request")),
+        };
+        self.emit(EventBody::VerifyEnd { attempt, result: result.clone() });
+        let report = self.verify.as_mut().expect("a verify request has a report");
+        report.attempts.push(result.clone());
+        if result.passed {
+            report.passed = true;
+            return self.finish();
+        }
+        let command = report.command.clone();
+        let tries = report.attempts.len() as u32;
+        let how = result.how_it_ended();
+        if self.input.options.keep_on_fail {
+            report.kept = true;
+            let message = format!("`{command}` failed ({how}); the changes were kept (--keep-on-fail)");
+            return self.fail("verify_failed", message);
+        }
+        let generated = !self.units.is_empty();
+        if can_help && generated && tries <= self.max_retries() {
+            let feedback = prompts::verify_failure(&command, &how, &result.output_tail);
+            self.after_rollback = AfterRollback::Retry(feedback);
+        } else {
+            let why = if !can_help {
+                " (the command could not be run: fix it, a new answer will not)"
+            } else if !generated {
+                " (every change was mechanical: a new answer would not differ)"
+            } else {
+                ""
+            };
+            let attempts = if tries > 1 { format!(" on all {tries} attempts") } else { String::new() };
+            let message = format!("`{command}` failed ({how}){attempts}{why}; every file was restored");
+            self.error = Some(run_error("verify_failed", message));
+            self.after_rollback = AfterRollback::Finish;
+        }
+        self.begin_rollback()
+    }
+
+    /// Ask the host to restore every applied change, newest first.
+    fn begin_rollback(&mut self) -> Request {
+        self.rollback = self
+            .applied
+            .iter()
+            .map(|&i| {
+                let path = self.staged[i].path.clone();
+                let before = self.texts.get(&path).cloned().flatten();
+                (path, before)
+            })
+            .collect();
+        self.applied.clear();
+        self.next_rollback(0)
+    }
+
+    fn next_rollback(&mut self, done: usize) -> Request {
+        let Some((path, before)) = self.rollback.get(self.rollback.len().wrapping_sub(done + 1)).cloned() else {
+            return self.after_rolled_back();
+        };
+        self.phase = Phase::AwaitRollback { index: done };
+        match before {
+            Some(text) => Request::Write { path, text },
+            None => Request::Delete { path },
+        }
+    }
+
+    fn on_rollback(&mut self, done: usize, reply: Reply) -> Request {
+        let (path, _) = self.rollback[self.rollback.len() - 1 - done].clone();
+        match reply {
+            Reply::Written | Reply::Deleted => {
+                self.emit(EventBody::Rollback { path: path.clone() });
+                if let Some(o) = self
+                    .outcomes
+                    .iter_mut()
+                    .find(|o| o.path == path && matches!(o.outcome, Outcome::Written | Outcome::Deleted))
+                {
+                    o.outcome = Outcome::RolledBack;
+                }
+            }
+            Reply::WriteError { message } | Reply::DeleteError { message } => {
+                // Keep going: every other file is still restored; the backup covers this one.
+                self.emit(EventBody::RollbackError { path: path.clone(), message: message.clone() });
+                self.rollback_failures.push(format!("{path}: {message}"));
+            }
+            other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a rollback")),
+        }
+        self.next_rollback(done + 1)
+    }
+
+    fn after_rolled_back(&mut self) -> Request {
+        self.rollback.clear();
+        if let Some(report) = self.verify.as_mut() {
+            report.rolled_back = true;
+        }
+        if !self.rollback_failures.is_empty() {
+            let message = format!(
+                "could not restore {} (red-exec --undo restores from the run's backup)",
+                self.rollback_failures.join("; ")
+            );
+            return self.fail("rollback_failed", message);
+        }
+        match std::mem::replace(&mut self.after_rollback, AfterRollback::Finish) {
+            AfterRollback::Finish => self.finish(),
+            AfterRollback::Retry(feedback) => self.retry_after_verify(feedback),
+        }
+    }
+
+    /// A fresh round: the same plan, every model unit generated again from the original files
+    /// with the failed check in its prompt; mechanical changes are staged again as they were.
+    fn retry_after_verify(&mut self, feedback: String) -> Request {
+        self.staged.clear();
+        self.outcomes.clear();
+        self.replacements.clear();
+        self.failed_files.clear();
+        self.over_budget = false;
+        for unit in &mut self.units {
+            unit.round_start = unit.attempts;
+            unit.last_error = None;
+            unit.verify_failure = Some(feedback.clone());
+        }
+        self.stage_without_model();
+        self.next_unit(0)
     }
 
     fn fail(&mut self, code: &str, message: impl Into<String>) -> Request {
@@ -996,6 +1267,7 @@ split the file or the task",
                 Outcome::Deleted => counts.deleted += 1,
                 Outcome::Blocked => counts.blocked += 1,
                 Outcome::Failed => counts.failed += 1,
+                Outcome::RolledBack => counts.rolled_back += 1,
                 Outcome::Unchanged => {}
             }
         }
@@ -1012,7 +1284,9 @@ split the file or the task",
                 run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; ")))
             });
         }
-        let status = match (&self.error, counts.blocked + counts.failed) {
+        let status = match (self.error.as_ref().map(|e| e.code.as_str()), counts.blocked + counts.failed) {
+            (Some("interrupted"), _) => Status::Interrupted,
+            (Some("verify_failed"), _) => Status::VerifyFailed,
             (Some(_), _) => Status::Crashed,
             (None, 0) => Status::Ok,
             (None, _) => Status::Partial,
@@ -1029,6 +1303,7 @@ split the file or the task",
             usage: self.usage,
             error: self.error.clone(),
             usage_by_stage: self.usage_by_stage,
+            verify: self.verify.clone(),
         };
         self.emit(EventBody::RunEnd { status, error: self.error.clone() });
         self.phase = Phase::Finished;
@@ -1042,6 +1317,21 @@ split the file or the task",
 pub fn estimate_tokens(messages: &[ChatMessage]) -> u32 {
     let bytes: usize = messages.iter().map(|m| m.content.len() + 16).sum();
     (bytes * 2).div_ceil(7) as u32
+}
+
+/// The end of `text`: at most `max_lines` lines and `max_bytes` bytes, cut at a character boundary.
+fn tail(text: &str, max_bytes: usize, max_lines: usize) -> String {
+    let trimmed = text.trim_end();
+    let mut start = trimmed.len().saturating_sub(max_bytes);
+    while !trimmed.is_char_boundary(start) {
+        start += 1;
+    }
+    let mut out = &trimmed[start..];
+    if let Some((i, _)) = out.rmatch_indices('\n').nth(max_lines.saturating_sub(1)) {
+        out = &out[i + 1..];
+    }
+    let cut = out.len() < trimmed.len();
+    if cut { format!("[...]\n{out}") } else { out.to_string() }
 }
 
 /// Host transport codes -> run error codes.

@@ -162,6 +162,8 @@ pub struct UnitPrompt<'a> {
     pub read_only: &'a [ReadOnlyView],
     pub skills: &'a [String],
     pub previous_error: Option<&'a str>,
+    /// Set on the retry after the user's check (`--verify`) failed: [`verify_failure`]'s text.
+    pub verify_failure: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -179,7 +181,11 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         ModuleFormat::Esm => "esm",
     });
     let section = u.section.as_ref().map(|s| json!({ "index": s.index, "label": s.label }));
-    let mut user = block("L3", Some(u.path), Some(u.action), json!({ "lang": fence, "module": format, "section": section }));
+    let mut extra = json!({ "lang": fence, "module": format, "section": section });
+    if u.verify_failure.is_some() {
+        extra["retry"] = json!("verify");
+    }
+    let mut user = block("L3", Some(u.path), Some(u.action), extra);
     user.push_str(&format!("\n\nTASK:\n{}\n\nFILE: {}\nACTION: {}\n", u.task.trim(), u.path, u.action.name()));
     if !u.intent.trim().is_empty() {
         user.push_str(&format!("WHAT TO DO IN THIS FILE: {}\n", u.intent.trim()));
@@ -223,6 +229,10 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         }
         user.push_str("```\n");
     }
+    if let Some(failure) = u.verify_failure {
+        user.push('\n');
+        user.push_str(failure);
+    }
     if let Some(err) = u.previous_error {
         user.push_str(&format!("\nA PREVIOUS ANSWER WAS REJECTED: {err}\nAvoid that mistake.\n"));
     }
@@ -235,6 +245,19 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         None => user.push_str(&format!("\nAnswer with the complete new content of {} in one ```{fence} block.\n", u.path)),
     }
     vec![ChatMessage::new("system", UNIT_SYSTEM.to_string()), ChatMessage::new("user", user)]
+}
+
+/// What a unit's retry is told after the project's check failed on the written files: the
+/// command, how it ended, and the end of its output. The files were restored first, so the
+/// retry starts from the original content.
+pub fn verify_failure(command: &str, how_it_ended: &str, output_tail: &str) -> String {
+    let tail = output_tail.trim_end();
+    let fence = if tail.contains("```") { "````" } else { "```" };
+    format!(
+        "THE PROJECT'S CHECK FAILED ON THE LAST ATTEMPT: after it was written, `{command}` ended with {how_it_ended}. \
+The files were restored; this is a fresh attempt. The end of the check's output:\n{fence}text\n{tail}\n{fence}\n\
+Change the code so that the check passes, and still do everything the task asks.\n"
+    )
 }
 
 /// Read the machine-readable line back out of a prompt (used by tests and by replay checks).
@@ -269,6 +292,7 @@ mod tests {
             read_only: &[],
             skills: &[],
             previous_error: Some("bad"),
+            verify_failure: None,
         });
         let b = read_block(&unit).unwrap();
         assert_eq!((b["stage"].as_str(), b["path"].as_str(), b["action"].as_str()), (Some("L3"), Some("src/a.js"), Some("MODIFY")));

@@ -6,10 +6,14 @@ use crate::gate::Violation;
 use crate::plan::{Action, PlanEntry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     Ok,
     Partial,
+    /// The user's check (`--verify`) failed on the written files; they were rolled back unless kept.
+    VerifyFailed,
+    /// Stopped by the user (Ctrl-C) before the run finished.
+    Interrupted,
     Crashed,
 }
 
@@ -18,6 +22,8 @@ impl Status {
         match self {
             Status::Ok => "OK",
             Status::Partial => "PARTIAL",
+            Status::VerifyFailed => "VERIFY_FAILED",
+            Status::Interrupted => "INTERRUPTED",
             Status::Crashed => "CRASHED",
         }
     }
@@ -52,6 +58,10 @@ pub enum Outcome {
     Blocked,
     Failed,
     Unchanged,
+    /// Written or deleted, then restored to what it was before the run (verify failed, or a
+    /// later write of the run failed).
+    #[serde(rename = "rolled_back")]
+    RolledBack,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +84,8 @@ pub struct Counts {
     pub deleted: u32,
     pub blocked: u32,
     pub failed: u32,
+    #[serde(default)]
+    pub rolled_back: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,8 +119,48 @@ pub struct RunResult {
     /// Token usage split by stage (L1 plan, L3 code), for the Markdown report.
     #[serde(default)]
     pub usage_by_stage: UsageByStage,
+    /// The user's check command and each of its runs; absent when the run had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifyReport>,
 }
 
+/// What `--verify` did: the command, every attempt, and what became of the writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    pub command: String,
+    pub attempts: Vec<VerifyAttempt>,
+    pub passed: bool,
+    /// The failing run's writes were restored (the default), or kept (`--keep-on-fail`).
+    pub rolled_back: bool,
+    pub kept: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyAttempt {
+    pub passed: bool,
+    pub exit_code: Option<i32>,
+    pub signal: Option<String>,
+    pub timed_out: bool,
+    pub duration_ms: Option<u64>,
+    /// The end of the command's output (stdout and stderr, as the host captured them).
+    pub output_tail: String,
+}
+
+impl VerifyAttempt {
+    /// `exit 1`, `timed out`, `killed by SIGSEGV`, or why it could not run.
+    pub fn how_it_ended(&self) -> String {
+        if self.timed_out {
+            return "timed out".into();
+        }
+        match (&self.exit_code, &self.signal) {
+            (Some(code), _) => format!("exit {code}"),
+            (None, Some(sig)) => format!("killed by {sig}"),
+            (None, None) => "did not run".into(),
+        }
+    }
+}
 /// List prices in USD per million tokens (input, output), as published by the providers in 2025.
 /// An estimate for the report, not a bill.
 pub const PRICES: &[(&str, &str, f64, f64)] = &[
@@ -146,6 +198,24 @@ fn mark(state: StageState) -> &'static str {
     }
 }
 
+/// `npm test: passed (attempt 2 of 2)` / `npm test: failed (exit 1), writes rolled back`.
+pub fn verify_line(v: &VerifyReport) -> String {
+    let n = v.attempts.len();
+    let tries = if n > 1 { format!(" after {n} attempts") } else { String::new() };
+    if v.passed {
+        return format!("`{}` passed{tries}", v.command);
+    }
+    let how = v.attempts.last().map_or("did not run".to_string(), VerifyAttempt::how_it_ended);
+    let writes = if v.kept {
+        "writes kept (--keep-on-fail)"
+    } else if v.rolled_back {
+        "writes rolled back"
+    } else {
+        "writes left as they are"
+    };
+    format!("`{}` failed ({how}){tries}; {writes}", v.command)
+}
+
 /// The console report. `wall_ms` is the run's wall time as the host measured it.
 pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
     let s = &result.stages;
@@ -164,7 +234,13 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
     if c.failed > 0 {
         out.push_str(&format!(", {} failed", c.failed));
     }
+    if c.rolled_back > 0 {
+        out.push_str(&format!(", {} rolled back", c.rolled_back));
+    }
     out.push('\n');
+    if let Some(v) = &result.verify {
+        out.push_str(&format!("Verify:   {}\n", verify_line(v)));
+    }
     out.push_str(&format!(
         "Tokens:   {} ({} calls, {:.1}s)\n",
         thousands(u.total_tokens),
@@ -210,11 +286,12 @@ mod tests {
                 attempts: 3,
                 error: None,
             }],
-            counts: Counts { written: 1, deleted: 0, blocked: 1, failed: 0 },
+            counts: Counts { written: 1, deleted: 0, blocked: 1, failed: 0, rolled_back: 0 },
             usage: Usage { prompt_tokens: 1000, completion_tokens: 234, total_tokens: 1234, calls: 2, model_ms: 900 },
             cost_usd: Some(0.00038),
             error: None,
             usage_by_stage: UsageByStage::default(),
+            verify: None,
         }
     }
 
@@ -349,7 +426,24 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                 the paths given with `--files`."
                 .into(),
             "write_failed" => "A file could not be written: check permissions and free space in the workspace.".into(),
-            "interrupted" => "The run was interrupted before it finished: run it again.".into(),
+            "interrupted" => "The run was interrupted before it finished: run it again, or take back what it wrote with \
+                `red-exec --undo`."
+                .into(),
+            "verify_failed" => {
+                let kept = result.verify.as_ref().is_some_and(|v| v.kept);
+                if kept {
+                    "The check failed and the writes were kept (`--keep-on-fail`): fix them by hand, or take them back \
+                     with `red-exec --undo`."
+                        .into()
+                } else {
+                    "The check failed on every attempt and the files were restored: read the end of its output above, \
+                     make the task more specific, or raise `--max-retries`."
+                        .into()
+                }
+            }
+            "rollback_failed" => "A file could not be restored after a failed check: `red-exec --undo` restores it from \
+                the run's backup."
+                .into(),
             other => format!(
                 "Unexpected error `{other}`: export a debug bundle (`red-exec --export-debug --run-id {}`) and report it.",
                 result.run_id
@@ -408,10 +502,14 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
         out.push_str(&format!("| Error | `{}`: {} |\n", err.code, cell(&err.message)));
     }
     let c = &result.counts;
+    let rolled = if c.rolled_back > 0 { format!(", {} rolled back", c.rolled_back) } else { String::new() };
     out.push_str(&format!(
-        "| Files | {} written, {} deleted, {} blocked, {} failed |\n",
+        "| Files | {} written, {} deleted, {} blocked, {} failed{rolled} |\n",
         c.written, c.deleted, c.blocked, c.failed
     ));
+    if let Some(v) = &result.verify {
+        out.push_str(&format!("| Verify | {} |\n", cell(&verify_line(v))));
+    }
     out.push_str(&format!("| Wall time | {:.1} s |\n", wall_ms as f64 / 1000.0));
     let cost = result.cost_usd.map_or("n/a (no price for this model)".to_string(), |c| format!("${c:.4} (estimate)"));
     out.push_str(&format!("| Cost | {cost} |\n\n"));
@@ -470,6 +568,20 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     } else {
         out.push_str("| File | Rule | Message | Outcome |\n| --- | --- | --- | --- |\n");
         out.push_str(&rows.concat());
+    }
+
+    if let Some(v) = &result.verify {
+        out.push_str("\n## Verify\n\n");
+        out.push_str(&format!("Command: `{}`\n\n| Attempt | Result | Time |\n| --- | --- | --- |\n", v.command));
+        for (i, a) in v.attempts.iter().enumerate() {
+            let result = if a.passed { "passed".to_string() } else { format!("failed ({})", a.how_it_ended()) };
+            let time = a.duration_ms.map_or("n/a".to_string(), |ms| format!("{:.1} s", ms as f64 / 1000.0));
+            out.push_str(&format!("| {} | {result} | {time} |\n", i + 1));
+        }
+        if let Some(last) = v.attempts.last().filter(|a| !a.passed && !a.output_tail.trim().is_empty()) {
+            let fence = fence_for(&last.output_tail);
+            out.push_str(&format!("\nEnd of the last failing run's output:\n\n{fence}\n{}\n{fence}\n", last.output_tail.trim_end()));
+        }
     }
 
     out.push_str("\n## Blocked and failed files\n\n");
@@ -560,6 +672,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
         Outcome::Blocked => "blocked",
         Outcome::Failed => "failed",
         Outcome::Unchanged => "unchanged",
+        Outcome::RolledBack => "rolled back",
     }
 }
 
@@ -606,7 +719,7 @@ mod markdown_tests {
                 FileOutcome { attempts: 3, ..outcome("src/b.js", Action::Modify, Outcome::Blocked, "", vec![syntax]) },
                 outcome("src/c.js", Action::Extract, Outcome::Written, "--- /dev/null\n+++ b/src/c.js\n@@ -0,0 +1,2 @@\n+a\n+b\n", vec![]),
             ],
-            counts: Counts { written: 1, deleted: 0, blocked: 2, failed: 0 },
+            counts: Counts { written: 1, deleted: 0, blocked: 2, failed: 0, rolled_back: 0 },
             usage: Usage { prompt_tokens: 1500, completion_tokens: 300, total_tokens: 1800, calls: 3, model_ms: 4200 },
             cost_usd: Some(0.0005),
             error: None,
@@ -614,6 +727,7 @@ mod markdown_tests {
                 l1: StageUsage { prompt_tokens: 1000, completion_tokens: 100, calls: 1 },
                 l3: StageUsage { prompt_tokens: 500, completion_tokens: 200, calls: 2 },
             },
+            verify: None,
         }
     }
 

@@ -16,6 +16,8 @@ const VALUE_FLAGS = new Set([
   'context-budget',
   'run-id',
   'out',
+  'verify',
+  'verify-timeout',
 ]);
 // Repeatable: every occurrence adds to the list.
 const LIST_FLAGS = new Set(['read', 'skill']);
@@ -31,6 +33,8 @@ const BOOLEAN_FLAGS = new Set([
   'export-debug',
   'init-skill',
   'force',
+  'keep-on-fail',
+  'no-verify',
 ]);
 const SHORT_FLAGS = { '-h': 'help' };
 
@@ -168,6 +172,12 @@ export function parseArgs(argv) {
     initSkill: flags.has('init-skill'),
     out: str('out'),
     force: flags.has('force'),
+    verify: str('verify'),
+    verifyTimeoutMs: 300_000,
+    keepOnFail: flags.has('keep-on-fail'),
+    noVerify: flags.has('no-verify'),
+    // Flags given on the command line: they win over the project's .red-exec.json.
+    given: new Set([...flags.keys(), ...[...lists].filter(([, v]) => v.length > 0).map(([k]) => k)]),
   };
   if (options.help || options.version) return options;
 
@@ -224,6 +234,11 @@ export function parseArgs(argv) {
     if (flags.has(name) && str(name).trim() === '') throw new UsageError(`--${name} needs a value`);
   }
   if (options.baseUrl !== undefined) options.baseUrl = checkBaseUrl(options.baseUrl, '--base-url');
+  if (flags.has('verify') && options.verify.trim() === '') throw new UsageError('--verify needs a command');
+  if (flags.has('verify-timeout')) {
+    options.verifyTimeoutMs = Math.round(parseNumber('verify-timeout', str('verify-timeout'), { integer: false, min: 0.001, max: 86_400 }) * 1000);
+  }
+  if (options.noVerify && flags.has('verify')) throw new UsageError('--verify and --no-verify do not go together');
   return options;
 }
 

@@ -11,6 +11,7 @@ export const EXIT = Object.freeze({
   MODEL_UNAVAILABLE: 6,
   MODEL_ANSWER: 7,
   WRITE_FAILED: 8,
+  VERIFY_FAILED: 9,
   INTERNAL: 70,
   INTERRUPTED: 130,
 });
@@ -24,7 +25,8 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },
   { code: EXIT.MODEL_UNAVAILABLE, name: 'model unavailable', meaning: 'rate limit, server error, timeout or network failure after retries' },
   { code: EXIT.MODEL_ANSWER, name: 'model answer', meaning: 'the answer was unusable (no code, bad plan, bad response body, replay diverged)' },
-  { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'a checked file could not be written to disk' },
+  { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'a checked file could not be written (the run\'s other changes were rolled back)' },
+  { code: EXIT.VERIFY_FAILED, name: 'verify failed', meaning: 'the --verify command failed on every attempt; the files were restored (kept with --keep-on-fail)' },
   { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install)' },
   { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT)' },
 ]);
@@ -34,11 +36,13 @@ export function exitCodeForResult(result) {
   if (!result || typeof result !== 'object') return EXIT.INTERNAL;
   if (result.status === 'OK') return EXIT.OK;
   if (result.status === 'PARTIAL') return EXIT.PARTIAL;
+  if (result.status === 'VERIFY_FAILED') return EXIT.VERIFY_FAILED;
+  if (result.status === 'INTERRUPTED') return EXIT.INTERRUPTED;
   const code = (result.error && result.error.code) || '';
   if (code.startsWith('input_')) return EXIT.INPUT;
   if (code === 'model_auth') return EXIT.MODEL_AUTH;
   if (code === 'model_unavailable') return EXIT.MODEL_UNAVAILABLE;
-  if (code === 'write_failed') return EXIT.WRITE_FAILED;
+  if (code === 'write_failed' || code === 'rollback_failed') return EXIT.WRITE_FAILED;
   if (code === 'interrupted') return EXIT.INTERRUPTED;
   // model_answer, plan_invalid and every other CRASHED code.
   return EXIT.MODEL_ANSWER;

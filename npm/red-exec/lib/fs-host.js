@@ -23,6 +23,8 @@ function isInside(root, target) {
  */
 export function createFsHost(workspace, { canWrite = () => true } = {}) {
   const root = fs.realpathSync(workspace);
+  // Modes of files this run deleted: a rollback that re-creates one gives it its mode back.
+  const deletedModes = new Map();
 
   function absolute(rel) {
     if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
@@ -111,7 +113,7 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
     }
     let text;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       return unreadable('not_utf8', `${rel} is not valid UTF-8 text`);
     }
@@ -132,6 +134,7 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
       mode = st.mode & 0o7777;
     } catch (err) {
       if (err.code !== 'ENOENT') throw err;
+      mode = deletedModes.get(target);
     }
     // Short on purpose: a long target name plus a suffix could exceed the file system's limit.
     const tmp = path.join(dir, `.red-exec-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`);
@@ -159,6 +162,7 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
     const st = await fsp.lstat(where.abs).catch((err) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
     if (!st) return;
     if (st.isDirectory()) throw new Error(`refusing to delete ${rel}: it is a directory`);
+    if (st.isFile()) deletedModes.set(where.real, st.mode & 0o7777);
     await fsp.unlink(where.abs);
     await syncDir(path.dirname(where.abs));
   }

@@ -20,6 +20,8 @@ import { createViolationLog, writeReport, SKILL_FILE } from './artifacts.js';
 import { prepareDryRun } from './dry-run.js';
 import { writeDebugBundle } from './debug-bundle.js';
 import { readSkillFiles, collectSources } from './skill-files.js';
+import { readProjectConfig, applyProjectConfig } from './project-config.js';
+import { runVerify, verifyEnv } from './verify.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -197,6 +199,7 @@ async function runTaskCommand(options, core, io) {
 
   // Everything that can be refused is refused here, before the core runs or a log is made.
   const workspace = resolveWorkspace(cwd, options.workspace);
+  options.configUsed = applyProjectConfig(options, readProjectConfig(workspace));
   const model = resolveModel(options, env, core.knownModels());
   let transcript = null;
   if (model.mode === 'replay') {
@@ -267,6 +270,10 @@ async function runInside(ctx) {
       dryRun: options.dryRun,
       report: options.report,
       exportDebug: options.exportDebug,
+      verify: options.verify ?? null,
+      verifyTimeoutMs: options.verifyTimeoutMs,
+      keepOnFail: options.keepOnFail,
+      fromProjectConfig: options.configUsed,
     },
   });
 
@@ -305,6 +312,8 @@ async function runInside(ctx) {
     readFile: dry ? dry.readFile : files.readFile,
     writeFile: files.writeFile,
     deleteFile: files.deleteFile,
+    verify: ({ command, timeoutMs }) =>
+      runVerify({ command, cwd: workspace, timeoutMs, env: verifyEnv(env, model.apiKey), signal: stop.signal, redact }),
     async complete(request) {
       if (isInterrupted()) throw Object.assign(new Error('interrupted: no more model calls'), { code: 'interrupted' });
       return completer(request);
@@ -329,6 +338,10 @@ async function runInside(ctx) {
 
   const coreOptions = { model: model.model, maxRetries: options.maxRetries, gate: options.gate, moduleFormat: options.moduleFormat };
   if (options.contextBudget !== undefined) coreOptions.contextBudget = options.contextBudget;
+  // A dry run's copy holds only the files in scope: the project's check cannot run there.
+  if (options.verify && !dry) {
+    Object.assign(coreOptions, { verify: options.verify, verifyTimeoutMs: options.verifyTimeoutMs, keepOnFail: options.keepOnFail });
+  }
   let result;
   try {
     result = await core.runTask({ task: options.task, files: options.files, read: options.read, skills, options: coreOptions, host, runId });
@@ -360,6 +373,7 @@ async function runInside(ctx) {
       if (diffs) text += `\n${diffs}`;
     }
     if (dry) text += '\nDry run: no file in the workspace was changed; the diffs show what the run would write.\n';
+    if (dry && options.verify) text += `Dry run: the check \`${options.verify}\` was not run.\n`;
     stdout.write(redact(text));
   }
 

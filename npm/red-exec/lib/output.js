@@ -40,6 +40,12 @@ OPTIONS
   --skill <file.md>        conventions for the model, e.g. from --init-skill (repeatable)
   --context-budget <n>     largest prompt one model call may send, in tokens (default 24000)
   --dry-run                run on a temporary copy; print the diffs, change nothing
+  --verify <command>       after the writes, run <command> in the workspace (sh -c); if it
+                           fails, restore every file and retry with the end of its output
+                           (up to --max-retries times), else exit 9 with the files restored
+  --verify-timeout <secs>  limit for one run of the check (default 300)
+  --keep-on-fail           keep the writes when the check fails (exit 9 all the same)
+  --no-verify              skip the check set in .red-exec.json
   --report                 write the Markdown run report to .red-exec-report.md
   --export-debug           write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,
                            answers, written files; never the key); automatic when a run crashes
@@ -62,6 +68,11 @@ ENVIRONMENT
   RED_EXEC_API_KEY                   key sent to --base-url servers
   RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
   NO_COLOR                           no colour in the progress line
+
+PROJECT CONFIG
+  .red-exec.json at the workspace root sets defaults; flags win. Keys: verify, verifyTimeout
+  (seconds), keepOnFail, maxRetries, gate, moduleFormat, contextBudget, timeout (seconds).
+  Example: { "verify": "npm test", "verifyTimeout": 120 }
 
 LOGS
   Each run writes .red-exec-logs/<run-id>/events.jsonl in the workspace and records its
@@ -104,6 +115,10 @@ export function failureMessage(result) {
 
 /** The diffs of all changed files, in plan order. */
 export function diffsText(result) {
-  const diffs = (result.files || []).map((f) => f.diff).filter((d) => typeof d === 'string' && d.length > 0);
+  // A rolled-back file's diff is what was tried, not what is on disk: the report says so instead.
+  const diffs = (result.files || [])
+    .filter((f) => f.outcome !== 'rolled_back')
+    .map((f) => f.diff)
+    .filter((d) => typeof d === 'string' && d.length > 0);
   return diffs.map((d) => (d.endsWith('\n') ? d : `${d}\n`)).join('\n');
 }

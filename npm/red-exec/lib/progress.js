@@ -43,6 +43,14 @@ export function describeEvent(event, model) {
       return `wrote ${event.path}`;
     case 'delete':
       return `deleted ${event.path}`;
+    case 'verify_start':
+      return `checking: ${event.command}${event.attempt > 0 ? ` (attempt ${event.attempt + 1})` : ''}`;
+    case 'verify_end': {
+      const r = event.result || {};
+      return r.passed ? 'check passed' : `check failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`}); restoring files`;
+    }
+    case 'rollback':
+      return `restored ${event.path}`;
     default:
       return null;
   }

@@ -13,6 +13,11 @@ struct Host {
     requests: Vec<Request>,
     events: Vec<Event>,
     fail_writes: bool,
+    /// Only writes of this path fail.
+    fail_write_of: Option<String>,
+    /// Answers to verify requests, in order; each also records the files it "saw".
+    verifies: VecDeque<Reply>,
+    seen_by_verify: Vec<BTreeMap<String, Option<String>>>,
 }
 
 fn answer(text: &str) -> Reply {
@@ -42,6 +47,9 @@ impl Host {
             requests: Vec::new(),
             events: Vec::new(),
             fail_writes: false,
+            fail_write_of: None,
+            verifies: VecDeque::new(),
+            seen_by_verify: Vec::new(),
         }
     }
 
@@ -82,7 +90,7 @@ impl Host {
                     message: format!("no scripted answer left; events: {:?}", self.events),
                 }),
                 Request::Write { path, text } => {
-                    if self.fail_writes {
+                    if self.fail_writes || self.fail_write_of.as_deref() == Some(path.as_str()) {
                         Reply::WriteError { message: "EACCES: permission denied".into() }
                     } else {
                         self.files.insert(path, Some(text));
@@ -92,6 +100,10 @@ impl Host {
                 Request::Delete { path } => {
                     self.files.insert(path, None);
                     Reply::Deleted
+                }
+                Request::Verify { .. } => {
+                    self.seen_by_verify.push(self.files.clone());
+                    self.verifies.pop_front().expect("a scripted verify answer")
                 }
                 Request::Done { result } => return *result,
             });
@@ -494,6 +506,7 @@ fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
                     Reply::Written
                 }
                 Request::Delete { .. } => Reply::Deleted,
+                Request::Verify { .. } => unreachable!("no check in this run"),
                 Request::Done { result } => break *result,
             });
         }
@@ -526,4 +539,192 @@ fn other_files_are_shown_as_export_signatures_not_bodies() {
     let unit = &host.prompts()[1].messages[1].content;
     assert!(unit.contains("- src/server.js:\n    createServer: function createServer() { …\n    routes: const routes = new Map();\n"), "{unit}");
     assert!(!unit.contains("res.setHeader"), "no bodies of other files");
+}
+
+fn check_exit(code: i32, output: &str) -> Reply {
+    Reply::Verified { exit_code: Some(code), signal: None, timed_out: false, duration_ms: Some(40), output: output.into() }
+}
+
+const SUM_OLD: &str = "function sum(a, b) {\n  return a - b;\n}\nmodule.exports = { sum };\n";
+const SUM_WRONG: &str = "function sum(a, b) {\n  return a * b;\n}\nmodule.exports = { sum };\n";
+const SUM_RIGHT: &str = "function sum(a, b) {\n  return a + b;\n}\nmodule.exports = { sum };\n";
+const SUM_TEST: &str = "const assert = require('assert');\nassert.strictEqual(require('./sum').sum(2, 3), 5);\n";
+
+fn verify_options(command: &str) -> RunOptions {
+    RunOptions { verify: Some(command.into()), ..RunOptions::default() }
+}
+
+fn kinds_of_events(host: &Host) -> Vec<&'static str> {
+    host.events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::Write { .. } => Some("write"),
+            EventBody::Delete { .. } => Some("delete"),
+            EventBody::VerifyStart { .. } => Some("verify"),
+            EventBody::VerifyEnd { result, .. } => Some(if result.passed { "passed" } else { "failed" }),
+            EventBody::Rollback { .. } => Some("rollback"),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_passing_check_makes_the_run_ok_and_is_reported() {
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.verifies.push_back(check_exit(0, "ok 1 sum\n"));
+    let r = host.run("fix sum", &["sum.js"], verify_options("node --test"));
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    // The check runs once everything is on disk.
+    assert_eq!(host.seen_by_verify[0]["sum.js"].as_deref(), Some(SUM_RIGHT));
+    let v = r.verify.as_ref().unwrap();
+    assert_eq!((v.passed, v.attempts.len(), v.rolled_back), (true, 1, false));
+    assert_eq!(kinds_of_events(&host), ["write", "verify", "passed"]);
+    assert!(report::render_console(&r, 10).contains("Verify:   `node --test` passed\n"));
+}
+
+#[test]
+fn a_failing_check_restores_the_files_and_retries_with_the_end_of_its_output() {
+    let mut host = Host::new(&[("sum.js", SUM_OLD), ("gone.js", "module.exports = 1;\n"), ("sum.test.js", SUM_TEST)]);
+    host.files.insert("new.js".into(), None);
+    host.answers.extend([
+        plan(&[("sum.js", "MODIFY"), ("gone.js", "DELETE"), ("new.js", "CREATE")]),
+        fenced(SUM_WRONG),
+        fenced("module.exports = 2;\n"),
+        fenced(SUM_RIGHT),
+        fenced("module.exports = 2;\n"),
+    ]);
+    host.verifies.extend([check_exit(1, "AssertionError: 6 !== 5\n    at sum.test.js:2\n"), check_exit(0, "")]);
+    let r = host.run("fix sum, drop gone.js, add new.js", &["sum.js", "gone.js", "new.js"], verify_options("node sum.test.js"));
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("sum.js"), Some(SUM_RIGHT));
+    assert_eq!(host.text("gone.js"), None);
+    // Before the retry every change was taken back: changed file, deleted file, created file.
+    let second = &host.seen_by_verify[1];
+    assert_eq!(second["sum.js"].as_deref(), Some(SUM_RIGHT));
+    assert_eq!(
+        kinds_of_events(&host),
+        ["delete", "write", "write", "verify", "failed", "rollback", "rollback", "rollback", "delete", "write", "write", "verify", "passed"]
+    );
+    let rollback_requests: Vec<String> = host
+        .requests
+        .iter()
+        .skip_while(|r| !matches!(r, Request::Verify { .. }))
+        .skip(1)
+        .take(3)
+        .map(|r| match r {
+            Request::Write { path, text } => format!("write {path} {}", text.len()),
+            Request::Delete { path } => format!("delete {path}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    // Newest first, each with the content from before the run.
+    assert_eq!(rollback_requests, [format!("delete new.js"), format!("write sum.js {}", SUM_OLD.len()), format!("write gone.js 20")]);
+    // The retry's prompts carry the check and the end of its output, and start from the original text.
+    let retry = host.prompts().iter().filter(|p| p.stage == "L3").nth(2).map(|p| p.messages[1].content.clone()).unwrap();
+    assert!(retry.contains("`node sum.test.js` ended with exit 1"), "{retry}");
+    assert!(retry.contains("AssertionError: 6 !== 5"), "{retry}");
+    assert!(retry.contains("return a - b;"), "{retry}");
+    assert_eq!(prompts::read_block(&host.prompts()[4].messages).unwrap()["retry"], "verify");
+    let v = r.verify.unwrap();
+    assert_eq!((v.passed, v.attempts.len()), (true, 2));
+    // Request attempt numbers stay unique across rounds.
+    let attempts: Vec<u32> = host.prompts().iter().filter(|p| p.path.as_deref() == Some("sum.js")).map(|p| p.attempt).collect();
+    assert_eq!(attempts, [0, 1]);
+}
+
+#[test]
+fn a_check_that_keeps_failing_ends_verify_failed_with_every_file_as_before() {
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_WRONG), fenced(SUM_WRONG)]);
+    host.verifies.extend([check_exit(1, "fail 1\n"), check_exit(1, "fail 2\n")]);
+    let options = RunOptions { max_retries: Some(1), ..verify_options("npm test") };
+    let r = host.run("fix sum", &["sum.js"], options);
+    assert_eq!(r.status, Status::VerifyFailed, "{r:?}");
+    assert_eq!(host.text("sum.js"), Some(SUM_OLD));
+    assert_eq!(r.error.as_ref().unwrap().code, "verify_failed");
+    assert!(r.error.as_ref().unwrap().message.contains("on all 2 attempts"), "{r:?}");
+    assert_eq!((r.counts.written, r.counts.rolled_back), (0, 1));
+    assert_eq!(r.files[0].outcome, Outcome::RolledBack);
+    assert!(!r.files[0].diff.is_empty(), "the report still shows what was tried");
+    let v = r.verify.as_ref().unwrap();
+    assert_eq!((v.passed, v.rolled_back, v.kept, v.attempts.len()), (false, true, false, 2));
+    let text = report::render_console(&r, 10);
+    assert!(text.contains("Status:   VERIFY_FAILED\n"), "{text}");
+    assert!(text.contains("`npm test` failed (exit 1) after 2 attempts; writes rolled back"), "{text}");
+    let md = report::render_markdown(&r, "fix sum", 10);
+    assert!(md.contains("## Verify") && md.contains("fail 2"), "{md}");
+
+    // --max-retries 0: one check, no retry.
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_WRONG)]);
+    host.verifies.push_back(check_exit(2, ""));
+    let r = host.run("fix sum", &["sum.js"], RunOptions { max_retries: Some(0), ..verify_options("npm test") });
+    assert_eq!((r.status, host.prompts().len()), (Status::VerifyFailed, 2));
+    assert_eq!(host.text("sum.js"), Some(SUM_OLD));
+}
+
+#[test]
+fn keep_on_fail_leaves_the_writes_and_a_missing_command_is_not_retried() {
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_WRONG)]);
+    host.verifies.push_back(check_exit(1, "boom"));
+    let r = host.run("fix sum", &["sum.js"], RunOptions { keep_on_fail: true, ..verify_options("npm test") });
+    assert_eq!(r.status, Status::VerifyFailed);
+    assert_eq!(host.text("sum.js"), Some(SUM_WRONG));
+    assert_eq!((r.counts.written, r.counts.rolled_back), (1, 0));
+    assert!(r.verify.as_ref().unwrap().kept);
+
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.verifies.push_back(check_exit(127, "sh: 1: nmp: not found"));
+    let r = host.run("fix sum", &["sum.js"], verify_options("nmp test"));
+    assert_eq!(r.status, Status::VerifyFailed);
+    assert!(r.error.unwrap().message.contains("could not be run"));
+    assert_eq!((host.prompts().len(), host.text("sum.js")), (2, Some(SUM_OLD)));
+
+    // A timeout is a failure like any other.
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.verifies.push_back(Reply::Verified {
+        exit_code: None,
+        signal: Some("SIGTERM".into()),
+        timed_out: true,
+        duration_ms: Some(1000),
+        output: String::new(),
+    });
+    let r = host.run("fix sum", &["sum.js"], RunOptions { max_retries: Some(0), ..verify_options("sleep 9") });
+    assert_eq!(r.status, Status::VerifyFailed);
+    assert!(r.error.unwrap().message.contains("(timed out)"));
+}
+
+#[test]
+fn an_interrupt_during_the_check_is_interrupted_not_failed() {
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.verifies.push_back(Reply::VerifyError { code: "interrupted".into(), message: "SIGINT".into() });
+    let r = host.run("fix sum", &["sum.js"], verify_options("npm test"));
+    assert_eq!(r.status, Status::Interrupted);
+    assert!(report::render_console(&r, 1).contains("Status:   INTERRUPTED"));
+}
+
+#[test]
+fn a_failed_write_takes_back_the_writes_before_it() {
+    let mut host = Host::new(&[("a.js", "module.exports = 1;\n"), ("b.js", "module.exports = 2;\n")]);
+    host.fail_write_of = Some("b.js".into());
+    host.answers.extend([plan(&[("a.js", "MODIFY"), ("b.js", "MODIFY")]), fenced("module.exports = 10;\n"), fenced("module.exports = 20;\n")]);
+    let r = host.run("bump both", &["a.js", "b.js"], RunOptions::default());
+    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Crashed, "write_failed"));
+    assert_eq!(host.text("a.js"), Some("module.exports = 1;\n"));
+    assert!(r.error.unwrap().message.contains("1 change(s) made before it were rolled back"));
+    assert_eq!(r.counts.rolled_back, 1);
+}
+
+#[test]
+fn output_tail_keeps_the_end_within_bounds() {
+    assert_eq!(tail("a\nb\nc\n", 100, 2), "[...]\nb\nc");
+    assert_eq!(tail("short", 100, 10), "short");
+    let long = "é".repeat(3000);
+    let t = tail(&long, 101, 10);
+    assert!(t.starts_with("[...]\n") && t.len() <= 101 + 6, "{}", t.len());
 }

@@ -1,0 +1,162 @@
+// --verify: the user's check decides "done". The real CLI, a real `node --test` in a real
+// workspace, the loopback model server answering first with a wrong fix, then a right one.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { useModelServer, makeWorkspace, runCli, snapshot, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+
+const server = useModelServer();
+
+const SUM_WRONG = `// Adds two numbers.
+function sum(a, b) {
+  return a * b;
+}
+
+module.exports = { sum };
+`;
+const SUM_RIGHT = `// Adds two numbers.
+function sum(a, b) {
+  return a + b;
+}
+
+module.exports = { sum };
+`;
+const EXTRA = `module.exports = function double(x) {\n  return x * 2;\n};\n`;
+const CHECK = 'node --test test/';
+const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
+const exists = (ws, rel) => fs.existsSync(path.join(ws, rel));
+const TASK = 'Fix sum in src/sum.js, add src/extra.js with double(), delete src/legacy.js';
+const PLAN = planJson([
+  { path: 'src/sum.js', action: 'MODIFY', intent: 'return a + b' },
+  { path: 'src/extra.js', action: 'CREATE', intent: 'double()' },
+  { path: 'src/legacy.js', action: 'DELETE', intent: 'unused' },
+]);
+const SCOPE = ['--files', 'src/sum.js,src/extra.js,src/legacy.js'];
+
+test('a passing check: OK, exit 0, the check is in the report and the log', async () => {
+  const ws = makeWorkspace('calc-lib');
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_RIGHT));
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--verify', CHECK, '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Status:\s+OK/);
+  assert.match(r.stdout, /Verify:\s+`node --test test\/` passed/);
+  assert.equal(read(ws, 'src/sum.js'), SUM_RIGHT);
+  const kinds = lastRunLog(ws).events.map((e) => e.kind);
+  assert.ok(kinds.indexOf('verify_start') > kinds.indexOf('write'), kinds.join(' '));
+  const end = lastRunLog(ws).events.find((e) => e.kind === 'verify_end');
+  assert.equal(end.result.passed, true);
+  assert.equal(end.result.exitCode, 0);
+});
+
+test('a failing check rolls every change back, then the retry with its output passes', async () => {
+  const ws = makeWorkspace('calc-lib');
+  server.answer(PLAN).answer(fenced(SUM_WRONG)).answer(fenced(EXTRA)).answer(fenced(SUM_RIGHT)).answer(fenced(EXTRA));
+  const r = await runCli([TASK, ...SCOPE, '--verify', CHECK, '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /passed after 2 attempts/);
+  assert.equal(read(ws, 'src/sum.js'), SUM_RIGHT);
+  assert.equal(read(ws, 'src/extra.js'), EXTRA);
+  assert.equal(exists(ws, 'src/legacy.js'), false);
+  // The retry for sum.js carries the failing assertion and starts from the original code.
+  const retry = server.requests.filter((q) => q.marker.path === 'src/sum.js')[1];
+  const prompt = JSON.stringify(retry.body.messages);
+  assert.equal(retry.marker.retry, 'verify');
+  assert.match(prompt, /node --test test\/` ended with exit 1/);
+  assert.match(prompt, /sum adds/);
+  assert.match(prompt, /return a - b;/);
+  const kinds = lastRunLog(ws).events.map((e) => e.kind).filter((k) => /verify|rollback|^write$|^delete$/.test(k));
+  assert.deepEqual(kinds, [
+    'delete', 'write', 'write', 'verify_start', 'verify_end', 'rollback', 'rollback', 'rollback',
+    'delete', 'write', 'write', 'verify_start', 'verify_end',
+  ]);
+});
+
+test('a check that keeps failing: exit 9, VERIFY_FAILED, the tree byte for byte as before', async () => {
+  const ws = makeWorkspace('calc-lib');
+  fs.chmodSync(path.join(ws, 'src/legacy.js'), 0o640);
+  // Bytes a text round trip could lose: a BOM and CRLF line ends.
+  const sum = path.join(ws, 'src/sum.js');
+  fs.writeFileSync(sum, `\uFEFF${fs.readFileSync(sum, 'utf8').replace(/\n/g, '\r\n')}`);
+  const before = snapshot(ws);
+  server.answer(PLAN).answer(fenced(SUM_WRONG)).answer(fenced(EXTRA)).answer(fenced(SUM_WRONG)).answer(fenced(EXTRA));
+  const r = await runCli([TASK, ...SCOPE, '--verify', CHECK, '--max-retries', '1', '--report', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 9, r.stderr);
+  assert.match(r.stdout, /Status:\s+VERIFY_FAILED/);
+  assert.match(r.stdout, /3 rolled back/);
+  assert.match(r.stderr, /red-exec: `node --test test\/` failed \(exit 1\) on all 2 attempts; every file was restored \[verify_failed\]/);
+  assert.deepEqual(snapshot(ws), before);
+  assert.equal(fs.statSync(path.join(ws, 'src/legacy.js')).mode & 0o777, 0o640, 'a restored file keeps its mode');
+  const report = read(ws, '.red-exec-report.md');
+  assert.match(report, /## Verify/);
+  assert.match(report, /\| 2 \| failed \(exit 1\) \|/);
+  assert.match(report, /sum adds/);
+});
+
+test('--keep-on-fail keeps the writes; exit 9 all the same', async () => {
+  const ws = makeWorkspace('calc-lib');
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_WRONG));
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--verify', CHECK, '--keep-on-fail', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 9, r.stderr);
+  assert.match(r.stdout, /writes kept \(--keep-on-fail\)/);
+  assert.equal(read(ws, 'src/sum.js'), SUM_WRONG);
+});
+
+test('a check over --verify-timeout is stopped and counts as failed', async () => {
+  const ws = makeWorkspace('calc-lib');
+  const before = snapshot(ws);
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_RIGHT));
+  const check = 'echo started; sleep 30';
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--verify', check, '--verify-timeout', '0.5', '--max-retries', '0', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 9, r.stderr);
+  assert.match(r.stderr, /failed \(timed out\)/);
+  assert.deepEqual(snapshot(ws), before);
+  const end = lastRunLog(ws).events.find((e) => e.kind === 'verify_end');
+  assert.equal(end.result.timedOut, true);
+  assert.match(end.result.outputTail, /started/);
+});
+
+test('.red-exec.json sets the check; --no-verify skips it; a bad file is a config error', async () => {
+  const ws = makeWorkspace('calc-lib');
+  fs.writeFileSync(path.join(ws, '.red-exec.json'), JSON.stringify({ verify: CHECK, maxRetries: 0 }));
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_WRONG));
+  let r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 9, r.stderr);
+  assert.equal(server.requests.length, 2, 'maxRetries 0 from the file: no retry');
+
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_WRONG));
+  r = await runCli(['Fix sum', '--files', 'src/sum.js', '--no-verify', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /Verify:/);
+  assert.equal(read(ws, 'src/sum.js'), SUM_WRONG);
+
+  fs.writeFileSync(path.join(ws, '.red-exec.json'), '{"verify": "npm test", "verfiy": 1}');
+  const before = snapshot(ws);
+  r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 3);
+  assert.equal(r.stderr, 'red-exec: .red-exec.json: unknown key "verfiy" (known: verify, verifyTimeout, keepOnFail, maxRetries, gate, moduleFormat, contextBudget, timeout)\n');
+  assert.deepEqual(snapshot(ws), before);
+});
+
+test('the check runs without the model key in its environment', async () => {
+  const ws = makeWorkspace('calc-lib');
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_RIGHT));
+  const check = `node -e "process.exit(process.env.RED_EXEC_API_KEY || process.env.LEAK ? 1 : 0)"`;
+  const key = 'sk-verify-env-0123456789';
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--verify', check, '--base-url', server.baseUrl], {
+    cwd: ws,
+    env: { RED_EXEC_API_KEY: key, LEAK: `Bearer ${key}` },
+  });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+});
+
+test('a dry run does not run the check and says so', async () => {
+  const ws = makeWorkspace('calc-lib');
+  const before = snapshot(ws);
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_WRONG));
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--verify', CHECK, '--dry-run', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Dry run: the check `node --test test\/` was not run\./);
+  assert.deepEqual(snapshot(ws), before);
+});
