@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useModelServer, makeWorkspace, runCli, snapshot, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, startCli, snapshot, lastRunLog, fenced, planJson } from '../support/cli.mjs';
 
 const server = useModelServer();
 
@@ -159,4 +159,32 @@ test('a dry run does not run the check and says so', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Dry run: the check `node --test test\/` was not run\./);
   assert.deepEqual(snapshot(ws), before);
+});
+
+test('Ctrl-C while the check runs: the check is stopped, INTERRUPTED, exit 130, the writes stay for --undo', async () => {
+  const ws = makeWorkspace('calc-lib');
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_RIGHT));
+  const marker = path.join(ws, 'check-started');
+  const check = `node -e "require('fs').writeFileSync('check-started', String(process.pid)); setTimeout(() => {}, 30000)"`;
+  const { child, done } = startCli(['Fix sum', '--files', 'src/sum.js', '--verify', check, '--base-url', server.baseUrl], { cwd: ws });
+  const deadline = Date.now() + 15_000;
+  while (!fs.existsSync(marker) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  assert.ok(fs.existsSync(marker), 'the check started');
+  child.kill('SIGINT');
+  const r = await done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stdout, /Status:\s+INTERRUPTED/);
+  assert.equal(read(ws, 'src/sum.js'), SUM_RIGHT, 'a file is old or new, never half: here new');
+  // The check's process group was stopped with the run.
+  const pid = Number(fs.readFileSync(marker, 'utf8'));
+  let alive = true;
+  for (let i = 0; i < 100 && alive; i++) {
+    try {
+      process.kill(pid, 0);
+      await new Promise((res) => setTimeout(res, 50));
+    } catch {
+      alive = false;
+    }
+  }
+  assert.equal(alive, false, 'the check process is gone');
 });
