@@ -85,6 +85,7 @@ test('a check that keeps failing: exit 9, VERIFY_FAILED, the tree byte for byte 
   assert.equal(r.code, 9, r.stderr);
   assert.match(r.stdout, /Status:\s+VERIFY_FAILED/);
   assert.match(r.stdout, /3 rolled back/);
+  assert.match(r.stdout, /^ +\| # fail 1$/m, 'the console report ends with the end of the check output');
   assert.match(r.stderr, /red-exec: `node --test test\/` failed \(exit 1\) on all 2 attempts; every file was restored \[verify_failed\]/);
   assert.deepEqual(snapshot(ws), before);
   assert.equal(fs.statSync(path.join(ws, 'src/legacy.js')).mode & 0o777, 0o640, 'a restored file keeps its mode');

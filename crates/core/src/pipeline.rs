@@ -935,9 +935,18 @@ split the file or the task",
 
     /// The small mechanical repairs models most often need, each a named pass in `postprocess`.
     fn post_process(&mut self, path: &str, text: String) -> String {
-        if !Language::of(path).is_script() {
-            return text;
+        let (text, mut fixes) = if Language::of(path).is_script() { self.script_passes(path, text) } else { (text, Vec::new()) };
+        // Last, so lines the passes added get the file's line ends too.
+        let before = self.texts.get(path).cloned().flatten();
+        let (text, more) = postprocess::keep_text_conventions(before.as_deref(), &text);
+        fixes.extend(more);
+        for fix in fixes {
+            self.emit(EventBody::PostProcess { path: path.to_string(), pass: fix.pass.to_string(), description: fix.description });
         }
+        text
+    }
+
+    fn script_passes(&self, path: &str, text: String) -> (String, Vec<postprocess::Fix>) {
         let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
         // Neighbours: files as they will be after this run (generated ones included), not deleted ones.
         let mut after: BTreeMap<String, Analysis> = self.analyses.clone();
@@ -962,10 +971,7 @@ split the file or the task",
         fixes.extend(more);
         let (text, more) = postprocess::strip_banned(path, &text, &banned);
         fixes.extend(more);
-        for fix in fixes {
-            self.emit(EventBody::PostProcess { path: path.to_string(), pass: fix.pass.to_string(), description: fix.description });
-        }
-        text
+        (text, fixes)
     }
 
     fn check(&self, entry: &PlanEntry, old: Option<&str>, new: Option<&str>) -> Vec<Violation> {

@@ -198,6 +198,9 @@ fn mark(state: StageState) -> &'static str {
     }
 }
 
+/// Lines of a failing check's output the console report shows (the Markdown report has more).
+const CONSOLE_TAIL_LINES: usize = 8;
+
 /// `npm test: passed (attempt 2 of 2)` / `npm test: failed (exit 1), writes rolled back`.
 pub fn verify_line(v: &VerifyReport) -> String {
     let n = v.attempts.len();
@@ -240,6 +243,13 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
     out.push('\n');
     if let Some(v) = &result.verify {
         out.push_str(&format!("Verify:   {}\n", verify_line(v)));
+        // The end of a failing check's output is what the user reads first.
+        if let Some(last) = v.attempts.last().filter(|a| !a.passed) {
+            let lines: Vec<&str> = last.output_tail.lines().filter(|l| !l.trim().is_empty()).collect();
+            for line in &lines[lines.len().saturating_sub(CONSOLE_TAIL_LINES)..] {
+                out.push_str(&format!("          | {line}\n"));
+            }
+        }
     }
     out.push_str(&format!(
         "Tokens:   {} ({} calls, {:.1}s)\n",

@@ -728,3 +728,16 @@ fn output_tail_keeps_the_end_within_bounds() {
     let t = tail(&long, 101, 10);
     assert!(t.starts_with("[...]\n") && t.len() <= 101 + 6, "{}", t.len());
 }
+
+#[test]
+fn a_crlf_file_with_a_bom_keeps_both_when_the_model_answers_with_lf() {
+    let old = "\u{FEFF}function sum(a, b) {\r\n  return a - b;\r\n}\r\nmodule.exports = { sum };\r\n";
+    let mut host = Host::new(&[("sum.js", old)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    let r = host.run("fix sum", &["sum.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("sum.js"), Some(format!("\u{FEFF}{}", SUM_RIGHT.replace('\n', "\r\n")).as_str()));
+    // Only the line that really changed is in the diff.
+    let changed: Vec<&str> = r.files[0].diff.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).collect();
+    assert_eq!(changed, ["+  return a + b;"]);
+}
