@@ -14,7 +14,7 @@ import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
 import { makeRedactor } from './redact.js';
-import { helpText, failureMessage, diffsText } from './output.js';
+import { helpText, failureMessage, diffsText, printable } from './output.js';
 import { isBenchCommand, runBenchCommand } from './bench-commands.js';
 import { createViolationLog, writeReport, SKILL_FILE } from './artifacts.js';
 import { prepareDryRun } from './dry-run.js';
@@ -87,7 +87,7 @@ export async function main(argv, io) {
   const { env, cwd, stdout, stderr } = io;
   if (isBenchCommand(argv)) return runBenchCommand(argv, io);
   const color = paint(wantsColor(stderr, env));
-  const say = (message) => stderr.write(`${color.red('red-exec:')} ${message}\n`);
+  const say = (message) => stderr.write(`${color.red('red-exec:')} ${printable(message)}\n`);
 
   let options;
   try {
@@ -191,7 +191,7 @@ async function runTaskCommand(options, core, io) {
   let redact = (s) => s;
   const color = paint(wantsColor(stderr, env));
   const fail = (message, code) => {
-    stderr.write(`${color.red('red-exec:')} ${redact(message)}\n`);
+    stderr.write(`${color.red('red-exec:')} ${printable(redact(message))}\n`);
     return code;
   };
 
