@@ -37,19 +37,23 @@ export function cleanup() {
   while (made.length) fs.rmSync(made.pop(), { recursive: true, force: true });
 }
 
-/** Every file's bytes (and every symlink's target) under dir, except red-exec's own ARTIFACTS. */
-export function snapshot(dir) {
+/**
+ * Every file's bytes (and every symlink's target) under dir, except the paths in `ignore`
+ * (red-exec's own ARTIFACTS unless told otherwise). `modes: true` adds each entry's permission bits.
+ */
+export function snapshot(dir, { ignore = ARTIFACTS, modes = false } = {}) {
   const out = {};
   const walk = (rel) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const r = rel ? `${rel}/${entry.name}` : entry.name;
-      if (ARTIFACTS.includes(r)) continue;
+      if (ignore.includes(r)) continue;
       const abs = path.join(dir, r);
+      const mode = modes && !entry.isSymbolicLink() ? ` mode ${(fs.statSync(abs).mode & 0o7777).toString(8)}` : '';
       if (entry.isSymbolicLink()) out[r] = `symlink -> ${fs.readlinkSync(abs)}`;
       else if (entry.isDirectory()) {
-        out[`${r}/`] = 'dir';
+        out[`${r}/`] = `dir${mode}`;
         walk(r);
-      } else out[r] = fs.readFileSync(abs).toString('base64');
+      } else out[r] = `${fs.readFileSync(abs).toString('base64')}${mode}`;
     }
   };
   walk('');
@@ -67,9 +71,19 @@ export function cleanEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-/** Start the CLI. Returns { child, done } where done resolves { code, signal, stdout, stderr }. */
-export function startCli(args, { cwd, env = {}, timeoutMs = 20_000 } = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * We run as root, which may write anything: a permission test runs the CLI under this wrapper,
+ * which drops the capabilities that let root ignore file modes, so EACCES is real.
+ */
+export const WITHOUT_ROOT_OVERRIDES = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner'];
+
+/**
+ * Start the CLI (under `wrapper`, a command prefix, if given).
+ * Returns { child, done } where done resolves { code, signal, stdout, stderr }.
+ */
+export function startCli(args, { cwd, env = {}, timeoutMs = 20_000, wrapper = [] } = {}) {
+  const argv = [...wrapper, process.execPath, CLI, ...args];
+  const child = spawn(argv[0], argv.slice(1), { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const done = new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';

@@ -25,3 +25,12 @@ export class ModelCallError extends Error {
     Object.assign(this, extra);
   }
 }
+
+/** Something the run must write (the workspace, its log, a --files target) is not writable. */
+export class WriteError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'WriteError';
+    this.kind = 'write';
+  }
+}

@@ -25,7 +25,7 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },
   { code: EXIT.MODEL_UNAVAILABLE, name: 'model unavailable', meaning: 'rate limit, server error, timeout or network failure after retries' },
   { code: EXIT.MODEL_ANSWER, name: 'model answer', meaning: 'the answer was unusable (no code, bad plan, bad response body, replay diverged)' },
-  { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'a checked file could not be written (the run\'s other changes were rolled back)' },
+  { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'the workspace, .red-exec-logs/ or a --files target is not writable (checked before any model call), or a checked file could not be written (the run\'s other changes are rolled back)' },
   { code: EXIT.VERIFY_FAILED, name: 'verify failed', meaning: 'the --verify command failed on every attempt; the files were restored (kept with --keep-on-fail)' },
   { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install)' },
   { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT)' },

@@ -8,8 +8,17 @@ import crypto from 'node:crypto';
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8192;
 
+// The core puts "<path>: " in front of these messages, so they do not name the path again.
 function unreadable(reason, message) {
   return { state: 'unreadable', reason, message };
+}
+
+const IO_WHY = { EACCES: 'permission denied', EPERM: 'operation not permitted', ELOOP: 'too many symbolic links', EIO: 'input/output error' };
+
+function ioProblem(err) {
+  const code = err && err.code;
+  if (code && IO_WHY[code]) return unreadable('io', `cannot read it: ${IO_WHY[code]} (${code})`);
+  return unreadable('io', `cannot read it: ${code ?? (err && err.message) ?? err}`);
 }
 
 function isInside(root, target) {
@@ -74,48 +83,50 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
   async function readFile(rel) {
     try {
       absolute(rel);
-    } catch (err) {
-      return unreadable('outside_workspace', err.message);
+    } catch {
+      return unreadable('outside_workspace', 'outside the workspace');
     }
     let where;
     try {
       where = await confined(rel);
     } catch (err) {
-      return unreadable('io', `${rel}: ${err.code ?? err.message}`);
+      return ioProblem(err);
     }
     if (where.outside) {
-      return unreadable('outside_workspace', `${rel} resolves outside the workspace (symbolic link to ${where.real})`);
+      return unreadable('outside_workspace', `resolves outside the workspace (symbolic link to ${where.real})`);
     }
     let st;
     try {
       st = await fsp.stat(where.real);
     } catch (err) {
       if (err.code === 'ENOENT') return { state: 'absent' };
-      if (err.code === 'ENOTDIR') return unreadable('io', `${rel}: a parent of this path is a file, not a directory`);
-      return unreadable('io', `${rel}: ${err.code ?? err.message}`);
+      if (err.code === 'ENOTDIR') return unreadable('io', 'a parent of this path is a file, not a directory');
+      return ioProblem(err);
     }
-    if (st.isDirectory()) return unreadable('directory', `${rel} is a directory, not a file`);
-    if (!st.isFile()) return unreadable('io', `${rel} is not a regular file`);
+    if (st.isDirectory()) return unreadable('directory', 'a directory, not a file');
+    if (!st.isFile()) return unreadable('io', 'not a regular file (a device, socket or pipe)');
+    // Checked before reading: a file this size is far over any context budget, and reading it
+    // whole into memory (and into the core) would be the first cost of refusing it.
     if (st.size > MAX_FILE_BYTES) {
-      return unreadable('too_large', `${rel} is ${st.size} bytes; the limit is ${MAX_FILE_BYTES} bytes (2 MB)`);
+      return unreadable('too_large', `${st.size} bytes, over the 2 MB limit for a file in scope (${MAX_FILE_BYTES} bytes)`);
     }
     let bytes;
     try {
       bytes = await fsp.readFile(where.real);
     } catch (err) {
-      return unreadable('io', `${rel}: ${err.code ?? err.message}`);
+      return ioProblem(err);
     }
     if (bytes.length > MAX_FILE_BYTES) {
-      return unreadable('too_large', `${rel} is larger than ${MAX_FILE_BYTES} bytes (2 MB)`);
+      return unreadable('too_large', `over the 2 MB limit for a file in scope (${MAX_FILE_BYTES} bytes)`);
     }
     if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
-      return unreadable('binary', `${rel} looks binary (it contains a NUL byte)`);
+      return unreadable('binary', 'looks binary (it contains a NUL byte)');
     }
     let text;
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
-      return unreadable('not_utf8', `${rel} is not valid UTF-8 text`);
+      return unreadable('not_utf8', 'not valid UTF-8 text');
     }
     return { state: 'present', text };
   }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args.js';
-import { UsageError, ConfigError } from './errors.js';
+import { UsageError, ConfigError, WriteError } from './errors.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
 import { resolveModel } from './models.js';
 import { createHttpCompleter } from './transport.js';
@@ -14,14 +14,15 @@ import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
 import { makeRedactor } from './redact.js';
-import { helpText, failureMessage, diffsText } from './output.js';
+import { helpText, failureMessage, diffsText, printable } from './output.js';
 import { isBenchCommand, runBenchCommand } from './bench-commands.js';
-import { createViolationLog, writeReport, SKILL_FILE } from './artifacts.js';
+import { createViolationLog, writeReport, SKILL_FILE, REPORT_FILE } from './artifacts.js';
 import { prepareDryRun } from './dry-run.js';
 import { writeDebugBundle } from './debug-bundle.js';
 import { readSkillFiles, collectSources } from './skill-files.js';
 import { readProjectConfig, applyProjectConfig } from './project-config.js';
 import { runVerify, verifyEnv } from './verify.js';
+import { checkWritable } from './preflight.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -89,7 +90,7 @@ export async function main(argv, io) {
   const { env, cwd, stdout, stderr } = io;
   if (isBenchCommand(argv)) return runBenchCommand(argv, io);
   const color = paint(wantsColor(stderr, env));
-  const say = (message) => stderr.write(`${color.red('red-exec:')} ${message}\n`);
+  const say = (message) => stderr.write(`${color.red('red-exec:')} ${printable(message)}\n`);
 
   let options;
   try {
@@ -138,6 +139,10 @@ export async function main(argv, io) {
     if (err instanceof ConfigError) {
       say(err.message);
       return EXIT.CONFIG;
+    }
+    if (err instanceof WriteError) {
+      say(err.message);
+      return EXIT.WRITE_FAILED;
     }
     throw err;
   }
@@ -193,7 +198,7 @@ async function runTaskCommand(options, core, io) {
   let redact = (s) => s;
   const color = paint(wantsColor(stderr, env));
   const fail = (message, code) => {
-    stderr.write(`${color.red('red-exec:')} ${redact(message)}\n`);
+    stderr.write(`${color.red('red-exec:')} ${printable(redact(message))}\n`);
     return code;
   };
 
@@ -212,6 +217,8 @@ async function runTaskCommand(options, core, io) {
   // Skill files go to the model without their HTML comments (notes for the human).
   const skills = readSkillFiles(options.skills, cwd).map((text) => core.parseSkill(text).text);
   redact = makeRedactor(model.apiKey);
+  // A run that could not save its result (or its log) stops here, before it spends tokens.
+  checkWritable(workspace, options.files, { targets: !options.dryRun, show: (p) => shown(cwd, p) });
 
   // Ctrl-C: cancel the model call in flight, refuse further writes, let the core finish.
   const stop = new AbortController();
@@ -245,7 +252,13 @@ async function runInside(ctx) {
   const runDir = dry ? dry.dir : workspace;
 
   const runId = core.newRunId();
-  const log = openRunLog(workspace, runId, redact);
+  let log;
+  try {
+    log = openRunLog(workspace, runId, redact);
+  } catch (err) {
+    // checkWritable found the directory fine; this is a full disk, a race, or the like.
+    return fail(`cannot write the run log under ${LOG_DIR}/: ${err.code ?? err.message}`, EXIT.WRITE_FAILED);
+  }
   // The core logs the task, files and options itself (run_start); this line says who ran it, how.
   log.append({
     kind: 'host_start',
@@ -359,8 +372,13 @@ async function runInside(ctx) {
   log.append({ kind: 'result', ...result, wallMs });
   log.close();
 
+  let reportProblem = null;
   if (options.report) {
-    writeReport(workspace, redact(core.renderMarkdownReport(result, options.task, wallMs)), { dryRun: Boolean(dry) });
+    try {
+      writeReport(workspace, redact(core.renderMarkdownReport(result, options.task, wallMs)), { dryRun: Boolean(dry) });
+    } catch (err) {
+      reportProblem = `could not write the run report ${REPORT_FILE}: ${err.code ?? err.message}`;
+    }
   }
 
   if (options.json) {
@@ -382,6 +400,7 @@ async function runInside(ctx) {
   const crashed = result.status === 'CRASHED' && result.error?.code !== 'interrupted';
   const zip = options.exportDebug || crashed ? await bundle() : null;
   const code = exitCodeForResult(result);
+  if (reportProblem && code === EXIT.OK) return fail(reportProblem, EXIT.WRITE_FAILED);
   if (code !== EXIT.OK) {
     fail(`${failureMessage(result)}${zip ? ` (debug bundle: ${zip})` : ''}`, code);
   } else if (zip) {

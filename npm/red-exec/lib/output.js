@@ -84,6 +84,14 @@ ${exitTableText('  ')}
 `;
 }
 
+/**
+ * `text` safe for a terminal: control characters (a NUL in a path, an escape sequence in a
+ * model's answer) shown as \\uXXXX instead of acting on the terminal.
+ */
+export function printable(text) {
+  return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function oneLine(text) {
   return String(text).replace(/\s*\n\s*/g, ' ').trim();
 }
