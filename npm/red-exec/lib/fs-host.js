@@ -29,11 +29,14 @@ function isInside(root, target) {
 /**
  * Create { readFile, writeFile, deleteFile } for `workspace`.
  * `canWrite()` is asked before every write or delete (false once the run is interrupted).
+ * `journal(root)` (optional) makes the journal every write and delete is recorded in before it
+ * happens (lib/backup.js); `crash(point)` is the test hook of lib/crash-hook.js.
  */
-export function createFsHost(workspace, { canWrite = () => true } = {}) {
+export function createFsHost(workspace, { canWrite = () => true, journal: makeJournal = null, crash = async () => {} } = {}) {
   const root = fs.realpathSync(workspace);
   // Modes of files this run deleted: a rollback that re-creates one gives it its mode back.
   const deletedModes = new Map();
+  const journal = makeJournal ? makeJournal(root) : null;
 
   function absolute(rel) {
     if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
@@ -137,7 +140,7 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
     if (where.outside) throw new Error(`refusing to write ${rel}: it resolves outside the workspace`);
     const target = where.real;
     const dir = path.dirname(target);
-    await fsp.mkdir(dir, { recursive: true });
+    const dirs = await missingDirs(dir);
     let mode;
     try {
       const st = await fsp.stat(target);
@@ -149,14 +152,23 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
     }
     // Short on purpose: a long target name plus a suffix could exceed the file system's limit.
     const tmp = path.join(dir, `.red-exec-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`);
+    const seq = journal ? journal.beginWrite({ target, text, tmp, dirs }) : null;
+    await crash('after-journal');
+    await fsp.mkdir(dir, { recursive: true });
     let handle;
     try {
       handle = await fsp.open(tmp, 'wx', mode ?? 0o666);
-      await handle.writeFile(text, 'utf8');
+      const bytes = Buffer.from(text, 'utf8');
+      const half = bytes.length >> 1;
+      // In two halves so the test hook can stop between them (leaving a durable half temp file).
+      await handle.write(bytes, 0, half, 0);
+      await crash('mid-write', () => handle.sync());
+      await handle.write(bytes, half, bytes.length - half, half);
       await handle.sync();
       await handle.close();
       handle = undefined;
       if (mode !== undefined) await fsp.chmod(tmp, mode);
+      await crash('before-rename');
       await fsp.rename(tmp, target);
     } catch (err) {
       if (handle) await handle.close().catch(() => {});
@@ -164,6 +176,25 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
       throw err;
     }
     await syncDir(dir);
+    await crash('after-write');
+    if (journal) journal.done(seq);
+  }
+
+  /** The directories, outermost first, that creating `dir` would make. */
+  async function missingDirs(dir) {
+    const out = [];
+    let current = dir;
+    while (current !== root && isInside(root, current)) {
+      try {
+        await fsp.lstat(current);
+        break;
+      } catch (err) {
+        if (err.code !== 'ENOENT') throw err;
+      }
+      out.unshift(current);
+      current = path.dirname(current);
+    }
+    return out;
   }
 
   async function deleteFile(rel) {
@@ -174,11 +205,16 @@ export function createFsHost(workspace, { canWrite = () => true } = {}) {
     if (!st) return;
     if (st.isDirectory()) throw new Error(`refusing to delete ${rel}: it is a directory`);
     if (st.isFile()) deletedModes.set(where.real, st.mode & 0o7777);
+    const seq = journal ? journal.beginDelete({ target: where.abs }) : null;
+    await crash('after-journal');
+    await crash('before-delete');
     await fsp.unlink(where.abs);
     await syncDir(path.dirname(where.abs));
+    await crash('after-delete');
+    if (journal) journal.done(seq);
   }
 
-  return { root, readFile, writeFile, deleteFile };
+  return { root, journal, readFile, writeFile, deleteFile };
 }
 
 async function syncDir(dir) {

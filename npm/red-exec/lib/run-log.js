@@ -11,7 +11,11 @@ export function openRunLog(workspace, runId, redact) {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'events.jsonl');
   const fd = fs.openSync(file, 'a');
-  fs.writeFileSync(path.join(base, 'last-run'), `${runId}\n`);
+  // Temp file and rename: a run killed right here must not leave last-run empty or torn.
+  const last = path.join(base, 'last-run');
+  const tmp = `${last}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${runId}\n`);
+  fs.renameSync(tmp, last);
   let closed = false;
 
   return {

@@ -1,0 +1,175 @@
+// Backups and the write journal of a run, so `--undo` can put every file back, even after
+// the process was killed mid-way.
+//
+// .red-exec-logs/<runId>/journal.jsonl holds one record per write or delete, appended and
+// fsynced *before* the file is touched, and a {"op":"done"} record after. A path's original
+// bytes are copied to .red-exec-logs/<runId>/backup/<path> (fsynced) before the run first
+// overwrites or deletes it. So at any instant each touched file is either its original or one
+// of the journaled "after" states, and the journal says which temp files and directories the
+// run may have left behind. Backups are the user's own files: never redacted, never bundled.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+export const JOURNAL_FILE = 'journal.jsonl';
+export const BACKUP_DIR = 'backup';
+
+export function sha256(bytes) {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `abs` relative to `root` with forward slashes (the form the journal and the core use). */
+export function relativeTo(root, abs) {
+  return path.relative(root, abs).split(path.sep).join('/');
+}
+
+function fsyncPath(p, flags = 'r') {
+  // Not every platform lets a directory be fsynced: best effort there.
+  let fd;
+  try {
+    fd = fs.openSync(p, flags);
+    fs.fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Write `bytes` to `file` durably: temp file, fsync, rename, fsync of the directory. */
+export function writeDurably(file, bytes, mode = 0o600) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w', mode);
+  try {
+    fs.writeSync(fd, bytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncPath(path.dirname(file));
+}
+
+/**
+ * Create <runDir>/journal.jsonl (empty, durable) and return the journal the file host writes
+ * through. Throws when the run directory cannot be written, so a run can stop before any change.
+ * `root` is the workspace's real path (the host's root); journaled paths are relative to it.
+ */
+export function openJournal(runDir, root) {
+  const file = path.join(runDir, JOURNAL_FILE);
+  const fd = fs.openSync(file, 'a');
+  fs.fsyncSync(fd);
+  fsyncPath(runDir);
+  const backedUp = new Set();
+  let seq = 0;
+
+  function append(record) {
+    fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+    fs.fsyncSync(fd);
+  }
+
+  /** Copy the original bytes of `rel` into backup/ once per run. Returns the backup's name. */
+  function backup(rel, bytes) {
+    const name = `${BACKUP_DIR}/${rel}`;
+    if (!backedUp.has(rel)) {
+      writeDurably(path.join(runDir, BACKUP_DIR, ...rel.split('/')), bytes);
+      backedUp.add(rel);
+    }
+    return name;
+  }
+
+  return {
+    file,
+    /**
+     * Journal a write of `text` to the absolute `target` before it happens. `tmp` is the temp
+     * file the write will use; `dirs` the directories it is about to create (outermost first).
+     * Returns the record's sequence number for done().
+     */
+    beginWrite({ target, text, tmp, dirs }) {
+      const rel = relativeTo(root, target);
+      let before = null;
+      let mode = null;
+      try {
+        before = fs.readFileSync(target);
+        mode = fs.statSync(target).mode & 0o7777;
+      } catch (err) {
+        if (err.code !== 'ENOENT') throw err;
+      }
+      seq += 1;
+      append({
+        seq,
+        op: 'write',
+        path: rel,
+        existed: before !== null,
+        mode,
+        sha256Before: before === null ? null : sha256(before),
+        sha256After: sha256(Buffer.from(text, 'utf8')),
+        backup: before === null ? null : backup(rel, before),
+        tmp: relativeTo(root, tmp),
+        dirs: dirs.map((d) => relativeTo(root, d)),
+        time: new Date().toISOString(),
+      });
+      return seq;
+    },
+    /** Journal the deletion of the absolute `target` (a file or a symbolic link) before it happens. */
+    beginDelete({ target }) {
+      const rel = relativeTo(root, target);
+      const st = fs.lstatSync(target);
+      const record = { seq: seq + 1, op: 'delete', path: rel, existed: true, mode: st.mode & 0o7777 };
+      if (st.isSymbolicLink()) {
+        // The link itself is deleted, not what it points to: restoring it means re-making the link.
+        Object.assign(record, { link: fs.readlinkSync(target), sha256Before: null, backup: null });
+      } else {
+        const before = fs.readFileSync(target);
+        Object.assign(record, { sha256Before: sha256(before), backup: backup(rel, before) });
+      }
+      Object.assign(record, { sha256After: null, tmp: null, dirs: [], time: new Date().toISOString() });
+      seq += 1;
+      append(record);
+      return seq;
+    },
+    done(n) {
+      append({ seq: n, op: 'done' });
+    },
+    close() {
+      fs.closeSync(fd);
+    },
+  };
+}
+
+/**
+ * Parse <runDir>/journal.jsonl. Returns null when there is none; else { changes, done, damaged }
+ * where `changes` are the write/delete records in order and `done` the set of finished seqs.
+ * A torn last line (the process was killed while appending it) is ignored: the change it
+ * describes had not started. A bad line anywhere else makes `damaged` its line number.
+ */
+export function readJournal(runDir) {
+  let text;
+  try {
+    text = fs.readFileSync(path.join(runDir, JOURNAL_FILE), 'utf8');
+  } catch (err) {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  }
+  const lines = text.split('\n');
+  const changes = [];
+  const done = new Set();
+  let damaged = null;
+  lines.forEach((line, i) => {
+    if (damaged !== null || line.trim() === '') return;
+    let record;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      const last = lines.slice(i + 1).every((l) => l.trim() === '');
+      if (!last) damaged = i + 1;
+      return;
+    }
+    if (record && record.op === 'done') done.add(record.seq);
+    else if (record && (record.op === 'write' || record.op === 'delete') && typeof record.path === 'string') changes.push(record);
+    else damaged = i + 1;
+  });
+  return { changes, done, damaged };
+}
