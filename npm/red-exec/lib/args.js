@@ -35,6 +35,7 @@ const BOOLEAN_FLAGS = new Set([
   'force',
   'keep-on-fail',
   'no-verify',
+  'runs',
 ]);
 const SHORT_FLAGS = { '-h': 'help' };
 
@@ -87,6 +88,13 @@ export function tokenize(argv) {
       while (i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) {
         files.push(...splitFileList(argv[++i]));
       }
+      continue;
+    }
+    if (name === 'undo') {
+      // The run id is optional: the next argument is it unless it is a flag.
+      let value = inline ?? true;
+      if (inline === undefined && i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) value = argv[++i];
+      flags.set('undo', value);
       continue;
     }
     if (BOOLEAN_FLAGS.has(name)) {
@@ -178,18 +186,37 @@ export function parseArgs(argv) {
     noVerify: flags.has('no-verify'),
     // Flags given on the command line: they win over the project's .red-exec.json.
     given: new Set([...flags.keys(), ...[...lists].filter(([, v]) => v.length > 0).map(([k]) => k)]),
+    // undefined, or { runId } (runId undefined: the last run)
+    undo: flags.has('undo') ? { runId: flags.get('undo') === true ? undefined : String(flags.get('undo')) } : undefined,
+    runs: flags.has('runs'),
   };
   if (options.help || options.version) return options;
 
-  for (const name of ['out', 'force']) {
-    if (flags.has(name) && !options.initSkill) throw new UsageError(`--${name} is only used with --init-skill`);
+  const modes = [
+    options.initSkill && '--init-skill',
+    options.runId !== undefined && '--run-id',
+    options.undo && '--undo',
+    options.runs && '--runs',
+  ].filter(Boolean);
+  if (modes.length > 1) throw new UsageError(`${modes[0]} and ${modes[1]} do not go together`);
+  if (flags.has('out') && !options.initSkill) throw new UsageError('--out is only used with --init-skill');
+  if (options.force && !options.initSkill && !options.undo) throw new UsageError('--force is only used with --init-skill or --undo');
+  if (options.undo || options.runs) {
+    const mode = options.undo ? '--undo' : '--runs';
+    if (positionals.length > 0) throw new UsageError(`${mode} runs no task: unexpected argument "${positionals[0]}"`);
+    if (filesGiven) throw new UsageError(`${mode} runs no task: leave out --files`);
+    const id = options.undo?.runId;
+    if (id !== undefined && !RUN_ID.test(id)) {
+      throw new UsageError(`--undo takes a run id like 20250101-120000-a1b2c3 (or "last"), got "${id}"`);
+    }
+    if (options.workspace !== undefined && options.workspace.trim() === '') throw new UsageError('--workspace needs a value');
+    return options;
   }
   if (options.runId !== undefined && !options.exportDebug) {
     throw new UsageError('--run-id is only used with --export-debug (red-exec --export-debug --run-id <id>)');
   }
   if (options.initSkill || options.runId !== undefined) {
     const mode = options.initSkill ? '--init-skill' : '--export-debug --run-id';
-    if (options.initSkill && options.runId !== undefined) throw new UsageError('--init-skill and --run-id do not go together');
     if (positionals.length > 0) throw new UsageError(`${mode} runs no task: unexpected argument "${positionals[0]}"`);
     if (filesGiven) throw new UsageError(`${mode} runs no task: leave out --files`);
     if (options.runId !== undefined && !RUN_ID.test(options.runId)) {

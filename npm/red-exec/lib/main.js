@@ -23,6 +23,10 @@ import { readSkillFiles, collectSources } from './skill-files.js';
 import { readProjectConfig, applyProjectConfig } from './project-config.js';
 import { runVerify, verifyEnv } from './verify.js';
 import { checkWritable } from './preflight.js';
+import { openJournal } from './backup.js';
+import { parseCrashAt, createCrashHook } from './crash-hook.js';
+import { undoRun, UndoRefused, UndoWriteError } from './undo.js';
+import { listRuns, runsText } from './runs.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -130,6 +134,8 @@ export async function main(argv, io) {
   try {
     if (options.initSkill) return initSkill(options, core, io);
     if (options.runId !== undefined) return await exportEarlierRun(options, io);
+    if (options.undo) return undoCommand(options, io);
+    if (options.runs) return runsCommand(options, io);
     return await runTaskCommand(options, core, io);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -140,12 +146,54 @@ export async function main(argv, io) {
       say(err.message);
       return EXIT.CONFIG;
     }
-    if (err instanceof WriteError) {
+    if (err instanceof UndoRefused) {
+      say(`undo refused: ${err.message}`);
+      return EXIT.UNDO_REFUSED;
+    }
+    if (err instanceof WriteError || err instanceof UndoWriteError) {
       say(err.message);
       return EXIT.WRITE_FAILED;
     }
     throw err;
   }
+}
+
+/** --undo [run-id]: restore what a run wrote or deleted, from its journal and backups. */
+function undoCommand(options, { cwd, stdout }) {
+  const workspace = resolveWorkspace(cwd, options.workspace);
+  const s = undoRun({ workspace, runId: options.undo.runId, force: options.force });
+  if (options.json) {
+    stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    return EXIT.OK;
+  }
+  if (s.already) {
+    stdout.write(`run ${s.runId} was already undone (${s.already.time ?? 'earlier'}); nothing to undo\n`);
+    return EXIT.OK;
+  }
+  if (s.nothing) {
+    stdout.write(`run ${s.runId} changed no file; nothing to undo\n`);
+    return EXIT.OK;
+  }
+  const lines = [
+    ...s.restored.map((p) => `  restored   ${p}`),
+    ...s.removed.map((p) => `  removed    ${p} (the run created it)`),
+    ...s.unchanged.map((p) => `  unchanged  ${p} (already as before the run)`),
+    ...s.skipped.map((p) => `  skipped    ${p} (a directory now; left alone)`),
+  ];
+  let text = `undid run ${s.runId}: ${s.restored.length} restored, ${s.removed.length} removed, ${s.unchanged.length} unchanged\n${lines.join('\n')}\n`;
+  if (s.overwritten.length > 0) {
+    text += `--force: the changed versions it replaced are kept under ${LOG_DIR}/${s.runId}/overwritten/\n`;
+  }
+  if (!options.quiet) stdout.write(text);
+  return EXIT.OK;
+}
+
+/** --runs [--json]: the recent runs of the workspace. */
+function runsCommand(options, { cwd, stdout }) {
+  const workspace = resolveWorkspace(cwd, options.workspace);
+  const listing = listRuns(workspace);
+  stdout.write(options.json ? `${JSON.stringify({ runs: listing.runs, more: listing.more }, null, 2)}\n` : runsText(listing));
+  return EXIT.OK;
 }
 
 /** --init-skill: write a starter skill file from what the core finds in the workspace. */
@@ -203,6 +251,7 @@ async function runTaskCommand(options, core, io) {
   };
 
   // Everything that can be refused is refused here, before the core runs or a log is made.
+  const crashAt = parseCrashAt(env.RED_EXEC_CRASH_AT);
   const workspace = resolveWorkspace(cwd, options.workspace);
   options.configUsed = applyProjectConfig(options, readProjectConfig(workspace));
   const model = resolveModel(options, env, core.knownModels());
@@ -239,7 +288,7 @@ async function runTaskCommand(options, core, io) {
     : null;
   signals?.on?.('SIGINT', onSigint);
   try {
-    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, isInterrupted: () => interrupted });
+    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, isInterrupted: () => interrupted });
   } finally {
     signals?.removeListener?.('SIGINT', onSigint);
     dry?.remove();
@@ -247,17 +296,23 @@ async function runTaskCommand(options, core, io) {
 }
 
 async function runInside(ctx) {
-  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, isInterrupted } = ctx;
+  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, isInterrupted } = ctx;
   const { env, cwd, stdout, stderr } = io;
   const runDir = dry ? dry.dir : workspace;
 
   const runId = core.newRunId();
+  // The log, the journal and the backups must be writable before the run may change a file.
   let log;
+  let files;
   try {
     log = openRunLog(workspace, runId, redact);
+    files = dry
+      ? dry.host
+      : createFsHost(workspace, { canWrite, journal: (root) => openJournal(log.dir, root), crash: createCrashHook(crashAt) });
   } catch (err) {
     // checkWritable found the directory fine; this is a full disk, a race, or the like.
-    return fail(`cannot write the run log under ${LOG_DIR}/: ${err.code ?? err.message}`, EXIT.WRITE_FAILED);
+    log?.close();
+    return fail(`cannot write the run log and backups under ${LOG_DIR}/ (${err.code ?? err.message}); nothing was changed`, EXIT.WRITE_FAILED);
   }
   // The core logs the task, files and options itself (run_start); this line says who ran it, how.
   log.append({
@@ -320,7 +375,6 @@ async function runInside(ctx) {
         redact,
         onRetry: (info) => record({ kind: 'host_retry', ...info }),
       });
-  const files = dry ? dry.host : createFsHost(workspace, { canWrite });
   const host = {
     readFile: dry ? dry.readFile : files.readFile,
     writeFile: files.writeFile,
@@ -359,6 +413,7 @@ async function runInside(ctx) {
   try {
     result = await core.runTask({ task: options.task, files: options.files, read: options.read, skills, options: coreOptions, host, runId });
   } catch (err) {
+    files.journal?.close();
     progress.stop();
     record({ kind: 'host_error', message: redact(String(err && err.stack ? err.stack : err)) });
     log.close();
@@ -367,6 +422,7 @@ async function runInside(ctx) {
     const where = zip ? ` (debug bundle: ${zip})` : '';
     return fail(`internal error: ${err && err.message ? err.message : err}${where}`, EXIT.INTERNAL);
   }
+  files.journal?.close();
   const wallMs = Math.round(performance.now() - started);
   progress.stop();
   log.append({ kind: 'result', ...result, wallMs });

@@ -1,0 +1,285 @@
+// --undo [run-id]: put back every file a run wrote or deleted, from the run's own journal and
+// backups (lib/backup.js). Everything is checked before anything is touched: a file changed
+// since the run (not its original, not any state the run journaled) makes the undo refuse
+// unless --force; a missing or damaged backup always does.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { LOG_DIR } from './replay.js';
+import { readJournal, sha256, writeDurably } from './backup.js';
+import { ConfigError } from './errors.js';
+
+export const UNDO_FILE = 'undo.json';
+const OVERWRITTEN_DIR = 'overwritten';
+
+/** The undo cannot go ahead; nothing was changed. Exit 10. */
+export class UndoRefused extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'UndoRefused';
+    this.kind = 'undo_refused';
+  }
+}
+
+/** The undo could not record itself or restore a file. Exit 8. */
+export class UndoWriteError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'UndoWriteError';
+    this.kind = 'write';
+  }
+}
+
+/**
+ * The run directory for `requested` (a run id, "last" or undefined for the last run).
+ * Throws ConfigError (exit 3) when there is no such run. `flag` names the option in messages.
+ */
+export function locateRun(workspace, requested, flag) {
+  let runId = requested;
+  if (runId === undefined || runId === 'last') {
+    try {
+      runId = fs.readFileSync(path.join(workspace, LOG_DIR, 'last-run'), 'utf8').trim();
+    } catch {
+      runId = '';
+    }
+    if (!runId) throw new ConfigError(`${flag}: no run recorded in this workspace (no ${LOG_DIR}/last-run)`);
+  }
+  const runDir = path.join(workspace, LOG_DIR, runId);
+  if (!fs.existsSync(path.join(runDir, 'events.jsonl'))) {
+    throw new ConfigError(`${flag} ${runId}: no such run under ${LOG_DIR}/ (no ${LOG_DIR}/${runId}/events.jsonl)`);
+  }
+  return { runId, runDir };
+}
+
+/** Every parseable line of events.jsonl (a killed run may have torn its last one). */
+export function readEvents(runDir) {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // torn line
+    }
+  }
+  return out;
+}
+
+/** The recorded undo of a run, or null. */
+export function readUndoRecord(runDir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(runDir, UNDO_FILE), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** What is at `abs` now, as a comparable key: absent, file:<sha256>, link:<target>, directory, other. */
+function currentState(abs) {
+  let st;
+  try {
+    st = fs.lstatSync(abs);
+  } catch (err) {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { key: 'absent' };
+    throw err;
+  }
+  if (st.isSymbolicLink()) return { key: `link:${fs.readlinkSync(abs)}` };
+  if (st.isFile()) {
+    const bytes = fs.readFileSync(abs);
+    return { key: `file:${sha256(bytes)}`, bytes, mode: st.mode & 0o7777 };
+  }
+  return { key: st.isDirectory() ? 'directory' : 'other' };
+}
+
+function beforeKey(record) {
+  if (!record.existed) return 'absent';
+  if (typeof record.link === 'string') return `link:${record.link}`;
+  return `file:${record.sha256Before}`;
+}
+
+function afterKey(record) {
+  return record.op === 'delete' ? 'absent' : `file:${record.sha256After}`;
+}
+
+/** A journaled workspace-relative path as an absolute one inside the workspace, or a refusal. */
+function inside(root, rel, runId) {
+  const bad = () => new UndoRefused(`the journal of run ${runId} names a path outside the workspace: ${JSON.stringify(rel)}`);
+  if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) throw bad();
+  const abs = path.join(root, rel);
+  // A parent directory replaced by a link since the run must not lead the undo elsewhere.
+  let parent = path.dirname(abs);
+  while (!fs.existsSync(parent)) parent = path.dirname(parent);
+  const real = fs.realpathSync(parent);
+  const back = path.relative(root, real);
+  if (back.startsWith('..') || path.isAbsolute(back)) throw bad();
+  return abs;
+}
+
+function fsyncDir(dir) {
+  let fd;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Put `bytes` at `abs` atomically with `mode`, through a temp file named for this run and path. */
+function restoreFile(abs, bytes, mode, tmpName) {
+  const dir = path.dirname(abs);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, tmpName);
+  fs.rmSync(tmp, { force: true });
+  const fd = fs.openSync(tmp, 'wx', mode);
+  try {
+    fs.writeSync(fd, bytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.chmodSync(tmp, mode);
+  fs.renameSync(tmp, abs);
+  fsyncDir(dir);
+}
+
+/**
+ * Undo run `runId` of `workspace`. Returns { runId, already, nothing, restored, removed,
+ * unchanged, skipped, overwritten, forced }. Throws ConfigError (no such run), UndoRefused or
+ * UndoWriteError; when it throws before its first change, nothing was changed.
+ */
+export function undoRun({ workspace, runId: requested, force = false }) {
+  const { runId, runDir } = locateRun(workspace, requested, '--undo');
+  const summary = { runId, already: null, nothing: false, restored: [], removed: [], unchanged: [], skipped: [], overwritten: [], forced: false };
+
+  const previous = readUndoRecord(runDir);
+  if (previous) return { ...summary, already: previous };
+
+  const journal = readJournal(runDir);
+  if (journal === null) {
+    const events = readEvents(runDir);
+    const dryRun = events.find((e) => e.kind === 'host_start')?.cli?.dryRun === true;
+    const changed = events.some((e) => e.kind === 'write' || e.kind === 'delete');
+    if (changed && !dryRun) {
+      throw new UndoRefused(`run ${runId} has no journal (${LOG_DIR}/${runId}/journal.jsonl): it was made before red-exec kept backups and cannot be undone`);
+    }
+    return { ...summary, nothing: true };
+  }
+  if (journal.damaged !== null) {
+    throw new UndoRefused(`the journal of run ${runId} is damaged at line ${journal.damaged} (${LOG_DIR}/${runId}/journal.jsonl); nothing was changed`);
+  }
+  if (journal.changes.length === 0) return { ...summary, nothing: true };
+
+  const root = fs.realpathSync(workspace);
+  // One entry per path in the order the run first touched it: the original state (from the
+  // first record) and every state the run may legitimately have left it in.
+  const byPath = new Map();
+  for (const record of journal.changes) {
+    let entry = byPath.get(record.path);
+    if (!entry) {
+      entry = { rel: record.path, abs: inside(root, record.path, runId), first: record, allowed: new Set([beforeKey(record)]) };
+      byPath.set(record.path, entry);
+    }
+    entry.allowed.add(afterKey(record));
+  }
+  const temps = journal.changes.filter((r) => typeof r.tmp === 'string').map((r) => inside(root, r.tmp, runId));
+  const dirs = [...new Set(journal.changes.flatMap((r) => (Array.isArray(r.dirs) ? r.dirs : [])))].map((d) => inside(root, d, runId));
+
+  // Check everything first.
+  const changed = [];
+  for (const entry of byPath.values()) {
+    entry.now = currentState(entry.abs);
+    entry.target = beforeKey(entry.first);
+    if (!entry.allowed.has(entry.now.key)) changed.push(entry.rel);
+    if (entry.now.key === entry.target || !entry.target.startsWith('file:')) continue;
+    const backup = path.join(runDir, ...String(entry.first.backup ?? '').split('/'));
+    let bytes = null;
+    try {
+      bytes = entry.first.backup ? fs.readFileSync(backup) : null;
+    } catch {
+      bytes = null;
+    }
+    if (bytes === null || sha256(bytes) !== entry.first.sha256Before) {
+      throw new UndoRefused(`the backup of ${entry.rel} is missing or damaged (${LOG_DIR}/${runId}/${entry.first.backup ?? 'backup'}); nothing was changed`);
+    }
+    entry.backupBytes = bytes;
+  }
+  if (changed.length > 0 && !force) {
+    throw new UndoRefused(`changed since run ${runId}: ${changed.join(', ')}; nothing was restored (pass --force to restore them anyway)`);
+  }
+  // The undo must be able to record itself, or a second --undo could not say it was done.
+  const probe = path.join(runDir, `${UNDO_FILE}.${process.pid}.probe`);
+  try {
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new UndoWriteError(`cannot record the undo in ${LOG_DIR}/${runId}/ (${err.message}); nothing was changed`);
+  }
+
+  summary.forced = changed.length > 0;
+  const changedSet = new Set(changed);
+  try {
+    for (const entry of [...byPath.values()].reverse()) {
+      const { rel, abs, now, target, first } = entry;
+      const tmpName = `.red-exec-undo-${sha256(`${runId}\0${rel}`).slice(0, 12)}.tmp`;
+      fs.rmSync(path.join(path.dirname(abs), tmpName), { force: true });
+      if (now.key === 'directory' || now.key === 'other') {
+        // Only reachable with --force: a directory is not ours to remove or replace.
+        summary.skipped.push(rel);
+        continue;
+      }
+      if (now.key === target) {
+        if (target.startsWith('file:') && now.mode !== first.mode && Number.isInteger(first.mode)) fs.chmodSync(abs, first.mode);
+        summary.unchanged.push(rel);
+        continue;
+      }
+      if (changedSet.has(rel) && now.bytes) {
+        // --force: the version about to be replaced is kept, in case it mattered.
+        writeDurably(path.join(runDir, OVERWRITTEN_DIR, ...rel.split('/')), now.bytes);
+        summary.overwritten.push(`${OVERWRITTEN_DIR}/${rel}`);
+      }
+      if (target === 'absent') {
+        fs.rmSync(abs, { force: true });
+        fsyncDir(path.dirname(abs));
+        summary.removed.push(rel);
+      } else if (target.startsWith('link:')) {
+        fs.rmSync(abs, { force: true });
+        fs.mkdirSync(path.dirname(abs), { recursive: true });
+        fs.symlinkSync(first.link, abs);
+        fsyncDir(path.dirname(abs));
+        summary.restored.push(rel);
+      } else {
+        restoreFile(abs, entry.backupBytes, first.mode ?? 0o644, tmpName);
+        summary.restored.push(rel);
+      }
+    }
+    for (const tmp of temps) {
+      const st = fs.lstatSync(tmp, { throwIfNoEntry: false });
+      if (st && st.isFile()) fs.rmSync(tmp);
+    }
+    // Deepest first; a directory that is not empty now holds something else and stays.
+    for (const dir of dirs.sort((a, b) => b.split(path.sep).length - a.split(path.sep).length)) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // not empty, or already gone
+      }
+    }
+  } catch (err) {
+    throw new UndoWriteError(`undo of run ${runId} stopped (${err.message}); run red-exec --undo ${runId} again to finish it`);
+  }
+
+  writeDurably(
+    path.join(runDir, UNDO_FILE),
+    `${JSON.stringify({ kind: 'undo', runId, time: new Date().toISOString(), forced: summary.forced, changed, restored: summary.restored, removed: summary.removed, unchanged: summary.unchanged, skipped: summary.skipped, overwritten: summary.overwritten }, null, 2)}\n`,
+  );
+  return summary;
+}
