@@ -6,6 +6,7 @@
 //   server.garbage('<html>not json</html>');
 //   server.stall();
 //   server.otherwise((request) => '...');   // when the queue is empty
+//   server.dynamic(() => ({ type: 'answer', content, usage, delayMs: 150 }))   // a slow answer
 //   ... run the CLI with --base-url server.baseUrl ...
 //   server.requests  -> every request received: { method, url, headers, body, marker }
 //   await server.close();
@@ -37,6 +38,7 @@ export async function startModelServer({ cors = false } = {}) {
   const queue = [];
   const requests = [];
   const stalled = new Set();
+  const delayed = new Set();
   let completionCounter = 0;
   let fallback = null;
 
@@ -83,29 +85,42 @@ export async function startModelServer({ cors = false } = {}) {
         res.on('close', () => stalled.delete(res));
         return;
       }
-      if (step.type === 'raw') {
-        res.writeHead(step.status, { 'content-type': step.contentType });
-        res.end(step.body);
+      if (step.delayMs > 0) {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          send(res, body, step);
+        }, step.delayMs);
+        delayed.add(timer);
         return;
       }
-      completionCounter += 1;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: `chatcmpl-test-${completionCounter}`,
-          object: 'chat.completion',
-          created: 1_700_000_000,
-          model: body?.model ?? 'unknown',
-          choices: [{ index: 0, message: { role: 'assistant', content: step.content }, finish_reason: 'stop' }],
-          usage: {
-            prompt_tokens: step.usage.prompt,
-            completion_tokens: step.usage.completion,
-            total_tokens: step.usage.prompt + step.usage.completion,
-          },
-        }),
-      );
+      send(res, body, step);
     });
   });
+
+  function send(res, body, step) {
+    if (res.destroyed) return;
+    if (step.type === 'raw') {
+      res.writeHead(step.status, { 'content-type': step.contentType });
+      res.end(step.body);
+      return;
+    }
+    completionCounter += 1;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: `chatcmpl-test-${completionCounter}`,
+        object: 'chat.completion',
+        created: 1_700_000_000,
+        model: body?.model ?? 'unknown',
+        choices: [{ index: 0, message: { role: 'assistant', content: step.content }, finish_reason: 'stop' }],
+        usage: {
+          prompt_tokens: step.usage.prompt,
+          completion_tokens: step.usage.completion,
+          total_tokens: step.usage.prompt + step.usage.completion,
+        },
+      }),
+    );
+  }
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
@@ -150,12 +165,18 @@ export async function startModelServer({ cors = false } = {}) {
       };
       return api;
     },
+    /** Stop answering from the fallback set by otherwise(). */
+    clearOtherwise() {
+      fallback = null;
+      return api;
+    },
     /** How many scripted steps are still unused. */
     get pending() {
       return queue.length;
     },
     async close() {
       for (const res of stalled) res.destroy();
+      for (const timer of delayed) clearTimeout(timer);
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(resolve));
     },
