@@ -62,7 +62,9 @@ export function openJournal(runDir, root) {
   const fd = fs.openSync(file, 'a');
   fs.fsyncSync(fd);
   fsyncPath(runDir);
-  const backedUp = new Set();
+  // Paths already journaled: their original state is in their first record, so a later change
+  // (the verify rollback writing the original back, say) needs no backup of its own.
+  const journaled = new Set();
   let seq = 0;
 
   function append(record) {
@@ -70,14 +72,11 @@ export function openJournal(runDir, root) {
     fs.fsyncSync(fd);
   }
 
-  /** Copy the original bytes of `rel` into backup/ once per run. Returns the backup's name. */
+  /** Copy the original bytes of `rel` into backup/ the first time the run touches it. Returns the backup's name or null. */
   function backup(rel, bytes) {
-    const name = `${BACKUP_DIR}/${rel}`;
-    if (!backedUp.has(rel)) {
-      writeDurably(path.join(runDir, BACKUP_DIR, ...rel.split('/')), bytes);
-      backedUp.add(rel);
-    }
-    return name;
+    if (journaled.has(rel)) return null;
+    writeDurably(path.join(runDir, BACKUP_DIR, ...rel.split('/')), bytes);
+    return `${BACKUP_DIR}/${rel}`;
   }
 
   return {
@@ -111,6 +110,7 @@ export function openJournal(runDir, root) {
         dirs: dirs.map((d) => relativeTo(root, d)),
         time: new Date().toISOString(),
       });
+      journaled.add(rel);
       return seq;
     },
     /** Journal the deletion of the absolute `target` (a file or a symbolic link) before it happens. */
@@ -128,6 +128,7 @@ export function openJournal(runDir, root) {
       Object.assign(record, { sha256After: null, tmp: null, dirs: [], time: new Date().toISOString() });
       seq += 1;
       append(record);
+      journaled.add(rel);
       return seq;
     },
     done(n) {
