@@ -20,12 +20,12 @@ test('--version prints "red-exec <core version>"', async () => {
 test('--help lists usage, every option, the models with their key variables, and the exit codes', async () => {
   const r = await runCli(['--help'], { cwd: makeWorkspace() });
   assert.equal(r.code, 0, r.stderr);
-  for (const flag of ['--files', '--workspace', '--model', '--base-url', '--max-retries', '--gate', '--no-gate', '--module-format', '--timeout', '--json', '--diff', '--replay', '--quiet', '--help', '--version', '--read', '--skill', '--context-budget', '--dry-run', '--report', '--export-debug', '--run-id', '--init-skill', '--out', '--force']) {
+  for (const flag of ['--files', '--workspace', '--model', '--base-url', '--max-retries', '--gate', '--no-gate', '--module-format', '--timeout', '--json', '--diff', '--replay', '--quiet', '--help', '--version', '--read', '--skill', '--context-budget', '--dry-run', '--report', '--export-debug', '--run-id', '--init-skill', '--out', '--force', '--undo', '--runs']) {
     assert.ok(r.stdout.includes(flag), `help mentions ${flag}`);
   }
   assert.match(r.stdout, /^\s+deepseek-chat\s+DEEPSEEK_API_KEY$/m);
   assert.match(r.stdout, /^\s+gpt-4o-mini\s+OPENAI_API_KEY$/m);
-  for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]) {
+  for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 130]) {
     assert.match(r.stdout, new RegExp(`^\\s+${code}\\s+\\S`, 'm'), `help documents exit code ${code}`);
   }
 });

@@ -20,6 +20,8 @@ USAGE
   red-exec "<task>" --files a.js b.js        every argument up to the next flag is a file
   red-exec --init-skill [--workspace <dir>] [--out <file>] [--force]
   red-exec --export-debug --run-id <id|last> [--workspace <dir>]
+  red-exec --undo [<run-id>] [--force] [--workspace <dir>]
+  red-exec --runs [--json] [--workspace <dir>]
 
 OPTIONS
   --files <paths>          files the task may read and write (comma- or space-separated)
@@ -53,7 +55,11 @@ OPTIONS
   --init-skill             write a starter skill file (.red-exec-skill.md) from the project's
                            sources and package.json
   --out <file>             with --init-skill: where to write it
-  --force                  with --init-skill: overwrite an existing file
+  --force                  with --init-skill: overwrite an existing file; with --undo:
+                           restore files changed since the run (their versions are kept)
+  --undo [<run-id>]        put back every file the run (default: the last) wrote or deleted,
+                           from its backup; refused (exit 10) if a file changed since
+  --runs                   list recent runs: id, start, status, files, task (--json too)
   -h, --help               this help
   --version                print the version
 
@@ -68,16 +74,19 @@ ENVIRONMENT
   RED_EXEC_API_KEY                   key sent to --base-url servers
   RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
   NO_COLOR                           no colour in the progress line
+  RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills the run at a write step
 
 PROJECT CONFIG
   .red-exec.json at the workspace root sets defaults; flags win. Keys: verify, verifyTimeout
   (seconds), keepOnFail, maxRetries, gate, moduleFormat, contextBudget, timeout (seconds).
   Example: { "verify": "npm test", "verifyTimeout": 120 }
 
-LOGS
+LOGS AND BACKUPS
   Each run writes .red-exec-logs/<run-id>/events.jsonl in the workspace and records its
   id in .red-exec-logs/last-run. Replay one with --replay <run-id>. Every gate decision
   that blocks or warns is appended to .red-exec-violations.jsonl in the workspace.
+  Before a run changes a file it copies the original to .red-exec-logs/<run-id>/backup/ and
+  notes the change in journal.jsonl there: --undo works even for a run that was killed.
 
 EXIT CODES
 ${exitTableText('  ')}

@@ -213,7 +213,7 @@ export function undoRun({ workspace, runId: requested, force = false }) {
     entry.backupBytes = bytes;
   }
   if (changed.length > 0 && !force) {
-    throw new UndoRefused(`changed since run ${runId}: ${changed.join(', ')}; nothing was restored (pass --force to restore them anyway)`);
+    throw new UndoRefused(`changed since run ${runId}: ${[...changed].sort().join(', ')}; nothing was restored (pass --force to restore them anyway)`);
   }
   // The undo must be able to record itself, or a second --undo could not say it was done.
   const probe = path.join(runDir, `${UNDO_FILE}.${process.pid}.probe`);
