@@ -46,17 +46,17 @@ async function answer(host, request) {
       }
     case 'write':
       try {
-        await host.writeFile(request.path, request.text);
+        await host.writeFile(request.path, request.text, { rollback: request.rollback });
         return { kind: 'written' };
       } catch (err) {
-        return { kind: 'write_error', message: errorMessage(err) };
+        return { kind: 'write_error', message: errorMessage(err), code: err?.code === 'interrupted' ? 'interrupted' : null };
       }
     case 'delete':
       try {
-        await host.deleteFile(request.path);
+        await host.deleteFile(request.path, { rollback: request.rollback });
         return { kind: 'deleted' };
       } catch (err) {
-        return { kind: 'delete_error', message: errorMessage(err) };
+        return { kind: 'delete_error', message: errorMessage(err), code: err?.code === 'interrupted' ? 'interrupted' : null };
       }
     case 'verify': {
       if (typeof host.verify !== 'function') {

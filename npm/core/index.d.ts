@@ -217,8 +217,11 @@ export type RunEventKind = RunEvent['kind'];
 export interface Host {
   complete(request: CompletionRequest): Promise<Completion>;
   readFile(path: string): Promise<FileState>;
-  writeFile(path: string, text: string): Promise<void>;
-  deleteFile(path: string): Promise<void>;
+  /** `rollback`: the core is restoring the content from before the run; let it through even after
+   *  the user stopped the run. Throw an error with `code: 'interrupted'` to refuse an ordinary write
+   *  because the user stopped the run: the core then takes back the changes already made. */
+  writeFile(path: string, text: string, options?: { rollback?: boolean }): Promise<void>;
+  deleteFile(path: string, options?: { rollback?: boolean }): Promise<void>;
   /** Runs the check (`options.verify`); without it a run with a check ends VERIFY_FAILED. */
   verify?(request: VerifyRequest): Promise<VerifyOutcome>;
   onEvent?(event: RunEvent): void;

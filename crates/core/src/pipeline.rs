@@ -101,8 +101,10 @@ pub struct CompletionRequest {
 pub enum Request {
     Read { paths: Vec<String> },
     Complete { request: CompletionRequest },
-    Write { path: String, text: String },
-    Delete { path: String },
+    /// `rollback`: restoring the content from before the run (the host lets these through
+    /// even after the user interrupted the run, so the workspace ends as it was).
+    Write { path: String, text: String, rollback: bool },
+    Delete { path: String, rollback: bool },
     /// Run the user's check in the workspace and report how it ended.
     Verify { command: String, timeout_ms: u64, attempt: u32 },
     Done { result: Box<RunResult> },
@@ -115,9 +117,18 @@ pub enum Reply {
     Completion { text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
     CompletionError { code: String, message: String },
     Written,
-    WriteError { message: String },
+    /// `code` "interrupted": the host refused because the user stopped the run.
+    WriteError {
+        message: String,
+        #[serde(default)]
+        code: Option<String>,
+    },
     Deleted,
-    DeleteError { message: String },
+    DeleteError {
+        message: String,
+        #[serde(default)]
+        code: Option<String>,
+    },
     /// The check ran: exit code (None when killed by a signal), whether the host's timeout
     /// killed it, and its output (the host may send only the end of it).
     Verified {
@@ -1026,8 +1037,8 @@ split the file or the task",
                 self.push_outcome(&staged, Outcome::Unchanged, String::new());
                 self.next_effect(index + 1)
             }
-            Some(text) => Request::Write { path: staged.path, text },
-            None => Request::Delete { path: staged.path },
+            Some(text) => Request::Write { path: staged.path, text, rollback: false },
+            None => Request::Delete { path: staged.path, rollback: false },
         }
     }
 
@@ -1058,7 +1069,17 @@ split the file or the task",
                 self.push_outcome(&staged, Outcome::Deleted, diff);
                 self.applied.push(index);
             }
-            Reply::WriteError { message } | Reply::DeleteError { message } => {
+            Reply::WriteError { message, code } | Reply::DeleteError { message, code } => {
+                if code.as_deref() == Some("interrupted") {
+                    // The user stopped the run between two writes: take back the ones made.
+                    let made = self.applied.len();
+                    let message = format!(
+                        "interrupted during the writes: the {made} change(s) already made were rolled back, nothing else was written"
+                    );
+                    self.error = Some(run_error("interrupted", message));
+                    self.after_rollback = AfterRollback::Finish;
+                    return self.begin_rollback();
+                }
                 self.emit(EventBody::WriteError { path: staged.path.clone(), message: message.clone() });
                 self.outcomes.push(FileOutcome {
                     path: staged.path.clone(),
@@ -1123,11 +1144,16 @@ split the file or the task",
             }
             Reply::VerifyError { code, message } => {
                 if code == "interrupted" {
-                    return self.fail(
-                        "interrupted",
-                        "interrupted while the check was running: the run's changes are on disk, unchecked \
-(red-exec --undo takes them back)",
-                    );
+                    // Unchecked is not done: restore, as after a failed check (unless told to keep).
+                    if self.input.options.keep_on_fail {
+                        let message = "interrupted while the check was running: the changes were kept unchecked \
+(--keep-on-fail; red-exec --undo takes them back)";
+                        return self.fail("interrupted", message);
+                    }
+                    let message = "interrupted while the check was running: every file was restored";
+                    self.error = Some(run_error("interrupted", message));
+                    self.after_rollback = AfterRollback::Finish;
+                    return self.begin_rollback();
                 }
                 let result = VerifyAttempt {
                     passed: false,
@@ -1197,8 +1223,8 @@ split the file or the task",
         };
         self.phase = Phase::AwaitRollback { index: done };
         match before {
-            Some(text) => Request::Write { path, text },
-            None => Request::Delete { path },
+            Some(text) => Request::Write { path, text, rollback: true },
+            None => Request::Delete { path, rollback: true },
         }
     }
 
@@ -1215,7 +1241,7 @@ split the file or the task",
                     o.outcome = Outcome::RolledBack;
                 }
             }
-            Reply::WriteError { message } | Reply::DeleteError { message } => {
+            Reply::WriteError { message, .. } | Reply::DeleteError { message, .. } => {
                 // Keep going: every other file is still restored; the backup covers this one.
                 self.emit(EventBody::RollbackError { path: path.clone(), message: message.clone() });
                 self.rollback_failures.push(format!("{path}: {message}"));

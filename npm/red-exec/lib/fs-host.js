@@ -134,8 +134,13 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
     return { state: 'present', text };
   }
 
-  async function writeFile(rel, text) {
-    if (!canWrite()) throw new Error(`interrupted: not writing ${rel}`);
+  // Directories this run created for new files: a rollback that removes the file removes them too.
+  const createdDirs = new Set();
+  const interrupted = (what) => Object.assign(new Error(`interrupted: not ${what}`), { code: 'interrupted' });
+
+  async function writeFile(rel, text, { rollback = false } = {}) {
+    // After Ctrl-C only the core's restores go through: the run ends as it began.
+    if (!canWrite() && !rollback) throw interrupted(`writing ${rel}`);
     const where = await confined(rel);
     if (where.outside) throw new Error(`refusing to write ${rel}: it resolves outside the workspace`);
     const target = where.real;
@@ -155,6 +160,7 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
     const seq = journal ? journal.beginWrite({ target, text, tmp, dirs }) : null;
     await crash('after-journal');
     await fsp.mkdir(dir, { recursive: true });
+    for (const d of dirs) createdDirs.add(d);
     let handle;
     try {
       handle = await fsp.open(tmp, 'wx', mode ?? 0o666);
@@ -197,8 +203,8 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
     return out;
   }
 
-  async function deleteFile(rel) {
-    if (!canWrite()) throw new Error(`interrupted: not deleting ${rel}`);
+  async function deleteFile(rel, { rollback = false } = {}) {
+    if (!canWrite() && !rollback) throw interrupted(`deleting ${rel}`);
     const where = await confined(rel);
     if (where.outside) throw new Error(`refusing to delete ${rel}: it resolves outside the workspace`);
     const st = await fsp.lstat(where.abs).catch((err) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
@@ -210,6 +216,15 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
     await crash('before-delete');
     await fsp.unlink(where.abs);
     await syncDir(path.dirname(where.abs));
+    // Innermost first: a directory this run made and left empty goes with the file.
+    for (let d = path.dirname(where.abs); createdDirs.has(d); d = path.dirname(d)) {
+      try {
+        await fsp.rmdir(d);
+      } catch {
+        break;
+      }
+      createdDirs.delete(d);
+    }
     await crash('after-delete');
     if (journal) journal.done(seq);
   }

@@ -89,15 +89,15 @@ impl Host {
                     code: "bad_response".into(),
                     message: format!("no scripted answer left; events: {:?}", self.events),
                 }),
-                Request::Write { path, text } => {
+                Request::Write { path, text, .. } => {
                     if self.fail_writes || self.fail_write_of.as_deref() == Some(path.as_str()) {
-                        Reply::WriteError { message: "EACCES: permission denied".into() }
+                        Reply::WriteError { message: "EACCES: permission denied".into(), code: None }
                     } else {
                         self.files.insert(path, Some(text));
                         Reply::Written
                     }
                 }
-                Request::Delete { path } => {
+                Request::Delete { path, .. } => {
                     self.files.insert(path, None);
                     Reply::Deleted
                 }
@@ -501,7 +501,7 @@ fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
                         .collect(),
                 },
                 Request::Complete { .. } => host.answers.pop_front().unwrap(),
-                Request::Write { path, text } => {
+                Request::Write { path, text, .. } => {
                     host.files.insert(path, Some(text));
                     Reply::Written
                 }
@@ -613,13 +613,13 @@ fn a_failing_check_restores_the_files_and_retries_with_the_end_of_its_output() {
         .skip(1)
         .take(3)
         .map(|r| match r {
-            Request::Write { path, text } => format!("write {path} {}", text.len()),
-            Request::Delete { path } => format!("delete {path}"),
+            Request::Write { path, text, rollback } => format!("write {path} {} {rollback}", text.len()),
+            Request::Delete { path, rollback } => format!("delete {path} {rollback}"),
             other => format!("{other:?}"),
         })
         .collect();
     // Newest first, each with the content from before the run.
-    assert_eq!(rollback_requests, [format!("delete new.js"), format!("write sum.js {}", SUM_OLD.len()), format!("write gone.js 20")]);
+    assert_eq!(rollback_requests, [format!("delete new.js true"), format!("write sum.js {} true", SUM_OLD.len()), format!("write gone.js 20 true")]);
     // The retry's prompts carry the check and the end of its output, and start from the original text.
     let retry = host.prompts().iter().filter(|p| p.stage == "L3").nth(2).map(|p| p.messages[1].content.clone()).unwrap();
     assert!(retry.contains("`node sum.test.js` ended with exit 1"), "{retry}");
@@ -706,6 +706,9 @@ fn an_interrupt_during_the_check_is_interrupted_not_failed() {
     let r = host.run("fix sum", &["sum.js"], verify_options("npm test"));
     assert_eq!(r.status, Status::Interrupted);
     assert!(report::render_console(&r, 1).contains("Status:   INTERRUPTED"));
+    // Unchecked is not done: the file is restored.
+    assert_eq!(host.text("sum.js"), Some(SUM_OLD));
+    assert_eq!(r.counts.rolled_back, 1);
 }
 
 #[test]
@@ -740,4 +743,47 @@ fn a_crlf_file_with_a_bom_keeps_both_when_the_model_answers_with_lf() {
     // Only the line that really changed is in the diff.
     let changed: Vec<&str> = r.files[0].diff.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).collect();
     assert_eq!(changed, ["+  return a + b;"]);
+}
+
+#[test]
+fn an_interrupt_between_two_writes_takes_back_the_first() {
+    let mut host = Host::new(&[("a.js", "module.exports = 1;\n"), ("b.js", "module.exports = 2;\n")]);
+    host.answers.extend([plan(&[("a.js", "MODIFY"), ("b.js", "MODIFY")]), fenced("module.exports = 10;\n"), fenced("module.exports = 20;\n")]);
+    let mut session = Session::new(RunInput {
+        task: "bump both".into(),
+        files: vec!["a.js".into(), "b.js".into()],
+        options: RunOptions::default(),
+        run_id: "t".into(),
+        ..RunInput::default()
+    });
+    let mut reply = None;
+    let mut writes = Vec::new();
+    let result = loop {
+        reply = Some(match session.resume(reply.take()) {
+            Request::Read { paths } => Reply::Files {
+                files: paths.into_iter().map(|p| {
+                    let state = host.files.get(&p).cloned().flatten().map_or(FileState::Absent, |text| FileState::Present { text });
+                    (p, state)
+                }).collect(),
+            },
+            Request::Complete { .. } => host.answers.pop_front().unwrap(),
+            // The user presses Ctrl-C after the first write: the host refuses the next ordinary
+            // write, and lets the rollback's through.
+            Request::Write { path, text, rollback } => {
+                writes.push((path.clone(), rollback));
+                if writes.len() == 2 && !rollback {
+                    Reply::WriteError { message: "interrupted".into(), code: Some("interrupted".into()) }
+                } else {
+                    host.files.insert(path, Some(text));
+                    Reply::Written
+                }
+            }
+            Request::Done { result } => break *result,
+            other => panic!("unexpected {other:?}"),
+        });
+    };
+    assert_eq!(result.status, Status::Interrupted, "{result:?}");
+    assert_eq!(writes, [("a.js".to_string(), false), ("b.js".to_string(), false), ("a.js".to_string(), true)]);
+    assert_eq!(host.text("a.js"), Some("module.exports = 1;\n"));
+    assert!(result.error.unwrap().message.contains("the 1 change(s) already made were rolled back"));
 }
