@@ -280,3 +280,28 @@ test('the debug bundle carries no backup and no journal', async () => {
   const entries = Object.keys(unzipText(path.join(ws, LOG_DIR, id, `debug-${id}.zip`))).sort();
   assert.deepEqual(entries, ['events.jsonl', 'files/src/config.js', 'files/src/metrics/counter.js', 'files/src/routes.js', 'meta.json']);
 });
+
+test('--undo refuses a run that is still going (exit 10, nothing changed)', async () => {
+  const ws = makeShop();
+  const original = tree(ws);
+  server.stall();
+  const { startCli } = await import('../support/cli.mjs');
+  const { child, done } = startCli(shopArgs(server.baseUrl), { cwd: ws });
+  const deadline = Date.now() + 10_000;
+  while (server.requests.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  assert.equal(server.requests.length, 1, 'the run is waiting for the model');
+  const r = await runCli(['--undo'], { cwd: ws });
+  assert.equal(r.code, 10, r.stderr);
+  assert.match(oneLine(r.stderr), new RegExp(`^red-exec: undo refused: run \\S+ is still running \\(process ${child.pid}\\): wait for it or stop it, then undo \\(or pass --force\\)$`));
+  assert.deepEqual(tree(ws), original);
+  const runs = JSON.parse((await runCli(['--runs', '--json'], { cwd: ws })).stdout).runs;
+  assert.equal(runs[0].status, 'RUNNING');
+  child.kill('SIGKILL');
+  await done;
+  const after = JSON.parse((await runCli(['--runs', '--json'], { cwd: ws })).stdout).runs;
+  assert.equal(after[0].status, 'UNFINISHED');
+  // Killed: no longer running, and it changed nothing, so there is nothing to undo.
+  const again = await runCli(['--undo'], { cwd: ws });
+  assert.equal(again.code, 0, again.stderr);
+  server.requests.length = 0;
+});

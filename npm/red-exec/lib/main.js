@@ -3,6 +3,7 @@
 // no task: --init-skill (a starter skill file) and --export-debug --run-id (an earlier run's bundle).
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './args.js';
 import { UsageError, ConfigError, WriteError } from './errors.js';
@@ -320,6 +321,9 @@ async function runInside(ctx) {
     runId,
     time: new Date().toISOString(),
     host: 'red-exec',
+    // So --undo can tell a run that is still going from one that was killed.
+    pid: process.pid,
+    hostname: os.hostname(),
     core: core.version(),
     versions: { core: core.version(), redExec: PACKAGE.version, node: process.version },
     model: model.model,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { readJournal } from './backup.js';
-import { readEvents, readUndoRecord } from './undo.js';
+import { readEvents, readUndoRecord, stillRunning } from './undo.js';
 
 export const RUNS_SHOWN = 20;
 const TASK_WIDTH = 60;
@@ -74,7 +74,7 @@ export function listRuns(workspace) {
     const runStart = events.find((e) => e.kind === 'run_start');
     const result = events.findLast((e) => e.kind === 'result');
     const undo = readUndoRecord(runDir);
-    let status = result?.status ?? 'UNFINISHED';
+    let status = result?.status ?? (stillRunning(events) ? 'RUNNING' : 'UNFINISHED');
     if (undo) status = 'UNDONE';
     return {
       id,

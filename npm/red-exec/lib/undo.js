@@ -4,6 +4,7 @@
 // unless --force; a missing or damaged backup always does.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { readJournal, sha256, writeDurably } from './backup.js';
@@ -69,6 +70,22 @@ export function readEvents(runDir) {
     }
   }
   return out;
+}
+
+/** Whether the run that logged `events` is still going on this machine. */
+export function stillRunning(events) {
+  const start = events.find((e) => e.kind === 'host_start');
+  const finished = events.some((e) => e.kind === 'result');
+  return !finished && Boolean(start?.pid) && start.hostname === os.hostname() && processAlive(start.pid);
+}
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
 }
 
 /** The recorded undo of a run, or null. */
@@ -163,9 +180,16 @@ export function undoRun({ workspace, runId: requested, force = false }) {
   const previous = readUndoRecord(runDir);
   if (previous) return { ...summary, already: previous };
 
+  // A run that is still going would write after the undo: refuse (--force overrides, for a pid
+  // that was reused after a crash).
+  const events = readEvents(runDir);
+  if (!force && stillRunning(events)) {
+    const pid = events.find((e) => e.kind === 'host_start').pid;
+    throw new UndoRefused(`run ${runId} is still running (process ${pid}): wait for it or stop it, then undo (or pass --force)`);
+  }
+
   const journal = readJournal(runDir);
   if (journal === null) {
-    const events = readEvents(runDir);
     const dryRun = events.find((e) => e.kind === 'host_start')?.cli?.dryRun === true;
     const changed = events.some((e) => e.kind === 'write' || e.kind === 'delete');
     if (changed && !dryRun) {
