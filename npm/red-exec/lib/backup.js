@@ -24,7 +24,8 @@ export function relativeTo(root, abs) {
   return path.relative(root, abs).split(path.sep).join('/');
 }
 
-function fsyncPath(p, flags = 'r') {
+/** fsync a directory (or file) by path. */
+export function fsyncDir(p, flags = 'r') {
   // Not every platform lets a directory be fsynced: best effort there.
   let fd;
   try {
@@ -37,19 +38,25 @@ function fsyncPath(p, flags = 'r') {
   }
 }
 
-/** Write `bytes` to `file` durably: temp file, fsync, rename, fsync of the directory. */
-export function writeDurably(file, bytes, mode = 0o600) {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', mode);
+/**
+ * Write `bytes` to `file` durably: temp file (`tmpName` in the same directory, replaced if a
+ * crash left one), fsync, `mode` (whatever the umask), rename, fsync of the directory.
+ */
+export function writeDurably(file, bytes, { mode = 0o600, tmpName = `${path.basename(file)}.${process.pid}.tmp` } = {}) {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, tmpName);
+  fs.rmSync(tmp, { force: true });
+  const fd = fs.openSync(tmp, 'wx', mode);
   try {
     fs.writeSync(fd, bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
+  fs.chmodSync(tmp, mode);
   fs.renameSync(tmp, file);
-  fsyncPath(path.dirname(file));
+  fsyncDir(dir);
 }
 
 /**
@@ -61,7 +68,7 @@ export function openJournal(runDir, root) {
   const file = path.join(runDir, JOURNAL_FILE);
   const fd = fs.openSync(file, 'a');
   fs.fsyncSync(fd);
-  fsyncPath(runDir);
+  fsyncDir(runDir);
   // Paths already journaled: their original state is in their first record, so a later change
   // (the verify rollback writing the original back, say) needs no backup of its own.
   const journaled = new Set();

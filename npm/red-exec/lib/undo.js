@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
-import { readJournal, sha256, writeDurably } from './backup.js';
+import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
 import { ConfigError } from './errors.js';
 
 export const UNDO_FILE = 'undo.json';
@@ -138,36 +138,6 @@ function inside(root, rel, runId) {
   return abs;
 }
 
-function fsyncDir(dir) {
-  let fd;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // best effort
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-/** Put `bytes` at `abs` atomically with `mode`, through a temp file named for this run and path. */
-function restoreFile(abs, bytes, mode, tmpName) {
-  const dir = path.dirname(abs);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, tmpName);
-  fs.rmSync(tmp, { force: true });
-  const fd = fs.openSync(tmp, 'wx', mode);
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, abs);
-  fsyncDir(dir);
-}
-
 /**
  * Undo run `runId` of `workspace`. Returns { runId, already, nothing, restored, removed,
  * unchanged, skipped, overwritten, forced }. Throws ConfigError (no such run), UndoRefused or
@@ -281,7 +251,7 @@ export function undoRun({ workspace, runId: requested, force = false }) {
         fsyncDir(path.dirname(abs));
         summary.restored.push(rel);
       } else {
-        restoreFile(abs, entry.backupBytes, first.mode ?? 0o644, tmpName);
+        writeDurably(abs, entry.backupBytes, { mode: first.mode ?? 0o644, tmpName });
         summary.restored.push(rel);
       }
     }
