@@ -9,8 +9,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { useModelServer, startCli, runCli, LOG_DIR } from '../support/cli.mjs';
 import { makeShop, shopArgs, shopAnswer, tree, bytesOrNull, SHOP_AFTER, SHOP_SCOPE, HOST_TEMP } from '../support/shop.mjs';
+
+// The benchmark's seeded generator (mulberry32): the same kill times on every machine.
+const { rng: seeded } = createRequire(import.meta.url)('../../benchmarks/reference-model/chaos.js');
 
 const server = useModelServer();
 
@@ -182,17 +186,6 @@ for (const point of KILL_POINTS) {
   });
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 20_250_107;
 const TIMELINE_KILLS = 6;
