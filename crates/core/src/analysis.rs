@@ -164,7 +164,8 @@ pub fn analyze(path: &str, source: &str) -> Analysis {
                 analysis.syntax_errors.push(SyntaxError {
                     message: format!("invalid JSON: {err}"),
                     line: err.line(),
-                    column: err.column(),
+                    // serde_json says column 0 for an error on a line's newline; ours are 1-based.
+                    column: err.column().max(1),
                 });
             }
             analysis
@@ -532,6 +533,13 @@ mod tests {
         assert!(analyze("p.json", "{\"a\": 1}").is_valid());
         assert!(!analyze("p.json", "{a: 1}").is_valid());
         assert!(analyze("notes.md", "anything {").is_valid());
+    }
+
+    #[test]
+    fn json_error_columns_are_one_based() {
+        // Found by tests/robustness.rs: a raw newline inside a string was reported at column 0.
+        let a = analyze("p.json", "{\"a\": \"x\ny\"}");
+        assert_eq!((a.syntax_errors[0].line, a.syntax_errors[0].column), (2, 1), "{:?}", a.syntax_errors);
     }
 
     #[test]
