@@ -102,7 +102,8 @@ pub fn normalize_path(raw: &str) -> Result<String, Violation> {
         return Err(out_of_workspace("absolute paths are not allowed; give a path inside the workspace"));
     }
     let mut parts = Vec::new();
-    for part in unified.split('/') {
+    // Each part is trimmed like the whole path, so a normalised path normalises to itself.
+    for part in unified.split('/').map(str::trim) {
         match part {
             "" | "." => {}
             ".." => return Err(out_of_workspace("'..' leaves the workspace")),
@@ -242,6 +243,17 @@ mod tests {
         for bad in ["../x.js", "src/../../x.js", "/etc/passwd", "C:\\x.js", "", "."] {
             assert_eq!(normalize_path(bad).unwrap_err().rule, Rule::InScope, "{bad}");
         }
+    }
+
+    #[test]
+    fn normalising_twice_changes_nothing() {
+        // Found by tests/robustness.rs: "é /" gave "é ", which normalised again to "é".
+        for raw in ["é /", "./ a.js", "src /b.js ", "a. /"] {
+            let once = normalize_path(raw).unwrap();
+            assert_eq!(normalize_path(&once).unwrap(), once, "{raw:?}");
+        }
+        assert_eq!(normalize_path("./ a.js").unwrap(), "a.js");
+        assert_eq!(normalize_path("./ ../x.js").unwrap_err().rule, Rule::InScope);
     }
 
     #[test]
