@@ -164,7 +164,8 @@ pub fn analyze(path: &str, source: &str) -> Analysis {
                 analysis.syntax_errors.push(SyntaxError {
                     message: format!("invalid JSON: {err}"),
                     line: err.line(),
-                    column: err.column(),
+                    // serde_json says column 0 for an error on a line's newline; ours are 1-based.
+                    column: err.column().max(1),
                 });
             }
             analysis
@@ -238,24 +239,52 @@ fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
 /// The comment block directly above a statement belongs to it: everything in the gap after the
 /// previous statement's line and after the last blank line (outside block comments).
 pub(crate) fn leading_comment_start(source: &str, prev_end: u32, start: u32) -> u32 {
-    let gap = &source[prev_end as usize..start as usize];
     // A comment on the previous statement's own line stays with that statement.
-    let skip = if prev_end == 0 { 0 } else { gap.find('\n').map_or(gap.len(), |i| i + 1) };
-    let mut cut = 0usize;
-    let mut offset = 0usize;
-    let mut in_block = false;
-    for line in gap[skip..].split_inclusive('\n') {
-        let trimmed = line.trim();
-        if in_block {
-            in_block = !trimmed.contains("*/");
-        } else if trimmed.is_empty() && line.ends_with('\n') {
-            cut = offset + line.len();
-        } else if trimmed.starts_with("/*") && !trimmed.contains("*/") {
-            in_block = true;
+    comment_block_start(source, prev_end, start, prev_end != 0)
+}
+
+/// Where the comment block that ends at `start` begins: after the gap's first line (when
+/// `skip_first_line`) and after its last blank line. Only newlines outside block comments count,
+/// so a block comment with blank lines in it is never cut in two.
+fn comment_block_start(source: &str, prev_end: u32, start: u32, skip_first_line: bool) -> u32 {
+    let gap = &source[prev_end as usize..start as usize];
+    let ends = line_ends_outside_block_comments(gap);
+    let skip = if skip_first_line { ends.first().map_or(gap.len(), |&(end, _)| end) } else { 0 };
+    let cut = ends.iter().rev().find(|&&(end, blank)| blank && end > skip).map_or(skip, |&(end, _)| end);
+    prev_end + cut as u32
+}
+
+/// Offsets just past each newline of a gap between statements (blanks and comments only) that is
+/// not inside a block comment, each with whether the line it ends is blank.
+fn line_ends_outside_block_comments(gap: &str) -> Vec<(usize, bool)> {
+    let mut ends = Vec::new();
+    let (mut in_line_comment, mut in_block_comment, mut blank) = (false, false, true);
+    let mut chars = gap.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        match c {
+            '\n' if !in_block_comment => {
+                ends.push((i + 1, blank));
+                in_line_comment = false;
+                blank = true;
+            }
+            // JavaScript's other line terminators also end a `//` comment.
+            '\r' | '\u{2028}' | '\u{2029}' => in_line_comment = false,
+            '/' if !in_line_comment && !in_block_comment && matches!(next, Some('/' | '*')) => {
+                in_line_comment = next == Some('/');
+                in_block_comment = next == Some('*');
+                blank = false;
+                chars.next();
+            }
+            '*' if in_block_comment && next == Some('/') => {
+                in_block_comment = false;
+                chars.next();
+            }
+            c if !c.is_whitespace() => blank = false,
+            _ => {}
         }
-        offset += line.len();
     }
-    prev_end + (skip + cut) as u32
+    ends
 }
 
 fn class_of<'s, 'a>(stmt: &'s Statement<'a>) -> Option<&'s ClassBody<'a>> {
@@ -295,18 +324,7 @@ fn class_members(source: &str, body: &ClassBody<'_>) -> Vec<ClassMember> {
 
 /// Like [`leading_comment_start`], for members: the gap may start mid-line after `{` or `;`.
 fn member_comment_start(source: &str, prev_end: u32, start: u32) -> u32 {
-    let gap = &source[prev_end as usize..start as usize];
-    let skip = gap.find('\n').map_or(gap.len(), |i| i + 1);
-    let mut cut = 0usize;
-    let mut offset = 0usize;
-    for line in gap[skip..].split_inclusive('\n') {
-        // Only whole blank lines cut; the member's own indentation stays with it.
-        if line.ends_with('\n') && line.trim().is_empty() {
-            cut = offset + line.len();
-        }
-        offset += line.len();
-    }
-    prev_end + (skip + cut) as u32
+    comment_block_start(source, prev_end, start, true)
 }
 
 fn binding_names(pattern: &BindingPattern<'_>) -> Vec<String> {
@@ -518,6 +536,13 @@ mod tests {
     }
 
     #[test]
+    fn json_error_columns_are_one_based() {
+        // Found by tests/robustness.rs: a raw newline inside a string was reported at column 0.
+        let a = analyze("p.json", "{\"a\": \"x\ny\"}");
+        assert_eq!((a.syntax_errors[0].line, a.syntax_errors[0].column), (2, 1), "{:?}", a.syntax_errors);
+    }
+
+    #[test]
     fn items_carry_leading_comments() {
         let src = "const a = 1; // trailing\n\n// about b\n// more\nfunction b() {}\n";
         let a = analyze("a.js", src);
@@ -525,6 +550,21 @@ mod tests {
         let b = &a.items[1];
         assert_eq!(&src[b.start as usize..b.end as usize], "// about b\n// more\nfunction b() {}");
         assert_eq!(b.names, ["b"]);
+    }
+
+    #[test]
+    fn a_block_comment_with_blank_lines_is_not_cut_in_two() {
+        // Found by tests/robustness.rs: the next item started inside the comment.
+        let src = "function a(a, b) {\n  return a + b;\n} /* open\n\n close */\nfunction b() {}\n";
+        let items = analyze("a.js", src).items;
+        assert_eq!(&src[items[1].start as usize..items[1].end as usize], "function b() {}");
+        let src = "class Q {\n  a() {} /* x\n\n  y */\n  b() {}\n}\n";
+        let m = &analyze("q.js", src).items[0].members;
+        assert_eq!(&src[m[1].start as usize..m[1].end as usize], "  b() {}");
+        // A block opened after another one on the same line is still a block.
+        let src = "a();\n/* x */ /* y\n\n z */\nb();\n";
+        let items = analyze("a.js", src).items;
+        assert_eq!(&src[items[1].start as usize..items[1].end as usize], "/* x */ /* y\n\n z */\nb();");
     }
 
     #[test]

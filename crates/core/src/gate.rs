@@ -97,12 +97,13 @@ pub fn normalize_path(raw: &str) -> Result<String, Violation> {
     if unified.is_empty() {
         return Err(out_of_workspace("empty path"));
     }
-    let bytes = unified.as_bytes();
-    if unified.starts_with('/') || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic()) {
-        return Err(out_of_workspace("absolute paths are not allowed; give a path inside the workspace"));
+    let absolute = || out_of_workspace("absolute paths are not allowed; give a path inside the workspace");
+    if unified.starts_with('/') {
+        return Err(absolute());
     }
     let mut parts = Vec::new();
-    for part in unified.split('/') {
+    // Each part is trimmed like the whole path, so a normalised path normalises to itself.
+    for part in unified.split('/').map(str::trim) {
         match part {
             "" | "." => {}
             ".." => return Err(out_of_workspace("'..' leaves the workspace")),
@@ -111,6 +112,11 @@ pub fn normalize_path(raw: &str) -> Result<String, Violation> {
     }
     if parts.is_empty() {
         return Err(out_of_workspace("not a file path"));
+    }
+    // A drive letter is looked for in the first part, not the raw text: `./C:/x.js` is absolute too.
+    let first = parts[0].as_bytes();
+    if first.len() >= 2 && first[1] == b':' && first[0].is_ascii_alphabetic() {
+        return Err(absolute());
     }
     Ok(parts.join("/"))
 }
@@ -242,6 +248,27 @@ mod tests {
         for bad in ["../x.js", "src/../../x.js", "/etc/passwd", "C:\\x.js", "", "."] {
             assert_eq!(normalize_path(bad).unwrap_err().rule, Rule::InScope, "{bad}");
         }
+    }
+
+    #[test]
+    fn normalising_twice_changes_nothing() {
+        // Found by tests/robustness.rs: "é /" gave "é ", which normalised again to "é".
+        for raw in ["é /", "./ a.js", "src /b.js ", "a. /"] {
+            let once = normalize_path(raw).unwrap();
+            assert_eq!(normalize_path(&once).unwrap(), once, "{raw:?}");
+        }
+        assert_eq!(normalize_path("./ a.js").unwrap(), "a.js");
+        assert_eq!(normalize_path("./ ../x.js").unwrap_err().rule, Rule::InScope);
+    }
+
+    #[test]
+    fn a_drive_letter_after_dot_slash_is_still_absolute() {
+        // Found by tests/robustness.rs: "./a:" gave "a:", which is refused as absolute.
+        for raw in ["./a:", "./C:/Windows/x.js", ".\\C:\\x.js", " ./ C:x.js"] {
+            let err = normalize_path(raw).unwrap_err();
+            assert!(err.message.contains("absolute"), "{raw:?}: {err:?}");
+        }
+        assert_eq!(normalize_path("src/a:b.js").unwrap(), "src/a:b.js");
     }
 
     #[test]

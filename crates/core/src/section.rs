@@ -163,7 +163,9 @@ pub fn splice(source: &str, replacements: &[(u32, u32, String)]) -> String {
     for (start, end, text) in ordered {
         out.push_str(&source[at..*start as usize]);
         // The span ends where the statement ends; the newline after it belongs to the file.
-        out.push_str(text.strip_suffix('\n').unwrap_or(text));
+        // (A span of unparseable text may end in a newline of its own: then it keeps it.)
+        let own_newline = source[*start as usize..*end as usize].ends_with('\n');
+        out.push_str(if own_newline { text } else { text.strip_suffix('\n').unwrap_or(text) });
         at = *end as usize;
     }
     out.push_str(&source[at..]);
@@ -230,6 +232,19 @@ mod tests {
         assert!(outline(&src, &s, &[]).contains("\n  #4 step1() { …\n"));
         let new = splice(&src, &[(s[3].start, s[3].end, "  step1() {\n    return 100;\n  }\n".into())]);
         assert_eq!(new, src.replace("  // step 1\n  step1() {\n    return 1;", "  step1() {\n    return 100;"));
+    }
+
+    #[test]
+    fn splicing_a_section_back_unchanged_is_the_identity() {
+        // Found by tests/robustness.rs: in text that does not parse, a statement's span can end
+        // in a newline, and splicing it back dropped that newline.
+        let src = "\\\n\n0 ";
+        let s = sections(src, &analyze("x.js", src));
+        assert!(s.iter().any(|s| src[s.start as usize..s.end as usize].ends_with('\n')), "{s:?}");
+        for s in &s {
+            let same = src[s.start as usize..s.end as usize].to_string();
+            assert_eq!(splice(src, &[(s.start, s.end, same)]), src, "{s:?}");
+        }
     }
 
     #[test]
