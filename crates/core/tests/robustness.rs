@@ -5,7 +5,9 @@
 //! the ways models get them wrong. Properties: nothing panics; sections tile the file and splicing
 //! a section back in unchanged is the identity; every gate verdict is a pass or names a known rule,
 //! and the rules it names are the ones the analysis implies; plans parse or are refused with a
-//! reason; a whole `Session` fed random answers always ends in `Done` with a consistent result.
+//! reason; a whole `Session` fed random answers, check results (`--verify`), interrupts and failing
+//! writes always ends in `Done` with a consistent result, and a run that is taken back (failed
+//! check, Ctrl-C, failed write) leaves the workspace byte for byte as it was.
 //!
 //! Each property runs PROPTEST_CASES cases (default 256) and prints how many it ran (see them with
 //! `cargo test --test robustness -- --nocapture`). PROPTEST_RNG_SEED replays a run; a failure
@@ -1185,6 +1187,28 @@ fn model_turn() -> impl Strategy<Value = ModelTurn> {
     ]
 }
 
+/// How the user's check (`--verify`) ends, as the host reports it.
+#[derive(Debug, Clone)]
+enum CheckTurn {
+    Pass,
+    Exit(i32),
+    TimedOut,
+    /// The host could not start it.
+    CannotRun,
+    /// The user pressed Ctrl-C while it ran.
+    Interrupted,
+}
+
+fn check_turn() -> impl Strategy<Value = CheckTurn> {
+    prop_oneof![
+        4 => Just(CheckTurn::Pass),
+        4 => select(&[1, 2, 126, 127][..]).prop_map(CheckTurn::Exit),
+        1 => Just(CheckTurn::TimedOut),
+        1 => Just(CheckTurn::CannotRun),
+        1 => Just(CheckTurn::Interrupted),
+    ]
+}
+
 #[derive(Debug, Clone)]
 struct SessionCase {
     scope: Vec<&'static str>,
@@ -1198,6 +1222,13 @@ struct SessionCase {
     turns: Vec<ModelTurn>,
     unreadable: Option<Index>,
     failing_write: Option<Index>,
+    /// The check's command and how its runs end (out of script: it passes).
+    verify: Option<(&'static str, Vec<CheckTurn>)>,
+    keep_on_fail: bool,
+    /// From this ordinary write on, the host refuses writes as interrupted (Ctrl-C).
+    interrupt_at: Option<Index>,
+    /// The first rollback write fails.
+    failing_rollback: bool,
 }
 
 const SCOPE_PATHS: &[&str] = &["src/inventory.js", "src/server.js", "lib/queue.js", "src/rates.ts", "lib/jobs.js", "src/new.js", "src/new.mjs"];
@@ -1226,9 +1257,18 @@ fn session_case() -> impl Strategy<Value = SessionCase> {
         select(&[FormatChoice::Auto, FormatChoice::Auto, FormatChoice::Cjs, FormatChoice::Esm][..]),
         prop::option::weighted(0.15, 200u32..5000),
     );
-    let faults = (prop::option::weighted(0.05, any::<Index>()), prop::option::weighted(0.1, any::<Index>()));
-    (scope, subsequence(&["spec/greet.js", "README.md"][..], 0..=2), task, package, options, prop::collection::vec(model_turn(), 0..12), faults)
-        .prop_map(|(scope, read, task, package, (gate, max_retries, format, budget), turns, (unreadable, failing_write))| SessionCase {
+    let faults = (
+        prop::option::weighted(0.05, any::<Index>()),
+        prop::option::weighted(0.1, any::<Index>()),
+        prop::option::weighted(0.05, any::<Index>()),
+        prop::bool::weighted(0.05),
+    );
+    let verify = (
+        prop::option::weighted(0.4, (select(&["npm test", "node --test", " "][..]), prop::collection::vec(check_turn(), 0..4))),
+        prop::bool::weighted(0.2),
+    );
+    (scope, subsequence(&["spec/greet.js", "README.md"][..], 0..=2), task, package, options, prop::collection::vec(model_turn(), 0..12), faults, verify)
+        .prop_map(|(scope, read, task, package, (gate, max_retries, format, budget), turns, (unreadable, failing_write, interrupt_at, failing_rollback), (verify, keep_on_fail))| SessionCase {
             scope,
             read,
             task,
@@ -1240,13 +1280,18 @@ fn session_case() -> impl Strategy<Value = SessionCase> {
             turns,
             unreadable,
             failing_write,
+            verify,
+            keep_on_fail,
+            interrupt_at,
+            failing_rollback,
         })
 }
 
 /// Error codes the core may end a run with; each maps to an exit code in npm/red-exec/lib/exit-codes.js.
 const RUN_ERROR_CODES: &[&str] = &[
     "input_task", "input_files", "input_path", "input_missing", "input_unreadable", "input_over_budget", "host_protocol",
-    "model_auth", "model_unavailable", "interrupted", "model_answer", "plan_invalid", "write_failed",
+    "model_auth", "model_unavailable", "interrupted", "model_answer", "plan_invalid", "write_failed", "verify_failed",
+    "rollback_failed",
 ];
 
 /// A bounded run takes a handful of requests per unit; far more means the session loops.
@@ -1302,7 +1347,16 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
         files: c.scope.iter().map(|s| s.to_string()).collect(),
         read: c.read.iter().map(|s| s.to_string()).collect(),
         skills: Vec::new(),
-        options: RunOptions { model: None, max_retries: c.max_retries, gate: c.gate, module_format: c.format, context_budget: c.budget },
+        options: RunOptions {
+            model: None,
+            max_retries: c.max_retries,
+            gate: c.gate,
+            module_format: c.format,
+            context_budget: c.budget,
+            verify: c.verify.as_ref().map(|(command, _)| command.to_string()),
+            verify_timeout_ms: Some(5_000),
+            keep_on_fail: c.keep_on_fail,
+        },
         run_id: "proptest".into(),
     };
     let writable: BTreeSet<String> = c.scope.iter().filter_map(|p| gate::normalize_path(p).ok()).collect();
@@ -1311,9 +1365,15 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
     let mut turns = c.turns.iter();
     let mut reply: Option<Reply> = None;
     let mut last_seq = 0u64;
-    let mut writes = 0u32;
+    // Ordinary writes and deletes on disk now (a rollback takes one back), by path: true = written.
+    let mut live: BTreeMap<String, bool> = BTreeMap::new();
     let mut effects = 0usize;
     let mut write_log: Vec<(String, String)> = Vec::new();
+    let mut check_turns = c.verify.as_ref().map(|(_, t)| t.iter());
+    let mut checks = 0usize;
+    let mut interrupted_by: Option<&'static str> = None;
+    let mut rollbacks = 0usize;
+    let mut rollback_failed = false;
     for _ in 0..MAX_STEPS {
         let request = session.resume(reply.take());
         for event in session.take_events() {
@@ -1379,27 +1439,83 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                 };
                 Reply::Completion { text, usage: Some(TokenUsage { prompt_tokens: 10, completion_tokens: 5 }), duration_ms: Some(1) }
             }
-            Request::Write { path, text } => {
+            // A rollback puts back exactly what was there before the run.
+            Request::Write { path, text, rollback } => {
                 prop_assert!(writable.contains(&path), "wrote {path}, which is not in --files {writable:?}");
-                effects += 1;
-                if c.failing_write.as_ref().is_some_and(|i| i.index(4) + 1 == effects) {
-                    Reply::WriteError { message: "EACCES (scripted)".into() }
-                } else {
-                    if c.gate == GateMode::Block {
-                        let a = analyze(&path, &text);
-                        prop_assert!(a.is_valid(), "gate on block wrote {path} that does not parse: {:?}", a.syntax_errors);
+                if rollback {
+                    prop_assert!(live.contains_key(&path), "rolled back {path}, which this round did not change");
+                    prop_assert_eq!(Some(&Some(text.clone())), before.get(&path), "rollback of {} is not its old content", path);
+                    rollbacks += 1;
+                    if c.failing_rollback && !rollback_failed {
+                        rollback_failed = true;
+                        Reply::WriteError { message: "EIO (scripted)".into(), code: None }
+                    } else {
+                        live.remove(&path);
+                        files.insert(path, Some(text));
+                        Reply::Written
                     }
-                    write_log.push((path.clone(), text.clone()));
-                    files.insert(path, Some(text));
-                    writes += 1;
-                    Reply::Written
+                } else {
+                    effects += 1;
+                    if interrupted_by.is_none() && c.interrupt_at.as_ref().is_some_and(|i| i.index(4) + 1 == effects) {
+                        interrupted_by = Some("write");
+                    }
+                    if interrupted_by.is_some() {
+                        Reply::WriteError { message: "interrupted".into(), code: Some("interrupted".into()) }
+                    } else if c.failing_write.as_ref().is_some_and(|i| i.index(4) + 1 == effects) {
+                        Reply::WriteError { message: "EACCES (scripted)".into(), code: None }
+                    } else {
+                        if c.gate == GateMode::Block {
+                            let a = analyze(&path, &text);
+                            prop_assert!(a.is_valid(), "gate on block wrote {path} that does not parse: {:?}", a.syntax_errors);
+                        }
+                        write_log.push((path.clone(), text.clone()));
+                        files.insert(path.clone(), Some(text));
+                        live.insert(path, true);
+                        Reply::Written
+                    }
                 }
             }
-            Request::Delete { path } => {
+            Request::Delete { path, rollback } => {
                 prop_assert!(writable.contains(&path), "deleted {path}, which is not in --files");
-                effects += 1;
-                files.insert(path, None);
-                Reply::Deleted
+                if rollback {
+                    prop_assert!(live.contains_key(&path), "rolled back {path}, which this round did not change");
+                    prop_assert_eq!(Some(&None), before.get(&path).or(Some(&None)), "rollback deletes {}, which was there before", path);
+                    rollbacks += 1;
+                    live.remove(&path);
+                    files.remove(&path);
+                    Reply::Deleted
+                } else {
+                    effects += 1;
+                    files.insert(path.clone(), None);
+                    live.insert(path, false);
+                    Reply::Deleted
+                }
+            }
+            Request::Verify { command, timeout_ms, attempt } => {
+                let (want, _) = c.verify.as_ref().ok_or_else(|| TestCaseError::fail("a check ran without --verify"))?;
+                prop_assert_eq!(command.as_str(), *want);
+                prop_assert!(!command.trim().is_empty(), "a blank command was run");
+                prop_assert_eq!(timeout_ms, 5_000);
+                prop_assert_eq!(attempt as usize, checks, "check attempts are numbered from 0");
+                prop_assert!(checks as u32 <= c.max_retries.unwrap_or(2), "more checks than --max-retries allows");
+                checks += 1;
+                tally.add("checks_run");
+                match check_turns.as_mut().and_then(|t| t.next()).unwrap_or(&CheckTurn::Pass) {
+                    CheckTurn::Pass => Reply::Verified { exit_code: Some(0), signal: None, timed_out: false, duration_ms: Some(3), output: "ok\n".into() },
+                    CheckTurn::Exit(code) => Reply::Verified {
+                        exit_code: Some(*code),
+                        signal: None,
+                        timed_out: false,
+                        duration_ms: Some(3),
+                        output: "not ok 1 - sums\n  expected 3, got 4\n".repeat(40),
+                    },
+                    CheckTurn::TimedOut => Reply::Verified { exit_code: None, signal: Some("SIGKILL".into()), timed_out: true, duration_ms: Some(5_000), output: String::new() },
+                    CheckTurn::CannotRun => Reply::VerifyError { code: "spawn_failed".into(), message: "sh: not found".into() },
+                    CheckTurn::Interrupted => {
+                        interrupted_by = Some("check");
+                        Reply::VerifyError { code: "interrupted".into(), message: "interrupted".into() }
+                    }
+                }
             }
             Request::Done { result } => {
                 let r = *result;
@@ -1407,24 +1523,66 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                     Some(e) => e.code.clone(),
                     None => format!("{:?}", r.status).to_lowercase(),
                 });
-                if writes > 0 {
+                if !write_log.is_empty() {
                     tally.add("runs_with_writes");
+                }
+                if rollbacks > 0 {
+                    tally.add("runs_rolled_back");
                 }
                 if r.plan.iter().any(|e| e.action == Action::Extract) && r.status != Status::Crashed {
                     tally.add("extracts_run");
                 }
+                let code = r.error.as_ref().map(|e| e.code.as_str());
                 match r.status {
                     Status::Ok => prop_assert!(r.error.is_none() && r.counts.blocked == 0 && r.counts.failed == 0, "{r:?}"),
                     Status::Partial => prop_assert!(r.error.is_none() && r.counts.blocked + r.counts.failed > 0, "{r:?}"),
-                    Status::Crashed => {
-                        let e = r.error.as_ref().ok_or_else(|| TestCaseError::fail("a crashed run without an error"))?;
-                        prop_assert!(RUN_ERROR_CODES.contains(&e.code.as_str()), "unknown error code {}", e.code);
-                        prop_assert!(!e.message.trim().is_empty());
+                    Status::VerifyFailed => prop_assert_eq!(code, Some("verify_failed")),
+                    Status::Interrupted => prop_assert_eq!(code, Some("interrupted")),
+                    Status::Crashed => prop_assert!(!matches!(code, None | Some("verify_failed" | "interrupted")), "{r:?}"),
+                }
+                if let Some(e) = &r.error {
+                    prop_assert!(RUN_ERROR_CODES.contains(&e.code.as_str()), "unknown error code {}", e.code);
+                    prop_assert!(!e.message.trim().is_empty());
+                }
+                // The result counts what is on disk now.
+                let live_written = live.values().filter(|w| **w).count() as u32;
+                let live_deleted = live.values().filter(|w| !**w).count() as u32;
+                prop_assert_eq!((r.counts.written, r.counts.deleted), (live_written, live_deleted), "counts {:?}, on disk {:?}", r.counts, live);
+                let written = r.files.iter().filter(|f| f.outcome == Outcome::Written).count() as u32;
+                prop_assert_eq!(written, live_written);
+                // The check: asked for only with a command, a pass is OK, a failure is VERIFY_FAILED.
+                match (&c.verify, &r.verify) {
+                    (None, Some(v)) => prop_assert!(false, "a verify report without --verify: {v:?}"),
+                    (_, None) => prop_assert_eq!(checks, 0),
+                    (Some(_), Some(v)) => {
+                        prop_assert!(v.attempts.len() <= checks, "{} attempts reported, {} run", v.attempts.len(), checks);
+                        prop_assert_eq!(v.passed, v.attempts.last().is_some_and(|a| a.passed));
+                        prop_assert!(v.attempts.iter().rev().skip(1).all(|a| !a.passed), "the check was run again after it passed");
+                        if v.passed {
+                            prop_assert!(matches!(r.status, Status::Ok | Status::Partial), "{:?} after the check passed", r.status);
+                        }
+                        if r.status == Status::VerifyFailed {
+                            prop_assert!(!v.passed);
+                            prop_assert_eq!(v.kept, c.keep_on_fail);
+                        }
                     }
                 }
-                prop_assert_eq!(r.counts.written, writes);
-                let written = r.files.iter().filter(|f| f.outcome == Outcome::Written).count() as u32;
-                prop_assert_eq!(written, writes);
+                // Taken back means the workspace is exactly as it was: after a failed check (unless
+                // kept), an interrupt, or a failed write.
+                let restores = match (r.status, code) {
+                    (Status::VerifyFailed, _) => !c.keep_on_fail,
+                    (Status::Interrupted, _) => interrupted_by == Some("write") || !c.keep_on_fail,
+                    (_, Some("write_failed")) => true,
+                    _ => false,
+                };
+                if restores {
+                    prop_assert!(live.is_empty(), "{:?} ended with changes still on disk: {:?}", r.status, live);
+                    prop_assert!(files == before, "{:?} did not restore the workspace", r.status);
+                    tally.add("restored");
+                }
+                if rollback_failed {
+                    prop_assert_eq!(code, Some("rollback_failed"));
+                }
                 for f in &r.files {
                     prop_assert!(writable.contains(&f.path), "outcome for {} outside the scope", f.path);
                     match f.outcome {
