@@ -278,7 +278,8 @@ pub struct Session {
     staged: Vec<Staged>,
     /// Indexes into `staged` of the changes on disk, in the order they were made.
     applied: Vec<usize>,
-    /// Restores still to request: (path, content before the run; None = the run created it).
+    /// Restores to request, newest change first: (path, content before the run; None = the run
+    /// created it).
     rollback: Vec<(String, Option<String>)>,
     rollback_failures: Vec<String>,
     after_rollback: AfterRollback,
@@ -1207,6 +1208,7 @@ split the file or the task",
         self.rollback = self
             .applied
             .iter()
+            .rev()
             .map(|&i| {
                 let path = self.staged[i].path.clone();
                 let before = self.texts.get(&path).cloned().flatten();
@@ -1218,7 +1220,7 @@ split the file or the task",
     }
 
     fn next_rollback(&mut self, done: usize) -> Request {
-        let Some((path, before)) = self.rollback.get(self.rollback.len().wrapping_sub(done + 1)).cloned() else {
+        let Some((path, before)) = self.rollback.get(done).cloned() else {
             return self.after_rolled_back();
         };
         self.phase = Phase::AwaitRollback { index: done };
@@ -1229,7 +1231,7 @@ split the file or the task",
     }
 
     fn on_rollback(&mut self, done: usize, reply: Reply) -> Request {
-        let (path, _) = self.rollback[self.rollback.len() - 1 - done].clone();
+        let (path, _) = self.rollback[done].clone();
         match reply {
             Reply::Written | Reply::Deleted => {
                 self.emit(EventBody::Rollback { path: path.clone() });
