@@ -31,7 +31,7 @@ function serveShop({ delays = null, holdFrom = Infinity } = {}) {
   });
 }
 
-const totals = { killPoints: 0, fileChecks: 0, undone: 0, phases: [] };
+const totals = { killPoints: 0, fileChecks: 0, undone: 0, undoKills: 0, phases: [] };
 
 /** Resolves once `cond()` holds (polling); rejects after `ms`. */
 async function until(cond, ms = 15_000) {
@@ -215,6 +215,34 @@ test(`SIGKILL at ${TIMELINE_KILLS} seeded points of a slowed run's time line`, a
   }
 });
 
+// --undo itself killed: the shop run's undo writes back config.js and routes.js, re-creates
+// src/legacy.js and removes src/metrics/counter.js (4 steps, 3 of them writes through a temp
+// file). Killed after each step and before each rename, every file must be its run's version or
+// its original, and the same --undo run again must finish the job.
+const UNDO_KILLS = [
+  ...[1, 2, 3].map((n) => `undo-before-rename:${n}`),
+  ...[1, 2, 3, 4].map((n) => `undo-after-step:${n}`),
+];
+
+for (const at of UNDO_KILLS) {
+  test(`SIGKILL inside --undo (${at}): every file old or new, a second --undo finishes`, async () => {
+    serveShop();
+    const ws = makeShop();
+    const original = tree(ws);
+    const run = await runCli(shopArgs(server.baseUrl), { cwd: ws });
+    assert.equal(run.code, 0, run.stderr);
+    server.requests.length = 0;
+    const killed = await runCli(['--undo'], { cwd: ws, env: { RED_EXEC_CRASH_AT: at } });
+    assert.equal(killed.signal, 'SIGKILL', `--undo was not killed (exit ${killed.code})\n${killed.stderr}`);
+    assertOldOrNew(ws, original, `--undo killed at ${at}`);
+    // It got somewhere: at least one file is back to its original, and the undo is not recorded.
+    assert.ok(SHOP_SCOPE.some((rel) => tree(ws)[rel] === original[rel]), 'the killed undo restored nothing');
+    assert.equal(fs.existsSync(path.join(runDirOf(ws), 'undo.json')), false);
+    await assertUndoRestores(ws, original, `--undo again after a kill at ${at}`);
+    totals.undoKills += 1;
+  });
+}
+
 test('SIGINT between two writes: exit 130, no half write, a result line, --undo restores', async () => {
   serveShop();
   const ws = makeShop();
@@ -269,8 +297,9 @@ test('RED_EXEC_CRASH_AT that names no point is refused before the run (exit 3)',
 test('closing note: how many kill points and file states were checked', (t) => {
   const expected = KILL_POINTS.length + TIMELINE_KILLS;
   assert.equal(totals.killPoints, expected, 'every kill point ran');
-  assert.equal(totals.fileChecks >= expected * SHOP_SCOPE.length, true);
-  const note = `crash test: ${totals.killPoints} SIGKILL points (${KILL_POINTS.length} named, ${TIMELINE_KILLS} on the time line, seed ${SEED}), ${totals.fileChecks} in-scope file states checked byte for byte, ${totals.undone} --undo runs back to the original tree`;
+  assert.equal(totals.undoKills, UNDO_KILLS.length, 'every --undo kill point ran');
+  assert.equal(totals.fileChecks >= (expected + UNDO_KILLS.length) * SHOP_SCOPE.length, true);
+  const note = `crash test: ${totals.killPoints} SIGKILL points in a run (${KILL_POINTS.length} named, ${TIMELINE_KILLS} on the time line, seed ${SEED}) and ${totals.undoKills} inside --undo, ${totals.fileChecks} in-scope file states checked byte for byte, ${totals.undone} --undo runs back to the original tree`;
   t.diagnostic(note);
   for (const p of totals.phases) t.diagnostic(p);
   console.log(note);

@@ -80,5 +80,5 @@ export function bytesOrNull(ws, rel) {
   }
 }
 
-/** A temp file the file host writes before its rename (lib/fs-host.js names them so). */
-export const HOST_TEMP = /(^|\/)\.red-exec-\d+-[0-9a-f]{12}\.tmp$/;
+/** A temp file written before its rename: by the file host (lib/fs-host.js) or by --undo (lib/undo.js). */
+export const HOST_TEMP = /(^|\/)\.red-exec-(\d+|undo)-[0-9a-f]{12}\.tmp$/;

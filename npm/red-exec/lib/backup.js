@@ -41,8 +41,9 @@ export function fsyncDir(p, flags = 'r') {
 /**
  * Write `bytes` to `file` durably: temp file (`tmpName` in the same directory, replaced if a
  * crash left one), fsync, `mode` (whatever the umask), rename, fsync of the directory.
+ * `beforeRename` is the crash test's hook.
  */
-export function writeDurably(file, bytes, { mode = 0o600, tmpName = `${path.basename(file)}.${process.pid}.tmp` } = {}) {
+export function writeDurably(file, bytes, { mode = 0o600, tmpName = `${path.basename(file)}.${process.pid}.tmp`, beforeRename = () => {} } = {}) {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, tmpName);
@@ -55,6 +56,7 @@ export function writeDurably(file, bytes, { mode = 0o600, tmpName = `${path.base
     fs.closeSync(fd);
   }
   fs.chmodSync(tmp, mode);
+  beforeRename();
   fs.renameSync(tmp, file);
   fsyncDir(dir);
 }

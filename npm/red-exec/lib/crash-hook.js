@@ -1,6 +1,7 @@
-// Test hook: RED_EXEC_CRASH_AT=<point>:<n>[:SIGINT] makes the file host signal its own process
-// at exactly the n-th time it reaches <point> (SIGKILL unless SIGINT is named), so the crash
-// test can stop a run between any two steps of the write phase. Read once, when a run starts.
+// Test hook: RED_EXEC_CRASH_AT=<point>:<n>[:SIGINT] makes the CLI signal its own process at
+// exactly the n-th time it reaches <point> (SIGKILL unless SIGINT is named), so the crash test
+// can stop a run between any two steps of the write phase, and --undo between any two of its
+// own. Read once, when a run or an undo starts.
 
 import { ConfigError } from './errors.js';
 
@@ -11,6 +12,8 @@ export const CRASH_POINTS = Object.freeze([
   'after-write', // the target was renamed into place; the journal has no done record yet
   'before-delete', // a delete is journaled; the file is still there
   'after-delete', // the file is gone; the journal has no done record yet
+  'undo-before-rename', // --undo: a restored file is complete in its temp file, not yet in place
+  'undo-after-step', // --undo: a file was restored or removed; the others are not yet
 ]);
 
 const SIGNALS = ['SIGKILL', 'SIGINT'];
@@ -52,5 +55,21 @@ export function createCrashHook(spec) {
     process.kill(process.pid, spec.signal);
     await handled;
     clearInterval(keepAlive);
+  };
+}
+
+/** The same for synchronous code (--undo): a hook(point) that never returns at its point. */
+export function createSyncCrashHook(spec) {
+  if (!spec) return () => {};
+  const seen = new Map();
+  return (point) => {
+    const n = (seen.get(point) ?? 0) + 1;
+    seen.set(point, n);
+    if (point !== spec.point || n !== spec.n) return;
+    process.kill(process.pid, spec.signal);
+    // Nothing may run on after the signal: block until it lands (--undo has no SIGINT handler,
+    // so either signal ends the process).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000);
+    throw new Error(`RED_EXEC_CRASH_AT: ${spec.signal} at ${point}:${n} did not stop the process`);
   };
 }

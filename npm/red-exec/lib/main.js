@@ -25,7 +25,7 @@ import { readProjectConfig, applyProjectConfig } from './project-config.js';
 import { runVerify, verifyEnv } from './verify.js';
 import { checkWritable } from './preflight.js';
 import { openJournal } from './backup.js';
-import { parseCrashAt, createCrashHook } from './crash-hook.js';
+import { parseCrashAt, createCrashHook, createSyncCrashHook } from './crash-hook.js';
 import { undoRun, UndoRefused, UndoWriteError } from './undo.js';
 import { listRuns, runsText } from './runs.js';
 
@@ -160,9 +160,10 @@ export async function main(argv, io) {
 }
 
 /** --undo [run-id]: restore what a run wrote or deleted, from its journal and backups. */
-function undoCommand(options, { cwd, stdout }) {
+function undoCommand(options, { env, cwd, stdout }) {
+  const crash = createSyncCrashHook(parseCrashAt(env.RED_EXEC_CRASH_AT));
   const workspace = resolveWorkspace(cwd, options.workspace);
-  const s = undoRun({ workspace, runId: options.undo.runId, force: options.force });
+  const s = undoRun({ workspace, runId: options.undo.runId, force: options.force, crash });
   if (options.json) {
     stdout.write(`${JSON.stringify(s, null, 2)}\n`);
     return EXIT.OK;

@@ -141,9 +141,11 @@ function inside(root, rel, runId) {
 /**
  * Undo run `runId` of `workspace`. Returns { runId, already, nothing, restored, removed,
  * unchanged, skipped, overwritten, forced }. Throws ConfigError (no such run), UndoRefused or
- * UndoWriteError; when it throws before its first change, nothing was changed.
+ * UndoWriteError; when it throws before its first change, nothing was changed. Killed half-way,
+ * every file is its run's version or its original, and the same undo run again finishes the job.
+ * `crash` is the crash test's hook (lib/crash-hook.js).
  */
-export function undoRun({ workspace, runId: requested, force = false }) {
+export function undoRun({ workspace, runId: requested, force = false, crash = () => {} }) {
   const { runId, runDir } = locateRun(workspace, requested, '--undo');
   const summary = { runId, already: null, nothing: false, restored: [], removed: [], unchanged: [], skipped: [], overwritten: [], forced: false };
 
@@ -244,15 +246,18 @@ export function undoRun({ workspace, runId: requested, force = false }) {
         fs.rmSync(abs, { force: true });
         fsyncDir(path.dirname(abs));
         summary.removed.push(rel);
+        crash('undo-after-step');
       } else if (target.startsWith('link:')) {
         fs.rmSync(abs, { force: true });
         fs.mkdirSync(path.dirname(abs), { recursive: true });
         fs.symlinkSync(first.link, abs);
         fsyncDir(path.dirname(abs));
         summary.restored.push(rel);
+        crash('undo-after-step');
       } else {
-        writeDurably(abs, entry.backupBytes, { mode: first.mode ?? 0o644, tmpName });
+        writeDurably(abs, entry.backupBytes, { mode: first.mode ?? 0o644, tmpName, beforeRename: () => crash('undo-before-rename') });
         summary.restored.push(rel);
+        crash('undo-after-step');
       }
     }
     for (const tmp of temps) {
