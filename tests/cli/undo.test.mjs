@@ -156,6 +156,10 @@ test('--undo of an unknown run, or with no run at all: exit 3; a malformed id or
     [['--force'], /--force is only used with --init-skill or --undo/],
     [['--undo', '--files', 'a.js'], /--undo runs no task: leave out --files/],
     [['Fix it', '--runs'], /--runs runs no task/],
+    // A task's flags are refused, not ignored: `--undo --dry-run` must not undo for real.
+    [['--undo', '--dry-run'], /^red-exec: --dry-run is not used with --undo/],
+    [['--undo', '--verify', 'npm test'], /^red-exec: --verify is not used with --undo/],
+    [['--runs', '--model', 'deepseek-chat'], /^red-exec: --model is not used with --runs/],
   ]) {
     const r = await runCli(args, { cwd: ws });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -132,6 +132,16 @@ test('.red-exec.json sets the check; --no-verify skips it; a bad file is a confi
   assert.doesNotMatch(r.stdout, /Verify:/);
   assert.equal(read(ws, 'src/sum.js'), SUM_WRONG);
 
+  // A flag beats the file, its --no-* form too: --no-gate writes an answer the file's gate blocks.
+  fs.writeFileSync(path.join(ws, '.red-exec.json'), JSON.stringify({ gate: 'block', maxRetries: 0 }));
+  const NO_EXPORT = 'function sum(a, b) {\n  return a + b;\n}\n';
+  for (const [flags, code, text] of [[[], 1, SUM_WRONG], [['--no-gate'], 0, NO_EXPORT]]) {
+    server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(NO_EXPORT));
+    r = await runCli(['Fix sum', '--files', 'src/sum.js', ...flags, '--base-url', server.baseUrl], { cwd: ws });
+    assert.equal(r.code, code, `${flags}: ${r.stderr}`);
+    assert.equal(read(ws, 'src/sum.js'), text, `${flags}: what is on disk`);
+  }
+
   fs.writeFileSync(path.join(ws, '.red-exec.json'), '{"verify": "npm test", "verfiy": 1}');
   const before = snapshot(ws);
   r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });

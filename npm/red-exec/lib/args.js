@@ -38,6 +38,9 @@ const BOOLEAN_FLAGS = new Set([
   'runs',
 ]);
 const SHORT_FLAGS = { '-h': 'help' };
+// What --undo and --runs take; any other flag with them is a mistake.
+const UNDO_FLAGS = new Set(['undo', 'workspace', 'force', 'json', 'quiet']);
+const RUNS_FLAGS = new Set(['runs', 'workspace', 'json']);
 
 const GATE_MODES = ['block', 'warn', 'off'];
 const MODULE_FORMATS = ['auto', 'cjs', 'esm'];
@@ -205,6 +208,10 @@ export function parseArgs(argv) {
     const mode = options.undo ? '--undo' : '--runs';
     if (positionals.length > 0) throw new UsageError(`${mode} runs no task: unexpected argument "${positionals[0]}"`);
     if (filesGiven) throw new UsageError(`${mode} runs no task: leave out --files`);
+    // A task's flags would be silently ignored here (`--undo --dry-run` would really undo).
+    const allowed = options.undo ? UNDO_FLAGS : RUNS_FLAGS;
+    const stray = [...options.given].find((name) => !allowed.has(name));
+    if (stray !== undefined) throw new UsageError(`--${stray} is not used with ${mode}`);
     const id = options.undo?.runId;
     if (id !== undefined && !RUN_ID.test(id)) {
       throw new UsageError(`--undo takes a run id like 20250101-120000-a1b2c3 (or "last"), got "${id}"`);

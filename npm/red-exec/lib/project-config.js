@@ -18,16 +18,16 @@ const oneOf = (...allowed) => (key, v) => (allowed.includes(v) ? null : `"${key}
 const text = (key, v) => (typeof v === 'string' && v.trim() !== '' ? null : `"${key}" must be a non-empty string`);
 const bool = (key, v) => (typeof v === 'boolean' ? null : `"${key}" must be true or false`);
 
-/** key in the file -> [the flag it stands for, check, how to store it in options]. */
+/** key in the file -> [the flags that override it, check, how to store it in options]. */
 const KEYS = {
-  verify: ['verify', text, (o, v) => (o.verify = v)],
-  verifyTimeout: ['verify-timeout', number(0.001, 86_400, false), (o, v) => (o.verifyTimeoutMs = Math.round(v * 1000))],
-  keepOnFail: ['keep-on-fail', bool, (o, v) => (o.keepOnFail = v)],
-  maxRetries: ['max-retries', number(0, 10, true), (o, v) => (o.maxRetries = v)],
-  gate: ['gate', oneOf('block', 'warn', 'off'), (o, v) => (o.gate = v)],
-  moduleFormat: ['module-format', oneOf('auto', 'cjs', 'esm'), (o, v) => (o.moduleFormat = v)],
-  contextBudget: ['context-budget', number(100, 10_000_000, true), (o, v) => (o.contextBudget = v)],
-  timeout: ['timeout', number(0.001, 3600, false), (o, v) => (o.timeoutMs = Math.round(v * 1000))],
+  verify: [['verify', 'no-verify'], text, (o, v) => (o.verify = v)],
+  verifyTimeout: [['verify-timeout'], number(0.001, 86_400, false), (o, v) => (o.verifyTimeoutMs = Math.round(v * 1000))],
+  keepOnFail: [['keep-on-fail'], bool, (o, v) => (o.keepOnFail = v)],
+  maxRetries: [['max-retries'], number(0, 10, true), (o, v) => (o.maxRetries = v)],
+  gate: [['gate', 'no-gate'], oneOf('block', 'warn', 'off'), (o, v) => (o.gate = v)],
+  moduleFormat: [['module-format'], oneOf('auto', 'cjs', 'esm'), (o, v) => (o.moduleFormat = v)],
+  contextBudget: [['context-budget'], number(100, 10_000_000, true), (o, v) => (o.contextBudget = v)],
+  timeout: [['timeout'], number(0.001, 3600, false), (o, v) => (o.timeoutMs = Math.round(v * 1000))],
 };
 
 /** The parsed file, or null when there is none. Throws ConfigError. */
@@ -65,8 +65,7 @@ export function applyProjectConfig(options, config) {
   if (!config) return used;
   for (const [key, v] of Object.entries(config)) {
     const spec = KEYS[key];
-    if (!spec || options.given.has(spec[0])) continue;
-    if (key === 'verify' && options.noVerify) continue;
+    if (!spec || spec[0].some((flag) => options.given.has(flag))) continue;
     spec[2](options, v);
     used.push(key);
   }
