@@ -309,3 +309,21 @@ test('--undo refuses a run that is still going (exit 10, nothing changed)', asyn
   assert.equal(again.code, 0, again.stderr);
   server.requests.length = 0;
 });
+
+test('--undo that cannot read a file the run wrote: exit 8, one line, nothing changed; it works once the file is readable', async () => {
+  const ws = makeShop();
+  const original = tree(ws);
+  assert.equal((await shopRun(ws)).code, 0);
+  const after = tree(ws);
+  const routes = path.join(ws, 'src/routes.js');
+  const mode = modeOf(ws, 'src/routes.js');
+  fs.chmodSync(routes, 0o000);
+  const r = await runCli(['--undo'], { cwd: ws, wrapper: WITHOUT_ROOT_OVERRIDES });
+  fs.chmodSync(routes, mode);
+  assert.equal(r.code, 8, r.stderr);
+  assert.match(oneLine(r.stderr), /^red-exec: cannot undo run \S+: EACCES: permission denied, open '\S+src\/routes\.js'; nothing was changed$/);
+  assert.deepEqual(tree(ws), after);
+  const again = await runCli(['--undo'], { cwd: ws });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(tree(ws), original);
+});

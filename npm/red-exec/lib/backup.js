@@ -50,14 +50,21 @@ export function writeDurably(file, bytes, { mode = 0o600, tmpName = `${path.base
   fs.rmSync(tmp, { force: true });
   const fd = fs.openSync(tmp, 'wx', mode);
   try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      // writeFileSync on a descriptor loops until every byte is written.
+      fs.writeFileSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.chmodSync(tmp, mode);
+    beforeRename();
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // No stray temp file in the user's directory.
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
-  fs.chmodSync(tmp, mode);
-  beforeRename();
-  fs.renameSync(tmp, file);
   fsyncDir(dir);
 }
 

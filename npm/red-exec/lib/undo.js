@@ -139,6 +139,49 @@ function inside(root, rel, runId) {
 }
 
 /**
+ * What undoing the run means, checked before anything is touched: one entry per path with its
+ * state now, the state to restore and its backup bytes; the run's temp files and directories;
+ * the paths changed since the run. Throws UndoRefused (a damaged backup, a path outside).
+ */
+function inspectRun(workspace, runDir, runId, journal) {
+  const root = fs.realpathSync(workspace);
+  // One entry per path in the order the run first touched it: the original state (from the
+  // first record) and every state the run may legitimately have left it in.
+  const byPath = new Map();
+  for (const record of journal.changes) {
+    let entry = byPath.get(record.path);
+    if (!entry) {
+      entry = { rel: record.path, abs: inside(root, record.path, runId), first: record, allowed: new Set([beforeKey(record)]) };
+      byPath.set(record.path, entry);
+    }
+    entry.allowed.add(afterKey(record));
+  }
+  const temps = journal.changes.filter((r) => typeof r.tmp === 'string').map((r) => inside(root, r.tmp, runId));
+  const dirs = [...new Set(journal.changes.flatMap((r) => (Array.isArray(r.dirs) ? r.dirs : [])))].map((d) => inside(root, d, runId));
+
+  // Check everything first.
+  const changed = [];
+  for (const entry of byPath.values()) {
+    entry.now = currentState(entry.abs);
+    entry.target = beforeKey(entry.first);
+    if (!entry.allowed.has(entry.now.key)) changed.push(entry.rel);
+    if (entry.now.key === entry.target || !entry.target.startsWith('file:')) continue;
+    const backup = path.join(runDir, ...String(entry.first.backup ?? '').split('/'));
+    let bytes = null;
+    try {
+      bytes = entry.first.backup ? fs.readFileSync(backup) : null;
+    } catch {
+      bytes = null;
+    }
+    if (bytes === null || sha256(bytes) !== entry.first.sha256Before) {
+      throw new UndoRefused(`the backup of ${entry.rel} is missing or damaged (${LOG_DIR}/${runId}/${entry.first.backup ?? 'backup'}); nothing was changed`);
+    }
+    entry.backupBytes = bytes;
+  }
+  return { byPath, temps, dirs, changed };
+}
+
+/**
  * Undo run `runId` of `workspace`. Returns { runId, already, nothing, restored, removed,
  * unchanged, skipped, overwritten, forced }. Throws ConfigError (no such run), UndoRefused or
  * UndoWriteError; when it throws before its first change, nothing was changed. Killed half-way,
@@ -174,40 +217,14 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
   }
   if (journal.changes.length === 0) return { ...summary, nothing: true };
 
-  const root = fs.realpathSync(workspace);
-  // One entry per path in the order the run first touched it: the original state (from the
-  // first record) and every state the run may legitimately have left it in.
-  const byPath = new Map();
-  for (const record of journal.changes) {
-    let entry = byPath.get(record.path);
-    if (!entry) {
-      entry = { rel: record.path, abs: inside(root, record.path, runId), first: record, allowed: new Set([beforeKey(record)]) };
-      byPath.set(record.path, entry);
-    }
-    entry.allowed.add(afterKey(record));
+  let plan;
+  try {
+    plan = inspectRun(workspace, runDir, runId, journal);
+  } catch (err) {
+    if (err instanceof UndoRefused) throw err;
+    throw new UndoWriteError(`cannot undo run ${runId}: ${err.message}; nothing was changed`);
   }
-  const temps = journal.changes.filter((r) => typeof r.tmp === 'string').map((r) => inside(root, r.tmp, runId));
-  const dirs = [...new Set(journal.changes.flatMap((r) => (Array.isArray(r.dirs) ? r.dirs : [])))].map((d) => inside(root, d, runId));
-
-  // Check everything first.
-  const changed = [];
-  for (const entry of byPath.values()) {
-    entry.now = currentState(entry.abs);
-    entry.target = beforeKey(entry.first);
-    if (!entry.allowed.has(entry.now.key)) changed.push(entry.rel);
-    if (entry.now.key === entry.target || !entry.target.startsWith('file:')) continue;
-    const backup = path.join(runDir, ...String(entry.first.backup ?? '').split('/'));
-    let bytes = null;
-    try {
-      bytes = entry.first.backup ? fs.readFileSync(backup) : null;
-    } catch {
-      bytes = null;
-    }
-    if (bytes === null || sha256(bytes) !== entry.first.sha256Before) {
-      throw new UndoRefused(`the backup of ${entry.rel} is missing or damaged (${LOG_DIR}/${runId}/${entry.first.backup ?? 'backup'}); nothing was changed`);
-    }
-    entry.backupBytes = bytes;
-  }
+  const { byPath, temps, dirs, changed } = plan;
   if (changed.length > 0 && !force) {
     throw new UndoRefused(`changed since run ${runId}: ${[...changed].sort().join(', ')}; nothing was restored (pass --force to restore them anyway)`);
   }
@@ -272,13 +289,12 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
         // not empty, or already gone
       }
     }
+    writeDurably(
+      path.join(runDir, UNDO_FILE),
+      `${JSON.stringify({ kind: 'undo', runId, time: new Date().toISOString(), forced: summary.forced, changed, restored: summary.restored, removed: summary.removed, unchanged: summary.unchanged, skipped: summary.skipped, overwritten: summary.overwritten }, null, 2)}\n`,
+    );
   } catch (err) {
     throw new UndoWriteError(`undo of run ${runId} stopped (${err.message}); run red-exec --undo ${runId} again to finish it`);
   }
-
-  writeDurably(
-    path.join(runDir, UNDO_FILE),
-    `${JSON.stringify({ kind: 'undo', runId, time: new Date().toISOString(), forced: summary.forced, changed, restored: summary.restored, removed: summary.removed, unchanged: summary.unchanged, skipped: summary.skipped, overwritten: summary.overwritten }, null, 2)}\n`,
-  );
   return summary;
 }
