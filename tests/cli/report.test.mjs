@@ -155,3 +155,22 @@ test('--report on a run that stops on a missing MODIFY target says to check the 
   assert.deepEqual(section(md, 'Written files'), ['None: nothing was written.']);
   assert.ok(md.endsWith('## Diffs\n\nNo changes.\n'));
 });
+
+test('--report that cannot be written: an OK run exits 8 saying so; a failing run says it after its own failure, on the same line', async () => {
+  const ws = makeWorkspace();
+  fs.mkdirSync(path.join(ws, REPORT)); // a directory where the report goes
+  const plan = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
+  server.answer(plan).answer(fenced(SERVER_WITH_HEALTH));
+  let r = await runCli(['Add GET /health', '--files', 'src/server.js', '--report', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 8, r.stderr);
+  assert.match(r.stderr, /^red-exec: could not write the run report \.red-exec-report\.md: EISDIR\n$/);
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH, 'the run itself was done');
+
+  // The answer breaks the syntax on every try: PARTIAL (exit 1), and the report problem is not lost.
+  server.answer(plan).answer(fenced(BROKEN_SERVER)).answer(fenced(BROKEN_SERVER)).answer(fenced(BROKEN_SERVER));
+  r = await runCli(['Add GET /health', '--files', 'src/server.js', '--report', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^red-exec: .+; also could not write the run report \.red-exec-report\.md: EISDIR$/);
+});

@@ -463,7 +463,9 @@ async function runInside(ctx) {
   const code = exitCodeForResult(result);
   if (reportProblem && code === EXIT.OK) return fail(reportProblem, EXIT.WRITE_FAILED);
   if (code !== EXIT.OK) {
-    fail(`${failureMessage(result)}${zip ? ` (debug bundle: ${zip})` : ''}`, code);
+    // One line all the same: the run's failure first, a missing report after it.
+    const also = reportProblem ? `; also ${reportProblem}` : '';
+    fail(`${failureMessage(result)}${also}${zip ? ` (debug bundle: ${zip})` : ''}`, code);
   } else if (zip) {
     stderr.write(`red-exec: debug bundle: ${zip}\n`);
   }
