@@ -82,6 +82,8 @@ test('a second --undo has nothing to undo (exit 0, nothing changed); --runs show
   const again = await runCli(['--undo'], { cwd: ws });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /was already undone .*; nothing to undo/);
+  const quiet = await runCli(['--undo', '--quiet'], { cwd: ws });
+  assert.deepEqual([quiet.code, quiet.stdout, quiet.stderr], [0, '', ''], '--quiet says nothing');
   assert.deepEqual(tree(ws), undone);
   const runs = await runCli(['--runs', '--json'], { cwd: ws });
   const [run] = JSON.parse(runs.stdout).runs;

@@ -166,16 +166,15 @@ function undoCommand(options, { env, cwd, stdout }) {
   const s = undoRun({ workspace, runId: options.undo.runId, force: options.force, crash });
   if (options.json) {
     stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-    return EXIT.OK;
+  } else if (!options.quiet) {
+    stdout.write(printable(undoText(s)));
   }
-  if (s.already) {
-    stdout.write(`run ${s.runId} was already undone (${s.already.time ?? 'earlier'}); nothing to undo\n`);
-    return EXIT.OK;
-  }
-  if (s.nothing) {
-    stdout.write(`run ${s.runId} changed no file; nothing to undo\n`);
-    return EXIT.OK;
-  }
+  return EXIT.OK;
+}
+
+function undoText(s) {
+  if (s.already) return `run ${s.runId} was already undone (${s.already.time ?? 'earlier'}); nothing to undo\n`;
+  if (s.nothing) return `run ${s.runId} changed no file; nothing to undo\n`;
   const lines = [
     ...s.restored.map((p) => `  restored   ${p}`),
     ...s.removed.map((p) => `  removed    ${p} (the run created it)`),
@@ -186,15 +185,14 @@ function undoCommand(options, { env, cwd, stdout }) {
   if (s.overwritten.length > 0) {
     text += `--force: the changed versions it replaced are kept under ${LOG_DIR}/${s.runId}/overwritten/\n`;
   }
-  if (!options.quiet) stdout.write(text);
-  return EXIT.OK;
+  return text;
 }
 
 /** --runs [--json]: the recent runs of the workspace. */
 function runsCommand(options, { cwd, stdout }) {
   const workspace = resolveWorkspace(cwd, options.workspace);
   const listing = listRuns(workspace);
-  stdout.write(options.json ? `${JSON.stringify({ runs: listing.runs, more: listing.more }, null, 2)}\n` : runsText(listing));
+  stdout.write(options.json ? `${JSON.stringify({ runs: listing.runs, more: listing.more }, null, 2)}\n` : printable(runsText(listing)));
   return EXIT.OK;
 }
 

@@ -20,7 +20,7 @@ USAGE
   red-exec "<task>" --files a.js b.js        every argument up to the next flag is a file
   red-exec --init-skill [--workspace <dir>] [--out <file>] [--force]
   red-exec --export-debug --run-id <id|last> [--workspace <dir>]
-  red-exec --undo [<run-id>] [--force] [--workspace <dir>]
+  red-exec --undo [<run-id>] [--force] [--json] [--workspace <dir>]
   red-exec --runs [--json] [--workspace <dir>]
 
 OPTIONS
