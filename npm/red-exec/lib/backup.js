@@ -12,15 +12,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 
-export const JOURNAL_FILE = 'journal.jsonl';
-export const BACKUP_DIR = 'backup';
+const JOURNAL_FILE = 'journal.jsonl';
+const BACKUP_DIR = 'backup';
 
 export function sha256(bytes) {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
 /** `abs` relative to `root` with forward slashes (the form the journal and the core use). */
-export function relativeTo(root, abs) {
+function relativeTo(root, abs) {
   return path.relative(root, abs).split(path.sep).join('/');
 }
 

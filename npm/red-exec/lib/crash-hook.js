@@ -5,7 +5,7 @@
 
 import { ConfigError } from './errors.js';
 
-export const CRASH_POINTS = Object.freeze([
+const CRASH_POINTS = Object.freeze([
   'after-journal', // a change is journaled (and its original backed up); the file is untouched
   'mid-write', // half of the new bytes are in the temp file (fsynced)
   'before-rename', // the temp file is complete; the target is still the old file

@@ -5,22 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { createFsHost } from './fs-host.js';
+import { parseEventLines } from './run-log.js';
 
 export function bundleName(runId) {
   return `debug-${runId}.zip`;
-}
-
-function parseEvents(text) {
-  const events = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      events.push(JSON.parse(line));
-    } catch {
-      // a torn last line of a killed run: the raw text is in events.jsonl anyway
-    }
-  }
-  return events;
 }
 
 /**
@@ -29,7 +17,7 @@ function parseEvents(text) {
  */
 export async function writeDebugBundle({ logDir, runId, filesRoot, redact = (s) => s, exportedBy }) {
   const eventsText = fs.readFileSync(path.join(logDir, 'events.jsonl'), 'utf8');
-  const events = parseEvents(eventsText);
+  const events = parseEventLines(eventsText);
   const first = (kind) => events.find((e) => e.kind === kind) ?? null;
   const hostStart = first('host_start') ?? {};
   const runStart = first('run_start') ?? {};

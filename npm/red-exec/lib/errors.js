@@ -26,11 +26,20 @@ export class ModelCallError extends Error {
   }
 }
 
-/** Something the run must write (the workspace, its log, a --files target) is not writable. */
+/** Something the run or an --undo must write (the workspace, its log, a --files target) is not writable. Exit 8. */
 export class WriteError extends Error {
   constructor(message) {
     super(message);
     this.name = 'WriteError';
     this.kind = 'write';
+  }
+}
+
+/** --undo cannot go ahead (a file changed since the run, a damaged backup...); nothing was changed. Exit 10. */
+export class UndoRefused extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'UndoRefused';
+    this.kind = 'undo_refused';
   }
 }

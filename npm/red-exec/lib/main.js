@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './args.js';
-import { UsageError, ConfigError, WriteError } from './errors.js';
+import { UsageError, ConfigError, WriteError, UndoRefused } from './errors.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
-import { resolveModel } from './models.js';
+import { resolveModel, KEY_VARIABLES } from './models.js';
 import { createHttpCompleter } from './transport.js';
 import { LOG_DIR, locateTranscript, loadTranscript, createReplayCompleter } from './replay.js';
 import { createFsHost } from './fs-host.js';
@@ -26,7 +26,7 @@ import { runVerify, verifyEnv } from './verify.js';
 import { checkWritable } from './preflight.js';
 import { openJournal } from './backup.js';
 import { parseCrashAt, createCrashHook, createSyncCrashHook } from './crash-hook.js';
-import { undoRun, UndoRefused, UndoWriteError } from './undo.js';
+import { undoRun, locateRun } from './undo.js';
 import { listRuns, runsText } from './runs.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -82,7 +82,7 @@ function safeUrl(url) {
 
 /** One redactor for every key variable set in the environment (exports of earlier runs). */
 function envRedactor(env) {
-  const keys = ['DEEPSEEK_API_KEY', 'OPENAI_API_KEY', 'RED_EXEC_API_KEY'].map((k) => env[k]).filter((v) => typeof v === 'string' && v.trim());
+  const keys = KEY_VARIABLES.map((k) => env[k]).filter((v) => typeof v === 'string' && v.trim());
   const each = keys.map((k) => makeRedactor(k.trim()));
   return (text) => each.reduce((t, r) => r(t), text);
 }
@@ -151,7 +151,7 @@ export async function main(argv, io) {
       say(`undo refused: ${err.message}`);
       return EXIT.UNDO_REFUSED;
     }
-    if (err instanceof WriteError || err instanceof UndoWriteError) {
+    if (err instanceof WriteError) {
       say(err.message);
       return EXIT.WRITE_FAILED;
     }
@@ -216,18 +216,7 @@ function initSkill(options, core, { cwd, stdout }) {
 /** --export-debug --run-id <id>: the bundle of an earlier run, from its log. */
 async function exportEarlierRun(options, { env, cwd, stdout }) {
   const workspace = resolveWorkspace(cwd, options.workspace);
-  let runId = options.runId;
-  if (runId === 'last') {
-    try {
-      runId = fs.readFileSync(path.join(workspace, LOG_DIR, 'last-run'), 'utf8').trim();
-    } catch {
-      throw new ConfigError(`--run-id last: no run recorded under ${LOG_DIR}/`);
-    }
-  }
-  const logDir = path.join(workspace, LOG_DIR, runId);
-  if (!fs.existsSync(path.join(logDir, 'events.jsonl'))) {
-    throw new ConfigError(`--run-id ${runId}: no such run under ${LOG_DIR}/ (no ${LOG_DIR}/${runId}/events.jsonl)`);
-  }
+  const { runId, runDir: logDir } = locateRun(workspace, options.runId, '--run-id');
   const file = await writeDebugBundle({
     logDir,
     runId,

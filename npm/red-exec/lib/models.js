@@ -21,6 +21,9 @@ function envValue(env, name) {
  * Returns { model, mode: 'http'|'replay', baseUrl, apiKey, keyEnv }.
  * Throws ConfigError (unknown model, missing key) or UsageError (bad RED_EXEC_BASE_URL).
  */
+/** Every environment variable that may hold a model key: kept out of the check's environment and redacted. */
+export const KEY_VARIABLES = Object.freeze([...Object.values(PROVIDERS).map((p) => p.keyEnv), 'RED_EXEC_API_KEY']);
+
 export function resolveModel(options, env, known) {
   const model = options.model ?? envValue(env, 'LLM_MODEL') ?? DEFAULT_MODEL;
   if (options.replay !== undefined) {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 
-export const PROJECT_CONFIG = '.red-exec.json';
+const PROJECT_CONFIG = '.red-exec.json';
 
 const number = (min, max, integer) => (key, v) => {
   if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {

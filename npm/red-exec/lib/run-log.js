@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
+import { writeDurably } from './backup.js';
 
 export function openRunLog(workspace, runId, redact) {
   const base = path.join(workspace, LOG_DIR);
@@ -11,11 +12,8 @@ export function openRunLog(workspace, runId, redact) {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'events.jsonl');
   const fd = fs.openSync(file, 'a');
-  // Temp file and rename: a run killed right here must not leave last-run empty or torn.
-  const last = path.join(base, 'last-run');
-  const tmp = `${last}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${runId}\n`);
-  fs.renameSync(tmp, last);
+  // Durably: a run killed right here must not leave last-run empty or torn.
+  writeDurably(path.join(base, 'last-run'), `${runId}\n`, { mode: 0o644 });
   let closed = false;
 
   return {
@@ -42,4 +40,18 @@ export function openRunLog(workspace, runId, redact) {
       fs.closeSync(fd);
     },
   };
+}
+
+/** The events of a log's text, one per parseable line (a killed run may have torn its last one). */
+export function parseEventLines(text) {
+  const events = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line));
+    } catch {
+      // a torn last line: the raw text is still in events.jsonl
+    }
+  }
+  return events;
 }

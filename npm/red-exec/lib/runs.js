@@ -6,7 +6,7 @@ import { LOG_DIR } from './replay.js';
 import { readJournal } from './backup.js';
 import { readEvents, readUndoRecord, stillRunning } from './undo.js';
 
-export const RUNS_SHOWN = 20;
+const RUNS_SHOWN = 20;
 const TASK_WIDTH = 60;
 const HEAD_BYTES = 64 * 1024;
 

@@ -8,28 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
-import { ConfigError } from './errors.js';
+import { parseEventLines } from './run-log.js';
+import { ConfigError, UndoRefused, WriteError } from './errors.js';
 
-export const UNDO_FILE = 'undo.json';
+const UNDO_FILE = 'undo.json';
 const OVERWRITTEN_DIR = 'overwritten';
-
-/** The undo cannot go ahead; nothing was changed. Exit 10. */
-export class UndoRefused extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'UndoRefused';
-    this.kind = 'undo_refused';
-  }
-}
-
-/** The undo could not record itself or restore a file. Exit 8. */
-export class UndoWriteError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'UndoWriteError';
-    this.kind = 'write';
-  }
-}
 
 /**
  * The run directory for `requested` (a run id, "last" or undefined for the last run).
@@ -54,22 +37,11 @@ export function locateRun(workspace, requested, flag) {
 
 /** Every parseable line of events.jsonl (a killed run may have torn its last one). */
 export function readEvents(runDir) {
-  let text = '';
   try {
-    text = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+    return parseEventLines(fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'));
   } catch {
     return [];
   }
-  const out = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      // torn line
-    }
-  }
-  return out;
 }
 
 /** Whether the run that logged `events` is still going on this machine. */
@@ -184,7 +156,7 @@ function inspectRun(workspace, runDir, runId, journal) {
 /**
  * Undo run `runId` of `workspace`. Returns { runId, already, nothing, restored, removed,
  * unchanged, skipped, overwritten, forced }. Throws ConfigError (no such run), UndoRefused or
- * UndoWriteError; when it throws before its first change, nothing was changed. Killed half-way,
+ * WriteError; when it throws before its first change, nothing was changed. Killed half-way,
  * every file is its run's version or its original, and the same undo run again finishes the job.
  * `crash` is the crash test's hook (lib/crash-hook.js).
  */
@@ -222,7 +194,7 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
     plan = inspectRun(workspace, runDir, runId, journal);
   } catch (err) {
     if (err instanceof UndoRefused) throw err;
-    throw new UndoWriteError(`cannot undo run ${runId}: ${err.message}; nothing was changed`);
+    throw new WriteError(`cannot undo run ${runId}: ${err.message}; nothing was changed`);
   }
   const { byPath, temps, dirs, changed } = plan;
   if (changed.length > 0 && !force) {
@@ -234,7 +206,7 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
   } catch (err) {
-    throw new UndoWriteError(`cannot record the undo in ${LOG_DIR}/${runId}/ (${err.message}); nothing was changed`);
+    throw new WriteError(`cannot record the undo in ${LOG_DIR}/${runId}/ (${err.message}); nothing was changed`);
   }
 
   summary.forced = changed.length > 0;
@@ -294,7 +266,7 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
       `${JSON.stringify({ kind: 'undo', runId, time: new Date().toISOString(), forced: summary.forced, changed, restored: summary.restored, removed: summary.removed, unchanged: summary.unchanged, skipped: summary.skipped, overwritten: summary.overwritten }, null, 2)}\n`,
     );
   } catch (err) {
-    throw new UndoWriteError(`undo of run ${runId} stopped (${err.message}); run red-exec --undo ${runId} again to finish it`);
+    throw new WriteError(`undo of run ${runId} stopped (${err.message}); run red-exec --undo ${runId} again to finish it`);
   }
   return summary;
 }

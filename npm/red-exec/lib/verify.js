@@ -2,12 +2,12 @@
 // in its own process group so a timeout or Ctrl-C stops everything it started.
 
 import { spawn } from 'node:child_process';
+import { KEY_VARIABLES } from './models.js';
 
 /** Output kept in memory: the core only wants the end, where runners print failures and totals. */
 const KEEP_BYTES = 64 * 1024;
 /** After SIGTERM, how long a command may take to exit before its group gets SIGKILL. */
 const GRACE_MS = 2000;
-const KEY_VARIABLES = ['DEEPSEEK_API_KEY', 'OPENAI_API_KEY', 'RED_EXEC_API_KEY'];
 
 /** The check's environment: ours without the model keys (a test has no use for them, and may print its env). */
 export function verifyEnv(env, apiKey) {
