@@ -11,17 +11,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { posixRelative } from './paths.js';
 
 const JOURNAL_FILE = 'journal.jsonl';
 const BACKUP_DIR = 'backup';
 
 export function sha256(bytes) {
   return crypto.createHash('sha256').update(bytes).digest('hex');
-}
-
-/** `abs` relative to `root` with forward slashes (the form the journal and the core use). */
-function relativeTo(root, abs) {
-  return path.relative(root, abs).split(path.sep).join('/');
 }
 
 /** fsync a directory (or file) by path. */
@@ -103,7 +99,7 @@ export function openJournal(runDir, root) {
      * Returns the record's sequence number for done().
      */
     beginWrite({ target, text, tmp, dirs }) {
-      const rel = relativeTo(root, target);
+      const rel = posixRelative(root, target);
       let before = null;
       let mode = null;
       try {
@@ -122,8 +118,8 @@ export function openJournal(runDir, root) {
         sha256Before: before === null ? null : sha256(before),
         sha256After: sha256(Buffer.from(text, 'utf8')),
         backup: before === null ? null : backup(rel, before),
-        tmp: relativeTo(root, tmp),
-        dirs: dirs.map((d) => relativeTo(root, d)),
+        tmp: posixRelative(root, tmp),
+        dirs: dirs.map((d) => posixRelative(root, d)),
         time: new Date().toISOString(),
       });
       journaled.add(rel);
@@ -131,7 +127,7 @@ export function openJournal(runDir, root) {
     },
     /** Journal the deletion of the absolute `target` (a file or a symbolic link) before it happens. */
     beginDelete({ target }) {
-      const rel = relativeTo(root, target);
+      const rel = posixRelative(root, target);
       const st = fs.lstatSync(target);
       const record = { seq: seq + 1, op: 'delete', path: rel, existed: true, mode: st.mode & 0o7777 };
       if (st.isSymbolicLink()) {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { isInside, IO_REASONS } from './paths.js';
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8192;
@@ -13,17 +14,11 @@ function unreadable(reason, message) {
   return { state: 'unreadable', reason, message };
 }
 
-const IO_WHY = { EACCES: 'permission denied', EPERM: 'operation not permitted', ELOOP: 'too many symbolic links', EIO: 'input/output error' };
 
 function ioProblem(err) {
   const code = err && err.code;
-  if (code && IO_WHY[code]) return unreadable('io', `cannot read it: ${IO_WHY[code]} (${code})`);
+  if (code && IO_REASONS[code]) return unreadable('io', `cannot read it: ${IO_REASONS[code]} (${code})`);
   return unreadable('io', `cannot read it: ${code ?? (err && err.message) ?? err}`);
-}
-
-function isInside(root, target) {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /**

@@ -28,6 +28,7 @@ import { openJournal } from './backup.js';
 import { parseCrashAt, createCrashHook, createSyncCrashHook } from './crash-hook.js';
 import { undoRun, locateRun } from './undo.js';
 import { listRuns, runsText } from './runs.js';
+import { isInside } from './paths.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -43,7 +44,7 @@ function retryBaseMs(env) {
 /** `file` relative to `cwd` when it is inside it (shorter to read), else absolute. */
 function shown(cwd, file) {
   const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  return rel && isInside(cwd, file) ? rel : file;
 }
 
 /** The workspace directory, checked. Throws UsageError. */

@@ -6,15 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WriteError } from './errors.js';
 import { LOG_DIR } from './replay.js';
-
-const WHY = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-};
+import { isInside, IO_REASONS } from './paths.js';
 
 function describe(err) {
-  return WHY[err.code] ? `${err.code}: ${WHY[err.code]}` : err.code ?? err.message;
+  return IO_REASONS[err.code] ? `${err.code}: ${IO_REASONS[err.code]}` : err.code ?? err.message;
 }
 
 /** null when `abs` allows `mode`, else the error access(2) gave. */
@@ -34,11 +29,6 @@ function plainParts(rel) {
   const parts = unified.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.length === 0 || parts.includes('..')) return null;
   return parts;
-}
-
-function isInside(root, target) {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /**

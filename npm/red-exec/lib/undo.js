@@ -9,6 +9,7 @@ import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
 import { parseEventLines } from './run-log.js';
+import { isInside } from './paths.js';
 import { ConfigError, UndoRefused, WriteError } from './errors.js';
 
 const UNDO_FILE = 'undo.json';
@@ -104,9 +105,7 @@ function inside(root, rel, runId) {
   // A parent directory replaced by a link since the run must not lead the undo elsewhere.
   let parent = path.dirname(abs);
   while (!fs.existsSync(parent)) parent = path.dirname(parent);
-  const real = fs.realpathSync(parent);
-  const back = path.relative(root, real);
-  if (back.startsWith('..') || path.isAbsolute(back)) throw bad();
+  if (!isInside(root, fs.realpathSync(parent))) throw bad();
   return abs;
 }
 
