@@ -14,6 +14,13 @@ test('describeEvent names the stage, the file and the retry', () => {
   assert.equal(describeEvent({ kind: 'model_request', stage: 'L3', path: 'src/a.js', attempt: 1 }, 'm'), 'L3 writing src/a.js (retry 1): waiting for m');
   assert.equal(describeEvent({ kind: 'model_response', usage: { promptTokens: 10, completionTokens: 5 }, durationMs: 1500 }, 'm'), 'model answered: 15 tokens in 1.5s');
   assert.equal(describeEvent({ kind: 'write', path: 'src/a.js' }, 'm'), 'wrote src/a.js');
+  assert.equal(describeEvent({ kind: 'verify_start', command: 'npm test', attempt: 1 }, 'm'), 'checking: npm test (attempt 2)');
+  assert.equal(describeEvent({ kind: 'verify_end', result: { passed: true, exitCode: 0 } }, 'm'), 'check passed');
+  assert.equal(describeEvent({ kind: 'verify_end', result: { passed: false, exitCode: 1 } }, 'm'), 'check failed (exit 1)');
+  assert.equal(describeEvent({ kind: 'verify_end', result: { passed: false, exitCode: null, timedOut: true } }, 'm'), 'check failed (timed out)');
+  assert.equal(describeEvent({ kind: 'verify_end', result: { passed: false, exitCode: null, signal: 'SIGSEGV' } }, 'm'), 'check failed (SIGSEGV)');
+  assert.equal(describeEvent({ kind: 'verify_end', result: { passed: false, exitCode: null } }, 'm'), 'check failed (did not run)');
+  assert.equal(describeEvent({ kind: 'rollback', path: 'src/a.js' }, 'm'), 'restored src/a.js');
   assert.equal(describeEvent({ kind: 'something_new' }, 'm'), null);
 });
 

@@ -47,7 +47,10 @@ export function describeEvent(event, model) {
       return `checking: ${event.command}${event.attempt > 0 ? ` (attempt ${event.attempt + 1})` : ''}`;
     case 'verify_end': {
       const r = event.result || {};
-      return r.passed ? 'check passed' : `check failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`}); restoring files`;
+      // Whether files are restored next is not this event's to say (--keep-on-fail keeps them).
+      if (r.passed) return 'check passed';
+      const how = r.timedOut ? 'timed out' : r.exitCode !== null && r.exitCode !== undefined ? `exit ${r.exitCode}` : r.signal ?? 'did not run';
+      return `check failed (${how})`;
     }
     case 'rollback':
       return `restored ${event.path}`;
