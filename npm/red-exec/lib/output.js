@@ -74,7 +74,7 @@ ENVIRONMENT
   RED_EXEC_API_KEY                   key sent to --base-url servers
   RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
   NO_COLOR                           no colour in the progress line
-  RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills the run at a write step
+  RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills a run (or --undo) at one of its write steps
 
 PROJECT CONFIG
   .red-exec.json at the workspace root sets defaults; flags win. Keys: verify, verifyTimeout
