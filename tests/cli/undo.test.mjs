@@ -162,6 +162,8 @@ test('--undo of an unknown run, or with no run at all: exit 3; a malformed id or
     [['--undo', '--dry-run'], /^red-exec: --dry-run is not used with --undo/],
     [['--undo', '--verify', 'npm test'], /^red-exec: --verify is not used with --undo/],
     [['--runs', '--model', 'deepseek-chat'], /^red-exec: --model is not used with --runs/],
+    [['--init-skill', '--dry-run'], /^red-exec: --dry-run is not used with --init-skill/],
+    [['--export-debug', '--run-id', 'last', '--verify', 'npm test'], /^red-exec: --verify is not used with --export-debug --run-id/],
   ]) {
     const r = await runCli(args, { cwd: ws });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

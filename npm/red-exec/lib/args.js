@@ -38,9 +38,11 @@ const BOOLEAN_FLAGS = new Set([
   'runs',
 ]);
 const SHORT_FLAGS = { '-h': 'help' };
-// What --undo and --runs take; any other flag with them is a mistake.
+// What each command that runs no task takes; any other flag with it is a mistake.
 const UNDO_FLAGS = new Set(['undo', 'workspace', 'force', 'json', 'quiet']);
 const RUNS_FLAGS = new Set(['runs', 'workspace', 'json']);
+const INIT_SKILL_FLAGS = new Set(['init-skill', 'workspace', 'out', 'force']);
+const EXPORT_FLAGS = new Set(['export-debug', 'run-id', 'workspace']);
 
 const GATE_MODES = ['block', 'warn', 'off'];
 const MODULE_FORMATS = ['auto', 'cjs', 'esm'];
@@ -204,30 +206,29 @@ export function parseArgs(argv) {
   if (modes.length > 1) throw new UsageError(`${modes[0]} and ${modes[1]} do not go together`);
   if (flags.has('out') && !options.initSkill) throw new UsageError('--out is only used with --init-skill');
   if (options.force && !options.initSkill && !options.undo) throw new UsageError('--force is only used with --init-skill or --undo');
-  if (options.undo || options.runs) {
-    const mode = options.undo ? '--undo' : '--runs';
-    if (positionals.length > 0) throw new UsageError(`${mode} runs no task: unexpected argument "${positionals[0]}"`);
-    if (filesGiven) throw new UsageError(`${mode} runs no task: leave out --files`);
-    // A task's flags would be silently ignored here (`--undo --dry-run` would really undo).
-    const allowed = options.undo ? UNDO_FLAGS : RUNS_FLAGS;
-    const stray = [...options.given].find((name) => !allowed.has(name));
-    if (stray !== undefined) throw new UsageError(`--${stray} is not used with ${mode}`);
-    const id = options.undo?.runId;
-    if (id !== undefined && !RUN_ID.test(id)) {
-      throw new UsageError(`--undo takes a run id like 20250101-120000-a1b2c3 (or "last"), got "${id}"`);
-    }
-    if (options.workspace !== undefined && options.workspace.trim() === '') throw new UsageError('--workspace needs a value');
-    return options;
-  }
   if (options.runId !== undefined && !options.exportDebug) {
     throw new UsageError('--run-id is only used with --export-debug (red-exec --export-debug --run-id <id>)');
   }
-  if (options.initSkill || options.runId !== undefined) {
-    const mode = options.initSkill ? '--init-skill' : '--export-debug --run-id';
+  const noTask = options.undo
+    ? ['--undo', UNDO_FLAGS]
+    : options.runs
+      ? ['--runs', RUNS_FLAGS]
+      : options.initSkill
+        ? ['--init-skill', INIT_SKILL_FLAGS]
+        : options.runId !== undefined
+          ? ['--export-debug --run-id', EXPORT_FLAGS]
+          : null;
+  if (noTask) {
+    const [mode, allowed] = noTask;
     if (positionals.length > 0) throw new UsageError(`${mode} runs no task: unexpected argument "${positionals[0]}"`);
     if (filesGiven) throw new UsageError(`${mode} runs no task: leave out --files`);
-    if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
-      throw new UsageError(`--run-id must be a run id like 20250101-120000-a1b2c3 (or "last"), got "${options.runId}"`);
+    // A task's flags would be silently ignored here (`--undo --dry-run` would really undo).
+    const stray = [...options.given].find((name) => !allowed.has(name));
+    if (stray !== undefined) throw new UsageError(`--${stray} is not used with ${mode}`);
+    const id = options.undo?.runId ?? options.runId;
+    if (id !== undefined && !RUN_ID.test(id)) {
+      const flag = options.undo ? '--undo takes' : '--run-id must be';
+      throw new UsageError(`${flag} a run id like 20250101-120000-a1b2c3 (or "last"), got "${id}"`);
     }
     if (options.out !== undefined && options.out.trim() === '') throw new UsageError('--out needs a value');
     if (options.workspace !== undefined && options.workspace.trim() === '') throw new UsageError('--workspace needs a value');
