@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseTranscript } from './src/recorded.js';
+import { readReplay } from '@codemaestro/core';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = ['express-app', 'module-split'];
@@ -58,7 +58,7 @@ export function loadExamples(repo = REPO) {
       task: readText(path.join(dir, 'TASK.md')),
       files: readLines(path.join(dir, 'FILES.txt')),
       workspace: readTree(path.join(dir, 'workspace')),
-      transcript: fs.existsSync(transcriptFile) ? parseTranscript(fs.readFileSync(transcriptFile, 'utf8')) : null,
+      transcript: fs.existsSync(transcriptFile) ? readReplay(fs.readFileSync(transcriptFile, 'utf8')) : null,
     });
   }
   for (const name of FIXTURES) {

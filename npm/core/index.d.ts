@@ -268,3 +268,5 @@ export function panicForDiagnostics(message: string): never;
 
 /** Browser build only: load the wasm (default: next to the module). `runTask` calls it itself. */
 export function init(source?: string | URL | Response | BufferSource): Promise<unknown>;
+
+export * from './host/index.js';

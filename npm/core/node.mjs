@@ -2,6 +2,9 @@
 import { createRequire } from 'node:module';
 import { makeApi } from './drive.mjs';
 
+export * from './host/index.mjs';
+export { createNodeHost } from './host/node.mjs';
+
 const wasm = createRequire(import.meta.url)('./dist/node/red_exec_wasm.js');
 
 export const {

@@ -3,6 +3,8 @@
 import initWasm, * as wasm from './dist/web/red_exec_wasm.js';
 import { makeApi } from './drive.mjs';
 
+export * from './host/index.mjs';
+
 let ready;
 /** Load the wasm; `source` may be a URL, a Response or bytes (default: next to this module). */
 export function init(source) {

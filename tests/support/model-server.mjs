@@ -3,6 +3,7 @@
 //   const server = await startModelServer();
 //   server.answer('```js\n...\n```', { prompt: 120, completion: 40 });
 //   server.fail(500, { error: { message: 'boom' } });
+//   server.fail(429, undefined, { 'retry-after': '1' });   // extra response headers
 //   server.garbage('<html>not json</html>');
 //   server.stall();
 //   server.otherwise((request) => '...');   // when the queue is empty
@@ -100,7 +101,7 @@ export async function startModelServer({ cors = false } = {}) {
   function send(res, body, step) {
     if (res.destroyed) return;
     if (step.type === 'raw') {
-      res.writeHead(step.status, { 'content-type': step.contentType });
+      res.writeHead(step.status, { 'content-type': step.contentType, ...step.headers });
       res.end(step.body);
       return;
     }
@@ -133,10 +134,10 @@ export async function startModelServer({ cors = false } = {}) {
       queue.push({ type: 'answer', content, usage });
       return api;
     },
-    /** Queue an HTTP error status with a JSON (or string) body. */
-    fail(status, body = { error: { message: `scripted ${status}` } }) {
+    /** Queue an HTTP error status with a JSON (or string) body, and any extra headers. */
+    fail(status, body = { error: { message: `scripted ${status}` } }, headers = {}) {
       const text = typeof body === 'string' ? body : JSON.stringify(body);
-      queue.push({ type: 'raw', status, body: text, contentType: 'application/json' });
+      queue.push({ type: 'raw', status, body: text, contentType: 'application/json', headers });
       return api;
     },
     /** Queue a 200 whose body is not a chat completion. */

@@ -80,5 +80,5 @@ export function bytesOrNull(ws, rel) {
   }
 }
 
-/** A temp file written before its rename: by the file host (lib/fs-host.js) or by --undo (lib/undo.js). */
+/** A temp file written before its rename: by the file host (@codemaestro/core host/node.mjs, through lib/fs-host.js) or by --undo (lib/undo.js). */
 export const HOST_TEMP = /(^|\/)\.red-exec-(\d+|undo)-[0-9a-f]{12}\.tmp$/;

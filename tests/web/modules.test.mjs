@@ -1,14 +1,13 @@
-// The playground's page modules under Node, with the real core (its node build): the in-memory
-// workspace and staging host, the recorded and live model callbacks, the progress fold, diffs, zip.
+// The playground's page modules under Node, with the real core (its node build): the workspace,
+// runs on the core's memory host with its replay and OpenAI completers (the pieces the page uses),
+// the progress fold, diffs, zip.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { unzipSync, strFromU8 } from 'fflate';
-import { runTask } from '@codemaestro/core';
+import { createMemoryHost, createOpenAICompleter, createReplayCompleter, parseCompletion, readReplay, runTask } from '@codemaestro/core';
 import { loadExamples } from '../../web-demo/examples.mjs';
-import { Workspace, createStagingHost, normalizePath } from '../../web-demo/src/workspace.js';
-import { createRecordedCompleter, parseTranscript } from '../../web-demo/src/recorded.js';
-import { createLiveCompleter, parseCompletion } from '../../web-demo/src/live.js';
+import { Workspace } from '../../web-demo/src/workspace.js';
 import { applyEvent, newProgress } from '../../web-demo/src/progress.js';
 import { sideBySideRows, unifiedLines } from '../../web-demo/src/diff.js';
 import { workspaceZip } from '../../web-demo/src/zip.js';
@@ -23,15 +22,10 @@ const example = (id) => examples.find((e) => e.id === id);
 async function runExample(ex, complete, { task = ex.task, files = ex.files } = {}) {
   const workspace = new Workspace(ex.workspace);
   const before = workspace.snapshot();
-  const changes = new Map();
   const progress = newProgress();
-  const result = await runTask({
-    task,
-    files,
-    options: { model: 'deepseek-chat' },
-    host: { ...createStagingHost(workspace, changes), complete, onEvent: (e) => applyEvent(progress, e) },
-  });
-  return { workspace, before, changes, progress, result };
+  const copy = createMemoryHost(workspace.snapshot(), { onEvent: (e) => applyEvent(progress, e) });
+  const result = await runTask({ task, files, options: { model: 'deepseek-chat' }, host: { ...copy, complete } });
+  return { workspace, before, changes: copy.changes(), progress, result };
 }
 
 test('examples: both recorded examples and the two live-only fixtures, read from the repository', () => {
@@ -48,7 +42,7 @@ test('examples: both recorded examples and the two live-only fixtures, read from
   assert.deepEqual(example('fixture-module-split').files, ['lib/jobs.js', 'lib/execution.js', 'lib/reporting.js', 'lib/cli.js', 'lib/worker.js']);
 });
 
-test('parseTranscript keeps each call stage, path and answer, and drops the prompts', () => {
+test('readReplay keeps each call stage, path and answer, and drops the prompts', () => {
   const t = example('esm-in-cjs').transcript;
   assert.equal(t.model, 'deepseek-chat');
   assert.deepEqual(t.calls.map((c) => [c.id, c.stage, c.path]), [
@@ -59,13 +53,13 @@ test('parseTranscript keeps each call stage, path and answer, and drops the prom
   ]);
   assert.match(t.calls[1].text, /^```js\nimport http from 'node:http';/);
   assert.equal(JSON.stringify(t).includes('"messages"'), false);
-  assert.throws(() => parseTranscript('{"kind":"run_start"}\n'), /no recorded model answers/);
-  assert.throws(() => parseTranscript('{"kind":"plan"}\nnot json\n'), /line 2 is not JSON/);
+  assert.throws(() => readReplay('{"kind":"run_start"}\n'), /no recorded model answers/);
+  assert.throws(() => readReplay('{"kind":"plan"}\nnot json\n'), /line 2 is not JSON/);
 });
 
 test('recorded add-health: the real core stages the new route and leaves the workspace untouched', async () => {
   const ex = example('add-health');
-  const { workspace, before, changes, progress, result } = await runExample(ex, createRecordedCompleter(ex.transcript));
+  const { workspace, before, changes, progress, result } = await runExample(ex, createReplayCompleter(ex.transcript));
   assert.equal(result.status, 'OK');
   assert.deepEqual(result.stages, { L1: 'ok', L2: 'ok', L3: 'ok', gate: 'ok' });
   assert.deepEqual([...changes.keys()], ['src/server.js']);
@@ -83,7 +77,7 @@ test('recorded add-health: the real core stages the new route and leaves the wor
 
 test('recorded esm-in-cjs: every answer is blocked by module_format, nothing is staged', async () => {
   const ex = example('esm-in-cjs');
-  const { changes, progress, result } = await runExample(ex, createRecordedCompleter(ex.transcript));
+  const { changes, progress, result } = await runExample(ex, createReplayCompleter(ex.transcript));
   assert.equal(result.status, 'PARTIAL');
   assert.equal(result.stages.gate, 'failed');
   assert.equal(changes.size, 0);
@@ -98,7 +92,7 @@ test('recorded esm-in-cjs: every answer is blocked by module_format, nothing is 
 
 test('a recording replayed for another scope stops with "replay diverged", not a wrong answer', async () => {
   const ex = example('add-health');
-  const { changes, result } = await runExample(ex, createRecordedCompleter(ex.transcript), { files: ['src/server.js', 'src/health.js'] });
+  const { changes, result } = await runExample(ex, createReplayCompleter(ex.transcript), { files: ['src/server.js', 'src/health.js'] });
   assert.equal(changes.size, 0);
   assert.equal(result.status, 'CRASHED');
   assert.match(result.error.message, /replay diverged/);
@@ -110,7 +104,7 @@ test('live completer: posts to <base>/chat/completions with the key, maps the an
     server.answer(planJson([{ path: 'src/health.js', action: 'CREATE', intent: 'health()' }]), { prompt: 300, completion: 40 });
     server.answer(fenced(HEALTH_MODULE), { prompt: 500, completion: 90 });
     const ex = example('fixture-express-app');
-    const live = createLiveCompleter({ baseUrl: `${server.baseUrl}/`, apiKey: 'sk-test-playground', model: 'gpt-4.1-mini' });
+    const live = createOpenAICompleter({ baseUrl: `${server.baseUrl}/`, apiKey: 'sk-test-playground', model: 'gpt-4.1-mini' });
     const asked = [];
     const complete = (request) => {
       asked.push(request);
@@ -137,10 +131,10 @@ test('live completer: posts to <base>/chat/completions with the key, maps the an
 test('live completer: error codes for a refused key, a server error after retries, and a non-JSON body', async () => {
   const server = await startModelServer();
   try {
-    const complete = createLiveCompleter({ baseUrl: server.baseUrl, apiKey: 'sk-secret-value', model: 'm', retryBaseMs: 1 });
+    const complete = createOpenAICompleter({ baseUrl: server.baseUrl, apiKey: 'sk-secret-value', model: 'm', retryBaseMs: 1 });
     const request = { messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxTokens: 10 };
     server.fail(401, { error: { message: 'invalid api key' } });
-    await assert.rejects(complete(request), (err) => err.code === 'auth' && /401: invalid api key/.test(err.message) && !err.message.includes('sk-secret'));
+    await assert.rejects(complete(request), (err) => err.code === 'auth' && /401 Unauthorized: invalid api key/.test(err.message) && !err.message.includes('sk-secret'));
     server.fail(500).fail(502).fail(503);
     await assert.rejects(complete(request), (err) => err.code === 'server' && /503/.test(err.message));
     assert.equal(server.requests.length, 4, 'a 5xx is retried twice');
@@ -149,20 +143,23 @@ test('live completer: error codes for a refused key, a server error after retrie
   } finally {
     await server.close();
   }
-  const refused = createLiveCompleter({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm', retryBaseMs: 1 });
-  await assert.rejects(refused({ messages: [], temperature: 0, maxTokens: 1 }), (err) => err.code === 'network' && /cannot reach http:\/\/127\.0\.0\.1:9\/v1\/chat\/completions/.test(err.message));
+  const refused = createOpenAICompleter({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm', retryBaseMs: 1 });
+  await assert.rejects(refused({ messages: [], temperature: 0, maxTokens: 1 }), (err) => err.code === 'network' && /cannot reach model server http:\/\/127\.0\.0\.1:9\/v1\/chat\/completions/.test(err.message));
   assert.throws(() => parseCompletion('{"choices":[]}'), /no choices\[0\]\.message\.content/);
 });
 
 test('workspace: paths are normalised, folders and escapes are reported, the tree lists folders first', () => {
   const ws = new Workspace({ './src/b.js': 'b', 'src/a.js': 'a', 'README.md': 'r', 'src/lib/c.js': 'c' });
   assert.deepEqual(ws.paths(), ['README.md', 'src/a.js', 'src/b.js', 'src/lib/c.js']);
-  assert.deepEqual(ws.fileState('src/a.js'), { state: 'present', text: 'a' });
-  assert.deepEqual(ws.fileState('src/new.js'), { state: 'absent' });
-  assert.equal(ws.fileState('src').reason, 'directory');
-  assert.equal(ws.fileState('../etc/passwd').reason, 'outside_workspace');
-  assert.equal(normalizePath('/abs.js'), null);
-  assert.equal(normalizePath('a//b/./c.js'), 'a/b/c.js');
+  ws.set('a//b/./c.js', 'c');
+  assert.equal(ws.get('a/b/c.js'), 'c');
+  ws.delete('a/b/c.js');
+  // The one path rule of every host: a drive letter is as absolute as '/x' (this page once took 'C:x.js' as a file name).
+  for (const bad of ['C:x.js', 'C:\\x.js', 'd:/x.js', '/abs.js', '../up.js']) {
+    assert.throws(() => ws.set(bad, 'x'), { code: 'outside_workspace' }, bad);
+    assert.throws(() => new Workspace({ [bad]: 'x' }), { code: 'outside_workspace' }, bad);
+  }
+  assert.deepEqual(ws.paths(), ['README.md', 'src/a.js', 'src/b.js', 'src/lib/c.js']);
   assert.deepEqual(ws.tree(), [
     { name: 'src', path: 'src', children: [{ name: 'lib', path: 'src/lib', children: [{ name: 'c.js', path: 'src/lib/c.js' }] }, { name: 'a.js', path: 'src/a.js' }, { name: 'b.js', path: 'src/b.js' }] },
     { name: 'README.md', path: 'README.md' },

@@ -2,15 +2,23 @@
 // recorded or a live model. Everything happens in this page; nothing is sent anywhere except the
 // live model's chat calls.
 
-import { init, knownModels, renderReport, runTask, version } from '@codemaestro/core';
+import {
+  createMemoryHost,
+  createOpenAICompleter,
+  createReplayCompleter,
+  init,
+  knownModels,
+  normalizeWorkspacePath,
+  renderReport,
+  runTask,
+  version,
+} from '@codemaestro/core';
 import examples from 'virtual:examples';
 import './style.css';
 import { sideBySideRows, unifiedLines } from './diff.js';
 import { createEditor } from './editor.js';
-import { createLiveCompleter } from './live.js';
 import { applyEvent, newProgress, STAGES } from './progress.js';
-import { createRecordedCompleter } from './recorded.js';
-import { Workspace, createStagingHost, normalizePath } from './workspace.js';
+import { Workspace } from './workspace.js';
 import { workspaceZip } from './zip.js';
 
 const $ = (id) => document.getElementById(id);
@@ -131,14 +139,20 @@ function scopeFiles() {
     .value.split(',')
     .map((p) => p.trim())
     .filter(Boolean)
-    .map((p) => normalizePath(p) ?? p);
+    .map((p) => {
+      try {
+        return normalizeWorkspacePath(p);
+      } catch {
+        return p; // the core refuses it, with its reason
+      }
+    });
   const ticked = state.workspace.paths().filter((p) => state.scope.has(p));
   return [...new Set([...ticked, ...extra])];
 }
 
 function makeCompleter(mode) {
   if (mode === 'recorded') {
-    const replay = createRecordedCompleter(state.example.transcript);
+    const replay = createReplayCompleter(state.example.transcript);
     const complete = async (request) => {
       const answer = await replay(request);
       await new Promise((resolve) => setTimeout(resolve, REPLAY_PACE_MS));
@@ -148,7 +162,7 @@ function makeCompleter(mode) {
   }
   const model = $('model-name').value.trim() || 'gpt-4.1-mini';
   // The key is read here, for this run only, and lives on in the completer's closure alone.
-  const complete = createLiveCompleter({ baseUrl: $('base-url').value.trim(), apiKey: $('api-key').value, model });
+  const complete = createOpenAICompleter({ baseUrl: $('base-url').value.trim(), apiKey: $('api-key').value, model });
   return { complete, model };
 }
 
@@ -268,19 +282,18 @@ async function run() {
   renderTree();
   renderProgress();
 
-  const { complete, model } = makeCompleter(mode);
-  const changes = new Map();
-  const host = {
-    ...createStagingHost(state.workspace, changes),
-    complete,
+  // The run works on a copy of the workspace; what it changed there is staged for the user.
+  const copy = createMemoryHost(state.workspace.snapshot(), {
     onEvent: (event) => {
       applyEvent(state.progress, event);
       queueProgressRender();
     },
-  };
+  });
   const started = performance.now();
   try {
-    const result = await runTask({ task, files, options: { model, gate: $('gate-mode').value }, host });
+    const { complete, model } = makeCompleter(mode);
+    const result = await runTask({ task, files, options: { model, gate: $('gate-mode').value }, host: { ...copy, complete } });
+    const changes = copy.changes();
     const wallMs = Math.round(performance.now() - started);
     state.result = result;
     state.progress.stages = { ...result.stages };

@@ -1,15 +1,8 @@
-// The playground's in-memory workspace: relative paths -> UTF-8 text, and the host the core reads
-// it through. A run never changes the workspace: its writes and deletes are staged as a change
-// set that the user accepts (applied here) or discards.
+// The playground's workspace: relative paths -> UTF-8 text, as the tree and the editor show it.
+// A run never changes it: the run works on a copy (the memory host of @codemaestro/core) whose
+// changes are staged for the user to accept (applied here) or discard.
 
-const MAX_FILE_CHARS = 2 * 1024 * 1024;
-
-/** 'src/a.js' for './src/a.js' or 'src//a.js'; null for a path that would leave the workspace. */
-export function normalizePath(input) {
-  const parts = String(input).replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.length === 0 || parts.includes('..') || String(input).startsWith('/')) return null;
-  return parts.join('/');
-}
+import { normalizeWorkspacePath } from '@codemaestro/core';
 
 export class Workspace {
   /** @param {Record<string, string>} files */
@@ -31,9 +24,8 @@ export class Workspace {
   }
 
   set(path, text) {
-    const p = normalizePath(path);
-    if (p === null) throw new Error(`not a workspace path: ${path}`);
-    this.files.set(p, String(text));
+    // Throws for a path outside the workspace ('..', '/x', 'C:\\x'), as every host does.
+    this.files.set(normalizeWorkspacePath(path), String(text));
   }
 
   delete(path) {
@@ -43,26 +35,6 @@ export class Workspace {
   /** A plain copy of every file, e.g. to compare before and after. */
   snapshot() {
     return Object.fromEntries(this.paths().map((p) => [p, this.files.get(p)]));
-  }
-
-  /** True when `path` names a folder: some file lives under it. */
-  isDirectory(path) {
-    const prefix = `${path}/`;
-    for (const p of this.files.keys()) if (p.startsWith(prefix)) return true;
-    return false;
-  }
-
-  /** What the core learns about one path (the FileState of @codemaestro/core). */
-  fileState(path) {
-    const p = normalizePath(path);
-    if (p === null) return { state: 'unreadable', reason: 'outside_workspace', message: `${path} is outside the workspace` };
-    if (this.files.has(p)) {
-      const text = this.files.get(p);
-      if (text.length > MAX_FILE_CHARS) return { state: 'unreadable', reason: 'too_large', message: `${p} is over ${MAX_FILE_CHARS} characters` };
-      return { state: 'present', text };
-    }
-    if (this.isDirectory(p)) return { state: 'unreadable', reason: 'directory', message: `${p} is a folder` };
-    return { state: 'absent' };
   }
 
   /** Apply a staged change set: path -> new text, or null to delete. */
@@ -98,27 +70,4 @@ export class Workspace {
         .map((n) => (n.children ? { name: n.name, path: n.path, children: toList(n) } : { name: n.name, path: n.path }));
     return toList(root);
   }
-}
-
-/**
- * The core's file callbacks over `workspace`. Writes and deletes land in `changes` (a Map
- * path -> text or null), never in the workspace: the user decides afterwards.
- */
-export function createStagingHost(workspace, changes = new Map()) {
-  return {
-    changes,
-    async readFile(path) {
-      return workspace.fileState(path);
-    },
-    async writeFile(path, text) {
-      const p = normalizePath(path);
-      if (p === null) throw new Error(`refusing to write outside the workspace: ${path}`);
-      changes.set(p, text);
-    },
-    async deleteFile(path) {
-      const p = normalizePath(path);
-      if (p === null) throw new Error(`refusing to delete outside the workspace: ${path}`);
-      changes.set(p, null);
-    },
-  };
 }

@@ -16,16 +16,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** A failed model call. `code` is one of the core contract's CompletionErrorCode values. */
-export class ModelCallError extends Error {
-  constructor(code, message, extra = {}) {
-    super(message);
-    this.name = 'ModelCallError';
-    this.code = code;
-    Object.assign(this, extra);
-  }
-}
-
 /** Something the run or an --undo must write (the workspace, its log, a --files target) is not writable. Exit 8. */
 export class WriteError extends Error {
   constructor(message) {

@@ -9,8 +9,8 @@ import { parseArgs } from './args.js';
 import { UsageError, ConfigError, WriteError, UndoRefused } from './errors.js';
 import { EXIT, exitCodeForResult } from './exit-codes.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
-import { createHttpCompleter } from './transport.js';
-import { LOG_DIR, locateTranscript, loadTranscript, createReplayCompleter } from './replay.js';
+import { createOpenAICompleter, createReplayCompleter } from '@codemaestro/core';
+import { LOG_DIR, locateTranscript, loadTranscript } from './replay.js';
 import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
@@ -357,7 +357,7 @@ async function runInside(ctx) {
 
   const completer = transcript
     ? createReplayCompleter(transcript)
-    : createHttpCompleter({
+    : createOpenAICompleter({
         baseUrl: model.baseUrl,
         apiKey: model.apiKey,
         model: model.model,

@@ -1,4 +1,5 @@
-// Path and file-error helpers shared by the file host, the preflight checks, backups and undo.
+// Node path and file-error helpers of the preflight checks, backups and undo (the workspace-path
+// rule itself is normalizeWorkspacePath of @codemaestro/core).
 
 import path from 'node:path';
 

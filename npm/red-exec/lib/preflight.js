@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { normalizeWorkspacePath } from '@codemaestro/core';
 import { WriteError } from './errors.js';
 import { LOG_DIR } from './replay.js';
 import { isInside, IO_REASONS } from './paths.js';
@@ -24,11 +25,11 @@ function denied(abs, mode) {
 
 /** The path's parts as the core normalises them, or null for one it will refuse itself. */
 function plainParts(rel) {
-  const unified = rel.trim().replace(/\\/g, '/');
-  if (unified.startsWith('/') || /^[A-Za-z]:/.test(unified)) return null;
-  const parts = unified.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.length === 0 || parts.includes('..')) return null;
-  return parts;
+  try {
+    return normalizeWorkspacePath(rel).split('/');
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -1,8 +1,10 @@
-// --replay: answer the core's model calls from a recorded events.jsonl instead of a model.
+// --replay: find and read the recorded events.jsonl whose answers the core's model calls get
+// (the reader and the completer are @codemaestro/core's).
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, ModelCallError } from './errors.js';
+import { readReplay } from '@codemaestro/core';
+import { ConfigError } from './errors.js';
 
 export const LOG_DIR = '.red-exec-logs';
 
@@ -32,7 +34,7 @@ export function locateTranscript(spec, { cwd, workspace }) {
   throw new ConfigError(`--replay ${spec}: no such events file, and no run "${spec}" under ${LOG_DIR}/`);
 }
 
-/** Read a recorded run: model_request and model_response events keyed by id. */
+/** Read a recorded run: { file, recordedModel, calls } (readReplay of @codemaestro/core). Throws ConfigError. */
 export function loadTranscript(file) {
   let text;
   try {
@@ -40,45 +42,11 @@ export function loadTranscript(file) {
   } catch (err) {
     throw new ConfigError(`--replay: cannot read ${file}: ${err.message}`);
   }
-  const requests = new Map();
-  const responses = new Map();
-  let recordedModel = null;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    let event;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      throw new ConfigError(`--replay: ${file} line ${i + 1} is not JSON`);
-    }
-    if (event.kind === 'model_request') requests.set(event.id, event);
-    else if (event.kind === 'model_response') responses.set(event.id, event);
-    else if (event.kind === 'run_start' && typeof event.options?.model === 'string') recordedModel = event.options.model;
-    else if (event.kind === 'host_start' && typeof event.model === 'string' && !recordedModel) recordedModel = event.model;
+  let replay;
+  try {
+    replay = readReplay(text);
+  } catch (err) {
+    throw new ConfigError(`--replay: ${file}: ${err.message}`);
   }
-  if (responses.size === 0) throw new ConfigError(`--replay: ${file} holds no recorded model answers`);
-  return { file, requests, responses, recordedModel };
-}
-
-/** The host's complete(request), answered from a transcript. */
-export function createReplayCompleter(transcript) {
-  return async function complete(request) {
-    const where = `call ${request.id} (${request.stage}${request.path ? ` ${request.path}` : ''})`;
-    const recordedRequest = transcript.requests.get(request.id);
-    const recorded = transcript.responses.get(request.id);
-    if (!recordedRequest || !recorded) {
-      throw new ModelCallError('bad_response', `replay diverged: the recorded run has no answer for ${where}`);
-    }
-    const recPath = recordedRequest.path ?? null;
-    if (recordedRequest.stage !== request.stage || recPath !== (request.path ?? null)) {
-      const was = `${recordedRequest.stage}${recPath ? ` ${recPath}` : ''}`;
-      throw new ModelCallError('bad_response', `replay diverged: ${where} was recorded as ${was}`);
-    }
-    const completion = { text: String(recorded.text ?? '') };
-    if (recorded.usage) completion.usage = recorded.usage;
-    if (Number.isFinite(recorded.durationMs)) completion.durationMs = recorded.durationMs;
-    return completion;
-  };
+  return { file, recordedModel: replay.model, calls: replay.calls };
 }

@@ -1,0 +1,166 @@
+// An OpenAI-compatible chat-completions client as the host's complete(request): a per-call
+// timeout, bounded retries with backoff (and the server's Retry-After), an abort signal, and
+// errors whose `code` is one of the core's CompletionErrorCode values. Runs on any fetch.
+
+/** A failed model call. `code`: auth | rate_limit | server | timeout | network | bad_response | interrupted. */
+export class CompletionError extends Error {
+  constructor(code, message, extra = {}) {
+    super(message);
+    this.name = 'CompletionError';
+    this.code = code;
+    this.retryable = false;
+    Object.assign(this, extra);
+  }
+}
+
+// A server asking for longer than this is waited for this long, then asked again.
+const MAX_RETRY_AFTER_MS = 20_000;
+
+const interrupted = () => new CompletionError('interrupted', 'interrupted: the model call was cancelled');
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(interrupted());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(interrupted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** First useful words of an error body: the API's own error.message when it has one. */
+function describeBody(text) {
+  let detail = text;
+  try {
+    const parsed = JSON.parse(text);
+    const msg = parsed && (parsed.error?.message ?? parsed.error ?? parsed.message);
+    if (typeof msg === 'string') detail = msg;
+  } catch {
+    // not JSON: keep the raw text
+  }
+  detail = String(detail).replace(/\s+/g, ' ').trim();
+  return detail.length > 200 ? `${detail.slice(0, 200)}...` : detail;
+}
+
+function statusError(response, bodyText, redact, url) {
+  const { status, statusText } = response;
+  const detail = describeBody(redact(bodyText || ''));
+  const where = `model server ${url} answered ${status}${statusText ? ` ${statusText}` : ''}${detail ? `: ${detail}` : ''}`;
+  if (status === 401 || status === 403) return new CompletionError('auth', `${where} (check the API key)`, { status });
+  const retryAfterMs = retryAfter(response.headers.get('retry-after'));
+  if (status === 429) return new CompletionError('rate_limit', where, { status, retryable: true, retryAfterMs });
+  if (status >= 500) return new CompletionError('server', where, { status, retryable: true, retryAfterMs });
+  return new CompletionError('bad_response', where, { status });
+}
+
+/** Retry-After in ms: delta-seconds or an HTTP date; 0 when absent or unusable. */
+function retryAfter(value) {
+  if (!value) return 0;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : 0;
+}
+
+/** Text and usage of an OpenAI chat completion body; throws CompletionError 'bad_response' otherwise. */
+export function parseCompletion(bodyText, redact = (s) => s) {
+  let body;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    const head = redact(bodyText).replace(/\s+/g, ' ').slice(0, 80);
+    throw new CompletionError('bad_response', `model server did not answer with JSON (body starts: "${head}")`);
+  }
+  const content = body?.choices?.[0]?.message?.content;
+  if (typeof content !== 'string') {
+    throw new CompletionError('bad_response', 'model server answer is not an OpenAI chat completion (no choices[0].message.content)');
+  }
+  const completion = { text: redact(content) };
+  const u = body.usage;
+  if (u && Number.isFinite(u.prompt_tokens) && Number.isFinite(u.completion_tokens)) {
+    completion.usage = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
+  }
+  return completion;
+}
+
+/**
+ * The host's complete(request) for `${baseUrl}/chat/completions`. A 429, a 5xx or an unreachable
+ * server is retried `maxRetries` times after retryBaseMs, x4, x16... (or the server's Retry-After
+ * when longer); a call that times out is retried once (each try costs a whole timeout); a refused
+ * key or a bad answer is not retried. `redact(text)` is applied to every message and answer.
+ */
+export function createOpenAICompleter({
+  baseUrl,
+  apiKey,
+  model,
+  timeoutMs = 120_000,
+  maxRetries = 2,
+  retryBaseMs = 500,
+  signal,
+  redact = (s) => s,
+  onRetry = () => {},
+  fetch: fetchImpl = globalThis.fetch,
+} = {}) {
+  if (typeof baseUrl !== 'string' || baseUrl.trim() === '') throw new TypeError('createOpenAICompleter: baseUrl is required');
+  if (typeof fetchImpl !== 'function') throw new TypeError('createOpenAICompleter: no fetch (pass one as `fetch`)');
+  const url = `${baseUrl.trim().replace(/\/+$/, '')}/chat/completions`;
+  // user:password@ in a base URL is a credential: never in a message.
+  const shownUrl = redact(url.replace(/\/\/[^/@]*@/, '//'));
+
+  async function attempt(request) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onStop = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', onStop, { once: true });
+    const headers = { 'content-type': 'application/json', accept: 'application/json' };
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    const payload = { model, messages: request.messages, temperature: request.temperature, max_tokens: request.maxTokens };
+    const started = performance.now();
+    try {
+      const response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(payload), signal: controller.signal });
+      const bodyText = await response.text();
+      const durationMs = Math.round(performance.now() - started);
+      if (!response.ok) throw statusError(response, bodyText, redact, shownUrl);
+      return { ...parseCompletion(bodyText, redact), durationMs };
+    } catch (err) {
+      if (err instanceof CompletionError) throw err;
+      if (signal?.aborted) throw interrupted();
+      if (timedOut) {
+        throw new CompletionError('timeout', `model server ${shownUrl} did not answer within ${timeoutMs / 1000}s`, { retryable: true, retryLimit: 1 });
+      }
+      const cause = err?.cause ?? err;
+      let why = String(cause?.code ?? cause?.message ?? err);
+      // Node names the cause (ECONNREFUSED, ENOTFOUND); a page's fetch hides it, and CORS, behind one TypeError.
+      if (!err?.cause && 'document' in globalThis) why += '; a server called from a web page must also allow CORS';
+      throw new CompletionError('network', `cannot reach model server ${shownUrl}: ${redact(why)}`, { retryable: true });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onStop);
+    }
+  }
+
+  return async function complete(request) {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt(request);
+      } catch (err) {
+        if (!err.retryable || n >= Math.min(maxRetries, err.retryLimit ?? maxRetries)) {
+          if (n > 0) err.message += ` (after ${n} ${n === 1 ? 'retry' : 'retries'})`;
+          throw err;
+        }
+        const delayMs = Math.max(retryBaseMs * 4 ** n, err.retryAfterMs ?? 0);
+        onRetry({ id: request.id, retry: n + 1, code: err.code, status: err.status ?? null, delayMs, message: err.message });
+        await sleep(delayMs, signal);
+      }
+    }
+  };
+}

@@ -1,0 +1,153 @@
+// The host kit: hand-written types of its JS API (npm/core/host/*.mjs). The core's wire types
+// (Host, FileState, CompletionRequest, ...) come from ../index.js.
+
+import type { Completion, CompletionErrorCode, CompletionRequest, FileState, Host, RunEvent, Usage } from '../index.js';
+
+/** Thrown by normalizeWorkspacePath for a path outside the workspace. */
+export declare class WorkspacePathError extends Error {
+  readonly code: 'outside_workspace';
+  /** The path as given. */
+  readonly path: unknown;
+  /** Why it was refused, without the path. */
+  readonly why: string;
+}
+
+/**
+ * The workspace-relative form the core uses ('src/a.js' for './src/a.js', 'src\\a.js', 'src//a.js').
+ * Throws WorkspacePathError for an empty path, an absolute one ('/x', 'C:\\x', 'C:x'), a '..' part or a NUL.
+ */
+export declare function normalizeWorkspacePath(path: string): string;
+
+/** A failed model call, as createOpenAICompleter and createReplayCompleter throw it. */
+export declare class CompletionError extends Error {
+  readonly code: CompletionErrorCode;
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
+  readonly retryable: boolean;
+  /** How long the server asked to wait (Retry-After), in ms. */
+  readonly retryAfterMs?: number;
+}
+
+export interface RetryInfo {
+  /** The CompletionRequest's id. */
+  id: number;
+  /** 1 for the first retry. */
+  retry: number;
+  code: CompletionErrorCode;
+  status: number | null;
+  delayMs: number;
+  message: string;
+}
+
+export interface OpenAICompleterOptions {
+  /** e.g. 'https://api.openai.com/v1' or 'http://127.0.0.1:11434/v1'; '/chat/completions' is added. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`; none when empty. */
+  apiKey?: string | null;
+  model: string;
+  /** Per HTTP call. Default 120000. */
+  timeoutMs?: number;
+  /** Retries of a 429, a 5xx or an unreachable server (a timeout is retried once at most). Default 2. */
+  maxRetries?: number;
+  /** The first retry waits this long, each next one 4x longer, or the server's Retry-After (at most 20 s) when longer. Default 500. */
+  retryBaseMs?: number;
+  /** Aborting it cancels the call in flight and any wait; the call fails with code 'interrupted'. */
+  signal?: AbortSignal;
+  /** Applied to every error message and answer text, e.g. to hide a key a server echoes. */
+  redact?: (text: string) => string;
+  onRetry?: (info: RetryInfo) => void;
+  /** Default: globalThis.fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** A Host's complete() for an OpenAI-compatible chat-completions endpoint. Failures throw CompletionError. */
+export declare function createOpenAICompleter(options: OpenAICompleterOptions): (request: CompletionRequest) => Promise<Completion>;
+
+/** Text and usage of an OpenAI chat completion body; throws CompletionError 'bad_response' otherwise. */
+export declare function parseCompletion(bodyText: string, redact?: (text: string) => string): Completion;
+
+export interface RecordedCall {
+  id: number;
+  stage: CompletionRequest['stage'];
+  path: string | null;
+  text: string;
+  usage: Usage | null;
+  durationMs: number | null;
+}
+
+export interface Replay {
+  /** The model the recorded run used, when its log says. */
+  model: string | null;
+  /** Every answered call, by id. */
+  calls: RecordedCall[];
+}
+
+/** The calls of a recorded run's events.jsonl text. Throws when a line is not JSON or no call was answered. */
+export declare function readReplay(eventsJsonl: string): Replay;
+
+/**
+ * A Host's complete() answering call N with the recording's answer N. A call the recording does
+ * not hold, or holds for another stage or path, fails with code 'bad_response' ("replay diverged").
+ */
+export declare function createReplayCompleter(replay: Replay | string): (request: CompletionRequest) => Promise<Completion>;
+
+/** The file callbacks of a Host over an in-memory copy of `files`. */
+export interface MemoryHost extends Pick<Host, 'readFile' | 'writeFile' | 'deleteFile' | 'onEvent'> {
+  /** Every file now, by path. */
+  files(): Record<string, string>;
+  /** Each path whose content differs from the start: its text now, or null when it was deleted. */
+  changes(): Map<string, string | null>;
+}
+
+export declare function createMemoryHost(
+  files?: Record<string, string> | Map<string, string>,
+  options?: { onEvent?: (event: RunEvent) => void },
+): MemoryHost;
+
+export interface NodeHostWrite {
+  /** Workspace-relative, normalised. */
+  path: string;
+  /** Absolute, symbolic links followed. */
+  target: string;
+  text: string;
+  /** The temporary file the text is written to before its rename over `target`. */
+  tmp: string;
+  /** Directories the write creates, outermost first. */
+  dirs: string[];
+  rollback: boolean;
+}
+
+export interface NodeHostDelete {
+  path: string;
+  /** Absolute; a symbolic link is deleted itself, not what it points to. */
+  target: string;
+  rollback: boolean;
+}
+
+/** Policy around each change (a journal, backups, a test's stop points). A throw stops the change. */
+export interface NodeHostHooks {
+  /** Before anything is created on disk; its result is handed to afterWrite. */
+  beforeWrite?(change: NodeHostWrite): unknown;
+  /** Once the new file is in place and durable. */
+  afterWrite?(change: NodeHostWrite, token: unknown): unknown;
+  beforeDelete?(change: NodeHostDelete): unknown;
+  afterDelete?(change: NodeHostDelete, token: unknown): unknown;
+  /** At 'mid-write' (half the bytes in the temp file) and 'before-rename'; `prepare` makes what is written so far durable. */
+  step?(point: 'mid-write' | 'before-rename', prepare?: () => Promise<void>): unknown;
+}
+
+export interface NodeHostOptions {
+  /** The directory every path is confined to (symbolic links leading out are refused). */
+  workspace: string;
+  hooks?: NodeHostHooks;
+  /** Start of the temporary files' names. Default '.red-exec'. */
+  tempPrefix?: string;
+}
+
+/** The file callbacks of a Host over a directory; `root` is its real path. */
+export interface NodeHost extends Pick<Host, 'readFile' | 'writeFile' | 'deleteFile'> {
+  readonly root: string;
+}
+
+/** Node only (not in the browser entry): a workspace-confined file host with atomic writes. */
+export declare function createNodeHost(options: NodeHostOptions): NodeHost;

@@ -1,0 +1,238 @@
+// The core's file callbacks on a real directory (Node only): every path confined to the workspace
+// (no '..', no absolute path, no symbolic link that leads out), file states as the core expects
+// them, and writes that leave each file old or new, never half-written: a temporary file next to
+// the target, fsynced, renamed over it (keeping the file's mode), then the directory fsynced.
+
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { normalizeWorkspacePath } from './paths.mjs';
+import { MAX_FILE_BYTES, tooLarge } from './limits.mjs';
+
+const BINARY_SNIFF_BYTES = 8192;
+
+/** Plain words for the file-system error codes users meet. */
+const IO_REASONS = Object.freeze({
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ELOOP: 'too many symbolic links',
+  EIO: 'input/output error',
+});
+
+// The core puts "<path>: " in front of these messages, so they do not name the path again.
+function unreadable(reason, message) {
+  return { state: 'unreadable', reason, message };
+}
+
+function ioProblem(err) {
+  const code = err?.code;
+  if (code && IO_REASONS[code]) return unreadable('io', `cannot read it: ${IO_REASONS[code]} (${code})`);
+  return unreadable('io', `cannot read it: ${code ?? err?.message ?? err}`);
+}
+
+function isInside(root, target) {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+const noHooks = {};
+
+/**
+ * { root, readFile, writeFile, deleteFile } for the directory `workspace`.
+ * `hooks` (all optional, each may be async; a throw stops the step) let a host add its own policy
+ * around each change without copying this file:
+ *   beforeWrite({ path, target, text, tmp, dirs, rollback }) before anything is created on disk
+ *     (`dirs`: the directories the write will create, outermost first); its result is `token`.
+ *   afterWrite(change, token) once the new file is in place and durable.
+ *   beforeDelete({ path, target, rollback }) and afterDelete(change, token) the same for a delete.
+ *   step(point, prepare) at 'mid-write' (half of the bytes are in the temp file) and 'before-rename',
+ *     for tests that stop a process there; `prepare` makes what is written so far durable.
+ */
+export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-exec' } = {}) {
+  if (typeof workspace !== 'string' || workspace === '') throw new TypeError('createNodeHost: workspace (a directory) is required');
+  const root = fs.realpathSync(workspace);
+  if (!fs.statSync(root).isDirectory()) throw new Error(`createNodeHost: ${workspace} is not a directory`);
+  const step = hooks.step ?? (async () => {});
+  // Modes of files deleted through this host: a rollback that re-creates one gives it its mode back.
+  const deletedModes = new Map();
+  // Directories created for new files: a rollback that removes the file removes them too.
+  const createdDirs = new Set();
+
+  /**
+   * Where `abs` really lands once symlinks are followed: the realpath of the file, or of its
+   * nearest existing parent joined with the rest; a dangling link is followed by its text.
+   */
+  async function realTarget(abs) {
+    let current = abs;
+    const rest = [];
+    for (;;) {
+      try {
+        return path.join(await fsp.realpath(current), ...rest);
+      } catch (err) {
+        if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
+      }
+      try {
+        const st = await fsp.lstat(current);
+        if (st.isSymbolicLink()) {
+          const link = await fsp.readlink(current);
+          return path.join(await realTarget(path.resolve(path.dirname(current), link)), ...rest);
+        }
+      } catch {
+        // does not exist at all: walk up
+      }
+      const parent = path.dirname(current);
+      if (parent === current) return path.join(current, ...rest);
+      rest.unshift(path.basename(current));
+      current = parent;
+    }
+  }
+
+  /** { rel, abs, real } for a path the core named; throws for one outside the workspace. */
+  async function locate(raw, what) {
+    let rel;
+    try {
+      rel = normalizeWorkspacePath(raw);
+    } catch (err) {
+      throw Object.assign(new Error(`refusing to ${what} ${err.message}`), { code: 'outside_workspace' });
+    }
+    const abs = path.join(root, ...rel.split('/'));
+    const real = await realTarget(abs);
+    if (!isInside(root, real)) {
+      throw Object.assign(new Error(`refusing to ${what} ${rel}: it resolves outside the workspace`), { code: 'outside_workspace', real });
+    }
+    return { rel, abs, real };
+  }
+
+  async function readFile(raw) {
+    let where;
+    try {
+      where = await locate(raw, 'read');
+    } catch (err) {
+      if (err.code !== 'outside_workspace') return ioProblem(err);
+      return unreadable('outside_workspace', err.real ? `resolves outside the workspace (symbolic link to ${err.real})` : 'outside the workspace');
+    }
+    let st;
+    try {
+      st = await fsp.stat(where.real);
+    } catch (err) {
+      if (err.code === 'ENOENT') return { state: 'absent' };
+      if (err.code === 'ENOTDIR') return unreadable('io', 'a parent of this path is a file, not a directory');
+      return ioProblem(err);
+    }
+    if (st.isDirectory()) return unreadable('directory', 'a directory, not a file');
+    if (!st.isFile()) return unreadable('io', 'not a regular file (a device, socket or pipe)');
+    // Checked before reading: reading a file this size whole would be the first cost of refusing it.
+    if (st.size > MAX_FILE_BYTES) return tooLarge(st.size);
+    let bytes;
+    try {
+      bytes = await fsp.readFile(where.real);
+    } catch (err) {
+      return ioProblem(err);
+    }
+    if (bytes.length > MAX_FILE_BYTES) return tooLarge(bytes.length);
+    if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return unreadable('binary', 'looks binary (it contains a NUL byte)');
+    try {
+      return { state: 'present', text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+    } catch {
+      return unreadable('not_utf8', 'not valid UTF-8 text');
+    }
+  }
+
+  /** The directories, outermost first, that creating `dir` would make. */
+  async function missingDirs(dir) {
+    const out = [];
+    for (let current = dir; current !== root && isInside(root, current); current = path.dirname(current)) {
+      try {
+        await fsp.lstat(current);
+        break;
+      } catch (err) {
+        if (err.code !== 'ENOENT') throw err;
+      }
+      out.unshift(current);
+    }
+    return out;
+  }
+
+  async function writeFile(raw, text, { rollback = false } = {}) {
+    const { rel, real: target } = await locate(raw, 'write');
+    const dir = path.dirname(target);
+    const dirs = await missingDirs(dir);
+    let mode;
+    try {
+      const st = await fsp.stat(target);
+      if (st.isDirectory()) throw Object.assign(new Error(`cannot write ${rel}: it is a directory`), { code: 'EISDIR' });
+      mode = st.mode & 0o7777;
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+      mode = deletedModes.get(target);
+    }
+    // Short on purpose: a long target name plus a suffix could exceed the file system's limit.
+    const tmp = path.join(dir, `${tempPrefix}-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`);
+    const change = { path: rel, target, text, tmp, dirs, rollback };
+    const token = hooks.beforeWrite ? await hooks.beforeWrite(change) : undefined;
+    await fsp.mkdir(dir, { recursive: true });
+    for (const d of dirs) createdDirs.add(d);
+    let handle;
+    try {
+      handle = await fsp.open(tmp, 'wx', mode ?? 0o666);
+      const bytes = Buffer.from(text, 'utf8');
+      const half = bytes.length >> 1;
+      // In two halves so a test can stop the process between them (leaving a durable half temp file).
+      await handle.write(bytes, 0, half, 0);
+      await step('mid-write', () => handle.sync());
+      await handle.write(bytes, half, bytes.length - half, half);
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      // open() applies the umask: the file gets back exactly the mode it had.
+      if (mode !== undefined) await fsp.chmod(tmp, mode);
+      await step('before-rename');
+      await fsp.rename(tmp, target);
+    } catch (err) {
+      if (handle) await handle.close().catch(() => {});
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw err;
+    }
+    await syncDir(dir);
+    if (hooks.afterWrite) await hooks.afterWrite(change, token);
+  }
+
+  async function deleteFile(raw, { rollback = false } = {}) {
+    const { rel, abs, real } = await locate(raw, 'delete');
+    const st = await fsp.lstat(abs).catch((err) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+    if (!st) return;
+    if (st.isDirectory()) throw Object.assign(new Error(`refusing to delete ${rel}: it is a directory`), { code: 'EISDIR' });
+    if (st.isFile()) deletedModes.set(real, st.mode & 0o7777);
+    const change = { path: rel, target: abs, rollback };
+    const token = hooks.beforeDelete ? await hooks.beforeDelete(change) : undefined;
+    await fsp.unlink(abs);
+    await syncDir(path.dirname(abs));
+    // Innermost first: a directory this host made and left empty goes with the file.
+    for (let d = path.dirname(abs); createdDirs.has(d); d = path.dirname(d)) {
+      try {
+        await fsp.rmdir(d);
+      } catch {
+        break;
+      }
+      createdDirs.delete(d);
+    }
+    if (hooks.afterDelete) await hooks.afterDelete(change, token);
+  }
+
+  return { root, readFile, writeFile, deleteFile };
+}
+
+async function syncDir(dir) {
+  // Makes the rename durable; not every platform lets a directory be fsynced.
+  let handle;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    if (handle) await handle.close().catch(() => {});
+  }
+}
