@@ -105,7 +105,7 @@ export function createOpenAICompleter({
   onRetry = () => {},
   fetch: fetchImpl = globalThis.fetch,
 } = {}) {
-  if (typeof baseUrl !== 'string' || baseUrl.trim() === '') throw new TypeError('createOpenAICompleter: baseUrl is required');
+  if (typeof baseUrl !== 'string' || baseUrl.trim() === '') throw new TypeError("createOpenAICompleter: baseUrl is required (the model server's, e.g. https://api.openai.com/v1)");
   if (typeof fetchImpl !== 'function') throw new TypeError('createOpenAICompleter: no fetch (pass one as `fetch`)');
   const url = `${baseUrl.trim().replace(/\/+$/, '')}/chat/completions`;
   // user:password@ in a base URL is a credential: never in a message.
