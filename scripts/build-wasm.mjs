@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Builds the wasm core as described by wasm-pack.toml: cargo -> wasm-bindgen (per target) -> wasm-opt.
+// Builds the wasm core as described by wasm-pack.toml: cargo -> wasm-bindgen -> wasm-opt, into one output.
 // Usage: node scripts/build-wasm.mjs   (or: npm run build)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,10 @@ const cfg = readToml('wasm-pack.toml');
 const crateDir = cfg.crate?.path ?? fail('wasm-pack.toml: [crate] path is missing');
 const profile = cfg.crate.profile ?? 'release';
 const outName = cfg.crate['out-name'] ?? fail('wasm-pack.toml: [crate] out-name is missing');
-const targets = cfg.targets ?? fail('wasm-pack.toml: no [[targets]]');
+const { target, 'out-dir': outDir } = cfg.output ?? fail('wasm-pack.toml: [output] is missing');
+// npm/core/node.mjs calls the glue's initSync() and web.mjs its default init(): only the "web" glue has both.
+if (target !== 'web') fail(`wasm-pack.toml: [output] target must be "web" (npm/core loads that glue in Node and browsers), not ${JSON.stringify(target)}`);
+if (!outDir) fail('wasm-pack.toml: [output] out-dir is missing');
 const keepNames = cfg.debug?.['keep-names'] ?? false;
 const keepDwarf = cfg.debug?.['keep-dwarf'] ?? false;
 const opt = cfg['wasm-opt'] ?? { enabled: false };
@@ -102,25 +105,16 @@ const built = cargo.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) 
   .flatMap((m) => m.filenames).find((f) => f.endsWith('.wasm'))
   ?? fail(`cargo produced no .wasm for ${crateName} (is it a cdylib?)`);
 
-const results = [];
-for (const { target, 'out-dir': outDir } of targets) {
-  const dir = join(ROOT, outDir);
-  mkdirSync(dir, { recursive: true });
-  run(wasmBindgen, ['--target', target, '--out-dir', dir, '--out-name', outName,
-    ...(keepNames ? [] : ['--remove-name-section']), ...(keepDwarf ? ['--keep-debug'] : []), built]);
-  // npm/core is "type": "module": tell Node how to read the generated .js (nodejs/no-modules glue is CommonJS).
-  const type = ['nodejs', 'no-modules'].includes(target) ? 'commonjs' : 'module';
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type }, null, 2) + '\n');
-  const wasm = join(dir, `${outName}_bg.wasm`);
-  if (wasmOpt) run(wasmOpt, [...(opt.flags ?? []), ...(keepNames || keepDwarf ? ['-g'] : []), wasm, '-o', wasm]);
-  results.push([outDir, wasm]);
-}
+const dir = join(ROOT, outDir);
+mkdirSync(dir, { recursive: true });
+run(wasmBindgen, ['--target', target, '--out-dir', dir, '--out-name', outName,
+  ...(keepNames ? [] : ['--remove-name-section']), ...(keepDwarf ? ['--keep-debug'] : []), built]);
+const wasm = join(dir, `${outName}_bg.wasm`);
+if (wasmOpt) run(wasmOpt, [...(opt.flags ?? []), ...(keepNames || keepDwarf ? ['-g'] : []), wasm, '-o', wasm]);
 
 // ---- report --------------------------------------------------------------------------------------------------
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`\ncargo output: ${kb(readFileSync(built).length)} (${built})`);
-for (const [outDir, wasm] of results) {
-  const buf = readFileSync(wasm);
-  console.log(`${outDir}/${outName}_bg.wasm: ${kb(buf.length)} raw, ${kb(gzipSync(buf, { level: 9 }).length)} gzipped`);
-}
+const shipped = readFileSync(wasm);
+console.log(`${outDir}/${outName}_bg.wasm: ${kb(shipped.length)} raw, ${kb(gzipSync(shipped, { level: 9 }).length)} gzipped`);
 console.log(`build-wasm: done in ${((Date.now() - started) / 1000).toFixed(1)} s${wasmOpt ? ' (wasm-opt ' + (opt.flags ?? []).join(' ') + ')' : ' (no wasm-opt)'}`);

@@ -13,7 +13,7 @@ failed=()
 step "cargo test --workspace"
 cargo test --workspace || failed+=("cargo test")
 
-wasm=npm/core/dist/node/red_exec_wasm_bg.wasm
+wasm=npm/core/dist/red_exec_wasm_bg.wasm
 if [ ! -f "$wasm" ] || [ -n "$(find crates Cargo.toml Cargo.lock wasm-pack.toml -newer "$wasm" -print -quit 2>/dev/null)" ]; then
   step "wasm is missing or older than the Rust sources: rebuilding"
   node scripts/build-wasm.mjs || failed+=("build-wasm")

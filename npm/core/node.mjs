@@ -1,11 +1,13 @@
-// Node entry: the nodejs build of the core loads its .wasm synchronously.
-import { createRequire } from 'node:module';
+// Node entry: the same wasm-bindgen glue and .wasm as the browser entry, instantiated synchronously from
+// the file next to it. No top-level await, so `require('@codemaestro/core')` works too (Node >= 20.19 / 22.12).
+import { readFileSync } from 'node:fs';
+import * as wasm from './dist/red_exec_wasm.js';
 import { makeApi } from './drive.mjs';
 
 export * from './host/index.mjs';
 export { createNodeHost } from './host/node.mjs';
 
-const wasm = createRequire(import.meta.url)('./dist/node/red_exec_wasm.js');
+wasm.initSync({ module: readFileSync(new URL('./dist/red_exec_wasm_bg.wasm', import.meta.url)) });
 
 export const {
   runTask,

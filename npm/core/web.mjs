@@ -1,6 +1,6 @@
 // Browser entry: the web build of the core. Call `await init()` once before the sync helpers
 // (`version`, `renderReport`, ...); `runTask` initialises by itself.
-import initWasm, * as wasm from './dist/web/red_exec_wasm.js';
+import initWasm, * as wasm from './dist/red_exec_wasm.js';
 import { makeApi } from './drive.mjs';
 
 export * from './host/index.mjs';

@@ -12,7 +12,7 @@ export async function runBenchCommand(argv, io) {
   try {
     bench = await import('@codemaestro/benchmarks');
   } catch (err) {
-    io.stderr.write(`red-exec: the benchmarks are not installed (npm install in the repository): ${err.message}\n`);
+    io.stderr.write(`red-exec: the benchmarks ship with the repository only (https://github.com/CodeMaestro-AI/red-exec): run this from a clone after npm install (${err.message})\n`);
     return 3;
   }
   return bench.runCli(argv, io);
