@@ -163,7 +163,7 @@ for (const input of inputs) {
   });
 }
 
-const wasm = fs.readFileSync(path.join(ROOT, 'npm', 'core', 'dist', 'node', 'red_exec_wasm_bg.wasm'));
+const wasm = fs.readFileSync(path.join(ROOT, 'npm', 'core', 'dist', 'red_exec_wasm_bg.wasm'));
 report.wasm = { rawBytes: wasm.length, gzipBytes: zlib.gzipSync(wasm, { level: 9 }).length };
 report.coldStart = coldStart();
 report.outsideModel = outsideModelShare();

@@ -21,5 +21,5 @@ export const {
   panicForDiagnostics,
 } = makeApi(wasm);
 
-/** The Node build is ready on import; kept so code written for both builds can always await it. */
+/** Ready on import in Node; kept so code written for Node and browsers alike can always await it. */
 export async function init() {}
