@@ -89,12 +89,15 @@ async function scriptedRun(core) {
       onEvent: (event) => kinds.push(event.kind),
     },
   });
-  return { version: core.version(), status: result.status, written: files.get('src/slug.js') ?? null, kinds, report: core.renderReport(result, 1) };
+  const hostKit = ['createOpenAICompleter', 'createMemoryHost', 'readReplay', 'createNodeHost'].filter((name) => typeof core[name] === 'function');
+  return { version: core.version(), status: result.status, written: files.get('src/slug.js') ?? null, kinds, hostKit, report: core.renderReport(result, 1) };
 }
 `;
 
-function assertScriptedRun(summary) {
+/** `where`: 'node' or 'browser' (whose entry has no Node file host). */
+function assertScriptedRun(summary, where = 'node') {
   assert.equal(summary.version, CORE_VERSION);
+  assert.deepEqual(summary.hostKit, ['createOpenAICompleter', 'createMemoryHost', 'readReplay', ...(where === 'node' ? ['createNodeHost'] : [])]);
   assert.equal(summary.status, 'OK', summary.report);
   assert.equal(summary.written, SLUG);
   assert.equal(summary.kinds[0], 'run_start');
@@ -338,7 +341,7 @@ core.init()
     await page.waitForSelector('#out[data-done="true"]', { state: 'attached', timeout: 30_000 });
     const summary = JSON.parse(await page.getAttribute('#out', 'data-result'));
     assert.equal(summary.error, undefined, summary.error);
-    assertScriptedRun(summary);
+    assertScriptedRun(summary, 'browser');
     assert.deepEqual(errors, []);
     assert.deepEqual(foreign, [], 'the page loads nothing from elsewhere');
   } finally {
