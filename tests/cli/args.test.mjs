@@ -43,7 +43,7 @@ const usageCases = [
   { name: 'no arguments', args: [], message: /missing task/ },
   { name: 'a task but no --files', args: ['Add /health'], message: /no files/ },
   { name: 'an empty --files', args: ['Add /health', '--files', ''], message: /--files is empty/ },
-  { name: '--files followed by a flag', args: ['Add /health', '--files', '--json'], message: /--files is empty/ },
+  { name: '--files followed by a flag', args: ['Add /health', '--files', '--diff'], message: /--files is empty/ },
   { name: 'the task after --files', args: ['--files', 'src/server.js', 'Add /health'], message: /missing task.*put the task first/ },
   { name: 'two positional arguments', args: ['Add', '/health', '--files', 'x.js'], message: /unexpected argument: "\/health"/ },
   { name: 'a bad --gate', args: ['t', '--files', 'a.js', '--gate', 'maybe'], message: /--gate must be one of block, warn, off/ },

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // red-exec command-line entry point. All the work is in ../lib/main.js.
 
+import tty from 'node:tty';
+import { stdinIsPiped, readStream } from '../lib/task-input.js';
+
 function finish(code) {
   // Let piped output drain, then exit even if a keep-alive socket lingers.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
@@ -14,11 +17,13 @@ try {
 } catch (err) {
   const text = String(err && err.stack ? err.stack : err);
   const fromCore = /@codemaestro[\\/]core|red_exec_wasm/.test(text);
-  process.stderr.write(
-    fromCore
-      ? `red-exec: cannot load @codemaestro/core (is it built? run npm run build): ${err && err.message}\n`
-      : `red-exec: internal error: ${text}\n`,
-  );
+  const message = fromCore ? `cannot load @codemaestro/core (is it built? run npm run build): ${err && err.message}` : `internal error: ${text}`;
+  process.stderr.write(`red-exec: ${message}\n`);
+  // --json answers on this path too (main.js, which knows the shape, could not be loaded).
+  const args = process.argv.slice(2);
+  if (args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ status: 'CRASHED', error: { code: 'internal', message }, exitCode: 70 }, null, 2)}\n`);
+  }
   finish(70);
 }
 
@@ -29,6 +34,10 @@ if (main) {
     stdout: process.stdout,
     stderr: process.stderr,
     signals: process,
+    // Only a pipe or a file is read for a task; a terminal or /dev/null is not.
+    stdinPiped: stdinIsPiped(0),
+    stdinIsTTY: tty.isatty(0),
+    readStdin: () => readStream(process.stdin),
   }).then(finish, (err) => {
     process.stderr.write(`red-exec: internal error: ${err && err.stack ? err.stack : err}\n`);
     finish(70);

@@ -1,51 +1,72 @@
-// Command-line parsing. Hand-rolled because `--files a.js b.js` (every argument up to
-// the next flag is a file) is not something node:util's parseArgs can express.
+// Command-line parsing. commander splits argv into options and operands (its variadic options
+// give `--files a.js b.js`: every argument up to the next flag is a file); this module holds
+// the one table of options (OPTIONS: the help text, the shell completion and the parser are made
+// from it) and red-exec's own rules on top: which flags go together, value checks, and the
+// messages (one line each, exit 2).
+//
+// Adding a flag: one row in OPTIONS. A boolean `--foo-bar` is then options.fooBar, a value flag
+// options.fooBar as a string; a command that runs no task takes it only if its *_FLAGS set below
+// lists it.
 
+import { Command, Option, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
 
-const VALUE_FLAGS = new Set([
-  'files',
-  'model',
-  'base-url',
-  'max-retries',
-  'gate',
-  'module-format',
-  'timeout',
-  'replay',
-  'workspace',
-  'context-budget',
-  'run-id',
-  'out',
-  'verify',
-  'verify-timeout',
+/**
+ * Every option, in help order. kind: bool | value | list (repeatable) | files (every following
+ * argument up to the next flag) | optional (its value may be left out). value: the help's
+ * placeholder; complete: what the shell completes after it (file | dir | a list of words).
+ */
+export const OPTIONS = Object.freeze([
+  { name: 'files', kind: 'files', value: '<paths>', complete: 'file', help: 'files the task may read and write (comma- or space-separated)' },
+  { name: 'task-file', kind: 'value', value: '<file>', complete: 'file', help: 'read the task from a file instead of the command line' },
+  { name: 'workspace', kind: 'value', value: '<dir>', complete: 'dir', help: 'workspace directory (default: the current directory)' },
+  { name: 'model', kind: 'value', value: '<name>', help: 'model (default: $LLM_MODEL, else "model" in the config files, else deepseek-chat)' },
+  { name: 'base-url', kind: 'value', value: '<url>', help: 'any OpenAI-compatible server (llama.cpp, vLLM, Ollama...); any model\nname; key: $RED_EXEC_API_KEY or none (default: $RED_EXEC_BASE_URL,\nelse $OPENAI_BASE_URL, else "baseUrl" in the config files)' },
+  { name: 'max-retries', kind: 'value', value: '<n>', help: 'fresh retries of a unit whose answer fails checks (default 2)' },
+  { name: 'gate', kind: 'value', value: '<mode>', complete: ['block', 'warn', 'off'], help: 'block | warn | off (default block)' },
+  { name: 'no-gate', kind: 'bool', help: 'same as --gate off' },
+  { name: 'module-format', kind: 'value', value: '<fmt>', complete: ['auto', 'cjs', 'esm'], help: 'auto | cjs | esm (default auto)' },
+  { name: 'timeout', kind: 'value', value: '<seconds>', help: 'limit for one model call (default 120)' },
+  { name: 'json', kind: 'bool', help: 'print one JSON object on stdout instead of the report, on every path\n(errors too: {"status", "error": {"code", "message"}, "exitCode"})' },
+  { name: 'diff', kind: 'bool', help: "print each file's unified diff after the report" },
+  { name: 'replay', kind: 'value', value: '<log|run-id>', complete: 'file', help: 'answer model calls from a recorded events.jsonl (no key, no network)' },
+  { name: 'quiet', kind: 'bool', help: 'no progress line and no report (errors still go to stderr)' },
+  { name: 'read', kind: 'list', value: '<paths>', complete: 'file', help: 'read-only context files (repeatable, comma-separated); never written' },
+  { name: 'skill', kind: 'list', value: '<file.md>', complete: 'file', help: 'conventions for the model, e.g. from --init-skill (repeatable)' },
+  { name: 'context-budget', kind: 'value', value: '<n>', help: 'largest prompt one model call may send, in tokens (default 24000)' },
+  { name: 'dry-run', kind: 'bool', help: 'run on a temporary copy; print the diffs, change nothing' },
+  { name: 'verify', kind: 'value', value: '<command>', help: 'after the writes, run <command> in the workspace (sh -c); if it\nfails, restore every file and retry with the end of its output\n(up to --max-retries times), else exit 9 with the files restored' },
+  { name: 'verify-timeout', kind: 'value', value: '<secs>', help: 'limit for one run of the check (default 300)' },
+  { name: 'keep-on-fail', kind: 'bool', help: 'keep the writes when the check fails (exit 9 all the same)' },
+  { name: 'no-verify', kind: 'bool', help: 'skip the check set in .red-exec.json' },
+  { name: 'report', kind: 'bool', help: 'write the Markdown run report to .red-exec-report.md' },
+  { name: 'export-debug', kind: 'bool', help: 'write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,\nanswers, written files; never the key); automatic when a run crashes' },
+  { name: 'run-id', kind: 'value', value: '<id|last>', help: 'with --export-debug and no task: the bundle of an earlier run' },
+  { name: 'init-skill', kind: 'bool', help: "write a starter skill file (.red-exec-skill.md) from the project's\nsources and package.json" },
+  { name: 'out', kind: 'value', value: '<file>', complete: 'file', help: 'with --init-skill: where to write it' },
+  { name: 'force', kind: 'bool', help: 'with --init-skill: overwrite an existing file; with --undo:\nrestore files changed since the run (their versions are kept)' },
+  { name: 'undo', kind: 'optional', value: '[<run-id>]', help: 'put back every file the run (default: the last) wrote or deleted,\nfrom its backup; refused (exit 10) if a file changed since' },
+  { name: 'runs', kind: 'bool', help: 'list recent runs: id, start, status, files, task (--json too)' },
+  { name: 'help', short: ['-h'], kind: 'bool', help: 'this help (--json: as JSON)' },
+  { name: 'version', short: ['-v', '-V'], kind: 'bool', help: 'print the version' },
 ]);
-// Repeatable: every occurrence adds to the list.
-const LIST_FLAGS = new Set(['read', 'skill']);
-const BOOLEAN_FLAGS = new Set([
-  'no-gate',
-  'json',
-  'diff',
-  'quiet',
-  'help',
-  'version',
-  'report',
-  'dry-run',
-  'export-debug',
-  'init-skill',
-  'force',
-  'keep-on-fail',
-  'no-verify',
-  'runs',
-]);
-const SHORT_FLAGS = { '-h': 'help' };
+
+const BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));
+const SHORT = new Map(OPTIONS.flatMap((o) => (o.short ?? []).map((s) => [s, o.name])));
+
 // What each command that runs no task takes; any other flag with it is a mistake.
 const UNDO_FLAGS = new Set(['undo', 'workspace', 'force', 'json', 'quiet']);
 const RUNS_FLAGS = new Set(['runs', 'workspace', 'json']);
-const INIT_SKILL_FLAGS = new Set(['init-skill', 'workspace', 'out', 'force']);
-const EXPORT_FLAGS = new Set(['export-debug', 'run-id', 'workspace']);
+const INIT_SKILL_FLAGS = new Set(['init-skill', 'workspace', 'out', 'force', 'json']);
+const EXPORT_FLAGS = new Set(['export-debug', 'run-id', 'workspace', 'json']);
 
 const GATE_MODES = ['block', 'warn', 'off'];
 const MODULE_FORMATS = ['auto', 'cjs', 'esm'];
+
+/** How help and completion write an option: "-h, --help", "--files <paths>". */
+export function optionLabel(o) {
+  return [...(o.short ?? []), `--${o.name}`].join(', ') + (o.value ? ` ${o.value}` : '');
+}
 
 function looksLikeFlag(arg) {
   return arg.length > 1 && arg.startsWith('-');
@@ -55,75 +76,116 @@ function splitFileList(value) {
   return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+
+/** Edit distance (insert, delete, substitute, swap two neighbours). */
+function distance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The candidate nearest to `word` when it is near enough to be a typo of it, else null. */
+export function closest(word, candidates) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const n = distance(word.toLowerCase(), c.toLowerCase());
+    if (n < bestDistance) [best, bestDistance] = [c, n];
+  }
+  // A third of the length, at least one and at most three edits: "jsno" -> "json", not "x" -> "out".
+  const limit = Math.min(3, Math.max(1, Math.floor(best?.length / 3)));
+  return best !== null && bestDistance <= limit ? best : null;
+}
+
+function unknownFlag(arg) {
+  const bare = arg.replace(/^-+/, '');
+  const eq = bare.indexOf('=');
+  const name = eq === -1 ? bare : bare.slice(0, eq);
+  const known = BY_NAME.get(name);
+  if (arg.startsWith('--') && eq !== -1 && known?.kind === 'bool') return new UsageError(`--${name} takes no value`);
+  const near = closest(name, OPTIONS.map((o) => o.name));
+  const shown = arg.slice(0, arg.length - bare.length) + name;
+  return new UsageError(`unknown flag: ${shown}${near ? `; did you mean --${near}?` : ''}`);
+}
+
+/** The commander program for one parse; `seen` receives every option occurrence in order. */
+function makeParser(seen) {
+  const program = new Command('red-exec')
+    .helpOption(false)
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
+  for (const o of OPTIONS) {
+    const short = o.short ?? [];
+    const value = { bool: '', value: ' <value>', list: ' <value>', files: ' [paths...]', optional: ' [value]' }[o.kind];
+    // commander takes one short flag per option: the others become hidden options of their own.
+    const flags = [short[0], `--${o.name}${value}`].filter(Boolean).join(', ');
+    program.addOption(new Option(flags));
+    program.on(`option:${o.name}`, (v) => seen.push([o.name, v]));
+    for (const extra of short.slice(1)) {
+      program.addOption(new Option(extra).hideHelp());
+      program.on(`option:${extra.slice(1)}`, () => seen.push([o.name, undefined]));
+    }
+  }
+  return program;
+}
+
 /**
  * Turn argv (without node and the script) into raw option values. Throws UsageError.
  * Returns { positionals, files, filesGiven, flags: Map(name -> string|true), lists: Map(name -> string[]) }.
  */
 export function tokenize(argv) {
-  const positionals = [];
+  const end = argv.indexOf('--');
+  const head = end === -1 ? argv : argv.slice(0, end);
+  // `--files=a.js b.js`: the inline value starts the list, the following arguments go on it.
+  const args = head.flatMap((a) => (/^--files=[^-]/.test(a) ? ['--files', a.slice('--files='.length)] : [a]));
+  if (end !== -1) args.push(...argv.slice(end));
+
+  const seen = [];
+  let parsed;
+  try {
+    parsed = makeParser(seen).parseOptions(args);
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    // commander stops when a value flag ends argv with nothing after it.
+    const last = args.at(-1) ?? '';
+    const name = SHORT.get(last) ?? last.replace(/^--/, '');
+    throw new UsageError(`--${name} needs a value`);
+  }
+  const { operands, unknown } = parsed;
+  // commander puts the first unknown flag, and everything after it, in `unknown`.
+  if (unknown.length > 0) throw unknownFlag(unknown[0]);
+
   const files = [];
   let filesGiven = false;
   const flags = new Map();
-  const lists = new Map([...LIST_FLAGS].map((name) => [name, []]));
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!looksLikeFlag(arg)) {
-      positionals.push(arg);
-      continue;
-    }
-    if (SHORT_FLAGS[arg]) {
-      flags.set(SHORT_FLAGS[arg], true);
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new UsageError(`unknown flag: ${arg}`);
-
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
-
-    if (name === 'files') {
+  const lists = new Map(OPTIONS.filter((o) => o.kind === 'list').map((o) => [o.name, []]));
+  for (const [name, v] of seen) {
+    const o = BY_NAME.get(name);
+    if (o.kind === 'files') {
       filesGiven = true;
-      if (inline !== undefined) files.push(...splitFileList(inline));
-      // Every following argument up to the next flag is a file (commas split too).
-      while (i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) {
-        files.push(...splitFileList(argv[++i]));
-      }
-      continue;
-    }
-    if (name === 'undo') {
-      // The run id is optional: the next argument is it unless it is a flag.
-      let value = inline ?? true;
-      if (inline === undefined && i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) value = argv[++i];
-      flags.set('undo', value);
-      continue;
-    }
-    if (BOOLEAN_FLAGS.has(name)) {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (typeof v === 'string') files.push(...splitFileList(v));
+    } else if (o.kind === 'optional') {
+      flags.set(name, typeof v === 'string' ? v : true);
+    } else if (o.kind === 'bool') {
       flags.set(name, true);
-      continue;
+    } else {
+      // commander would take `--model --json` as the model "--json": a value is never a long flag.
+      if (v === undefined || v === null || v.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      if (o.kind === 'list') {
+        if (v.trim() === '') throw new UsageError(`--${name} needs a value`);
+        lists.get(name).push(v);
+      } else flags.set(name, v);
     }
-    if (VALUE_FLAGS.has(name) || LIST_FLAGS.has(name)) {
-      let value = inline;
-      if (value === undefined) {
-        const next = argv[i + 1];
-        if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-        value = next;
-        i++;
-      }
-      if (LIST_FLAGS.has(name)) {
-        if (value.trim() === '') throw new UsageError(`--${name} needs a value`);
-        lists.get(name).push(value);
-      } else flags.set(name, value);
-      continue;
-    }
-    throw new UsageError(`unknown flag: --${name}`);
   }
-  return { positionals, files, filesGiven, flags, lists };
+  return { positionals: operands, files, filesGiven, flags, lists };
 }
 
 function parseNumber(name, value, { integer, min, max }) {
@@ -151,50 +213,51 @@ function normaliseFile(p) {
 /** A run id as red-exec makes them (or "last"): no path separators, nothing hidden. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** The hint for a missing task when the task was probably swallowed by --files. */
+export function missingTaskHint(options) {
+  return options.filesSwallowedTask ? ' (arguments after --files are file paths: put the task first)' : '';
+}
+
 /**
  * Parse and validate argv. Throws UsageError. `help` / `version` short-circuit the
  * checks for a task and files; `--init-skill` and `--export-debug --run-id` run no task.
+ *
+ * The task is the positional argument; `-` (or no task argument while standard input is piped:
+ * `stdinPiped`) means standard input, `--task-file` a file. Those two are read by the caller:
+ * options.taskSource is { kind: 'arg', text } | { kind: 'stdin', explicit } | { kind: 'file', path }.
  */
-export function parseArgs(argv) {
+export function parseArgs(argv, { stdinPiped = false } = {}) {
   const { positionals, files, filesGiven, flags, lists } = tokenize(argv);
   const str = (name) => (flags.has(name) ? String(flags.get(name)) : undefined);
 
-  const options = {
-    help: flags.has('help'),
-    version: flags.has('version'),
+  const options = {};
+  // Every flag by its camelCase name first; the typed ones below replace theirs.
+  for (const o of OPTIONS) {
+    if (o.kind === 'bool') options[camel(o.name)] = flags.has(o.name);
+    else if (o.kind === 'value') options[camel(o.name)] = str(o.name);
+  }
+  Object.assign(options, {
     task: undefined,
+    taskSource: undefined,
     files: [],
-    workspace: str('workspace'),
-    model: str('model'),
-    baseUrl: str('base-url'),
     maxRetries: 2,
     gate: 'block',
     moduleFormat: 'auto',
     timeoutMs: 120_000,
-    json: flags.has('json'),
-    diff: flags.has('diff'),
-    quiet: flags.has('quiet'),
-    replay: str('replay'),
     read: [...new Set(lists.get('read').flatMap(splitFileList).map(normaliseFile))],
     skills: lists.get('skill'),
     contextBudget: undefined,
-    report: flags.has('report'),
-    dryRun: flags.has('dry-run'),
-    exportDebug: flags.has('export-debug'),
-    runId: str('run-id'),
-    initSkill: flags.has('init-skill'),
-    out: str('out'),
-    force: flags.has('force'),
-    verify: str('verify'),
     verifyTimeoutMs: 300_000,
-    keepOnFail: flags.has('keep-on-fail'),
-    noVerify: flags.has('no-verify'),
-    // Flags given on the command line: they win over the project's .red-exec.json.
+    // Flags given on the command line: they win over the environment and the config files.
     given: new Set([...flags.keys(), ...[...lists].filter(([, v]) => v.length > 0).map(([k]) => k)]),
     // undefined, or { runId } (runId undefined: the last run)
     undo: flags.has('undo') ? { runId: flags.get('undo') === true ? undefined : String(flags.get('undo')) } : undefined,
-    runs: flags.has('runs'),
-  };
+    filesSwallowedTask: filesGiven && files.length > 0,
+  });
+  // Their typed forms are timeoutMs and verifyTimeoutMs.
+  delete options.timeout;
+  delete options.verifyTimeout;
+  if (filesGiven) options.given.add('files');
   if (options.help || options.version) return options;
 
   const modes = [
@@ -239,11 +302,20 @@ export function parseArgs(argv) {
     throw new UsageError(`unexpected argument: "${positionals[1]}" (quote the task as one argument)`);
   }
   const task = positionals[0];
-  if (task === undefined || task.trim() === '') {
-    const hint = filesGiven && files.length > 0 ? ' (arguments after --files are file paths: put the task first)' : '';
-    throw new UsageError(`missing task${hint}`);
+  if (options.taskFile !== undefined) {
+    if (task !== undefined) throw new UsageError(`--task-file and a task argument ("${task}") do not go together`);
+    if (options.taskFile.trim() === '') throw new UsageError('--task-file needs a value');
+    options.taskSource = { kind: 'file', path: options.taskFile };
+  } else if (task === '-') {
+    options.taskSource = { kind: 'stdin', explicit: true };
+  } else if (task === undefined && stdinPiped) {
+    options.taskSource = { kind: 'stdin', explicit: false };
+  } else if (task === undefined || task.trim() === '') {
+    throw new UsageError(`missing task${missingTaskHint(options)}`);
+  } else {
+    options.task = task;
+    options.taskSource = { kind: 'arg' };
   }
-  options.task = task;
 
   if (!filesGiven) throw new UsageError('no files: pass --files a.js,b.js (or --files a.js b.js)');
   const unique = [...new Set(files.map(normaliseFile))];

@@ -1,13 +1,14 @@
 // red-exec's command: parse, configure, run the core with a filesystem + model host,
-// log every event, print the report, and map the result to an exit code. Two commands run
-// no task: --init-skill (a starter skill file) and --export-debug --run-id (an earlier run's bundle).
+// log every event, print the report, and map the result to an exit code. Some commands run
+// no task: --init-skill (a starter skill file), --export-debug --run-id (an earlier run's bundle),
+// --undo, --runs, and `completion bash|zsh`. With --json every path ends in one JSON object on stdout.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from './args.js';
+import { parseArgs, OPTIONS, optionLabel } from './args.js';
 import { UsageError, ConfigError, WriteError, UndoRefused } from './errors.js';
-import { EXIT, exitCodeForResult } from './exit-codes.js';
+import { EXIT, EXIT_TABLE, exitCodeForResult } from './exit-codes.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
 import { createOpenAICompleter, createReplayCompleter } from '@codemaestro/core';
 import { LOG_DIR, locateTranscript, loadTranscript } from './replay.js';
@@ -21,7 +22,9 @@ import { createViolationLog, writeReport, SKILL_FILE, REPORT_FILE } from './arti
 import { prepareDryRun } from './dry-run.js';
 import { writeDebugBundle } from './debug-bundle.js';
 import { readSkillFiles, collectSources } from './skill-files.js';
-import { readProjectConfig, applyProjectConfig } from './project-config.js';
+import { loadConfigLayers, applyConfig } from './project-config.js';
+import { readTask, stdinIsPiped, readStream } from './task-input.js';
+import { isCompletionCommand, completionScript, SHELLS } from './completion.js';
 import { runVerify, verifyEnv } from './verify.js';
 import { checkWritable } from './preflight.js';
 import { openJournal } from './backup.js';
@@ -88,19 +91,78 @@ function envRedactor(env) {
   return (text) => each.reduce((t, r) => r(t), text);
 }
 
+/** Whether argv asks for JSON (looked for before parsing, so a usage error answers in JSON too). */
+function wantsJson(argv) {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The one JSON object of a path that printed no other: { status, error: { code, message }, exitCode }. */
+function errorJson(code, message) {
+  const row = EXIT_TABLE.find((r) => r.code === code);
+  const status = code === EXIT.OK ? 'OK' : code === EXIT.INTERNAL ? 'CRASHED' : code === EXIT.INTERRUPTED ? 'INTERRUPTED' : 'FAILED';
+  const error = code === EXIT.OK ? null : { code: row ? row.name.replace(/ /g, '_') : 'unknown', message: message ?? `exit ${code}` };
+  return { status, error, exitCode: code };
+}
+
 /**
- * Run the CLI. io: { env, cwd, stdout, stderr, signals } where `signals` is an
- * EventEmitter that may emit 'SIGINT' (normally `process`). Resolves to the exit code.
+ * Run the CLI. io: { env, cwd, stdout, stderr, signals, stdinPiped, readStdin } where `signals`
+ * is an EventEmitter that may emit 'SIGINT' (normally `process`), `stdinPiped` says whether
+ * standard input is a pipe or a file (a task may come from it) and readStdin() resolves to its
+ * bytes. Resolves to the exit code.
  */
 export async function main(argv, io) {
-  const { env, cwd, stdout, stderr } = io;
   if (isBenchCommand(argv)) return runBenchCommand(argv, io);
+  const json = wantsJson(argv);
+  // With --json, whatever reaches stdout is the answer; a path that wrote none gets errorJson().
+  const seen = { answered: false, error: null };
+  const tracked = {
+    ...io,
+    stdout: {
+      isTTY: io.stdout.isTTY,
+      write: (text, ...rest) => {
+        seen.answered = true;
+        return io.stdout.write(text, ...rest);
+      },
+    },
+    noteError: (message) => (seen.error = message),
+    readStdin: io.readStdin ?? (() => readStream(process.stdin)),
+  };
+  let code;
+  try {
+    code = await dispatch(argv, tracked, json);
+  } catch (err) {
+    // A bug: still one line, and with --json still an answer.
+    const message = `internal error: ${err && err.stack ? err.stack : err}`;
+    io.stderr.write(`red-exec: ${printable(message)}\n`);
+    seen.error = message;
+    code = EXIT.INTERNAL;
+  }
+  if (json && !seen.answered) io.stdout.write(`${JSON.stringify(errorJson(code, seen.error), null, 2)}\n`);
+  return code;
+}
+
+async function dispatch(argv, io, json) {
+  const { env, stdout, stderr } = io;
   const color = paint(wantsColor(stderr, env));
-  const say = (message) => stderr.write(`${color.red('red-exec:')} ${printable(message)}\n`);
+  const say = (message) => {
+    io.noteError(message);
+    stderr.write(`${color.red('red-exec:')} ${printable(message)}\n`);
+  };
+
+  if (isCompletionCommand(argv)) {
+    const script = completionScript(argv[1]);
+    if (script === null) {
+      say(`completion needs a shell: red-exec completion ${SHELLS.join('|')}${argv[1] ? ` (got "${argv[1]}")` : ''}`);
+      return EXIT.USAGE;
+    }
+    stdout.write(script);
+    return EXIT.OK;
+  }
 
   let options;
   try {
-    options = parseArgs(argv);
+    options = parseArgs(argv, { stdinPiped: Boolean(io.stdinPiped) });
   } catch (err) {
     if (err instanceof UsageError) {
       say(`${err.message} (see red-exec --help)`);
@@ -116,7 +178,11 @@ export async function main(argv, io) {
     } catch {
       // help still works without a built core
     }
-    stdout.write(helpText(known));
+    const text = helpText(known);
+    if (options.json) {
+      const flags = OPTIONS.map((o) => ({ flag: optionLabel(o), description: o.help.replace(/\s*\n\s*/g, ' ') }));
+      stdout.write(`${JSON.stringify({ status: 'OK', help: text, options: flags, exitCode: EXIT.OK }, null, 2)}\n`);
+    } else stdout.write(text);
     return EXIT.OK;
   }
 
@@ -129,7 +195,11 @@ export async function main(argv, io) {
   }
 
   if (options.version) {
-    stdout.write(`red-exec ${core.version()}\n`);
+    stdout.write(
+      options.json
+        ? `${JSON.stringify({ status: 'OK', name: 'red-exec', version: core.version(), package: PACKAGE.version, exitCode: EXIT.OK }, null, 2)}\n`
+        : `red-exec ${core.version()}\n`,
+    );
     return EXIT.OK;
   }
 
@@ -208,6 +278,11 @@ function initSkill(options, core, { cwd, stdout }) {
   const text = core.skillStarter(files, packageJson);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, text);
+  if (options.json) {
+    const answer = { status: 'OK', file: shown(cwd, out), sourceFiles: files.length, packageJson: packageJson !== null, skipped, exitCode: EXIT.OK };
+    stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+    return EXIT.OK;
+  }
   const from = `${files.length} source file(s)${packageJson !== null ? ' and package.json' : ''}`;
   const cap = skipped > 0 ? ` (${skipped} more skipped: over the 200-file / 2 MB cap, or not UTF-8)` : '';
   stdout.write(`wrote ${shown(cwd, out)} from ${from}${cap}; check it, then pass it with --skill ${shown(cwd, out)}\n`);
@@ -225,7 +300,7 @@ async function exportEarlierRun(options, { env, cwd, stdout }) {
     redact: envRedactor(env),
     exportedBy: { redExec: PACKAGE.version, node: process.version, later: true },
   });
-  stdout.write(`${shown(cwd, file)}\n`);
+  stdout.write(options.json ? `${JSON.stringify({ status: 'OK', runId, bundle: shown(cwd, file), exitCode: EXIT.OK }, null, 2)}\n` : `${shown(cwd, file)}\n`);
   return EXIT.OK;
 }
 
@@ -236,15 +311,22 @@ async function runTaskCommand(options, core, io) {
   let redact = (s) => s;
   const color = paint(wantsColor(stderr, env));
   const fail = (message, code) => {
+    io.noteError?.(redact(message));
     stderr.write(`${color.red('red-exec:')} ${printable(redact(message))}\n`);
     return code;
   };
 
   // Everything that can be refused is refused here, before the core runs or a log is made.
   const crashAt = parseCrashAt(env.RED_EXEC_CRASH_AT);
+  options.task = await readTask(options, io);
   const workspace = resolveWorkspace(cwd, options.workspace);
-  options.configUsed = applyProjectConfig(options, readProjectConfig(workspace));
+  const configFiles = loadConfigLayers(workspace, env, (p) => shown(cwd, p));
+  options.configUsed = applyConfig(options, configFiles);
+  options.configFiles = configFiles.map((l) => ({ source: l.source, file: l.file }));
   const model = resolveModel(options, env, core.knownModels());
+  options.settingSources.model = model.modelSource;
+  if (model.baseUrlSource) options.settingSources.baseUrl = model.baseUrlSource;
+  if (model.notice && !options.quiet) stderr.write(`red-exec: warning: ${printable(model.notice)}\n`);
   let transcript = null;
   if (model.mode === 'replay') {
     transcript = loadTranscript(locateTranscript(options.replay, { cwd, workspace }));
@@ -334,7 +416,10 @@ async function runInside(ctx) {
       verify: options.verify ?? null,
       verifyTimeoutMs: options.verifyTimeoutMs,
       keepOnFail: options.keepOnFail,
-      fromProjectConfig: options.configUsed,
+      fromProjectConfig: options.configUsed.project,
+      fromUserConfig: options.configUsed.user,
+      configFiles: options.configFiles,
+      settingSources: options.settingSources,
     },
   });
 

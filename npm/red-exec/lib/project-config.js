@@ -1,12 +1,21 @@
-// The project's own defaults: `.red-exec.json` at the workspace root, e.g.
-//   { "verify": "npm test", "verifyTimeout": 120, "maxRetries": 1 }
-// A flag on the command line wins over the file; an unknown key or a bad value is a config error.
+// Defaults from files, below the command line and the environment:
+//   flag > environment variable > project file > user file.
+// The project file is the first `.red-exec.json` found walking up from the workspace (up to the
+// git root, else the filesystem root), e.g. { "verify": "npm test", "model": "qwen2.5-coder" }.
+// The user file is $XDG_CONFIG_HOME/red-exec/config.json (else ~/.config/red-exec/config.json),
+// same keys. An unknown key or a bad value is a config error.
+//
+// Every setting keeps where it came from (options.settingSources): a project file is the
+// repository's word, not the user's, so what it may do (send a key, later run a command) can be
+// decided per source.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
+import { checkBaseUrl, closest } from './args.js';
 
-const PROJECT_CONFIG = '.red-exec.json';
+export const PROJECT_CONFIG = '.red-exec.json';
 
 const number = (min, max, integer) => (key, v) => {
   if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
@@ -17,8 +26,21 @@ const number = (min, max, integer) => (key, v) => {
 const oneOf = (...allowed) => (key, v) => (allowed.includes(v) ? null : `"${key}" must be one of ${allowed.join(', ')}`);
 const text = (key, v) => (typeof v === 'string' && v.trim() !== '' ? null : `"${key}" must be a non-empty string`);
 const bool = (key, v) => (typeof v === 'boolean' ? null : `"${key}" must be true or false`);
+const url = (key, v) => {
+  if (text(key, v)) return text(key, v);
+  try {
+    checkBaseUrl(v, key);
+    return null;
+  } catch (err) {
+    return `"${key}" must be an http:// or https:// URL, got "${v}"`;
+  }
+};
 
-/** key in the file -> [the flags that override it, check, how to store it in options]. */
+/**
+ * key in the file -> [the flags that override it, check, how to store it in options].
+ * `model` and `baseUrl` also yield to environment variables: resolveModel (models.js) reads them
+ * from options.configured in that order.
+ */
 const KEYS = {
   verify: [['verify', 'no-verify'], text, (o, v) => (o.verify = v)],
   verifyTimeout: [['verify-timeout'], number(0.001, 86_400, false), (o, v) => (o.verifyTimeoutMs = Math.round(v * 1000))],
@@ -28,46 +50,100 @@ const KEYS = {
   moduleFormat: [['module-format'], oneOf('auto', 'cjs', 'esm'), (o, v) => (o.moduleFormat = v)],
   contextBudget: [['context-budget'], number(100, 10_000_000, true), (o, v) => (o.contextBudget = v)],
   timeout: [['timeout'], number(0.001, 3600, false), (o, v) => (o.timeoutMs = Math.round(v * 1000))],
+  model: [['model'], text, (o, v, from) => (o.configured.model = { value: v, ...from })],
+  baseUrl: [['base-url'], url, (o, v, from) => (o.configured.baseUrl = { value: checkBaseUrl(v, 'baseUrl'), ...from })],
 };
 
-/** The parsed file, or null when there is none. Throws ConfigError. */
-export function readProjectConfig(workspace) {
-  const file = path.join(workspace, PROJECT_CONFIG);
+/** The nearest .red-exec.json at or above `workspace`, stopping at the git root; null if none. */
+export function findProjectConfig(workspace) {
+  let dir = path.resolve(workspace);
+  for (;;) {
+    const file = path.join(dir, PROJECT_CONFIG);
+    if (fs.existsSync(file)) return file;
+    // .git is a directory in a clone and a file in a worktree or submodule: either marks the root.
+    if (fs.existsSync(path.join(dir, '.git'))) return null;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/** Where the user's own file is ($XDG_CONFIG_HOME as the XDG spec says: only an absolute path counts). */
+export function userConfigPath(env) {
+  const xdg = env.XDG_CONFIG_HOME;
+  const base = typeof xdg === 'string' && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
+  return path.join(base, 'red-exec', 'config.json');
+}
+
+/**
+ * The parsed, checked file (label: how messages name it), or null when `file` does not exist.
+ * Throws ConfigError.
+ */
+export function readConfigFile(file, label) {
   let raw;
   try {
     raw = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (err.code === 'ENOENT') return null;
-    throw new ConfigError(`${PROJECT_CONFIG}: cannot read it (${err.code ?? err.message})`);
+    throw new ConfigError(`${label}: cannot read it (${err.code ?? err.message})`);
   }
   let value;
   try {
     value = JSON.parse(raw);
   } catch (err) {
-    throw new ConfigError(`${PROJECT_CONFIG} is not valid JSON: ${err.message}`);
+    throw new ConfigError(`${label} is not valid JSON: ${err.message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`${PROJECT_CONFIG} must hold a JSON object, like {"verify": "npm test"}`);
+    throw new ConfigError(`${label} must hold a JSON object, like {"verify": "npm test"}`);
   }
   for (const [key, v] of Object.entries(value)) {
     if (key.startsWith('$') || key === 'comment') continue;
     const spec = KEYS[key];
-    if (!spec) throw new ConfigError(`${PROJECT_CONFIG}: unknown key "${key}" (known: ${Object.keys(KEYS).join(', ')})`);
+    if (!spec) {
+      const near = closest(key, Object.keys(KEYS));
+      const hint = near ? `did you mean "${near}"? ` : '';
+      throw new ConfigError(`${label}: unknown key "${key}" (${hint}known: ${Object.keys(KEYS).join(', ')})`);
+    }
     const problem = spec[1](key, v);
-    if (problem) throw new ConfigError(`${PROJECT_CONFIG}: ${problem}`);
+    if (problem) throw new ConfigError(`${label}: ${problem}`);
   }
   return value;
 }
 
-/** Fill `options` from the file wherever the command line did not say. Returns the keys used. */
-export function applyProjectConfig(options, config) {
-  const used = [];
-  if (!config) return used;
-  for (const [key, v] of Object.entries(config)) {
-    const spec = KEYS[key];
-    if (!spec || spec[0].some((flag) => options.given.has(flag))) continue;
-    spec[2](options, v);
-    used.push(key);
+/**
+ * Read both files for `workspace`: [{ source: 'project'|'user', file, label, config }], the
+ * project file first (it wins). `show` turns a path into how messages name it. Throws ConfigError.
+ */
+export function loadConfigLayers(workspace, env, show = (p) => p) {
+  const layers = [];
+  const project = findProjectConfig(workspace);
+  if (project) layers.push({ source: 'project', file: project, label: show(project) });
+  const user = userConfigPath(env);
+  layers.push({ source: 'user', file: user, label: show(user) });
+  return layers
+    .map((layer) => ({ ...layer, config: readConfigFile(layer.file, layer.label) }))
+    .filter((layer) => layer.config !== null);
+}
+
+/**
+ * Fill `options` from the layers wherever the command line did not say, the first layer that
+ * has a key winning. Records each key's source in options.settingSources; returns
+ * { project: [keys], user: [keys] } (what the run log notes).
+ */
+export function applyConfig(options, layers) {
+  const used = { project: [], user: [] };
+  options.configured ??= {};
+  options.settingSources ??= {};
+  for (const [key, spec] of Object.entries(KEYS)) {
+    if (spec[0].some((flag) => options.given.has(flag))) {
+      options.settingSources[key] = 'flag';
+      continue;
+    }
+    const layer = layers.find((l) => Object.prototype.hasOwnProperty.call(l.config, key));
+    if (!layer) continue;
+    spec[2](options, layer.config[key], { source: layer.source, file: layer.file, label: layer.label });
+    options.settingSources[key] = layer.source;
+    used[layer.source].push(key);
   }
   return used;
 }
