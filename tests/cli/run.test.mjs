@@ -170,7 +170,7 @@ test('--quiet prints nothing on success; --workspace runs elsewhere than the cwd
   assert.deepEqual(fs.readdirSync(elsewhere), []);
 });
 
-test('keys: RED_EXEC_API_KEY, else the provider key, goes to a --base-url server', async () => {
+test('keys: RED_EXEC_API_KEY goes to a --base-url server; a provider key never goes to another host', async () => {
   const ws = makeWorkspace();
   for (let i = 0; i < 2; i++) {
     server
@@ -182,17 +182,19 @@ test('keys: RED_EXEC_API_KEY, else the provider key, goes to a --base-url server
     env: { RED_EXEC_API_KEY: 'local-key-1', DEEPSEEK_API_KEY: 'ds-key-2' },
   });
   assert.equal(a.code, 0, a.stderr);
+  // deepseek-chat (the default model) at another server: the DeepSeek key stays home.
   const b = await runCli(['Add /health', '--files', 'src/server.js'], {
     cwd: makeWorkspace(),
-    env: { RED_EXEC_BASE_URL: server.baseUrl, DEEPSEEK_API_KEY: 'ds-key-2' },
+    env: { RED_EXEC_BASE_URL: server.baseUrl, DEEPSEEK_API_KEY: 'ds-key-2', OPENAI_API_KEY: 'oa-key-3' },
   });
   assert.equal(b.code, 0, b.stderr);
   assert.deepEqual(server.requests.map((q) => q.headers.authorization), [
     'Bearer local-key-1',
     'Bearer local-key-1',
-    'Bearer ds-key-2',
-    'Bearer ds-key-2',
+    undefined,
+    undefined,
   ]);
+  assert.ok(server.requests.every((q) => !q.raw.includes('ds-key-2') && !q.raw.includes('oa-key-3')));
 });
 
 test('a rate limit (429) is retried and the run still succeeds', async () => {

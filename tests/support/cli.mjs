@@ -60,14 +60,18 @@ export function snapshot(dir, { ignore = ARTIFACTS, modes = false } = {}) {
   return out;
 }
 
-/** An environment without any real keys or red-exec settings from the caller's shell. */
+/**
+ * An environment without any real keys or red-exec settings from the caller's shell, and with no
+ * user config file (XDG_CONFIG_HOME points where there is none, unless a test sets it).
+ */
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(DEEPSEEK_API_KEY|OPENAI_API_KEY|LLM_MODEL|RED_EXEC_.*|NO_COLOR|FORCE_COLOR)$/.test(k)) continue;
+    if (/^(DEEPSEEK_API_KEY|OPENAI_API_KEY|OPENAI_BASE_URL|LLM_MODEL|RED_EXEC_.*|NO_COLOR|FORCE_COLOR|XDG_CONFIG_HOME)$/.test(k)) continue;
     env[k] = v;
   }
   env.RED_EXEC_RETRY_BASE_MS = '5';
+  env.XDG_CONFIG_HOME = path.join(os.tmpdir(), 'red-exec-test-no-user-config');
   return { ...env, ...extra };
 }
 
@@ -78,12 +82,15 @@ export function cleanEnv(extra = {}) {
 export const WITHOUT_ROOT_OVERRIDES = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner'];
 
 /**
- * Start the CLI (under `wrapper`, a command prefix, if given).
+ * Start the CLI (under `wrapper`, a command prefix, if given). Standard input is /dev/null, or a
+ * pipe that gets `input` and is then closed.
  * Returns { child, done } where done resolves { code, signal, stdout, stderr }.
  */
-export function startCli(args, { cwd, env = {}, timeoutMs = 20_000, wrapper = [] } = {}) {
+export function startCli(args, { cwd, env = {}, timeoutMs = 20_000, wrapper = [], input } = {}) {
   const argv = [...wrapper, process.execPath, CLI, ...args];
-  const child = spawn(argv[0], argv.slice(1), { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdin = input === undefined ? 'ignore' : 'pipe';
+  const child = spawn(argv[0], argv.slice(1), { cwd, env: cleanEnv(env), stdio: [stdin, 'pipe', 'pipe'] });
+  if (input !== undefined) child.stdin.end(input);
   const done = new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';

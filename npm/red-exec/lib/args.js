@@ -11,6 +11,8 @@
 import { Command, Option, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
 
+export const DEFAULT_MODEL = 'deepseek-chat';
+
 /**
  * Every option, in help order. kind: bool | value | list (repeatable) | files (every following
  * argument up to the next flag) | optional (its value may be left out). value: the help's
@@ -20,7 +22,7 @@ export const OPTIONS = Object.freeze([
   { name: 'files', kind: 'files', value: '<paths>', complete: 'file', help: 'files the task may read and write (comma- or space-separated)' },
   { name: 'task-file', kind: 'value', value: '<file>', complete: 'file', help: 'read the task from a file instead of the command line' },
   { name: 'workspace', kind: 'value', value: '<dir>', complete: 'dir', help: 'workspace directory (default: the current directory)' },
-  { name: 'model', kind: 'value', value: '<name>', help: 'model (default: $LLM_MODEL, else "model" in the config files, else deepseek-chat)' },
+  { name: 'model', kind: 'value', value: '<name>', help: `model (default: $LLM_MODEL, else "model" in the config files,\nelse ${DEFAULT_MODEL})` },
   { name: 'base-url', kind: 'value', value: '<url>', help: 'any OpenAI-compatible server (llama.cpp, vLLM, Ollama...); any model\nname; key: $RED_EXEC_API_KEY or none (default: $RED_EXEC_BASE_URL,\nelse $OPENAI_BASE_URL, else "baseUrl" in the config files)' },
   { name: 'max-retries', kind: 'value', value: '<n>', help: 'fresh retries of a unit whose answer fails checks (default 2)' },
   { name: 'gate', kind: 'value', value: '<mode>', complete: ['block', 'warn', 'off'], help: 'block | warn | off (default block)' },
@@ -38,7 +40,7 @@ export const OPTIONS = Object.freeze([
   { name: 'verify', kind: 'value', value: '<command>', help: 'after the writes, run <command> in the workspace (sh -c); if it\nfails, restore every file and retry with the end of its output\n(up to --max-retries times), else exit 9 with the files restored' },
   { name: 'verify-timeout', kind: 'value', value: '<secs>', help: 'limit for one run of the check (default 300)' },
   { name: 'keep-on-fail', kind: 'bool', help: 'keep the writes when the check fails (exit 9 all the same)' },
-  { name: 'no-verify', kind: 'bool', help: 'skip the check set in .red-exec.json' },
+  { name: 'no-verify', kind: 'bool', help: 'skip the check set in a config file' },
   { name: 'report', kind: 'bool', help: 'write the Markdown run report to .red-exec-report.md' },
   { name: 'export-debug', kind: 'bool', help: 'write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,\nanswers, written files; never the key); automatic when a run crashes' },
   { name: 'run-id', kind: 'value', value: '<id|last>', help: 'with --export-debug and no task: the bundle of an earlier run' },

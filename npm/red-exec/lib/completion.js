@@ -56,7 +56,7 @@ complete -o filenames -F _red_exec red-exec
 
 /** Text safe inside a zsh _arguments spec: no brackets, colons, quotes or backslashes. */
 function zshText(s) {
-  return s.split('\n')[0].replace(/[[\]:'"\\`$]/g, '').trim();
+  return s.replace(/\s*\n\s*/g, ' ').replace(/[[\]:'"\\`$]/g, '').trim();
 }
 
 function zshScript() {

@@ -9,9 +9,9 @@
 // to a server of its choosing.
 
 import { ConfigError } from './errors.js';
-import { checkBaseUrl } from './args.js';
+import { checkBaseUrl, DEFAULT_MODEL } from './args.js';
 
-export const DEFAULT_MODEL = 'deepseek-chat';
+export { DEFAULT_MODEL };
 
 export const PROVIDERS = Object.freeze({
   deepseek: { label: 'DeepSeek', keyEnv: 'DEEPSEEK_API_KEY', baseUrl: 'https://api.deepseek.com/v1' },

@@ -1,7 +1,18 @@
 // What red-exec prints: help, the report, diffs, and the one-line failure message.
 
 import { exitTableText } from './exit-codes.js';
-import { PROVIDERS, DEFAULT_MODEL } from './models.js';
+import { PROVIDERS } from './models.js';
+import { OPTIONS, optionLabel } from './args.js';
+
+/** The OPTIONS section, from the option table: label in a 25-column field, then the help. */
+function optionsText() {
+  return OPTIONS.map((o) => {
+    const label = optionLabel(o);
+    const [first, ...more] = o.help.split('\n');
+    const head = label.length < 25 ? `  ${label.padEnd(25)}${first}` : `  ${label}\n  ${' '.repeat(25)}${first}`;
+    return [head, ...more.map((l) => `  ${' '.repeat(25)}${l}`)].join('\n');
+  }).join('\n');
+}
 
 export function helpText(known) {
   const models = known
@@ -18,68 +29,49 @@ export function helpText(known) {
 USAGE
   red-exec "<task>" --files <a.js,b.js>      paths are relative to the workspace
   red-exec "<task>" --files a.js b.js        every argument up to the next flag is a file
+  red-exec - --files a.js < TASK.md          the task from standard input (or a pipe)
+  red-exec --task-file TASK.md --files a.js  the task from a file
   red-exec --init-skill [--workspace <dir>] [--out <file>] [--force]
   red-exec --export-debug --run-id <id|last> [--workspace <dir>]
   red-exec --undo [<run-id>] [--force] [--json] [--workspace <dir>]
   red-exec --runs [--json] [--workspace <dir>]
+  red-exec completion bash|zsh               print a shell completion script
 
 OPTIONS
-  --files <paths>          files the task may read and write (comma- or space-separated)
-  --workspace <dir>        workspace directory (default: the current directory)
-  --model <name>           model (default: $LLM_MODEL, else ${DEFAULT_MODEL})
-  --base-url <url>         any OpenAI-compatible server (llama.cpp, vLLM, Ollama...);
-                           any model name, key optional (default: $RED_EXEC_BASE_URL)
-  --max-retries <n>        fresh retries of a unit whose answer fails checks (default 2)
-  --gate <mode>            block | warn | off (default block)
-  --no-gate                same as --gate off
-  --module-format <fmt>    auto | cjs | esm (default auto)
-  --timeout <seconds>      limit for one model call (default 120)
-  --json                   print the run result as JSON instead of the report
-  --diff                   print each file's unified diff after the report
-  --replay <log|run-id>    answer model calls from a recorded events.jsonl (no key, no network)
-  --quiet                  no progress line and no report (errors still go to stderr)
-  --read <paths>           read-only context files (repeatable, comma-separated); never written
-  --skill <file.md>        conventions for the model, e.g. from --init-skill (repeatable)
-  --context-budget <n>     largest prompt one model call may send, in tokens (default 24000)
-  --dry-run                run on a temporary copy; print the diffs, change nothing
-  --verify <command>       after the writes, run <command> in the workspace (sh -c); if it
-                           fails, restore every file and retry with the end of its output
-                           (up to --max-retries times), else exit 9 with the files restored
-  --verify-timeout <secs>  limit for one run of the check (default 300)
-  --keep-on-fail           keep the writes when the check fails (exit 9 all the same)
-  --no-verify              skip the check set in .red-exec.json
-  --report                 write the Markdown run report to .red-exec-report.md
-  --export-debug           write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,
-                           answers, written files; never the key); automatic when a run crashes
-  --run-id <id|last>       with --export-debug and no task: the bundle of an earlier run
-  --init-skill             write a starter skill file (.red-exec-skill.md) from the project's
-                           sources and package.json
-  --out <file>             with --init-skill: where to write it
-  --force                  with --init-skill: overwrite an existing file; with --undo:
-                           restore files changed since the run (their versions are kept)
-  --undo [<run-id>]        put back every file the run (default: the last) wrote or deleted,
-                           from its backup; refused (exit 10) if a file changed since
-  --runs                   list recent runs: id, start, status, files, task (--json too)
-  -h, --help               this help
-  --version                print the version
+${optionsText()}
+
+THE TASK
+  The task is the one argument; "-" reads it from standard input, and so does a pipe when no
+  task is given (echo "Add /health" | red-exec --files src/server.js). --task-file reads it
+  from a file. An empty task is a usage error.
 
 MODELS (name, key variable)
 ${models}
-  With --base-url the key is $RED_EXEC_API_KEY, else the model's provider key if set, else none.
+  A base URL (--base-url, $RED_EXEC_BASE_URL, the user config) gets $RED_EXEC_API_KEY, else no
+  key; $OPENAI_BASE_URL gets $OPENAI_API_KEY; a provider key goes only to its provider's own
+  host. A "baseUrl" from a project's .red-exec.json gets no key from the environment.
 
 ENVIRONMENT
   DEEPSEEK_API_KEY, OPENAI_API_KEY   provider keys
   LLM_MODEL                          default model
   RED_EXEC_BASE_URL                  default --base-url
-  RED_EXEC_API_KEY                   key sent to --base-url servers
+  RED_EXEC_API_KEY                   key sent to the --base-url / $RED_EXEC_BASE_URL server
+  OPENAI_BASE_URL                    base URL for every model (below $RED_EXEC_BASE_URL); its
+                                     key is $OPENAI_API_KEY, as for the OpenAI SDKs
+  XDG_CONFIG_HOME                    where the user config lives (default ~/.config)
   RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
   NO_COLOR                           no colour in the progress line
   RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills a run (or --undo) at one of its write steps
 
-PROJECT CONFIG
-  .red-exec.json at the workspace root sets defaults; flags win. Keys: verify, verifyTimeout
-  (seconds), keepOnFail, maxRetries, gate, moduleFormat, contextBudget, timeout (seconds).
-  Example: { "verify": "npm test", "verifyTimeout": 120 }
+CONFIG FILES
+  Defaults, below flags and environment variables: the project file (the first .red-exec.json
+  found from the workspace up to the git root), then the user file
+  ($XDG_CONFIG_HOME/red-exec/config.json, else ~/.config/red-exec/config.json). Keys: verify,
+  verifyTimeout (seconds), keepOnFail, maxRetries, gate, moduleFormat, contextBudget,
+  timeout (seconds), model, baseUrl. Example: { "verify": "npm test", "model": "qwen2.5-coder" }
+
+SHELL COMPLETION
+  source <(red-exec completion bash)     or: source <(red-exec completion zsh)
 
 LOGS AND BACKUPS
   Each run writes .red-exec-logs/<run-id>/events.jsonl in the workspace and records its
