@@ -20,8 +20,8 @@ export const EXIT = Object.freeze({
 export const EXIT_TABLE = Object.freeze([
   { code: EXIT.OK, name: 'OK', meaning: 'every planned file was written (or deleted)' },
   { code: EXIT.PARTIAL, name: 'PARTIAL', meaning: 'a file was blocked by the gate or failed; nothing broken was written' },
-  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing task, no --files, bad option value, --init-skill target exists' },
-  { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, a bad .red-exec.json, replay log, --run-id, --undo run or --skill file not found' },
+  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing or empty task (argument, standard input or --task-file), no --files, bad option value, --init-skill target exists, completion without bash or zsh' },
+  { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, a bad config file (.red-exec.json or the user config), replay log, --run-id, --undo run, --skill or --task-file file not found' },
   { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace), a MODIFY target is missing, or a unit is over --context-budget' },
   { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },
   { code: EXIT.MODEL_UNAVAILABLE, name: 'model unavailable', meaning: 'rate limit, server error, timeout or network failure after retries' },

@@ -106,7 +106,7 @@ function errorJson(code, message) {
 }
 
 /**
- * Run the CLI. io: { env, cwd, stdout, stderr, signals, stdinPiped, readStdin } where `signals`
+ * Run the CLI. io: { env, cwd, stdout, stderr, signals, stdinPiped, stdinIsTTY, readStdin } where `signals`
  * is an EventEmitter that may emit 'SIGINT' (normally `process`), `stdinPiped` says whether
  * standard input is a pipe or a file (a task may come from it) and readStdin() resolves to its
  * bytes. Resolves to the exit code.

@@ -47,10 +47,10 @@ function decode(bytes) {
 
 /**
  * The task text for options.taskSource. io.readStdin() resolves to standard input's bytes
- * (null when over MAX_TASK_BYTES). Throws UsageError (empty, not UTF-8, too long) or ConfigError
+ * (null when over MAX_TASK_BYTES); io.stdinIsTTY says a person is typing them. Throws UsageError (empty, not UTF-8, too long) or ConfigError
  * (a --task-file that cannot be read).
  */
-export async function readTask(options, { cwd, readStdin }) {
+export async function readTask(options, { cwd, readStdin, stdinIsTTY, stderr }) {
   const source = options.taskSource;
   if (source.kind === 'arg') return options.task;
   if (source.kind === 'file') {
@@ -71,6 +71,8 @@ export async function readTask(options, { cwd, readStdin }) {
     if (text === '') throw new UsageError(`missing task: ${source.path} is empty`);
     return text;
   }
+  // `-` at a terminal: the user types the task; say how to end it.
+  if (stdinIsTTY) stderr?.write('red-exec: reading the task from standard input (end it with Ctrl-D)\n');
   const bytes = await readStdin();
   if (bytes === null) throw new UsageError(`the task on standard input is over ${MAX_TASK_BYTES} bytes`);
   const text = decode(bytes);
