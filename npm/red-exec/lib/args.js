@@ -259,7 +259,6 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
   // Their typed forms are timeoutMs and verifyTimeoutMs.
   delete options.timeout;
   delete options.verifyTimeout;
-  if (filesGiven) options.given.add('files');
   if (options.help || options.version) return options;
 
   const modes = [
