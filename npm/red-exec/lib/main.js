@@ -23,7 +23,7 @@ import { prepareDryRun } from './dry-run.js';
 import { writeDebugBundle } from './debug-bundle.js';
 import { readSkillFiles, collectSources } from './skill-files.js';
 import { loadConfigLayers, applyConfig } from './project-config.js';
-import { readTask, stdinIsPiped, readStream } from './task-input.js';
+import { readTask, readStream } from './task-input.js';
 import { isCompletionCommand, completionScript, SHELLS } from './completion.js';
 import { runVerify, verifyEnv } from './verify.js';
 import { checkWritable } from './preflight.js';
