@@ -260,6 +260,25 @@ test('--json answers on stdout for a usage error, a config error, --version and 
   assert.ok(h.options.some((o) => o.flag === '-v, -V, --version'));
 });
 
+test('--json on the commands that run no task: --init-skill answers, a refused --undo and an unknown --run-id too', async () => {
+  const ws = makeWorkspace();
+  const skill = await runCli(['--init-skill', '--json'], { cwd: ws });
+  assert.equal(skill.code, 0, skill.stderr);
+  const s = oneJson(skill.stdout);
+  assert.equal(s.status, 'OK');
+  assert.equal(s.file, '.red-exec-skill.md');
+  assert.ok(fs.existsSync(path.join(ws, '.red-exec-skill.md')));
+
+  const undo = await runCli(['--undo', '--json'], { cwd: makeWorkspace() });
+  assert.equal(undo.code, 3, undo.stderr);
+  assert.deepEqual(Object.keys(oneJson(undo.stdout)), ['status', 'error', 'exitCode']);
+  assert.equal(oneJson(undo.stdout).error.code, 'config');
+
+  const exported = await runCli(['--export-debug', '--run-id', 'no-such-run', '--json'], { cwd: makeWorkspace() });
+  assert.equal(exported.code, 3, exported.stderr);
+  assert.equal(oneJson(exported.stdout).exitCode, 3);
+});
+
 // ---- shell completion
 
 test('red-exec completion bash: valid bash that completes flags and their values', async () => {
