@@ -81,13 +81,13 @@ else
   npm install --no-audit --no-fund
 fi
 
-step "Chromium (the playground's browser test drives Debian's build with playwright-core)"
-if [ -x /usr/bin/chromium ]; then
-  echo "Debian's chromium is installed"
+step "Chromium and zsh (the playground's browser test drives Chromium with playwright-core; the completion test runs zsh)"
+if [ -x /usr/bin/chromium ] && command -v zsh >/dev/null; then
+  echo "Debian's chromium and zsh are installed"
 else
-  echo "installing Debian's chromium"
+  echo "installing Debian's chromium and zsh"
   as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium zsh
 fi
 
 step "Build the wasm core (wasm-pack.toml)"
