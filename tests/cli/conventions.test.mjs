@@ -16,6 +16,7 @@ const server = useModelServer();
 const TASK = 'Add a GET /health route';
 const PLAN = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
 const corePkg = JSON.parse(fs.readFileSync(path.join(REPO, 'npm', 'core', 'package.json'), 'utf8'));
+const cliPkg = JSON.parse(fs.readFileSync(path.join(REPO, 'npm', 'red-exec', 'package.json'), 'utf8'));
 
 /** Script one whole successful run (plan + file). */
 const scriptRun = () => server.answer(PLAN).answer(fenced(SERVER_WITH_HEALTH));
@@ -90,7 +91,7 @@ test('-v and -V print the version like --version', async () => {
   for (const flag of ['-v', '-V']) {
     const r = await runCli([flag], { cwd: makeTempDir() });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `red-exec ${corePkg.version}\n`);
+    assert.equal(r.stdout, `red-exec ${cliPkg.version}\n`);
   }
 });
 
@@ -250,7 +251,7 @@ test('--json answers on stdout for a usage error, a config error, --version and 
 
   const version = await runCli(['--version', '--json'], { cwd: ws });
   assert.equal(version.code, 0, version.stderr);
-  assert.deepEqual(oneJson(version.stdout), { status: 'OK', name: 'red-exec', version: corePkg.version, package: corePkg.version, exitCode: 0 });
+  assert.deepEqual(oneJson(version.stdout), { status: 'OK', name: 'red-exec', version: cliPkg.version, core: corePkg.version, exitCode: 0 });
 
   const help = await runCli(['-h', '--json'], { cwd: ws });
   assert.equal(help.code, 0, help.stderr);

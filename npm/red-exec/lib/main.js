@@ -197,8 +197,8 @@ async function dispatch(argv, io, json) {
   if (options.version) {
     stdout.write(
       options.json
-        ? `${JSON.stringify({ status: 'OK', name: 'red-exec', version: core.version(), package: PACKAGE.version, exitCode: EXIT.OK }, null, 2)}\n`
-        : `red-exec ${core.version()}\n`,
+        ? `${JSON.stringify({ status: 'OK', name: 'red-exec', version: PACKAGE.version, core: core.version(), exitCode: EXIT.OK }, null, 2)}\n`
+        : `red-exec ${PACKAGE.version}${core.version() === PACKAGE.version ? '' : ` (core ${core.version()})`}\n`,
     );
     return EXIT.OK;
   }
