@@ -1,16 +1,14 @@
-// --report (.red-exec-report.md) and the gate's violation log (.red-exec-violations.jsonl).
+// --report (.red-exec-logs/report.md) and the gate's violation log (.red-exec-logs/violations.jsonl).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useModelServer, makeWorkspace, runCli, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, lastRunLog, fenced, planJson, REPORT, VIOLATIONS } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH, BROKEN_SERVER } from '../support/answers.mjs';
 
 const server = useModelServer();
 
-const REPORT = '.red-exec-report.md';
-const VIOLATIONS = '.red-exec-violations.jsonl';
 const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
 
 /** The lines of one `## title` section of the Markdown report, without its heading. */
@@ -147,7 +145,7 @@ test('--report on a run that stops on a missing MODIFY target says to check the 
   const r = await runCli(['Change src/nope.js', '--files', 'src/nope.js', '--base-url', server.baseUrl, '--report'], { cwd: ws });
   assert.equal(r.code, 4, r.stderr);
   const md = read(ws, REPORT);
-  assert.match(md, /^\| Status \| \*\*CRASHED\*\* \|$/m);
+  assert.match(md, /^\| Status \| \*\*FAILED\*\* \|$/m);
   assert.match(md, /^\| Error \| `input_missing`: .*src\/nope\.js/m);
   const advice = section(md, 'Suggested action');
   assert.equal(advice.length, 1);
@@ -158,12 +156,12 @@ test('--report on a run that stops on a missing MODIFY target says to check the 
 
 test('--report that cannot be written: an OK run exits 8 saying so; a failing run says it after its own failure, on the same line', async () => {
   const ws = makeWorkspace();
-  fs.mkdirSync(path.join(ws, REPORT)); // a directory where the report goes
+  fs.mkdirSync(path.join(ws, REPORT), { recursive: true }); // a directory where the report goes
   const plan = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
   server.answer(plan).answer(fenced(SERVER_WITH_HEALTH));
   let r = await runCli(['Add GET /health', '--files', 'src/server.js', '--report', '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(r.code, 8, r.stderr);
-  assert.match(r.stderr, /^red-exec: could not write the run report \.red-exec-report\.md: EISDIR\n$/);
+  assert.match(r.stderr, /^red-exec: could not write the run report \.red-exec-logs\/report\.md: EISDIR\n$/);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH, 'the run itself was done');
 
   // The answer breaks the syntax on every try: PARTIAL (exit 1), and the report problem is not lost.
@@ -172,5 +170,5 @@ test('--report that cannot be written: an OK run exits 8 saying so; a failing ru
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^red-exec: .+; also could not write the run report \.red-exec-report\.md: EISDIR$/);
+  assert.match(lines[0], /^red-exec: .+; also could not write the run report \.red-exec-logs\/report\.md: EISDIR$/);
 });

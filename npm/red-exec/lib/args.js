@@ -36,6 +36,7 @@ const BOOLEAN_FLAGS = new Set([
   'keep-on-fail',
   'no-verify',
   'runs',
+  'commit',
 ]);
 const SHORT_FLAGS = { '-h': 'help' };
 // What each command that runs no task takes; any other flag with it is a mistake.
@@ -180,6 +181,7 @@ export function parseArgs(argv) {
     contextBudget: undefined,
     report: flags.has('report'),
     dryRun: flags.has('dry-run'),
+    commit: flags.has('commit'),
     exportDebug: flags.has('export-debug'),
     runId: str('run-id'),
     initSkill: flags.has('init-skill'),
@@ -263,6 +265,7 @@ export function parseArgs(argv) {
     options.contextBudget = parseNumber('context-budget', str('context-budget'), { integer: true, min: 100, max: 10_000_000 });
   }
   if (lists.get('read').length > 0 && options.read.length === 0) throw new UsageError('--read is empty');
+  if (options.commit && options.dryRun) throw new UsageError('--commit cannot be used with --dry-run: a dry run changes nothing to commit');
   // A dry run exists to show what would change.
   if (options.dryRun) options.diff = true;
   for (const name of ['model', 'base-url', 'replay', 'workspace']) {

@@ -40,13 +40,16 @@ export function exitCodeForResult(result) {
   if (result.status === 'PARTIAL') return EXIT.PARTIAL;
   if (result.status === 'VERIFY_FAILED') return EXIT.VERIFY_FAILED;
   if (result.status === 'INTERRUPTED') return EXIT.INTERRUPTED;
+  // CRASHED: the core found red-exec itself at fault (a bug), whatever the code.
+  if (result.status === 'CRASHED') return EXIT.INTERNAL;
+  // FAILED: the error code says whose the failure is.
   const code = (result.error && result.error.code) || '';
   if (code.startsWith('input_')) return EXIT.INPUT;
   if (code === 'model_auth') return EXIT.MODEL_AUTH;
   if (code === 'model_unavailable') return EXIT.MODEL_UNAVAILABLE;
   if (code === 'write_failed' || code === 'rollback_failed') return EXIT.WRITE_FAILED;
   if (code === 'interrupted') return EXIT.INTERRUPTED;
-  // model_answer, plan_invalid and every other CRASHED code.
+  // model_answer, plan_invalid.
   return EXIT.MODEL_ANSWER;
 }
 

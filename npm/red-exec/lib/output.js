@@ -48,7 +48,10 @@ OPTIONS
   --verify-timeout <secs>  limit for one run of the check (default 300)
   --keep-on-fail           keep the writes when the check fails (exit 9 all the same)
   --no-verify              skip the check set in .red-exec.json
-  --report                 write the Markdown run report to .red-exec-report.md
+  --report                 write the Markdown run report to .red-exec-logs/report.md
+  --commit                 after an OK run, git commit exactly the files it changed (message:
+                           the task's first line and the run id); refused before the run if
+                           the index has staged changes or a file in --files is uncommitted
   --export-debug           write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,
                            answers, written files; never the key); automatic when a run crashes
   --run-id <id|last>       with --export-debug and no task: the bundle of an earlier run
@@ -56,7 +59,8 @@ OPTIONS
                            sources and package.json
   --out <file>             with --init-skill: where to write it
   --force                  with --init-skill: overwrite an existing file; with --undo:
-                           restore files changed since the run (their versions are kept)
+                           restore files changed since the run (their versions are kept),
+                           or the files of a committed run (the commit stays)
   --undo [<run-id>]        put back every file the run (default: the last) wrote or deleted,
                            from its backup; refused (exit 10) if a file changed since
   --runs                   list recent runs: id, start, status, files, task (--json too)
@@ -74,7 +78,8 @@ ENVIRONMENT
   RED_EXEC_API_KEY                   key sent to --base-url servers
   RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
   NO_COLOR                           no colour in the progress line
-  RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills a run (or --undo) at one of its write steps
+  RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills a run (or --undo) at one of its write steps;
+                                     core-panic:<n> makes the core panic at a run's n-th event
 
 PROJECT CONFIG
   .red-exec.json at the workspace root sets defaults; flags win. Keys: verify, verifyTimeout
@@ -84,7 +89,8 @@ PROJECT CONFIG
 LOGS AND BACKUPS
   Each run writes .red-exec-logs/<run-id>/events.jsonl in the workspace and records its
   id in .red-exec-logs/last-run. Replay one with --replay <run-id>. Every gate decision
-  that blocks or warns is appended to .red-exec-violations.jsonl in the workspace.
+  that blocks or warns is appended to .red-exec-logs/violations.jsonl. A .gitignore of *
+  in .red-exec-logs/ keeps all of it out of git status.
   Before a run changes a file it copies the original to .red-exec-logs/<run-id>/backup/ and
   notes the change in journal.jsonl there: --undo works even for a run that was killed.
 
