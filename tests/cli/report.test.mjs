@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useModelServer, makeWorkspace, runCli, lastRunLog, fenced, planJson, REPORT, VIOLATIONS } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, lastRunLog, fenced, planJson, tokenLine, REPORT, VIOLATIONS } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH, BROKEN_SERVER } from '../support/answers.mjs';
 
 const server = useModelServer();
@@ -171,4 +171,73 @@ test('--report that cannot be written: an OK run exits 8 saying so; a failing ru
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], /^red-exec: .+; also could not write the run report \.red-exec-logs\/report\.md: EISDIR$/);
+});
+
+/** The report's `Files:` line, without its label. */
+const filesLine = (stdout) => stdout.split('\n').find((l) => l.startsWith('Files:')).replace(/^Files:\s+/, '');
+
+/** --runs' FILES column of the newest run. */
+async function runsFiles(ws) {
+  const r = await runCli(['--runs'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  const [head, newest] = r.stdout.split('\n');
+  return newest.slice(head.indexOf('FILES'), head.indexOf('TASK')).trim();
+}
+
+test('the console report names what was written and blocked, prints one token line both runner regexes read, and --runs counts the same', async () => {
+  const ws = makeWorkspace();
+  server.answer(
+    planJson([
+      { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' },
+      { path: 'src/greet.js', action: 'MODIFY', intent: 'add farewell()' },
+    ]),
+    { prompt: 1000, completion: 40 },
+  );
+  const answers = {
+    'src/server.js': { type: 'answer', content: fenced(SERVER_WITH_HEALTH), usage: { prompt: 600, completion: 300 } },
+    'src/greet.js': { type: 'answer', content: fenced(BROKEN_SERVER), usage: { prompt: 500, completion: 100 } },
+  };
+  server.dynamic((req) => answers[req.marker.path]).dynamic((req) => answers[req.marker.path]);
+  const r = await runCli(['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0'], { cwd: ws });
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.ok(lines.includes('Written:  src/server.js'), r.stdout);
+  assert.ok(lines.some((l) => /^Blocked: {2}MODIFY src\/greet\.js: \[syntax\] \S/.test(l)), r.stdout);
+  assert.doesNotMatch(r.stdout, /^Gate: /m, 'block is the default: not named');
+  const tokenLines = lines.filter((l) => /Tokens/.test(l));
+  assert.equal(tokenLines.length, 1, r.stdout);
+  assert.match(tokenLines[0], /^Tokens: {3}2,540t \| Calls: 3 \| \d+\.\ds \| cost: \$\d\.\d{4}$/);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 2540, calls: 3 });
+
+  assert.equal(filesLine(r.stdout), '1 written, 0 deleted, 1 blocked');
+  assert.equal(await runsFiles(ws), filesLine(r.stdout));
+  const json = JSON.parse((await runCli(['--runs', '--json'], { cwd: ws })).stdout).runs[0];
+  assert.deepEqual([json.written, json.deleted, json.blocked, json.failed, json.rolledBack], [1, 0, 1, 0, 0]);
+});
+
+test('--gate warn: the report says so and shows every warning (rule, file, message); --json has them', async () => {
+  const ws = makeWorkspace();
+  server.answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'rewrite' }])).answer(fenced(ESM_SERVER));
+  const r = await runCli(['Rewrite the server', '--files', 'src/server.js', '--base-url', server.baseUrl, '--gate', 'warn'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(ws, 'src/server.js'), ESM_SERVER, 'warn mode writes');
+  assert.match(r.stdout, /^Gate: {5}warn \(violations are written, not blocked\)$/m);
+  const result = lastRunLog(ws).events.at(-1);
+  assert.equal(result.gate, 'warn');
+  const fromGate = result.warnings.filter((w) => w.code === 'gate');
+  assert.ok(fromGate.some((w) => w.rule === 'module_format' && w.path === 'src/server.js'), JSON.stringify(result.warnings));
+  assert.equal(fromGate.length, result.files[0].violations.length);
+  const shown = r.stdout.split('\n').filter((l) => l.startsWith('Warning:'));
+  assert.deepEqual(shown, fromGate.map((w) => `Warning:  [${w.rule}] ${w.path}: ${w.message}`));
+});
+
+test('--runs counts a rolled-back run as its report does (not the journal\'s writes and restores)', async () => {
+  const ws = makeWorkspace('calc-lib');
+  const wrong = '// Adds two numbers.\nfunction sum(a, b) {\n  return a * b;\n}\n\nmodule.exports = { sum };\n';
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(wrong));
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--verify', 'node --test test/', '--max-retries', '0', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 9, r.stderr);
+  assert.equal(filesLine(r.stdout), '0 written, 0 deleted, 0 blocked, 1 rolled back');
+  assert.match(r.stdout, /^Restored: src\/sum\.js$/m);
+  assert.equal(await runsFiles(ws), filesLine(r.stdout));
 });
