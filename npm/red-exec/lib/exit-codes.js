@@ -20,7 +20,7 @@ export const EXIT = Object.freeze({
 export const EXIT_TABLE = Object.freeze([
   { code: EXIT.OK, name: 'OK', meaning: 'every planned file was written (or deleted)' },
   { code: EXIT.PARTIAL, name: 'PARTIAL', meaning: 'a file was blocked by the gate or failed; nothing broken was written' },
-  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing task, no --files, bad option value, --init-skill target exists' },
+  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing task, no --files, bad option value, --init-skill target exists, --commit that cannot commit (no git, no repository, staged changes, an uncommitted file in scope)' },
   { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, a bad .red-exec.json, replay log, --run-id, --undo run or --skill file not found' },
   { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace), a MODIFY target is missing, or a unit is over --context-budget' },
   { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },
@@ -28,8 +28,8 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.MODEL_ANSWER, name: 'model answer', meaning: 'the answer was unusable (no code, bad plan, bad response body, replay diverged)' },
   { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'the workspace, .red-exec-logs/ or a --files target is not writable (checked before any model call; .red-exec-logs/ also holds the backups), or a checked file could not be written (the run\'s other changes are rolled back), a rollback or an --undo could not write' },
   { code: EXIT.VERIFY_FAILED, name: 'verify failed', meaning: 'the --verify command failed on every attempt; the files were restored (kept with --keep-on-fail)' },
-  { code: EXIT.UNDO_REFUSED, name: 'undo refused', meaning: '--undo: a file changed since the run (without --force), the run is still going, or its backup or journal is damaged; nothing changed' },
-  { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install)' },
+  { code: EXIT.UNDO_REFUSED, name: 'undo refused', meaning: '--undo: a file changed since the run (without --force), the run is still going or was committed with --commit (use git revert), or its backup or journal is damaged; nothing changed' },
+  { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install): status CRASHED' },
   { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT)' },
 ]);
 
