@@ -21,9 +21,8 @@ function section(markdown, title) {
 const ESM_GREET = 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n';
 const ESM_SERVER = "import http from 'http';\n\nexport const routes = {};\n\nexport function createServer() {\n  return http.createServer();\n}\n";
 
-test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written files, advice, tokens per stage, diff', async () => {
-  const ws = makeWorkspace();
-  const greetBefore = read(ws, 'src/greet.js');
+/** A PARTIAL run: src/server.js written, src/greet.js blocked (a syntax error); 2,540 tokens in 3 calls. */
+function partialRun(ws, extra = []) {
   server.answer(
     planJson([
       { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' },
@@ -36,11 +35,16 @@ test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written
     'src/greet.js': { type: 'answer', content: fenced(BROKEN_SERVER), usage: { prompt: 500, completion: 100 } },
   };
   server.dynamic((req) => answers[req.marker.path]).dynamic((req) => answers[req.marker.path]);
-
-  const r = await runCli(
-    ['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0', '--report'],
+  return runCli(
+    ['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0', ...extra],
     { cwd: ws },
   );
+}
+
+test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written files, advice, tokens per stage, diff', async () => {
+  const ws = makeWorkspace();
+  const greetBefore = read(ws, 'src/greet.js');
+  const r = await partialRun(ws, ['--report']);
 
   assert.equal(r.code, 1, r.stderr);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
@@ -186,19 +190,7 @@ async function runsFiles(ws) {
 
 test('the console report names what was written and blocked, prints one token line both runner regexes read, and --runs counts the same', async () => {
   const ws = makeWorkspace();
-  server.answer(
-    planJson([
-      { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' },
-      { path: 'src/greet.js', action: 'MODIFY', intent: 'add farewell()' },
-    ]),
-    { prompt: 1000, completion: 40 },
-  );
-  const answers = {
-    'src/server.js': { type: 'answer', content: fenced(SERVER_WITH_HEALTH), usage: { prompt: 600, completion: 300 } },
-    'src/greet.js': { type: 'answer', content: fenced(BROKEN_SERVER), usage: { prompt: 500, completion: 100 } },
-  };
-  server.dynamic((req) => answers[req.marker.path]).dynamic((req) => answers[req.marker.path]);
-  const r = await runCli(['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0'], { cwd: ws });
+  const r = await partialRun(ws);
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes('Written:  src/server.js'), r.stdout);

@@ -400,6 +400,18 @@ mod tests {
     use super::*;
     use crate::gate::Rule;
 
+    fn written(path: &str) -> FileOutcome {
+        FileOutcome {
+            path: path.into(),
+            action: Action::Create,
+            outcome: Outcome::Written,
+            diff: String::new(),
+            violations: vec![],
+            attempts: 1,
+            error: None,
+        }
+    }
+
     fn result() -> RunResult {
         RunResult {
             run_id: "r".into(),
@@ -414,15 +426,7 @@ mod tests {
                 violations: vec![Violation { rule: Rule::Syntax, message: "a.js: bad".into() }],
                 attempts: 3,
                 error: None,
-            }, FileOutcome {
-                path: "b.js".into(),
-                action: Action::Create,
-                outcome: Outcome::Written,
-                diff: String::new(),
-                violations: vec![],
-                attempts: 1,
-                error: None,
-            }],
+            }, written("b.js")],
             counts: Counts { written: 1, deleted: 0, blocked: 1, failed: 0, rolled_back: 0 },
             usage: Usage { prompt_tokens: 1000, completion_tokens: 234, total_tokens: 1234, calls: 2, model_ms: 900 },
             cost_usd: Some(0.00038),
@@ -488,17 +492,7 @@ mod tests {
     #[test]
     fn names_are_escaped_and_long_lists_capped() {
         let mut r = result();
-        r.files = (0..13)
-            .map(|i| FileOutcome {
-                path: format!("src/f{i}.js"),
-                action: Action::Create,
-                outcome: Outcome::Written,
-                diff: String::new(),
-                violations: vec![],
-                attempts: 1,
-                error: None,
-            })
-            .collect();
+        r.files = (0..13).map(|i| written(&format!("src/f{i}.js"))).collect();
         r.files[0].path = "evil\u{1b}[2J\nStatus:   OK.js".into();
         r.files[12].outcome = Outcome::Deleted;
         let text = render_console(&r, 0);
@@ -515,16 +509,12 @@ mod tests {
         r.status = Status::Ok;
         r.gate = GateMode::Warn;
         r.files = vec![FileOutcome {
-            path: "a.js".into(),
             action: Action::Modify,
-            outcome: Outcome::Written,
-            diff: String::new(),
             violations: vec![
                 Violation { rule: Rule::ExportsKept, message: "a.js: export(s) lost: g".into() },
                 Violation { rule: Rule::ModuleFormat, message: "a.js: uses import/export".into() },
             ],
-            attempts: 1,
-            error: None,
+            ..written("a.js")
         }];
         r.warnings = RunWarning::from_gate(&r.files);
         r.warnings.push(RunWarning { code: "git_dirty".into(), rule: None, path: Some("b.js".into()), message: "uncommitted".into() });
