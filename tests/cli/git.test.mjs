@@ -148,3 +148,16 @@ test('--commit after a run that did not end OK commits nothing and says so', asy
   assert.equal(git(ws, 'rev-list', '--count', 'HEAD').trim(), '1');
   assert.deepEqual(porcelain(ws), []);
 });
+
+test('a commit git refuses (a failing pre-commit hook): exit 8 with git\'s reason, the changes left in the working tree, the index as before', async () => {
+  const ws = makeRepo();
+  fs.writeFileSync(path.join(ws, '.git/hooks/pre-commit'), '#!/bin/sh\necho "hook says no" >&2\nexit 1\n', { mode: 0o755 });
+  server.answer(PLAN).answer(fenced(SERVER_WITH_HEALTH));
+  const r = await run(ws, ['--commit', '--json']);
+  assert.equal(r.code, 8, r.stderr);
+  assert.equal(r.stderr, "red-exec: --commit: git commit failed: hook says no; the run's changes are in the working tree, uncommitted\n");
+  assert.deepEqual(JSON.parse(r.stdout).commit, { error: 'git commit failed: hook says no' });
+  assert.equal(git(ws, 'rev-list', '--count', 'HEAD').trim(), '1');
+  assert.deepEqual(porcelain(ws), [' M src/server.js'], 'the path is unstaged again');
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+});
