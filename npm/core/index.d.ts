@@ -257,7 +257,7 @@ export function runTask(input: RunTaskInput): Promise<RunResult>;
 /** The console report (`=== Run Report ===` ...), with the wall time measured by the host. */
 export function renderReport(result: RunResult, wallMs: number): string;
 
-/** The Markdown run report (what `red-exec --report` writes to `.red-exec-report.md`). */
+/** The Markdown run report (what `red-exec --report` writes to `.red-exec-logs/report.md`). */
 export function renderMarkdownReport(result: RunResult, task: string, wallMs: number): string;
 
 /** A starter skill file (Markdown) from the project's sources as [path, text] pairs and its package.json text. */
