@@ -128,7 +128,7 @@ else {
 out.push('');
 out.push('Other things these runs show:', '');
 out.push('- A check total of 0/1 on an exercise means the Jest spec could not load the module at all (one failed suite, not per-test results).');
-out.push('- A call that stalls past the timeout is retried once; a second stall ends the run (CRASHED, model_unavailable). 429 and 500 are retried twice by the transport.');
+out.push('- A call that stalls past the timeout is retried once; a second stall ends the run (FAILED, model_unavailable). 429 and 500 are retried twice by the transport.');
 out.push('- A plan that is invalid twice (out-of-scope path, then malformed JSON) ends the run: L1 re-asks once.');
 out.push('- An export dropped from a file being created (CREATE) cannot be caught by the gate, which compares against the old file: the run is OK and checks fail, but nothing that existed was lost, so it is not counted as a bad write.');
 const gaps = clean.multifile.items.filter((i) => i.name === 'module-split' && i.passed < i.total);

@@ -2,7 +2,8 @@
 // The core never touches the network or the disk: the host answers its requests.
 
 export type Action = 'CREATE' | 'MODIFY' | 'EXTRACT' | 'DELETE';
-export type Status = 'OK' | 'PARTIAL' | 'VERIFY_FAILED' | 'INTERRUPTED' | 'CRASHED';
+/** FAILED: a user's mistake or a model/server failure (`error.code` says which); CRASHED: a bug. */
+export type Status = 'OK' | 'PARTIAL' | 'VERIFY_FAILED' | 'INTERRUPTED' | 'FAILED' | 'CRASHED';
 export type StageState = 'ok' | 'failed' | 'skipped' | 'pending';
 export type GateMode = 'block' | 'warn' | 'off';
 export type ModuleFormat = 'auto' | 'cjs' | 'esm';
@@ -122,6 +123,17 @@ export interface RunResult {
   usageByStage: { L1: StageUsage; L3: StageUsage };
   /** Present when the run had a check (`options.verify`). */
   verify?: VerifyReport;
+  /** The gate mode the run used. */
+  gate: 'block' | 'warn' | 'off';
+  /** What the gate let through (`code: 'gate'`, with the rule) and what the host adds (e.g. `git_dirty`). */
+  warnings: RunWarning[];
+}
+
+export interface RunWarning {
+  code: string;
+  rule?: string;
+  path?: string;
+  message: string;
 }
 
 export interface VerifyAttempt {
@@ -245,7 +257,7 @@ export function runTask(input: RunTaskInput): Promise<RunResult>;
 /** The console report (`=== Run Report ===` ...), with the wall time measured by the host. */
 export function renderReport(result: RunResult, wallMs: number): string;
 
-/** The Markdown run report (what `red-exec --report` writes to `.red-exec-report.md`). */
+/** The Markdown run report (what `red-exec --report` writes to `.red-exec-logs/report.md`). */
 export function renderMarkdownReport(result: RunResult, task: string, wallMs: number): string;
 
 /** A starter skill file (Markdown) from the project's sources as [path, text] pairs and its package.json text. */

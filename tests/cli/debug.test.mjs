@@ -100,24 +100,54 @@ test('--run-id errors: unknown run (exit 3), without --export-debug or with a ta
   assert.equal(fs.existsSync(path.join(ws, LOG_DIR)), false);
 });
 
-test('a CRASHED run writes its bundle by itself and names it in its one stderr line', async () => {
+test('a FAILED run (a missing MODIFY target) says so with its code and writes no bundle by itself', async () => {
   const ws = makeWorkspace();
   const before = snapshot(ws);
   server.answer(planJson([{ path: 'src/nope.js', action: 'MODIFY', intent: 'change it' }]));
   const r = await runCli(['Change src/nope.js', '--files', 'src/nope.js', '--base-url', server.baseUrl], { cwd: ws });
 
   assert.equal(r.code, 4, r.stderr);
-  const log = lastRunLog(ws);
-  const rel = path.join(LOG_DIR, log.id, `debug-${log.id}.zip`);
+  assert.match(r.stdout, /^Status: {3}FAILED \(input_missing\)$/m);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^red-exec: .*\[input_missing\]/);
+  assert.match(lines[0], /^red-exec: .*\[input_missing\]$/);
+  const log = lastRunLog(ws);
+  assert.deepEqual(fs.readdirSync(path.join(ws, LOG_DIR, log.id)).filter((f) => f.endsWith('.zip')), []);
+  assert.equal(log.events.at(-1).status, 'FAILED');
+  assert.deepEqual(snapshot(ws), before);
+});
+
+test('a model server that refuses the key (401) is FAILED, exit 5, no bundle', async () => {
+  const ws = makeWorkspace();
+  server.fail(401, { error: { message: 'bad key' } });
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 5, r.stderr);
+  assert.match(r.stdout, /^Status: {3}FAILED \(model_auth\)$/m);
+  assert.doesNotMatch(r.stderr, /debug bundle/);
+  const log = lastRunLog(ws);
+  assert.deepEqual(fs.readdirSync(path.join(ws, LOG_DIR, log.id)).filter((f) => f.endsWith('.zip')), []);
+});
+
+test('a core panic is CRASHED: exit 70, the bundle written by itself and named in the one stderr line, --runs says CRASHED', async () => {
+  const ws = makeWorkspace();
+  const before = snapshot(ws);
+  // The core panics at its first event (run_start), through its real diagnostic entry point.
+  const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws, env: { RED_EXEC_CRASH_AT: 'core-panic:1' } });
+
+  assert.equal(r.code, 70, r.stderr);
+  const log = lastRunLog(ws);
+  const rel = path.join(LOG_DIR, log.id, `debug-${log.id}.zip`);
+  // The wasm's panic hook also prints the panic through console.error; red-exec's own line is one.
+  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('red-exec:'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^red-exec: internal error: red-exec core panicked: panicked at \S+ RED_EXEC_CRASH_AT core-panic:1 \(/);
   assert.ok(lines[0].endsWith(` (debug bundle: ${rel})`), lines[0]);
-  const entries = unzipText(path.join(ws, rel));
-  assert.deepEqual(Object.keys(entries).sort(), ['events.jsonl', 'meta.json']);
-  const meta = JSON.parse(entries['meta.json']);
+  const meta = JSON.parse(unzipText(path.join(ws, rel))['meta.json']);
   assert.equal(meta.status, 'CRASHED');
-  assert.equal(meta.error.code, 'input_missing');
+  assert.equal(meta.error.code, 'core_panic');
   assert.equal(meta.exportedBy.later, false);
   assert.deepEqual(snapshot(ws), before);
+
+  const runs = await runCli(['--runs', '--json'], { cwd: ws });
+  assert.equal(JSON.parse(runs.stdout).runs[0].status, 'CRASHED');
 });

@@ -58,7 +58,7 @@ test('--dry-run prints the diffs, leaves every file as it was, and removes its c
   const log = lastRunLog(ws);
   assert.deepEqual(log.events.filter((e) => e.kind === 'write').map((e) => e.path).sort(), ['src/health.js', 'src/server.js']);
   assert.equal(log.events.find((e) => e.kind === 'host_start').cli.dryRun, true);
-  const md = read(ws, '.red-exec-report.md');
+  const md = read(ws, '.red-exec-logs/report.md');
   assert.match(md, /^\*\*Dry run\*\*: every change below was made in a temporary copy/m);
   assert.match(md, /^- `src\/health\.js` \(CREATE, written, \+9 -0\)$/m);
 });

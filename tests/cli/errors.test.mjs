@@ -65,8 +65,9 @@ test('MODIFY of a file that does not exist: exit 4 (input), no file call, nothin
   assert.match(r.line, /src\/missing\.js/);
   assert.ok(server.requests.every((q) => q.marker.stage === 'L1'), 'no L3 call for a missing MODIFY target');
   const result = lastRunLog(r.ws).events.at(-1);
-  assert.equal(result.status, 'CRASHED');
+  assert.equal(result.status, 'FAILED');
   assert.match(result.error.code, /^input_/);
+  assert.match(r.stdout, /^Status: {3}FAILED \(input_missing\)$/m);
 });
 
 test('server 500 on every attempt: exit 6 after two retries', async () => {
@@ -104,7 +105,7 @@ test('an answer that is prose without code: no usable answer, exit 7, file uncha
   const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--max-retries', '1'], { code: 7 });
   assert.equal(server.requests.length, 3, 'plan + first try + one retry');
   assert.match(r.line, /no code block/);
-  assert.match(r.stdout, /Status:\s*CRASHED/);
+  assert.match(r.stdout, /^Status: {3}FAILED \(model_answer\)$/m);
   const result = lastRunLog(r.ws).events.at(-1);
   assert.equal(result.error.code, 'model_answer');
   assert.equal(result.files[0].outcome, 'failed');

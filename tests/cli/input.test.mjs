@@ -27,7 +27,7 @@ async function refused(ws, files) {
   assert.equal(server.requests.length, 0, 'the model is not asked about unreadable input');
   assert.deepEqual(snapshot(ws), before);
   const result = lastRunLog(ws).events.at(-1);
-  assert.equal(result.status, 'CRASHED');
+  assert.equal(result.status, 'FAILED');
   assert.match(result.error.code, /^input_/);
   return { ...r, line: lines[0], result };
 }

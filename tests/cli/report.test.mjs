@@ -1,16 +1,14 @@
-// --report (.red-exec-report.md) and the gate's violation log (.red-exec-violations.jsonl).
+// --report (.red-exec-logs/report.md) and the gate's violation log (.red-exec-logs/violations.jsonl).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useModelServer, makeWorkspace, runCli, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, lastRunLog, fenced, planJson, tokenLine, REPORT, VIOLATIONS } from '../support/cli.mjs';
 import { SERVER_WITH_HEALTH, BROKEN_SERVER } from '../support/answers.mjs';
 
 const server = useModelServer();
 
-const REPORT = '.red-exec-report.md';
-const VIOLATIONS = '.red-exec-violations.jsonl';
 const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
 
 /** The lines of one `## title` section of the Markdown report, without its heading. */
@@ -23,9 +21,8 @@ function section(markdown, title) {
 const ESM_GREET = 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n';
 const ESM_SERVER = "import http from 'http';\n\nexport const routes = {};\n\nexport function createServer() {\n  return http.createServer();\n}\n";
 
-test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written files, advice, tokens per stage, diff', async () => {
-  const ws = makeWorkspace();
-  const greetBefore = read(ws, 'src/greet.js');
+/** A PARTIAL run: src/server.js written, src/greet.js blocked (a syntax error); 2,540 tokens in 3 calls. */
+function partialRun(ws, extra = []) {
   server.answer(
     planJson([
       { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' },
@@ -38,11 +35,16 @@ test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written
     'src/greet.js': { type: 'answer', content: fenced(BROKEN_SERVER), usage: { prompt: 500, completion: 100 } },
   };
   server.dynamic((req) => answers[req.marker.path]).dynamic((req) => answers[req.marker.path]);
-
-  const r = await runCli(
-    ['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0', '--report'],
+  return runCli(
+    ['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0', ...extra],
     { cwd: ws },
   );
+}
+
+test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written files, advice, tokens per stage, diff', async () => {
+  const ws = makeWorkspace();
+  const greetBefore = read(ws, 'src/greet.js');
+  const r = await partialRun(ws, ['--report']);
 
   assert.equal(r.code, 1, r.stderr);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
@@ -147,7 +149,7 @@ test('--report on a run that stops on a missing MODIFY target says to check the 
   const r = await runCli(['Change src/nope.js', '--files', 'src/nope.js', '--base-url', server.baseUrl, '--report'], { cwd: ws });
   assert.equal(r.code, 4, r.stderr);
   const md = read(ws, REPORT);
-  assert.match(md, /^\| Status \| \*\*CRASHED\*\* \|$/m);
+  assert.match(md, /^\| Status \| \*\*FAILED\*\* \|$/m);
   assert.match(md, /^\| Error \| `input_missing`: .*src\/nope\.js/m);
   const advice = section(md, 'Suggested action');
   assert.equal(advice.length, 1);
@@ -158,12 +160,12 @@ test('--report on a run that stops on a missing MODIFY target says to check the 
 
 test('--report that cannot be written: an OK run exits 8 saying so; a failing run says it after its own failure, on the same line', async () => {
   const ws = makeWorkspace();
-  fs.mkdirSync(path.join(ws, REPORT)); // a directory where the report goes
+  fs.mkdirSync(path.join(ws, REPORT), { recursive: true }); // a directory where the report goes
   const plan = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
   server.answer(plan).answer(fenced(SERVER_WITH_HEALTH));
   let r = await runCli(['Add GET /health', '--files', 'src/server.js', '--report', '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(r.code, 8, r.stderr);
-  assert.match(r.stderr, /^red-exec: could not write the run report \.red-exec-report\.md: EISDIR\n$/);
+  assert.match(r.stderr, /^red-exec: could not write the run report \.red-exec-logs\/report\.md: EISDIR\n$/);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH, 'the run itself was done');
 
   // The answer breaks the syntax on every try: PARTIAL (exit 1), and the report problem is not lost.
@@ -172,5 +174,62 @@ test('--report that cannot be written: an OK run exits 8 saying so; a failing ru
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^red-exec: .+; also could not write the run report \.red-exec-report\.md: EISDIR$/);
+  assert.match(lines[0], /^red-exec: .+; also could not write the run report \.red-exec-logs\/report\.md: EISDIR$/);
+});
+
+/** The report's `Files:` line, without its label. */
+const filesLine = (stdout) => stdout.split('\n').find((l) => l.startsWith('Files:')).replace(/^Files:\s+/, '');
+
+/** --runs' FILES column of the newest run. */
+async function runsFiles(ws) {
+  const r = await runCli(['--runs'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  const [head, newest] = r.stdout.split('\n');
+  return newest.slice(head.indexOf('FILES'), head.indexOf('TASK')).trim();
+}
+
+test('the console report names what was written and blocked, prints one token line both runner regexes read, and --runs counts the same', async () => {
+  const ws = makeWorkspace();
+  const r = await partialRun(ws);
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.ok(lines.includes('Written:  src/server.js'), r.stdout);
+  assert.ok(lines.some((l) => /^Blocked: {2}MODIFY src\/greet\.js: \[syntax\] \S/.test(l)), r.stdout);
+  assert.doesNotMatch(r.stdout, /^Gate: /m, 'block is the default: not named');
+  const tokenLines = lines.filter((l) => /Tokens/.test(l));
+  assert.equal(tokenLines.length, 1, r.stdout);
+  assert.match(tokenLines[0], /^Tokens: {3}2,540t \| Calls: 3 \| \d+\.\ds \| cost: \$\d\.\d{4}$/);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 2540, calls: 3 });
+
+  assert.equal(filesLine(r.stdout), '1 written, 0 deleted, 1 blocked');
+  assert.equal(await runsFiles(ws), filesLine(r.stdout));
+  const json = JSON.parse((await runCli(['--runs', '--json'], { cwd: ws })).stdout).runs[0];
+  assert.deepEqual([json.written, json.deleted, json.blocked, json.failed, json.rolledBack], [1, 0, 1, 0, 0]);
+});
+
+test('--gate warn: the report says so and shows every warning (rule, file, message); --json has them', async () => {
+  const ws = makeWorkspace();
+  server.answer(planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'rewrite' }])).answer(fenced(ESM_SERVER));
+  const r = await runCli(['Rewrite the server', '--files', 'src/server.js', '--base-url', server.baseUrl, '--gate', 'warn'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(ws, 'src/server.js'), ESM_SERVER, 'warn mode writes');
+  assert.match(r.stdout, /^Gate: {5}warn \(violations are written, not blocked\)$/m);
+  const result = lastRunLog(ws).events.at(-1);
+  assert.equal(result.gate, 'warn');
+  const fromGate = result.warnings.filter((w) => w.code === 'gate');
+  assert.ok(fromGate.some((w) => w.rule === 'module_format' && w.path === 'src/server.js'), JSON.stringify(result.warnings));
+  assert.equal(fromGate.length, result.files[0].violations.length);
+  const shown = r.stdout.split('\n').filter((l) => l.startsWith('Warning:'));
+  assert.deepEqual(shown, fromGate.map((w) => `Warning:  [${w.rule}] ${w.path}: ${w.message}`));
+});
+
+test('--runs counts a rolled-back run as its report does (not the journal\'s writes and restores)', async () => {
+  const ws = makeWorkspace('calc-lib');
+  const wrong = '// Adds two numbers.\nfunction sum(a, b) {\n  return a * b;\n}\n\nmodule.exports = { sum };\n';
+  server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(wrong));
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--verify', 'node --test test/', '--max-retries', '0', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 9, r.stderr);
+  assert.equal(filesLine(r.stdout), '0 written, 0 deleted, 0 blocked, 1 rolled back');
+  assert.match(r.stdout, /^Restored: src\/sum\.js$/m);
+  assert.equal(await runsFiles(ws), filesLine(r.stdout));
 });

@@ -60,7 +60,7 @@ test('a full run with --report --export-debug: the key is sent, and is in no fil
   const zip = path.join(LOG_DIR, log.id, `debug-${log.id}.zip`);
   assert.equal(r.stderr, `red-exec: debug bundle: ${zip}\n`);
   const names = assertWorkspaceClean(ws);
-  for (const name of ['.red-exec-report.md', zip, path.join(LOG_DIR, log.id, 'events.jsonl'), path.join(LOG_DIR, 'last-run')]) {
+  for (const name of [path.join(LOG_DIR, 'report.md'), zip, path.join(LOG_DIR, log.id, 'events.jsonl'), path.join(LOG_DIR, 'last-run')]) {
     assert.ok(names.includes(name), `${name} was written (and checked)`);
   }
   // The checks above look at real text: the key's masked echoes are in the log and the bundle.
@@ -69,7 +69,7 @@ test('a full run with --report --export-debug: the key is sent, and is in no fil
   for (const [where, text] of [['stdout', r.stdout], ['stderr', r.stderr]]) assertClean(where, text);
 });
 
-test('failing runs whose server echoes the key (401, 500, a non-JSON body): masked in the message, the log and the crash bundle', async () => {
+test('failing runs whose server echoes the key (401, 500, a non-JSON body): masked in the message, the log and the debug bundle', async () => {
   const ws = makeWorkspace();
   const echoes = [
     {
@@ -92,13 +92,14 @@ test('failing runs whose server echoes the key (401, 500, a non-JSON body): mask
   ];
   for (const [i, echo] of echoes.entries()) {
     echo.script();
-    // One of them as --json, whose stdout carries the error message too.
-    const r = await run(ws, i === 1 ? ['--json'] : []);
+    // One of them as --json, whose stdout carries the error message too. A FAILED run makes no
+    // bundle by itself, so each asks for one.
+    const r = await run(ws, [...(i === 1 ? ['--json'] : []), '--export-debug']);
     assert.equal(r.code, echo.code, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], echo.line);
-    assert.match(lines[0], /\(debug bundle: \S+\.zip\)$/, 'a crashed run bundles itself');
+    assert.match(lines[0], /\(debug bundle: \S+\.zip\)$/, 'the bundle asked for');
     assertClean(`stdout of run ${i}`, r.stdout);
     assertClean(`stderr of run ${i}`, r.stderr);
     if (i === 1) {
@@ -108,5 +109,5 @@ test('failing runs whose server echoes the key (401, 500, a non-JSON body): mask
   }
   assert.ok(server.requests.every((q) => q.headers.authorization === `Bearer ${KEY}`));
   const names = assertWorkspaceClean(ws);
-  assert.equal(names.filter((n) => n.endsWith('.zip')).length, 3, 'three crash bundles checked');
+  assert.equal(names.filter((n) => n.endsWith('.zip')).length, 3, 'three bundles checked');
 });

@@ -208,10 +208,10 @@ test('--runs: newest first with time, status, files and the task shortened; --js
   const lines = r.stdout.trimEnd().split('\n');
   assert.match(lines[0], /^RUN\s+STARTED \(UTC\)\s+STATUS\s+FILES\s+TASK$/);
   assert.equal(lines.length, 4);
-  assert.match(lines[1], new RegExp(`^${dryId}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+OK \\(dry run\\)\\s+1 written, 0 deleted\\s+Note the entry point$`));
+  assert.match(lines[1], new RegExp(`^${dryId}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+OK \\(dry run\\)\\s+1 written, 0 deleted, 0 blocked\\s+Note the entry point$`));
   // The kill came after the delete and one write, before that write's done record.
-  assert.match(lines[2], new RegExp(`^${unfinished}\\s+\\S+ \\S+\\s+UNFINISHED\\s+0 written, 1 deleted\\s+`));
-  assert.match(lines[3], new RegExp(`^${undone}\\s+\\S+ \\S+\\s+UNDONE\\s+3 written, 1 deleted\\s+`));
+  assert.match(lines[2], new RegExp(`^${unfinished}\\s+\\S+ \\S+\\s+UNFINISHED\\s+0 written, 1 deleted, 0 blocked\\s+`));
+  assert.match(lines[3], new RegExp(`^${undone}\\s+\\S+ \\S+\\s+UNDONE\\s+3 written, 1 deleted, 0 blocked\\s+`));
   const task = lines[3].split(/ {2,}/).at(-1);
   assert.ok(task.length <= 60 && task.endsWith('…') && SHOP_TASK.startsWith(task.slice(0, -1)), `shortened task: ${task}`);
 

@@ -89,7 +89,7 @@ test('a check that keeps failing: exit 9, VERIFY_FAILED, the tree byte for byte 
   assert.match(r.stderr, /red-exec: `node --test test\/` failed \(exit 1\) on all 2 attempts; every file was restored \[verify_failed\]/);
   assert.deepEqual(snapshot(ws), before);
   assert.equal(fs.statSync(path.join(ws, 'src/legacy.js')).mode & 0o777, 0o640, 'a restored file keeps its mode');
-  const report = read(ws, '.red-exec-report.md');
+  const report = read(ws, '.red-exec-logs/report.md');
   assert.match(report, /## Verify/);
   assert.match(report, /\| 2 \| failed \(exit 1\) \|/);
   assert.match(report, /sum adds/);

@@ -15,8 +15,11 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const CLI = path.join(REPO, 'npm', 'red-exec', 'bin', 'red-exec.js');
 export const FIXTURES = path.join(REPO, 'tests', 'fixtures');
 export const LOG_DIR = '.red-exec-logs';
-/** What red-exec itself leaves in a workspace: logs, the gate's violation log, the Markdown report. */
-export const ARTIFACTS = [LOG_DIR, '.red-exec-violations.jsonl', '.red-exec-report.md'];
+/** What red-exec itself leaves in a workspace: its logs directory, which also holds the gate's
+ * violation log and the Markdown report. */
+export const ARTIFACTS = [LOG_DIR];
+export const VIOLATIONS = `${LOG_DIR}/violations.jsonl`;
+export const REPORT = `${LOG_DIR}/report.md`;
 
 const made = [];
 

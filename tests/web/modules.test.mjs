@@ -94,7 +94,7 @@ test('a recording replayed for another scope stops with "replay diverged", not a
   const ex = example('add-health');
   const { changes, result } = await runExample(ex, createReplayCompleter(ex.transcript), { files: ['src/server.js', 'src/health.js'] });
   assert.equal(changes.size, 0);
-  assert.equal(result.status, 'CRASHED');
+  assert.equal(result.status, 'FAILED');
   assert.match(result.error.message, /replay diverged/);
 });
 

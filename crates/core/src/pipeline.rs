@@ -1318,10 +1318,8 @@ split the file or the task",
                 run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; ")))
             });
         }
-        let status = match (self.error.as_ref().map(|e| e.code.as_str()), counts.blocked + counts.failed) {
-            (Some("interrupted"), _) => Status::Interrupted,
-            (Some("verify_failed"), _) => Status::VerifyFailed,
-            (Some(_), _) => Status::Crashed,
+        let status = match (&self.error, counts.blocked + counts.failed) {
+            (Some(e), _) => Status::for_error(&e.code),
             (None, 0) => Status::Ok,
             (None, _) => Status::Partial,
         };
@@ -1338,6 +1336,8 @@ split the file or the task",
             error: self.error.clone(),
             usage_by_stage: self.usage_by_stage,
             verify: self.verify.clone(),
+            gate: self.input.options.gate,
+            warnings: report::RunWarning::from_gate(&self.outcomes),
         };
         self.emit(EventBody::RunEnd { status, error: self.error.clone() });
         self.phase = Phase::Finished;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gate::Violation;
+use crate::gate::{GateMode, Violation};
 use crate::plan::{Action, PlanEntry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +14,10 @@ pub enum Status {
     VerifyFailed,
     /// Stopped by the user (Ctrl-C) before the run finished.
     Interrupted,
+    /// Stopped by a user's mistake (a missing file, a bad path, over budget) or by the model or
+    /// its server (auth, rate limit, timeout, unusable answer, invalid plan): `error.code` says which.
+    Failed,
+    /// Stopped by an internal error: a bug in red-exec, not something the user or the model did.
     Crashed,
 }
 
@@ -24,10 +28,25 @@ impl Status {
             Status::Partial => "PARTIAL",
             Status::VerifyFailed => "VERIFY_FAILED",
             Status::Interrupted => "INTERRUPTED",
+            Status::Failed => "FAILED",
             Status::Crashed => "CRASHED",
         }
     }
+
+    /// The status of a run that stopped with error `code`: only a broken contract between core
+    /// and host (a bug) is CRASHED; everything a user or a model server can cause is FAILED.
+    pub fn for_error(code: &str) -> Status {
+        match code {
+            "interrupted" => Status::Interrupted,
+            "verify_failed" => Status::VerifyFailed,
+            c if INTERNAL_ERRORS.contains(&c) => Status::Crashed,
+            _ => Status::Failed,
+        }
+    }
 }
+
+/// Error codes that mean red-exec itself is wrong (the host answered what the core never asked).
+pub const INTERNAL_ERRORS: &[&str] = &["host_protocol"];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,6 +141,44 @@ pub struct RunResult {
     /// The user's check command and each of its runs; absent when the run had none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify: Option<VerifyReport>,
+    /// The gate mode the run used (the report says so when it is not `block`).
+    #[serde(default)]
+    pub gate: GateMode,
+    /// Everything the user should know although the run went on: each rule the `warn` mode let
+    /// through, and what the host adds (e.g. in-scope files with uncommitted changes).
+    #[serde(default)]
+    pub warnings: Vec<RunWarning>,
+}
+
+/// One warning of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunWarning {
+    /// `gate` for a rule the gate let through; a host's own code otherwise (e.g. `git_dirty`).
+    pub code: String,
+    /// The gate rule, for `gate` warnings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub message: String,
+}
+
+impl RunWarning {
+    /// The warnings the gate let through: violations on files that were written (or kept) anyway.
+    pub fn from_gate(files: &[FileOutcome]) -> Vec<RunWarning> {
+        files
+            .iter()
+            .filter(|f| !matches!(f.outcome, Outcome::Blocked | Outcome::Failed))
+            .flat_map(|f| {
+                f.violations.iter().map(|v| RunWarning {
+                    code: "gate".into(),
+                    rule: Some(v.rule.name().to_string()),
+                    path: Some(f.path.clone()),
+                    message: without_path(&v.message, &f.path).to_string(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// What `--verify` did: the command, every attempt, and what became of the writes.
@@ -219,13 +276,63 @@ pub fn verify_line(v: &VerifyReport) -> String {
     format!("`{}` failed ({how}){tries}; {writes}", v.command)
 }
 
+/// Names one console line lists before it says "and N more".
+const NAMES_SHOWN: usize = 10;
+
+/// `text` safe for a terminal and for one report line: every control character (a newline or an
+/// escape sequence in a file name or a model's message) shown as `\uXXXX`.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `a.js, b.js and 3 more`: names escaped, at most NAMES_SHOWN of them.
+fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    let shown: Vec<String> = names.iter().take(NAMES_SHOWN).map(|n| printable(n)).collect();
+    let mut out = shown.join(", ");
+    if names.len() > NAMES_SHOWN {
+        out.push_str(&format!(" and {} more", names.len() - NAMES_SHOWN));
+    }
+    out
+}
+
+/// The one token line, in the form the original's runners parse (`Tokens:\s*([\d,]+)t`,
+/// `Calls:\s*(\d+)`), with the wall time and the cost estimate.
+pub fn token_line(result: &RunResult, wall_ms: u64) -> String {
+    let u = &result.usage;
+    let cost = result.cost_usd.map_or("n/a".to_string(), |c| format!("${c:.4}"));
+    format!(
+        "Tokens:   {}t | Calls: {} | {:.1}s | cost: {cost}",
+        thousands(u.total_tokens),
+        u.calls,
+        wall_ms as f64 / 1000.0
+    )
+}
+
 /// The console report. `wall_ms` is the run's wall time as the host measured it.
 pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
     let s = &result.stages;
     let c = &result.counts;
-    let u = &result.usage;
     let mut out = String::from("=== Run Report ===\n");
-    out.push_str(&format!("Status:   {}\n", result.status.name()));
+    // FAILED and CRASHED say why in one word: the error code.
+    let why = match (&result.status, &result.error) {
+        (Status::Failed | Status::Crashed, Some(e)) => format!(" ({})", printable(&e.code)),
+        _ => String::new(),
+    };
+    out.push_str(&format!("Status:   {}{why}\n", result.status.name()));
+    match result.gate {
+        GateMode::Block => {}
+        GateMode::Warn => out.push_str("Gate:     warn (violations are written, not blocked)\n"),
+        GateMode::Off => out.push_str("Gate:     off (only scope is checked)\n"),
+    }
     out.push_str(&format!(
         "Stages:   L1 {}  L2 {}  L3 {}  Gate {}\n",
         mark(s.l1),
@@ -241,38 +348,50 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
         out.push_str(&format!(", {} rolled back", c.rolled_back));
     }
     out.push('\n');
+    for (label, outcome) in
+        [("Written:  ", Outcome::Written), ("Deleted:  ", Outcome::Deleted), ("Restored: ", Outcome::RolledBack)]
+    {
+        let mut names = result.files.iter().filter(|f| f.outcome == outcome).map(|f| f.path.as_str()).peekable();
+        if names.peek().is_some() {
+            out.push_str(&format!("{label}{}\n", name_list(names)));
+        }
+    }
     if let Some(v) = &result.verify {
-        out.push_str(&format!("Verify:   {}\n", verify_line(v)));
+        out.push_str(&format!("Verify:   {}\n", printable(&verify_line(v))));
         // The end of a failing check's output is what the user reads first.
         if let Some(last) = v.attempts.last().filter(|a| !a.passed) {
             let lines: Vec<&str> = last.output_tail.lines().filter(|l| !l.trim().is_empty()).collect();
             for line in &lines[lines.len().saturating_sub(CONSOLE_TAIL_LINES)..] {
-                out.push_str(&format!("          | {line}\n"));
+                out.push_str(&format!("          | {}\n", printable(line)));
             }
         }
     }
-    out.push_str(&format!(
-        "Tokens:   {} ({} calls, {:.1}s)\n",
-        thousands(u.total_tokens),
-        u.calls,
-        wall_ms as f64 / 1000.0
-    ));
-    for f in result.files.iter().filter(|f| matches!(f.outcome, Outcome::Blocked | Outcome::Failed)) {
+    let bad: Vec<&FileOutcome> =
+        result.files.iter().filter(|f| matches!(f.outcome, Outcome::Blocked | Outcome::Failed)).collect();
+    for f in bad.iter().take(NAMES_SHOWN) {
         let why = f
             .violations
             .iter()
-            .map(|v| format!("[{}] {}", v.rule.name(), v.message))
+            .map(|v| format!("[{}] {}", v.rule.name(), without_path(&v.message, &f.path)))
             .chain(f.error.clone())
             .collect::<Vec<_>>()
             .join("; ");
         let label = if f.outcome == Outcome::Blocked { "Blocked:  " } else { "Failed:   " };
-        out.push_str(&format!("{label}{} {}: {why}\n", f.action.name(), f.path));
+        out.push_str(&format!("{label}{} {}: {}\n", f.action.name(), printable(&f.path), printable(&why)));
+    }
+    if bad.len() > NAMES_SHOWN {
+        out.push_str(&format!("          and {} more (--report lists them all)\n", bad.len() - NAMES_SHOWN));
+    }
+    for w in &result.warnings {
+        let tag = w.rule.as_deref().unwrap_or(&w.code);
+        let path = w.path.as_deref().map_or(String::new(), |p| format!("{}: ", printable(p)));
+        out.push_str(&format!("Warning:  [{}] {path}{}\n", printable(tag), printable(&w.message)));
     }
     if let Some(err) = &result.error {
-        out.push_str(&format!("Error:    {} ({})\n", err.message, err.code));
+        out.push_str(&format!("Error:    {} ({})\n", printable(&err.message), printable(&err.code)));
     }
-    let cost = result.cost_usd.map_or("n/a".to_string(), |c| format!("${c:.4}"));
-    out.push_str(&format!("Tokens: {}t | Calls: {} | cost: {cost}\n", thousands(u.total_tokens), u.calls));
+    out.push_str(&token_line(result, wall_ms));
+    out.push('\n');
     out
 }
 
@@ -280,6 +399,18 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
 mod tests {
     use super::*;
     use crate::gate::Rule;
+
+    fn written(path: &str) -> FileOutcome {
+        FileOutcome {
+            path: path.into(),
+            action: Action::Create,
+            outcome: Outcome::Written,
+            diff: String::new(),
+            violations: vec![],
+            attempts: 1,
+            error: None,
+        }
+    }
 
     fn result() -> RunResult {
         RunResult {
@@ -295,13 +426,15 @@ mod tests {
                 violations: vec![Violation { rule: Rule::Syntax, message: "a.js: bad".into() }],
                 attempts: 3,
                 error: None,
-            }],
+            }, written("b.js")],
             counts: Counts { written: 1, deleted: 0, blocked: 1, failed: 0, rolled_back: 0 },
             usage: Usage { prompt_tokens: 1000, completion_tokens: 234, total_tokens: 1234, calls: 2, model_ms: 900 },
             cost_usd: Some(0.00038),
             error: None,
             usage_by_stage: UsageByStage::default(),
             verify: None,
+            gate: GateMode::Block,
+            warnings: vec![],
         }
     }
 
@@ -309,13 +442,98 @@ mod tests {
     fn console_report_lines() {
         let text = render_console(&result(), 2100);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "=== Run Report ===");
-        assert_eq!(lines[1], "Status:   PARTIAL");
-        assert_eq!(lines[2], "Stages:   L1 ✓  L2 ✓  L3 ✓  Gate ✗");
-        assert_eq!(lines[3], "Files:    1 written, 0 deleted, 1 blocked");
-        assert_eq!(lines[4], "Tokens:   1,234 (2 calls, 2.1s)");
-        assert_eq!(lines[5], "Blocked:  MODIFY a.js: [syntax] a.js: bad");
-        assert_eq!(lines[6], "Tokens: 1,234t | Calls: 2 | cost: $0.0004");
+        assert_eq!(
+            lines,
+            [
+                "=== Run Report ===",
+                "Status:   PARTIAL",
+                "Stages:   L1 ✓  L2 ✓  L3 ✓  Gate ✗",
+                "Files:    1 written, 0 deleted, 1 blocked",
+                "Written:  b.js",
+                "Blocked:  MODIFY a.js: [syntax] bad",
+                "Tokens:   1,234t | Calls: 2 | 2.1s | cost: $0.0004",
+            ]
+        );
+    }
+
+    #[test]
+    fn one_token_line_that_both_of_the_original_runners_regexes_read() {
+        let text = render_console(&result(), 2100);
+        let token_lines: Vec<&str> = text.lines().filter(|l| l.contains("Tokens")).collect();
+        assert_eq!(token_lines.len(), 1, "{text}");
+        // Tokens:\s*([\d,]+)t and Calls:\s*(\d+), by hand (no regex crate in the core).
+        let after = token_lines[0].strip_prefix("Tokens:").unwrap().trim_start();
+        let digits: String = after.chars().take_while(|c| c.is_ascii_digit() || *c == ',').collect();
+        assert_eq!((digits.as_str(), after[digits.len()..].starts_with('t')), ("1,234", true));
+        let calls = token_lines[0].split("Calls:").nth(1).unwrap().trim_start();
+        assert!(calls.starts_with("2 "), "{calls}");
+    }
+
+    #[test]
+    fn failed_and_crashed_name_their_error_code_in_the_status_line() {
+        let mut r = result();
+        r.files.clear();
+        r.error = Some(RunError { code: "model_auth".into(), message: "401 from the server".into() });
+        r.status = Status::for_error("model_auth");
+        let text = render_console(&r, 0);
+        assert!(text.contains("\nStatus:   FAILED (model_auth)\n"), "{text}");
+        assert!(text.contains("\nError:    401 from the server (model_auth)\n"), "{text}");
+        r.error = Some(RunError { code: "host_protocol".into(), message: "unexpected reply".into() });
+        r.status = Status::for_error("host_protocol");
+        assert!(render_console(&r, 0).contains("\nStatus:   CRASHED (host_protocol)\n"));
+        assert_eq!(Status::for_error("interrupted"), Status::Interrupted);
+        assert_eq!(Status::for_error("verify_failed"), Status::VerifyFailed);
+        for code in ["input_missing", "input_path", "input_over_budget", "model_unavailable", "model_answer", "plan_invalid", "write_failed"] {
+            assert_eq!(Status::for_error(code), Status::Failed, "{code}");
+        }
+        assert_eq!(serde_json::to_value(Status::Failed).unwrap(), "FAILED");
+    }
+
+    #[test]
+    fn names_are_escaped_and_long_lists_capped() {
+        let mut r = result();
+        r.files = (0..13).map(|i| written(&format!("src/f{i}.js"))).collect();
+        r.files[0].path = "evil\u{1b}[2J\nStatus:   OK.js".into();
+        r.files[12].outcome = Outcome::Deleted;
+        let text = render_console(&r, 0);
+        let written = text.lines().find(|l| l.starts_with("Written:  ")).unwrap();
+        assert!(written.starts_with("Written:  evil\\u001b[2J\\u000aStatus:   OK.js, src/f1.js, "), "{written}");
+        assert!(written.ends_with(", src/f9.js and 2 more"), "{written}");
+        assert_eq!(text.lines().find(|l| l.starts_with("Deleted:  ")), Some("Deleted:  src/f12.js"));
+        assert_eq!(text.lines().filter(|l| l.starts_with("Status:")).count(), 1, "{text}");
+    }
+
+    #[test]
+    fn warn_mode_says_so_and_shows_every_warning() {
+        let mut r = result();
+        r.status = Status::Ok;
+        r.gate = GateMode::Warn;
+        r.files = vec![FileOutcome {
+            action: Action::Modify,
+            violations: vec![
+                Violation { rule: Rule::ExportsKept, message: "a.js: export(s) lost: g".into() },
+                Violation { rule: Rule::ModuleFormat, message: "a.js: uses import/export".into() },
+            ],
+            ..written("a.js")
+        }];
+        r.warnings = RunWarning::from_gate(&r.files);
+        r.warnings.push(RunWarning { code: "git_dirty".into(), rule: None, path: Some("b.js".into()), message: "uncommitted".into() });
+        let text = render_console(&r, 0);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[2], "Gate:     warn (violations are written, not blocked)");
+        let warnings: Vec<&str> = lines.iter().copied().filter(|l| l.starts_with("Warning:")).collect();
+        assert_eq!(
+            warnings,
+            [
+                "Warning:  [exports_kept] a.js: export(s) lost: g",
+                "Warning:  [module_format] a.js: uses import/export",
+                "Warning:  [git_dirty] b.js: uncommitted",
+            ]
+        );
+        r.gate = GateMode::Off;
+        assert!(render_console(&r, 0).contains("\nGate:     off (only scope is checked)\n"));
+        r.gate = GateMode::Block;
+        assert!(!render_console(&r, 0).contains("Gate:    "));
     }
 
     #[test]
@@ -501,7 +719,7 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
     out
 }
 
-/// The Markdown run report (`--report` writes it to `.red-exec-report.md`): stages, plan, syntax
+/// The Markdown run report (`--report` writes it to `.red-exec-logs/report.md`): stages, plan, syntax
 /// errors, gate violations, blocked and written files, what to do next, tokens per stage, diffs.
 pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     let mut out = String::from("# red-exec run report\n\n");
@@ -517,6 +735,10 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
         "| Files | {} written, {} deleted, {} blocked, {} failed{rolled} |\n",
         c.written, c.deleted, c.blocked, c.failed
     ));
+    if result.gate != GateMode::Block {
+        let mode = if result.gate == GateMode::Warn { "warn (violations written, not blocked)" } else { "off (only scope checked)" };
+        out.push_str(&format!("| Gate | {mode} |\n"));
+    }
     if let Some(v) = &result.verify {
         out.push_str(&format!("| Verify | {} |\n", cell(&verify_line(v))));
     }
@@ -578,6 +800,14 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     } else {
         out.push_str("| File | Rule | Message | Outcome |\n| --- | --- | --- | --- |\n");
         out.push_str(&rows.concat());
+    }
+
+    if !result.warnings.is_empty() {
+        out.push_str("\n## Warnings\n\n| Warning | File | Message |\n| --- | --- | --- |\n");
+        for w in &result.warnings {
+            let path = w.path.as_deref().map_or(String::new(), |p| format!("`{p}`"));
+            out.push_str(&format!("| {} | {path} | {} |\n", w.rule.as_deref().unwrap_or(&w.code), cell(&w.message)));
+        }
     }
 
     if let Some(v) = &result.verify {
@@ -738,6 +968,8 @@ mod markdown_tests {
                 l3: StageUsage { prompt_tokens: 500, completion_tokens: 200, calls: 2 },
             },
             verify: None,
+            gate: GateMode::Block,
+            warnings: vec![],
         }
     }
 
@@ -790,9 +1022,9 @@ mod markdown_tests {
     }
 
     #[test]
-    fn crashed_run_suggests_by_error_code_and_ok_run_suggests_nothing() {
+    fn failed_run_suggests_by_error_code_and_ok_run_suggests_nothing() {
         let mut r = partial();
-        r.status = Status::Crashed;
+        r.status = Status::Failed;
         r.files.clear();
         r.plan.clear();
         r.error = Some(RunError { code: "input_missing".into(), message: "src/x.js: MODIFY target does not exist".into() });
@@ -831,6 +1063,17 @@ mod markdown_tests {
         assert!(actions[0].contains("`--module-format cjs` or `--module-format esm`"));
         assert!(actions[1].starts_with("- `spec.md` was given as read-only context (`--read`)"));
         assert!(actions[2].contains("raise `--context-budget`"));
+    }
+
+    #[test]
+    fn warn_mode_and_its_warnings_are_in_the_markdown_report() {
+        let mut r = partial();
+        r.gate = GateMode::Warn;
+        r.warnings = vec![RunWarning { code: "gate".into(), rule: Some("syntax".into()), path: Some("src/c.js".into()), message: "bad | token".into() }];
+        let md = render_markdown(&r, "t", 0);
+        assert!(md.contains("| Gate | warn (violations written, not blocked) |\n"), "{md}");
+        assert_eq!(section(&md, "Warnings")[2..], ["| syntax | `src/c.js` | bad \\| token |"]);
+        assert!(!render_markdown(&partial(), "t", 0).contains("## Warnings"));
     }
 
     #[test]

@@ -1529,7 +1529,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                 if rollbacks > 0 {
                     tally.add("runs_rolled_back");
                 }
-                if r.plan.iter().any(|e| e.action == Action::Extract) && r.status != Status::Crashed {
+                if r.plan.iter().any(|e| e.action == Action::Extract) && !matches!(r.status, Status::Failed | Status::Crashed) {
                     tally.add("extracts_run");
                 }
                 let code = r.error.as_ref().map(|e| e.code.as_str());
@@ -1538,7 +1538,9 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                     Status::Partial => prop_assert!(r.error.is_none() && r.counts.blocked + r.counts.failed > 0, "{r:?}"),
                     Status::VerifyFailed => prop_assert_eq!(code, Some("verify_failed")),
                     Status::Interrupted => prop_assert_eq!(code, Some("interrupted")),
-                    Status::Crashed => prop_assert!(!matches!(code, None | Some("verify_failed" | "interrupted")), "{r:?}"),
+                    Status::Failed => prop_assert!(!matches!(code, None | Some("verify_failed" | "interrupted" | "host_protocol")), "{r:?}"),
+                    // Only a broken host contract is an internal error; this host keeps it.
+                    Status::Crashed => prop_assert_eq!(code, Some("host_protocol")),
                 }
                 if let Some(e) = &r.error {
                     prop_assert!(RUN_ERROR_CODES.contains(&e.code.as_str()), "unknown error code {}", e.code);

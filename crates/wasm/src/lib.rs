@@ -86,7 +86,7 @@ pub fn render_report(result: JsValue, wall_ms: f64) -> Result<String, JsError> {
     Ok(report::render_console(&result, wall_ms.max(0.0) as u64))
 }
 
-/// The Markdown report (`.red-exec-report.md`) of a run.
+/// The Markdown report (`red-exec --report` writes it to `.red-exec-logs/report.md`) of a run.
 #[wasm_bindgen(js_name = renderMarkdownReport)]
 pub fn render_markdown_report(result: JsValue, task: String, wall_ms: f64) -> Result<String, JsError> {
     let result: RunResult = from_js(result, "run result")?;

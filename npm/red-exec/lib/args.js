@@ -41,12 +41,13 @@ export const OPTIONS = Object.freeze([
   { name: 'verify-timeout', kind: 'value', value: '<secs>', help: 'limit for one run of the check (default 300)' },
   { name: 'keep-on-fail', kind: 'bool', help: 'keep the writes when the check fails (exit 9 all the same)' },
   { name: 'no-verify', kind: 'bool', help: 'skip the check set in a config file' },
-  { name: 'report', kind: 'bool', help: 'write the Markdown run report to .red-exec-report.md' },
+  { name: 'report', kind: 'bool', help: 'write the Markdown run report to .red-exec-logs/report.md' },
+  { name: 'commit', kind: 'bool', help: 'after an OK run, git commit exactly the files it changed (message:\nthe task\'s first line and the run id); refused before the run if\nthe index has staged changes or a file in --files is uncommitted' },
   { name: 'export-debug', kind: 'bool', help: 'write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,\nanswers, written files; never the key); automatic when a run crashes' },
   { name: 'run-id', kind: 'value', value: '<id|last>', help: 'with --export-debug and no task: the bundle of an earlier run' },
   { name: 'init-skill', kind: 'bool', help: "write a starter skill file (.red-exec-skill.md) from the project's\nsources and package.json" },
   { name: 'out', kind: 'value', value: '<file>', complete: 'file', help: 'with --init-skill: where to write it' },
-  { name: 'force', kind: 'bool', help: 'with --init-skill: overwrite an existing file; with --undo:\nrestore files changed since the run (their versions are kept)' },
+  { name: 'force', kind: 'bool', help: 'with --init-skill: overwrite an existing file; with --undo:\nrestore files changed since the run (their versions are kept),\nor the files of a committed run (the commit stays)' },
   { name: 'undo', kind: 'optional', value: '[<run-id>]', help: 'put back every file the run (default: the last) wrote or deleted,\nfrom its backup; refused (exit 10) if a file changed since' },
   { name: 'runs', kind: 'bool', help: 'list recent runs: id, start, status, files, task (--json too)' },
   { name: 'help', short: ['-h'], kind: 'bool', help: 'this help (--json: as JSON)' },
@@ -336,6 +337,7 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
     options.contextBudget = parseNumber('context-budget', str('context-budget'), { integer: true, min: 100, max: 10_000_000 });
   }
   if (lists.get('read').length > 0 && options.read.length === 0) throw new UsageError('--read is empty');
+  if (options.commit && options.dryRun) throw new UsageError('--commit cannot be used with --dry-run: a dry run changes nothing to commit');
   // A dry run exists to show what would change.
   if (options.dryRun) options.diff = true;
   for (const name of ['model', 'base-url', 'replay', 'workspace']) {

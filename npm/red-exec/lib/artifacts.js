@@ -1,15 +1,18 @@
 // The files red-exec leaves in a workspace besides the run logs: the gate's violation log
-// and the Markdown run report.
+// and the Markdown run report. Both live in .red-exec-logs/ (ignored by git through the
+// .gitignore there); the original product wrote them at the workspace root.
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { LOG_DIR } from './replay.js';
+import { ensureLogDir } from './run-log.js';
 
-export const VIOLATIONS_FILE = '.red-exec-violations.jsonl';
-export const REPORT_FILE = '.red-exec-report.md';
+export const VIOLATIONS_FILE = `${LOG_DIR}/violations.jsonl`;
+export const REPORT_FILE = `${LOG_DIR}/report.md`;
 export const SKILL_FILE = '.red-exec-skill.md';
 
 /**
- * Appends one line to <workspace>/.red-exec-violations.jsonl for every gate event that
+ * Appends one line to <workspace>/.red-exec-logs/violations.jsonl for every gate event that
  * blocked or warned: { runId, time, path, action, decision, violations }. The file is only
  * created by the first such event, and it accumulates across runs (an audit trail).
  */
@@ -37,13 +40,14 @@ export function createViolationLog(workspace, runId, redact) {
   };
 }
 
-/** Write the Markdown report to <workspace>/.red-exec-report.md; returns its path. */
+/** Write the Markdown report to <workspace>/.red-exec-logs/report.md; returns its path. */
 export function writeReport(workspace, markdown, { dryRun = false } = {}) {
   let text = markdown;
   if (dryRun) {
     // The core reports what the run did; in a dry run it did it to a temporary copy.
     text = text.replace(/^# .*\n/, (title) => `${title}\n**Dry run**: every change below was made in a temporary copy of the workspace, which was then removed. No file in the workspace changed.\n`);
   }
+  ensureLogDir(workspace);
   const file = path.join(workspace, REPORT_FILE);
   fs.writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
   return file;

@@ -1,7 +1,9 @@
 // Test hook: RED_EXEC_CRASH_AT=<point>:<n>[:SIGINT] makes the CLI signal its own process at
 // exactly the n-th time it reaches <point> (SIGKILL unless SIGINT is named), so the crash test
 // can stop a run between any two steps of the write phase, and --undo between any two of its
-// own. Read once, when a run or an undo starts.
+// own. Read once, when a run or an undo starts. One point is no signal: core-panic:<n> makes the
+// core itself panic (its diagnostic entry point) at the n-th event of a run, so the internal-error
+// path (CRASHED, exit 70, the automatic debug bundle) can be tested with a real wasm panic.
 
 import { ConfigError } from './errors.js';
 
@@ -14,6 +16,7 @@ const CRASH_POINTS = Object.freeze([
   'after-delete', // the file is gone; the journal has no done record yet
   'undo-before-rename', // --undo: a restored file is complete in its temp file, not yet in place
   'undo-after-step', // --undo: a file was restored or removed; the others are not yet
+  'core-panic', // the n-th event of a run: the core panics (no signal)
 ]);
 
 const SIGNALS = ['SIGKILL', 'SIGINT'];

@@ -20,7 +20,7 @@ export const EXIT = Object.freeze({
 export const EXIT_TABLE = Object.freeze([
   { code: EXIT.OK, name: 'OK', meaning: 'every planned file was written (or deleted)' },
   { code: EXIT.PARTIAL, name: 'PARTIAL', meaning: 'a file was blocked by the gate or failed; nothing broken was written' },
-  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing or empty task (argument, standard input or --task-file), no --files, bad option value, --init-skill target exists, completion without bash or zsh' },
+  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing or empty task (argument, standard input or --task-file), no --files, bad option value, --init-skill target exists, completion without bash or zsh, --commit that cannot commit (no git, no repository, staged changes, an uncommitted file in scope)' },
   { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, a bad config file (.red-exec.json or the user config), replay log, --run-id, --undo run, --skill or --task-file file not found' },
   { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace), a MODIFY target is missing, or a unit is over --context-budget' },
   { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },
@@ -28,8 +28,8 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.MODEL_ANSWER, name: 'model answer', meaning: 'the answer was unusable (no code, bad plan, bad response body, replay diverged)' },
   { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'the workspace, .red-exec-logs/ or a --files target is not writable (checked before any model call; .red-exec-logs/ also holds the backups), or a checked file could not be written (the run\'s other changes are rolled back), a rollback or an --undo could not write' },
   { code: EXIT.VERIFY_FAILED, name: 'verify failed', meaning: 'the --verify command failed on every attempt; the files were restored (kept with --keep-on-fail)' },
-  { code: EXIT.UNDO_REFUSED, name: 'undo refused', meaning: '--undo: a file changed since the run (without --force), the run is still going, or its backup or journal is damaged; nothing changed' },
-  { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install)' },
+  { code: EXIT.UNDO_REFUSED, name: 'undo refused', meaning: '--undo: a file changed since the run (without --force), the run is still going or was committed with --commit (use git revert), or its backup or journal is damaged; nothing changed' },
+  { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install): status CRASHED' },
   { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT)' },
 ]);
 
@@ -40,13 +40,16 @@ export function exitCodeForResult(result) {
   if (result.status === 'PARTIAL') return EXIT.PARTIAL;
   if (result.status === 'VERIFY_FAILED') return EXIT.VERIFY_FAILED;
   if (result.status === 'INTERRUPTED') return EXIT.INTERRUPTED;
+  // CRASHED: the core found red-exec itself at fault (a bug), whatever the code.
+  if (result.status === 'CRASHED') return EXIT.INTERNAL;
+  // FAILED: the error code says whose the failure is.
   const code = (result.error && result.error.code) || '';
   if (code.startsWith('input_')) return EXIT.INPUT;
   if (code === 'model_auth') return EXIT.MODEL_AUTH;
   if (code === 'model_unavailable') return EXIT.MODEL_UNAVAILABLE;
   if (code === 'write_failed' || code === 'rollback_failed') return EXIT.WRITE_FAILED;
   if (code === 'interrupted') return EXIT.INTERRUPTED;
-  // model_answer, plan_invalid and every other CRASHED code.
+  // model_answer, plan_invalid.
   return EXIT.MODEL_ANSWER;
 }
 

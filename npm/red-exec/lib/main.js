@@ -32,6 +32,7 @@ import { parseCrashAt, createCrashHook, createSyncCrashHook } from './crash-hook
 import { undoRun, locateRun } from './undo.js';
 import { listRuns, runsText } from './runs.js';
 import { isInside } from './paths.js';
+import { findRepo, uncommitted, describeStatus, commitObstacle, commitRun, recordCommit } from './git.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -253,6 +254,7 @@ function undoText(s) {
     ...s.skipped.map((p) => `  skipped    ${p} (a directory now; left alone)`),
   ];
   let text = `undid run ${s.runId}: ${s.restored.length} restored, ${s.removed.length} removed, ${s.unchanged.length} unchanged\n${lines.join('\n')}\n`;
+  if (s.commit) text += `--force: the run's commit ${s.commit.slice(0, 12)} stays in the history; the restored files are uncommitted changes\n`;
   if (s.overwritten.length > 0) {
     text += `--force: the changed versions it replaced are kept under ${LOG_DIR}/${s.runId}/overwritten/\n`;
   }
@@ -340,6 +342,7 @@ async function runTaskCommand(options, core, io) {
   redact = makeRedactor(model.apiKey);
   // A run that could not save its result (or its log) stops here, before it spends tokens.
   checkWritable(workspace, options.files, { targets: !options.dryRun, show: (p) => shown(cwd, p) });
+  const git = await gitBeforeRun(options, workspace, cwd);
 
   // Ctrl-C: cancel the model call in flight, refuse further writes, let the core finish.
   const stop = new AbortController();
@@ -360,15 +363,49 @@ async function runTaskCommand(options, core, io) {
     : null;
   signals?.on?.('SIGINT', onSigint);
   try {
-    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, isInterrupted: () => interrupted });
+    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, isInterrupted: () => interrupted });
   } finally {
     signals?.removeListener?.('SIGINT', onSigint);
     dry?.remove();
   }
 }
 
+/**
+ * Git, before the run: { repo, warnings }. The warnings name the files in scope with uncommitted
+ * changes (the run's changes could not be told apart from them, nor `git checkout` undo only the
+ * run's). --commit refuses (exit 2, before a token is spent) outside a repository, without git,
+ * or when the commit would take in changes that are not the run's.
+ */
+async function gitBeforeRun(options, workspace, cwd) {
+  const repo = options.dryRun ? null : await findRepo(workspace);
+  if (options.commit) {
+    if (repo?.missing) throw new UsageError('--commit: git is not installed (no `git` on the PATH)');
+    if (!repo) throw new UsageError(`--commit: the workspace ${shown(cwd, workspace) || '.'} is not inside a git repository`);
+    const obstacle = await commitObstacle(repo, options.files);
+    if (obstacle) throw new UsageError(`--commit: ${obstacle}`);
+  }
+  const dirty = repo?.root ? await uncommitted(repo, options.files) : [];
+  const warnings = dirty.map((d) => ({
+    code: 'git_dirty',
+    path: d.path,
+    message: `${describeStatus(d.xy)} before the run (git status ${d.xy.replace(/ /g, '.')}); the run's changes mix with them`,
+  }));
+  return { repo: repo?.root ? repo : null, warnings };
+}
+
+/** --commit after the run: commit what an OK run wrote and deleted; the outcome for the result. */
+async function commitAfterRun(git, result, task, workspace) {
+  if (result.status !== 'OK') return { skipped: `the run ended ${result.status}; nothing committed` };
+  const written = result.files.filter((f) => f.outcome === 'written').map((f) => f.path);
+  const deleted = result.files.filter((f) => f.outcome === 'deleted').map((f) => f.path);
+  if (written.length + deleted.length === 0) return { skipped: 'the run changed no file; nothing committed' };
+  const commit = await commitRun(git.repo, { written, deleted, task, runId: result.runId });
+  if (commit.sha) recordCommit(workspace, result.runId, commit);
+  return commit;
+}
+
 async function runInside(ctx) {
-  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, isInterrupted } = ctx;
+  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, isInterrupted } = ctx;
   const { env, cwd, stdout, stderr } = io;
   const runDir = dry ? dry.dir : workspace;
 
@@ -416,6 +453,7 @@ async function runInside(ctx) {
       verify: options.verify ?? null,
       verifyTimeoutMs: options.verifyTimeoutMs,
       keepOnFail: options.keepOnFail,
+      commit: options.commit,
       fromProjectConfig: options.configUsed.project,
       fromUserConfig: options.configUsed.user,
       configFiles: options.configFiles,
@@ -453,6 +491,7 @@ async function runInside(ctx) {
         redact,
         onRetry: (info) => record({ kind: 'host_retry', ...info }),
       });
+  let eventsSeen = 0;
   const host = {
     readFile: dry ? dry.readFile : files.readFile,
     writeFile: files.writeFile,
@@ -463,7 +502,10 @@ async function runInside(ctx) {
       if (isInterrupted()) throw Object.assign(new Error('interrupted: no more model calls'), { code: 'interrupted' });
       return completer(request);
     },
-    onEvent: record,
+    onEvent(event) {
+      record(event);
+      if (crashAt?.point === 'core-panic' && ++eventsSeen === crashAt.n) core.panicForDiagnostics(`RED_EXEC_CRASH_AT core-panic:${crashAt.n}`);
+    },
   };
 
   const bundle = () =>
@@ -494,22 +536,28 @@ async function runInside(ctx) {
     files.journal?.close();
     progress.stop();
     record({ kind: 'host_error', message: redact(String(err && err.stack ? err.stack : err)) });
+    // The run's status for --runs and the bundle: the core could not say it, so the host does.
+    log.append({ kind: 'result', runId, status: 'CRASHED', error: { code: err?.code ?? 'internal', message: redact(String(err?.message ?? err)) }, wallMs: Math.round(performance.now() - started) });
     log.close();
     if (isInterrupted()) return fail('interrupted', EXIT.INTERRUPTED);
     const zip = await bundle();
     const where = zip ? ` (debug bundle: ${zip})` : '';
-    return fail(`internal error: ${err && err.message ? err.message : err}${where}`, EXIT.INTERNAL);
+    const message = String(err && err.message ? err.message : err).replace(/\s*\n\s*/g, ' ');
+    return fail(`internal error: ${message}${where}`, EXIT.INTERNAL);
   }
   files.journal?.close();
   const wallMs = Math.round(performance.now() - started);
   progress.stop();
+  if (git.warnings.length > 0) result.warnings = [...(result.warnings ?? []), ...git.warnings];
+  if (options.commit) result.commit = isInterrupted() ? { skipped: 'interrupted; nothing committed' } : await commitAfterRun(git, result, options.task, workspace);
   log.append({ kind: 'result', ...result, wallMs });
   log.close();
 
   let reportProblem = null;
+  let reportFile = null;
   if (options.report) {
     try {
-      writeReport(workspace, redact(core.renderMarkdownReport(result, options.task, wallMs)), { dryRun: Boolean(dry) });
+      reportFile = writeReport(workspace, redact(core.renderMarkdownReport(result, options.task, wallMs)), { dryRun: Boolean(dry) });
     } catch (err) {
       reportProblem = `could not write the run report ${REPORT_FILE}: ${err.code ?? err.message}`;
     }
@@ -524,21 +572,25 @@ async function runInside(ctx) {
       const diffs = diffsText(result);
       if (diffs) text += `\n${diffs}`;
     }
+    if (result.commit?.sha) text += `Commit:   ${result.commit.sha.slice(0, 12)} (${result.commit.paths.length} file${result.commit.paths.length === 1 ? '' : 's'}; undo with git revert ${result.commit.sha.slice(0, 12)})\n`;
+    if (reportFile) text += `Report:   ${shown(cwd, reportFile)}\n`;
     if (dry) text += '\nDry run: no file in the workspace was changed; the diffs show what the run would write.\n';
     if (dry && options.verify) text += `Dry run: the check \`${options.verify}\` was not run.\n`;
     stdout.write(redact(text));
   }
 
   if (isInterrupted()) return fail('interrupted', EXIT.INTERRUPTED);
-  // A run that crashed exports its bundle by itself (an interrupt is the user's choice, not a crash).
-  const crashed = result.status === 'CRASHED' && result.error?.code !== 'interrupted';
-  const zip = options.exportDebug || crashed ? await bundle() : null;
+  // Only a run that crashed (a bug) exports its bundle by itself: a FAILED run's cause is in its
+  // report, and an interrupt is the user's choice.
+  const zip = options.exportDebug || result.status === 'CRASHED' ? await bundle() : null;
   const code = exitCodeForResult(result);
-  if (reportProblem && code === EXIT.OK) return fail(reportProblem, EXIT.WRITE_FAILED);
+  const commitProblem = result.commit?.error ? `--commit: ${result.commit.error}; the run's changes are in the working tree, uncommitted` : null;
+  if (code === EXIT.OK && (reportProblem || commitProblem)) return fail([commitProblem, reportProblem].filter(Boolean).join('; also '), EXIT.WRITE_FAILED);
   if (code !== EXIT.OK) {
     // One line all the same: the run's failure first, a missing report after it.
     const also = reportProblem ? `; also ${reportProblem}` : '';
-    fail(`${failureMessage(result)}${also}${zip ? ` (debug bundle: ${zip})` : ''}`, code);
+    const commitNote = options.commit ? ' (--commit: nothing committed)' : '';
+    fail(`${failureMessage(result)}${also}${commitNote}${zip ? ` (debug bundle: ${zip})` : ''}`, code);
   } else if (zip) {
     stderr.write(`red-exec: debug bundle: ${zip}\n`);
   }

@@ -61,7 +61,8 @@ ENVIRONMENT
   XDG_CONFIG_HOME                    where the user config lives (default ~/.config)
   RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
   NO_COLOR                           no colour in the progress line
-  RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills a run (or --undo) at one of its write steps
+  RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills a run (or --undo) at one of its write steps;
+                                     core-panic:<n> makes the core panic at a run's n-th event
 
 CONFIG FILES
   Defaults, below flags and environment variables: the project file (the first .red-exec.json
@@ -76,7 +77,8 @@ SHELL COMPLETION
 LOGS AND BACKUPS
   Each run writes .red-exec-logs/<run-id>/events.jsonl in the workspace and records its
   id in .red-exec-logs/last-run. Replay one with --replay <run-id>. Every gate decision
-  that blocks or warns is appended to .red-exec-violations.jsonl in the workspace.
+  that blocks or warns is appended to .red-exec-logs/violations.jsonl. A .gitignore of *
+  in .red-exec-logs/ keeps all of it out of git status.
   Before a run changes a file it copies the original to .red-exec-logs/<run-id>/backup/ and
   notes the change in journal.jsonl there: --undo works even for a run that was killed.
 

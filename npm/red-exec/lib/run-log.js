@@ -6,8 +6,24 @@ import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { writeDurably } from './backup.js';
 
-export function openRunLog(workspace, runId, redact) {
+/**
+ * Make <workspace>/.red-exec-logs/ if needed, with a .gitignore of `*` in it so that nothing the
+ * tool keeps there (logs, backups, the violation log, the report) shows in `git status`. An
+ * existing .gitignore is left as the user made it. Returns the directory.
+ */
+export function ensureLogDir(workspace) {
   const base = path.join(workspace, LOG_DIR);
+  fs.mkdirSync(base, { recursive: true });
+  try {
+    fs.writeFileSync(path.join(base, '.gitignore'), '# red-exec: run logs, backups and reports stay out of git\n*\n', { flag: 'wx' });
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+  }
+  return base;
+}
+
+export function openRunLog(workspace, runId, redact) {
+  const base = ensureLogDir(workspace);
   const dir = path.join(base, runId);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'events.jsonl');

@@ -27,8 +27,18 @@ function firstRecord(file) {
   }
 }
 
-/** Paths written and deleted: from the journal (finished changes only), else (a dry run) from the events. */
-function fileCounts(runDir, events) {
+/**
+ * What the run's own report said: the result's counts. Only a run that never finished (killed,
+ * still going) is counted from its journal (finished changes only), else (a dry run) from the
+ * events: the journal also holds rollbacks and the events writes that were later undone, so
+ * neither can agree with a finished run's report.
+ */
+function fileCounts(runDir, events, result) {
+  if (result?.counts) {
+    const c = result.counts;
+    return { written: c.written ?? 0, deleted: c.deleted ?? 0, blocked: c.blocked ?? 0, failed: c.failed ?? 0, rolledBack: c.rolledBack ?? 0 };
+  }
+  if (result) return { written: 0, deleted: 0, blocked: 0, failed: 0, rolledBack: 0 };
   const journal = readJournal(runDir);
   const written = new Set();
   const deleted = new Set();
@@ -44,7 +54,7 @@ function fileCounts(runDir, events) {
       if (e.kind === 'delete') deleted.add(e.path);
     }
   }
-  return { written: written.size, deleted: deleted.size };
+  return { written: written.size, deleted: deleted.size, blocked: 0, failed: 0, rolledBack: 0 };
 }
 
 /** { runs, more, total }: at most RUNS_SHOWN runs, newest first, and how many older ones were left out. */
@@ -83,7 +93,8 @@ export function listRuns(workspace) {
       status,
       resultStatus: result?.status ?? null,
       dryRun: hostStart?.cli?.dryRun === true,
-      ...fileCounts(runDir, events),
+      errorCode: result?.error?.code ?? null,
+      ...fileCounts(runDir, events, result),
       undoneAt: undo?.time ?? null,
     };
   });
@@ -99,14 +110,28 @@ function when(iso) {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '?';
 }
 
+/** `FAILED (model_auth)`, `OK (dry run)`: the status word as the run's report printed it. */
+function statusText(r) {
+  const why = (r.resultStatus === 'FAILED' || r.resultStatus === 'CRASHED') && r.errorCode ? ` (${r.errorCode})` : '';
+  return `${r.status}${why}${r.dryRun ? ' (dry run)' : ''}`;
+}
+
+/** The counts in the words of the report's Files line. */
+function filesText(r) {
+  let text = `${r.written} written, ${r.deleted} deleted, ${r.blocked} blocked`;
+  if (r.failed > 0) text += `, ${r.failed} failed`;
+  if (r.rolledBack > 0) text += `, ${r.rolledBack} rolled back`;
+  return text;
+}
+
 /** The listing as an aligned table. */
 export function runsText({ runs, more }) {
   if (runs.length === 0) return `no runs recorded under ${LOG_DIR}/\n`;
   const rows = runs.map((r) => [
     r.id,
     when(r.startedAt),
-    r.dryRun ? `${r.status} (dry run)` : r.status,
-    `${r.written} written, ${r.deleted} deleted`,
+    statusText(r),
+    filesText(r),
     shorten(r.task, TASK_WIDTH),
   ]);
   const head = ['RUN', 'STARTED (UTC)', 'STATUS', 'FILES', 'TASK'];

@@ -11,6 +11,7 @@ import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
 import { parseEventLines } from './run-log.js';
 import { isInside } from './paths.js';
 import { ConfigError, UndoRefused, WriteError } from './errors.js';
+import { readCommit } from './git.js';
 
 const UNDO_FILE = 'undo.json';
 const OVERWRITTEN_DIR = 'overwritten';
@@ -165,6 +166,14 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
 
   const previous = readUndoRecord(runDir);
   if (previous) return { ...summary, already: previous };
+
+  // A committed run is git's to take back: restoring the files would leave the commit in the
+  // history and its reverse as uncommitted changes. --force does it all the same.
+  const commit = readCommit(runDir);
+  if (commit && !force) {
+    throw new UndoRefused(`run ${runId} was committed as ${commit.sha.slice(0, 12)}: use \`git revert ${commit.sha}\` to take it back, or --undo --force to restore the files from the backup (the commit stays in the history)`);
+  }
+  summary.commit = commit?.sha ?? null;
 
   // A run that is still going would write after the undo: refuse (--force overrides, for a pid
   // that was reused after a crash).

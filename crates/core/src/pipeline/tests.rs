@@ -174,7 +174,7 @@ fn modify_of_a_missing_file_is_the_users_error() {
     let mut host = Host::new(&[]);
     host.answers.push_back(plan(&[("src/servr.js", "MODIFY")]));
     let r = host.run("Add a route to src/servr.js", &["src/servr.js"], RunOptions::default());
-    assert_eq!(r.status, Status::Crashed);
+    assert_eq!(r.status, Status::Failed);
     assert_eq!(r.error.as_ref().unwrap().code, "input_missing");
     assert_eq!((host.prompts().len(), host.writes()), (1, 0));
 }
@@ -239,14 +239,36 @@ fn lost_export_is_blocked_and_warn_mode_writes() {
     assert_eq!((r.status, r.files[0].outcome), (Status::Ok, Outcome::Written));
     assert_eq!(r.files[0].violations[0].rule, Rule::ExportsKept);
     assert_eq!(host.text("src/server.js"), Some(dropped));
+    // The result says which mode it ran in and lists what the mode let through.
+    assert_eq!(r.gate, GateMode::Warn);
+    assert_eq!(r.warnings.len(), r.files[0].violations.len());
+    assert_eq!((r.warnings[0].code.as_str(), r.warnings[0].rule.as_deref()), ("gate", Some("exports_kept")));
+    assert_eq!(r.warnings[0].path.as_deref(), Some("src/server.js"));
 }
 
 #[test]
-fn prose_only_answers_crash_the_run_without_writes() {
+fn a_host_that_breaks_the_protocol_crashes_the_run() {
+    let mut session = Session::new(RunInput {
+        task: "make a.js".into(),
+        files: vec!["a.js".into()],
+        read: vec![],
+        skills: vec![],
+        options: RunOptions::default(),
+        run_id: "t".into(),
+    });
+    assert!(matches!(session.resume(None), Request::Read { .. }));
+    // A write acknowledgement where the core asked for files: the host is wrong, not the user.
+    let Request::Done { result } = session.resume(Some(Reply::Written)) else { panic!("the run should end") };
+    assert_eq!(result.status, Status::Crashed);
+    assert_eq!(result.error.as_ref().unwrap().code, "host_protocol");
+}
+
+#[test]
+fn prose_only_answers_fail_the_run_without_writes() {
     let mut host = Host::new(&[]);
     host.answers.extend([plan(&[("a.js", "CREATE")]), answer("I created it."), answer("Done."), answer("All good.")]);
     let r = host.run("make a.js", &["a.js"], RunOptions::default());
-    assert_eq!(r.status, Status::Crashed);
+    assert_eq!(r.status, Status::Failed);
     assert_eq!(r.error.as_ref().unwrap().code, "model_answer");
     assert_eq!(host.writes(), 0);
 }
@@ -258,7 +280,7 @@ fn transport_errors_map_to_run_errors() {
         host.answers.push_back(Reply::CompletionError { code: code.into(), message: "nope".into() });
         let r = host.run("make a.js", &["a.js"], RunOptions::default());
         assert_eq!(r.error.as_ref().unwrap().code, expected);
-        assert_eq!((r.status, r.stages.l1), (Status::Crashed, StageState::Failed));
+        assert_eq!((r.status, r.stages.l1), (Status::Failed, StageState::Failed));
     }
 }
 
@@ -275,7 +297,7 @@ fn bad_inputs_stop_before_the_model() {
 }
 
 #[test]
-fn delete_needs_no_model_call_and_write_errors_crash() {
+fn delete_needs_no_model_call_and_write_errors_fail_the_run() {
     let mut host = Host::new(&[("old.js", "module.exports = 1;\n"), ("new.js", "")]);
     host.files.insert("new.js".into(), None);
     host.answers.extend([plan(&[("old.js", "DELETE"), ("new.js", "CREATE")]), fenced("module.exports = 2;\n")]);
@@ -289,7 +311,7 @@ fn delete_needs_no_model_call_and_write_errors_crash() {
     host.answers.extend([plan(&[("a.js", "CREATE")]), fenced("const a = 1;\n")]);
     let r = host.run("make a.js", &["a.js"], RunOptions::default());
     assert_eq!(r.error.as_ref().unwrap().code, "write_failed");
-    assert_eq!(r.status, Status::Crashed);
+    assert_eq!(r.status, Status::Failed);
 }
 
 #[test]
@@ -407,7 +429,7 @@ fn over_budget_is_reported_not_truncated() {
     host.answers.push_back(plan(&[("inventory.js", "MODIFY")]));
     let options = RunOptions { context_budget: Some(500), ..RunOptions::default() };
     let r = host.run("rewrite everything", &["inventory.js"], options);
-    assert_eq!(r.status, Status::Crashed);
+    assert_eq!(r.status, Status::Failed);
     let err = r.error.as_ref().unwrap();
     assert_eq!(err.code, "input_over_budget");
     assert!(err.message.contains("more than 500 tokens"), "{}", err.message);
@@ -717,7 +739,7 @@ fn a_failed_write_takes_back_the_writes_before_it() {
     host.fail_write_of = Some("b.js".into());
     host.answers.extend([plan(&[("a.js", "MODIFY"), ("b.js", "MODIFY")]), fenced("module.exports = 10;\n"), fenced("module.exports = 20;\n")]);
     let r = host.run("bump both", &["a.js", "b.js"], RunOptions::default());
-    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Crashed, "write_failed"));
+    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "write_failed"));
     assert_eq!(host.text("a.js"), Some("module.exports = 1;\n"));
     assert!(r.error.unwrap().message.contains("1 change(s) made before it were rolled back"));
     assert_eq!(r.counts.rolled_back, 1);
