@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::analysis::{Analysis, Language, ModuleFormat, analyze};
 use crate::decompose::{self, KnownFile, Problem};
@@ -26,8 +27,9 @@ use crate::report::{
 };
 use crate::section::{self, Section};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "ModuleFormat")]
 pub enum FormatChoice {
     #[default]
     Auto,
@@ -35,12 +37,16 @@ pub enum FormatChoice {
     Esm,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
+// Every field may be left out (`default`); the run_start event carries them all, unset ones as null.
+#[ts(optional_fields = nullable)]
 pub struct RunOptions {
     pub model: Option<String>,
     pub max_retries: Option<u32>,
+    #[ts(as = "Option<_>", optional)]
     pub gate: GateMode,
+    #[ts(as = "Option<_>", optional)]
     pub module_format: FormatChoice,
     /// Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
     pub context_budget: Option<u32>,
@@ -48,45 +54,57 @@ pub struct RunOptions {
     pub verify: Option<String>,
     pub verify_timeout_ms: Option<u64>,
     /// Keep the writes when the check fails, instead of restoring every file.
+    #[ts(as = "Option<_>", optional)]
     pub keep_on_fail: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunInput {
     pub task: String,
     pub files: Vec<String>,
     /// Read-only context files.
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub read: Vec<String>,
     /// Skill files (Markdown conventions) added to the prompts.
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub skills: Vec<String>,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub options: RunOptions,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub run_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum FileState {
     Present { text: String },
     Absent,
-    Unreadable { reason: String, message: String },
+    /// `reason`: the words the hosts use; the core only tells `outside_workspace` from the rest.
+    Unreadable {
+        #[ts(type = "'binary' | 'not_utf8' | 'directory' | 'too_large' | 'outside_workspace' | 'io'")]
+        reason: String,
+        message: String,
+    },
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(rename = "Usage")]
 pub struct TokenUsage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CompletionRequest {
     pub id: u32,
+    #[ts(type = "'L1' | 'L3'")]
     pub stage: String,
     pub path: Option<String>,
     pub action: Option<Action>,
@@ -96,7 +114,7 @@ pub struct CompletionRequest {
     pub max_tokens: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Request {
     Read { paths: Vec<String> },
@@ -110,8 +128,10 @@ pub enum Request {
     Done { result: Box<RunResult> },
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+// A missing Option field reads as None, so the host may leave it out.
+#[ts(optional_fields = nullable)]
 pub enum Reply {
     Files { files: BTreeMap<String, FileState> },
     Completion { text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
@@ -136,22 +156,36 @@ pub enum Reply {
         #[serde(default)]
         signal: Option<String>,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         timed_out: bool,
         #[serde(default)]
         duration_ms: Option<u64>,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         output: String,
     },
     /// The check could not be run at all (`code` "interrupted" when the user stopped the run).
     VerifyError { code: String, message: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum EventBody {
     RunStart { run_id: String, task: String, files: Vec<String>, read: Vec<String>, options: RunOptions },
-    Stage { stage: &'static str, state: StageState },
-    ModelRequest { id: u32, stage: String, path: Option<String>, action: Option<Action>, attempt: u32, messages: Vec<ChatMessage> },
+    Stage {
+        #[ts(type = "'L1' | 'L2' | 'L3' | 'gate'")]
+        stage: &'static str,
+        state: StageState,
+    },
+    ModelRequest {
+        id: u32,
+        #[ts(type = "'L1' | 'L3'")]
+        stage: String,
+        path: Option<String>,
+        action: Option<Action>,
+        attempt: u32,
+        messages: Vec<ChatMessage>,
+    },
     ModelResponse { id: u32, text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
     ModelError { id: u32, code: String, message: String },
     Plan { actions: Vec<PlanEntry> },
@@ -173,14 +207,15 @@ pub enum EventBody {
     RunEnd { status: Status, error: Option<RunError> },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(rename = "RunEvent")]
 pub struct Event {
     pub seq: u64,
     #[serde(flatten)]
     pub body: EventBody,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadOnlyShown {
     pub path: String,

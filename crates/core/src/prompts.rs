@@ -5,13 +5,16 @@
 //! is asked without reading the prose.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use serde_json::json;
 
 use crate::analysis::{Language, ModuleFormat};
 use crate::plan::Action;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ChatMessage {
+    /// The OpenAI chat roles; the core itself sends `system` and `user`.
+    #[ts(type = "'system' | 'user' | 'assistant'")]
     pub role: String,
     pub content: String,
 }

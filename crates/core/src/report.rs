@@ -1,11 +1,12 @@
 //! The run's result and how it reads: the console report and the benchmark token line.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::gate::{GateMode, Violation};
 use crate::plan::{Action, PlanEntry};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     Ok,
@@ -48,7 +49,7 @@ impl Status {
 /// Error codes that mean red-exec itself is wrong (the host answered what the core never asked).
 pub const INTERNAL_ERRORS: &[&str] = &["host_protocol"];
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum StageState {
     #[default]
@@ -58,7 +59,7 @@ pub enum StageState {
     Skipped,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Stages {
     #[serde(rename = "L1")]
     pub l1: StageState,
@@ -69,7 +70,7 @@ pub struct Stages {
     pub gate: StageState,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Written,
@@ -83,7 +84,7 @@ pub enum Outcome {
     RolledBack,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FileOutcome {
     pub path: String,
@@ -96,7 +97,7 @@ pub struct FileOutcome {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub written: u32,
@@ -107,8 +108,9 @@ pub struct Counts {
     pub rolled_back: u32,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "RunUsage")]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -117,13 +119,13 @@ pub struct Usage {
     pub model_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RunError {
     pub code: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunResult {
     pub run_id: String,
@@ -151,7 +153,7 @@ pub struct RunResult {
 }
 
 /// One warning of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RunWarning {
     /// `gate` for a rule the gate let through; a host's own code otherwise (e.g. `git_dirty`).
     pub code: String,
@@ -182,7 +184,7 @@ impl RunWarning {
 }
 
 /// What `--verify` did: the command, every attempt, and what became of the writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
     pub command: String,
@@ -193,7 +195,7 @@ pub struct VerifyReport {
     pub kept: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyAttempt {
     pub passed: bool,
@@ -548,7 +550,7 @@ mod tests {
 }
 
 /// Tokens and calls of one stage.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StageUsage {
     pub prompt_tokens: u64,
@@ -557,7 +559,7 @@ pub struct StageUsage {
 }
 
 /// Usage per model stage: L1 (the plan) and L3 (the code). L2 makes no model call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct UsageByStage {
     #[serde(rename = "L1")]

@@ -10,11 +10,12 @@ use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::analysis::{Language, ModuleFormat, analyze};
 
 /// A parsed skill file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Skill {
     /// Identifiers generated code must not use (`postprocess::strip_banned` removes them): plain
     /// names (`eval`), member paths (`console.log`) or `debugger`. In file order, no duplicates.

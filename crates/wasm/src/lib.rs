@@ -8,6 +8,7 @@ use red_exec_core::report::{self, RunResult};
 use red_exec_core::skill;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use ts_rs::TS;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -63,9 +64,11 @@ pub fn new_run_id() -> Result<String, JsError> {
     ))
 }
 
-#[derive(Serialize)]
+/// What `knownModels()` says about one model: its provider and list prices (USD per million tokens).
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 struct ModelInfo {
+    #[ts(type = "'deepseek' | 'openai'")]
     provider: &'static str,
     input_per_m: f64,
     output_per_m: f64,
@@ -106,7 +109,9 @@ pub fn parse_skill(markdown: String) -> Result<JsValue, JsError> {
     to_js(&skill::parse_skill(&markdown))
 }
 
-#[derive(Serialize)]
+/// What `Session.resume(reply)` returns: the next request and the events since the last call.
+#[derive(Serialize, TS)]
+#[ts(rename = "SessionStep")]
 struct Step<'a> {
     request: &'a red_exec_core::pipeline::Request,
     events: &'a [red_exec_core::pipeline::Event],
@@ -133,6 +138,9 @@ impl Session {
         to_js(&Step { request: &request, events: &events })
     }
 }
+
+#[cfg(test)]
+mod typescript;
 
 /// Diagnostic: make the core panic, so hosts can test that a panic becomes a clean error.
 #[wasm_bindgen(js_name = panicForDiagnostics)]
