@@ -42,16 +42,21 @@ pub enum FormatChoice {
 // Every field may be left out (`default`); the run_start event carries them all, unset ones as null.
 #[ts(optional_fields = nullable)]
 pub struct RunOptions {
+    /// Model name, for the report and the cost estimate.
     pub model: Option<String>,
+    /// Fresh retries of a unit whose answer fails extraction, syntax or the gate. Default 2.
     pub max_retries: Option<u32>,
+    /// Default `block`.
     #[ts(as = "Option<_>", optional)]
     pub gate: GateMode,
+    /// Default `auto`: follow the file's own syntax, then package.json `type`.
     #[ts(as = "Option<_>", optional)]
     pub module_format: FormatChoice,
     /// Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
     pub context_budget: Option<u32>,
     /// The user's check, run by the host in the workspace once the files are written: exit 0 passes.
     pub verify: Option<String>,
+    /// The check's time limit, passed on to the host. Default 300000.
     pub verify_timeout_ms: Option<u64>,
     /// Keep the writes when the check fails, instead of restoring every file.
     #[ts(as = "Option<_>", optional)]
@@ -74,6 +79,7 @@ pub struct RunInput {
     #[serde(default)]
     #[ts(as = "Option<_>", optional)]
     pub options: RunOptions,
+    /// Empty or absent: the host made none (`runTask` makes one with `newRunId()`).
     #[serde(default)]
     #[ts(as = "Option<_>", optional)]
     pub run_id: String,
@@ -104,10 +110,12 @@ pub struct TokenUsage {
 #[serde(rename_all = "camelCase")]
 pub struct CompletionRequest {
     pub id: u32,
+    /// `stage`, `path` and `action` repeat the machine-readable line of the prompt.
     #[ts(type = "'L1' | 'L3'")]
     pub stage: String,
     pub path: Option<String>,
     pub action: Option<Action>,
+    /// 0 for the first call of a unit (or of the plan); 1, 2, ... for its fresh retries.
     pub attempt: u32,
     pub messages: Vec<ChatMessage>,
     pub temperature: f32,
@@ -210,6 +218,7 @@ pub enum EventBody {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(rename = "RunEvent")]
 pub struct Event {
+    /// Counts from 1 over the whole run.
     pub seq: u64,
     #[serde(flatten)]
     pub body: EventBody,

@@ -3,19 +3,57 @@
 
 export type Action = "CREATE" | "MODIFY" | "EXTRACT" | "DELETE";
 
-export type ChatMessage = { 
-/**
- * The OpenAI chat roles; the core itself sends `system` and `user`.
- */
-role: 'system' | 'user' | 'assistant', content: string, };
+export type ChatMessage = {
+  /**
+   * The OpenAI chat roles; the core itself sends `system` and `user`.
+   */
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+};
 
-export type CompletionRequest = { id: number, stage: 'L1' | 'L3', path: string | null, action: Action | null, attempt: number, messages: Array<ChatMessage>, temperature: number, maxTokens: number, };
+export type CompletionRequest = {
+  id: number;
+  /**
+   * `stage`, `path` and `action` repeat the machine-readable line of the prompt.
+   */
+  stage: 'L1' | 'L3';
+  path: string | null;
+  action: Action | null;
+  /**
+   * 0 for the first call of a unit (or of the plan); 1, 2, ... for its fresh retries.
+   */
+  attempt: number;
+  messages: Array<ChatMessage>;
+  temperature: number;
+  maxTokens: number;
+};
 
-export type Counts = { written: number, deleted: number, blocked: number, failed: number, rolledBack: number, };
+export type Counts = {
+  written: number;
+  deleted: number;
+  blocked: number;
+  failed: number;
+  rolledBack: number;
+};
 
-export type FileOutcome = { path: string, action: Action, outcome: Outcome, diff: string, violations: Array<Violation>, attempts: number, error?: string | null, };
+export type FileOutcome = {
+  path: string;
+  action: Action;
+  outcome: Outcome;
+  diff: string;
+  violations: Array<Violation>;
+  attempts: number;
+  error?: string | null;
+};
 
-export type FileState = { "state": "present", text: string, } | { "state": "absent" } | { "state": "unreadable", reason: 'binary' | 'not_utf8' | 'directory' | 'too_large' | 'outside_workspace' | 'io', message: string, };
+export type FileState =
+  | { "state": "present"; text: string }
+  | { "state": "absent" }
+  | {
+    "state": "unreadable";
+    reason: 'binary' | 'not_utf8' | 'directory' | 'too_large' | 'outside_workspace' | 'io';
+    message: string;
+  };
 
 export type GateDecision = "pass" | "warn" | "block";
 
@@ -24,133 +62,282 @@ export type GateMode = "block" | "warn" | "off";
 /**
  * What `knownModels()` says about one model: its provider and list prices (USD per million tokens).
  */
-export type ModelInfo = { provider: 'deepseek' | 'openai', inputPerM: number, outputPerM: number, };
+export type ModelInfo = { provider: 'deepseek' | 'openai'; inputPerM: number; outputPerM: number };
 
 export type ModuleFormat = "auto" | "cjs" | "esm";
 
 export type Outcome = "written" | "deleted" | "blocked" | "failed" | "unchanged" | "rolled_back";
 
-export type PlanEntry = { path: string, action: Action, intent: string, 
-/**
- * EXTRACT: the file the declarations come from.
- */
-from?: string | null, 
-/**
- * EXTRACT: the declarations that move.
- */
-symbols?: Array<string>, 
-/**
- * MODIFY: the sections (`#n`, declared names or marker titles) the change touches; empty means
- * the whole file is one unit.
- */
-sections?: Array<string>, 
-/**
- * MODIFY: only point this file's imports at code an EXTRACT moved; done mechanically.
- */
-rewire?: boolean, 
-/**
- * MODIFY: exports the task asks to remove (each must be named in the task).
- */
-dropExports?: Array<string>, };
+export type PlanEntry = {
+  path: string;
+  action: Action;
+  intent: string;
+  /**
+   * EXTRACT: the file the declarations come from.
+   */
+  from?: string | null;
+  /**
+   * EXTRACT: the declarations that move.
+   */
+  symbols?: Array<string>;
+  /**
+   * MODIFY: the sections (`#n`, declared names or marker titles) the change touches; empty means
+   * the whole file is one unit.
+   */
+  sections?: Array<string>;
+  /**
+   * MODIFY: only point this file's imports at code an EXTRACT moved; done mechanically.
+   */
+  rewire?: boolean;
+  /**
+   * MODIFY: exports the task asks to remove (each must be named in the task).
+   */
+  dropExports?: Array<string>;
+};
 
-export type ReadOnlyShown = { path: string, whole: boolean, };
+export type ReadOnlyShown = { path: string; whole: boolean };
 
-export type Reply = { "kind": "files", files: { [key in string]: FileState }, } | { "kind": "completion", text: string, usage?: Usage | null, durationMs?: number | null, } | { "kind": "completion_error", code: string, message: string, } | { "kind": "written" } | { "kind": "write_error", message: string, code?: string | null, } | { "kind": "deleted" } | { "kind": "delete_error", message: string, code?: string | null, } | { "kind": "verified", exitCode?: number | null, signal?: string | null, timedOut?: boolean, durationMs?: number | null, output?: string, } | { "kind": "verify_error", code: string, message: string, };
+export type Reply =
+  | { "kind": "files"; files: { [key in string]: FileState } }
+  | { "kind": "completion"; text: string; usage?: Usage | null; durationMs?: number | null }
+  | { "kind": "completion_error"; code: string; message: string }
+  | { "kind": "written" }
+  | { "kind": "write_error"; message: string; code?: string | null }
+  | { "kind": "deleted" }
+  | { "kind": "delete_error"; message: string; code?: string | null }
+  | {
+    "kind": "verified";
+    exitCode?: number | null;
+    signal?: string | null;
+    timedOut?: boolean;
+    durationMs?: number | null;
+    output?: string;
+  }
+  | { "kind": "verify_error"; code: string; message: string };
 
-export type Request = { "kind": "read", paths: Array<string>, } | { "kind": "complete", request: CompletionRequest, } | { "kind": "write", path: string, text: string, rollback: boolean, } | { "kind": "delete", path: string, rollback: boolean, } | { "kind": "verify", command: string, timeoutMs: number, attempt: number, } | { "kind": "done", result: RunResult, };
+export type Request =
+  | { "kind": "read"; paths: Array<string> }
+  | { "kind": "complete"; request: CompletionRequest }
+  | { "kind": "write"; path: string; text: string; rollback: boolean }
+  | { "kind": "delete"; path: string; rollback: boolean }
+  | { "kind": "verify"; command: string; timeoutMs: number; attempt: number }
+  | { "kind": "done"; result: RunResult };
 
-export type Rule = "in_scope" | "read_only" | "syntax" | "json" | "exports_kept" | "exports_declared" | "module_format";
+export type Rule =
+  | "in_scope"
+  | "read_only"
+  | "syntax"
+  | "json"
+  | "exports_kept"
+  | "exports_declared"
+  | "module_format";
 
-export type RunError = { code: string, message: string, };
+export type RunError = { code: string; message: string };
 
-export type RunEvent = { seq: number, } & ({ "kind": "run_start", runId: string, task: string, files: Array<string>, read: Array<string>, options: RunOptions, } | { "kind": "stage", stage: 'L1' | 'L2' | 'L3' | 'gate', state: StageState, } | { "kind": "model_request", id: number, stage: 'L1' | 'L3', path: string | null, action: Action | null, attempt: number, messages: Array<ChatMessage>, } | { "kind": "model_response", id: number, text: string, usage: Usage | null, durationMs: number | null, } | { "kind": "model_error", id: number, code: string, message: string, } | { "kind": "plan", actions: Array<PlanEntry>, } | { "kind": "plan_rejected", problems: Array<string>, } | { "kind": "unit_rejected", path: string, attempt: number, reason: string, } | { "kind": "gate", path: string, action: Action, decision: GateDecision, violations: Array<Violation>, } | { "kind": "write", path: string, } | { "kind": "delete", path: string, } | { "kind": "write_error", path: string, message: string, } | { "kind": "post_process", path: string, pass: string, description: string, } | { "kind": "context", path: string, section: number | null, tokens: number, budget: number, readOnly: Array<ReadOnlyShown>, } | { "kind": "verify_start", attempt: number, command: string, } | { "kind": "verify_end", attempt: number, result: VerifyAttempt, } | { "kind": "rollback", path: string, } | { "kind": "rollback_error", path: string, message: string, } | { "kind": "run_end", status: Status, error: RunError | null, });
+export type RunEvent = {
+  /**
+   * Counts from 1 over the whole run.
+   */
+  seq: number;
+} & (
+  | {
+    "kind": "run_start";
+    runId: string;
+    task: string;
+    files: Array<string>;
+    read: Array<string>;
+    options: RunOptions;
+  }
+  | { "kind": "stage"; stage: 'L1' | 'L2' | 'L3' | 'gate'; state: StageState }
+  | {
+    "kind": "model_request";
+    id: number;
+    stage: 'L1' | 'L3';
+    path: string | null;
+    action: Action | null;
+    attempt: number;
+    messages: Array<ChatMessage>;
+  }
+  | {
+    "kind": "model_response";
+    id: number;
+    text: string;
+    usage: Usage | null;
+    durationMs: number | null;
+  }
+  | { "kind": "model_error"; id: number; code: string; message: string }
+  | { "kind": "plan"; actions: Array<PlanEntry> }
+  | { "kind": "plan_rejected"; problems: Array<string> }
+  | { "kind": "unit_rejected"; path: string; attempt: number; reason: string }
+  | {
+    "kind": "gate";
+    path: string;
+    action: Action;
+    decision: GateDecision;
+    violations: Array<Violation>;
+  }
+  | { "kind": "write"; path: string }
+  | { "kind": "delete"; path: string }
+  | { "kind": "write_error"; path: string; message: string }
+  | { "kind": "post_process"; path: string; pass: string; description: string }
+  | {
+    "kind": "context";
+    path: string;
+    section: number | null;
+    tokens: number;
+    budget: number;
+    readOnly: Array<ReadOnlyShown>;
+  }
+  | { "kind": "verify_start"; attempt: number; command: string }
+  | { "kind": "verify_end"; attempt: number; result: VerifyAttempt }
+  | { "kind": "rollback"; path: string }
+  | { "kind": "rollback_error"; path: string; message: string }
+  | { "kind": "run_end"; status: Status; error: RunError | null }
+);
 
-export type RunInput = { task: string, files: Array<string>, 
-/**
- * Read-only context files.
- */
-read?: Array<string>, 
-/**
- * Skill files (Markdown conventions) added to the prompts.
- */
-skills?: Array<string>, options?: RunOptions, runId?: string, };
+export type RunInput = {
+  task: string;
+  files: Array<string>;
+  /**
+   * Read-only context files.
+   */
+  read?: Array<string>;
+  /**
+   * Skill files (Markdown conventions) added to the prompts.
+   */
+  skills?: Array<string>;
+  options?: RunOptions;
+  /**
+   * Empty or absent: the host made none (`runTask` makes one with `newRunId()`).
+   */
+  runId?: string;
+};
 
-export type RunOptions = { model?: string | null, maxRetries?: number | null, gate?: GateMode, moduleFormat?: ModuleFormat, 
-/**
- * Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
- */
-contextBudget?: number | null, 
-/**
- * The user's check, run by the host in the workspace once the files are written: exit 0 passes.
- */
-verify?: string | null, verifyTimeoutMs?: number | null, 
-/**
- * Keep the writes when the check fails, instead of restoring every file.
- */
-keepOnFail?: boolean, };
+export type RunOptions = {
+  /**
+   * Model name, for the report and the cost estimate.
+   */
+  model?: string | null;
+  /**
+   * Fresh retries of a unit whose answer fails extraction, syntax or the gate. Default 2.
+   */
+  maxRetries?: number | null;
+  /**
+   * Default `block`.
+   */
+  gate?: GateMode;
+  /**
+   * Default `auto`: follow the file's own syntax, then package.json `type`.
+   */
+  moduleFormat?: ModuleFormat;
+  /**
+   * Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
+   */
+  contextBudget?: number | null;
+  /**
+   * The user's check, run by the host in the workspace once the files are written: exit 0 passes.
+   */
+  verify?: string | null;
+  /**
+   * The check's time limit, passed on to the host. Default 300000.
+   */
+  verifyTimeoutMs?: number | null;
+  /**
+   * Keep the writes when the check fails, instead of restoring every file.
+   */
+  keepOnFail?: boolean;
+};
 
-export type RunResult = { runId: string, status: Status, stages: Stages, plan: Array<PlanEntry>, files: Array<FileOutcome>, counts: Counts, usage: RunUsage, costUsd: number | null, error: RunError | null, 
-/**
- * Token usage split by stage (L1 plan, L3 code), for the Markdown report.
- */
-usageByStage: UsageByStage, 
-/**
- * The user's check command and each of its runs; absent when the run had none.
- */
-verify?: VerifyReport | null, };
+export type RunResult = {
+  runId: string;
+  status: Status;
+  stages: Stages;
+  plan: Array<PlanEntry>;
+  files: Array<FileOutcome>;
+  counts: Counts;
+  usage: RunUsage;
+  costUsd: number | null;
+  error: RunError | null;
+  /**
+   * Token usage split by stage (L1 plan, L3 code), for the Markdown report.
+   */
+  usageByStage: UsageByStage;
+  /**
+   * The user's check command and each of its runs; absent when the run had none.
+   */
+  verify?: VerifyReport | null;
+};
 
-export type RunUsage = { promptTokens: number, completionTokens: number, totalTokens: number, calls: number, modelMs: number, };
+export type RunUsage = {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  calls: number;
+  modelMs: number;
+};
 
 /**
  * What `Session.resume(reply)` returns: the next request and the events since the last call.
  */
-export type SessionStep = { request: Request, events: Array<RunEvent>, };
+export type SessionStep = { request: Request; events: Array<RunEvent> };
 
 /**
  * A parsed skill file.
  */
-export type Skill = { 
-/**
- * Identifiers generated code must not use (`postprocess::strip_banned` removes them): plain
- * names (`eval`), member paths (`console.log`) or `debugger`. In file order, no duplicates.
- */
-banned: Array<string>, 
-/**
- * The Markdown without HTML comments (notes for the human, not for the model), trimmed.
- */
-text: string, };
+export type Skill = {
+  /**
+   * Identifiers generated code must not use (`postprocess::strip_banned` removes them): plain
+   * names (`eval`), member paths (`console.log`) or `debugger`. In file order, no duplicates.
+   */
+  banned: Array<string>;
+  /**
+   * The Markdown without HTML comments (notes for the human, not for the model), trimmed.
+   */
+  text: string;
+};
 
 export type StageState = "pending" | "ok" | "failed" | "skipped";
 
 /**
  * Tokens and calls of one stage.
  */
-export type StageUsage = { promptTokens: number, completionTokens: number, calls: number, };
+export type StageUsage = { promptTokens: number; completionTokens: number; calls: number };
 
-export type Stages = { L1: StageState, L2: StageState, L3: StageState, gate: StageState, };
+export type Stages = { L1: StageState; L2: StageState; L3: StageState; gate: StageState };
 
 export type Status = "OK" | "PARTIAL" | "VERIFY_FAILED" | "INTERRUPTED" | "CRASHED";
 
-export type Usage = { promptTokens: number, completionTokens: number, };
+export type Usage = { promptTokens: number; completionTokens: number };
 
 /**
  * Usage per model stage: L1 (the plan) and L3 (the code). L2 makes no model call.
  */
-export type UsageByStage = { L1: StageUsage, L3: StageUsage, };
+export type UsageByStage = { L1: StageUsage; L3: StageUsage };
 
-export type VerifyAttempt = { passed: boolean, exitCode: number | null, signal: string | null, timedOut: boolean, durationMs: number | null, 
-/**
- * The end of the command's output (stdout and stderr, as the host captured them).
- */
-outputTail: string, };
+export type VerifyAttempt = {
+  passed: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number | null;
+  /**
+   * The end of the command's output (stdout and stderr, as the host captured them).
+   */
+  outputTail: string;
+};
 
 /**
  * What `--verify` did: the command, every attempt, and what became of the writes.
  */
-export type VerifyReport = { command: string, attempts: Array<VerifyAttempt>, passed: boolean, 
-/**
- * The failing run's writes were restored (the default), or kept (`--keep-on-fail`).
- */
-rolledBack: boolean, kept: boolean, };
+export type VerifyReport = {
+  command: string;
+  attempts: Array<VerifyAttempt>;
+  passed: boolean;
+  /**
+   * The failing run's writes were restored (the default), or kept (`--keep-on-fail`).
+   */
+  rolledBack: boolean;
+  kept: boolean;
+};
 
-export type Violation = { rule: Rule, message: string, };
+export type Violation = { rule: Rule; message: string };
