@@ -140,7 +140,7 @@ after(async () => {
 test('the tarballs carry the LICENSE, a README, one .wasm and nothing the repository alone holds', () => {
   const core = packed.core.files.map((f) => f.path);
   const cli = packed.cli.files.map((f) => f.path);
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'node.mjs', 'web.mjs', 'drive.mjs', 'index.d.ts', 'dist/red_exec_wasm.js', 'dist/red_exec_wasm_bg.wasm']) {
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'node.mjs', 'web.mjs', 'drive.mjs', 'index.d.ts', 'types/protocol.d.ts', 'dist/red_exec_wasm.js', 'dist/red_exec_wasm_bg.wasm']) {
     assert.ok(core.includes(f), `@codemaestro/core's tarball lacks ${f}: ${core.join(', ')}`);
   }
   assert.deepEqual(core.filter((f) => f.endsWith('.wasm')), ['dist/red_exec_wasm_bg.wasm'], 'the wasm is shipped once');
