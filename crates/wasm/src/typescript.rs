@@ -2,6 +2,12 @@
 //! Rust types (`#[derive(TS)]`, ts-rs) into `npm/core/types/protocol.d.ts`, which `index.d.ts`
 //! re-exports. The test fails when the checked-in file differs from what the types say now;
 //! `UPDATE_TYPES=1 cargo test -p red_exec_wasm typescript` rewrites it.
+//!
+//! ts-rs reads the serde attributes; three of its own say what serde alone does not:
+//! - `#[ts(optional_fields = nullable)]` where an `Option` field may be left out (`x?: T | null`);
+//! - `#[ts(as = "Option<_>", optional)]` on a `#[serde(default)]` field that is no `Option` (`x?: T`);
+//! - `#[ts(type = "...")]` only where Rust holds a closed set of words in a string (stage names,
+//!   chat roles, unreadable reasons, providers): a real enum there would let the type be derived.
 
 use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
