@@ -6,6 +6,8 @@ use ts_rs::TS;
 use crate::gate::{GateMode, Violation};
 use crate::plan::{Action, PlanEntry};
 
+/// How a run ended. FAILED: a user's mistake or a model/server failure (`error.code` says which);
+/// CRASHED: a bug in red-exec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {

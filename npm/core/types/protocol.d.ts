@@ -266,6 +266,15 @@ export type RunResult = {
    * The user's check command and each of its runs; absent when the run had none.
    */
   verify?: VerifyReport | null;
+  /**
+   * The gate mode the run used (the report says so when it is not `block`).
+   */
+  gate: GateMode;
+  /**
+   * Everything the user should know although the run went on: each rule the `warn` mode let
+   * through, and what the host adds (e.g. in-scope files with uncommitted changes).
+   */
+  warnings: Array<RunWarning>;
 };
 
 export type RunUsage = {
@@ -274,6 +283,22 @@ export type RunUsage = {
   totalTokens: number;
   calls: number;
   modelMs: number;
+};
+
+/**
+ * One warning of a run.
+ */
+export type RunWarning = {
+  /**
+   * `gate` for a rule the gate let through; a host's own code otherwise (e.g. `git_dirty`).
+   */
+  code: string;
+  /**
+   * The gate rule, for `gate` warnings.
+   */
+  rule?: string | null;
+  path?: string | null;
+  message: string;
 };
 
 /**
@@ -305,7 +330,11 @@ export type StageUsage = { promptTokens: number; completionTokens: number; calls
 
 export type Stages = { L1: StageState; L2: StageState; L3: StageState; gate: StageState };
 
-export type Status = "OK" | "PARTIAL" | "VERIFY_FAILED" | "INTERRUPTED" | "CRASHED";
+/**
+ * How a run ended. FAILED: a user's mistake or a model/server failure (`error.code` says which);
+ * CRASHED: a bug in red-exec.
+ */
+export type Status = "OK" | "PARTIAL" | "VERIFY_FAILED" | "INTERRUPTED" | "FAILED" | "CRASHED";
 
 export type Usage = { promptTokens: number; completionTokens: number };
 
