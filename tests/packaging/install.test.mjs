@@ -7,13 +7,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
-import { REPO, FIXTURES, cleanEnv, fenced, planJson } from '../support/cli.mjs';
+import { REPO, FIXTURES, cleanEnv, fenced, planJson, startProcess } from '../support/cli.mjs';
 import { startModelServer } from '../support/model-server.mjs';
 import { SERVER_WITH_HEALTH } from '../support/answers.mjs';
 
@@ -40,25 +39,9 @@ function userEnv(extra = {}) {
   return env;
 }
 
-/** Run a command to completion: { code, stdout, stderr, ms }. */
+/** Run a command to completion in the project, as the user: { code, signal, stdout, stderr, ms }. */
 function run(cmd, args, { cwd = project, env = userEnv(), timeoutMs = 120_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
-  });
+  return startProcess(cmd, args, { cwd, env, timeoutMs }).done;
 }
 
 const ok = (r, what) => assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);

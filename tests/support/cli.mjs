@@ -85,14 +85,14 @@ export function cleanEnv(extra = {}) {
 export const WITHOUT_ROOT_OVERRIDES = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner'];
 
 /**
- * Start the CLI (under `wrapper`, a command prefix, if given). Standard input is /dev/null, or a
- * pipe that gets `input` and is then closed.
- * Returns { child, done } where done resolves { code, signal, stdout, stderr }.
+ * Start `command args` with its output collected. Standard input is /dev/null, or a pipe that
+ * gets `input` and is then closed; killed (and `done` rejects) after `timeoutMs`.
+ * Returns { child, done } where done resolves { code, signal, stdout, stderr, ms }.
  */
-export function startCli(args, { cwd, env = {}, timeoutMs = 20_000, wrapper = [], input } = {}) {
-  const argv = [...wrapper, process.execPath, CLI, ...args];
+export function startProcess(command, args, { cwd, env, timeoutMs = 20_000, input } = {}) {
+  const started = performance.now();
   const stdin = input === undefined ? 'ignore' : 'pipe';
-  const child = spawn(argv[0], argv.slice(1), { cwd, env: cleanEnv(env), stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env, stdio: [stdin, 'pipe', 'pipe'] });
   if (input !== undefined) child.stdin.end(input);
   const done = new Promise((resolve, reject) => {
     let stdout = '';
@@ -101,15 +101,24 @@ export function startCli(args, { cwd, env = {}, timeoutMs = 20_000, wrapper = []
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`red-exec did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${path.basename(command)} ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
   });
   return { child, done };
+}
+
+/**
+ * Start the CLI (under `wrapper`, a command prefix, if given), with `cleanEnv(env)`.
+ * Returns { child, done } as startProcess.
+ */
+export function startCli(args, { cwd, env = {}, timeoutMs = 20_000, wrapper = [], input } = {}) {
+  const argv = [...wrapper, process.execPath, CLI, ...args];
+  return startProcess(argv[0], argv.slice(1), { cwd, env: cleanEnv(env), timeoutMs, input });
 }
 
 /** Run the CLI to completion. Resolves { code, signal, stdout, stderr }. */
