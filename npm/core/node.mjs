@@ -6,6 +6,7 @@ import { makeApi } from './drive.mjs';
 
 export * from './host/index.mjs';
 export { createNodeHost } from './host/node.mjs';
+export { mergeAliases } from './host/aliases.mjs';
 
 wasm.initSync({ module: readFileSync(new URL('./dist/red_exec_wasm_bg.wasm', import.meta.url)) });
 

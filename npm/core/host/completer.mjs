@@ -79,7 +79,8 @@ export function parseCompletion(bodyText, redact = (s) => s) {
   if (typeof content !== 'string') {
     throw new CompletionError('bad_response', 'model server answer is not an OpenAI chat completion (no choices[0].message.content)');
   }
-  const completion = { text: redact(content) };
+  // The answer is file content: never redacted here (the host's log and output redact what they show).
+  const completion = { text: content };
   const u = body.usage;
   if (u && Number.isFinite(u.prompt_tokens) && Number.isFinite(u.completion_tokens)) {
     completion.usage = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
@@ -91,7 +92,8 @@ export function parseCompletion(bodyText, redact = (s) => s) {
  * The host's complete(request) for `${baseUrl}/chat/completions`. A 429, a 5xx or an unreachable
  * server is retried `maxRetries` times after retryBaseMs, x4, x16... (or the server's Retry-After
  * when longer); a call that times out is retried once (each try costs a whole timeout); a refused
- * key or a bad answer is not retried. `redact(text)` is applied to every message and answer.
+ * key or a bad answer is not retried. `redact(text)` is applied to every error message (a server may
+ * echo the key in its error body), never to the answer: that is file content.
  */
 export function createOpenAICompleter({
   baseUrl,

@@ -53,7 +53,7 @@ export interface OpenAICompleterOptions {
   retryBaseMs?: number;
   /** Aborting it cancels the call in flight and any wait; the call fails with code 'interrupted'. */
   signal?: AbortSignal;
-  /** Applied to every error message and answer text, e.g. to hide a key a server echoes. */
+  /** Applied to every error message (a server may echo the key in its error body); never to the answer, which is file content. */
   redact?: (text: string) => string;
   onRetry?: (info: RetryInfo) => void;
   /** Default: globalThis.fetch. */
@@ -64,6 +64,7 @@ export interface OpenAICompleterOptions {
 export declare function createOpenAICompleter(options: OpenAICompleterOptions): (request: CompletionRequest) => Promise<Completion>;
 
 /** Text and usage of an OpenAI chat completion body; throws CompletionError 'bad_response' otherwise. */
+/** `redact` applies to the error message only: the answer's text is returned as it came. */
 export declare function parseCompletion(bodyText: string, redact?: (text: string) => string): Completion;
 
 export interface RecordedCall {
@@ -151,3 +152,19 @@ export interface NodeHost extends Pick<Host, 'readFile' | 'writeFile' | 'deleteF
 
 /** Node only (not in the browser entry): a workspace-confined file host with atomic writes. */
 export declare function createNodeHost(options: NodeHostOptions): NodeHost;
+
+/** What mergeAliases made of the lists in scope. */
+export interface MergedScope {
+  files: string[];
+  read: string[];
+  /** Each kept name with the names merged into it. */
+  merged: Array<{ path: string; aliases: string[] }>;
+  /** `alias_merged` for each merge, `hard_link` for a --files entry with other names on disk. */
+  warnings: Array<{ code: 'alias_merged' | 'hard_link'; path: string; message: string }>;
+}
+
+/**
+ * Node only: one file, one unit. Names in `files` and `read` that open the same file (a symbolic
+ * link and its target, hard links, another spelling) are merged before the core plans.
+ */
+export declare function mergeAliases(workspace: string, scope: { files: string[]; read?: string[] }): MergedScope;

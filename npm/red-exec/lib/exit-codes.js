@@ -14,7 +14,9 @@ export const EXIT = Object.freeze({
   VERIFY_FAILED: 9,
   UNDO_REFUSED: 10,
   INTERNAL: 70,
+  HANGUP: 129,
   INTERRUPTED: 130,
+  TERMINATED: 143,
 });
 
 export const EXIT_TABLE = Object.freeze([
@@ -30,7 +32,9 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.VERIFY_FAILED, name: 'verify failed', meaning: 'the --verify command failed on every attempt; the files were restored (kept with --keep-on-fail)' },
   { code: EXIT.UNDO_REFUSED, name: 'undo refused', meaning: '--undo: a file changed since the run (without --force), the run is still going or was committed with --commit (use git revert), or its backup or journal is damaged; nothing changed' },
   { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install): status CRASHED' },
-  { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT)' },
+  { code: EXIT.HANGUP, name: 'hangup', meaning: 'stopped by SIGHUP (the terminal closed): status INTERRUPTED, as for Ctrl-C' },
+  { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT): the model call cancelled, the --verify check\'s process group stopped, unchecked changes restored; status INTERRUPTED' },
+  { code: EXIT.TERMINATED, name: 'terminated', meaning: 'stopped by SIGTERM (kill, a service manager, CI cancelling the job): status INTERRUPTED, as for Ctrl-C' },
 ]);
 
 /** Exit code for a RunResult returned by the core. */

@@ -10,7 +10,7 @@ import { parseArgs, OPTIONS, optionLabel } from './args.js';
 import { UsageError, ConfigError, WriteError, UndoRefused } from './errors.js';
 import { EXIT, EXIT_TABLE, exitCodeForResult } from './exit-codes.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
-import { createOpenAICompleter, createReplayCompleter } from '@codemaestro/core';
+import { createOpenAICompleter, createReplayCompleter, mergeAliases } from '@codemaestro/core';
 import { LOG_DIR, locateTranscript, loadTranscript } from './replay.js';
 import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
@@ -101,7 +101,7 @@ function wantsJson(argv) {
 /** The one JSON object of a path that printed no other: { status, error: { code, message }, exitCode }. */
 function errorJson(code, message) {
   const row = EXIT_TABLE.find((r) => r.code === code);
-  const status = code === EXIT.OK ? 'OK' : code === EXIT.INTERNAL ? 'CRASHED' : code === EXIT.INTERRUPTED ? 'INTERRUPTED' : 'FAILED';
+  const status = code === EXIT.OK ? 'OK' : code === EXIT.INTERNAL ? 'CRASHED' : [EXIT.INTERRUPTED, EXIT.TERMINATED, EXIT.HANGUP].includes(code) ? 'INTERRUPTED' : 'FAILED';
   const error = code === EXIT.OK ? null : { code: row ? row.name.replace(/ /g, '_') : 'unknown', message: message ?? `exit ${code}` };
   return { status, error, exitCode: code };
 }
@@ -337,6 +337,10 @@ async function runTaskCommand(options, core, io) {
   }
   options.files = options.files.map((f) => workspaceRelative(workspace, f));
   options.read = options.read.map((f) => workspaceRelative(workspace, f));
+  // One file, one unit: a link and its target (or two hard links) in scope are merged here, before the core plans.
+  const aliases = mergeAliases(workspace, { files: options.files, read: options.read });
+  options.files = aliases.files;
+  options.read = aliases.read;
   // Skill files go to the model without their HTML comments (notes for the human).
   const skills = readSkillFiles(options.skills, cwd).map((text) => core.parseSkill(text).text);
   redact = makeRedactor(model.apiKey);
@@ -344,30 +348,39 @@ async function runTaskCommand(options, core, io) {
   checkWritable(workspace, options.files, { targets: !options.dryRun, show: (p) => shown(cwd, p) });
   const git = await gitBeforeRun(options, workspace, cwd);
 
-  // Ctrl-C: cancel the model call in flight, refuse further writes, let the core finish.
+  // Ctrl-C, SIGTERM (a service manager, `kill`, CI cancelling a job) and SIGHUP (the terminal
+  // closed) all mean the same: cancel the model call in flight, stop the check's process group,
+  // refuse further writes, let the core restore and finish. A second signal exits at once.
   const stop = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
+  let interrupted = null;
+  let dry = null;
+  const onSignal = (name) => {
     if (interrupted) {
-      stderr.write('\nred-exec: interrupted\n');
-      process.exit(EXIT.INTERRUPTED);
+      stderr.write(`\nred-exec: ${interruptedMessage(name)}\n`);
+      dry?.remove();
+      process.exit(SIGNAL_EXIT[name]);
     }
-    interrupted = true;
+    interrupted = name;
     stop.abort();
   };
+  const listeners = Object.keys(SIGNAL_EXIT).map((name) => [name, () => onSignal(name)]);
+  for (const [name, listener] of listeners) signals?.on?.(name, listener);
   const canWrite = () => !interrupted;
-
-  // A dry run reads and writes a temporary copy; logs and reports still go to the workspace.
-  const dry = options.dryRun
-    ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite })
-    : null;
-  signals?.on?.('SIGINT', onSigint);
   try {
-    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, isInterrupted: () => interrupted });
+    // A dry run reads and writes a temporary copy; logs and reports still go to the workspace.
+    dry = options.dryRun ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite }) : null;
+    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, interruptedBy: () => interrupted });
   } finally {
-    signals?.removeListener?.('SIGINT', onSigint);
+    for (const [name, listener] of listeners) signals?.removeListener?.(name, listener);
     dry?.remove();
   }
+}
+
+/** The signals a run stops on, and the exit code of each (128 + its number, as shells report it). */
+const SIGNAL_EXIT = Object.freeze({ SIGINT: EXIT.INTERRUPTED, SIGTERM: EXIT.TERMINATED, SIGHUP: EXIT.HANGUP });
+
+function interruptedMessage(signal) {
+  return signal === 'SIGINT' ? 'interrupted' : `interrupted (${signal})`;
 }
 
 /**
@@ -405,7 +418,9 @@ async function commitAfterRun(git, result, task, workspace) {
 }
 
 async function runInside(ctx) {
-  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, isInterrupted } = ctx;
+  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, interruptedBy } = ctx;
+  const isInterrupted = () => interruptedBy() !== null;
+  const interruptedFail = () => fail(interruptedMessage(interruptedBy()), SIGNAL_EXIT[interruptedBy()]);
   const { env, cwd, stdout, stderr } = io;
   const runDir = dry ? dry.dir : workspace;
 
@@ -440,6 +455,7 @@ async function runInside(ctx) {
     cli: {
       files: options.files,
       read: options.read,
+      aliases: aliases.merged,
       skills: options.skills,
       gate: options.gate,
       moduleFormat: options.moduleFormat,
@@ -539,7 +555,7 @@ async function runInside(ctx) {
     // The run's status for --runs and the bundle: the core could not say it, so the host does.
     log.append({ kind: 'result', runId, status: 'CRASHED', error: { code: err?.code ?? 'internal', message: redact(String(err?.message ?? err)) }, wallMs: Math.round(performance.now() - started) });
     log.close();
-    if (isInterrupted()) return fail('interrupted', EXIT.INTERRUPTED);
+    if (isInterrupted()) return interruptedFail();
     const zip = await bundle();
     const where = zip ? ` (debug bundle: ${zip})` : '';
     const message = String(err && err.message ? err.message : err).replace(/\s*\n\s*/g, ' ');
@@ -548,7 +564,8 @@ async function runInside(ctx) {
   files.journal?.close();
   const wallMs = Math.round(performance.now() - started);
   progress.stop();
-  if (git.warnings.length > 0) result.warnings = [...(result.warnings ?? []), ...git.warnings];
+  const hostWarnings = [...aliases.warnings, ...git.warnings];
+  if (hostWarnings.length > 0) result.warnings = [...(result.warnings ?? []), ...hostWarnings];
   if (options.commit) result.commit = isInterrupted() ? { skipped: 'interrupted; nothing committed' } : await commitAfterRun(git, result, options.task, workspace);
   log.append({ kind: 'result', ...result, wallMs });
   log.close();
@@ -579,7 +596,7 @@ async function runInside(ctx) {
     stdout.write(redact(text));
   }
 
-  if (isInterrupted()) return fail('interrupted', EXIT.INTERRUPTED);
+  if (isInterrupted()) return interruptedFail();
   // Only a run that crashed (a bug) exports its bundle by itself: a FAILED run's cause is in its
   // report, and an interrupt is the user's choice.
   const zip = options.exportDebug || result.status === 'CRASHED' ? await bundle() : null;

@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { KEY_VARIABLES } from './models.js';
+import { looksSecret } from './redact.js';
 
 /** Output kept in memory: the core only wants the end, where runners print failures and totals. */
 const KEEP_BYTES = 64 * 1024;
@@ -17,7 +18,8 @@ export function verifyEnv(env, apiKey) {
     // Set when red-exec itself runs under `node --test`: a check running `node --test` would
     // then report to that parent instead of exiting non-zero on failure.
     if (name === 'NODE_TEST_CONTEXT') continue;
-    if (apiKey && typeof value === 'string' && value.includes(apiKey)) continue;
+    // A value holding the key goes too; a dummy key (`ollama`) is no secret, and would drop PATH and HOME.
+    if (looksSecret(apiKey) && typeof value === 'string' && value.includes(apiKey)) continue;
     out[name] = value;
   }
   out.RED_EXEC_VERIFY = '1';
