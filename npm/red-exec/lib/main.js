@@ -15,7 +15,7 @@ import { LOG_DIR, locateTranscript, loadTranscript } from './replay.js';
 import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
-import { makeRedactor } from './redact.js';
+import { makeRedactor, looksSecret } from './redact.js';
 import { helpText, failureMessage, diffsText, printable } from './output.js';
 import { isBenchCommand, runBenchCommand } from './bench-commands.js';
 import { createViolationLog, writeReport, SKILL_FILE, REPORT_FILE } from './artifacts.js';
@@ -406,6 +406,24 @@ async function gitBeforeRun(options, workspace, cwd) {
   return { repo: repo?.root ? repo : null, warnings };
 }
 
+/**
+ * A `secret_in_file` warning for each written file that holds the API key: the model echoed it
+ * into code. The file keeps it (redaction never edits content); the user must hear of it, since
+ * the diff and the log show *** there.
+ */
+async function filesHoldingKey(result, files, apiKey) {
+  if (!looksSecret(apiKey)) return [];
+  const out = [];
+  for (const f of result.files ?? []) {
+    if (f.outcome !== 'written') continue;
+    const state = await files.readFile(f.path).catch(() => null);
+    if (state?.state === 'present' && state.text.includes(apiKey)) {
+      out.push({ code: 'secret_in_file', path: f.path, message: 'the written file holds the API key (the model put it there); it is shown as *** in the diff and the log: remove it before you commit' });
+    }
+  }
+  return out;
+}
+
 /** --commit after the run: commit what an OK run wrote and deleted; the outcome for the result. */
 async function commitAfterRun(git, result, task, workspace) {
   if (result.status !== 'OK') return { skipped: `the run ended ${result.status}; nothing committed` };
@@ -564,7 +582,7 @@ async function runInside(ctx) {
   files.journal?.close();
   const wallMs = Math.round(performance.now() - started);
   progress.stop();
-  const hostWarnings = [...aliases.warnings, ...git.warnings];
+  const hostWarnings = [...aliases.warnings, ...git.warnings, ...(await filesHoldingKey(result, files, model.apiKey))];
   if (hostWarnings.length > 0) result.warnings = [...(result.warnings ?? []), ...hostWarnings];
   if (options.commit) result.commit = isInterrupted() ? { skipped: 'interrupted; nothing committed' } : await commitAfterRun(git, result, options.task, workspace);
   log.append({ kind: 'result', ...result, wallMs });
