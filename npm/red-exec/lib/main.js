@@ -366,10 +366,16 @@ async function runTaskCommand(options, core, io) {
   const listeners = Object.keys(SIGNAL_EXIT).map((name) => [name, () => onSignal(name)]);
   for (const [name, listener] of listeners) signals?.on?.(name, listener);
   const canWrite = () => !interrupted;
+  // The run log broke (a full disk): the run stops as for a signal, and ends FAILED (write_failed).
+  const halt = () => {
+    if (interrupted) return;
+    interrupted = 'log';
+    stop.abort();
+  };
   try {
     // A dry run reads and writes a temporary copy; logs and reports still go to the workspace.
     dry = options.dryRun ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite }) : null;
-    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, interruptedBy: () => interrupted });
+    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, interruptedBy: () => interrupted });
   } finally {
     for (const [name, listener] of listeners) signals?.removeListener?.(name, listener);
     dry?.remove();
@@ -424,6 +430,24 @@ async function filesHoldingKey(result, files, apiKey) {
   return out;
 }
 
+/** Plain words for the errors a full or failing disk gives. */
+const DISK_REASONS = Object.freeze({ ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EIO: 'input/output error', EROFS: 'read-only file system', EFBIG: 'file too large' });
+
+/**
+ * The run log could not be written: the result says so (FAILED, write_failed, exit 8), whatever
+ * the core ended with, since the run was stopped at that point or its record is incomplete.
+ */
+function logBroke(result, log, runId) {
+  const err = log.broken;
+  const why = DISK_REASONS[err.code] ? `${DISK_REASONS[err.code]} (${err.code})` : String(err.code ?? err.message);
+  const c = result.counts ?? {};
+  const changed = (c.written ?? 0) + (c.deleted ?? 0);
+  const files = changed > 0 ? `${changed} file(s) changed before it stopped (each whole: old or new; red-exec --undo ${runId} takes them back)` : 'no file was changed';
+  const before = result.status === 'INTERRUPTED' || result.status === 'OK' ? '' : `; the run had ended ${result.status}${result.error ? `: ${result.error.message}` : ''}`;
+  result.status = 'FAILED';
+  result.error = { code: 'write_failed', message: `the run log ${LOG_DIR}/${runId}/events.jsonl could not be written: ${why}; the run stopped there, ${files}${before}` };
+}
+
 /** --commit after the run: commit what an OK run wrote and deleted; the outcome for the result. */
 async function commitAfterRun(git, result, task, workspace) {
   if (result.status !== 'OK') return { skipped: `the run ended ${result.status}; nothing committed` };
@@ -436,8 +460,10 @@ async function commitAfterRun(git, result, task, workspace) {
 }
 
 async function runInside(ctx) {
-  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, interruptedBy } = ctx;
+  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, interruptedBy } = ctx;
+  // Stopped: by a signal, or because the log broke. Signalled: by a signal (exit 130, 143, 129).
   const isInterrupted = () => interruptedBy() !== null;
+  const signalled = () => isInterrupted() && interruptedBy() !== 'log';
   const interruptedFail = () => fail(interruptedMessage(interruptedBy()), SIGNAL_EXIT[interruptedBy()]);
   const { env, cwd, stdout, stderr } = io;
   const runDir = dry ? dry.dir : workspace;
@@ -447,14 +473,15 @@ async function runInside(ctx) {
   let log;
   let files;
   try {
-    log = openRunLog(workspace, runId, redact);
+    log = openRunLog(workspace, runId, redact, { onBroken: halt });
     files = dry
       ? dry.host
       : createFsHost(workspace, { canWrite, journal: (root) => openJournal(log.dir, root), crash: createCrashHook(crashAt) });
   } catch (err) {
     // checkWritable found the directory fine; this is a full disk, a race, or the like.
     log?.close();
-    return fail(`cannot write the run log and backups under ${LOG_DIR}/ (${err.code ?? err.message}); nothing was changed`, EXIT.WRITE_FAILED);
+    const why = DISK_REASONS[err.code] ? `${DISK_REASONS[err.code]}, ${err.code}` : (err.code ?? err.message);
+    return fail(`cannot write the run log and backups under ${LOG_DIR}/ (${why}); nothing was changed`, EXIT.WRITE_FAILED);
   }
   // The core logs the task, files and options itself (run_start); this line says who ran it, how.
   log.append({
@@ -571,9 +598,9 @@ async function runInside(ctx) {
     progress.stop();
     record({ kind: 'host_error', message: redact(String(err && err.stack ? err.stack : err)) });
     // The run's status for --runs and the bundle: the core could not say it, so the host does.
-    log.append({ kind: 'result', runId, status: 'CRASHED', error: { code: err?.code ?? 'internal', message: redact(String(err?.message ?? err)) }, wallMs: Math.round(performance.now() - started) });
+    log.finish({ kind: 'result', runId, status: 'CRASHED', error: { code: err?.code ?? 'internal', message: redact(String(err?.message ?? err)) }, wallMs: Math.round(performance.now() - started) });
     log.close();
-    if (isInterrupted()) return interruptedFail();
+    if (signalled()) return interruptedFail();
     const zip = await bundle();
     const where = zip ? ` (debug bundle: ${zip})` : '';
     const message = String(err && err.message ? err.message : err).replace(/\s*\n\s*/g, ' ');
@@ -584,9 +611,11 @@ async function runInside(ctx) {
   progress.stop();
   const hostWarnings = [...aliases.warnings, ...git.warnings, ...(await filesHoldingKey(result, files, model.apiKey))];
   if (hostWarnings.length > 0) result.warnings = [...(result.warnings ?? []), ...hostWarnings];
-  if (options.commit) result.commit = isInterrupted() ? { skipped: 'interrupted; nothing committed' } : await commitAfterRun(git, result, options.task, workspace);
-  log.append({ kind: 'result', ...result, wallMs });
+  if (log.broken) logBroke(result, log, runId);
+  if (options.commit) result.commit = isInterrupted() ? { skipped: `${log.broken ? 'the run log broke' : 'interrupted'}; nothing committed` } : await commitAfterRun(git, result, options.task, workspace);
+  const unlogged = log.finish({ kind: 'result', ...result, wallMs });
   log.close();
+  if (unlogged && !log.broken) logBroke(result, log, runId);
 
   let reportProblem = null;
   let reportFile = null;
@@ -614,7 +643,7 @@ async function runInside(ctx) {
     stdout.write(redact(text));
   }
 
-  if (isInterrupted()) return interruptedFail();
+  if (signalled()) return interruptedFail();
   // Only a run that crashed (a bug) exports its bundle by itself: a FAILED run's cause is in its
   // report, and an interrupt is the user's choice.
   const zip = options.exportDebug || result.status === 'CRASHED' ? await bundle() : null;
