@@ -9,14 +9,16 @@ import { createFsHost } from './fs-host.js';
 
 /**
  * Copy `paths` (workspace-relative; absent or unreadable ones are skipped) from `workspace`
- * into a fresh temp directory. Returns { dir, copied, host, readFile, remove }: `host` is the
+ * into a fresh temp directory (`onCreated(dir)` hears its name at once). Returns { dir, copied, host, readFile, remove }: `host` is the
  * copy's file host (writes land there); readFile answers
  * from the copy and, for a path the copy lacks, from the workspace (read-only), so a file the
  * task merely mentions, or one the workspace cannot read, looks exactly as in a real run.
  */
-export async function prepareDryRun(workspace, paths, { canWrite = () => true } = {}) {
+export async function prepareDryRun(workspace, paths, { canWrite = () => true, onCreated = () => {} } = {}) {
   const original = createFsHost(workspace);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-dry-run-'));
+  // Before the copy starts: a process that must exit mid-copy (a second signal) removes it too.
+  onCreated(dir);
   const copied = [];
   try {
     for (const rel of [...new Set(paths)]) {

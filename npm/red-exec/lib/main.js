@@ -354,10 +354,11 @@ async function runTaskCommand(options, core, io) {
   const stop = new AbortController();
   let interrupted = null;
   let dry = null;
+  let dryDir = null;
   const onSignal = (name) => {
     if (interrupted) {
       stderr.write(`\nred-exec: ${interruptedMessage(name)}\n`);
-      dry?.remove();
+      if (dryDir) fs.rmSync(dryDir, { recursive: true, force: true });
       process.exit(SIGNAL_EXIT[name]);
     }
     interrupted = name;
@@ -374,7 +375,7 @@ async function runTaskCommand(options, core, io) {
   };
   try {
     // A dry run reads and writes a temporary copy; logs and reports still go to the workspace.
-    dry = options.dryRun ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite }) : null;
+    dry = options.dryRun ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite, onCreated: (dir) => (dryDir = dir) }) : null;
     return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, interruptedBy: () => interrupted });
   } finally {
     for (const [name, listener] of listeners) signals?.removeListener?.(name, listener);
@@ -524,7 +525,8 @@ async function runInside(ctx) {
 
   const violations = createViolationLog(workspace, runId, redact);
   const progress = createProgress({
-    stream: stderr,
+    // Its lines name paths and reasons from the run: redacted like every other line.
+    stream: { get columns() { return stderr.columns; }, write: (text) => stderr.write(redact(text)) },
     enabled: Boolean(stderr.isTTY) && !options.quiet && !options.json,
     color: wantsColor(stderr, env),
     model: transcript ? 'the recording' : model.model,
