@@ -7,6 +7,11 @@
 //! been generated and gated. When the check fails (or a write fails), the core asks the host to
 //! restore every file it changed, with ordinary write/delete requests carrying the original
 //! content, and may retry the units once per `max_retries` with the end of the check's output.
+//!
+//! Every write and delete carries what the file must still be (`expect`: the text the run read
+//! there, or last wrote itself, or nothing): the host compares just before the change and refuses
+//! with code `conflict` when someone else changed the file meanwhile. The run then stops (error
+//! `conflict`), and takes back its other changes the same way, never over a file changed since.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -122,15 +127,34 @@ pub struct CompletionRequest {
     pub max_tokens: u32,
 }
 
+/// What a file must be just before the run writes or deletes it (compare-and-swap): the text the
+/// run read there or last wrote itself, or no file at all. The whole text rather than a hash: every
+/// host can compare it exactly, the browser's too, without a digest library, and files are capped
+/// in size. A host that finds anything else refuses the change with the error code `conflict`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[ts(rename = "ExpectedFile")]
+pub enum Expected {
+    Present { text: String },
+    Absent,
+}
+
+impl Expected {
+    fn of(text: Option<String>) -> Expected {
+        text.map_or(Expected::Absent, |text| Expected::Present { text })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Request {
     Read { paths: Vec<String> },
     Complete { request: CompletionRequest },
     /// `rollback`: restoring the content from before the run (the host lets these through
-    /// even after the user interrupted the run, so the workspace ends as it was).
-    Write { path: String, text: String, rollback: bool },
-    Delete { path: String, rollback: bool },
+    /// even after the user interrupted the run, so the workspace ends as it was). `expect`: what
+    /// the file must be right before the change; anything else is refused with code `conflict`.
+    Write { path: String, text: String, rollback: bool, expect: Expected },
+    Delete { path: String, rollback: bool, expect: Expected },
     /// Run the user's check in the workspace and report how it ended.
     Verify { command: String, timeout_ms: u64, attempt: u32 },
     Done { result: Box<RunResult> },
@@ -145,7 +169,8 @@ pub enum Reply {
     Completion { text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
     CompletionError { code: String, message: String },
     Written,
-    /// `code` "interrupted": the host refused because the user stopped the run.
+    /// `code` "interrupted": the host refused because the user stopped the run; "conflict": the
+    /// file was not what the request's `expect` said (changed by someone else), and was left alone.
     WriteError {
         message: String,
         #[serde(default)]
@@ -322,6 +347,10 @@ pub struct Session {
     staged: Vec<Staged>,
     /// Indexes into `staged` of the changes on disk, in the order they were made.
     applied: Vec<usize>,
+    /// What the run last left at each path it changed (None: deleted); other paths are as read.
+    disk: BTreeMap<String, Option<String>>,
+    /// Restores the host refused because the file had changed since the run wrote it.
+    rollback_conflicts: Vec<String>,
     /// Restores to request, newest change first: (path, content before the run; None = the run
     /// created it).
     rollback: Vec<(String, Option<String>)>,
@@ -363,6 +392,8 @@ impl Session {
             units: Vec::new(),
             staged: Vec::new(),
             applied: Vec::new(),
+            disk: BTreeMap::new(),
+            rollback_conflicts: Vec::new(),
             rollback: Vec::new(),
             rollback_failures: Vec::new(),
             after_rollback: AfterRollback::Finish,
@@ -1073,6 +1104,12 @@ split the file or the task",
         self.next_effect(0)
     }
 
+    /// What `path` must be before the run changes it: what the run last wrote there, else what it read.
+    fn expected(&self, path: &str) -> Expected {
+        // Every path the run may change is in scope, and every path in scope was read.
+        Expected::of(self.disk.get(path).or_else(|| self.texts.get(path)).cloned().flatten())
+    }
+
     fn next_effect(&mut self, index: usize) -> Request {
         let Some(staged) = self.staged.get(index).cloned() else { return self.after_effects() };
         let old = self.texts.get(&staged.path).cloned().flatten();
@@ -1082,8 +1119,8 @@ split the file or the task",
                 self.push_outcome(&staged, Outcome::Unchanged, String::new());
                 self.next_effect(index + 1)
             }
-            Some(text) => Request::Write { path: staged.path, text, rollback: false },
-            None => Request::Delete { path: staged.path, rollback: false },
+            Some(text) => Request::Write { expect: self.expected(&staged.path), path: staged.path, text, rollback: false },
+            None => Request::Delete { expect: self.expected(&staged.path), path: staged.path, rollback: false },
         }
     }
 
@@ -1108,11 +1145,13 @@ split the file or the task",
                 self.emit(EventBody::Write { path: staged.path.clone() });
                 self.push_outcome(&staged, Outcome::Written, diff);
                 self.applied.push(index);
+                self.disk.insert(staged.path.clone(), staged.new.clone());
             }
             Reply::Deleted => {
                 self.emit(EventBody::Delete { path: staged.path.clone() });
                 self.push_outcome(&staged, Outcome::Deleted, diff);
                 self.applied.push(index);
+                self.disk.insert(staged.path.clone(), None);
             }
             Reply::WriteError { message, code } | Reply::DeleteError { message, code } => {
                 if code.as_deref() == Some("interrupted") {
@@ -1141,7 +1180,12 @@ split the file or the task",
                 } else {
                     format!("; the {} change(s) made before it were rolled back", self.applied.len())
                 };
-                self.error = Some(run_error("write_failed", format!("{}: {message}{restored}", staged.path)));
+                self.error = Some(if code.as_deref() == Some("conflict") {
+                    let message = format!("{} changed on disk during the run and was left as it is ({message}){restored}", staged.path);
+                    run_error("conflict", message)
+                } else {
+                    run_error("write_failed", format!("{}: {message}{restored}", staged.path))
+                });
                 self.after_rollback = AfterRollback::Finish;
                 return self.begin_rollback();
             }
@@ -1268,17 +1312,20 @@ split the file or the task",
             return self.after_rolled_back();
         };
         self.phase = Phase::AwaitRollback { index: done };
+        // Over what the run wrote, and nothing else: a file changed since is the user's now.
+        let expect = self.expected(&path);
         match before {
-            Some(text) => Request::Write { path, text, rollback: true },
-            None => Request::Delete { path, rollback: true },
+            Some(text) => Request::Write { path, text, rollback: true, expect },
+            None => Request::Delete { path, rollback: true, expect },
         }
     }
 
     fn on_rollback(&mut self, done: usize, reply: Reply) -> Request {
-        let (path, _) = self.rollback[done].clone();
+        let (path, before) = self.rollback[done].clone();
         match reply {
             Reply::Written | Reply::Deleted => {
                 self.emit(EventBody::Rollback { path: path.clone() });
+                self.disk.insert(path.clone(), before);
                 if let Some(o) = self
                     .outcomes
                     .iter_mut()
@@ -1286,6 +1333,22 @@ split the file or the task",
                 {
                     o.outcome = Outcome::RolledBack;
                 }
+            }
+            Reply::WriteError { message, code: Some(code) } | Reply::DeleteError { message, code: Some(code) }
+                if code == "conflict" =>
+            {
+                // Changed since the run wrote it (by the check, or by hand): the user's now. Both
+                // versions survive: that one on disk, the original in the host's backup.
+                self.emit(EventBody::RollbackError { path: path.clone(), message: message.clone() });
+                if let Some(o) = self
+                    .outcomes
+                    .iter_mut()
+                    .find(|o| o.path == path && matches!(o.outcome, Outcome::Written | Outcome::Deleted))
+                {
+                    o.outcome = Outcome::Failed;
+                    o.error = Some(format!("changed on disk after the run wrote it; left as it is ({message})"));
+                }
+                self.rollback_conflicts.push(format!("{path} ({message})"));
             }
             Reply::WriteError { message, .. } | Reply::DeleteError { message, .. } => {
                 // Keep going: every other file is still restored; the backup covers this one.
@@ -1301,6 +1364,23 @@ split the file or the task",
         self.rollback.clear();
         if let Some(report) = self.verify.as_mut() {
             report.rolled_back = true;
+        }
+        if !self.rollback_conflicts.is_empty() {
+            let also = if self.rollback_failures.is_empty() {
+                String::new()
+            } else {
+                format!("; could not restore {} either", self.rollback_failures.join("; "))
+            };
+            let message = format!(
+                "changed on disk after the run wrote it, so not restored (left as they are now): {}{also}; every other change was taken back",
+                self.rollback_conflicts.join("; ")
+            );
+            // A write refused the same way keeps its message first.
+            let message = match self.error.take() {
+                Some(e) if e.code == "conflict" => format!("{}; also {message}", e.message),
+                _ => message,
+            };
+            return self.fail("conflict", message);
         }
         if !self.rollback_failures.is_empty() {
             let message = format!(

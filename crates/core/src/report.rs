@@ -487,7 +487,7 @@ mod tests {
         assert!(render_console(&r, 0).contains("\nStatus:   CRASHED (host_protocol)\n"));
         assert_eq!(Status::for_error("interrupted"), Status::Interrupted);
         assert_eq!(Status::for_error("verify_failed"), Status::VerifyFailed);
-        for code in ["input_missing", "input_path", "input_over_budget", "model_unavailable", "model_answer", "plan_invalid", "write_failed"] {
+        for code in ["input_missing", "input_path", "input_over_budget", "model_unavailable", "model_answer", "plan_invalid", "write_failed", "conflict"] {
             assert_eq!(Status::for_error(code), Status::Failed, "{code}");
         }
         assert_eq!(serde_json::to_value(Status::Failed).unwrap(), "FAILED");
@@ -673,6 +673,10 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                         .into()
                 }
             }
+            "conflict" => "A file changed on disk while the run was going (edited by hand, by another program, or by the \
+                check): it was left as it is now, and the run's other changes were taken back. The host keeps what the run \
+                would have written (red-exec: under `.red-exec-logs/<run-id>/conflicts/`); run again on the current files."
+                .into(),
             "rollback_failed" => "A file could not be restored after a failed check: `red-exec --undo` restores it from \
                 the run's backup."
                 .into(),

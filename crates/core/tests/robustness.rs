@@ -28,7 +28,7 @@ use red_exec_core::analysis::{Language, ModuleFormat, analyze};
 use red_exec_core::decompose::{self, KnownFile};
 use red_exec_core::gate::{self, Decision, GateMode, Proposal, Scope};
 use red_exec_core::generate::extract_code;
-use red_exec_core::pipeline::{EventBody, FileState, FormatChoice, Reply, Request, RunInput, RunOptions, Session, TokenUsage};
+use red_exec_core::pipeline::{EventBody, Expected, FileState, FormatChoice, Reply, Request, RunInput, RunOptions, Session, TokenUsage};
 use red_exec_core::plan::Action;
 use red_exec_core::postprocess::GLOBALS;
 use red_exec_core::report::{Outcome, Status};
@@ -1291,7 +1291,7 @@ fn session_case() -> impl Strategy<Value = SessionCase> {
 const RUN_ERROR_CODES: &[&str] = &[
     "input_task", "input_files", "input_path", "input_missing", "input_unreadable", "input_over_budget", "host_protocol",
     "model_auth", "model_unavailable", "interrupted", "model_answer", "plan_invalid", "write_failed", "verify_failed",
-    "rollback_failed",
+    "rollback_failed", "conflict",
 ];
 
 /// A bounded run takes a handful of requests per unit; far more means the session loops.
@@ -1334,6 +1334,11 @@ fn plan_for(session_files: &BTreeMap<String, Option<String>>, scope: &[String], 
         entries.retain(|e| e["action"] == "EXTRACT" || !targets.iter().any(|t| e["path"] == t.as_str()));
     }
     serde_json::json!({ "actions": entries }).to_string()
+}
+
+/// What a write or delete must expect: nothing but this host changes its files, so exactly what is there.
+fn on_disk(files: &BTreeMap<String, Option<String>>, path: &str) -> Expected {
+    files.get(path).cloned().flatten().map_or(Expected::Absent, |text| Expected::Present { text })
 }
 
 fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
@@ -1440,8 +1445,9 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                 Reply::Completion { text, usage: Some(TokenUsage { prompt_tokens: 10, completion_tokens: 5 }), duration_ms: Some(1) }
             }
             // A rollback puts back exactly what was there before the run.
-            Request::Write { path, text, rollback } => {
+            Request::Write { path, text, rollback, expect } => {
                 prop_assert!(writable.contains(&path), "wrote {path}, which is not in --files {writable:?}");
+                prop_assert_eq!(&expect, &on_disk(&files, &path), "the write of {} expects another file than is there", path);
                 if rollback {
                     prop_assert!(live.contains_key(&path), "rolled back {path}, which this round did not change");
                     prop_assert_eq!(Some(&Some(text.clone())), before.get(&path), "rollback of {} is not its old content", path);
@@ -1475,8 +1481,9 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                     }
                 }
             }
-            Request::Delete { path, rollback } => {
+            Request::Delete { path, rollback, expect } => {
                 prop_assert!(writable.contains(&path), "deleted {path}, which is not in --files");
+                prop_assert_eq!(&expect, &on_disk(&files, &path), "the delete of {} expects another file than is there", path);
                 if rollback {
                     prop_assert!(live.contains_key(&path), "rolled back {path}, which this round did not change");
                     prop_assert_eq!(Some(&None), before.get(&path).or(Some(&None)), "rollback deletes {}, which was there before", path);

@@ -36,6 +36,14 @@ export type Counts = {
   rolledBack: number;
 };
 
+/**
+ * What a file must be just before the run writes or deletes it (compare-and-swap): the text the
+ * run read there or last wrote itself, or no file at all. The whole text rather than a hash: every
+ * host can compare it exactly, the browser's too, without a digest library, and files are capped
+ * in size. A host that finds anything else refuses the change with the error code `conflict`.
+ */
+export type ExpectedFile = { "state": "present"; text: string } | { "state": "absent" };
+
 export type FileOutcome = {
   path: string;
   action: Action;
@@ -118,8 +126,8 @@ export type Reply =
 export type Request =
   | { "kind": "read"; paths: Array<string> }
   | { "kind": "complete"; request: CompletionRequest }
-  | { "kind": "write"; path: string; text: string; rollback: boolean }
-  | { "kind": "delete"; path: string; rollback: boolean }
+  | { "kind": "write"; path: string; text: string; rollback: boolean; expect: ExpectedFile }
+  | { "kind": "delete"; path: string; rollback: boolean; expect: ExpectedFile }
   | { "kind": "verify"; command: string; timeoutMs: number; attempt: number }
   | { "kind": "done"; result: RunResult };
 

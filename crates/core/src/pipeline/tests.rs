@@ -18,6 +18,10 @@ struct Host {
     /// Answers to verify requests, in order; each also records the files it "saw".
     verifies: VecDeque<Reply>,
     seen_by_verify: Vec<BTreeMap<String, Option<String>>>,
+    /// Someone else's edits: (after how many writes and deletes, path, new content). 0: before the first.
+    edits: Vec<(usize, String, Option<String>)>,
+    /// Someone else's edit made while the check runs (the check itself, say).
+    edit_during_verify: Option<(String, Option<String>)>,
 }
 
 fn answer(text: &str) -> Reply {
@@ -50,6 +54,8 @@ impl Host {
             fail_write_of: None,
             verifies: VecDeque::new(),
             seen_by_verify: Vec::new(),
+            edits: Vec::new(),
+            edit_during_verify: None,
         }
     }
 
@@ -89,24 +95,51 @@ impl Host {
                     code: "bad_response".into(),
                     message: format!("no scripted answer left; events: {:?}", self.events),
                 }),
-                Request::Write { path, text, .. } => {
+                Request::Write { path, text, expect, .. } => {
+                    self.edit_now();
                     if self.fail_writes || self.fail_write_of.as_deref() == Some(path.as_str()) {
                         Reply::WriteError { message: "EACCES: permission denied".into(), code: None }
+                    } else if !self.holds(&path, &expect) {
+                        Reply::WriteError { message: "not what the run read".into(), code: Some("conflict".into()) }
                     } else {
                         self.files.insert(path, Some(text));
                         Reply::Written
                     }
                 }
-                Request::Delete { path, .. } => {
-                    self.files.insert(path, None);
-                    Reply::Deleted
+                Request::Delete { path, expect, .. } => {
+                    self.edit_now();
+                    if !self.holds(&path, &expect) {
+                        Reply::DeleteError { message: "not what the run read".into(), code: Some("conflict".into()) }
+                    } else {
+                        self.files.insert(path, None);
+                        Reply::Deleted
+                    }
                 }
                 Request::Verify { .. } => {
+                    if let Some((path, text)) = self.edit_during_verify.take() {
+                        self.files.insert(path, text);
+                    }
                     self.seen_by_verify.push(self.files.clone());
                     self.verifies.pop_front().expect("a scripted verify answer")
                 }
                 Request::Done { result } => return *result,
             });
+        }
+    }
+
+    /// The compare-and-swap every host makes: the file is what the request expects.
+    fn holds(&self, path: &str, expect: &Expected) -> bool {
+        let now = self.files.get(path).cloned().flatten();
+        *expect == Expected::of(now)
+    }
+
+    /// Make the edits due before the next write or delete (counted from the requests so far).
+    fn edit_now(&mut self) {
+        let done = self.writes() - 1;
+        for (at, path, text) in self.edits.clone() {
+            if at == done {
+                self.files.insert(path, text);
+            }
         }
     }
 
@@ -635,8 +668,8 @@ fn a_failing_check_restores_the_files_and_retries_with_the_end_of_its_output() {
         .skip(1)
         .take(3)
         .map(|r| match r {
-            Request::Write { path, text, rollback } => format!("write {path} {} {rollback}", text.len()),
-            Request::Delete { path, rollback } => format!("delete {path} {rollback}"),
+            Request::Write { path, text, rollback, .. } => format!("write {path} {} {rollback}", text.len()),
+            Request::Delete { path, rollback, .. } => format!("delete {path} {rollback}"),
             other => format!("{other:?}"),
         })
         .collect();
@@ -791,7 +824,7 @@ fn an_interrupt_between_two_writes_takes_back_the_first() {
             Request::Complete { .. } => host.answers.pop_front().unwrap(),
             // The user presses Ctrl-C after the first write: the host refuses the next ordinary
             // write, and lets the rollback's through.
-            Request::Write { path, text, rollback } => {
+            Request::Write { path, text, rollback, .. } => {
                 writes.push((path.clone(), rollback));
                 if writes.len() == 2 && !rollback {
                     Reply::WriteError { message: "interrupted".into(), code: Some("interrupted".into()) }
@@ -808,4 +841,122 @@ fn an_interrupt_between_two_writes_takes_back_the_first() {
     assert_eq!(writes, [("a.js".to_string(), false), ("b.js".to_string(), false), ("a.js".to_string(), true)]);
     assert_eq!(host.text("a.js"), Some("module.exports = 1;\n"));
     assert!(result.error.unwrap().message.contains("the 1 change(s) already made were rolled back"));
+}
+
+const A_OLD: &str = "module.exports = 1;\n";
+const B_OLD: &str = "module.exports = 2;\n";
+const USERS: &str = "module.exports = 'the user typed this';\n";
+
+fn bump_both(host: &mut Host) -> RunResult {
+    host.answers.extend([plan(&[("a.js", "MODIFY"), ("b.js", "MODIFY")]), fenced("module.exports = 10;\n"), fenced("module.exports = 20;\n")]);
+    host.run("bump both", &["a.js", "b.js"], RunOptions::default())
+}
+
+#[test]
+fn every_write_and_delete_expects_what_the_run_read_or_wrote() {
+    let mut host = Host::new(&[("sum.js", SUM_OLD), ("gone.js", "module.exports = 0;\n")]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY"), ("gone.js", "DELETE"), ("new.js", "CREATE")]), fenced(SUM_WRONG), fenced("module.exports = 3;\n")]);
+    host.answers.extend([fenced(SUM_RIGHT), fenced("module.exports = 3;\n")]);
+    host.verifies.extend([check_exit(1, "AssertionError"), check_exit(0, "ok")]);
+    let r = host.run("fix sum, drop gone.js, add new.js", &["sum.js", "gone.js", "new.js"], verify_options("node sum.test.js"));
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let present = |t: &str| Expected::Present { text: t.into() };
+    let seen: Vec<(String, bool, Expected)> = host
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::Write { path, rollback, expect, .. } | Request::Delete { path, rollback, expect } => Some((path.clone(), *rollback, expect.clone())),
+            _ => None,
+        })
+        .collect();
+    let want = [
+        // First round: what the run read.
+        ("gone.js", false, present("module.exports = 0;\n")),
+        ("sum.js", false, present(SUM_OLD)),
+        ("new.js", false, Expected::Absent),
+        // The rollback: what the run wrote, newest first.
+        ("new.js", true, present("module.exports = 3;\n")),
+        ("sum.js", true, present(SUM_WRONG)),
+        ("gone.js", true, Expected::Absent),
+        // Second round: what the rollback put back.
+        ("gone.js", false, present("module.exports = 0;\n")),
+        ("sum.js", false, present(SUM_OLD)),
+        ("new.js", false, Expected::Absent),
+    ];
+    let want: Vec<(String, bool, Expected)> = want.into_iter().map(|(p, r, e)| (p.to_string(), r, e)).collect();
+    assert_eq!(seen, want);
+}
+
+#[test]
+fn a_file_changed_before_its_write_is_kept_and_the_other_writes_are_taken_back() {
+    // b.js is edited while the run works (after a.js was written): its write is refused.
+    let mut host = Host::new(&[("a.js", A_OLD), ("b.js", B_OLD)]);
+    host.edits.push((1, "b.js".into(), Some(USERS.into())));
+    let r = bump_both(&mut host);
+    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "conflict"), "{r:?}");
+    assert_eq!((host.text("a.js"), host.text("b.js")), (Some(A_OLD), Some(USERS)));
+    let message = &r.error.as_ref().unwrap().message;
+    assert!(message.starts_with("b.js changed on disk during the run and was left as it is (not what the run read)"), "{message}");
+    assert!(message.ends_with("the 1 change(s) made before it were rolled back"), "{message}");
+    let b = r.files.iter().find(|f| f.path == "b.js").unwrap();
+    assert_eq!(b.outcome, Outcome::Failed);
+    assert_eq!((r.counts.written, r.counts.rolled_back, r.counts.failed), (0, 1, 1));
+    let text = report::render_console(&r, 1);
+    assert!(text.contains("Status:   FAILED (conflict)"), "{text}");
+
+    // Edited before the first write: nothing is written at all.
+    let mut host = Host::new(&[("a.js", A_OLD), ("b.js", B_OLD)]);
+    host.edits.push((0, "a.js".into(), Some(USERS.into())));
+    let r = bump_both(&mut host);
+    assert_eq!(r.error.as_ref().unwrap().code, "conflict");
+    assert_eq!((host.text("a.js"), host.text("b.js"), host.writes()), (Some(USERS), Some(B_OLD), 1));
+}
+
+#[test]
+fn a_create_target_that_appears_and_a_delete_target_that_changes_are_conflicts() {
+    let mut host = Host::new(&[("old.js", A_OLD)]);
+    host.edits.push((0, "new.js".into(), Some(USERS.into())));
+    host.answers.extend([plan(&[("new.js", "CREATE")]), fenced("module.exports = 3;\n")]);
+    let r = host.run("add new.js", &["new.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "conflict", "{r:?}");
+    assert_eq!(host.text("new.js"), Some(USERS));
+
+    let mut host = Host::new(&[("old.js", A_OLD), ("b.js", B_OLD)]);
+    host.answers.extend([plan(&[("b.js", "MODIFY"), ("old.js", "DELETE")]), fenced("module.exports = 20;\n")]);
+    let r = host.run("drop old.js", &["b.js", "old.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let mut host = Host::new(&[("old.js", A_OLD), ("b.js", B_OLD)]);
+    host.edits.push((0, "old.js".into(), Some(USERS.into())));
+    host.answers.extend([plan(&[("b.js", "MODIFY"), ("old.js", "DELETE")]), fenced("module.exports = 20;\n")]);
+    let r = host.run("drop old.js", &["b.js", "old.js"], RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "conflict", "{r:?}");
+    assert_eq!((host.text("old.js"), host.text("b.js")), (Some(USERS), Some(B_OLD)));
+
+    // A file the user deleted is not there to be written over either.
+    let mut host = Host::new(&[("a.js", A_OLD), ("b.js", B_OLD)]);
+    host.edits.push((0, "a.js".into(), None));
+    let r = bump_both(&mut host);
+    assert_eq!(r.error.as_ref().unwrap().code, "conflict");
+    assert_eq!((host.text("a.js"), host.text("b.js")), (None, Some(B_OLD)));
+}
+
+#[test]
+fn a_file_changed_while_the_check_runs_is_not_restored_over() {
+    let mut host = Host::new(&[("sum.js", SUM_OLD), ("b.js", B_OLD)]);
+    host.answers.extend([plan(&[("sum.js", "MODIFY"), ("b.js", "MODIFY")]), fenced(SUM_WRONG), fenced("module.exports = 20;\n")]);
+    host.verifies.push_back(check_exit(1, "AssertionError"));
+    // The check appends to sum.js after the run wrote it, then fails.
+    let edited = format!("{SUM_WRONG}// touched by the check\n");
+    host.edit_during_verify = Some(("sum.js".into(), Some(edited.clone())));
+    let r = host.run("fix sum", &["sum.js", "b.js"], verify_options("sh -c 'echo x >> sum.js; exit 1'"));
+    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "conflict"), "{r:?}");
+    // The edited file is as the check left it; the other one is restored; no retry round.
+    assert_eq!((host.text("sum.js"), host.text("b.js")), (Some(edited.as_str()), Some(B_OLD)));
+    assert_eq!(host.prompts().len(), 3);
+    let message = &r.error.as_ref().unwrap().message;
+    assert!(message.starts_with("changed on disk after the run wrote it, so not restored (left as they are now): sum.js"), "{message}");
+    let sum = r.files.iter().find(|f| f.path == "sum.js").unwrap();
+    assert_eq!(sum.outcome, Outcome::Failed);
+    assert!(sum.error.as_deref().unwrap().starts_with("changed on disk after the run wrote it"), "{sum:?}");
+    assert_eq!((r.counts.written, r.counts.rolled_back, r.counts.failed), (0, 1, 1));
 }
