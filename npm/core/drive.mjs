@@ -21,6 +21,11 @@ function errorMessage(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The codes a refused write or delete passes on to the core: the user stopped the run, or the file changed. */
+function changeErrorCode(err) {
+  return err?.code === 'interrupted' || err?.code === 'conflict' ? err.code : null;
+}
+
 async function readAll(host, paths) {
   const files = {};
   for (const path of paths) {
@@ -46,17 +51,17 @@ async function answer(host, request) {
       }
     case 'write':
       try {
-        await host.writeFile(request.path, request.text, { rollback: request.rollback });
+        await host.writeFile(request.path, request.text, { rollback: request.rollback, expect: request.expect });
         return { kind: 'written' };
       } catch (err) {
-        return { kind: 'write_error', message: errorMessage(err), code: err?.code === 'interrupted' ? 'interrupted' : null };
+        return { kind: 'write_error', message: errorMessage(err), code: changeErrorCode(err) };
       }
     case 'delete':
       try {
-        await host.deleteFile(request.path, { rollback: request.rollback });
+        await host.deleteFile(request.path, { rollback: request.rollback, expect: request.expect });
         return { kind: 'deleted' };
       } catch (err) {
-        return { kind: 'delete_error', message: errorMessage(err), code: err?.code === 'interrupted' ? 'interrupted' : null };
+        return { kind: 'delete_error', message: errorMessage(err), code: changeErrorCode(err) };
       }
     case 'verify': {
       if (typeof host.verify !== 'function') {

@@ -5,7 +5,7 @@
 // Rust types (a Rust test fails when it is stale). This file holds what only the JS side has:
 // the functions and the host contract, written in terms of those generated types.
 
-import type { CompletionRequest, FileState, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill } from './types/protocol.js';
+import type { CompletionRequest, ExpectedFile, FileState, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill } from './types/protocol.js';
 
 export * from './types/protocol.js';
 
@@ -27,15 +27,25 @@ export type VerifyOutcome = Variant<Reply, 'verified'>;
 
 export type RunEventKind = RunEvent['kind'];
 
+/** What the core passes with every write and delete. */
+export interface ChangeOptions {
+  rollback?: boolean;
+  expect?: ExpectedFile;
+}
+
 export interface Host {
   /** Throw to fail the call; an `error.code` from CompletionErrorCode says how (default 'network'). */
   complete(request: CompletionRequest): Promise<Completion>;
   readFile(path: string): Promise<FileState>;
   /** `rollback`: the core is restoring the content from before the run; let it through even after
    *  the user stopped the run. Throw an error with `code: 'interrupted'` to refuse an ordinary write
-   *  because the user stopped the run: the core then takes back the changes already made. */
-  writeFile(path: string, text: string, options?: { rollback?: boolean }): Promise<void>;
-  deleteFile(path: string, options?: { rollback?: boolean }): Promise<void>;
+   *  because the user stopped the run: the core then takes back the changes already made.
+   *  `expect` (compare-and-swap): what the file must be right before the change, the text the run
+   *  read or last wrote there, or no file; when it is anything else, leave it alone and throw an
+   *  error with `code: 'conflict'`: the run stops and takes back its other changes. */
+  writeFile(path: string, text: string, options?: ChangeOptions): Promise<void>;
+  /** As writeFile; a file that is already gone is no error (nothing of anyone's is lost). */
+  deleteFile(path: string, options?: ChangeOptions): Promise<void>;
   /** Runs the check (`options.verify`); without it a run with a check ends VERIFY_FAILED. */
   verify?(request: VerifyRequest): Promise<VerifyOutcome>;
   onEvent?(event: RunEvent): void;

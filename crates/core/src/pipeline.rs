@@ -1181,7 +1181,7 @@ split the file or the task",
                     format!("; the {} change(s) made before it were rolled back", self.applied.len())
                 };
                 self.error = Some(if code.as_deref() == Some("conflict") {
-                    let message = format!("{} changed on disk during the run and was left as it is ({message}){restored}", staged.path);
+                    let message = format!("{} changed on disk during the run and was left as it is: {message}{restored}", staged.path);
                     run_error("conflict", message)
                 } else {
                     run_error("write_failed", format!("{}: {message}{restored}", staged.path))

@@ -116,6 +116,8 @@ export interface NodeHostWrite {
   /** Directories the write creates, outermost first. */
   dirs: string[];
   rollback: boolean;
+  /** With `expect`: the bytes found at `target` (they matched it), null for no file. */
+  before?: Uint8Array | null;
 }
 
 export interface NodeHostDelete {
@@ -123,6 +125,8 @@ export interface NodeHostDelete {
   /** Absolute; a symbolic link is deleted itself, not what it points to. */
   target: string;
   rollback: boolean;
+  /** With `expect`: the bytes found (through a link), which matched it. */
+  before?: Uint8Array | null;
 }
 
 /** Policy around each change (a journal, backups, a test's stop points). A throw stops the change. */
@@ -133,6 +137,8 @@ export interface NodeHostHooks {
   afterWrite?(change: NodeHostWrite, token: unknown): unknown;
   beforeDelete?(change: NodeHostDelete): unknown;
   afterDelete?(change: NodeHostDelete, token: unknown): unknown;
+  /** A change that passed its before-hook did not happen (error.code 'conflict': the file changed). */
+  failed?(change: NodeHostWrite | NodeHostDelete, token: unknown, error: Error): unknown;
   /** At 'mid-write' (half the bytes in the temp file) and 'before-rename'; `prepare` makes what is written so far durable. */
   step?(point: 'mid-write' | 'before-rename', prepare?: () => Promise<void>): unknown;
 }

@@ -41,6 +41,16 @@ export function createMemoryHost(files = {}, { onEvent } = {}) {
     return p;
   };
 
+  /** Throw 'conflict' unless `p` is what `expect` ({ state: 'absent' } or { state: 'present', text }) says. */
+  const check = (p, expect) => {
+    if (!expect) return;
+    const now = current.has(p) ? current.get(p) : null;
+    const wanted = expect.state === 'absent' ? null : expect.text;
+    if (now === wanted) return;
+    const describe = (t) => (t === null ? 'no file' : `${encoder.encode(t).length} bytes`);
+    throw Object.assign(new Error(`expected ${describe(wanted)}, found ${describe(now)}`), { code: 'conflict', path: p });
+  };
+
   return {
     async readFile(raw) {
       let p;
@@ -62,11 +72,17 @@ export function createMemoryHost(files = {}, { onEvent } = {}) {
       if (fileParent(p)) return { state: 'unreadable', reason: 'io', message: 'a parent of this path is a file, not a directory' };
       return { state: 'absent' };
     },
-    async writeFile(raw, text) {
-      current.set(place(raw, 'write'), String(text));
+    // Compare-and-swap as the Node host does: with `expect`, only over exactly that file.
+    async writeFile(raw, text, { expect } = {}) {
+      const p = place(raw, 'write');
+      check(p, expect);
+      current.set(p, String(text));
     },
-    async deleteFile(raw) {
-      current.delete(place(raw, 'delete'));
+    async deleteFile(raw, { expect } = {}) {
+      const p = place(raw, 'delete');
+      // Already gone is no error: the run wanted it gone.
+      if (current.has(p)) check(p, expect);
+      current.delete(p);
     },
     onEvent,
     files() {

@@ -2,6 +2,12 @@
 // (no '..', no absolute path, no symbolic link that leads out), file states as the core expects
 // them, and writes that leave each file old or new, never half-written: a temporary file next to
 // the target, fsynced, renamed over it (keeping the file's mode), then the directory fsynced.
+// Compare-and-swap: a write or delete that carries `expect` (the core's requests all do) happens
+// only if the file is still exactly that, checked before anything is made and again immediately
+// before the rename or unlink; otherwise it is refused with code 'conflict' and nothing changes.
+// A file that must not exist yet is created with link(2), which fails if one appeared meanwhile;
+// over an existing file POSIX has no conditional rename, so an edit landing between the last check
+// and the rename (microseconds) is the one case not caught.
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -32,6 +38,43 @@ function ioProblem(err) {
   return unreadable('io', `cannot read it: ${code ?? err?.message ?? err}`);
 }
 
+/** A change refused because the file is not what the run expected ('conflict' for the core). */
+function conflict(rel, expect, found) {
+  const describe = (bytes) => (bytes === null ? 'no file' : `${bytes.length} bytes (sha256 ${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 12)})`);
+  const wanted = expect.state === 'absent' ? 'no file' : describe(Buffer.from(expect.text, 'utf8'));
+  const now = Buffer.isBuffer(found) || found === null ? describe(found) : found;
+  return Object.assign(new Error(`expected ${wanted}, found ${now}`), { code: 'conflict', path: rel });
+}
+
+/** What is at `file` now, symbolic links followed: null (nothing), its bytes, or a description of a non-file. */
+async function currentBytes(file) {
+  let st;
+  try {
+    st = await fsp.stat(file);
+  } catch (err) {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
+    throw err;
+  }
+  // A pipe is never read: reading one would wait for a writer.
+  if (!st.isFile()) return st.isDirectory() ? 'a directory' : 'not a regular file';
+  return fsp.readFile(file);
+}
+
+/**
+ * Throw 'conflict' unless `file` is what `expect` says ({ state: 'absent' } or { state: 'present', text });
+ * no `expect`, no check. Returns what is there (null or the bytes) for the journal's backup.
+ */
+async function checkExpected(rel, file, expect) {
+  if (!expect) return undefined;
+  const found = await currentBytes(file);
+  const same = expect.state === 'absent' ? found === null : Buffer.isBuffer(found) && found.equals(Buffer.from(expect.text, 'utf8'));
+  if (!same) throw conflict(rel, expect, found);
+  return found;
+}
+
+/** link(2) errors that mean the file system has no hard links: fall back to check + rename. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
+
 function isInside(root, target) {
   const rel = path.relative(root, target);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
@@ -43,10 +86,12 @@ const noHooks = {};
  * { root, readFile, writeFile, deleteFile } for the directory `workspace`.
  * `hooks` (all optional, each may be async; a throw stops the step) let a host add its own policy
  * around each change without copying this file:
- *   beforeWrite({ path, target, text, tmp, dirs, rollback }) before anything is created on disk
- *     (`dirs`: the directories the write will create, outermost first); its result is `token`.
+ *   beforeWrite({ path, target, text, tmp, dirs, rollback, before }) before anything is created on
+ *     disk (`dirs`: the directories the write will create, outermost first; `before`: the bytes
+ *     found there, null for none, when the write carried `expect`); its result is `token`.
  *   afterWrite(change, token) once the new file is in place and durable.
- *   beforeDelete({ path, target, rollback }) and afterDelete(change, token) the same for a delete.
+ *   beforeDelete({ path, target, rollback, before }) and afterDelete(change, token) the same for a delete.
+ *   failed(change, token, error) when a change that passed its before-hook did not happen.
  *   step(point, prepare) at 'mid-write' (half of the bytes are in the temp file) and 'before-rename',
  *     for tests that stop a process there; `prepare` makes what is written so far durable.
  */
@@ -155,7 +200,7 @@ export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-
     return out;
   }
 
-  async function writeFile(raw, text, { rollback = false } = {}) {
+  async function writeFile(raw, text, { rollback = false, expect } = {}) {
     const { rel, real: target } = await locate(raw, 'write');
     const dir = path.dirname(target);
     const dirs = await missingDirs(dir);
@@ -170,7 +215,8 @@ export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-
     }
     // Short on purpose: a long target name plus a suffix could exceed the file system's limit.
     const tmp = path.join(dir, `${tempPrefix}-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`);
-    const change = { path: rel, target, text, tmp, dirs, rollback };
+    const before = await checkExpected(rel, target, expect);
+    const change = { path: rel, target, text, tmp, dirs, rollback, before };
     const token = hooks.beforeWrite ? await hooks.beforeWrite(change) : undefined;
     await fsp.mkdir(dir, { recursive: true });
     for (const d of dirs) createdDirs.add(d);
@@ -189,25 +235,55 @@ export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-
       // open() applies the umask: the file gets back exactly the mode it had.
       if (mode !== undefined) await fsp.chmod(tmp, mode);
       await step('before-rename');
-      await fsp.rename(tmp, target);
+      await put(rel, tmp, target, expect);
     } catch (err) {
       if (handle) await handle.close().catch(() => {});
       await fsp.rm(tmp, { force: true }).catch(() => {});
+      if (hooks.failed) await hooks.failed(change, token, err);
       throw err;
     }
     await syncDir(dir);
     if (hooks.afterWrite) await hooks.afterWrite(change, token);
   }
 
-  async function deleteFile(raw, { rollback = false } = {}) {
+  /** The temp file becomes `target`, if `target` is still what `expect` says. */
+  async function put(rel, tmp, target, expect) {
+    if (expect?.state === 'absent') {
+      try {
+        // Atomic create-if-absent: link(2) fails with EEXIST when a file appeared meanwhile.
+        await fsp.link(tmp, target);
+        await fsp.unlink(tmp).catch(() => {});
+        return;
+      } catch (err) {
+        if (err.code === 'EEXIST') throw conflict(rel, expect, await currentBytes(target).catch(() => 'a file'));
+        if (!NO_LINKS.has(err.code)) throw err;
+      }
+    }
+    await checkExpected(rel, target, expect);
+    await fsp.rename(tmp, target);
+  }
+
+  /**
+   * Delete the file (or the symbolic link itself) at `raw`. One already gone is no error: the
+   * run wanted it gone, and nobody's work is lost. With `expect`, one that is not what it says
+   * (read through a link) is refused with 'conflict'.
+   */
+  async function deleteFile(raw, { rollback = false, expect } = {}) {
     const { rel, abs, real } = await locate(raw, 'delete');
     const st = await fsp.lstat(abs).catch((err) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
     if (!st) return;
     if (st.isDirectory()) throw Object.assign(new Error(`refusing to delete ${rel}: it is a directory`), { code: 'EISDIR' });
+    const before = await checkExpected(rel, abs, expect);
     if (st.isFile()) deletedModes.set(real, st.mode & 0o7777);
-    const change = { path: rel, target: abs, rollback };
+    const change = { path: rel, target: abs, rollback, before };
     const token = hooks.beforeDelete ? await hooks.beforeDelete(change) : undefined;
-    await fsp.unlink(abs);
+    try {
+      await checkExpected(rel, abs, expect);
+      await fsp.unlink(abs);
+    } catch (err) {
+      if (hooks.failed) await hooks.failed(change, token, err);
+      throw err;
+    }
     await syncDir(path.dirname(abs));
     // Innermost first: a directory this host made and left empty goes with the file.
     for (let d = path.dirname(abs); createdDirs.has(d); d = path.dirname(d)) {

@@ -7,6 +7,9 @@
 // overwrites or deletes it. So at any instant each touched file is either its original or one
 // of the journaled "after" states, and the journal says which temp files and directories the
 // run may have left behind. Backups are the user's own files: never redacted, never bundled.
+// A change the file host refused or that failed after its record gets a {"op":"failed"} record;
+// what the run would have written over a file changed by someone else (a conflict) is kept in
+// .red-exec-logs/<runId>/conflicts/<path>.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +18,7 @@ import { posixRelative } from './paths.js';
 
 const JOURNAL_FILE = 'journal.jsonl';
 const BACKUP_DIR = 'backup';
+const CONFLICTS_DIR = 'conflicts';
 
 export function sha256(bytes) {
   return crypto.createHash('sha256').update(bytes).digest('hex');
@@ -98,13 +102,15 @@ export function openJournal(runDir, root) {
      * file the write will use; `dirs` the directories it is about to create (outermost first).
      * Returns the record's sequence number for done().
      */
-    beginWrite({ target, text, tmp, dirs }) {
+    beginWrite({ target, text, tmp, dirs, before: found }) {
       const rel = posixRelative(root, target);
-      let before = null;
+      // `found`: the bytes the host's compare-and-swap matched (null: no file), so the record and
+      // the backup are exactly what the run expected; undefined when the write carried no expect.
+      let before = found === undefined ? null : found === null ? null : Buffer.from(found);
       let mode = null;
       try {
-        before = fs.readFileSync(target);
-        mode = fs.statSync(target).mode & 0o7777;
+        if (found === undefined) before = fs.readFileSync(target);
+        if (before !== null) mode = fs.statSync(target).mode & 0o7777;
       } catch (err) {
         if (err.code !== 'ENOENT') throw err;
       }
@@ -126,7 +132,7 @@ export function openJournal(runDir, root) {
       return seq;
     },
     /** Journal the deletion of the absolute `target` (a file or a symbolic link) before it happens. */
-    beginDelete({ target }) {
+    beginDelete({ target, before: found }) {
       const rel = posixRelative(root, target);
       const st = fs.lstatSync(target);
       const record = { seq: seq + 1, op: 'delete', path: rel, existed: true, mode: st.mode & 0o7777 };
@@ -134,7 +140,7 @@ export function openJournal(runDir, root) {
         // The link itself is deleted, not what it points to: restoring it means re-making the link.
         Object.assign(record, { link: fs.readlinkSync(target), sha256Before: null, backup: null });
       } else {
-        const before = fs.readFileSync(target);
+        const before = found ? Buffer.from(found) : fs.readFileSync(target);
         Object.assign(record, { sha256Before: sha256(before), backup: backup(rel, before) });
       }
       Object.assign(record, { sha256After: null, tmp: null, dirs: [], time: new Date().toISOString() });
@@ -146,6 +152,18 @@ export function openJournal(runDir, root) {
     done(n) {
       append({ seq: n, op: 'done' });
     },
+    /** The change journaled as `n` did not happen (`code`: 'conflict', or the error's code). */
+    failed(n, code) {
+      append({ seq: n, op: 'failed', code: code ?? null });
+    },
+    /**
+     * Keep `text`, what the run would have written over the changed file `rel`, under conflicts/.
+     * Returns its path relative to the run directory.
+     */
+    keepConflict(rel, text) {
+      writeDurably(path.join(runDir, CONFLICTS_DIR, ...rel.split('/')), Buffer.from(text, 'utf8'));
+      return `${CONFLICTS_DIR}/${rel}`;
+    },
     close() {
       fs.closeSync(fd);
     },
@@ -154,7 +172,8 @@ export function openJournal(runDir, root) {
 
 /**
  * Parse <runDir>/journal.jsonl. Returns null when there is none; else { changes, done, damaged }
- * where `changes` are the write/delete records in order and `done` the set of finished seqs.
+ * where `changes` are the write/delete records in order (without the ones that failed: they never
+ * happened) and `done` the set of finished seqs.
  * A torn last line (the process was killed while appending it) is ignored: the change it
  * describes had not started. A bad line anywhere else makes `damaged` its line number.
  */
@@ -169,6 +188,7 @@ export function readJournal(runDir) {
   const lines = text.split('\n');
   const changes = [];
   const done = new Set();
+  const failed = new Set();
   let damaged = null;
   lines.forEach((line, i) => {
     if (damaged !== null || line.trim() === '') return;
@@ -181,8 +201,9 @@ export function readJournal(runDir) {
       return;
     }
     if (record && record.op === 'done') done.add(record.seq);
+    else if (record && record.op === 'failed') failed.add(record.seq);
     else if (record && (record.op === 'write' || record.op === 'delete') && typeof record.path === 'string') changes.push(record);
     else damaged = i + 1;
   });
-  return { changes, done, damaged };
+  return { changes: changes.filter((r) => !failed.has(r.seq)), done, damaged };
 }

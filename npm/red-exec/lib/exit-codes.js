@@ -13,6 +13,8 @@ export const EXIT = Object.freeze({
   WRITE_FAILED: 8,
   VERIFY_FAILED: 9,
   UNDO_REFUSED: 10,
+  CONFLICT: 11,
+  LOCKED: 12,
   INTERNAL: 70,
   HANGUP: 129,
   INTERRUPTED: 130,
@@ -31,6 +33,8 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.WRITE_FAILED, name: 'write failed', meaning: 'the workspace, .red-exec-logs/ or a --files target is not writable (checked before any model call; .red-exec-logs/ also holds the backups), or a checked file could not be written (the run\'s other changes are rolled back), a rollback or an --undo could not write, or the disk filled up (ENOSPC) in the workspace or in .red-exec-logs/ (the run stops there; every file is old or new; its log still ends with the result)' },
   { code: EXIT.VERIFY_FAILED, name: 'verify failed', meaning: 'the --verify command failed on every attempt; the files were restored (kept with --keep-on-fail)' },
   { code: EXIT.UNDO_REFUSED, name: 'undo refused', meaning: '--undo: a file changed since the run (without --force), the run is still going or was committed with --commit (use git revert), or its backup or journal is damaged; nothing changed' },
+  { code: EXIT.CONFLICT, name: 'conflict', meaning: 'a file in scope changed on disk during the run (by you, another program or the --verify command): it was left as it is, the run\'s other changes were taken back, and what the run would have written is kept under .red-exec-logs/<run-id>/conflicts/' },
+  { code: EXIT.LOCKED, name: 'locked', meaning: 'another red-exec run (or --undo) holds the workspace (.red-exec-logs/lock); nothing was done. A lock left by a killed run on this machine is taken over by itself' },
   { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install): status CRASHED' },
   { code: EXIT.HANGUP, name: 'hangup', meaning: 'stopped by SIGHUP (the terminal closed): status INTERRUPTED, as for Ctrl-C' },
   { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT): the model call cancelled, the --verify check\'s process group stopped, unchecked changes restored; status INTERRUPTED' },
@@ -52,6 +56,7 @@ export function exitCodeForResult(result) {
   if (code === 'model_auth') return EXIT.MODEL_AUTH;
   if (code === 'model_unavailable') return EXIT.MODEL_UNAVAILABLE;
   if (code === 'write_failed' || code === 'rollback_failed') return EXIT.WRITE_FAILED;
+  if (code === 'conflict') return EXIT.CONFLICT;
   if (code === 'interrupted') return EXIT.INTERRUPTED;
   // model_answer, plan_invalid.
   return EXIT.MODEL_ANSWER;

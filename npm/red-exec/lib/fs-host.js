@@ -1,9 +1,12 @@
 // The CLI's file host: the shared Node host of @codemaestro/core (confinement, file states,
-// atomic writes) with the CLI's own policy around each change: after Ctrl-C only the core's
-// restores go through, every change is journaled (its original backed up) before it happens,
-// and the crash test's hook can stop the process between any two steps.
+// atomic writes, compare-and-swap) with the CLI's own policy around each change: after Ctrl-C only
+// the core's restores go through, every change is journaled (its original backed up) before it
+// happens, what a refused write would have written is kept (conflicts/), and the crash test's hook
+// can stop the process between any two steps.
 
+import path from 'node:path';
 import { createNodeHost } from '@codemaestro/core';
+import { LOG_DIR } from './replay.js';
 
 const interrupted = (what) => Object.assign(new Error(`interrupted: not ${what}`), { code: 'interrupted' });
 
@@ -18,8 +21,8 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
   const host = createNodeHost({
     workspace,
     hooks: {
-      async beforeWrite({ target, text, tmp, dirs }) {
-        const seq = journal ? journal.beginWrite({ target, text, tmp, dirs }) : null;
+      async beforeWrite({ target, text, tmp, dirs, before }) {
+        const seq = journal ? journal.beginWrite({ target, text, tmp, dirs, before }) : null;
         await crash('after-journal');
         return seq;
       },
@@ -27,8 +30,8 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
         await crash('after-write');
         if (journal) journal.done(seq);
       },
-      async beforeDelete({ target }) {
-        const seq = journal ? journal.beginDelete({ target }) : null;
+      async beforeDelete({ target, before }) {
+        const seq = journal ? journal.beginDelete({ target, before }) : null;
         await crash('after-journal');
         await crash('before-delete');
         return seq;
@@ -37,9 +40,29 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
         await crash('after-delete');
         if (journal) journal.done(seq);
       },
+      failed(change, seq, err) {
+        if (journal && seq !== null) journal.failed(seq, err?.code);
+      },
       step: crash,
     },
   });
+
+  /** A refused write keeps what it would have written, and says where; `err` is rethrown. */
+  function keep(err, rel, text, { rollback }) {
+    if (err?.code !== 'conflict' || !journal) return err;
+    const file = String(err.path ?? rel);
+    let where;
+    try {
+      where = `${LOG_DIR}/${path.basename(path.dirname(journal.file))}/${journal.keepConflict(file, text)}`;
+    } catch (copyErr) {
+      err.message += `; the run's version could not be kept (${copyErr.code ?? copyErr.message})`;
+      return err;
+    }
+    err.message += rollback
+      ? `; the version from before the run is kept in ${where}`
+      : `; what the run would have written is kept in ${where}`;
+    return err;
+  }
   journal = makeJournal ? makeJournal(host.root) : null;
 
   return {
@@ -48,7 +71,11 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
     readFile: host.readFile,
     async writeFile(rel, text, options = {}) {
       if (!canWrite() && !options.rollback) throw interrupted(`writing ${rel}`);
-      return host.writeFile(rel, text, options);
+      try {
+        return await host.writeFile(rel, text, options);
+      } catch (err) {
+        throw keep(err, rel, text, options);
+      }
     },
     async deleteFile(rel, options = {}) {
       if (!canWrite() && !options.rollback) throw interrupted(`deleting ${rel}`);

@@ -30,6 +30,7 @@ import { checkWritable } from './preflight.js';
 import { openJournal } from './backup.js';
 import { parseCrashAt, createCrashHook, createSyncCrashHook } from './crash-hook.js';
 import { undoRun, locateRun } from './undo.js';
+import { acquireLock, WorkspaceLocked } from './lock.js';
 import { listRuns, runsText } from './runs.js';
 import { isInside } from './paths.js';
 import { findRepo, uncommitted, describeStatus, commitObstacle, commitRun, recordCommit } from './git.js';
@@ -227,15 +228,43 @@ async function dispatch(argv, io, json) {
       say(err.message);
       return EXIT.WRITE_FAILED;
     }
+    if (err instanceof WorkspaceLocked) {
+      say(err.message);
+      return EXIT.LOCKED;
+    }
     throw err;
   }
 }
 
+/** The workspace lock (lib/lock.js) for `what`; a file-system error taking it is a WriteError. */
+function lockWorkspace(workspace, what, runId) {
+  try {
+    return acquireLock(workspace, { what, runId });
+  } catch (err) {
+    if (err instanceof WorkspaceLocked) throw err;
+    throw new WriteError(`cannot take the workspace lock ${LOG_DIR}/lock (${err.code ?? err.message}); nothing was changed`);
+  }
+}
+
+/** The one line a taken-over stale lock is worth. */
+function tookOverNotice(lock, options, stderr) {
+  if (lock.tookOver && !options.quiet) {
+    stderr.write(`red-exec: notice: took over the workspace lock of ${printable(lock.tookOver)}: that process is no longer running\n`);
+  }
+}
+
 /** --undo [run-id]: restore what a run wrote or deleted, from its journal and backups. */
-function undoCommand(options, { env, cwd, stdout }) {
+function undoCommand(options, { env, cwd, stdout, stderr }) {
   const crash = createSyncCrashHook(parseCrashAt(env.RED_EXEC_CRASH_AT));
   const workspace = resolveWorkspace(cwd, options.workspace);
-  const s = undoRun({ workspace, runId: options.undo.runId, force: options.force, crash });
+  const lock = lockWorkspace(workspace, 'undo', options.undo.runId ?? null);
+  let s;
+  try {
+    tookOverNotice(lock, options, stderr);
+    s = undoRun({ workspace, runId: options.undo.runId, force: options.force, crash });
+  } finally {
+    lock.release();
+  }
   if (options.json) {
     stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   } else if (!options.quiet) {
@@ -460,8 +489,20 @@ async function commitAfterRun(git, result, task, workspace) {
   return commit;
 }
 
+/** One run at a time per workspace: the run holds the lock from before its log is made until it ends. */
 async function runInside(ctx) {
-  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, interruptedBy } = ctx;
+  const runId = ctx.core.newRunId();
+  const lock = lockWorkspace(ctx.workspace, 'run', runId);
+  try {
+    tookOverNotice(lock, ctx.options, ctx.io.stderr);
+    return await runLocked({ ...ctx, runId, lock });
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(ctx) {
+  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, interruptedBy, runId, lock } = ctx;
   // Stopped: by a signal, or because the log broke. Signalled: by a signal (exit 130, 143, 129).
   const isInterrupted = () => interruptedBy() !== null;
   const signalled = () => isInterrupted() && interruptedBy() !== 'log';
@@ -469,7 +510,6 @@ async function runInside(ctx) {
   const { env, cwd, stdout, stderr } = io;
   const runDir = dry ? dry.dir : workspace;
 
-  const runId = core.newRunId();
   // The log, the journal and the backups must be writable before the run may change a file.
   let log;
   let files;
@@ -493,6 +533,7 @@ async function runInside(ctx) {
     // So --undo can tell a run that is still going from one that was killed.
     pid: process.pid,
     hostname: os.hostname(),
+    lockTakenOver: lock.tookOver,
     core: core.version(),
     versions: { core: core.version(), redExec: PACKAGE.version, node: process.version },
     model: model.model,

@@ -53,7 +53,8 @@ export function stillRunning(events) {
   return !finished && Boolean(start?.pid) && start.hostname === os.hostname() && processAlive(start.pid);
 }
 
-function processAlive(pid) {
+/** Whether process `pid` exists on this machine (EPERM: it does, under another user). */
+export function processAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;

@@ -896,7 +896,7 @@ fn a_file_changed_before_its_write_is_kept_and_the_other_writes_are_taken_back()
     assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "conflict"), "{r:?}");
     assert_eq!((host.text("a.js"), host.text("b.js")), (Some(A_OLD), Some(USERS)));
     let message = &r.error.as_ref().unwrap().message;
-    assert!(message.starts_with("b.js changed on disk during the run and was left as it is (not what the run read)"), "{message}");
+    assert!(message.starts_with("b.js changed on disk during the run and was left as it is: not what the run read"), "{message}");
     assert!(message.ends_with("the 1 change(s) made before it were rolled back"), "{message}");
     let b = r.files.iter().find(|f| f.path == "b.js").unwrap();
     assert_eq!(b.outcome, Outcome::Failed);
