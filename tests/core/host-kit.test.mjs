@@ -380,3 +380,68 @@ test('replay: another scope diverges with bad_response; a broken or empty log is
   const lines = text.split('\n').filter((l) => !l.includes('"kind":"run_start"')).join('\n');
   assert.equal(readReplay(lines).model, 'deepseek-chat');
 });
+
+test('node host: compare-and-swap - a file changed after the first check is caught right before the rename or unlink', async () => {
+  const dir = makeTempDir();
+  fs.writeFileSync(path.join(dir, 'a.js'), 'old\n');
+  fs.writeFileSync(path.join(dir, 'gone.js'), 'bye\n');
+  const failed = [];
+  // Each hook plays the user, editing the file between the host's first check and its change.
+  let edit = () => {};
+  const host = createNodeHost({
+    workspace: dir,
+    hooks: {
+      beforeWrite: () => edit(),
+      beforeDelete: () => edit(),
+      failed: (change, token, err) => failed.push([change.path, err.code]),
+    },
+  });
+  const present = (text) => ({ state: 'present', text });
+  const leftovers = () => fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+
+  edit = () => fs.writeFileSync(path.join(dir, 'a.js'), 'mine\n');
+  await assert.rejects(host.writeFile('a.js', 'new\n', { expect: present('old\n') }), (err) => {
+    assert.equal(err.code, 'conflict');
+    assert.match(err.message, /^expected 4 bytes \(sha256 [0-9a-f]{12}\), found 5 bytes \(sha256 [0-9a-f]{12}\)$/);
+    return true;
+  });
+  assert.equal(fs.readFileSync(path.join(dir, 'a.js'), 'utf8'), 'mine\n');
+  // A file that must not exist yet: link(2) refuses to replace the one that appeared.
+  edit = () => fs.writeFileSync(path.join(dir, 'b.js'), 'mine\n');
+  await assert.rejects(host.writeFile('b.js', 'new\n', { expect: { state: 'absent' } }), { code: 'conflict', message: /^expected no file, found 5 bytes/ });
+  assert.equal(fs.readFileSync(path.join(dir, 'b.js'), 'utf8'), 'mine\n');
+  edit = () => fs.appendFileSync(path.join(dir, 'gone.js'), 'still here\n');
+  await assert.rejects(host.deleteFile('gone.js', { expect: present('bye\n') }), { code: 'conflict' });
+  assert.equal(fs.readFileSync(path.join(dir, 'gone.js'), 'utf8'), 'bye\nstill here\n');
+  assert.deepEqual(failed, [['a.js', 'conflict'], ['b.js', 'conflict'], ['gone.js', 'conflict']]);
+  assert.deepEqual(leftovers(), []);
+
+  // Found as expected: the change is made; the first check's bytes reach the hook.
+  const seen = [];
+  edit = () => {};
+  const plain = createNodeHost({ workspace: dir, hooks: { beforeWrite: (c) => seen.push(c.before), beforeDelete: (c) => seen.push(c.before) } });
+  await plain.writeFile('a.js', 'new\n', { expect: present('mine\n') });
+  await plain.writeFile('c.js', 'made\n', { expect: { state: 'absent' } });
+  await plain.deleteFile('gone.js', { expect: present('bye\nstill here\n') });
+  assert.deepEqual(seen.map((b) => (b === null ? null : Buffer.from(b).toString())), ['mine\n', null, 'bye\nstill here\n']);
+  assert.equal(fs.readFileSync(path.join(dir, 'c.js'), 'utf8'), 'made\n');
+  assert.deepEqual(leftovers(), []);
+  // Refused before anything is made when the file is already not what is expected; a delete of
+  // a file already gone is no error; without `expect` there is no check (hosts for other callers).
+  await assert.rejects(plain.writeFile('a.js', 'x\n', { expect: present('old\n') }), { code: 'conflict' });
+  await plain.deleteFile('gone.js', { expect: present('bye\n') });
+  await plain.writeFile('a.js', 'free\n');
+  assert.equal(fs.readFileSync(path.join(dir, 'a.js'), 'utf8'), 'free\n');
+});
+
+test('memory host: compare-and-swap like the Node host', async () => {
+  const host = createMemoryHost({ 'a.js': 'old\n' });
+  await assert.rejects(host.writeFile('a.js', 'new\n', { expect: { state: 'present', text: 'other\n' } }), { code: 'conflict', message: 'expected 6 bytes, found 4 bytes' });
+  await assert.rejects(host.writeFile('a.js', 'new\n', { expect: { state: 'absent' } }), { code: 'conflict', message: 'expected no file, found 4 bytes' });
+  await assert.rejects(host.deleteFile('a.js', { expect: { state: 'present', text: 'other\n' } }), { code: 'conflict' });
+  assert.deepEqual(host.files(), { 'a.js': 'old\n' });
+  await host.writeFile('a.js', 'new\n', { expect: { state: 'present', text: 'old\n' } });
+  await host.writeFile('b.js', 'b\n', { expect: { state: 'absent' } });
+  await host.deleteFile('a.js', { expect: { state: 'present', text: 'new\n' } });
+  assert.deepEqual(host.files(), { 'b.js': 'b\n' });
+});

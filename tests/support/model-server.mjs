@@ -8,6 +8,7 @@
 //   server.stall();
 //   server.otherwise((request) => '...');   // when the queue is empty
 //   server.dynamic(() => ({ type: 'answer', content, usage, delayMs: 150 }))   // a slow answer
+//   const release = server.held(content)   // answered only once release() is called
 //   ... run the CLI with --base-url server.baseUrl ...
 //   server.requests  -> every request received: { method, url, headers, body, marker }
 //   await server.close();
@@ -86,6 +87,10 @@ export async function startModelServer({ cors = false } = {}) {
         res.on('close', () => stalled.delete(res));
         return;
       }
+      if (step.after) {
+        step.after.then(() => send(res, body, step));
+        return;
+      }
       if (step.delayMs > 0) {
         const timer = setTimeout(() => {
           delayed.delete(timer);
@@ -149,6 +154,13 @@ export async function startModelServer({ cors = false } = {}) {
     stall() {
       queue.push({ type: 'stall' });
       return api;
+    },
+    /** Queue an answer sent only when the returned release() is called (a run held mid-call). */
+    held(content, usage = { prompt: 100, completion: 50 }) {
+      let release;
+      const after = new Promise((resolve) => (release = resolve));
+      queue.push({ type: 'answer', content, usage, after });
+      return release;
     },
     /** Queue a function (request record) -> step, for answers that depend on the request. */
     dynamic(fn) {
