@@ -49,7 +49,7 @@ test('a second run while one holds the workspace is refused (exit 12), and the f
   const second = await runCli(['Break sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(second.code, 12, second.stderr);
   assert.equal(second.stdout, '');
-  assert.match(second.stderr, new RegExp(`^red-exec: another red-exec run holds this workspace: run ${holder.runId} \\(process ${first.child.pid} on ${os.hostname()}, since ${holder.started}\\); wait for it to finish \\(one run at a time per workspace\\)\\n$`));
+  assert.match(second.stderr, new RegExp(`^red-exec: another red-exec run holds this workspace: run ${holder.runId} \\(process ${first.child.pid} on ${os.hostname()}, since ${holder.started}\\); wait for it to finish \\(one run at a time per workspace; if that process is not red-exec, its id was reused: rm \\.red-exec-logs/lock\\)\\n$`));
   // Refused before it spent a token, and the lock is still the first run's.
   assert.equal(server.requests.length, 1);
   assert.deepEqual(JSON.parse(read(ws, LOCK)), holder);

@@ -289,7 +289,7 @@ test('the debug bundle carries no backup and no journal', async () => {
   assert.deepEqual(entries, ['events.jsonl', 'files/src/config.js', 'files/src/metrics/counter.js', 'files/src/routes.js', 'meta.json']);
 });
 
-test('--undo refuses a run that is still going (exit 10, nothing changed)', async () => {
+test('--undo refuses a run that is still going (the workspace lock: exit 12, nothing changed)', async () => {
   const ws = makeShop();
   const original = tree(ws);
   server.stall();
@@ -299,8 +299,8 @@ test('--undo refuses a run that is still going (exit 10, nothing changed)', asyn
   while (server.requests.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
   assert.equal(server.requests.length, 1, 'the run is waiting for the model');
   const r = await runCli(['--undo'], { cwd: ws });
-  assert.equal(r.code, 10, r.stderr);
-  assert.match(oneLine(r.stderr), new RegExp(`^red-exec: undo refused: run \\S+ is still running \\(process ${child.pid}\\): wait for it or stop it, then undo \\(or pass --force\\)$`));
+  assert.equal(r.code, 12, r.stderr);
+  assert.match(oneLine(r.stderr), new RegExp(`^red-exec: another red-exec run holds this workspace: run \\S+ \\(process ${child.pid} on [^)]+\\); wait for it to finish`));
   assert.deepEqual(tree(ws), original);
   const runs = JSON.parse((await runCli(['--runs', '--json'], { cwd: ws })).stdout).runs;
   assert.equal(runs[0].status, 'RUNNING');
@@ -311,6 +311,7 @@ test('--undo refuses a run that is still going (exit 10, nothing changed)', asyn
   // Killed: no longer running, and it changed nothing, so there is nothing to undo.
   const again = await runCli(['--undo'], { cwd: ws });
   assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, new RegExp(`^red-exec: notice: took over the workspace lock of run \\S+ \\(process ${child.pid} on `));
   server.requests.length = 0;
 });
 

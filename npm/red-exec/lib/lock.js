@@ -74,7 +74,7 @@ export function acquireLock(workspace, { what = 'run', runId = null } = {}) {
       throw new WorkspaceLocked(`another red-exec run holds this workspace: ${describe(other)}; it is on another machine, so red-exec cannot tell whether it is still going. Once it is not, remove the lock: rm ${shown}`);
     }
     if (processAlive(other.pid)) {
-      throw new WorkspaceLocked(`another red-exec run holds this workspace: ${describe(other)}; wait for it to finish (one run at a time per workspace)`);
+      throw new WorkspaceLocked(`another red-exec run holds this workspace: ${describe(other)}; wait for it to finish (one run at a time per workspace; if that process is not red-exec, its id was reused: rm ${shown})`);
     }
     // Stale: its process is gone. Moved aside under a name of our own, then checked: if another
     // run took it over in between, what we moved is its fresh lock, and it goes back.

@@ -82,6 +82,13 @@ LOGS AND BACKUPS
   Before a run changes a file it copies the original to .red-exec-logs/<run-id>/backup/ and
   notes the change in journal.jsonl there: --undo works even for a run that was killed.
 
+SAFETY
+  Every write, delete and restore happens only if the file is still exactly what the run read
+  or last wrote (compare-and-swap); a file changed during the run is left as it is, the run's
+  other changes are taken back, its version is kept in .red-exec-logs/<run-id>/conflicts/
+  (exit 11). One run at a time: a run or --undo holds .red-exec-logs/lock, a second is refused
+  (exit 12); a lock left by a killed run on this machine is taken over with a notice.
+
 EXIT CODES
 ${exitTableText('  ')}
 `;
