@@ -153,3 +153,23 @@ test('a file deleted by hand while the model answers is not brought back', async
   assert.match(r.stderr, /expected \d+ bytes \(sha256 [0-9a-f]{12}\), found no file/);
   assert.equal(exists(ws, 'src/sum.js'), false);
 });
+
+test('journal: a change recorded and then refused is marked failed and is no change for --undo', async () => {
+  const { openJournal, readJournal } = await import('../../npm/red-exec/lib/backup.js');
+  const ws = makeWorkspace('calc-lib');
+  const runDir = path.join(ws, LOG_DIR, 'r1');
+  fs.mkdirSync(runDir, { recursive: true });
+  const root = fs.realpathSync(ws);
+  const journal = openJournal(runDir, root);
+  const target = path.join(root, 'src/sum.js');
+  const bytes = fs.readFileSync(target);
+  const seq = journal.beginWrite({ target, text: SUM_RIGHT, tmp: `${target}.tmp`, dirs: [], before: bytes });
+  journal.failed(seq, 'conflict');
+  assert.equal(journal.keepConflict('src/sum.js', SUM_RIGHT), 'conflicts/src/sum.js');
+  journal.close();
+  const back = readJournal(runDir);
+  assert.equal(back.damaged, null);
+  assert.deepEqual(back.changes, []);
+  assert.equal(read(ws, `${LOG_DIR}/r1/conflicts/src/sum.js`), SUM_RIGHT);
+  assert.equal(read(ws, `${LOG_DIR}/r1/backup/src/sum.js`), bytes.toString());
+});

@@ -160,7 +160,9 @@ test('.red-exec-logs/ already full: exit 8 before any model call, nothing change
   fill(logs);
   const before = snapshot(ws);
   const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
-  assert.match(assertOneLine(r), /cannot write the run log and backups under \.red-exec-logs\/ \(no space left on device, ENOSPC\); nothing was changed/);
+  // The workspace lock is the first thing a run writes there.
+  assert.match(assertOneLine(r), /cannot take the workspace lock \.red-exec-logs\/lock \(no space left on device, ENOSPC\); nothing was changed/);
+  assert.equal(fs.existsSync(path.join(ws, '.red-exec-logs', 'lock')), false, 'no empty lock left behind');
   assert.equal(server.requests.length, 0, 'no token spent');
   assert.deepEqual(snapshot(ws), before);
 });

@@ -45,9 +45,13 @@ function create(file, holder) {
   try {
     fs.writeFileSync(fd, `${JSON.stringify(holder)}\n`);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A full disk: no empty lock left behind to refuse the next run.
     fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw err;
   }
+  fs.closeSync(fd);
   return true;
 }
 

@@ -242,7 +242,8 @@ function lockWorkspace(workspace, what, runId) {
     return acquireLock(workspace, { what, runId });
   } catch (err) {
     if (err instanceof WorkspaceLocked) throw err;
-    throw new WriteError(`cannot take the workspace lock ${LOG_DIR}/lock (${err.code ?? err.message}); nothing was changed`);
+    const why = DISK_REASONS[err.code] ? `${DISK_REASONS[err.code]}, ${err.code}` : (err.code ?? err.message);
+    throw new WriteError(`cannot take the workspace lock ${LOG_DIR}/lock (${why}); nothing was changed`);
   }
 }
 
