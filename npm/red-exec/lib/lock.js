@@ -1,5 +1,5 @@
-// One run at a time per workspace: .red-exec-logs/lock, created with O_EXCL, holding who holds it
-// (pid, host name, run id, what, start time). A second run is refused, not queued: it would plan
+// One run at a time per workspace: .red-exec-logs/lock, created exclusively (link(2) of a complete
+// temp file, or O_EXCL), holding who holds it (pid, host name, run id, what, start time). A second run is refused, not queued: it would plan
 // from files the first is about to change, and a harness or terminal that silently waits on an
 // unknown-length run is worse than a clear refusal it can retry. Released on every exit path
 // (release(), and a process 'exit' handler for process.exit); a SIGKILL leaves it behind, so a
@@ -33,8 +33,36 @@ function describe(h) {
   return `${what} (process ${h.pid} on ${h.hostname}, since ${h.started})`;
 }
 
-/** O_EXCL create with `holder` in it; false when the file exists. */
+/** link(2) errors that mean the file system has no hard links. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
+
+/**
+ * Create `file` holding `holder`, exclusively: false when it exists. The holder is written to a
+ * temp file first and hard-linked into place, so no other run ever reads a lock half-written
+ * (and told to remove it); where there are no hard links, open(O_EXCL) and write.
+ */
 function create(file, holder) {
+  const text = `${JSON.stringify(holder)}\n`;
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text, { mode: 0o644 });
+    const fd = fs.openSync(tmp, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.linkSync(tmp, file);
+      return true;
+    } catch (err) {
+      if (err.code === 'EEXIST') return false;
+      if (!NO_LINKS.has(err.code)) throw err;
+    }
+  } finally {
+    // A full disk included: no temp file, and no empty lock, left behind.
+    fs.rmSync(tmp, { force: true });
+  }
   let fd;
   try {
     fd = fs.openSync(file, 'wx', 0o644);
@@ -43,10 +71,9 @@ function create(file, holder) {
     throw err;
   }
   try {
-    fs.writeFileSync(fd, `${JSON.stringify(holder)}\n`);
+    fs.writeFileSync(fd, text);
     fs.fsyncSync(fd);
   } catch (err) {
-    // A full disk: no empty lock left behind to refuse the next run.
     fs.closeSync(fd);
     fs.rmSync(file, { force: true });
     throw err;
