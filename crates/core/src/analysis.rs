@@ -2,13 +2,15 @@
 //! what does it export, and where are its top-level statements. Every later stage (plan summary,
 //! sectioning, gate) asks these questions; they are answered here and nowhere else.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    BindingPattern, ClassBody, ClassElement, Declaration, Expression, ExportDefaultDeclarationKind,
-    ModuleExportName, ObjectPropertyKind, Program, Statement,
+    BindingPattern, CallExpression, ClassBody, ClassElement, Declaration, ExportAllDeclaration, ExportFromDeclaration,
+    Expression, ExportDefaultDeclarationKind, ImportDeclaration, ImportExpression, ModuleExportName, ObjectPropertyKind,
+    Program, Statement,
 };
+use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType};
 use serde::Serialize;
@@ -121,6 +123,12 @@ pub struct Analysis {
     /// Names bound at the top level: declarations and imports.
     pub bindings: BTreeSet<String>,
     pub items: Vec<TopLevelItem>,
+    /// Every module the file loads, as written: `import`/`export ... from`, `import()` and
+    /// `require()` with a string literal, anywhere in the file.
+    pub requests: BTreeSet<String>,
+    /// Top-level names that come from another module, with its specifier: imported bindings,
+    /// `const x = require('s')` (and `const { a } = require('s')`, `require('s').a`), re-exports.
+    pub sources: BTreeMap<String, String>,
 }
 
 impl Analysis {
@@ -195,6 +203,7 @@ fn analyze_script(source: &str, source_type: SourceType) -> Analysis {
     }
     analysis.has_esm_syntax = ret.module_record.has_module_syntax;
     collect_program(&ret.program, source, &mut analysis);
+    collect_module_links(&ret.program, &mut analysis);
     analysis
 }
 
@@ -473,9 +482,104 @@ fn statement_uses_cjs(stmt: &Statement<'_>) -> bool {
     }
 }
 
+/// `requests` and `sources`: which modules the file loads, and which top-level names come from which.
+fn collect_module_links(program: &Program<'_>, out: &mut Analysis) {
+    let mut finder = RequestFinder::default();
+    finder.visit_program(program);
+    out.requests = finder.requests;
+    for stmt in &program.body {
+        match stmt {
+            Statement::ImportDeclaration(import) => {
+                for spec in import.specifiers.iter().flatten() {
+                    out.sources.insert(spec.local().name.as_str().to_string(), import.source.value.as_str().to_string());
+                }
+            }
+            Statement::ExportFromDeclaration(e) => {
+                for spec in &e.specifiers {
+                    out.sources.insert(export_name(&spec.exported), e.source.value.as_str().to_string());
+                }
+            }
+            Statement::VariableDeclaration(v) => {
+                for d in &v.declarations {
+                    if let Some(source) = d.init.as_ref().and_then(required_source) {
+                        for name in binding_names(&d.id) {
+                            out.sources.insert(name, source.clone());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The specifier of `require('s')` or `require('s').x`.
+fn required_source(expr: &Expression<'_>) -> Option<String> {
+    match expr.get_inner_expression() {
+        Expression::CallExpression(call) => literal_require(call),
+        Expression::StaticMemberExpression(m) => required_source(&m.object),
+        _ => None,
+    }
+}
+
+fn literal_require(call: &CallExpression<'_>) -> Option<String> {
+    if !call.is_require_call() {
+        return None;
+    }
+    match call.arguments.first()?.as_expression()? {
+        Expression::StringLiteral(s) => Some(s.value.as_str().to_string()),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct RequestFinder {
+    requests: BTreeSet<String>,
+}
+
+impl<'a> Visit<'a> for RequestFinder {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        self.requests.insert(it.source.value.as_str().to_string());
+    }
+
+    fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
+        self.requests.insert(it.source.value.as_str().to_string());
+    }
+
+    fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+        self.requests.insert(it.source.value.as_str().to_string());
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if let Expression::StringLiteral(s) = &it.source {
+            self.requests.insert(s.value.as_str().to_string());
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        self.requests.extend(literal_require(it));
+        walk::walk_call_expression(self, it);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_requests_and_the_sources_of_top_level_names() {
+        let a = analyze(
+            "a.js",
+            "const { a } = require('./a');\nconst B = require('./b').B;\nfunction f() { return require('./lazy'); }\nmodule.exports = { a, B };\n",
+        );
+        assert_eq!(a.requests.iter().map(String::as_str).collect::<Vec<_>>(), ["./a", "./b", "./lazy"]);
+        assert_eq!(a.sources.get("a").map(String::as_str), Some("./a"));
+        assert_eq!(a.sources.get("B").map(String::as_str), Some("./b"));
+        let e = analyze("e.mjs", "import x from './x.js';\nexport { y } from './y.js';\nexport * from './z.js';\nconst m = () => import('./m.js');\n");
+        assert_eq!(e.requests.len(), 4);
+        assert_eq!((e.sources["x"].as_str(), e.sources["y"].as_str()), ("./x.js", "./y.js"));
+    }
 
     fn names(a: &Analysis) -> Vec<&str> {
         a.exports.iter().map(String::as_str).collect()

@@ -17,6 +17,8 @@ pub struct KnownFile {
     pub exists: bool,
     pub exports: BTreeSet<String>,
     pub declarations: BTreeSet<String>,
+    /// Top-level names that come from another module, with its specifier (`Analysis::sources`).
+    pub sources: BTreeMap<String, String>,
     /// Present only for files large enough to be worked on section by section.
     pub sections: Vec<Section>,
 }
@@ -78,12 +80,65 @@ fn parse_entry(index: usize, item: &Value) -> Result<PlanEntry, String> {
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string()))).collect())
             .unwrap_or_default(),
         drop_exports: names("dropExports"),
+        exports: names("exports"),
         rewire: item.get("rewire").and_then(Value::as_bool).unwrap_or(false),
     })
 }
 
 fn task_names(task: &str, name: &str) -> bool {
-    task.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).any(|w| w == name)
+    words(task).any(|w| w == name)
+}
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+}
+
+/// The task's sentences: cut at line ends, `;`, and `.`/`!`/`?` before a space (so `a.js` stays whole).
+fn sentences(task: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = task.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let at_end = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
+        if c == '\n' || c == ';' || (matches!(c, '.' | '!' | '?') && at_end) {
+            out.push(&task[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&task[start..]);
+    out
+}
+
+/// Words that ask for something to go: a word starting with one of these (`deleted`, `Removal`,
+/// `replaces`), or `rid` (get rid of).
+const REMOVAL_STEMS: [&str; 13] =
+    ["delet", "remov", "drop", "replac", "renam", "retir", "obsolet", "eliminat", "discard", "purg", "eras", "merg", "mov"];
+
+fn asks_for_removal(sentence: &str) -> bool {
+    words(sentence).map(str::to_lowercase).any(|w| w == "rid" || REMOVAL_STEMS.iter().any(|s| w.starts_with(s)))
+}
+
+/// The task says to remove `name`: one of its sentences names it (as a whole word) together with
+/// a removal word ("remove PatchTool from the index").
+pub fn task_removes(task: &str, name: &str) -> bool {
+    sentences(task).into_iter().any(|s| task_names(s, name) && asks_for_removal(s))
+}
+
+/// The task asks for `path` to be deleted: one of its sentences names the file (by its path, its
+/// base name, or its base name without the extension) together with a removal word.
+pub fn task_deletes(task: &str, path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    let stem = base.split_once('.').map_or(base, |(s, _)| s);
+    sentences(task).into_iter().any(|s| {
+        let names_it = s
+            .split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,:".contains(c))
+            .map(|w| w.trim_end_matches(['.', '!', '?']))
+            .any(|w| {
+                let w = w.strip_prefix("./").unwrap_or(w);
+                w == path || w == base || (w.ends_with(&format!("/{base}")) && path.ends_with(w)) || (!stem.is_empty() && w == stem)
+            });
+        names_it && asks_for_removal(s)
+    })
 }
 
 /// Check a parsed plan against the files in scope; normalises the plan's paths in place.
@@ -116,6 +171,11 @@ pub fn validate(plan: &mut [PlanEntry], files: &BTreeMap<String, KnownFile>, tas
             Action::Delete if !file.exists => {
                 problems.push(Problem::Model(format!("{} does not exist and cannot be deleted", entry.path)))
             }
+            Action::Delete if !task_deletes(task, &entry.path) => problems.push(Problem::Model(format!(
+                "{}: the task does not ask for this file to be deleted (it must name the file with a word such as \
+delete, remove or replace): plan MODIFY instead; an answer that changes nothing leaves it as it is",
+                entry.path
+            ))),
             Action::Extract => validate_extract(entry, file, files, &mut problems),
             Action::Modify if !entry.sections.is_empty() && !file.sections.is_empty() => {
                 if let Err(message) = section::resolve(&file.sections, &entry.sections) {
@@ -138,7 +198,32 @@ pub fn validate(plan: &mut [PlanEntry], files: &BTreeMap<String, KnownFile>, tas
             problems.push(Problem::Model(format!("{path} is in scope but has no action")));
         }
     }
+    if problems.is_empty() {
+        add_drops_of_deleted_sources(plan, files, task);
+    }
     problems
+}
+
+/// A MODIFY may drop an export whose source file the same plan deletes when the task says to
+/// remove that name (the plan deletes `PatchTool.js`, the task says "remove PatchTool from the
+/// index"): the planner need not repeat it in `dropExports`, and no prompt asks to keep it.
+fn add_drops_of_deleted_sources(plan: &mut [PlanEntry], files: &BTreeMap<String, KnownFile>, task: &str) {
+    let deleted: Vec<String> = plan.iter().filter(|e| e.action == Action::Delete).map(|e| e.path.clone()).collect();
+    if deleted.is_empty() {
+        return;
+    }
+    for entry in plan.iter_mut().filter(|e| e.action == Action::Modify) {
+        let Some(file) = files.get(&entry.path) else { continue };
+        for name in &file.exports {
+            let from_deleted = file
+                .sources
+                .get(name)
+                .is_some_and(|spec| deleted.iter().any(|d| crate::extract::resolves_to(spec, &entry.path, d)));
+            if from_deleted && task_removes(task, name) && !entry.drop_exports.contains(name) {
+                entry.drop_exports.push(name.clone());
+            }
+        }
+    }
 }
 
 fn validate_extract(entry: &mut PlanEntry, target: &KnownFile, files: &BTreeMap<String, KnownFile>, problems: &mut Vec<Problem>) {
@@ -206,7 +291,7 @@ mod tests {
                 exists: true,
                 exports: ["f".to_string()].into(),
                 declarations: ["f".to_string(), "g".to_string()].into(),
-                sections: Vec::new(),
+                ..KnownFile::default()
             },
         );
         m.insert("src/b.js".to_string(), KnownFile::default());
@@ -264,6 +349,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(validate(&mut plan, &files(), "remove f from the API"), []);
+    }
+
+    #[test]
+    fn a_delete_must_be_asked_for_by_name_and_a_removal_word() {
+        for (task, asked) in [
+            ("Add a GET /health route", false),
+            ("Delete src/b.js", true),
+            ("Remove b.js.", true),
+            ("Replace the b module with c", true),
+            ("b.js is fine. Remove the comment in a.js", false),
+            ("Get rid of ./src/b.js", true),
+            ("Deduplicate b.js", false),
+        ] {
+            assert_eq!(task_deletes(task, "src/b.js"), asked, "{task}");
+        }
+        let mut plan = parse_plan(
+            "{\"actions\":[{\"path\":\"src/a.js\",\"action\":\"MODIFY\"},{\"path\":\"src/b.js\",\"action\":\"DELETE\"}]}",
+        )
+        .unwrap();
+        let mut known = files();
+        known.get_mut("src/b.js").unwrap().exists = true;
+        let problems = validate(&mut plan, &known, "Add a GET /health route");
+        assert!(matches!(&problems[..], [Problem::Model(m)] if m.starts_with("src/b.js: the task does not ask for this file to be deleted")));
+        assert!(task_removes("Migrate. Remove PatchTool from the index.", "PatchTool"));
+        assert!(!task_removes("Keep PatchTool. Remove the comment.", "PatchTool"));
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum Rule {
     Json,
     ExportsKept,
     ExportsDeclared,
+    /// A CREATE or MODIFY exports every name the plan declared for it.
+    ExportsPlanned,
     ModuleFormat,
 }
 
@@ -32,6 +34,7 @@ impl Rule {
             Rule::Json => "json",
             Rule::ExportsKept => "exports_kept",
             Rule::ExportsDeclared => "exports_declared",
+            Rule::ExportsPlanned => "exports_planned",
             Rule::ModuleFormat => "module_format",
         }
     }
@@ -89,6 +92,8 @@ pub struct Proposal<'a> {
     pub module_format: Option<ModuleFormat>,
     /// Exports the plan may drop (moved by EXTRACT, or named for deletion by the task).
     pub may_drop: &'a [String],
+    /// What the plan says the file must export when done (`PlanEntry::exports`); empty: nothing declared.
+    pub planned_exports: &'a [String],
 }
 
 /// Normalise a workspace-relative path and refuse what leaves the workspace.
@@ -171,6 +176,19 @@ fn check_exports_declared(path: &str, new: &Analysis) -> Option<Violation> {
     })
 }
 
+/// Rule `exports_planned`: a created or modified file exports every name the plan declared for
+/// it. A `export * from` may provide any name, so a file with one is not held to the list.
+fn check_exports_planned(proposal: &Proposal<'_>, new: &Analysis) -> Option<Violation> {
+    if new.exports.iter().any(|e| e.starts_with("*:")) {
+        return None;
+    }
+    let missing: Vec<&str> =
+        proposal.planned_exports.iter().filter(|name| !new.exports.contains(*name)).map(String::as_str).collect();
+    (!missing.is_empty()).then(|| {
+        Violation::new(Rule::ExportsPlanned, format!("{}: planned export(s) missing: {}", proposal.path, missing.join(", ")))
+    })
+}
+
 /// Rule `module_format`: the new text uses the module system the project uses.
 fn check_module_format(path: &str, expected: ModuleFormat, new: &Analysis) -> Option<Violation> {
     let wrong = match expected {
@@ -200,6 +218,9 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
         return violations;
     }
     violations.extend(check_exports_declared(proposal.path, &new));
+    if matches!(proposal.action, Action::Create | Action::Modify) && Language::of(proposal.path).is_script() {
+        violations.extend(check_exports_planned(proposal, &new));
+    }
     if proposal.action == Action::Modify
         && let Some(old_text) = proposal.old
     {
@@ -236,7 +257,7 @@ mod tests {
     }
 
     fn modify<'a>(path: &'a str, old: &'a str, new: &'a str, fmt: Option<ModuleFormat>) -> Proposal<'a> {
-        Proposal { path, action: Action::Modify, old: Some(old), new: Some(new), module_format: fmt, may_drop: &[] }
+        Proposal { path, action: Action::Modify, old: Some(old), new: Some(new), module_format: fmt, may_drop: &[], planned_exports: &[] }
     }
 
     fn rules(v: &[Violation]) -> Vec<Rule> {
@@ -277,7 +298,7 @@ mod tests {
     fn out_of_scope_and_read_only_are_blocked_even_with_gate_off() {
         let mut s = scope(&["a.js"]);
         s.read_only.insert("spec.js".into());
-        let p = Proposal { path: "b.js", action: Action::Create, old: None, new: Some("x"), module_format: None, may_drop: &[] };
+        let p = Proposal { path: "b.js", action: Action::Create, old: None, new: Some("x"), module_format: None, may_drop: &[], planned_exports: &[] };
         let v = check(&p, &s, GateMode::Off);
         assert_eq!(rules(&v), [Rule::InScope]);
         assert_eq!(decide(&v, GateMode::Off), Decision::Block);
@@ -298,7 +319,7 @@ mod tests {
     #[test]
     fn json_rule() {
         let s = scope(&["p.json"]);
-        let p = Proposal { path: "p.json", action: Action::Create, old: None, new: Some("{,}"), module_format: None, may_drop: &[] };
+        let p = Proposal { path: "p.json", action: Action::Create, old: None, new: Some("{,}"), module_format: None, may_drop: &[], planned_exports: &[] };
         assert_eq!(rules(&check(&p, &s, GateMode::Block)), [Rule::Json]);
     }
 
@@ -328,6 +349,31 @@ mod tests {
         assert!(v[0].message.ends_with("never declared: g"));
         let fine = "const { g } = require('./g');\nfunction f() {}\nmodule.exports = { f, g, Math };\n";
         assert!(check(&modify("a.js", old, fine, None), &s, GateMode::Block).is_empty());
+    }
+
+    #[test]
+    fn created_and_modified_files_export_what_the_plan_declared() {
+        let s = scope(&["a.js"]);
+        let planned = ["slugify".to_string(), "deslugify".to_string()];
+        let create = |new: &'static str| Proposal {
+            path: "a.js",
+            action: Action::Create,
+            old: None,
+            new: Some(new),
+            module_format: None,
+            may_drop: &[],
+            planned_exports: &planned,
+        };
+        let v = check(&create("function slugify() {}\nmodule.exports = { slugify };\n"), &s, GateMode::Block);
+        assert_eq!(rules(&v), [Rule::ExportsPlanned]);
+        assert!(v[0].message.ends_with("planned export(s) missing: deslugify"), "{v:?}");
+        let both = "function slugify() {}\nfunction deslugify() {}\nmodule.exports = { slugify, deslugify };\n";
+        assert!(check(&create(both), &s, GateMode::Block).is_empty());
+        assert!(check(&create("module.exports = require('./impl');\n"), &s, GateMode::Block).is_empty());
+        let p = Proposal { planned_exports: &planned, ..modify("a.js", "", "export function slugify() {}\n", None) };
+        assert_eq!(rules(&check(&p, &s, GateMode::Block)), [Rule::ExportsPlanned]);
+        // Nothing declared: nothing to hold the answer to.
+        assert!(check(&modify("a.js", "", "export function slugify() {}\n", None), &s, GateMode::Block).is_empty());
     }
 
     #[test]

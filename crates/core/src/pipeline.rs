@@ -66,6 +66,11 @@ pub struct RunOptions {
     /// Keep the writes when the check fails, instead of restoring every file.
     #[ts(as = "Option<_>", optional)]
     pub keep_on_fail: bool,
+    /// When a file is blocked or fails, still write the files that passed, except those that import
+    /// (directly or through other files of the plan) one that is not written, and deletes of files
+    /// something still imports. Default: a plan is applied whole, or not at all.
+    #[ts(as = "Option<_>", optional)]
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
@@ -266,13 +271,15 @@ struct Unit {
     /// `attempts` when the current round began: each round has its own `max_retries`.
     round_start: u32,
     last_error: Option<String>,
+    /// The answer the last rejection was about: the same answer again ends the unit's retries.
+    last_rejected: Option<String>,
     /// Why the last round's files were restored: the failed check, for the retry's prompt.
     verify_failure: Option<String>,
 }
 
 impl Unit {
     fn new(entry: PlanEntry, section: Option<Section>) -> Unit {
-        Unit { entry, section, attempts: 0, round_start: 0, last_error: None, verify_failure: None }
+        Unit { entry, section, attempts: 0, round_start: 0, last_error: None, last_rejected: None, verify_failure: None }
     }
 }
 
@@ -571,6 +578,7 @@ impl Session {
                     exists: self.texts.get(p).is_some_and(Option::is_some),
                     exports: analysis.map(|a| a.exports.clone()).unwrap_or_default(),
                     declarations: analysis.map(|a| section::declared_names(a).into_iter().collect()).unwrap_or_default(),
+                    sources: analysis.map(|a| a.sources.clone()).unwrap_or_default(),
                     sections: self.sections.get(p).cloned().unwrap_or_default(),
                 };
                 (p.clone(), known)
@@ -712,6 +720,7 @@ impl Session {
                 sections: Vec::new(),
                 rewire: false,
                 drop_exports: Vec::new(),
+                exports: Vec::new(),
             };
             self.mechanical.push((entry, text));
         }
@@ -840,31 +849,56 @@ impl Session {
         Some(if esm > cjs { ModuleFormat::Esm } else { ModuleFormat::Cjs })
     }
 
+    /// What a MODIFY's prompt asks it to keep: never a name the plan drops or the task says to remove.
     fn keep_exports(&self, entry: &PlanEntry) -> Vec<String> {
         match (entry.action, self.analyses.get(&entry.path)) {
-            (Action::Modify, Some(a)) => a.exports.iter().filter(|e| !entry.drop_exports.contains(e)).cloned().collect(),
+            (Action::Modify, Some(a)) => a
+                .exports
+                .iter()
+                .filter(|e| !entry.drop_exports.contains(e) && !decompose::task_removes(&self.input.task, e))
+                .cloned()
+                .collect(),
             _ => Vec::new(),
         }
     }
 
-    /// Other script files as a unit sees them: each export with the signature of its declaration
-    /// (`createServer: function createServer(port) { …`), never a body.
+    /// Other script files as a unit sees them once the plan is done: each export with the signature
+    /// of its declaration (`createServer: function createServer(port) { …`), never a body. A file the
+    /// plan creates or modifies shows the exports the plan declared for it (a MODIFY also those it
+    /// must keep); a file the plan deletes is not shown.
     fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
-        self.analyses
-            .iter()
-            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
-            .map(|(p, a)| {
+        let planned = |p: &str| self.plan.iter().find(|e| e.path == p);
+        let mut paths: BTreeSet<&String> = self.analyses.keys().collect();
+        paths.extend(self.plan.iter().filter(|e| matches!(e.action, Action::Create | Action::Extract)).map(|e| &e.path));
+        paths
+            .into_iter()
+            .filter(|p| p.as_str() != path && Language::of(p).is_script())
+            .filter(|p| planned(p).is_none_or(|e| e.action != Action::Delete))
+            .filter_map(|p| {
+                let before = self.analyses.get(p);
+                let names: BTreeSet<String> = match planned(p) {
+                    Some(e) if e.action == Action::Modify => {
+                        let kept = before.map(|a| a.exports.iter().filter(|x| !e.drop_exports.contains(x)).cloned());
+                        kept.into_iter().flatten().chain(e.exports.iter().cloned()).collect()
+                    }
+                    Some(e) if e.action == Action::Create => e.exports.iter().cloned().collect(),
+                    Some(e) if e.action == Action::Extract => e.symbols.iter().chain(&e.exports).cloned().collect(),
+                    _ => before?.exports.clone(),
+                };
+                // A new file whose exports the plan does not say: nothing to show but that it exists.
+                if names.is_empty() && before.is_none() {
+                    return Some((p.clone(), vec!["(created by this run; its exports are not planned)".to_string()]));
+                }
                 let text = self.texts.get(p).cloned().flatten().unwrap_or_default();
-                let sections = section::sections(&text, a);
-                let shapes = a
-                    .exports
-                    .iter()
-                    .map(|name| match sections.iter().find(|s| s.names.contains(name)) {
+                let sections = before.map(|a| section::sections(&text, a)).unwrap_or_default();
+                let shapes = names
+                    .into_iter()
+                    .map(|name| match sections.iter().find(|s| s.names.contains(&name)) {
                         Some(s) => format!("{name}: {}", section::signature(&text, s)),
-                        None => name.clone(),
+                        None => name,
                     })
                     .collect();
-                (p.clone(), shapes)
+                Some((p.clone(), shapes))
             })
             .collect()
     }
@@ -902,6 +936,7 @@ impl Session {
                 module_format: self.expected_format(&entry.path),
                 current: current.as_deref(),
                 keep_exports: &keep,
+                planned_exports: &entry.exports,
                 neighbours: &neighbours,
                 section: unit.section.as_ref().map(|s| SectionPrompt { index: s.index, label: &s.label, outline: &outline }),
                 read_only: &views,
@@ -996,11 +1031,18 @@ split the file or the task",
                         violations: violations.clone(),
                     });
                 }
-                if unit.attempts - unit.round_start <= self.max_retries() {
+                // The same answer to the same question: another retry would only cost another call.
+                let repeated = unit.last_rejected.as_deref() == Some(answer);
+                if !repeated && unit.attempts - unit.round_start <= self.max_retries() {
                     self.units[index].last_error = Some(reason);
+                    self.units[index].last_rejected = Some(answer.to_string());
                     return self.next_unit(index);
                 }
                 self.file_failed(&unit, outcome, violations, reason);
+                if repeated && let Some(o) = self.outcomes.last_mut() {
+                    let note = "the retry gave the same answer again: no further retries";
+                    o.error = Some(o.error.take().map_or(note.to_string(), |e| format!("{e} ({note})")));
+                }
             }
             Ok((code, candidate, violations)) => match &unit.section {
                 // A whole-file answer was just checked: stage it with those findings, don't parse it again.
@@ -1069,6 +1111,7 @@ split the file or the task",
             new,
             module_format: self.expected_format(&entry.path),
             may_drop: &entry.drop_exports,
+            planned_exports: &entry.exports,
         };
         gate::check(&proposal, &self.scope, self.input.options.gate)
     }
@@ -1101,7 +1144,89 @@ split the file or the task",
     fn begin_effects(&mut self) -> Request {
         let blocked = self.outcomes.iter().any(|o| o.outcome == Outcome::Blocked);
         self.set_stage("gate", if blocked { StageState::Failed } else { StageState::Ok });
+        self.withhold();
         self.next_effect(0)
+    }
+
+    /// The plan is the unit of application: once a file of it is blocked or failed, none of the
+    /// other changes is written; with `partial`, the ones that do not need it still are. A change
+    /// is needed when it imports a file that is not written (directly, or through another withheld
+    /// change), and a delete is withheld while any file left on disk still imports the file.
+    fn withhold(&mut self) {
+        let mut missing: BTreeSet<String> = self
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed))
+            .map(|o| o.path.clone())
+            .collect();
+        let Some(first) = missing.first().cloned() else { return };
+        let mut withheld: BTreeMap<usize, String> = BTreeMap::new();
+        if !self.input.options.partial {
+            let why = format!("not written: {first} was not, and a plan is applied whole (--partial keeps what does not need it)");
+            withheld.extend((0..self.staged.len()).map(|i| (i, why.clone())));
+        }
+        loop {
+            let mut changed = false;
+            for (i, staged) in self.staged.iter().enumerate() {
+                if withheld.contains_key(&i) {
+                    continue;
+                }
+                let why = match &staged.new {
+                    Some(text) => imported(&staged.path, &analyze(&staged.path, text), &missing)
+                        .map(|dep| format!("not written: it imports {dep}, which is not written")),
+                    None => self
+                        .importer_after_run(&staged.path, &withheld)
+                        .map(|by| format!("not deleted: {by} still imports it")),
+                };
+                if let Some(why) = why {
+                    if staged.new.is_some() {
+                        missing.insert(staged.path.clone());
+                    }
+                    withheld.insert(i, why);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let staged = std::mem::take(&mut self.staged);
+        for (i, change) in staged.into_iter().enumerate() {
+            match withheld.remove(&i) {
+                Some(why) => self.outcomes.push(FileOutcome {
+                    path: change.path,
+                    action: change.action,
+                    outcome: Outcome::Withheld,
+                    diff: String::new(),
+                    violations: change.violations,
+                    attempts: change.attempts,
+                    error: Some(why),
+                }),
+                None => self.staged.push(change),
+            }
+        }
+    }
+
+    /// A script file that will be on disk after the run (kept changes in place, withheld ones as
+    /// they were) and imports `path`.
+    fn importer_after_run(&self, path: &str, withheld: &BTreeMap<usize, String>) -> Option<String> {
+        let mut after: BTreeMap<&str, &str> =
+            self.texts.iter().filter_map(|(p, t)| t.as_deref().map(|t| (p.as_str(), t))).collect();
+        for (_, staged) in self.staged.iter().enumerate().filter(|(i, _)| !withheld.contains_key(i)) {
+            match &staged.new {
+                Some(new) => after.insert(&staged.path, new),
+                None => after.remove(staged.path.as_str()),
+            };
+        }
+        let target = BTreeSet::from([path.to_string()]);
+        after.into_iter().filter(|(p, _)| *p != path && Language::of(p).is_script()).find_map(|(p, text)| {
+            let unchanged = self.texts.get(p).and_then(Option::as_deref) == Some(text);
+            let analysis = match self.analyses.get(p) {
+                Some(a) if unchanged => a.clone(),
+                _ => analyze(p, text),
+            };
+            imported(p, &analysis, &target).map(|_| p.to_string())
+        })
     }
 
     /// What `path` must be before the run changes it: what the run last wrote there, else what it read.
@@ -1406,10 +1531,33 @@ split the file or the task",
         for unit in &mut self.units {
             unit.round_start = unit.attempts;
             unit.last_error = None;
+            unit.last_rejected = None;
             unit.verify_failure = Some(feedback.clone());
         }
         self.stage_without_model();
         self.next_unit(0)
+    }
+
+    /// Which files stopped the run and why, for the `blocked` error.
+    fn blocked_message(&self) -> String {
+        let stopped: Vec<String> = self
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed))
+            .map(|o| {
+                let rules: Vec<&str> = o.violations.iter().map(|v| v.rule.name()).collect();
+                match (o.outcome, rules.is_empty()) {
+                    (Outcome::Blocked, false) => format!("{} ({}) was blocked by {}", o.path, o.action.name(), rules.join(", ")),
+                    _ => format!("{} ({}) failed: {}", o.path, o.action.name(), o.error.as_deref().unwrap_or("no usable answer")),
+                }
+            })
+            .collect();
+        let how = if self.input.options.partial {
+            "every other change needs it or changes nothing"
+        } else {
+            "a plan is applied whole (--partial keeps the changes that do not need it)"
+        };
+        format!("{}; nothing was written: {how}", stopped.join("; "))
     }
 
     fn fail(&mut self, code: &str, message: impl Into<String>) -> Request {
@@ -1426,6 +1574,7 @@ split the file or the task",
                 Outcome::Blocked => counts.blocked += 1,
                 Outcome::Failed => counts.failed += 1,
                 Outcome::RolledBack => counts.rolled_back += 1,
+                Outcome::Withheld => counts.withheld += 1,
                 Outcome::Unchanged => {}
             }
         }
@@ -1441,6 +1590,9 @@ split the file or the task",
             } else {
                 run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; ")))
             });
+        }
+        if self.error.is_none() && counts.blocked + counts.failed > 0 && counts.written + counts.deleted == 0 {
+            self.error = Some(run_error("blocked", self.blocked_message()));
         }
         let status = match (&self.error, counts.blocked + counts.failed) {
             (Some(e), _) => Status::for_error(&e.code),
@@ -1468,6 +1620,11 @@ split the file or the task",
         self.result = Some(result.clone());
         Request::Done { result: Box::new(result) }
     }
+}
+
+/// The first of `files` that `path`'s code loads, by a relative specifier.
+fn imported<'f>(path: &str, analysis: &Analysis, files: &'f BTreeSet<String>) -> Option<&'f String> {
+    analysis.requests.iter().find_map(|spec| files.iter().find(|f| extract::resolves_to(spec, path, f)))
 }
 
 /// Tokens a prompt will cost, estimated (about 3.5 bytes per token for code and English) so the

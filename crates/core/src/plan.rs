@@ -56,4 +56,9 @@ pub struct PlanEntry {
     /// MODIFY: exports the task asks to remove (each must be named in the task).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop_exports: Vec<String>,
+    /// CREATE and MODIFY: every name the file must export once the change is made, as the
+    /// planner read it from the task. The gate holds the answer to it (`exports_planned`), and
+    /// the other units are shown these names as the file's exports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<String>,
 }

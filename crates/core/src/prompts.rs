@@ -129,6 +129,8 @@ pub fn plan_messages(task: &str, files: &[FileBrief], read_only: &[String], skil
 For EXTRACT add \"from\": \"<existing file>\" and \"symbols\": [\"<top-level names that move>\"].\n\
 For MODIFY of a file listed with sections, add \"sections\": [\"#<n>\", ...]: every section the change touches (new code goes into the section it belongs after).\n\
 For MODIFY, if the task explicitly asks to remove exports, add \"dropExports\": [\"<names>\"].\n\
+For CREATE and MODIFY of a script, add \"exports\": [\"<every name the file must export when done>\"] as the task requires them: the code is checked against this list, and the other files are told these names.\n\
+DELETE only a file the task asks to delete, remove or replace by its name.\n\
 EXTRACT moves code mechanically (no code is written by you) and turns \"from\" into a facade that still exports the moved names: do not also MODIFY that file.\n\
 For a file that only needs its imports pointed at extracted code, use MODIFY with \"rewire\": true (done mechanically).\n\
 RULES: one entry per file in scope, no other paths; CREATE only files that do not exist; MODIFY, DELETE and EXTRACT \"from\" only files that exist.\n",
@@ -158,6 +160,8 @@ pub struct UnitPrompt<'a> {
     pub module_format: Option<ModuleFormat>,
     pub current: Option<&'a str>,
     pub keep_exports: &'a [String],
+    /// What the plan says this file must export when done.
+    pub planned_exports: &'a [String],
     /// Other files' exports, so imports can be written right without their bodies.
     pub neighbours: &'a [(String, Vec<String>)],
     /// Set when the unit is one section of the file: `current` is then that section only.
@@ -202,6 +206,11 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     }
     if !u.keep_exports.is_empty() {
         user.push_str(&format!("KEEP THESE EXPORTS: {}\n", u.keep_exports.join(", ")));
+    }
+    let planned: Vec<&str> =
+        u.planned_exports.iter().filter(|e| !u.keep_exports.contains(e)).map(String::as_str).collect();
+    if !planned.is_empty() {
+        user.push_str(&format!("EXPORT THESE (the plan's list for this file): {}\n", planned.join(", ")));
     }
     if !u.neighbours.is_empty() {
         user.push_str("OTHER FILES IN SCOPE (exports and their signatures only):\n");
@@ -290,6 +299,7 @@ mod tests {
             module_format: Some(ModuleFormat::Cjs),
             current: Some("x"),
             keep_exports: &["f".to_string()],
+            planned_exports: &["f".to_string(), "g".to_string()],
             neighbours: &[],
             section: None,
             read_only: &[],
@@ -301,7 +311,7 @@ mod tests {
         assert_eq!((b["stage"].as_str(), b["path"].as_str(), b["action"].as_str()), (Some("L3"), Some("src/a.js"), Some("MODIFY")));
         assert_eq!(b["module"], "cjs");
         let text = &unit[1].content;
-        assert!(text.contains("KEEP THESE EXPORTS: f"));
+        assert!(text.contains("KEEP THESE EXPORTS: f\nEXPORT THESE (the plan's list for this file): g\n"), "{text}");
         assert!(text.contains("```js\nx\n```"));
         assert!(text.contains("REJECTED: bad"));
     }

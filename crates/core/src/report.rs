@@ -84,6 +84,9 @@ pub enum Outcome {
     /// later write of the run failed).
     #[serde(rename = "rolled_back")]
     RolledBack,
+    /// Passed the gate but not written: another file of the plan was blocked or failed, and the
+    /// plan is applied whole (or, with `partial`, this file depends on one that was). `error` says why.
+    Withheld,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -95,6 +98,7 @@ pub struct FileOutcome {
     pub diff: String,
     pub violations: Vec<Violation>,
     pub attempts: u32,
+    /// Why the file failed, or why it was withheld.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -108,6 +112,8 @@ pub struct Counts {
     pub failed: u32,
     #[serde(default)]
     pub rolled_back: u32,
+    #[serde(default)]
+    pub withheld: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -172,7 +178,7 @@ impl RunWarning {
     pub fn from_gate(files: &[FileOutcome]) -> Vec<RunWarning> {
         files
             .iter()
-            .filter(|f| !matches!(f.outcome, Outcome::Blocked | Outcome::Failed))
+            .filter(|f| !matches!(f.outcome, Outcome::Blocked | Outcome::Failed | Outcome::Withheld))
             .flat_map(|f| {
                 f.violations.iter().map(|v| RunWarning {
                     code: "gate".into(),
@@ -351,9 +357,12 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
     if c.rolled_back > 0 {
         out.push_str(&format!(", {} rolled back", c.rolled_back));
     }
+    if c.withheld > 0 {
+        out.push_str(&format!(", {} withheld", c.withheld));
+    }
     out.push('\n');
     for (label, outcome) in
-        [("Written:  ", Outcome::Written), ("Deleted:  ", Outcome::Deleted), ("Restored: ", Outcome::RolledBack)]
+        [("Written:  ", Outcome::Written), ("Deleted:  ", Outcome::Deleted), ("Restored: ", Outcome::RolledBack), ("Withheld: ", Outcome::Withheld)]
     {
         let mut names = result.files.iter().filter(|f| f.outcome == outcome).map(|f| f.path.as_str()).peekable();
         if names.peek().is_some() {
@@ -431,7 +440,7 @@ mod tests {
                 attempts: 3,
                 error: None,
             }, written("b.js")],
-            counts: Counts { written: 1, deleted: 0, blocked: 1, failed: 0, rolled_back: 0 },
+            counts: Counts { written: 1, deleted: 0, blocked: 1, failed: 0, rolled_back: 0, withheld: 0 },
             usage: Usage { prompt_tokens: 1000, completion_tokens: 234, total_tokens: 1234, calls: 2, model_ms: 900 },
             cost_usd: Some(0.00038),
             error: None,
@@ -654,6 +663,10 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
             "model_answer" => "The model's answers held no usable code: run again, raise `--max-retries`, or try another \
                 `--model`."
                 .into(),
+            "blocked" => "Nothing was written: a plan is applied whole, and a file of it was blocked or failed (see \
+                above). Run again, make the task more specific, or pass `--partial` to keep the files that do not \
+                depend on it."
+                .into(),
             "plan_invalid" => "The model's plan was invalid twice: say in the task which files change and how, using \
                 the paths given with `--files`."
                 .into(),
@@ -709,6 +722,13 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                     "`{p}`: the answer exports a name it no longer declares (the file would throw when loaded). Run \
                      again; if the function was meant to go, remove it from the task's export list too."
                 ),
+                Rule::ExportsPlanned => {
+                    let names = v.message.rsplit_once("missing: ").map_or("", |(_, n)| n);
+                    format!(
+                        "`{p}`: the answer does not export {names}, which the plan says it must. Run again; name the \
+                         exports in the task if the plan got them wrong."
+                    )
+                }
                 Rule::InScope => format!("`{p}` is not in `--files`: add it if the run may write it."),
                 Rule::ReadOnly => {
                     format!("`{p}` was given as read-only context (`--read`): pass it with `--files` if the run may change it.")
@@ -851,6 +871,17 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
         .collect();
     out.push_str(&if bad.is_empty() { "None.\n".to_string() } else { bad.concat() });
 
+    let withheld: Vec<String> = result
+        .files
+        .iter()
+        .filter(|f| f.outcome == Outcome::Withheld)
+        .map(|f| format!("- `{}` ({}): {}\n", f.path, f.action.name(), cell(f.error.as_deref().unwrap_or(""))))
+        .collect();
+    if !withheld.is_empty() {
+        out.push_str("\n## Withheld files\n\nThey passed the gate but were not written:\n\n");
+        out.push_str(&withheld.concat());
+    }
+
     out.push_str("\n## Written files\n\n");
     let done: Vec<String> = result
         .files
@@ -921,6 +952,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
         Outcome::Failed => "failed",
         Outcome::Unchanged => "unchanged",
         Outcome::RolledBack => "rolled back",
+        Outcome::Withheld => "withheld",
     }
 }
 
@@ -950,6 +982,7 @@ mod markdown_tests {
                     sections: vec![],
                     rewire: false,
                     drop_exports: vec![],
+                    exports: vec![],
                 },
                 PlanEntry {
                     path: "src/c.js".into(),
@@ -960,6 +993,7 @@ mod markdown_tests {
                     sections: vec![],
                     rewire: false,
                     drop_exports: vec![],
+                    exports: vec![],
                 },
             ],
             files: vec![
@@ -967,7 +1001,7 @@ mod markdown_tests {
                 FileOutcome { attempts: 3, ..outcome("src/b.js", Action::Modify, Outcome::Blocked, "", vec![syntax]) },
                 outcome("src/c.js", Action::Extract, Outcome::Written, "--- /dev/null\n+++ b/src/c.js\n@@ -0,0 +1,2 @@\n+a\n+b\n", vec![]),
             ],
-            counts: Counts { written: 1, deleted: 0, blocked: 2, failed: 0, rolled_back: 0 },
+            counts: Counts { written: 1, deleted: 0, blocked: 2, failed: 0, rolled_back: 0, withheld: 0 },
             usage: Usage { prompt_tokens: 1500, completion_tokens: 300, total_tokens: 1800, calls: 3, model_ms: 4200 },
             cost_usd: Some(0.0005),
             error: None,

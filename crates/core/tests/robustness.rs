@@ -1091,6 +1091,7 @@ fn known_files() -> BTreeMap<String, KnownFile> {
                 exists: true,
                 exports: a.exports.clone(),
                 declarations: section::declared_names(&a).into_iter().collect(),
+                sources: a.sources.clone(),
                 sections,
             };
             (path.to_string(), known)

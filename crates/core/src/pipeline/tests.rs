@@ -234,7 +234,9 @@ fn syntax_errors_are_retried_then_blocked() {
     host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced("function (\n"), fenced("let = ;\n")]);
     let options = RunOptions { max_retries: Some(1), ..RunOptions::default() };
     let r = host.run("break it", &["src/server.js"], options);
-    assert_eq!(r.status, Status::Partial);
+    // Nothing written: FAILED with the file and the rule that stopped it.
+    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "blocked"));
+    assert!(r.error.as_ref().unwrap().message.starts_with("src/server.js (MODIFY) was blocked by syntax; nothing was written"), "{r:?}");
     assert_eq!(r.files[0].outcome, Outcome::Blocked);
     assert_eq!(r.files[0].violations[0].rule, Rule::Syntax);
     assert_eq!(r.files[0].attempts, 2);
@@ -264,7 +266,7 @@ fn lost_export_is_blocked_and_warn_mode_writes() {
     let mut host = Host::new(&[("src/server.js", SERVER)]);
     host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(dropped)]);
     let r = host.run("tidy", &["src/server.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
-    assert_eq!((r.status, r.files[0].violations[0].rule), (Status::Partial, Rule::ExportsKept));
+    assert_eq!((r.status, r.files[0].violations[0].rule), (Status::Failed, Rule::ExportsKept));
 
     let mut host = Host::new(&[("src/server.js", SERVER)]);
     host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(dropped)]);
@@ -418,7 +420,7 @@ fn two_sections_two_calls_and_a_bad_section_blocks_the_whole_file() {
         fenced(&dropped),
     ]);
     let r = host.run("tidy the exports", &["inventory.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
-    assert_eq!(r.status, Status::Partial);
+    assert_eq!(r.status, Status::Failed);
     assert_eq!(r.files[0].violations[0].rule, Rule::ExportsKept);
     assert_eq!(host.text("inventory.js"), Some(INVENTORY));
 }
@@ -959,4 +961,196 @@ fn a_file_changed_while_the_check_runs_is_not_restored_over() {
     assert_eq!(sum.outcome, Outcome::Failed);
     assert!(sum.error.as_deref().unwrap().starts_with("changed on disk after the run wrote it"), "{sum:?}");
     assert_eq!((r.counts.written, r.counts.rolled_back, r.counts.failed), (0, 1, 1));
+}
+
+// The plan is the unit of application (issue 13).
+
+const SERVER_NEEDS_HEALTH: &str =
+    "const health = require('./health');\nfunction createServer() {}\nconst routes = new Map([['/health', health]]);\nmodule.exports = { createServer, routes };\n";
+const APP: &str = "const { createServer } = require('./server');\nmodule.exports = { app: createServer };\n";
+const APP_NEW: &str = "const { createServer } = require('./server');\nmodule.exports = { app: createServer, port: 3000 };\n";
+const UTIL: &str = "module.exports = { id: (x) => x };\n";
+
+fn outcome_of(r: &RunResult, path: &str) -> (Outcome, Option<String>) {
+    let f = r.files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("no outcome for {path}: {r:?}"));
+    (f.outcome, f.error.clone())
+}
+
+fn health_plan_host() -> Host {
+    let mut host = Host::new(&[("src/server.js", SERVER), ("src/app.js", APP)]);
+    host.answers.extend([
+        plan(&[("src/server.js", "MODIFY"), ("src/health.js", "CREATE"), ("src/util.js", "CREATE"), ("src/app.js", "MODIFY")]),
+        fenced(SERVER_NEEDS_HEALTH),
+        fenced("module.exports = function health( {\n"),
+        fenced(UTIL),
+        fenced(APP_NEW),
+    ]);
+    host
+}
+
+const HEALTH_SCOPE: [&str; 4] = ["src/server.js", "src/health.js", "src/util.js", "src/app.js"];
+
+#[test]
+fn a_blocked_file_stops_the_whole_plan_by_default() {
+    let mut host = health_plan_host();
+    let r = host.run("Add a GET /health route", &HEALTH_SCOPE, RunOptions { max_retries: Some(0), ..RunOptions::default() });
+    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "blocked"), "{r:?}");
+    let message = &r.error.as_ref().unwrap().message;
+    assert!(message.starts_with("src/health.js (CREATE) was blocked by syntax; nothing was written"), "{message}");
+    assert_eq!(host.writes(), 0);
+    assert_eq!((host.text("src/server.js"), host.text("src/util.js")), (Some(SERVER), None));
+    for path in ["src/server.js", "src/util.js", "src/app.js"] {
+        let (outcome, why) = outcome_of(&r, path);
+        assert_eq!(outcome, Outcome::Withheld, "{path}");
+        assert!(why.unwrap().contains("a plan is applied whole"), "{path}");
+    }
+    assert_eq!((r.counts.written, r.counts.blocked, r.counts.withheld), (0, 1, 3));
+    let console = report::render_console(&r, 10);
+    assert!(console.contains("Status:   FAILED (blocked)\n"), "{console}");
+    assert!(console.contains("Withheld: src/server.js, src/util.js, src/app.js\n"), "{console}");
+}
+
+#[test]
+fn partial_keeps_what_does_not_need_the_blocked_file_and_nothing_that_does() {
+    let mut host = health_plan_host();
+    let options = RunOptions { max_retries: Some(0), partial: true, ..RunOptions::default() };
+    let r = host.run("Add a GET /health route", &HEALTH_SCOPE, options);
+    assert_eq!((r.status, r.error.as_ref()), (Status::Partial, None), "{r:?}");
+    // server.js requires the blocked health.js; app.js requires server.js (withheld): both stay.
+    assert_eq!(outcome_of(&r, "src/server.js").1.as_deref(), Some("not written: it imports src/health.js, which is not written"));
+    assert_eq!(outcome_of(&r, "src/app.js").1.as_deref(), Some("not written: it imports src/server.js, which is not written"));
+    assert_eq!(outcome_of(&r, "src/util.js").0, Outcome::Written);
+    assert_eq!((host.text("src/server.js"), host.text("src/app.js"), host.text("src/util.js")), (Some(SERVER), Some(APP), Some(UTIL)));
+}
+
+const INDEX_OLD: &str = "const a = require('./a');\nconst legacy = require('./legacy');\nmodule.exports = { a, legacy };\n";
+
+#[test]
+fn partial_never_deletes_a_file_that_a_file_left_on_disk_imports() {
+    // index.js is blocked, so its old text (which requires legacy.js) stays: legacy.js must stay too.
+    // b.js is kept and still requires gone.js: gone.js stays. unused.js is imported by nothing: it goes.
+    let mut host = Host::new(&[
+        ("src/index.js", INDEX_OLD),
+        ("src/a.js", "module.exports = 1;\n"),
+        ("src/legacy.js", "module.exports = 2;\n"),
+        ("src/gone.js", "module.exports = 3;\n"),
+        ("src/unused.js", "module.exports = 4;\n"),
+        ("src/b.js", "const gone = require('./gone');\nmodule.exports = { b: gone };\n"),
+    ]);
+    host.answers.extend([
+        plan(&[
+            ("src/index.js", "MODIFY"),
+            ("src/a.js", "MODIFY"),
+            ("src/legacy.js", "DELETE"),
+            ("src/gone.js", "DELETE"),
+            ("src/unused.js", "DELETE"),
+            ("src/b.js", "MODIFY"),
+        ]),
+        fenced("const a = require('./a');\nmodule.exports = { a, \n"),
+        fenced("module.exports = 10;\n"),
+        fenced("const gone = require('./gone.js');\nmodule.exports = { b: gone + 1 };\n"),
+    ]);
+    let task = "Delete legacy.js, gone.js and unused.js; drop the legacy export from index.js";
+    let scope = ["src/index.js", "src/a.js", "src/legacy.js", "src/gone.js", "src/unused.js", "src/b.js"];
+    let r = host.run(task, &scope, RunOptions { max_retries: Some(0), partial: true, ..RunOptions::default() });
+    assert_eq!(r.status, Status::Partial, "{r:?}");
+    assert_eq!(outcome_of(&r, "src/index.js").0, Outcome::Blocked, "{r:?}");
+    assert_eq!(outcome_of(&r, "src/legacy.js").1.as_deref(), Some("not deleted: src/index.js still imports it"));
+    assert_eq!(outcome_of(&r, "src/gone.js").1.as_deref(), Some("not deleted: src/b.js still imports it"));
+    assert_eq!((outcome_of(&r, "src/unused.js").0, outcome_of(&r, "src/a.js").0), (Outcome::Deleted, Outcome::Written));
+    assert!(host.text("src/legacy.js").is_some() && host.text("src/gone.js").is_some() && host.text("src/unused.js").is_none());
+}
+
+#[test]
+fn a_delete_the_task_never_asked_for_is_sent_back_once_then_fails() {
+    let mut host = Host::new(&[("src/server.js", SERVER), ("src/routes.js", UTIL)]);
+    host.answers.extend([
+        plan(&[("src/server.js", "DELETE"), ("src/routes.js", "DELETE")]),
+        plan(&[("src/server.js", "DELETE"), ("src/routes.js", "MODIFY")]),
+    ]);
+    let r = host.run("Add a GET /health route", &["src/server.js", "src/routes.js"], RunOptions::default());
+    assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "plan_invalid"), "{r:?}");
+    assert!(r.error.unwrap().message.contains("src/server.js: the task does not ask for this file to be deleted"));
+    let again = &host.prompts()[1].messages[1].content;
+    assert!(again.contains("- src/routes.js: the task does not ask for this file to be deleted"), "{again}");
+    assert_eq!(host.writes(), 0);
+
+    // Named with a removal word, by path, base name or name without the extension: it goes.
+    for task in ["Move the routes into src/server.js and delete src/routes.js", "Remove routes.js.", "Get rid of the routes module; merge routes into server"] {
+        let mut host = Host::new(&[("src/server.js", SERVER), ("src/routes.js", UTIL)]);
+        host.answers.extend([plan(&[("src/server.js", "MODIFY"), ("src/routes.js", "DELETE")]), fenced(SERVER)]);
+        let r = host.run(task, &["src/server.js", "src/routes.js"], RunOptions::default());
+        assert_eq!(r.status, Status::Ok, "{task}: {r:?}");
+        assert_eq!(host.text("src/routes.js"), None, "{task}");
+    }
+}
+
+const TOOLS_INDEX: &str = "const { PatchTool } = require('./PatchTool');\nconst { ReadTool } = require('./ReadTool');\nmodule.exports = { PatchTool, ReadTool };\n";
+const TOOLS_INDEX_NEW: &str = "const { ReadTool } = require('./ReadTool');\nmodule.exports = { ReadTool };\n";
+
+#[test]
+fn an_export_whose_source_the_plan_deletes_may_go_when_the_task_removes_it() {
+    let mut host = Host::new(&[
+        ("tools/index.js", TOOLS_INDEX),
+        ("tools/PatchTool.js", "class PatchTool {}\nmodule.exports = { PatchTool };\n"),
+        ("tools/ReadTool.js", "class ReadTool {}\nmodule.exports = { ReadTool };\n"),
+    ]);
+    host.answers.extend([
+        plan(&[("tools/index.js", "MODIFY"), ("tools/PatchTool.js", "DELETE"), ("tools/ReadTool.js", "MODIFY")]),
+        fenced(TOOLS_INDEX_NEW),
+        fenced("class ReadTool {}\nmodule.exports = { ReadTool };\n"),
+    ]);
+    let task = "Migrate the tools: delete PatchTool.js and remove PatchTool from the index.";
+    let r = host.run(task, &["tools/index.js", "tools/PatchTool.js", "tools/ReadTool.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!((host.text("tools/index.js"), host.text("tools/PatchTool.js")), (Some(TOOLS_INDEX_NEW), None));
+    assert_eq!(r.plan[0].drop_exports, ["PatchTool"]);
+    let unit = &host.prompts()[1].messages[1].content;
+    assert!(unit.contains("KEEP THESE EXPORTS: ReadTool\n"), "{unit}");
+    // The deleted file is no neighbour of anything.
+    assert!(!unit.contains("- tools/PatchTool.js"), "{unit}");
+}
+
+#[test]
+fn a_retry_never_asks_to_keep_what_the_task_removes_and_a_repeated_answer_stops_at_once() {
+    // The task removes `routes`, but the plan has no dropExports and server.js is not deleted, so
+    // losing it is still blocked; the retry must not ask to keep it, and the same answer twice ends it.
+    let dropped = "function createServer() {}\nmodule.exports = { createServer };\n";
+    let mut host = Host::new(&[("src/server.js", SERVER)]);
+    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(dropped), fenced(dropped), fenced(dropped)]);
+    let r = host.run("Remove routes from server.js", &["src/server.js"], RunOptions { max_retries: Some(2), ..RunOptions::default() });
+    assert_eq!(r.status, Status::Failed, "{r:?}");
+    let prompts = host.prompts();
+    assert_eq!(prompts.len(), 3, "one plan call, one answer, one retry: the repeat stops it");
+    for p in &prompts[1..] {
+        assert!(p.messages[1].content.contains("KEEP THESE EXPORTS: createServer\n"), "{}", p.messages[1].content);
+    }
+    let (outcome, why) = outcome_of(&r, "src/server.js");
+    assert_eq!(outcome, Outcome::Blocked);
+    assert!(why.unwrap().contains("the retry gave the same answer again: no further retries"));
+}
+
+#[test]
+fn created_files_are_held_to_the_exports_the_plan_declares_and_neighbours_see_them() {
+    let slug_plan = "{\"actions\":[\
+{\"path\":\"src/slug.js\",\"action\":\"CREATE\",\"exports\":[\"slugify\",\"deslugify\"]},\
+{\"path\":\"src/title.js\",\"action\":\"MODIFY\",\"exports\":[\"title\",\"titleSlug\"]},\
+{\"path\":\"src/page.js\",\"action\":\"MODIFY\"}]}";
+    let half = "function slugify(s) { return s; }\nmodule.exports = { slugify };\n";
+    let whole = "function slugify(s) { return s; }\nfunction deslugify(s) { return s; }\nmodule.exports = { slugify, deslugify };\n";
+    let title_old = "function title(s) { return s; }\nmodule.exports = { title, old: 1 };\n";
+    let title_new = "const { slugify } = require('./slug');\nfunction title(s) { return s; }\nconst titleSlug = (s) => slugify(title(s));\nmodule.exports = { title, old: 1, titleSlug };\n";
+    let mut host = Host::new(&[("src/title.js", title_old), ("src/page.js", UTIL)]);
+    host.answers.extend([answer(slug_plan), fenced(half), fenced(whole), fenced(title_new), fenced(UTIL)]);
+    let task = "Create src/slug.js exporting slugify and deslugify; add titleSlug to src/title.js";
+    let r = host.run(task, &["src/slug.js", "src/title.js", "src/page.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let prompts = host.prompts();
+    let retry = &prompts[2].messages[1].content;
+    assert!(retry.contains("REJECTED: src/slug.js: planned export(s) missing: deslugify"), "{retry}");
+    assert!(prompts[1].messages[1].content.contains("EXPORT THESE (the plan's list for this file): slugify, deslugify\n"));
+    // page.js is told what slug.js and title.js will export, not what they exported before.
+    let page = &prompts[4].messages[1].content;
+    assert!(page.contains("- src/slug.js:\n    deslugify\n    slugify\n"), "{page}");
+    assert!(page.contains("- src/title.js:\n    old\n    title: function title(s) { return s; }\n    titleSlug\n"), "{page}");
 }
