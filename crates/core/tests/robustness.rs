@@ -617,6 +617,7 @@ fn gate_verdicts_pass_or_name_a_known_rule() {
             new: new.as_deref(),
             module_format: c.format,
             may_drop: &may_drop,
+            planned_exports: &[],
         };
         check_gate(&proposal, &scope, c.mode, &tally).map(|_| ())
     });
@@ -911,6 +912,7 @@ fn model_answers_are_extracted_or_refused_and_then_gated() {
             new: Some(&new),
             module_format: old.module_format(),
             may_drop: &[],
+            planned_exports: &[],
         };
         let decision = check_gate(&proposal, &scope, c.mode, &tally)?;
         // The fixture handed back whole and unchanged is accepted when it passes its own gate.
@@ -1226,6 +1228,8 @@ struct SessionCase {
     /// The check's command and how its runs end (out of script: it passes).
     verify: Option<(&'static str, Vec<CheckTurn>)>,
     keep_on_fail: bool,
+    /// Keep the changes that do not need a blocked file (otherwise a plan is applied whole).
+    partial: bool,
     /// From this ordinary write on, the host refuses writes as interrupted (Ctrl-C).
     interrupt_at: Option<Index>,
     /// The first rollback write fails.
@@ -1267,9 +1271,10 @@ fn session_case() -> impl Strategy<Value = SessionCase> {
     let verify = (
         prop::option::weighted(0.4, (select(&["npm test", "node --test", " "][..]), prop::collection::vec(check_turn(), 0..4))),
         prop::bool::weighted(0.2),
+        prop::bool::weighted(0.3),
     );
     (scope, subsequence(&["spec/greet.js", "README.md"][..], 0..=2), task, package, options, prop::collection::vec(model_turn(), 0..12), faults, verify)
-        .prop_map(|(scope, read, task, package, (gate, max_retries, format, budget), turns, (unreadable, failing_write, interrupt_at, failing_rollback), (verify, keep_on_fail))| SessionCase {
+        .prop_map(|(scope, read, task, package, (gate, max_retries, format, budget), turns, (unreadable, failing_write, interrupt_at, failing_rollback), (verify, keep_on_fail, partial))| SessionCase {
             scope,
             read,
             task,
@@ -1283,6 +1288,7 @@ fn session_case() -> impl Strategy<Value = SessionCase> {
             failing_write,
             verify,
             keep_on_fail,
+            partial,
             interrupt_at,
             failing_rollback,
         })
@@ -1292,7 +1298,7 @@ fn session_case() -> impl Strategy<Value = SessionCase> {
 const RUN_ERROR_CODES: &[&str] = &[
     "input_task", "input_files", "input_path", "input_missing", "input_unreadable", "input_over_budget", "host_protocol",
     "model_auth", "model_unavailable", "interrupted", "model_answer", "plan_invalid", "write_failed", "verify_failed",
-    "rollback_failed", "conflict",
+    "rollback_failed", "conflict", "blocked",
 ];
 
 /// A bounded run takes a handful of requests per unit; far more means the session loops.
@@ -1362,6 +1368,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
             verify: c.verify.as_ref().map(|(command, _)| command.to_string()),
             verify_timeout_ms: Some(5_000),
             keep_on_fail: c.keep_on_fail,
+            partial: c.partial,
         },
         run_id: "proptest".into(),
     };
@@ -1543,7 +1550,8 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                 let code = r.error.as_ref().map(|e| e.code.as_str());
                 match r.status {
                     Status::Ok => prop_assert!(r.error.is_none() && r.counts.blocked == 0 && r.counts.failed == 0, "{r:?}"),
-                    Status::Partial => prop_assert!(r.error.is_none() && r.counts.blocked + r.counts.failed > 0, "{r:?}"),
+                    // Some written, some not: only when asked for (`partial`).
+                    Status::Partial => prop_assert!(c.partial && r.error.is_none() && r.counts.blocked + r.counts.failed > 0, "{r:?}"),
                     Status::VerifyFailed => prop_assert_eq!(code, Some("verify_failed")),
                     Status::Interrupted => prop_assert_eq!(code, Some("interrupted")),
                     Status::Failed => prop_assert!(!matches!(code, None | Some("verify_failed" | "interrupted" | "host_protocol")), "{r:?}"),
@@ -1560,6 +1568,10 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                 prop_assert_eq!((r.counts.written, r.counts.deleted), (live_written, live_deleted), "counts {:?}, on disk {:?}", r.counts, live);
                 let written = r.files.iter().filter(|f| f.outcome == Outcome::Written).count() as u32;
                 prop_assert_eq!(written, live_written);
+                // The plan is applied whole: a blocked or failed file means nothing changed on disk.
+                if !c.partial && r.counts.blocked + r.counts.failed > 0 {
+                    prop_assert_eq!(live_written + live_deleted, 0, "a blocked plan changed files: {:?}", r);
+                }
                 // The check: asked for only with a command, a pass is OK, a failure is VERIFY_FAILED.
                 match (&c.verify, &r.verify) {
                     (None, Some(v)) => prop_assert!(false, "a verify report without --verify: {v:?}"),

@@ -34,6 +34,7 @@ export type Counts = {
   blocked: number;
   failed: number;
   rolledBack: number;
+  withheld: number;
 };
 
 /**
@@ -51,6 +52,9 @@ export type FileOutcome = {
   diff: string;
   violations: Array<Violation>;
   attempts: number;
+  /**
+   * Why the file failed, or why it was withheld.
+   */
   error?: string | null;
 };
 
@@ -74,7 +78,14 @@ export type ModelInfo = { provider: 'deepseek' | 'openai'; inputPerM: number; ou
 
 export type ModuleFormat = "auto" | "cjs" | "esm";
 
-export type Outcome = "written" | "deleted" | "blocked" | "failed" | "unchanged" | "rolled_back";
+export type Outcome =
+  | "written"
+  | "deleted"
+  | "blocked"
+  | "failed"
+  | "unchanged"
+  | "rolled_back"
+  | "withheld";
 
 export type PlanEntry = {
   path: string;
@@ -101,6 +112,12 @@ export type PlanEntry = {
    * MODIFY: exports the task asks to remove (each must be named in the task).
    */
   dropExports?: Array<string>;
+  /**
+   * CREATE and MODIFY: every name the file must export once the change is made, as the
+   * planner read it from the task. The gate holds the answer to it (`exports_planned`), and
+   * the other units are shown these names as the file's exports.
+   */
+  exports?: Array<string>;
 };
 
 export type ReadOnlyShown = { path: string; whole: boolean };
@@ -138,6 +155,7 @@ export type Rule =
   | "json"
   | "exports_kept"
   | "exports_declared"
+  | "exports_planned"
   | "module_format";
 
 export type RunError = { code: string; message: string };
@@ -254,6 +272,12 @@ export type RunOptions = {
    * Keep the writes when the check fails, instead of restoring every file.
    */
   keepOnFail?: boolean;
+  /**
+   * When a file is blocked or fails, still write the files that passed, except those that import
+   * (directly or through other files of the plan) one that is not written, and deletes of files
+   * something still imports. Default: a plan is applied whole, or not at all.
+   */
+  partial?: boolean;
 };
 
 export type RunResult = {
