@@ -234,14 +234,14 @@ const cases = [
     expect: { code: 7, message: /^red-exec: model server did not answer with JSON \(body starts: "<html><body>502 gateway says hi<\/body><\/html>"\) \[model_answer\]$/, calls: 1, logs: true },
   },
 
-  // partial (1): the gate blocks the file and logs why; nothing is written.
+  // blocked (1): the gate blocks the file and logs why; nothing is written.
   {
     name: 'an answer in the wrong module format (ESM in a CommonJS package)',
     setup: ({ server: s }) => s.answer(PLAN_MODIFY_SERVER).answer(fenced(ESM_SERVER)),
     argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl, '--max-retries', '0'],
     expect: {
       code: 1,
-      message: /^red-exec: partial: 1 of 1 file\(s\) not written: src\/server\.js blocked \(module_format: uses import\/export, but this file must be CommonJS \(require \/ module\.exports\)\)$/,
+      message: /^red-exec: src\/server\.js \(MODIFY\) was blocked by module_format \(uses import\/export, but this file must be CommonJS \(require \/ module\.exports\)\); nothing was written: a plan is applied whole \(--partial keeps the changes that do not need it\) \[blocked\]$/,
       calls: 2,
       logs: true,
     },

@@ -111,16 +111,16 @@ test('an answer that is prose without code: no usable answer, exit 7, file uncha
   assert.equal(result.files[0].outcome, 'failed');
 });
 
-test('an answer with a syntax error is blocked: PARTIAL, exit 1, file unchanged', async () => {
+test('an answer with a syntax error is blocked: FAILED (blocked), exit 1, file unchanged', async () => {
   server.answer(PLAN_MODIFY_SERVER).answer(fenced(BROKEN_SERVER)).answer(fenced(BROKEN_SERVER));
   const r = await failingRun(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl, '--max-retries', '1'], { code: 1 });
   assert.equal(server.requests.length, 3, 'plan + first try + one retry');
   assert.equal(server.requests[2].marker.stage, 'L3');
-  assert.match(r.stdout, /Status:\s*PARTIAL/);
+  assert.match(r.stdout, /^Status: {3}FAILED \(blocked\)$/m);
   assert.match(r.line, /src\/server\.js/);
   assert.match(r.line, /syntax/i);
   const result = lastRunLog(r.ws).events.at(-1);
-  assert.equal(result.status, 'PARTIAL');
+  assert.deepEqual([result.status, result.error.code], ['FAILED', 'blocked']);
   assert.equal(result.files[0].outcome, 'blocked');
   assert.ok(result.files[0].violations.some((v) => v.rule === 'syntax'));
 });

@@ -21,34 +21,36 @@ function section(markdown, title) {
 const ESM_GREET = 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n';
 const ESM_SERVER = "import http from 'http';\n\nexport const routes = {};\n\nexport function createServer() {\n  return http.createServer();\n}\n";
 
-/** A PARTIAL run: src/server.js written, src/greet.js blocked (a syntax error); 2,540 tokens in 3 calls. */
+/**
+ * A PARTIAL run (--partial): src/server.js written, the new src/farewell.js blocked (a syntax error; nothing
+ * imports it, so server.js may be kept); 2,540 tokens in 3 calls.
+ */
 function partialRun(ws, extra = []) {
   server.answer(
     planJson([
       { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' },
-      { path: 'src/greet.js', action: 'MODIFY', intent: 'add farewell()' },
+      { path: 'src/farewell.js', action: 'CREATE', intent: 'add farewell()' },
     ]),
     { prompt: 1000, completion: 40 },
   );
   const answers = {
     'src/server.js': { type: 'answer', content: fenced(SERVER_WITH_HEALTH), usage: { prompt: 600, completion: 300 } },
-    'src/greet.js': { type: 'answer', content: fenced(BROKEN_SERVER), usage: { prompt: 500, completion: 100 } },
+    'src/farewell.js': { type: 'answer', content: fenced(BROKEN_SERVER), usage: { prompt: 500, completion: 100 } },
   };
   server.dynamic((req) => answers[req.marker.path]).dynamic((req) => answers[req.marker.path]);
   return runCli(
-    ['Add a GET /health route and farewell()', '--files', 'src/server.js,src/greet.js', '--base-url', server.baseUrl, '--max-retries', '0', ...extra],
+    ['Add a GET /health route and farewell()', '--files', 'src/server.js,src/farewell.js', '--base-url', server.baseUrl, '--max-retries', '0', '--partial', ...extra],
     { cwd: ws },
   );
 }
 
 test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written files, advice, tokens per stage, diff', async () => {
   const ws = makeWorkspace();
-  const greetBefore = read(ws, 'src/greet.js');
   const r = await partialRun(ws, ['--report']);
 
   assert.equal(r.code, 1, r.stderr);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
-  assert.equal(read(ws, 'src/greet.js'), greetBefore);
+  assert.equal(fs.existsSync(path.join(ws, 'src/farewell.js')), false);
   const { id } = lastRunLog(ws);
   const md = read(ws, REPORT);
   assert.ok(md.startsWith(`# red-exec run report\n\n| | |\n| --- | --- |\n| Run | \`${id}\` |\n| Status | **PARTIAL** |\n`), md);
@@ -57,19 +59,19 @@ test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written
   assert.deepEqual(section(md, 'Stages').slice(2), ['| L1 Decompose | ✓ ok |', '| L2 Section | ✓ ok |', '| L3 Generate | ✓ ok |', '| Gate | ✗ failed |']);
   assert.deepEqual(section(md, 'L1 actions').slice(2), [
     '| 1 | MODIFY | `src/server.js` | add GET /health |',
-    '| 2 | MODIFY | `src/greet.js` | add farewell() |',
+    '| 2 | CREATE | `src/farewell.js` | add farewell() |',
   ]);
   const syntax = section(md, 'Syntax errors');
   assert.equal(syntax.length, 1);
-  assert.match(syntax[0], /^- `src\/greet\.js` \(blocked\): \S/);
+  assert.match(syntax[0], /^- `src\/farewell\.js` \(blocked\): \S/);
   assert.deepEqual(section(md, 'Invariant violations'), ['None.']);
   const blocked = section(md, 'Blocked and failed files');
   assert.equal(blocked.length, 1);
-  assert.match(blocked[0], /^- `src\/greet\.js` \(MODIFY blocked, 1 attempt\): \[syntax\] \S/);
+  assert.match(blocked[0], /^- `src\/farewell\.js` \(CREATE blocked, 1 attempt\): \[syntax\] \S/);
   assert.deepEqual(section(md, 'Written files'), ['- `src/server.js` (MODIFY, written, +3 -0)']);
   const advice = section(md, 'Suggested action');
   assert.equal(advice.length, 1);
-  assert.match(advice[0], /^- `src\/greet\.js`: the generated code does not parse\. Run again or raise `--max-retries`/);
+  assert.match(advice[0], /^- `src\/farewell\.js`: the generated code does not parse\. Run again or raise `--max-retries`/);
   assert.deepEqual(section(md, 'Token usage').slice(2, 5), [
     '| L1 plan | 1 | 1,000 | 40 | 1,040 |',
     '| L3 code | 2 | 1,100 | 400 | 1,500 |',
@@ -86,12 +88,12 @@ test('--report on a PARTIAL run: stages, plan, syntax error, blocked and written
   const v = JSON.parse(lines[0]);
   assert.deepEqual(Object.keys(v), ['runId', 'time', 'path', 'action', 'decision', 'violations']);
   assert.equal(v.runId, id);
-  assert.equal(v.path, 'src/greet.js');
-  assert.equal(v.action, 'MODIFY');
+  assert.equal(v.path, 'src/farewell.js');
+  assert.equal(v.action, 'CREATE');
   assert.equal(v.decision, 'block');
   assert.equal(v.violations.length, 1);
   assert.equal(v.violations[0].rule, 'syntax');
-  assert.match(v.violations[0].message, /^src\/greet\.js: /);
+  assert.match(v.violations[0].message, /^src\/farewell\.js: /);
   assert.ok(Math.abs(Date.now() - Date.parse(v.time)) < 60_000, v.time);
 });
 
@@ -168,8 +170,9 @@ test('--report that cannot be written: an OK run exits 8 saying so; a failing ru
   assert.match(r.stderr, /^red-exec: could not write the run report \.red-exec-logs\/report\.md: EISDIR\n$/);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH, 'the run itself was done');
 
-  // The answer breaks the syntax on every try: PARTIAL (exit 1), and the report problem is not lost.
-  server.answer(plan).answer(fenced(BROKEN_SERVER)).answer(fenced(BROKEN_SERVER)).answer(fenced(BROKEN_SERVER));
+  // The answer breaks the syntax, and the retry gives the same answer (which ends the retries):
+  // FAILED (blocked), exit 1, and the report problem is not lost.
+  server.answer(plan).answer(fenced(BROKEN_SERVER)).answer(fenced(BROKEN_SERVER));
   r = await runCli(['Add GET /health', '--files', 'src/server.js', '--report', '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stderr.split('\n').filter(Boolean);
@@ -194,7 +197,7 @@ test('the console report names what was written and blocked, prints one token li
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes('Written:  src/server.js'), r.stdout);
-  assert.ok(lines.some((l) => /^Blocked: {2}MODIFY src\/greet\.js: \[syntax\] \S/.test(l)), r.stdout);
+  assert.ok(lines.some((l) => /^Blocked: {2}CREATE src\/farewell\.js: \[syntax\] \S/.test(l)), r.stdout);
   assert.doesNotMatch(r.stdout, /^Gate: /m, 'block is the default: not named');
   const tokenLines = lines.filter((l) => /Tokens/.test(l));
   assert.equal(tokenLines.length, 1, r.stdout);

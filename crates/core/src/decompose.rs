@@ -93,14 +93,20 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
 }
 
-/// The task's sentences: cut at line ends, `;`, and `.`/`!`/`?` before a space (so `a.js` stays whole).
+/// The task's sentences: cut at `;`, at `.`/`!`/`?` before a space (so `a.js` stays whole), and at
+/// a line end before a blank line or a list item (a sentence wrapped over lines stays whole).
 fn sentences(task: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut chars = task.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         let at_end = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
-        if c == '\n' || c == ';' || (matches!(c, '.' | '!' | '?') && at_end) {
+        let paragraph_or_item = c == '\n' && {
+            let next = task[i + 1..].lines().next().unwrap_or("").trim_start();
+            let numbered = next.split_once(['.', ')']).is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            next.is_empty() || ["- ", "* ", "+ "].iter().any(|m| next.starts_with(m)) || numbered
+        };
+        if paragraph_or_item || c == ';' || (matches!(c, '.' | '!' | '?') && at_end) {
             out.push(&task[start..i]);
             start = i + c.len_utf8();
         }
@@ -361,6 +367,8 @@ mod tests {
             ("b.js is fine. Remove the comment in a.js", false),
             ("Get rid of ./src/b.js", true),
             ("Deduplicate b.js", false),
+            ("Create c.js with the same content and\ndelete src/b.js when done", true),
+            ("- Remove the logging\n- Tidy b.js", false),
         ] {
             assert_eq!(task_deletes(task, "src/b.js"), asked, "{task}");
         }

@@ -1545,7 +1545,12 @@ split the file or the task",
             .iter()
             .filter(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed))
             .map(|o| {
-                let rules: Vec<&str> = o.violations.iter().map(|v| v.rule.name()).collect();
+                let prefix = format!("{}: ", o.path);
+                let rules: Vec<String> = o
+                    .violations
+                    .iter()
+                    .map(|v| format!("{} ({})", v.rule.name(), v.message.strip_prefix(&prefix).unwrap_or(&v.message)))
+                    .collect();
                 match (o.outcome, rules.is_empty()) {
                     (Outcome::Blocked, false) => format!("{} ({}) was blocked by {}", o.path, o.action.name(), rules.join(", ")),
                     _ => format!("{} ({}) failed: {}", o.path, o.action.name(), o.error.as_deref().unwrap_or("no usable answer")),

@@ -759,8 +759,9 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     }
     let c = &result.counts;
     let rolled = if c.rolled_back > 0 { format!(", {} rolled back", c.rolled_back) } else { String::new() };
+    let withheld = if c.withheld > 0 { format!(", {} withheld", c.withheld) } else { String::new() };
     out.push_str(&format!(
-        "| Files | {} written, {} deleted, {} blocked, {} failed{rolled} |\n",
+        "| Files | {} written, {} deleted, {} blocked, {} failed{rolled}{withheld} |\n",
         c.written, c.deleted, c.blocked, c.failed
     ));
     if result.gate != GateMode::Block {

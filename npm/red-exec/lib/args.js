@@ -40,6 +40,7 @@ export const OPTIONS = Object.freeze([
   { name: 'verify', kind: 'value', value: '<command>', help: 'after the writes, run <command> in the workspace (sh -c); if it\nfails, restore every file and retry with the end of its output\n(up to --max-retries times), else exit 9 with the files restored' },
   { name: 'verify-timeout', kind: 'value', value: '<secs>', help: 'limit for one run of the check (default 300)' },
   { name: 'keep-on-fail', kind: 'bool', help: 'keep the writes when the check fails (exit 9 all the same)' },
+  { name: 'partial', kind: 'bool', help: 'when a file is blocked, still write the files that passed, except\nthose that import it (or import one that imports it) and deletes of\nfiles still imported (default: a plan is written whole or not at all)' },
   { name: 'no-verify', kind: 'bool', help: 'skip the check set in a config file' },
   { name: 'report', kind: 'bool', help: 'write the Markdown run report to .red-exec-logs/report.md' },
   { name: 'commit', kind: 'bool', help: 'after an OK run, git commit exactly the files it changed (message:\nthe task\'s first line and the run id); refused before the run if\nthe index has staged changes or a file in --files is uncommitted' },

@@ -23,7 +23,7 @@ export const EXIT = Object.freeze({
 
 export const EXIT_TABLE = Object.freeze([
   { code: EXIT.OK, name: 'OK', meaning: 'every planned file was written (or deleted)' },
-  { code: EXIT.PARTIAL, name: 'PARTIAL', meaning: 'a file was blocked by the gate or failed; nothing broken was written' },
+  { code: EXIT.PARTIAL, name: 'blocked', meaning: 'a file was blocked by the gate or failed: FAILED (blocked) with nothing written (a plan is written whole or not at all), or with --partial PARTIAL: only the files that do not import it were written' },
   { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing or empty task (argument, standard input or --task-file), no --files, bad option value, --init-skill target exists, completion without bash or zsh, --commit that cannot commit (no git, no repository, staged changes, an uncommitted file in scope)' },
   { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, a bad config file (.red-exec.json or the user config), replay log, --run-id, --undo run, --skill or --task-file file not found' },
   { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace), a MODIFY target is missing, or a unit is over --context-budget' },
@@ -58,6 +58,8 @@ export function exitCodeForResult(result) {
   if (code === 'write_failed' || code === 'rollback_failed') return EXIT.WRITE_FAILED;
   if (code === 'conflict') return EXIT.CONFLICT;
   if (code === 'interrupted') return EXIT.INTERRUPTED;
+  // A file of the plan was blocked, so none was written: the same exit as PARTIAL.
+  if (code === 'blocked') return EXIT.PARTIAL;
   // model_answer, plan_invalid.
   return EXIT.MODEL_ANSWER;
 }

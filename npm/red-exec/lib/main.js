@@ -629,6 +629,7 @@ async function runLocked(ctx) {
     );
 
   const coreOptions = { model: model.model, maxRetries: options.maxRetries, gate: options.gate, moduleFormat: options.moduleFormat };
+  if (options.partial) coreOptions.partial = true;
   if (options.contextBudget !== undefined) coreOptions.contextBudget = options.contextBudget;
   // A dry run's copy holds only the files in scope: the project's check cannot run there.
   if (options.verify && !dry) {

@@ -115,9 +115,9 @@ function stripPath(message, file) {
 export function failureMessage(result) {
   if (!result) return 'the run did not complete';
   if (result.status === 'PARTIAL') {
-    const bad = (result.files || []).filter((f) => f.outcome === 'blocked' || f.outcome === 'failed');
+    const bad = (result.files || []).filter((f) => f.outcome === 'blocked' || f.outcome === 'failed' || f.outcome === 'withheld');
     const parts = bad.map((f) => {
-      const why = f.violations && f.violations.length > 0
+      const why = f.outcome !== 'withheld' && f.violations && f.violations.length > 0
         ? f.violations.map((v) => `${v.rule}: ${stripPath(v.message, f.path)}`).join(', ')
         : f.error || 'no usable answer';
       return `${f.path} ${f.outcome} (${why})`;

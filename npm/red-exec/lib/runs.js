@@ -36,7 +36,7 @@ function firstRecord(file) {
 function fileCounts(runDir, events, result) {
   if (result?.counts) {
     const c = result.counts;
-    return { written: c.written ?? 0, deleted: c.deleted ?? 0, blocked: c.blocked ?? 0, failed: c.failed ?? 0, rolledBack: c.rolledBack ?? 0 };
+    return { written: c.written ?? 0, deleted: c.deleted ?? 0, blocked: c.blocked ?? 0, failed: c.failed ?? 0, rolledBack: c.rolledBack ?? 0, withheld: c.withheld ?? 0 };
   }
   if (result) return { written: 0, deleted: 0, blocked: 0, failed: 0, rolledBack: 0 };
   const journal = readJournal(runDir);
@@ -121,6 +121,7 @@ function filesText(r) {
   let text = `${r.written} written, ${r.deleted} deleted, ${r.blocked} blocked`;
   if (r.failed > 0) text += `, ${r.failed} failed`;
   if (r.rolledBack > 0) text += `, ${r.rolledBack} rolled back`;
+  if (r.withheld > 0) text += `, ${r.withheld} withheld`;
   return text;
 }
 

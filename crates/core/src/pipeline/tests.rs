@@ -236,7 +236,7 @@ fn syntax_errors_are_retried_then_blocked() {
     let r = host.run("break it", &["src/server.js"], options);
     // Nothing written: FAILED with the file and the rule that stopped it.
     assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "blocked"));
-    assert!(r.error.as_ref().unwrap().message.starts_with("src/server.js (MODIFY) was blocked by syntax; nothing was written"), "{r:?}");
+    assert!(r.error.as_ref().unwrap().message.starts_with("src/server.js (MODIFY) was blocked by syntax ("), "{r:?}");
     assert_eq!(r.files[0].outcome, Outcome::Blocked);
     assert_eq!(r.files[0].violations[0].rule, Rule::Syntax);
     assert_eq!(r.files[0].attempts, 2);
@@ -996,7 +996,7 @@ fn a_blocked_file_stops_the_whole_plan_by_default() {
     let r = host.run("Add a GET /health route", &HEALTH_SCOPE, RunOptions { max_retries: Some(0), ..RunOptions::default() });
     assert_eq!((r.status, r.error.as_ref().unwrap().code.as_str()), (Status::Failed, "blocked"), "{r:?}");
     let message = &r.error.as_ref().unwrap().message;
-    assert!(message.starts_with("src/health.js (CREATE) was blocked by syntax; nothing was written"), "{message}");
+    assert!(message.starts_with("src/health.js (CREATE) was blocked by syntax (Expected `}` but found `EOF` (line 2, column 1)); nothing was written"), "{message}");
     assert_eq!(host.writes(), 0);
     assert_eq!((host.text("src/server.js"), host.text("src/util.js")), (Some(SERVER), None));
     for path in ["src/server.js", "src/util.js", "src/app.js"] {
