@@ -49,7 +49,6 @@ test('readReplay keeps each call stage, path and answer, and drops the prompts',
     [1, 'L1', null],
     [2, 'L3', 'src/server.js'],
     [3, 'L3', 'src/server.js'],
-    [4, 'L3', 'src/server.js'],
   ]);
   assert.match(t.calls[1].text, /^```js\nimport http from 'node:http';/);
   assert.equal(JSON.stringify(t).includes('"messages"'), false);

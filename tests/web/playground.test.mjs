@@ -113,8 +113,8 @@ test('recorded add-health: stages, plan, diff and report; staged until accepted;
   );
   const report = await page.textContent('#report');
   assert.match(report, /^=== Run Report ===\nStatus: {3}OK\nStages: {3}L1 ✓ {2}L2 ✓ {2}L3 ✓ {2}Gate ✓\nFiles: {4}1 written, 0 deleted, 0 blocked\n/);
-  assert.match(report, /Tokens: {3}1,290t \| Calls: 2 \| [\d.]+s \| cost: \$0\.0004/);
-  assert.equal(await page.textContent('#usage'), 'Tokens: 1,290 (886 in, 404 out) | Calls: 2 | cost: $0.0004');
+  assert.match(report, /Tokens: {3}1,472t \| Calls: 2 \| [\d.]+s \| cost: \$0\.0005/);
+  assert.equal(await page.textContent('#usage'), 'Tokens: 1,472 (1,068 in, 404 out) | Calls: 2 | cost: $0.0005');
 
   // Staged, not applied: the editor still shows the file as it was.
   assert.equal(await page.textContent('li.file[data-path="src/server.js"] .badge'), 'staged');
