@@ -240,7 +240,7 @@ function renderOutcomes() {
           ? h('ul', { class: 'violations' }, file.violations.map((v) => h('li', { dataset: { rule: v.rule } }, h('code', {}, v.rule), ` ${v.message}`)))
           : null,
         file.error ? h('p', { class: 'error' }, file.error) : null,
-        file.diff ? renderDiff(file.diff) : h('p', { class: 'muted small' }, file.outcome === 'blocked' ? 'Nothing staged: the gate blocked every answer for this file.' : 'No change.'),
+        file.diff ? renderDiff(file.diff) : h('p', { class: 'muted small' }, file.outcome === 'blocked' ? 'Nothing staged: the gate blocked every answer for this file.' : file.outcome === 'withheld' ? 'Nothing staged: see why above.' : 'No change.'),
         file.outcome === 'blocked' && state.progress.lastAnswer[file.path]
           ? h('details', {}, h('summary', {}, 'the last rejected answer'), h('pre', { class: 'answer' }, state.progress.lastAnswer[file.path]))
           : null,
