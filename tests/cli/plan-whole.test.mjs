@@ -98,6 +98,7 @@ test('a blocked CREATE stops the whole plan: FAILED (blocked), exit 1, nothing w
     ['withheld', 'blocked', 'withheld', 'withheld'],
   );
   assert.equal(result.counts.withheld, 3);
+  assert.match(by['src/legacy-log.js'].error, /^not deleted: src\/health\.js was blocked, and a plan is applied whole/);
 });
 
 test('--partial keeps what does not need the blocked file: not server.js, and not a delete util.js still needs', async () => {

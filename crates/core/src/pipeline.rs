@@ -1159,11 +1159,14 @@ split the file or the task",
             .filter(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed))
             .map(|o| o.path.clone())
             .collect();
-        let Some(first) = missing.first().cloned() else { return };
+        let Some(first) = self.outcomes.iter().find(|o| missing.contains(&o.path)) else { return };
+        let first = format!("{} was {}", first.path, if first.outcome == Outcome::Blocked { "blocked" } else { "not generated" });
         let mut withheld: BTreeMap<usize, String> = BTreeMap::new();
         if !self.input.options.partial {
-            let why = format!("not written: {first} was not, and a plan is applied whole (--partial keeps what does not need it)");
-            withheld.extend((0..self.staged.len()).map(|i| (i, why.clone())));
+            withheld.extend(self.staged.iter().enumerate().map(|(i, staged)| {
+                let not = if staged.new.is_some() { "not written" } else { "not deleted" };
+                (i, format!("{not}: {first}, and a plan is applied whole (--partial keeps what does not need it)"))
+            }));
         }
         loop {
             let mut changed = false;

@@ -1004,6 +1004,10 @@ fn a_blocked_file_stops_the_whole_plan_by_default() {
         assert_eq!(outcome, Outcome::Withheld, "{path}");
         assert!(why.unwrap().contains("a plan is applied whole"), "{path}");
     }
+    assert_eq!(
+        outcome_of(&r, "src/server.js").1.as_deref(),
+        Some("not written: src/health.js was blocked, and a plan is applied whole (--partial keeps what does not need it)")
+    );
     assert_eq!((r.counts.written, r.counts.blocked, r.counts.withheld), (0, 1, 3));
     let console = report::render_console(&r, 10);
     assert!(console.contains("Status:   FAILED (blocked)\n"), "{console}");
