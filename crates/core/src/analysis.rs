@@ -12,6 +12,7 @@ use oxc_ast::ast::{
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
+use oxc_semantic::SemanticBuilder;
 use oxc_span::{GetSpan, SourceType};
 use serde::Serialize;
 
@@ -122,6 +123,9 @@ pub struct Analysis {
     pub export_refs: BTreeSet<String>,
     /// Names bound at the top level: declarations and imports.
     pub bindings: BTreeSet<String>,
+    /// Names the code reads or writes that no scope of the file binds: globals, or names that
+    /// were deleted while still in use.
+    pub unresolved: BTreeSet<String>,
     pub items: Vec<TopLevelItem>,
     /// Every module the file loads, as written: `import`/`export ... from`, `import()` and
     /// `require()` with a string literal, anywhere in the file.
@@ -179,22 +183,22 @@ pub fn analyze(path: &str, source: &str) -> Analysis {
             analysis
         }
         Language::Other => Analysis::default(),
-        _ => analyze_script(source, source_type_for(lang)),
+        _ => analyze_script(path, source, source_type_for(lang)),
     }
 }
 
-fn analyze_script(source: &str, source_type: SourceType) -> Analysis {
+fn analyze_script(path: &str, source: &str, source_type: SourceType) -> Analysis {
     let allocator = Allocator::default();
     let ret = Parser::new(&allocator, source, source_type).parse();
+    let syntax_error = |message: String, offset: u32| {
+        let (line, column) = line_col(source, offset as usize);
+        SyntaxError { message, line, column }
+    };
     let mut analysis = Analysis {
         syntax_errors: ret
             .diagnostics
             .iter()
-            .map(|d| {
-                let offset = d.labels.first().map_or(0, |l| l.offset() as usize);
-                let (line, column) = line_col(source, offset);
-                SyntaxError { message: d.message.to_string(), line, column }
-            })
+            .map(|d| syntax_error(d.message.to_string(), d.labels.first().map_or(0, |l| l.offset())))
             .collect(),
         ..Analysis::default()
     };
@@ -204,7 +208,51 @@ fn analyze_script(source: &str, source_type: SourceType) -> Analysis {
     analysis.has_esm_syntax = ret.module_record.has_module_syntax;
     collect_program(&ret.program, source, &mut analysis);
     collect_module_links(&ret.program, &mut analysis);
+    if !analysis.is_valid() {
+        // Scopes of a tree the parser could not finish are not facts.
+        return analysis;
+    }
+    // The parser leaves ECMAScript's early errors (a name declared twice, `import { X }` then
+    // `class X`, ...) to the semantic pass; engines and Babel refuse such a file before running it.
+    let semantic = SemanticBuilder::new().with_check_syntax_error(true).build(&ret.program);
+    // Their last label is the offending place ("can not be redeclared here"), the first the original.
+    analysis.syntax_errors.extend(
+        semantic.diagnostics.iter().map(|d| syntax_error(d.message.to_string(), d.labels.last().map_or(0, |l| l.offset()))),
+    );
+    analysis.unresolved = semantic
+        .semantic
+        .scoping()
+        .root_unresolved_references()
+        .keys()
+        .map(|name| name.as_str().to_string())
+        .collect();
+    if let Some(import) = self_import(path, &ret.program) {
+        analysis.syntax_errors.push(syntax_error(
+            format!("the module imports itself ('{}'): a pasted test or usage example?", import.source.value),
+            import.span.start,
+        ));
+    }
     analysis
+}
+
+/// An `import` (or `export ... from`) whose relative source names the file itself. Engines
+/// accept it, but it either redeclares the file's own names or reads exports that do not exist
+/// yet: in an answer it is a test or a usage example pasted above the module.
+fn self_import<'p, 'a>(path: &str, program: &'p Program<'a>) -> Option<&'p oxc_ast::ast::ImportDeclaration<'a>> {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    program.body.iter().find_map(|stmt| match stmt {
+        Statement::ImportDeclaration(import) => {
+            let source = import.source.value.as_str();
+            // Only `./name` and `./name.<script extension>` (TypeScript writes `./x.js` for `x.ts`):
+            // `import './Button.css'` in Button.jsx is another file.
+            let rest = source.strip_prefix("./").filter(|r| !r.contains('/'))?;
+            let same = rest == stem
+                || rest.rsplit_once('.').is_some_and(|(s, _)| s == stem && Language::of(rest).is_script());
+            same.then_some(&**import)
+        }
+        _ => None,
+    })
 }
 
 /// 1-based line and column (in chars) of a byte offset.
@@ -689,6 +737,65 @@ mod tests {
         let b = analyze("b.mjs", "import { y as z } from './y.js';\nconst q = 1;\nexport { q as r, z };\nexport default w;\n");
         assert_eq!(b.export_refs.iter().map(String::as_str).collect::<Vec<_>>(), ["q", "w", "z"]);
         assert!(b.bindings.contains("z") && b.bindings.contains("q"));
+    }
+
+    fn first_error(path: &str, src: &str) -> String {
+        let a = analyze(path, src);
+        a.syntax_errors.first().map(|e| e.to_string()).unwrap_or_else(|| panic!("{path}: no error in {src:?}"))
+    }
+
+    #[test]
+    fn early_errors_are_syntax_errors() {
+        // The 1.5B model's answer: the spec pasted above the class it imports.
+        let pasted = "import { ResistorColorTrio } from './resistor-color-trio';\n\nexport class ResistorColorTrio {}\n";
+        let e = first_error("resistor-color-trio.js", pasted);
+        assert!(e.contains("ResistorColorTrio") && e.contains("line 3"), "{e}");
+        // The same import from another module is still a redeclaration.
+        assert!(first_error("a.js", "import { X } from './x';\nexport class X {}\n").contains("X"));
+        for (src, what) in [
+            ("let a = 1;\nlet a = 2;\n", "let twice"),
+            ("const a = 1;\nfunction a() {}\n", "const then function"),
+            ("class K {}\nvar K;\n", "class then var"),
+            ("import a from './a';\nconst a = 1;\n", "default import then const"),
+            ("export function f() {}\nexport { f };\n", "an export twice"),
+            ("export default 1;\nexport default 2;\n", "two default exports"),
+            ("export { nowhere };\n", "exporting an undeclared name"),
+            ("function f() { break; }\n", "break outside a loop"),
+            ("class A { constructor() { super(); } }\n", "super() without extends"),
+            ("a: a: ;\n", "a label twice"),
+        ] {
+            let a = analyze("m.js", src);
+            assert!(!a.is_valid(), "{what}: {src:?} passed");
+        }
+        // What is fine stays fine: shadowing in an inner scope, var twice, a function's own name.
+        for src in ["let a = 1;\n{ let a = 2; }\n", "var a;\nvar a;\n", "function f(f) { return f; }\n", "export { a as b, a as c };\nconst a = 1;\n"] {
+            let a = analyze("m.js", src);
+            assert!(a.is_valid(), "{src:?}: {:?}", a.syntax_errors);
+        }
+        // TypeScript's declaration merging is not a redeclaration.
+        assert!(analyze("m.ts", "interface P { a: number }\ninterface P { b: number }\nexport type { P };\n").is_valid());
+    }
+
+    #[test]
+    fn a_module_importing_itself_is_refused() {
+        for (path, src) in [
+            ("src/luhn.js", "import { valid } from './luhn';\nexport const check = (s) => valid(s);\n"),
+            ("src/luhn.js", "import { valid } from './luhn.js';\nexport const check = (s) => valid(s);\n"),
+            ("src/luhn.ts", "import { valid } from './luhn.js';\nexport const check = (s: string) => valid(s);\n"),
+        ] {
+            assert!(first_error(path, src).contains("imports itself"), "{path}: {src:?}");
+        }
+        // Its style sheet, a neighbour with the same stem elsewhere, a longer name: other files.
+        for src in ["import './luhn.css';\n", "import { v } from '../luhn';\n", "import { v } from './lib/luhn';\n", "import { v } from './luhn-utils';\n"] {
+            let a = analyze("src/luhn.js", src);
+            assert!(a.is_valid(), "{src:?}: {:?}", a.syntax_errors);
+        }
+    }
+
+    #[test]
+    fn unresolved_names_are_collected() {
+        let a = analyze("a.js", "function f() { return helper(x) + console.log(y); }\nconst x = 1;\n");
+        assert_eq!(a.unresolved.iter().map(String::as_str).collect::<Vec<_>>(), ["console", "helper", "y"]);
     }
 
     #[test]

@@ -729,6 +729,13 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                          exports in the task if the plan got them wrong."
                     )
                 }
+                Rule::ReferencesDeclared => {
+                    let names = v.message.rsplit_once("declares: ").map_or("", |(_, n)| n);
+                    format!(
+                        "`{p}`: the answer removed {names} but still uses it (a ReferenceError when that code runs). Run \
+                         again; if it must go, say in the task what replaces it."
+                    )
+                }
                 Rule::InScope => format!("`{p}` is not in `--files`: add it if the run may write it."),
                 Rule::ReadOnly => {
                     format!("`{p}` was given as read-only context (`--read`): pass it with `--files` if the run may change it.")
