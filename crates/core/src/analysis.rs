@@ -25,6 +25,9 @@ pub enum Language {
     TypeScript,
     Tsx,
     Json,
+    Xml,
+    Yaml,
+    Toml,
     /// Markdown, text and anything else: read as context, never parsed.
     Other,
 }
@@ -38,6 +41,12 @@ impl Language {
             "ts" | "mts" | "cts" => Language::TypeScript,
             "tsx" => Language::Tsx,
             "json" => Language::Json,
+            // XML under its common names: SVG, XSLT, Apple's property lists, MSBuild projects and
+            // resources, NuGet specs, XAML.
+            "xml" | "svg" | "xsd" | "xsl" | "xslt" | "plist" | "csproj" | "fsproj" | "vbproj" | "props" | "targets"
+            | "resx" | "nuspec" | "xaml" => Language::Xml,
+            "yaml" | "yml" => Language::Yaml,
+            "toml" => Language::Toml,
             _ => Language::Other,
         }
     }
@@ -54,6 +63,9 @@ impl Language {
             Language::TypeScript => "ts",
             Language::Tsx => "tsx",
             Language::Json => "json",
+            Language::Xml => "xml",
+            Language::Yaml => "yaml",
+            Language::Toml => "toml",
             Language::Other => "",
         }
     }
@@ -170,20 +182,49 @@ pub(crate) fn source_type_of(path: &str) -> SourceType {
 pub fn analyze(path: &str, source: &str) -> Analysis {
     let lang = Language::of(path);
     match lang {
-        Language::Json => {
-            let mut analysis = Analysis::default();
-            if let Err(err) = serde_json::from_str::<serde_json::Value>(source) {
-                analysis.syntax_errors.push(SyntaxError {
-                    message: format!("invalid JSON: {err}"),
-                    line: err.line(),
-                    // serde_json says column 0 for an error on a line's newline; ours are 1-based.
-                    column: err.column().max(1),
-                });
-            }
-            analysis
+        Language::Json | Language::Xml | Language::Yaml | Language::Toml => {
+            Analysis { syntax_errors: data_error(lang, source).into_iter().collect(), ..Analysis::default() }
         }
         Language::Other => Analysis::default(),
         _ => analyze_script(path, source, source_type_for(lang)),
+    }
+}
+
+/// The first error of a data file, each format read by its own well-kept parser: only whether
+/// the text is well-formed matters here, never what it means.
+fn data_error(lang: Language, source: &str) -> Option<SyntaxError> {
+    let at = |message: String, line: usize, column: usize| Some(SyntaxError { message, line, column: column.max(1) });
+    match lang {
+        Language::Json => {
+            let err = serde_json::from_str::<serde_json::Value>(source).err()?;
+            // serde_json says column 0 for an error on a line's newline; ours are 1-based.
+            at(format!("invalid JSON: {err}"), err.line(), err.column())
+        }
+        Language::Xml => {
+            // DTDs are allowed (property lists and many manifests carry a DOCTYPE); roxmltree
+            // bounds entity expansion itself.
+            let options = roxmltree::ParsingOptions { allow_dtd: true, ..roxmltree::ParsingOptions::default() };
+            let err = roxmltree::Document::parse_with_options(source, options).err()?;
+            let pos = err.pos();
+            at(format!("invalid XML: {err}"), pos.row as usize, pos.col as usize)
+        }
+        Language::Yaml => {
+            for event in saphyr_parser::Parser::new_from_str(source) {
+                if let Err(err) = event {
+                    let mark = err.marker();
+                    return at(format!("invalid YAML: {}", err.info()), mark.line(), mark.col() + 1);
+                }
+            }
+            None
+        }
+        Language::Toml => {
+            let err = source.parse::<toml::Table>().err()?;
+            let (line, column) = err.span().map_or((1, 1), |span| line_col(source, span.start));
+            // The first line of the message is the finding; the rest draws the source.
+            let what = err.message().lines().next().unwrap_or("").trim();
+            at(format!("invalid TOML: {what}"), line, column)
+        }
+        _ => None,
     }
 }
 
@@ -685,6 +726,47 @@ mod tests {
         assert!(analyze("p.json", "{\"a\": 1}").is_valid());
         assert!(!analyze("p.json", "{a: 1}").is_valid());
         assert!(analyze("notes.md", "anything {").is_valid());
+    }
+
+    fn data_errors(path: &str, src: &str) -> Vec<SyntaxError> {
+        analyze(path, src).syntax_errors
+    }
+
+    #[test]
+    fn xml_yaml_and_toml_are_checked_by_their_parsers() {
+        assert_eq!(Language::of("AndroidManifest.xml"), Language::Xml);
+        assert_eq!(Language::of("icon.SVG"), Language::Xml);
+        assert_eq!(Language::of(".github/workflows/ci.yml"), Language::Yaml);
+        assert_eq!(Language::of("Cargo.toml"), Language::Toml);
+        let manifest = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<manifest package=\"com.example\">\n  <application android:label=\"x\" xmlns:android=\"http://schemas.android.com/apk/res/android\"/>\n</manifest>\n";
+        let plist = "<?xml version=\"1.0\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\"><dict><key>a</key><string>&lt;b&gt;</string></dict></plist>\n";
+        let yaml = "# CI\nname: ci\non: [push]\njobs:\n  test:\n    steps:\n      - run: npm test\n      - &s { uses: x }\n      - *s\n---\nsecond: doc\n";
+        let toml = "[package]\nname = \"a\"\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\n\n[[bin]]\nname = \"b\"\n";
+        for (path, src) in [("AndroidManifest.xml", manifest), ("Info.plist", plist), ("ci.yml", yaml), ("Cargo.toml", toml)] {
+            assert_eq!(data_errors(path, src), [], "{path}");
+        }
+        // The case: a manifest with the model's JavaScript appended after the root.
+        let appended = format!("{manifest}\nfunction register() {{\n  return 1;\n}}\n");
+        let e = &data_errors("AndroidManifest.xml", &appended)[0];
+        assert!(e.message.starts_with("invalid XML:") && e.line == 6, "{e:?}");
+        for (path, src, line) in [
+            ("a.xml", "<a><b></a>\n", 1),
+            ("a.xml", "<a/>\n<b/>\n", 2),
+            ("a.svg", "<svg>\n  <g fill=red/>\n</svg>\n", 2),
+            // A tab in YAML indentation.
+            ("ci.yml", "jobs:\n  test:\n\truns-on: ubuntu\n", 3),
+            ("a.yaml", "key: [1, 2\nother: 3\n", 2),
+            // TOML forbids a key twice, and a table twice.
+            ("Cargo.toml", "[package]\nname = \"a\"\nname = \"b\"\n", 3),
+            ("a.toml", "[x]\na = 1\n[x]\nb = 2\n", 3),
+            ("a.toml", "a = \n", 1),
+        ] {
+            let errors = data_errors(path, src);
+            let lang = format!("{:?}", Language::of(path)).to_uppercase();
+            assert!(!errors.is_empty(), "{path}: {src:?} passed");
+            assert!(errors[0].message.starts_with(&format!("invalid {lang}:")), "{path}: {:?}", errors[0]);
+            assert_eq!(errors[0].line, line, "{path}: {src:?}: {:?}", errors[0]);
+        }
     }
 
     #[test]

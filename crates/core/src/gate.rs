@@ -349,6 +349,19 @@ mod tests {
     }
 
     #[test]
+    fn data_files_are_checked_by_the_syntax_rule() {
+        let s = scope(&["AndroidManifest.xml", "ci.yml", "Cargo.toml"]);
+        let create = |path, new| Proposal { path, action: Action::Create, old: None, new: Some(new), module_format: None, may_drop: &[] };
+        let manifest = "<manifest package=\"a\"/>\nmodule.exports = { register };\n";
+        let v = check(&create("AndroidManifest.xml", manifest), &s, GateMode::Block);
+        assert_eq!(rules(&v), [Rule::Syntax]);
+        assert!(v[0].message.starts_with("AndroidManifest.xml: invalid XML:"), "{}", v[0].message);
+        assert_eq!(rules(&check(&create("ci.yml", "a:\n\tb: 1\n"), &s, GateMode::Block)), [Rule::Syntax]);
+        assert_eq!(rules(&check(&create("Cargo.toml", "a = 1\na = 2\n"), &s, GateMode::Block)), [Rule::Syntax]);
+        assert!(check(&create("Cargo.toml", "a = 1\n"), &s, GateMode::Block).is_empty());
+    }
+
+    #[test]
     fn lost_export_is_caught_unless_allowed() {
         let s = scope(&["a.js"]);
         let old = "function f() {}\nfunction g() {}\nmodule.exports = { f, g };\n";

@@ -48,6 +48,9 @@ fn info_fits(info: &str, language: Language) -> bool {
         Language::JavaScript | Language::Jsx => &["", "js", "javascript", "jsx", "mjs", "cjs", "node"],
         Language::TypeScript | Language::Tsx => &["", "ts", "typescript", "tsx", "js", "javascript"],
         Language::Json => &["", "json", "jsonc"],
+        Language::Xml => &["", "xml", "svg", "plist"],
+        Language::Yaml => &["", "yaml", "yml"],
+        Language::Toml => &["", "toml"],
         Language::Other => return true,
     };
     accepted.contains(&tag.as_str())
