@@ -80,6 +80,16 @@ pub enum ModuleFormat {
 }
 
 impl ModuleFormat {
+    /// The format Node gives a file for its extension alone (`.mjs`, `.cjs` and TypeScript's
+    /// `.mts`, `.cts`), whatever package.json or any toolchain says.
+    pub fn of_extension(path: &str) -> Option<ModuleFormat> {
+        match path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+            Some("mjs" | "mts") => Some(ModuleFormat::Esm),
+            Some("cjs" | "cts") => Some(ModuleFormat::Cjs),
+            _ => None,
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             ModuleFormat::Cjs => "CommonJS (require / module.exports)",

@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn data_files_are_checked_by_the_syntax_rule() {
         let s = scope(&["AndroidManifest.xml", "ci.yml", "Cargo.toml"]);
-        let create = |path, new| Proposal { path, action: Action::Create, old: None, new: Some(new), module_format: None, may_drop: &[] };
+        let create = |path, new| Proposal { path, action: Action::Create, old: None, new: Some(new), module_format: None, may_drop: &[], planned_exports: &[] };
         let manifest = "<manifest package=\"a\"/>\nmodule.exports = { register };\n";
         let v = check(&create("AndroidManifest.xml", manifest), &s, GateMode::Block);
         assert_eq!(rules(&v), [Rule::Syntax]);

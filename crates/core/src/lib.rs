@@ -19,5 +19,6 @@ pub mod prompts;
 pub mod report;
 pub mod section;
 pub mod skill;
+pub mod toolchain;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -31,6 +31,7 @@ use crate::report::{
     VerifyReport,
 };
 use crate::section::{self, Section};
+use crate::toolchain::{self, Toolchain};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -348,6 +349,7 @@ pub struct Session {
     /// Changes the core makes without a model: EXTRACT targets, facades, rewired dependents.
     mechanical: Vec<(PlanEntry, String)>,
     package_format: Option<ModuleFormat>,
+    toolchain: Toolchain,
     plan: Vec<PlanEntry>,
     plan_problems: Vec<String>,
     units: Vec<Unit>,
@@ -394,6 +396,7 @@ impl Session {
             over_budget: false,
             mechanical: Vec::new(),
             package_format: None,
+            toolchain: Toolchain::default(),
             plan: Vec::new(),
             plan_problems: Vec::new(),
             units: Vec::new(),
@@ -516,14 +519,23 @@ impl Session {
         }
         let mut paths: Vec<String> =
             self.scope.writable.iter().chain(&self.scope.read_only).chain(&self.optional_read).cloned().collect();
-        if !paths.iter().any(|p| p == PACKAGE_JSON) {
-            paths.push(PACKAGE_JSON.to_string());
+        // package.json and the toolchain's config files tell which module syntax the project runs.
+        for extra in std::iter::once(PACKAGE_JSON).chain(toolchain::CONFIG_FILES.iter().copied()) {
+            if !paths.iter().any(|p| p == extra) {
+                paths.push(extra.to_string());
+            }
         }
         self.phase = Phase::AwaitFiles;
         Request::Read { paths }
     }
 
     fn on_files(&mut self, mut files: BTreeMap<String, FileState>) -> Request {
+        let package_json = match files.get(PACKAGE_JSON) {
+            Some(FileState::Present { text }) => Some(text.as_str()),
+            _ => None,
+        };
+        let existing = files.iter().filter(|(_, state)| **state != FileState::Absent).map(|(p, _)| p.as_str());
+        self.toolchain = Toolchain::detect(existing, package_json);
         let wanted: Vec<String> = self.scope.writable.iter().chain(&self.scope.read_only).cloned().collect();
         for path in std::mem::take(&mut self.optional_read) {
             // A path the task merely mentions joins only when it is there and readable.
@@ -814,11 +826,8 @@ impl Session {
         if !lang.is_script() {
             return None;
         }
-        let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-        match ext {
-            "mjs" | "mts" => return Some(ModuleFormat::Esm),
-            "cjs" | "cts" => return Some(ModuleFormat::Cjs),
-            _ => {}
+        if let Some(fixed) = ModuleFormat::of_extension(path) {
+            return Some(fixed);
         }
         match self.input.options.module_format {
             FormatChoice::Cjs => return Some(ModuleFormat::Cjs),
@@ -847,6 +856,16 @@ impl Session {
             }
         }
         Some(if esm > cjs { ModuleFormat::Esm } else { ModuleFormat::Cjs })
+    }
+
+    /// The format the gate holds a file to: the [expected](Self::expected_format) one, unless
+    /// `auto` found a toolchain that also runs the other (see [`Toolchain::required`]).
+    fn required_format(&self, path: &str) -> Option<ModuleFormat> {
+        let expected = self.expected_format(path)?;
+        if ModuleFormat::of_extension(path).is_some() || self.input.options.module_format != FormatChoice::Auto {
+            return Some(expected);
+        }
+        self.toolchain.required(expected)
     }
 
     /// What a MODIFY's prompt asks it to keep: never a name the plan drops or the task says to remove.
@@ -1109,7 +1128,7 @@ split the file or the task",
             action: entry.action,
             old,
             new,
-            module_format: self.expected_format(&entry.path),
+            module_format: self.required_format(&entry.path),
             may_drop: &entry.drop_exports,
             planned_exports: &entry.exports,
         };

@@ -468,7 +468,8 @@ fn sectioner_tiles_files_and_splice_back_is_the_identity() {
 // ---------------------------------------------------------------------------------------------
 // Property: the gate
 
-const KNOWN_RULES: [&str; 7] = ["in_scope", "read_only", "syntax", "json", "exports_kept", "exports_declared", "module_format"];
+const KNOWN_RULES: [&str; 8] =
+    ["in_scope", "read_only", "syntax", "json", "exports_kept", "exports_declared", "module_format", "references_declared"];
 
 fn test_scope() -> Scope {
     Scope {
@@ -527,13 +528,19 @@ fn check_gate(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode, tally: &Ta
         return Ok(decision);
     }
     prop_assert!(!content_rules.contains("syntax") && !content_rules.contains("json"));
-    let lost: Vec<String> = match (proposal.action, proposal.old.map(|o| analyze(path, o))) {
-        (Action::Modify, Some(old)) if old.is_valid() => {
+    let old = proposal.old.map(|o| analyze(path, o)).filter(|old| proposal.action == Action::Modify && old.is_valid());
+    let lost: Vec<String> = match &old {
+        Some(old) => {
             old.exports.iter().filter(|e| !new.exports.contains(*e) && !proposal.may_drop.contains(e)).cloned().collect()
         }
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     prop_assert_eq!(content_rules.contains("exports_kept"), !lost.is_empty(), "lost exports: {:?}", lost);
+    // A name the old file bound, used but bound nowhere now (exported ones are exports_declared's).
+    let dangling = old.as_ref().is_some_and(|old| {
+        new.unresolved.iter().any(|n| old.bindings.contains(n) && !GLOBALS.contains(&n.as_str()) && !new.export_refs.contains(n))
+    });
+    prop_assert_eq!(content_rules.contains("references_declared"), dangling);
     let undeclared = new.export_refs.iter().any(|r| !new.bindings.contains(r) && !GLOBALS.contains(&r.as_str()));
     prop_assert_eq!(content_rules.contains("exports_declared"), undeclared);
     let wrong_format = language.is_script()
@@ -777,6 +784,9 @@ fn info_fits(info: &str, path: &str) -> bool {
         Language::JavaScript | Language::Jsx => &["", "js", "javascript", "jsx", "mjs", "cjs", "node"],
         Language::TypeScript | Language::Tsx => &["", "ts", "typescript", "tsx", "js", "javascript"],
         Language::Json => &["", "json", "jsonc"],
+        Language::Xml => &["", "xml", "svg", "plist"],
+        Language::Yaml => &["", "yaml", "yml"],
+        Language::Toml => &["", "toml"],
         Language::Other => return true,
     };
     accepted.contains(&tag.as_str())

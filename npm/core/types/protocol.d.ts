@@ -156,7 +156,8 @@ export type Rule =
   | "exports_kept"
   | "exports_declared"
   | "exports_planned"
-  | "module_format";
+  | "module_format"
+  | "references_declared";
 
 export type RunError = { code: string; message: string };
 

@@ -1158,3 +1158,50 @@ fn created_files_are_held_to_the_exports_the_plan_declares_and_neighbours_see_th
     assert!(page.contains("- src/slug.js:\n    deslugify\n    slugify\n"), "{page}");
     assert!(page.contains("- src/title.js:\n    old\n    title: function title(s) { return s; }\n    titleSlug\n"), "{page}");
 }
+
+/// An Exercism exercise: ES-module stub and spec, package.json without "type", Jest through Babel.
+const STUB: &str = "export class Trio {\n  label() {\n    throw new Error('Remove this statement and implement this function');\n  }\n}\n";
+
+#[test]
+fn auto_follows_the_projects_toolchain() {
+    let package = ("package.json", "{\"devDependencies\": {\"jest\": \"^29\"}}");
+    let cjs_answer = "class Trio {\n  label() {\n    return 'ok';\n  }\n}\nmodule.exports = { Trio };\n";
+    let esm_answer = "export function createServer() {}\nexport const routes = new Map();\n";
+    // (files, scope file, its answer, written?): what Babel, tsc or a bundler runs passes; plain
+    // Node's refusals stay refusals.
+    let babel = ("babel.config.js", "module.exports = { presets: ['@babel/preset-env'] };\n");
+    let cases: [(&[(&str, &str)], &str, &str, bool); 8] = [
+        // Babel: an import of a CommonJS file works, so a CommonJS answer to an ESM stub runs.
+        (&[package, babel, ("trio.js", STUB)], "trio.js", cjs_answer, true),
+        (&[package, (".babelrc", "{}"), ("trio.js", STUB)], "trio.js", cjs_answer, true),
+        (&[("package.json", "{\"babel\": {\"presets\": [\"@babel/preset-env\"]}}"), ("trio.js", STUB)], "trio.js", cjs_answer, true),
+        // ... and ESM in a CommonJS project.
+        (&[package, babel, ("src/server.js", SERVER)], "src/server.js", esm_answer, true),
+        // tsc and bundlers read ESM anywhere, but `require` in an ES-module file is still refused.
+        (&[package, ("vite.config.js", "export default {};\n"), ("src/server.js", SERVER)], "src/server.js", esm_answer, true),
+        (&[package, ("tsconfig.json", "{}"), ("trio.js", STUB)], "trio.js", cjs_answer, false),
+        // No toolchain: plain Node, as before.
+        (&[package, ("trio.js", STUB)], "trio.js", cjs_answer, false),
+        (&[package, ("src/server.js", SERVER)], "src/server.js", esm_answer, false),
+    ];
+    for (i, (files, path, new, written)) in cases.into_iter().enumerate() {
+        let mut host = Host::new(files);
+        host.answers.extend([plan(&[(path, "MODIFY")]), fenced(new)]);
+        let r = host.run("implement it", &[path], RunOptions { max_retries: Some(0), ..RunOptions::default() });
+        let rules: Vec<Rule> = r.files[0].violations.iter().map(|v| v.rule).collect();
+        if written {
+            assert_eq!((r.status, rules), (Status::Ok, vec![]), "case {i}");
+        } else {
+            assert_eq!(rules, [Rule::ModuleFormat], "case {i}");
+        }
+    }
+    // The extension and an explicit --module-format still decide alone.
+    let mut host = Host::new(&[package, babel, ("trio.mjs", STUB)]);
+    host.answers.extend([plan(&[("trio.mjs", "MODIFY")]), fenced(cjs_answer)]);
+    let r = host.run("implement it", &["trio.mjs"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
+    assert_eq!(r.files[0].violations[0].rule, Rule::ModuleFormat);
+    let mut host = Host::new(&[package, babel, ("trio.js", STUB)]);
+    host.answers.extend([plan(&[("trio.js", "MODIFY")]), fenced(cjs_answer)]);
+    let esm = RunOptions { max_retries: Some(0), module_format: FormatChoice::Esm, ..RunOptions::default() };
+    assert_eq!(host.run("implement it", &["trio.js"], esm).files[0].violations[0].rule, Rule::ModuleFormat);
+}
