@@ -55,7 +55,8 @@ pub struct RunOptions {
     /// Default `block`.
     #[ts(as = "Option<_>", optional)]
     pub gate: GateMode,
-    /// Default `auto`: follow the file's own syntax, then package.json `type`.
+    /// Default `auto`: follow the file's own syntax, then package.json `type`; where the project's
+    /// Babel, TypeScript or bundler config (at the workspace root) runs the other form, the gate lets it pass.
     #[ts(as = "Option<_>", optional)]
     pub module_format: FormatChoice,
     /// Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.

@@ -1100,6 +1100,17 @@ mod markdown_tests {
     }
 
     #[test]
+    fn a_dangling_reference_names_what_was_removed() {
+        let mut r = partial();
+        let message = "a.js: still uses name(s) it no longer declares: digit, RATE".into();
+        r.files = vec![outcome("a.js", Action::Modify, Outcome::Blocked, "", vec![Violation { rule: Rule::ReferencesDeclared, message }])];
+        assert_eq!(
+            section(&render_markdown(&r, "t", 0), "Suggested action"),
+            ["- `a.js`: the answer removed digit, RATE but still uses it (a ReferenceError when that code runs). Run again; if it must go, say in the task what replaces it."]
+        );
+    }
+
+    #[test]
     fn module_format_and_scope_rules_have_their_own_advice() {
         let mut r = partial();
         r.files = vec![

@@ -254,7 +254,8 @@ export type RunOptions = {
    */
   gate?: GateMode;
   /**
-   * Default `auto`: follow the file's own syntax, then package.json `type`.
+   * Default `auto`: follow the file's own syntax, then package.json `type`; where the project's
+   * Babel, TypeScript or bundler config (at the workspace root) runs the other form, the gate lets it pass.
    */
   moduleFormat?: ModuleFormat;
   /**
