@@ -228,7 +228,8 @@ fn data_error(lang: Language, source: &str) -> Option<SyntaxError> {
             None
         }
         Language::Toml => {
-            let err = source.parse::<toml::Table>().err()?;
+            // The document parser alone (no serde): it also refuses a key or a table defined twice.
+            let err = toml::de::DeTable::parse(source).err()?;
             let (line, column) = err.span().map_or((1, 1), |span| line_col(source, span.start));
             // The first line of the message is the finding; the rest draws the source.
             let what = err.message().lines().next().unwrap_or("").trim();
