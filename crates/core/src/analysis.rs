@@ -188,15 +188,33 @@ pub(crate) fn source_type_of(path: &str) -> SourceType {
 }
 
 /// Parse `source` as the language of `path` and collect the facts later stages need.
-/// JSON and other files only get a validity check (JSON) or nothing.
+/// Data files (JSON, XML, YAML, TOML) only get a well-formedness check; other files nothing.
+/// Scripts get the parser's errors only: see [`analyze_checked`] for the rest.
 pub fn analyze(path: &str, source: &str) -> Analysis {
+    analyze_at(path, source, Depth::Parse)
+}
+
+/// [`analyze`] plus the semantic pass over the same tree: ECMAScript's early errors (and a
+/// module importing itself) join `syntax_errors`, and `unresolved` is filled. What the gate asks
+/// of an answer; the pipeline's own reads of the files before the run skip the pass's cost.
+pub fn analyze_checked(path: &str, source: &str) -> Analysis {
+    analyze_at(path, source, Depth::Semantic)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    Parse,
+    Semantic,
+}
+
+fn analyze_at(path: &str, source: &str, depth: Depth) -> Analysis {
     let lang = Language::of(path);
     match lang {
         Language::Json | Language::Xml | Language::Yaml | Language::Toml => {
             Analysis { syntax_errors: data_error(lang, source).into_iter().collect(), ..Analysis::default() }
         }
         Language::Other => Analysis::default(),
-        _ => analyze_script(path, source, source_type_for(lang)),
+        _ => analyze_script(path, source, source_type_for(lang), depth),
     }
 }
 
@@ -239,7 +257,7 @@ fn data_error(lang: Language, source: &str) -> Option<SyntaxError> {
     }
 }
 
-fn analyze_script(path: &str, source: &str, source_type: SourceType) -> Analysis {
+fn analyze_script(path: &str, source: &str, source_type: SourceType, depth: Depth) -> Analysis {
     let allocator = Allocator::default();
     let ret = Parser::new(&allocator, source, source_type).parse();
     let syntax_error = |message: String, offset: u32| {
@@ -260,7 +278,7 @@ fn analyze_script(path: &str, source: &str, source_type: SourceType) -> Analysis
     analysis.has_esm_syntax = ret.module_record.has_module_syntax;
     collect_program(&ret.program, source, &mut analysis);
     collect_module_links(&ret.program, &mut analysis);
-    if !analysis.is_valid() {
+    if depth == Depth::Parse || !analysis.is_valid() {
         // Scopes of a tree the parser could not finish are not facts.
         return analysis;
     }
@@ -833,7 +851,7 @@ mod tests {
     }
 
     fn first_error(path: &str, src: &str) -> String {
-        let a = analyze(path, src);
+        let a = analyze_checked(path, src);
         a.syntax_errors.first().map(|e| e.to_string()).unwrap_or_else(|| panic!("{path}: no error in {src:?}"))
     }
 
@@ -857,16 +875,16 @@ mod tests {
             ("class A { constructor() { super(); } }\n", "super() without extends"),
             ("a: a: ;\n", "a label twice"),
         ] {
-            let a = analyze("m.js", src);
+            let a = analyze_checked("m.js", src);
             assert!(!a.is_valid(), "{what}: {src:?} passed");
         }
         // What is fine stays fine: shadowing in an inner scope, var twice, a function's own name.
         for src in ["let a = 1;\n{ let a = 2; }\n", "var a;\nvar a;\n", "function f(f) { return f; }\n", "export { a as b, a as c };\nconst a = 1;\n"] {
-            let a = analyze("m.js", src);
+            let a = analyze_checked("m.js", src);
             assert!(a.is_valid(), "{src:?}: {:?}", a.syntax_errors);
         }
         // TypeScript's declaration merging is not a redeclaration.
-        assert!(analyze("m.ts", "interface P { a: number }\ninterface P { b: number }\nexport type { P };\n").is_valid());
+        assert!(analyze_checked("m.ts", "interface P { a: number }\ninterface P { b: number }\nexport type { P };\n").is_valid());
     }
 
     #[test]
@@ -880,15 +898,18 @@ mod tests {
         }
         // Its style sheet, a neighbour with the same stem elsewhere, a longer name: other files.
         for src in ["import './luhn.css';\n", "import { v } from '../luhn';\n", "import { v } from './lib/luhn';\n", "import { v } from './luhn-utils';\n"] {
-            let a = analyze("src/luhn.js", src);
+            let a = analyze_checked("src/luhn.js", src);
             assert!(a.is_valid(), "{src:?}: {:?}", a.syntax_errors);
         }
     }
 
     #[test]
     fn unresolved_names_are_collected() {
-        let a = analyze("a.js", "function f() { return helper(x) + console.log(y); }\nconst x = 1;\n");
+        let a = analyze_checked("a.js", "function f() { return helper(x) + console.log(y); }\nconst x = 1;\n");
         assert_eq!(a.unresolved.iter().map(String::as_str).collect::<Vec<_>>(), ["console", "helper", "y"]);
+        // The pipeline's reads skip the pass: a file with an early error is still sectioned and outlined.
+        let twice = analyze("a.js", "let a = 1;\nlet a = 2;\nfunction f() { return g(); }\n");
+        assert!(twice.is_valid() && twice.unresolved.is_empty() && twice.items.len() == 3);
     }
 
     #[test]

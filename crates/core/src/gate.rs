@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::analysis::{Analysis, Language, ModuleFormat, analyze};
+use crate::analysis::{Analysis, Language, ModuleFormat, analyze, analyze_checked};
 use crate::plan::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -235,7 +235,9 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
         return violations;
     }
     let Some(new_text) = proposal.new else { return violations };
-    let new = analyze(proposal.path, new_text);
+    // Only the answer needs the semantic pass (early errors, unresolved names); of the old text
+    // the gate reads its exports and top-level bindings.
+    let new = analyze_checked(proposal.path, new_text);
     violations.extend(check_syntax(proposal.path, &new));
     if !new.is_valid() {
         // Exports and module syntax of text that does not parse are not facts.

@@ -24,7 +24,7 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select, subsequence};
 use proptest::test_runner::{Config, TestCaseResult, TestRunner};
 
-use red_exec_core::analysis::{Language, ModuleFormat, analyze};
+use red_exec_core::analysis::{Language, ModuleFormat, analyze, analyze_checked};
 use red_exec_core::decompose::{self, KnownFile};
 use red_exec_core::gate::{self, Decision, GateMode, Proposal, Scope};
 use red_exec_core::generate::extract_code;
@@ -520,7 +520,7 @@ fn check_gate(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode, tally: &Ta
         return Ok(decision);
     };
     let language = Language::of(path);
-    let new = analyze(path, new_text);
+    let new = analyze_checked(path, new_text);
     let syntax_rule = if language == Language::Json { "json" } else { "syntax" };
     if !new.is_valid() {
         prop_assert_eq!(content_rules, BTreeSet::from([syntax_rule]), "text that does not parse");
