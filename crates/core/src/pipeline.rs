@@ -155,6 +155,8 @@ impl Expected {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Request {
+    /// The files in scope, plus package.json and the root's toolchain configs (Babel, tsconfig,
+    /// bundlers): those are read only to learn which module syntax the project runs, and may be absent.
     Read { paths: Vec<String> },
     Complete { request: CompletionRequest },
     /// `rollback`: restoring the content from before the run (the host lets these through
