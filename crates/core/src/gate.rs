@@ -24,6 +24,10 @@ pub enum Rule {
     ExportsPlanned,
     ModuleFormat,
     ReferencesDeclared,
+    /// No file on disk after the run imports a file the plan deletes (checked by the pipeline,
+    /// which knows the whole plan: a CREATE or MODIFY answer that still imports one is sent back,
+    /// and a delete that an unchanged file still needs stops the plan).
+    DeleteStillImported,
 }
 
 impl Rule {
@@ -38,6 +42,7 @@ impl Rule {
             Rule::ExportsPlanned => "exports_planned",
             Rule::ModuleFormat => "module_format",
             Rule::ReferencesDeclared => "references_declared",
+            Rule::DeleteStillImported => "delete_still_imported",
         }
     }
 }
@@ -49,7 +54,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    fn new(rule: Rule, message: impl Into<String>) -> Self {
+    pub fn new(rule: Rule, message: impl Into<String>) -> Self {
         Violation { rule, message: message.into() }
     }
 }

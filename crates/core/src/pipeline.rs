@@ -23,7 +23,7 @@ use crate::decompose::{self, KnownFile, Problem};
 use crate::diff;
 use crate::extract::{self, ExtractSpec};
 use crate::postprocess::{self, Neighbour};
-use crate::gate::{self, Decision, GateMode, Proposal, Scope, Violation};
+use crate::gate::{self, Decision, GateMode, Proposal, Rule, Scope, Violation};
 use crate::plan::{Action, PlanEntry};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::report::{
@@ -1032,7 +1032,12 @@ split the file or the task",
                     (Some(s), Some(text)) => section::splice(text, &[(s.start, s.end, code.clone())]),
                     _ => self.post_process(&path, code.clone()),
                 };
-                let violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
+                let mut violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
+                // A section's file may still import a deleted file from a section not yet redone:
+                // sectioned files are held to it once assembled (`gate_and_stage`).
+                if unit.section.is_none() {
+                    violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
+                }
                 match gate::decide(&violations, self.input.options.gate) {
                     Decision::Block => {
                         let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
@@ -1138,9 +1143,76 @@ split the file or the task",
         gate::check(&proposal, &self.scope, self.input.options.gate)
     }
 
+    /// Rule `delete_still_imported`, for a file the plan writes: its new text must not import a
+    /// file the same plan deletes. Its unit is sent back with the reason, like any gate finding:
+    /// the model most often just forgot to update the import.
+    fn imports_a_deleted_file(&self, entry: &PlanEntry, text: &str) -> Option<Violation> {
+        if self.input.options.gate == GateMode::Off || !Language::of(&entry.path).is_script() {
+            return None;
+        }
+        let deleted: BTreeSet<String> = self
+            .plan
+            .iter()
+            .filter(|e| e.action == Action::Delete && e.path != entry.path)
+            .map(|e| e.path.clone())
+            .collect();
+        let dep = imported(&entry.path, &analyze(&entry.path, text), &deleted)?;
+        Some(Violation::new(
+            Rule::DeleteStillImported,
+            format!("{}: still imports {dep}, which the plan deletes: drop or replace that import", entry.path),
+        ))
+    }
+
+    /// Rule `delete_still_imported`, for a delete: no file that will be on disk after the run
+    /// (new texts of the changes, old texts of the files in scope left alone, read-only files)
+    /// may still import it. Checked once every change has passed the gate, before any effect;
+    /// a delete that breaks it is blocked, and the plan with it (`--partial`: the delete alone).
+    fn check_deletes(&mut self) {
+        if self.input.options.gate == GateMode::Off
+            || self.outcomes.iter().any(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed))
+        {
+            // Something is already missing: `withhold` decides, from what will really be on disk.
+            return;
+        }
+        let none = BTreeMap::new();
+        let found: Vec<(usize, String)> = self
+            .staged
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.new.is_none())
+            .filter_map(|(i, s)| self.importer_after_run(&s.path, &none).map(|by| (i, by)))
+            .collect();
+        for (i, by) in found.into_iter().rev() {
+            let path = self.staged[i].path.clone();
+            let violation = Violation::new(
+                Rule::DeleteStillImported,
+                format!("{path}: the plan deletes it, but {by} still imports it and stays on disk"),
+            );
+            let decision = gate::decide(std::slice::from_ref(&violation), self.input.options.gate);
+            self.staged[i].violations.push(violation);
+            let violations = self.staged[i].violations.clone();
+            self.emit(EventBody::Gate { path: path.clone(), action: Action::Delete, decision, violations: violations.clone() });
+            if decision == Decision::Block {
+                let staged = self.staged.remove(i);
+                self.outcomes.push(FileOutcome {
+                    path,
+                    action: staged.action,
+                    outcome: Outcome::Blocked,
+                    diff: String::new(),
+                    violations,
+                    attempts: staged.attempts,
+                    error: None,
+                });
+            }
+        }
+    }
+
     /// Gate a change and, unless blocked, queue it for writing.
     fn gate_and_stage(&mut self, entry: &PlanEntry, old: Option<&str>, new: Option<String>, attempts: u32) {
-        let violations = self.check(entry, old, new.as_deref());
+        let mut violations = self.check(entry, old, new.as_deref());
+        if let Some(text) = new.as_deref() {
+            violations.extend(self.imports_a_deleted_file(entry, text));
+        }
         self.stage(entry, new, violations, attempts);
     }
 
@@ -1164,6 +1236,7 @@ split the file or the task",
     }
 
     fn begin_effects(&mut self) -> Request {
+        self.check_deletes();
         let blocked = self.outcomes.iter().any(|o| o.outcome == Outcome::Blocked);
         self.set_stage("gate", if blocked { StageState::Failed } else { StageState::Ok });
         self.withhold();
@@ -1175,13 +1248,11 @@ split the file or the task",
     /// is needed when it imports a file that is not written (directly, or through another withheld
     /// change), and a delete is withheld while any file left on disk still imports the file.
     fn withhold(&mut self) {
-        let mut missing: BTreeSet<String> = self
-            .outcomes
-            .iter()
-            .filter(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed))
-            .map(|o| o.path.clone())
-            .collect();
-        let Some(first) = self.outcomes.iter().find(|o| missing.contains(&o.path)) else { return };
+        let stopped = |o: &&FileOutcome| matches!(o.outcome, Outcome::Blocked | Outcome::Failed);
+        // A delete that is not made leaves its file in place: nothing that imports it misses it.
+        let mut missing: BTreeSet<String> =
+            self.outcomes.iter().filter(stopped).filter(|o| o.action != Action::Delete).map(|o| o.path.clone()).collect();
+        let Some(first) = self.outcomes.iter().find(stopped) else { return };
         let first = format!("{} was {}", first.path, if first.outcome == Outcome::Blocked { "blocked" } else { "not generated" });
         let mut withheld: BTreeMap<usize, String> = BTreeMap::new();
         if !self.input.options.partial {

@@ -736,6 +736,14 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                          again; if it must go, say in the task what replaces it."
                     )
                 }
+                Rule::DeleteStillImported if f.action == Action::Delete => format!(
+                    "`{p}`: a file the run leaves as it is still imports it, so deleting it would break loading. Add \
+                     that file to `--files` and say in the task to drop the import, or keep `{p}`."
+                ),
+                Rule::DeleteStillImported => format!(
+                    "`{p}`: the answer still imports a file the plan deletes. Run again; say in the task that the \
+                     import must go (or what replaces it)."
+                ),
                 Rule::InScope => format!("`{p}` is not in `--files`: add it if the run may write it."),
                 Rule::ReadOnly => {
                     format!("`{p}` was given as read-only context (`--read`): pass it with `--files` if the run may change it.")

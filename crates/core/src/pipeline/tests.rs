@@ -60,10 +60,15 @@ impl Host {
     }
 
     fn run(&mut self, task: &str, scope: &[&str], options: RunOptions) -> RunResult {
+        self.run_reading(task, scope, &[], options)
+    }
+
+    /// `run` with read-only context files (`--read`).
+    fn run_reading(&mut self, task: &str, scope: &[&str], read: &[&str], options: RunOptions) -> RunResult {
         let mut session = Session::new(RunInput {
             task: task.into(),
             files: scope.iter().map(|s| s.to_string()).collect(),
-            read: vec![],
+            read: read.iter().map(|s| s.to_string()).collect(),
             skills: vec![],
             options,
             run_id: "test-run".into(),
@@ -1032,7 +1037,8 @@ const INDEX_OLD: &str = "const a = require('./a');\nconst legacy = require('./le
 #[test]
 fn partial_never_deletes_a_file_that_a_file_left_on_disk_imports() {
     // index.js is blocked, so its old text (which requires legacy.js) stays: legacy.js must stay too.
-    // b.js is kept and still requires gone.js: gone.js stays. unused.js is imported by nothing: it goes.
+    // b.js's answer still requires gone.js (blocked: delete_still_imported), so its old text stays,
+    // and requires gone.js: gone.js stays. unused.js is imported by nothing: it goes.
     let mut host = Host::new(&[
         ("src/index.js", INDEX_OLD),
         ("src/a.js", "module.exports = 1;\n"),
@@ -1204,4 +1210,122 @@ fn auto_follows_the_projects_toolchain() {
     host.answers.extend([plan(&[("trio.js", "MODIFY")]), fenced(cjs_answer)]);
     let esm = RunOptions { max_retries: Some(0), module_format: FormatChoice::Esm, ..RunOptions::default() };
     assert_eq!(host.run("implement it", &["trio.js"], esm).files[0].violations[0].rule, Rule::ModuleFormat);
+const MAIN_OLD: &str = "const legacy = require('./legacy');\nconst a = require('./a');\nmodule.exports = function main() { return legacy() + a; };\n";
+const MAIN_NEW: &str = "const a = require('./a');\nmodule.exports = function main() { return a; };\n";
+const LEGACY: &str = "module.exports = function legacy() { return 1; };\n";
+const LEGACY_TASK: &str = "Delete src/legacy.js and stop using it in main.js";
+/// In scope: main.js and legacy.js. a.js is on disk but out of scope.
+const LEGACY_SCOPE: [&str; 2] = ["src/main.js", "src/legacy.js"];
+
+fn legacy_host(extra: &[(&str, &str)]) -> Host {
+    let mut files = vec![("src/main.js", MAIN_OLD), ("src/legacy.js", LEGACY), ("src/a.js", "module.exports = 2;\n")];
+    files.extend_from_slice(extra);
+    let mut host = Host::new(&files);
+    host.answers.push_back(plan(&[("src/main.js", "MODIFY"), ("src/legacy.js", "DELETE")]));
+    host
+}
+
+#[test]
+fn an_answer_that_still_requires_a_file_the_plan_deletes_is_sent_back_with_the_reason() {
+    // The model forgot the import (written with the extension this time): sent back, then fixed: OK.
+    let forgot = "const legacy = require('./legacy.js');\nconst a = require('./a');\nmodule.exports = function main() { return a; };\n";
+    let mut host = legacy_host(&[]);
+    host.answers.extend([fenced(forgot), fenced(MAIN_NEW)]);
+    let r = host.run(LEGACY_TASK, &LEGACY_SCOPE, RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let retry = &host.prompts()[2].messages[1].content;
+    assert!(retry.contains("src/main.js: still imports src/legacy.js, which the plan deletes: drop or replace that import"), "{retry}");
+    assert_eq!((host.text("src/main.js"), host.text("src/legacy.js")), (Some(MAIN_NEW), None));
+
+    // It never fixes it: the plan does not land, and the error names the rule and both files.
+    let mut host = legacy_host(&[]);
+    host.answers.extend([fenced(forgot)]);
+    let r = host.run(LEGACY_TASK, &LEGACY_SCOPE, RunOptions { max_retries: Some(0), ..RunOptions::default() });
+    assert_eq!((r.status, r.error.as_ref().map(|e| e.code.as_str())), (Status::Failed, Some("blocked")), "{r:?}");
+    let message = &r.error.as_ref().unwrap().message;
+    assert!(
+        message.starts_with("src/main.js (MODIFY) was blocked by delete_still_imported (still imports src/legacy.js, which the plan deletes"),
+        "{message}"
+    );
+    assert_eq!(host.writes(), 0);
+    assert_eq!((outcome_of(&r, "src/legacy.js").0, host.text("src/legacy.js")), (Outcome::Withheld, Some(LEGACY)));
+    assert!(report::render_markdown(&r, LEGACY_TASK, 1).contains("still imports a file the plan deletes"));
+}
+
+#[test]
+fn an_in_scope_file_answered_unchanged_that_still_requires_the_deleted_file_stops_the_plan() {
+    // app.js is in scope and the model leaves it as it is, require of legacy.js included.
+    let app = "const legacy = require('./legacy');\nmodule.exports = { run: legacy };\n";
+    let mut host = legacy_host(&[("src/app.js", app)]);
+    host.answers[0] = plan(&[("src/main.js", "MODIFY"), ("src/legacy.js", "DELETE"), ("src/app.js", "MODIFY")]);
+    host.answers.extend([fenced(MAIN_NEW), fenced(app)]);
+    let options = RunOptions { max_retries: Some(0), ..RunOptions::default() };
+    let r = host.run(LEGACY_TASK, &["src/main.js", "src/legacy.js", "src/app.js"], options);
+    assert_eq!((r.status, r.error.as_ref().map(|e| e.code.as_str())), (Status::Failed, Some("blocked")), "{r:?}");
+    assert!(r.error.as_ref().unwrap().message.starts_with("src/app.js (MODIFY) was blocked by delete_still_imported"), "{r:?}");
+    assert_eq!(host.writes(), 0);
+    assert_eq!((host.text("src/main.js"), host.text("src/legacy.js")), (Some(MAIN_OLD), Some(LEGACY)));
+}
+
+#[test]
+fn a_delete_that_a_read_only_file_still_imports_stops_the_plan() {
+    // app.js is read-only context and requires legacy.js; main.js was updated correctly.
+    let app = "const legacy = require('./legacy');\nmodule.exports = { run: legacy };\n";
+    let mut host = legacy_host(&[("src/app.js", app)]);
+    host.answers.extend([fenced(MAIN_NEW)]);
+    let r = host.run_reading(LEGACY_TASK, &LEGACY_SCOPE, &["src/app.js"], RunOptions::default());
+    assert_eq!((r.status, r.error.as_ref().map(|e| e.code.as_str())), (Status::Failed, Some("blocked")), "{r:?}");
+    let message = &r.error.as_ref().unwrap().message;
+    assert!(
+        message.starts_with("src/legacy.js (DELETE) was blocked by delete_still_imported (the plan deletes it, but src/app.js still imports it and stays on disk); nothing was written"),
+        "{message}"
+    );
+    assert_eq!(host.writes(), 0);
+    assert_eq!((host.text("src/main.js"), host.text("src/legacy.js")), (Some(MAIN_OLD), Some(LEGACY)));
+    assert_eq!(
+        outcome_of(&r, "src/main.js").1.as_deref(),
+        Some("not written: src/legacy.js was blocked, and a plan is applied whole (--partial keeps what does not need it)")
+    );
+    let blocked = |e: &&Event| matches!(&e.body, EventBody::Gate { path, decision: Decision::Block, .. } if path == "src/legacy.js");
+    assert_eq!(host.events.iter().filter(blocked).count(), 1, "the blocked delete is in the gate log");
+    assert!(report::render_markdown(&r, LEGACY_TASK, 1).contains("deleting it would break loading"));
+
+    // --partial: main.js no longer needs legacy.js and is written; the delete alone is not made.
+    let mut host = legacy_host(&[("src/app.js", app)]);
+    host.answers.extend([fenced(MAIN_NEW)]);
+    let r = host.run_reading(LEGACY_TASK, &LEGACY_SCOPE, &["src/app.js"], RunOptions { partial: true, ..RunOptions::default() });
+    let got = (r.status, outcome_of(&r, "src/legacy.js").0, outcome_of(&r, "src/main.js").0);
+    assert_eq!(got, (Status::Partial, Outcome::Blocked, Outcome::Written), "{r:?}");
+    assert_eq!((host.text("src/main.js"), host.text("src/legacy.js")), (Some(MAIN_NEW), Some(LEGACY)));
+
+    // --gate warn: the user asked for warnings; the delete is made, with the finding on it.
+    let mut host = legacy_host(&[("src/app.js", app)]);
+    host.answers.extend([fenced(MAIN_NEW)]);
+    let r = host.run_reading(LEGACY_TASK, &LEGACY_SCOPE, &["src/app.js"], RunOptions { gate: GateMode::Warn, ..RunOptions::default() });
+    let legacy = r.files.iter().find(|f| f.path == "src/legacy.js").unwrap();
+    assert_eq!((legacy.outcome, legacy.violations[0].rule), (Outcome::Deleted, Rule::DeleteStillImported), "{r:?}");
+}
+
+#[test]
+fn a_delete_imported_from_another_folder_by_an_esm_path_is_blocked_and_an_updated_plan_lands() {
+    // lib/legacy.js is imported, from another folder and without the extension, by read-only context.
+    let mut host = Host::new(&[
+        ("lib/legacy.js", LEGACY),
+        ("lib/main.js", MAIN_OLD),
+        ("lib/a.js", "module.exports = 2;\n"),
+        ("bin/cli.mjs", "import legacy from '../lib/legacy';\nlegacy();\n"),
+    ]);
+    host.answers.extend([plan(&[("lib/main.js", "MODIFY"), ("lib/legacy.js", "DELETE")]), fenced(MAIN_NEW)]);
+    let task = "Delete lib/legacy.js and stop using it in main.js";
+    let r = host.run_reading(task, &["lib/main.js", "lib/legacy.js"], &["bin/cli.mjs"], RunOptions::default());
+    assert_eq!(r.status, Status::Failed, "{r:?}");
+    assert!(r.error.unwrap().message.contains("but bin/cli.mjs still imports it"));
+    assert_eq!((host.writes(), host.text("lib/legacy.js")), (0, Some(LEGACY)));
+
+    // Nothing left on disk needs it any more (main.js updated; the read-only file never used it): OK.
+    let mut host = legacy_host(&[("src/other.js", "module.exports = require('./a');\n")]);
+    host.answers.extend([fenced(MAIN_NEW)]);
+    let r = host.run_reading(LEGACY_TASK, &LEGACY_SCOPE, &["src/other.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!((host.text("src/main.js"), host.text("src/legacy.js"), host.prompts().len()), (Some(MAIN_NEW), None, 2));
 }
