@@ -1024,7 +1024,7 @@ split the file or the task",
         let path = unit.entry.path.clone();
         let old = self.texts.get(&path).cloned().flatten();
         let checked = match crate::generate::extract_code(answer, &path) {
-            Err(reason) => Err((reason, Vec::new(), Outcome::Failed)),
+            Err(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
             Ok(code) => {
                 // A section answer is checked inside its file: the gate always sees whole files.
                 // Post-processing runs on whole files: for sections, once the file is assembled.
@@ -1034,21 +1034,21 @@ split the file or the task",
                 };
                 let mut violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
                 // A section's file may still import a deleted file from a section not yet redone:
-                // sectioned files are held to it once assembled (`gate_and_stage`).
+                // the whole file is held to it, with every other change, by `check_deletes`.
                 if unit.section.is_none() {
                     violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
                 }
                 match gate::decide(&violations, self.input.options.gate) {
                     Decision::Block => {
                         let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
-                        Err((reason, violations, Outcome::Blocked))
+                        Err((reason, violations, Outcome::Blocked, Some(candidate)))
                     }
                     _ => Ok((code, candidate, violations)),
                 }
             }
         };
         match checked {
-            Err((reason, violations, outcome)) => {
+            Err((reason, violations, outcome, candidate)) => {
                 self.emit(EventBody::UnitRejected { path: path.clone(), attempt: unit.attempts - 1, reason: reason.clone() });
                 if !violations.is_empty() {
                     self.emit(EventBody::Gate {
@@ -1065,10 +1065,19 @@ split the file or the task",
                     self.units[index].last_rejected = Some(answer.to_string());
                     return self.next_unit(index);
                 }
-                self.file_failed(&unit, outcome, violations, reason);
-                if repeated && let Some(o) = self.outcomes.last_mut() {
-                    let note = "the retry gave the same answer again: no further retries";
-                    o.error = Some(o.error.take().map_or(note.to_string(), |e| format!("{e} ({note})")));
+                // Out of retries, an answer whose one finding is that it still imports a file the
+                // plan deletes is kept: the delete is what gives way, and `check_deletes` stops the
+                // plan there (`--partial`: the delete alone), naming both files.
+                if violations.iter().all(|v| v.rule == Rule::DeleteStillImported)
+                    && let Some(candidate) = candidate.filter(|_| !violations.is_empty())
+                {
+                    self.stage(&unit.entry, Some(candidate), Vec::new(), unit.attempts);
+                } else {
+                    self.file_failed(&unit, outcome, violations, reason);
+                    if repeated && let Some(o) = self.outcomes.last_mut() {
+                        let note = "the retry gave the same answer again: no further retries";
+                        o.error = Some(o.error.take().map_or(note.to_string(), |e| format!("{e} ({note})")));
+                    }
                 }
             }
             Ok((code, candidate, violations)) => match &unit.section {
@@ -1143,9 +1152,10 @@ split the file or the task",
         gate::check(&proposal, &self.scope, self.input.options.gate)
     }
 
-    /// Rule `delete_still_imported`, for a file the plan writes: its new text must not import a
-    /// file the same plan deletes. Its unit is sent back with the reason, like any gate finding:
-    /// the model most often just forgot to update the import.
+    /// Rule `delete_still_imported`, for a file the plan writes: its new text should not import a
+    /// file the same plan deletes. Its unit is sent back with the reason, like any gate finding
+    /// (the model most often just forgot to update the import); out of retries, the answer stands
+    /// and the delete is blocked instead (`check_deletes`).
     fn imports_a_deleted_file(&self, entry: &PlanEntry, text: &str) -> Option<Violation> {
         if self.input.options.gate == GateMode::Off || !Language::of(&entry.path).is_script() {
             return None;
@@ -1186,7 +1196,7 @@ split the file or the task",
             let path = self.staged[i].path.clone();
             let violation = Violation::new(
                 Rule::DeleteStillImported,
-                format!("{path}: the plan deletes it, but {by} still imports it and stays on disk"),
+                format!("{path}: the plan deletes it, but {by} still imports it (as the run leaves it on disk)"),
             );
             let decision = gate::decide(std::slice::from_ref(&violation), self.input.options.gate);
             self.staged[i].violations.push(violation);
@@ -1209,10 +1219,7 @@ split the file or the task",
 
     /// Gate a change and, unless blocked, queue it for writing.
     fn gate_and_stage(&mut self, entry: &PlanEntry, old: Option<&str>, new: Option<String>, attempts: u32) {
-        let mut violations = self.check(entry, old, new.as_deref());
-        if let Some(text) = new.as_deref() {
-            violations.extend(self.imports_a_deleted_file(entry, text));
-        }
+        let violations = self.check(entry, old, new.as_deref());
         self.stage(entry, new, violations, attempts);
     }
 

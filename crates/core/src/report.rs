@@ -736,13 +736,9 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                          again; if it must go, say in the task what replaces it."
                     )
                 }
-                Rule::DeleteStillImported if f.action == Action::Delete => format!(
-                    "`{p}`: a file the run leaves as it is still imports it, so deleting it would break loading. Add \
-                     that file to `--files` and say in the task to drop the import, or keep `{p}`."
-                ),
                 Rule::DeleteStillImported => format!(
-                    "`{p}`: the answer still imports a file the plan deletes. Run again; say in the task that the \
-                     import must go (or what replaces it)."
+                    "`{p}`: a file left on disk still imports it, so deleting it would break loading. Say in the task \
+                     that the import must go (and add that file to `--files` if it is not there), or keep `{p}`."
                 ),
                 Rule::InScope => format!("`{p}` is not in `--files`: add it if the run may write it."),
                 Rule::ReadOnly => {

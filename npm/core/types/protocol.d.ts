@@ -157,7 +157,8 @@ export type Rule =
   | "exports_declared"
   | "exports_planned"
   | "module_format"
-  | "references_declared";
+  | "references_declared"
+  | "delete_still_imported";
 
 export type RunError = { code: string; message: string };
 

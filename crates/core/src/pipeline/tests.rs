@@ -1037,8 +1037,7 @@ const INDEX_OLD: &str = "const a = require('./a');\nconst legacy = require('./le
 #[test]
 fn partial_never_deletes_a_file_that_a_file_left_on_disk_imports() {
     // index.js is blocked, so its old text (which requires legacy.js) stays: legacy.js must stay too.
-    // b.js's answer still requires gone.js (blocked: delete_still_imported), so its old text stays,
-    // and requires gone.js: gone.js stays. unused.js is imported by nothing: it goes.
+    // b.js is kept and still requires gone.js: gone.js stays. unused.js is imported by nothing: it goes.
     let mut host = Host::new(&[
         ("src/index.js", INDEX_OLD),
         ("src/a.js", "module.exports = 1;\n"),
@@ -1244,12 +1243,21 @@ fn an_answer_that_still_requires_a_file_the_plan_deletes_is_sent_back_with_the_r
     assert_eq!((r.status, r.error.as_ref().map(|e| e.code.as_str())), (Status::Failed, Some("blocked")), "{r:?}");
     let message = &r.error.as_ref().unwrap().message;
     assert!(
-        message.starts_with("src/main.js (MODIFY) was blocked by delete_still_imported (still imports src/legacy.js, which the plan deletes"),
+        message.starts_with("src/legacy.js (DELETE) was blocked by delete_still_imported (the plan deletes it, but src/main.js still imports it (as the run leaves it on disk)); nothing was written"),
         "{message}"
     );
     assert_eq!(host.writes(), 0);
-    assert_eq!((outcome_of(&r, "src/legacy.js").0, host.text("src/legacy.js")), (Outcome::Withheld, Some(LEGACY)));
-    assert!(report::render_markdown(&r, LEGACY_TASK, 1).contains("still imports a file the plan deletes"));
+    assert_eq!((outcome_of(&r, "src/main.js").0, host.text("src/legacy.js")), (Outcome::Withheld, Some(LEGACY)));
+    let rejected = |e: &&Event| matches!(&e.body, EventBody::UnitRejected { path, .. } if path == "src/main.js");
+    assert_eq!(host.events.iter().filter(rejected).count(), 1);
+
+    // --partial: main.js is kept as answered, and the delete it still needs is not made.
+    let mut host = legacy_host(&[]);
+    host.answers.extend([fenced(forgot)]);
+    let r = host.run(LEGACY_TASK, &LEGACY_SCOPE, RunOptions { max_retries: Some(0), partial: true, ..RunOptions::default() });
+    let got = (r.status, outcome_of(&r, "src/main.js").0, outcome_of(&r, "src/legacy.js").0);
+    assert_eq!(got, (Status::Partial, Outcome::Written, Outcome::Blocked), "{r:?}");
+    assert_eq!((host.text("src/main.js"), host.text("src/legacy.js")), (Some(forgot), Some(LEGACY)));
 }
 
 #[test]
@@ -1262,7 +1270,8 @@ fn an_in_scope_file_answered_unchanged_that_still_requires_the_deleted_file_stop
     let options = RunOptions { max_retries: Some(0), ..RunOptions::default() };
     let r = host.run(LEGACY_TASK, &["src/main.js", "src/legacy.js", "src/app.js"], options);
     assert_eq!((r.status, r.error.as_ref().map(|e| e.code.as_str())), (Status::Failed, Some("blocked")), "{r:?}");
-    assert!(r.error.as_ref().unwrap().message.starts_with("src/app.js (MODIFY) was blocked by delete_still_imported"), "{r:?}");
+    let message = &r.error.as_ref().unwrap().message;
+    assert!(message.starts_with("src/legacy.js (DELETE) was blocked by delete_still_imported (the plan deletes it, but src/app.js still"), "{message}");
     assert_eq!(host.writes(), 0);
     assert_eq!((host.text("src/main.js"), host.text("src/legacy.js")), (Some(MAIN_OLD), Some(LEGACY)));
 }
@@ -1277,7 +1286,7 @@ fn a_delete_that_a_read_only_file_still_imports_stops_the_plan() {
     assert_eq!((r.status, r.error.as_ref().map(|e| e.code.as_str())), (Status::Failed, Some("blocked")), "{r:?}");
     let message = &r.error.as_ref().unwrap().message;
     assert!(
-        message.starts_with("src/legacy.js (DELETE) was blocked by delete_still_imported (the plan deletes it, but src/app.js still imports it and stays on disk); nothing was written"),
+        message.starts_with("src/legacy.js (DELETE) was blocked by delete_still_imported (the plan deletes it, but src/app.js still imports it (as the run leaves it on disk)); nothing was written"),
         "{message}"
     );
     assert_eq!(host.writes(), 0);
