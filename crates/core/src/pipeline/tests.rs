@@ -1209,6 +1209,8 @@ fn auto_follows_the_projects_toolchain() {
     host.answers.extend([plan(&[("trio.js", "MODIFY")]), fenced(cjs_answer)]);
     let esm = RunOptions { max_retries: Some(0), module_format: FormatChoice::Esm, ..RunOptions::default() };
     assert_eq!(host.run("implement it", &["trio.js"], esm).files[0].violations[0].rule, Rule::ModuleFormat);
+}
+
 const MAIN_OLD: &str = "const legacy = require('./legacy');\nconst a = require('./a');\nmodule.exports = function main() { return legacy() + a; };\n";
 const MAIN_NEW: &str = "const a = require('./a');\nmodule.exports = function main() { return a; };\n";
 const LEGACY: &str = "module.exports = function legacy() { return 1; };\n";
