@@ -1192,6 +1192,8 @@ split the file or the task",
             .filter(|(_, s)| s.new.is_none())
             .filter_map(|(i, s)| self.importer_after_run(&s.path, &none).map(|by| (i, by)))
             .collect();
+        let mut blocked = Vec::new();
+        // From the last, so the indexes of the ones still to look at stay valid.
         for (i, by) in found.into_iter().rev() {
             let path = self.staged[i].path.clone();
             let violation = Violation::new(
@@ -1204,7 +1206,7 @@ split the file or the task",
             self.emit(EventBody::Gate { path: path.clone(), action: Action::Delete, decision, violations: violations.clone() });
             if decision == Decision::Block {
                 let staged = self.staged.remove(i);
-                self.outcomes.push(FileOutcome {
+                blocked.push(FileOutcome {
                     path,
                     action: staged.action,
                     outcome: Outcome::Blocked,
@@ -1215,6 +1217,7 @@ split the file or the task",
                 });
             }
         }
+        self.outcomes.extend(blocked.into_iter().rev());
     }
 
     /// Gate a change and, unless blocked, queue it for writing.
