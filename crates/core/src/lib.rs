@@ -3,13 +3,15 @@
 //! The core does no I/O. [`pipeline::Session`] is a state machine: the host asks it what to do
 //! next, performs that (read a file, call the model, write a file) and hands back the answer.
 //! Stages: [`decompose`] (L1 plan), [`section`] (L2), [`generate`] (L3 answers), [`gate`]
-//! (InvariantGate), [`diff`], [`report`]; [`prompts`] holds every prompt. [`postprocess`] holds
+//! (InvariantGate), [`diff`], [`report`]; [`prompts`] holds every prompt, [`fence`] the Markdown fences
+//! they and the answers use. [`postprocess`] holds
 //! the mechanical repairs run on generated files before the gate.
 
 pub mod analysis;
 pub mod decompose;
 pub mod diff;
 pub mod extract;
+pub mod fence;
 pub mod gate;
 pub mod generate;
 pub mod pipeline;

@@ -1023,7 +1023,9 @@ split the file or the task",
         let unit = self.units[index].clone();
         let path = unit.entry.path.clone();
         let old = self.texts.get(&path).cloned().flatten();
-        let checked = match crate::generate::extract_code(answer, &path) {
+        // What the file must export tells the module from its examples when an answer holds several blocks.
+        let exports = if unit.section.is_none() { self.keep_exports(&unit.entry) } else { Vec::new() };
+        let checked = match crate::generate::extract_code_for(answer, &path, &exports) {
             Err(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
             Ok(code) => {
                 // A section answer is checked inside its file: the gate always sees whole files.
@@ -1039,6 +1041,10 @@ split the file or the task",
                     violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
                 }
                 match gate::decide(&violations, self.input.options.gate) {
+                    // A section answer can make its file larger than any host will read back.
+                    _ if candidate.len() > crate::generate::MAX_FILE_BYTES => {
+                        Err((crate::generate::too_large(candidate.len()), Vec::new(), Outcome::Failed, None))
+                    }
                     Decision::Block => {
                         let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
                         Err((reason, violations, Outcome::Blocked, Some(candidate)))

@@ -9,6 +9,7 @@ use ts_rs::TS;
 use serde_json::json;
 
 use crate::analysis::{Language, ModuleFormat};
+use crate::fence::{fence_for, fenced};
 use crate::plan::Action;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -74,11 +75,7 @@ fn push_read_only(user: &mut String, views: &[ReadOnlyView]) {
     for v in views {
         let how = if v.whole { "read-only, never change it" } else { "read-only, outline only" };
         let fence = Language::of(&v.path).fence_tag();
-        user.push_str(&format!("\nCONTEXT FILE {} ({how}):\n```{fence}\n{}", v.path, v.text));
-        if !v.text.ends_with('\n') {
-            user.push('\n');
-        }
-        user.push_str("```\n");
+        user.push_str(&format!("\nCONTEXT FILE {} ({how}):\n{}", v.path, fenced(fence, &v.text)));
     }
 }
 
@@ -235,11 +232,7 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
             Some(s) => format!("SECTION #{} ({}) OF {}", s.index, s.label, u.path),
             None => format!("CURRENT CONTENT OF {}", u.path),
         };
-        user.push_str(&format!("\n{what}:\n```{fence}\n{current}"));
-        if !current.ends_with('\n') {
-            user.push('\n');
-        }
-        user.push_str("```\n");
+        user.push_str(&format!("\n{what}:\n{}", fenced(fence, current)));
     }
     if let Some(failure) = u.verify_failure {
         user.push('\n');
@@ -248,13 +241,15 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     if let Some(err) = u.previous_error {
         user.push_str(&format!("\nA PREVIOUS ANSWER WAS REJECTED: {err}\nAvoid that mistake.\n"));
     }
+    // Code that holds ``` itself needs a longer fence in the answer too.
+    let answer_fence = fence_for(u.current.unwrap_or(""));
     match &u.section {
         Some(s) => user.push_str(&format!(
-            "\nAnswer with the new text of section #{} only, in one ```{fence} block: it replaces that section exactly \
+            "\nAnswer with the new text of section #{} only, in one {answer_fence}{fence} block: it replaces that section exactly \
 (comments included); add new top-level code there if the task needs it. Do not repeat the rest of the file.\n",
             s.index
         )),
-        None => user.push_str(&format!("\nAnswer with the complete new content of {} in one ```{fence} block.\n", u.path)),
+        None => user.push_str(&format!("\nAnswer with the complete new content of {} in one {answer_fence}{fence} block.\n", u.path)),
     }
     vec![ChatMessage::new("system", UNIT_SYSTEM.to_string()), ChatMessage::new("user", user)]
 }
@@ -264,11 +259,11 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
 /// retry starts from the original content.
 pub fn verify_failure(command: &str, how_it_ended: &str, output_tail: &str) -> String {
     let tail = output_tail.trim_end();
-    let fence = if tail.contains("```") { "````" } else { "```" };
     format!(
         "THE PROJECT'S CHECK FAILED ON THE LAST ATTEMPT: after it was written, `{command}` ended with {how_it_ended}. \
-The files were restored; this is a fresh attempt. The end of the check's output:\n{fence}text\n{tail}\n{fence}\n\
-Change the code so that the check passes, and still do everything the task asks.\n"
+The files were restored; this is a fresh attempt. The end of the check's output:\n{}\
+Change the code so that the check passes, and still do everything the task asks.\n",
+        fenced("text", tail)
     )
 }
 
@@ -314,6 +309,33 @@ mod tests {
         assert!(text.contains("KEEP THESE EXPORTS: f\nEXPORT THESE (the plan's list for this file): g\n"), "{text}");
         assert!(text.contains("```js\nx\n```"));
         assert!(text.contains("REJECTED: bad"));
+    }
+
+    #[test]
+    fn content_holding_a_fence_gets_a_longer_one() {
+        let doc = "/**\n * Example:\n * ```js\n * add(1, 2) // 3\n * ```\n */\nfunction add(a, b) {\n  return a + b;\n}\n";
+        let read_only = [ReadOnlyView { path: "README.md".into(), text: "Use it:\n```\nnpm i\n```\n".into(), whole: true }];
+        let unit = unit_messages(&UnitPrompt {
+            task: "t",
+            path: "src/add.js",
+            action: Action::Modify,
+            intent: "",
+            language: Language::JavaScript,
+            module_format: None,
+            current: Some(doc),
+            keep_exports: &[],
+            neighbours: &[],
+            section: None,
+            read_only: &read_only,
+            skills: &[],
+            previous_error: None,
+            verify_failure: Some(&verify_failure("npm test", "exit code 1", "Expected:\n```\n3\n```")),
+        });
+        let text = &unit[1].content;
+        // Each fenced piece of the prompt reads back whole, as the model's Markdown reader sees it.
+        let bodies: Vec<String> = crate::fence::blocks(text).into_iter().map(|b| b.body).collect();
+        assert_eq!(bodies, ["Use it:\n```\nnpm i\n```\n", doc, "Expected:\n```\n3\n```\n"], "{text}");
+        assert!(text.contains("in one ````js block"), "{text}");
     }
 
     #[test]

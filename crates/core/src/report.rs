@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::fence::fence_for;
 use crate::gate::{GateMode, Violation};
 use crate::plan::{Action, PlanEntry};
 
@@ -599,12 +600,6 @@ fn without_path<'m>(message: &'m str, path: &str) -> &'m str {
     message.strip_prefix(path).and_then(|m| m.strip_prefix(": ")).unwrap_or(message)
 }
 
-/// A code fence longer than any run of backticks inside `text`.
-fn fence_for(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    "`".repeat(longest.max(2) + 1)
-}
-
 fn diff_stat(diff: &str) -> (usize, usize) {
     diff.lines().fold((0, 0), |(add, del), line| {
         if line.starts_with('+') && !line.starts_with("+++") {
@@ -1142,9 +1137,7 @@ mod markdown_tests {
     }
 
     #[test]
-    fn a_diff_holding_backticks_gets_a_longer_fence() {
-        assert_eq!(fence_for("no ticks"), "```");
-        assert_eq!(fence_for("+const s = ```;"), "````");
+    fn diff_stat_counts_changed_lines() {
         assert_eq!(diff_stat("--- a/x\n+++ b/x\n@@\n-a\n+b\n+c\n"), (2, 1));
     }
 
