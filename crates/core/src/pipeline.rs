@@ -305,6 +305,17 @@ struct Staged {
     attempts: u32,
 }
 
+/// How much of each file in scope the plan prompt shows: less when the budget says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BriefDetail {
+    /// Exports, declarations and the section outline (members of large classes included).
+    Full,
+    /// Exports and the outline of top-level sections.
+    TopLevel,
+    /// Exports only (at most 40).
+    Exports,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Start,
@@ -321,7 +332,13 @@ const DEFAULT_MAX_RETRIES: u32 = 2;
 /// Default per-call context budget, in estimated tokens: room for a large section, its file's
 /// outline, a test file and the instructions, well inside every supported model's window.
 pub const DEFAULT_CONTEXT_BUDGET: u32 = 24_000;
-const MAX_TOKENS: u32 = 8192;
+/// The most one answer may hold (`max_tokens`): what every supported model can produce. A unit
+/// whose answer would need more is cut into sections, or fails; it is never sent to be truncated.
+pub const MAX_OUTPUT_TOKENS: u32 = 8192;
+/// The least a unit's answer is allowed: a small file may grow several times over.
+const MIN_OUTPUT_TOKENS: u32 = 4096;
+/// Room for growth over the current text, in an answer's `max_tokens`.
+const GROWTH_TOKENS: u32 = 1024;
 /// The check's default time limit when the host sets none.
 pub const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 300_000;
 /// How much of the check's output a retry's prompt carries: the end is where test runners
@@ -601,22 +618,43 @@ impl Session {
             .collect()
     }
 
-    fn briefs(&self) -> Vec<FileBrief> {
+    fn briefs(&self, detail: BriefDetail) -> Vec<FileBrief> {
         self.scope
             .writable
             .iter()
             .map(|p| {
                 let text = self.texts.get(p).cloned().flatten();
                 let analysis = self.analyses.get(p);
+                let source = text.as_deref().unwrap_or("");
+                let mut exports: Vec<String> = analysis.map(|a| a.exports.iter().cloned().collect()).unwrap_or_default();
+                let (declarations, outline) = match detail {
+                    BriefDetail::Full => (
+                        analysis.map(section::declared_names).unwrap_or_default(),
+                        self.sections.get(p).map(|s| section::outline(source, s, &[])),
+                    ),
+                    BriefDetail::TopLevel => {
+                        let top = |all: &Vec<Section>| all.iter().filter(|s| s.parent.is_none()).cloned().collect::<Vec<_>>();
+                        (Vec::new(), self.sections.get(p).map(|s| section::outline(source, &top(s), &[])))
+                    }
+                    BriefDetail::Exports => {
+                        const SHOWN: usize = 40;
+                        if exports.len() > SHOWN {
+                            let more = exports.len() - SHOWN;
+                            exports.truncate(SHOWN);
+                            exports.push(format!("... and {more} more"));
+                        }
+                        (Vec::new(), None)
+                    }
+                };
                 FileBrief {
                     path: p.clone(),
                     exists: text.is_some(),
                     lines: text.as_deref().map_or(0, |t| t.lines().count()),
                     bytes: text.as_deref().map_or(0, str::len),
                     format: analysis.and_then(Analysis::module_format),
-                    exports: analysis.map(|a| a.exports.iter().cloned().collect()).unwrap_or_default(),
-                    declarations: analysis.map(section::declared_names).unwrap_or_default(),
-                    outline: self.sections.get(p).map(|s| section::outline(text.as_deref().unwrap_or(""), s, &[])),
+                    exports,
+                    declarations,
+                    outline,
                 }
             })
             .collect()
@@ -629,21 +667,46 @@ impl Session {
 
     fn plan_request(&mut self, attempt: u32) -> Request {
         let read_only: Vec<String> = self.scope.read_only.iter().cloned().collect();
-        let messages =
-            prompts::plan_messages(&self.input.task, &self.briefs(), &read_only, &self.input.skills, &self.plan_problems);
-        self.phase = Phase::AwaitPlan { attempt };
-        Request::Complete {
-            request: CompletionRequest {
-                id: self.next_request_id(),
-                stage: "L1".into(),
-                path: None,
-                action: None,
-                attempt,
-                messages,
-                temperature: 0.0,
-                max_tokens: 2048,
-            },
+        let budget = self.budget();
+        // Large files cost the planner their outline; when even that is over the budget, only
+        // their top-level outline, then only their exports.
+        let mut tokens = 0;
+        for detail in [BriefDetail::Full, BriefDetail::TopLevel, BriefDetail::Exports] {
+            let messages = prompts::plan_messages(
+                &self.input.task,
+                &self.briefs(detail),
+                &read_only,
+                &self.input.skills,
+                &self.plan_problems,
+            );
+            tokens = estimate_tokens(&messages);
+            if tokens > budget {
+                continue;
+            }
+            self.phase = Phase::AwaitPlan { attempt };
+            let files = self.scope.writable.len() as u32;
+            return Request::Complete {
+                request: CompletionRequest {
+                    id: self.next_request_id(),
+                    stage: "L1".into(),
+                    path: None,
+                    action: None,
+                    attempt,
+                    messages,
+                    temperature: 0.0,
+                    // A plan is a line or two per file.
+                    max_tokens: (1024 + 256 * files).clamp(2048, MAX_OUTPUT_TOKENS),
+                },
+            };
         }
+        self.set_stage("L1", StageState::Failed);
+        self.fail(
+            "input_over_budget",
+            format!(
+                "context over budget: the plan prompt needs about {tokens} tokens even with every file shown as its exports only, \
+more than {budget} (--context-budget); give fewer files in --files or a larger budget"
+            ),
+        )
     }
 
     fn record_completion(&mut self, text: String, usage: Option<TokenUsage>, duration_ms: Option<u64>) {
@@ -788,6 +851,11 @@ impl Session {
             }
             _ => None,
         };
+        // A whole-file MODIFY whose answer would not fit one answer goes section by section.
+        let chosen = chosen.or_else(|| match (entry.action, sections, self.texts.get(&entry.path).cloned().flatten()) {
+            (Action::Modify, Some(all), Some(text)) if output_tokens(Some(&text)) > MAX_OUTPUT_TOKENS => Some(chunks(&text, all)),
+            _ => None,
+        });
         match chosen {
             Some(chosen) => {
                 for s in chosen {
@@ -939,13 +1007,36 @@ impl Session {
         let file_text = self.texts.get(&entry.path).cloned().flatten();
         let keep = self.keep_exports(entry);
         let neighbours = self.neighbours(&entry.path);
-        let (current, outline) = match (&unit.section, file_text.as_deref()) {
+        let (current, outline, last) = match (&unit.section, file_text.as_deref()) {
             (Some(s), Some(text)) => {
                 let all = &self.sections[&entry.path];
-                (Some(text[s.start as usize..s.end as usize].to_string()), section::outline(text, all, &[s.index]))
+                // A unit may span several sections (a large file cut into chunks): all of them leave the outline.
+                let covered: Vec<usize> = all.iter().filter(|x| x.start >= s.start && x.end <= s.end).map(|x| x.index).collect();
+                let last = all.iter().filter(|x| covered.contains(&x.index) && x.parent == s.parent).map(|x| x.index).max();
+                let current = text[s.start as usize..s.end as usize].to_string();
+                (Some(current), section::outline(text, all, &covered), last.unwrap_or(s.index).max(s.index))
             }
-            _ => (file_text.clone(), String::new()),
+            _ => (file_text.clone(), String::new(), 0),
         };
+        let max_tokens = output_tokens(current.as_deref());
+        if max_tokens > MAX_OUTPUT_TOKENS {
+            let what = match &unit.section {
+                Some(s) => format!("section #{} ({}) of {}", s.index, s.label, entry.path),
+                None => entry.path.clone(),
+            };
+            let why = if unit.section.is_some() || self.sections.contains_key(&entry.path) {
+                "and cannot be cut smaller"
+            } else {
+                "and it cannot be cut into sections (it does not parse, or is not a script)"
+            };
+            let reason = format!(
+                "too large for one answer: {what} needs about {max_tokens} tokens of answer, over the {MAX_OUTPUT_TOKENS}-token \
+limit, {why}; split the file or the task"
+            );
+            self.over_budget = true;
+            self.file_failed(&unit, Outcome::Failed, Vec::new(), reason);
+            return self.next_unit(index + 1);
+        }
         let budget = self.budget();
         for whole in [true, false] {
             let views = self.read_only_views(whole);
@@ -960,7 +1051,7 @@ impl Session {
                 keep_exports: &keep,
                 planned_exports: &entry.exports,
                 neighbours: &neighbours,
-                section: unit.section.as_ref().map(|s| SectionPrompt { index: s.index, label: &s.label, outline: &outline }),
+                section: unit.section.as_ref().map(|s| SectionPrompt { index: s.index, last, label: &s.label, outline: &outline }),
                 read_only: &views,
                 skills: &self.input.skills,
                 previous_error: unit.last_error.as_deref(),
@@ -985,7 +1076,7 @@ impl Session {
                         attempt: unit.attempts,
                         messages,
                         temperature: 0.0,
-                        max_tokens: MAX_TOKENS,
+                        max_tokens: max_tokens.max(MIN_OUTPUT_TOKENS),
                     },
                 };
             }
@@ -1034,22 +1125,23 @@ split the file or the task",
                     (Some(s), Some(text)) => section::splice(text, &[(s.start, s.end, code.clone())]),
                     _ => self.post_process(&path, code.clone()),
                 };
-                let mut violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
-                // A section's file may still import a deleted file from a section not yet redone:
-                // the whole file is held to it, with every other change, by `check_deletes`.
-                if unit.section.is_none() {
-                    violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
-                }
-                match gate::decide(&violations, self.input.options.gate) {
-                    // A section answer can make its file larger than any host will read back.
-                    _ if candidate.len() > crate::generate::MAX_FILE_BYTES => {
-                        Err((crate::generate::too_large(candidate.len()), Vec::new(), Outcome::Failed, None))
+                // A section answer can make its file larger than any host will read back.
+                if candidate.len() > crate::generate::MAX_FILE_BYTES {
+                    Err((crate::generate::too_large(candidate.len()), Vec::new(), Outcome::Failed, None))
+                } else {
+                    let mut violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
+                    // A section's file may still import a deleted file from a section not yet redone:
+                    // the whole file is held to it, with every other change, by `check_deletes`.
+                    if unit.section.is_none() {
+                        violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
                     }
-                    Decision::Block => {
-                        let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
-                        Err((reason, violations, Outcome::Blocked, Some(candidate)))
+                    match gate::decide(&violations, self.input.options.gate) {
+                        Decision::Block => {
+                            let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
+                            Err((reason, violations, Outcome::Blocked, Some(candidate)))
+                        }
+                        _ => Ok((code, candidate, violations)),
                     }
-                    _ => Ok((code, candidate, violations)),
                 }
             }
         };
@@ -1749,6 +1841,63 @@ fn imported<'f>(path: &str, analysis: &Analysis, files: &'f BTreeSet<String>) ->
 pub fn estimate_tokens(messages: &[ChatMessage]) -> u32 {
     let bytes: usize = messages.iter().map(|m| m.content.len() + 16).sum();
     (bytes * 2).div_ceil(7) as u32
+}
+
+/// Tokens of plain text, estimated as [`estimate_tokens`] does.
+fn text_tokens(text: &str) -> u32 {
+    (text.len() * 2).div_ceil(7).min(u32::MAX as usize) as u32
+}
+
+/// The answer a unit may need, in tokens: its current text with room to grow, or the most one
+/// answer holds for a new file. Over [`MAX_OUTPUT_TOKENS`] means it must be cut smaller.
+fn output_tokens(current: Option<&str>) -> u32 {
+    match current {
+        Some(text) => text_tokens(text).saturating_mul(5) / 4 + GROWTH_TOKENS,
+        None => MAX_OUTPUT_TOKENS,
+    }
+}
+
+/// A large file cut into runs of consecutive top-level sections, each small enough for one
+/// answer; a large class that is too big alone is cut between its members.
+fn chunks(text: &str, all: &[Section]) -> Vec<Section> {
+    let fits = |start: u32, end: u32| output_tokens(Some(&text[start as usize..end as usize])) <= MAX_OUTPUT_TOKENS;
+    let mut out: Vec<Section> = Vec::new();
+    let mut run: Vec<&Section> = Vec::new();
+    let flush = |run: &mut Vec<&Section>, out: &mut Vec<Section>| {
+        if let (Some(first), Some(last)) = (run.first(), run.last()) {
+            let label = if run.len() == 1 { first.label.clone() } else { format!("{} ... {}", first.label, last.label) };
+            out.push(Section {
+                index: first.index,
+                names: run.iter().flat_map(|s| s.names.iter().cloned()).collect(),
+                marker: first.marker.clone(),
+                label,
+                start: first.start,
+                end: last.end,
+                parent: first.parent,
+            });
+        }
+        run.clear();
+    };
+    for s in all.iter().filter(|s| s.parent.is_none()) {
+        let members: Vec<&Section> = all.iter().filter(|m| m.parent == Some(s.index)).collect();
+        if !fits(s.start, s.end) && !members.is_empty() {
+            flush(&mut run, &mut out);
+            for m in members {
+                if run.first().is_some_and(|f| !fits(f.start, m.end)) {
+                    flush(&mut run, &mut out);
+                }
+                run.push(m);
+            }
+            flush(&mut run, &mut out);
+            continue;
+        }
+        if run.first().is_some_and(|f| !fits(f.start, s.end)) {
+            flush(&mut run, &mut out);
+        }
+        run.push(s);
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// The end of `text`: at most `max_lines` lines and `max_bytes` bytes, cut at a character boundary.

@@ -173,9 +173,23 @@ pub struct UnitPrompt<'a> {
 #[derive(Debug, Clone)]
 pub struct SectionPrompt<'a> {
     pub index: usize,
+    /// The last section the unit covers: `index` itself, or a later one when a large file is
+    /// cut into runs of sections.
+    pub last: usize,
     pub label: &'a str,
     /// The rest of the file as signatures.
     pub outline: &'a str,
+}
+
+impl SectionPrompt<'_> {
+    /// `section #3`, or `sections #3 to #9`.
+    fn name(&self) -> String {
+        if self.last > self.index {
+            format!("sections #{} to #{}", self.index, self.last)
+        } else {
+            format!("section #{}", self.index)
+        }
+    }
 }
 
 pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
@@ -184,7 +198,13 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         ModuleFormat::Cjs => "cjs",
         ModuleFormat::Esm => "esm",
     });
-    let section = u.section.as_ref().map(|s| json!({ "index": s.index, "label": s.label }));
+    let section = u.section.as_ref().map(|s| {
+        let mut v = json!({ "index": s.index, "label": s.label });
+        if s.last > s.index {
+            v["last"] = json!(s.last);
+        }
+        v
+    });
     let mut extra = json!({ "lang": fence, "module": format, "section": section });
     if u.verify_failure.is_some() {
         extra["retry"] = json!("verify");
@@ -229,7 +249,7 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     }
     if let Some(current) = u.current {
         let what = match &u.section {
-            Some(s) => format!("SECTION #{} ({}) OF {}", s.index, s.label, u.path),
+            Some(s) => format!("{} ({}) OF {}", s.name().to_uppercase(), s.label, u.path),
             None => format!("CURRENT CONTENT OF {}", u.path),
         };
         user.push_str(&format!("\n{what}:\n{}", fenced(fence, current)));
@@ -245,9 +265,10 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     let answer_fence = fence_for(u.current.unwrap_or(""));
     match &u.section {
         Some(s) => user.push_str(&format!(
-            "\nAnswer with the new text of section #{} only, in one {answer_fence}{fence} block: it replaces that section exactly \
+            "\nAnswer with the new text of {} only, in one {answer_fence}{fence} block: it replaces {} exactly \
 (comments included); add new top-level code there if the task needs it. Do not repeat the rest of the file.\n",
-            s.index
+            s.name(),
+            if s.last > s.index { "them" } else { "that section" }
         )),
         None => user.push_str(&format!("\nAnswer with the complete new content of {} in one {answer_fence}{fence} block.\n", u.path)),
     }

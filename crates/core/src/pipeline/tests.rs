@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, VecDeque};
 use super::*;
 use crate::gate::Rule;
 
+/// Answers taken rightly: several blocks, size limits, budgets and answer sizes (issue 13).
+mod answers;
+
 const SERVER: &str = include_str!("../../tests/fixtures/server.js");
 
 struct Host {
