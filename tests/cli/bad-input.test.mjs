@@ -233,6 +233,20 @@ const cases = [
     argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],
     expect: { code: 7, message: /^red-exec: model server did not answer with JSON \(body starts: "<html><body>502 gateway says hi<\/body><\/html>"\) \[model_answer\]$/, calls: 1, logs: true },
   },
+  {
+    // Refused as it streams in: never held whole, never written (a file over 2 MB is refused on reading).
+    name: 'a 50 MB answer',
+    setup: ({ server: s }) => s.flood(50 * 1024 * 1024),
+    argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],
+    expect: { code: 7, message: /^red-exec: model server http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions sent more than 4194304 bytes: far more than any answer for one file, refused unread \[model_answer\]$/, calls: 1, logs: true },
+  },
+  {
+    name: 'an answer that is not valid UTF-8 (a Latin-1 server)',
+    setup: ({ server: s }) =>
+      s.answer(PLAN_MODIFY_SERVER).garbage(Buffer.concat([Buffer.from('{"choices":[{"message":{"role":"assistant","content":"// caf'), Buffer.from([0xe9]), Buffer.from('"}}]}')]), 'application/json'),
+    argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],
+    expect: { code: 7, message: /^red-exec: model server http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions answered with bytes that are not valid UTF-8 \[model_answer\]$/, calls: 2, logs: true },
+  },
 
   // blocked (1): the gate blocks the file and logs why; nothing is written.
   {

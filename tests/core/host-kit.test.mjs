@@ -167,6 +167,43 @@ test('completer: a refused key (401) and a bad request (400) are not retried; th
   });
 });
 
+test('completer: a 50 MB answer is refused as it streams in (bad_response), without reading it whole', async () => {
+  await withServer(async (server) => {
+    const total = 50 * 1024 * 1024;
+    server.flood(total);
+    const complete = createOpenAICompleter({ baseUrl: server.baseUrl, model: 'm', retryBaseMs: 1 });
+    await assert.rejects(complete(REQUEST), (err) => {
+      assert.ok(err instanceof CompletionError);
+      assert.equal(err.code, 'bad_response');
+      assert.match(err.message, /^model server http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions sent more than 4194304 bytes: far more than any answer for one file, refused unread$/);
+      return true;
+    });
+    // The client stopped reading: the server could not push the rest through the socket.
+    assert.ok(server.floodSent < total, `${server.floodSent} of ${total} bytes sent`);
+    assert.equal(server.requests.length, 1, 'not retried');
+    // The limit is an option: a small one refuses a small answer the same way.
+    server.answer('x'.repeat(2000));
+    const small = createOpenAICompleter({ baseUrl: server.baseUrl, model: 'm', maxResponseBytes: 1000 });
+    await assert.rejects(small(REQUEST), (err) => err.code === 'bad_response' && /sent more than 1000 bytes/.test(err.message));
+  });
+});
+
+test('completer: an answer that is not valid UTF-8 is a bad_response, never text with replacement characters', async () => {
+  await withServer(async (server) => {
+    const latin1 = Buffer.concat([Buffer.from('{"choices":[{"message":{"role":"assistant","content":"caf'), Buffer.from([0xe9]), Buffer.from('"}}]}')]);
+    server.garbage(latin1, 'application/json');
+    // A multi-byte character split across the stream's chunks is fine.
+    server.answer('const s = "caf\u00e9 \u{1F600}";');
+    const complete = createOpenAICompleter({ baseUrl: server.baseUrl, model: 'm', retryBaseMs: 1 });
+    await assert.rejects(complete(REQUEST), (err) => {
+      assert.equal(err.code, 'bad_response');
+      assert.match(err.message, /^model server http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions answered with bytes that are not valid UTF-8$/);
+      return true;
+    });
+    assert.equal((await complete(REQUEST)).text, 'const s = "caf\u00e9 \u{1F600}";');
+  });
+});
+
 test('completer: a stall past timeoutMs is retried once, then fails with code timeout', async () => {
   await withServer(async (server) => {
     const complete = createOpenAICompleter({ baseUrl: server.baseUrl, model: 'm', timeoutMs: 200, maxRetries: 5, retryBaseMs: 1 });

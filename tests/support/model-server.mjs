@@ -6,6 +6,7 @@
 //   server.fail(429, undefined, { 'retry-after': '1' });   // extra response headers
 //   server.garbage('<html>not json</html>');
 //   server.stall();
+//   server.flood(50 * 1024 * 1024);   // a 200 chat completion whose content is that many bytes, streamed
 //   server.otherwise((request) => '...');   // when the queue is empty
 //   server.dynamic(() => ({ type: 'answer', content, usage, delayMs: 150 }))   // a slow answer
 //   const release = server.held(content)   // answered only once release() is called
@@ -103,8 +104,24 @@ export async function startModelServer({ cors = false } = {}) {
     });
   });
 
+  // A huge answer, written as the client reads it (never built whole), until it stops reading.
+  function flood(res, total) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    res.write('{"choices":[{"index":0,"message":{"role":"assistant","content":"');
+    const more = () => {
+      while (api.floodSent < total && !res.destroyed) {
+        api.floodSent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      if (!res.destroyed) res.end('"}}]}');
+    };
+    more();
+  }
+
   function send(res, body, step) {
     if (res.destroyed) return;
+    if (step.type === 'flood') return flood(res, step.bytes);
     if (step.type === 'raw') {
       res.writeHead(step.status, { 'content-type': step.contentType, ...step.headers });
       res.end(step.body);
@@ -148,6 +165,13 @@ export async function startModelServer({ cors = false } = {}) {
     /** Queue a 200 whose body is not a chat completion. */
     garbage(body = '<html><body>502 gateway says hi</body></html>', contentType = 'text/html') {
       queue.push({ type: 'raw', status: 200, body, contentType });
+      return api;
+    },
+    /** Bytes of content flood() has written so far. */
+    floodSent: 0,
+    /** Queue a 200 chat completion whose content is `bytes` long, streamed as the client reads. */
+    flood(bytes) {
+      queue.push({ type: 'flood', bytes });
       return api;
     },
     /** Queue a request that never gets an answer. */

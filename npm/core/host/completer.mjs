@@ -2,6 +2,8 @@
 // timeout, bounded retries with backoff (and the server's Retry-After), an abort signal, and
 // errors whose `code` is one of the core's CompletionErrorCode values. Runs on any fetch.
 
+import { MAX_RESPONSE_BYTES } from './limits.mjs';
+
 /** A failed model call. `code`: auth | rate_limit | server | timeout | network | bad_response | interrupted. */
 export class CompletionError extends Error {
   constructor(code, message, extra = {}) {
@@ -31,6 +33,62 @@ function sleep(ms, signal) {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+// An error status's body is read for its message only: its start is enough.
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * The body as text, read as a stream so an answer past `limit` bytes is stopped there (never
+ * held whole). `whole`: refuse a body past the limit and one that is not UTF-8 (an answer);
+ * otherwise keep its start, decoded leniently (an error message).
+ */
+async function readBody(response, limit, whole, shownUrl) {
+  const tooLarge = () =>
+    new CompletionError('bad_response', `model server ${shownUrl} sent more than ${limit} bytes: far more than any answer for one file, refused unread`);
+  const declared = Number(response.headers.get('content-length'));
+  if (whole && Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel?.().catch(() => {});
+    throw tooLarge();
+  }
+  const decoder = new TextDecoder('utf-8', { fatal: whole });
+  const decode = (bytes, stream) => {
+    try {
+      return decoder.decode(bytes, { stream });
+    } catch {
+      throw new CompletionError('bad_response', `model server ${shownUrl} answered with bytes that are not valid UTF-8`);
+    }
+  };
+  const reader = response.body?.getReader?.();
+  if (!reader) {
+    // A fetch without streams (some test doubles): the same limits on the whole body.
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > limit && whole) throw tooLarge();
+    return decode(bytes.subarray(0, limit), false);
+  }
+  let text = '';
+  let size = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        break;
+      }
+      size += value.byteLength;
+      if (size > limit) {
+        if (whole) throw tooLarge();
+        text += decode(value.subarray(0, value.byteLength - (size - limit)), true);
+        break;
+      }
+      text += decode(value, true);
+    }
+  } finally {
+    // Stopped early (too large, not UTF-8, an error's start read): the rest is never downloaded.
+    if (!finished) await reader.cancel().catch(() => {});
+  }
+  return text + decode(undefined, false);
 }
 
 /** First useful words of an error body: the API's own error.message when it has one. */
@@ -106,6 +164,7 @@ export function createOpenAICompleter({
   redact = (s) => s,
   onRetry = () => {},
   fetch: fetchImpl = globalThis.fetch,
+  maxResponseBytes = MAX_RESPONSE_BYTES,
 } = {}) {
   if (typeof baseUrl !== 'string' || baseUrl.trim() === '') throw new TypeError("createOpenAICompleter: baseUrl is required (the model server's, e.g. https://api.openai.com/v1)");
   if (typeof fetchImpl !== 'function') throw new TypeError('createOpenAICompleter: no fetch (pass one as `fetch`)');
@@ -129,9 +188,9 @@ export function createOpenAICompleter({
     const started = performance.now();
     try {
       const response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(payload), signal: controller.signal });
-      const bodyText = await response.text();
+      if (!response.ok) throw statusError(response, await readBody(response, ERROR_BODY_BYTES, false, shownUrl), redact, shownUrl);
+      const bodyText = await readBody(response, maxResponseBytes, true, shownUrl);
       const durationMs = Math.round(performance.now() - started);
-      if (!response.ok) throw statusError(response, bodyText, redact, shownUrl);
       return { ...parseCompletion(bodyText, redact), durationMs };
     } catch (err) {
       if (err instanceof CompletionError) throw err;

@@ -58,6 +58,8 @@ export interface OpenAICompleterOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Default: globalThis.fetch. */
   fetch?: typeof globalThis.fetch;
+  /** A response body over this many bytes is refused ('bad_response') as soon as it gets there, unread. Default 4194304 (4 MB). */
+  maxResponseBytes?: number;
 }
 
 /** A Host's complete() for an OpenAI-compatible chat-completions endpoint. Failures throw CompletionError. */
