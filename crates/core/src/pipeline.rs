@@ -851,9 +851,10 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
             }
             _ => None,
         };
-        // A whole-file MODIFY whose answer would not fit one answer goes section by section.
+        // A whole-file MODIFY too large for one answer, or for half the prompt, goes section by section.
+        let limit = chunk_tokens(self.budget());
         let chosen = chosen.or_else(|| match (entry.action, sections, self.texts.get(&entry.path).cloned().flatten()) {
-            (Action::Modify, Some(all), Some(text)) if output_tokens(Some(&text)) > MAX_OUTPUT_TOKENS => Some(chunks(&text, all)),
+            (Action::Modify, Some(all), Some(text)) if text_tokens(&text) > limit => Some(chunks(&text, all, limit)),
             _ => None,
         });
         match chosen {
@@ -1857,10 +1858,16 @@ fn output_tokens(current: Option<&str>) -> u32 {
     }
 }
 
-/// A large file cut into runs of consecutive top-level sections, each small enough for one
-/// answer; a large class that is too big alone is cut between its members.
-fn chunks(text: &str, all: &[Section]) -> Vec<Section> {
-    let fits = |start: u32, end: u32| output_tokens(Some(&text[start as usize..end as usize])) <= MAX_OUTPUT_TOKENS;
+/// The most text one unit of a large file carries: its answer must fit [`MAX_OUTPUT_TOKENS`],
+/// and it may fill at most half of the prompt (the rest is the file's outline and instructions).
+fn chunk_tokens(budget: u32) -> u32 {
+    ((MAX_OUTPUT_TOKENS - GROWTH_TOKENS) * 4 / 5).min(budget / 2)
+}
+
+/// A large file cut into runs of consecutive top-level sections of at most `limit` tokens each;
+/// a large class that is too big alone is cut between its members.
+fn chunks(text: &str, all: &[Section], limit: u32) -> Vec<Section> {
+    let fits = |start: u32, end: u32| text_tokens(&text[start as usize..end as usize]) <= limit;
     let mut out: Vec<Section> = Vec::new();
     let mut run: Vec<&Section> = Vec::new();
     let flush = |run: &mut Vec<&Section>, out: &mut Vec<Section>| {

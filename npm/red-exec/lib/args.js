@@ -35,7 +35,7 @@ export const OPTIONS = Object.freeze([
   { name: 'quiet', kind: 'bool', help: 'no progress line and no report (errors still go to stderr)' },
   { name: 'read', kind: 'list', value: '<paths>', complete: 'file', help: 'read-only context files (repeatable, comma-separated); never written' },
   { name: 'skill', kind: 'list', value: '<file.md>', complete: 'file', help: 'conventions for the model, e.g. from --init-skill (repeatable)' },
-  { name: 'context-budget', kind: 'value', value: '<n>', help: 'largest prompt one model call may send, in tokens (default 24000)' },
+  { name: 'context-budget', kind: 'value', value: '<n>', help: 'largest prompt one model call may send, the plan included, in tokens (default 24000)' },
   { name: 'dry-run', kind: 'bool', help: 'run on a temporary copy; print the diffs, change nothing' },
   { name: 'verify', kind: 'value', value: '<command>', help: 'after the writes, run <command> in the workspace (sh -c); if it\nfails, restore every file and retry with the end of its output\n(up to --max-retries times), else exit 9 with the files restored' },
   { name: 'verify-timeout', kind: 'value', value: '<secs>', help: 'limit for one run of the check (default 300)' },

@@ -85,7 +85,7 @@ fn a_whole_file_modify_of_a_large_file_goes_by_sections_within_the_answer_limit(
     let text = many_functions(500);
     assert!(output_tokens(Some(&text)) > MAX_OUTPUT_TOKENS, "the fixture must be too large for one answer");
     let all = section::sections(&text, &analyze("lib/steps.js", &text));
-    let pieces = chunks(&text, &all);
+    let pieces = chunks(&text, &all, chunk_tokens(DEFAULT_CONTEXT_BUDGET));
     assert!(pieces.len() >= 2, "{}", pieces.len());
     let mut host = Host::new(&[("lib/steps.js", &text)]);
     host.answers.push_back(plan(&[("lib/steps.js", "MODIFY")]));
@@ -107,6 +107,24 @@ fn a_whole_file_modify_of_a_large_file_goes_by_sections_within_the_answer_limit(
     }
     let first = &sent[0].messages[1].content;
     assert!(first.contains(&format!("Answer with the new text of sections #1 to #{} only", pieces[1].index - 1)), "{first}");
+}
+
+#[test]
+fn a_file_over_half_a_small_budget_goes_by_sections_too() {
+    // About 2,600 tokens: one answer could hold it, but not a 3,000-token prompt.
+    let text = many_functions(120);
+    let budget = 3000;
+    let pieces = chunks(&text, &section::sections(&text, &analyze("lib/steps.js", &text)), chunk_tokens(budget));
+    assert!(pieces.len() >= 2);
+    let mut host = Host::new(&[("lib/steps.js", &text)]);
+    host.answers.push_back(plan(&[("lib/steps.js", "MODIFY")]));
+    for piece in &pieces {
+        host.answers.push_back(fenced(&text[piece.start as usize..piece.end as usize].replace("return x +", "return x -")));
+    }
+    let r = host.run("Make every step subtract", &["lib/steps.js"], RunOptions { context_budget: Some(budget), ..RunOptions::default() });
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("lib/steps.js"), Some(text.replace("return x +", "return x -").as_str()));
+    assert!(units(&host).iter().all(|u| estimate_tokens(&u.messages) <= budget));
 }
 
 #[test]
