@@ -243,8 +243,8 @@ mod tests {
     }
 
     #[test]
-    fn index_files_and_section_answers() {
-        let usage = "const lib = require('./lib');\nlib.run();\n";
+    fn an_index_file_is_told_from_an_example_that_requires_its_directory() {
+        let usage = "const lib = require('./lib');\n// The larger block: taking the largest wrote the example.\nlib.run();\n";
         let index = "function run() {}\nmodule.exports = { run };\n";
         assert_eq!(extract_code(&format!("```js\n{index}```\n```js\n{usage}```"), "lib/index.js").unwrap(), index);
     }
@@ -261,9 +261,12 @@ mod tests {
 
     #[test]
     fn an_info_string_naming_the_target_decides() {
-        let a = format!("```js title=\"src/util.js\"\nmodule.exports = {{}};\n```\n```js title=\"src/add.js\"\n{MODULE}```\n");
+        // The other file's block is the larger one: taking the largest wrote it.
+        let util = "function clamp(x, lo, hi) {\n  return Math.min(hi, Math.max(lo, x));\n}\n\nmodule.exports = { clamp };\n";
+        assert!(util.len() > MODULE.len());
+        let a = format!("```js title=\"src/util.js\"\n{util}```\n```js title=\"src/add.js\"\n{MODULE}```\n");
         assert_eq!(extract_code(&a, "src/add.js").unwrap(), MODULE);
-        let a = format!("```js src/util.js\nmodule.exports = {{}};\n```\n```javascript add.js\n{MODULE}```\n");
+        let a = format!("```js src/util.js\n{util}```\n```javascript add.js\n{MODULE}```\n");
         assert_eq!(extract_code(&a, "src/add.js").unwrap(), MODULE);
     }
 
