@@ -6,20 +6,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanup, makeWorkspace, runCli, fenced, planJson } from '../support/cli.mjs';
-import { startModelServer } from '../support/model-server.mjs';
+// One server per test: an answer one test leaves unused must not reach the next.
+import { withModelServer as withServer } from '../support/model-server.mjs';
 import { SERVER_WITH_HEALTH } from '../support/answers.mjs';
 
 after(cleanup);
 
-// One server per test: an answer one test leaves unused must not reach the next.
-async function withServer(fn) {
-  const server = await startModelServer();
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
 const read = (ws, rel) => fs.readFileSync(path.join(ws, rel), 'utf8');
 const TASK = 'Add a GET /health route';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as core from '@codemaestro/core';
 import * as webEntry from '../../npm/core/web.mjs';
-import { startModelServer } from '../support/model-server.mjs';
+import { startModelServer, withModelServer as withServer } from '../support/model-server.mjs';
 import { REPO, cleanup, makeTempDir, fenced, planJson } from '../support/cli.mjs';
 import { HEALTH_MODULE } from '../support/answers.mjs';
 
@@ -29,14 +29,6 @@ after(cleanup);
 const REQUEST = { id: 1, stage: 'L1', path: null, action: null, attempt: 0, messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxTokens: 10 };
 const example = (rel) => fs.readFileSync(path.join(REPO, 'examples', rel), 'utf8');
 
-async function withServer(fn) {
-  const server = await startModelServer();
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
 // ---------- the entries ----------
 

@@ -37,6 +37,16 @@ export function markerOf(body) {
   return null;
 }
 
+/** Run fn(server) with a server of its own, closed afterwards: nothing one test queued reaches the next. */
+export async function withModelServer(fn, options) {
+  const server = await startModelServer(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
 export async function startModelServer({ cors = false } = {}) {
   const queue = [];
   const requests = [];
