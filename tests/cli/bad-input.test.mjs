@@ -146,13 +146,14 @@ const cases = [
   {
     // Under the read limit, a long file is planned from its outline; the one call that needs
     // the section in full is refused before it is sent.
-    name: 'a 1 MB file: under the read limit, over the context budget',
+    // One 1 MB statement: cut into sections, the one section is still too large for an answer.
+    name: 'a 1 MB file: under the read limit, over what one answer holds',
     setup: ({ ws, server: s }) => {
       write(ws, 'src/big.js', `const lines = [\n${'  "some text that makes the file long",\n'.repeat(26_000)}];\nmodule.exports = { lines };\n`);
       s.answer(planJson([{ path: 'src/big.js', action: 'MODIFY', intent: 'add a line' }]));
     },
     argv: ({ baseUrl }) => [TASK, '--files', 'src/big.js', '--base-url', baseUrl],
-    expect: { code: 4, message: /^red-exec: context over budget: the prompt for src\/big\.js needs more than 24000 tokens \(--context-budget\); split the file or the task \[input_over_budget\]$/, calls: 1, logs: true },
+    expect: { code: 4, message: /^red-exec: too large for one answer: section #1 \(lines\) of src\/big\.js needs about \d+ tokens of answer, over the 8192-token limit, and cannot be cut smaller; split the file or the task \[input_over_budget\]$/, calls: 1, logs: true },
   },
   {
     name: 'a path below a file',

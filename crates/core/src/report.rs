@@ -646,8 +646,8 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                 that points outside)."
                 .into(),
             "input_task" | "input_files" => "Give a task and at least one file with `--files`.".into(),
-            "input_over_budget" => "A prompt is larger than the context budget: raise `--context-budget`, pass fewer \
-                `--read` files, or split the file or the task."
+            "input_over_budget" => "A prompt is larger than the context budget, or a unit's answer would be larger than \
+                one answer holds: raise `--context-budget`, pass fewer `--read` files, or split the file or the task."
                 .into(),
             "model_auth" => "The model server refused the key: check the key variable of the model (DEEPSEEK_API_KEY, \
                 OPENAI_API_KEY, or RED_EXEC_API_KEY with `--base-url`)."
