@@ -25,13 +25,15 @@ pub struct Block<'a> {
     pub closed: bool,
 }
 
-/// An opening fence: up to three spaces of indent, then three or more backticks or tildes.
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// An opening fence: three or more backticks or tildes. Any indent is taken (CommonMark allows
+/// up to three spaces, more inside a list item, and models nest blocks in their lists).
 /// Returns (indent, fence character, fence length, info string).
 fn opening(line: &str) -> Option<(usize, char, usize, &str)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
-        return None;
-    }
+    let indent = indent_of(line);
     let rest = &line[indent..];
     let ch = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
     let len = rest.len() - rest.trim_start_matches(ch).len();
@@ -46,11 +48,11 @@ fn opening(line: &str) -> Option<(usize, char, usize, &str)> {
     Some((indent, ch, len, info))
 }
 
-/// A closing fence for an opening of `ch` x `len`: up to three spaces of indent, at least `len`
-/// of the same character, then only spaces.
-fn closes(line: &str, ch: char, len: usize) -> bool {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
+/// A closing fence for an opening of `ch` x `len` at `open_indent`: at most three spaces more
+/// indent than the opening, at least `len` of the same character, then only spaces.
+fn closes(line: &str, ch: char, len: usize, open_indent: usize) -> bool {
+    let indent = indent_of(line);
+    if indent > open_indent + 3 {
         return false;
     }
     let rest = &line[indent..];
@@ -79,10 +81,10 @@ pub fn blocks(answer: &str) -> Vec<Block<'_>> {
         let inner = &lines[i + 1..];
         let strip = |l: &'_ str| -> String {
             // Content lines lose up to the opening fence's indent, as CommonMark says.
-            let own = l.len() - l.trim_start_matches(' ').len();
+            let own = indent_of(l);
             l[own.min(indent)..].to_string()
         };
-        let (body_lines, closed, consumed) = match inner.iter().position(|l| closes(l, ch, len)) {
+        let (body_lines, closed, consumed) = match inner.iter().position(|l| closes(l, ch, len, indent)) {
             Some(end) => (inner[..end].iter().map(|l| strip(l)).collect::<Vec<_>>(), true, end + 1),
             None => match inner.iter().position(|l| closed_on_last_line(l, ch, len).is_some()) {
                 Some(end) => {
@@ -133,11 +135,14 @@ mod tests {
         assert_eq!(blocks("````js\n```\ninner\n```\n`````\n")[0].body, "```\ninner\n```\n");
         // Tildes close tildes only.
         assert_eq!(blocks("~~~js\n```\nx\n~~~\n")[0].body, "```\nx\n");
-        // Up to three spaces of indent; four is content.
+        // Up to three spaces more indent than the opening; four more is content.
         let b = blocks("  ```js\n  a();\n    b();\n   ```\n");
         assert_eq!((b[0].body.as_str(), b[0].closed), ("a();\n  b();\n", true));
         let b = blocks("```js\na();\n    ```\n");
         assert!(!b[0].closed);
+        // A block nested in a list item keeps its code's own indentation.
+        let b = blocks("1. The file:\n\n    ```js\n    if (a) {\n      b();\n    }\n    ```\n");
+        assert_eq!((b[0].body.as_str(), b[0].closed), ("if (a) {\n  b();\n}\n", true));
         // Text after the closing fence makes it no closing fence.
         assert!(!blocks("```js\na();\n``` not a close\n")[0].closed);
         // A backtick info string holding a backtick opens nothing.
