@@ -84,17 +84,22 @@ pub fn blocks(answer: &str) -> Vec<Block<'_>> {
             let own = indent_of(l);
             l[own.min(indent)..].to_string()
         };
-        let (body_lines, closed, consumed) = match inner.iter().position(|l| closes(l, ch, len, indent)) {
-            Some(end) => (inner[..end].iter().map(|l| strip(l)).collect::<Vec<_>>(), true, end + 1),
-            None => match inner.iter().position(|l| closed_on_last_line(l, ch, len).is_some()) {
-                Some(end) => {
-                    let mut body: Vec<String> = inner[..end].iter().map(|l| strip(l)).collect();
-                    body.push(strip(closed_on_last_line(inner[end], ch, len).unwrap_or_default()));
-                    (body, true, end + 1)
-                }
-                None => (inner.iter().map(|l| strip(l)).collect(), false, inner.len()),
-            },
-        };
+        // The first line that closes the block: a closing fence, or code glued to one.
+        let mut body_lines: Vec<String> = Vec::new();
+        let mut closed = false;
+        let mut consumed = inner.len();
+        for (n, l) in inner.iter().enumerate() {
+            if closes(l, ch, len, indent) {
+                (closed, consumed) = (true, n + 1);
+                break;
+            }
+            if let Some(code) = closed_on_last_line(l, ch, len) {
+                body_lines.push(strip(code));
+                (closed, consumed) = (true, n + 1);
+                break;
+            }
+            body_lines.push(strip(l));
+        }
         let mut body = String::new();
         for l in body_lines {
             body.push_str(&l);
@@ -153,9 +158,13 @@ mod tests {
     fn a_fence_closed_on_the_code_line() {
         let b = blocks("```js\nf();\n}```");
         assert_eq!((b[0].body.as_str(), b[0].closed), ("f();\n}\n", true));
-        // A proper closing line later wins over code that merely ends in backticks.
-        let b = blocks("````js\nconst s = ````;\nf();\n````\n");
-        assert_eq!(b[0].body, "const s = ````;\nf();\n");
+        // Code ending in a shorter run of backticks is code.
+        let b = blocks("````js\nconst s = ```\nf();\n````\n");
+        assert_eq!(b[0].body, "const s = ```\nf();\n");
+        // Glued, then another block: each is read on its own.
+        let b = blocks("```\na();```\n\n```\nb();```\n");
+        let got: Vec<(&str, bool)> = b.iter().map(|b| (b.body.as_str(), b.closed)).collect();
+        assert_eq!(got, [("a();\n", true), ("b();\n", true)]);
     }
 
     #[test]
