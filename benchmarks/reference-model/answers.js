@@ -73,13 +73,15 @@ function planFor(scope, solution) {
   return { actions };
 }
 
-/** Text between "<heading>:\n```lang\n" and its closing fence, or null. */
+/** Text between "<heading>:\n```lang\n" and its closing fence (as long as the opening one: the core fences content by what it holds), or null. */
 function fencedAfter(text, heading) {
   const at = text.indexOf(`${heading}:\n`);
   if (at === -1) return null;
-  const open = text.indexOf('\n', at + heading.length + 2);
-  if (open === -1) return null;
-  const close = text.indexOf('\n```\n', open);
+  const start = at + heading.length + 2;
+  const ticks = /^`{3,}/.exec(text.slice(start))?.[0];
+  const open = text.indexOf('\n', start);
+  if (!ticks || open === -1) return null;
+  const close = text.indexOf(`\n${ticks}\n`, open);
   return close === -1 ? null : text.slice(open + 1, close + 1);
 }
 
@@ -90,7 +92,10 @@ function fencedAfter(text, heading) {
 function unitCode(block, messages, solution) {
   const text = userText(messages);
   if (block.section) {
-    const current = fencedAfter(text, `SECTION #${block.section.index} (${block.section.label}) OF ${block.path}`);
+    // A large file's unit may span sections #index to #last.
+    const { index, last, label } = block.section;
+    const name = last ? `SECTIONS #${index} TO #${last}` : `SECTION #${index}`;
+    const current = fencedAfter(text, `${name} (${label}) OF ${block.path}`);
     return { code: current ?? '', source: 'section-unchanged' };
   }
   if (solution.files.has(block.path)) return { code: solution.files.get(block.path), source: 'solution' };
@@ -98,8 +103,10 @@ function unitCode(block, messages, solution) {
   return { code: current ?? '', source: current === null ? 'empty' : 'unchanged' };
 }
 
+/** The answer's fence: longer than any run of backticks in the code, as a careful model writes it. */
 function fence(code, lang) {
-  return `\`\`\`${lang || ''}\n${code}${code.endsWith('\n') ? '' : '\n'}\`\`\`\n`;
+  const ticks = '`'.repeat(Math.max(2, ...(code.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  return `${ticks}${lang || ''}\n${code}${code.endsWith('\n') ? '' : '\n'}${ticks}\n`;
 }
 
 module.exports = { readBlock, userText, scopeOfPlanPrompt, loadSolution, planFor, unitCode, fence, fencedAfter };

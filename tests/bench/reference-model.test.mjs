@@ -59,6 +59,17 @@ test('an L3 answer is the solution file; a file the solution lacks comes back un
   assert.deepEqual(answers.unitCode({ stage: 'L3', path: 'b.js', section: null }, prompt, solution), { code: 'let b;\n', source: 'unchanged' });
 });
 
+test('content holding a code fence: read back whole from the prompt, answered in a longer fence; a unit spanning sections is read too', () => {
+  const solution = { files: new Map(), planOverride: null };
+  const doc = '/**\n * ```js\n * add(1, 2)\n * ```\n */\nfunction add(a, b) {\n  return a + b;\n}\n';
+  const prompt = [{ role: 'user', content: `x\nCURRENT CONTENT OF add.js:\n\`\`\`\`js\n${doc}\`\`\`\`\n\nAnswer with` }];
+  assert.deepEqual(answers.unitCode({ stage: 'L3', path: 'add.js', section: null }, prompt, solution), { code: doc, source: 'unchanged' });
+  assert.equal(answers.fence(doc, 'js'), `\`\`\`\`js\n${doc}\`\`\`\`\n`);
+  const chunk = [{ role: 'user', content: 'x\nSECTIONS #1 TO #3 (a ... c) OF big.js:\n```js\nlet a, b, c;\n```\n' }];
+  const block = { stage: 'L3', path: 'big.js', section: { index: 1, last: 3, label: 'a ... c' } };
+  assert.deepEqual(answers.unitCode(block, chunk, solution), { code: 'let a, b, c;\n', source: 'section-unchanged' });
+});
+
 test('chaos is seeded: same seed, same draws; rate 0 never, rate 1 always', () => {
   const draw = (seed, rate) => {
     const c = chaos.createChaos({ rate, seed });
