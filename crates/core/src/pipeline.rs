@@ -1115,8 +1115,16 @@ split the file or the task",
         let unit = self.units[index].clone();
         let path = unit.entry.path.clone();
         let old = self.texts.get(&path).cloned().flatten();
-        // What the file must export tells the module from its examples when an answer holds several blocks.
-        let exports = if unit.section.is_none() { self.keep_exports(&unit.entry) } else { Vec::new() };
+        // What the file must export (kept and planned) tells the module from its examples when an
+        // answer holds several blocks.
+        let exports = match unit.section {
+            None => {
+                let mut exports = self.keep_exports(&unit.entry);
+                exports.extend(unit.entry.exports.iter().filter(|e| !exports.contains(e)).cloned().collect::<Vec<_>>());
+                exports
+            }
+            Some(_) => Vec::new(),
+        };
         let checked = match crate::generate::extract_code_for(answer, &path, &exports) {
             Err(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
             Ok(code) => {

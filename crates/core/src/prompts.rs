@@ -345,6 +345,7 @@ mod tests {
             module_format: None,
             current: Some(doc),
             keep_exports: &[],
+            planned_exports: &[],
             neighbours: &[],
             section: None,
             read_only: &read_only,

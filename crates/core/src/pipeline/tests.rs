@@ -470,12 +470,12 @@ fn task_named_files_join_read_only_and_the_budget_cuts_them_to_an_outline() {
 fn over_budget_is_reported_not_truncated() {
     let mut host = Host::new(&[("inventory.js", INVENTORY)]);
     host.answers.push_back(plan(&[("inventory.js", "MODIFY")]));
-    let options = RunOptions { context_budget: Some(500), ..RunOptions::default() };
+    let options = RunOptions { context_budget: Some(600), ..RunOptions::default() };
     let r = host.run("rewrite everything", &["inventory.js"], options);
     assert_eq!(r.status, Status::Failed);
     let err = r.error.as_ref().unwrap();
     assert_eq!(err.code, "input_over_budget");
-    assert!(err.message.contains("more than 500 tokens"), "{}", err.message);
+    assert!(err.message.contains("more than 600 tokens"), "{}", err.message);
     assert_eq!((host.prompts().len(), host.writes()), (1, 0));
 }
 

@@ -201,3 +201,16 @@ fn a_large_class_is_shown_to_the_planner_without_its_members_when_the_budget_is_
     let tight = session_with(Some(estimate_tokens(&[ChatMessage { role: "user".into(), content: full.clone() }]) - 1));
     assert!(tight.contains("#1 class Big {") && !tight.contains("step0(x)"), "{tight}");
 }
+
+#[test]
+fn a_created_file_is_told_from_a_helper_by_the_exports_its_plan_declares() {
+    let helper = "function clamp(x, lo, hi) {\n  return Math.min(hi, Math.max(lo, x));\n}\n\nmodule.exports = { clamp };\n";
+    let mut host = Host::new(&[]);
+    host.answers.extend([
+        plan_json("{\"actions\":[{\"path\":\"src/add.js\",\"action\":\"CREATE\",\"intent\":\"add(a, b)\",\"exports\":[\"add\"]}]}"),
+        answer(&format!("A helper first:\n```js\n{helper}```\nThen the module:\n```js\n{ADD}```\n")),
+    ]);
+    let r = host.run("Create src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("src/add.js"), Some(ADD));
+}
