@@ -93,11 +93,16 @@ fn imports_target(code: &str, path: &str) -> bool {
     })
 }
 
-/// Does `code` call a test runner's functions (`describe(`, `it(`, `test.each(`, `expect(`) at a line's start?
+/// Does `code` call a test runner's `describe('...'`, `it("..."`, `test.each(...)('...'` at a line's start?
+/// The name's string argument tells a test from a module's own `test(value)`.
 fn calls_tests(code: &str) -> bool {
     code.lines().map(str::trim_start).any(|l| {
-        ["describe", "it", "test", "expect"].iter().any(|f| {
-            l.strip_prefix(f).is_some_and(|rest| rest.starts_with('(') || rest.starts_with(".each") || rest.starts_with(".only") || rest.starts_with(".skip"))
+        ["describe", "it", "test"].iter().any(|f| {
+            let Some(mut rest) = l.strip_prefix(f) else { return false };
+            for modifier in [".only", ".skip", ".each"] {
+                rest = rest.strip_prefix(modifier).unwrap_or(rest);
+            }
+            rest.starts_with("('") || rest.starts_with("(\"") || rest.starts_with("(`") || rest.starts_with("([") || rest.starts_with("`")
         })
     })
 }
@@ -236,6 +241,10 @@ mod tests {
         assert!(err.contains("a test of src/add.js"), "{err}");
         // But a test file's own answer may be a test.
         assert_eq!(extract_code(&format!("```js\n{test}```"), "src/add.test.js").unwrap(), test);
+        // A module's own call of a function named test is no test.
+        let checker = "function test(v) {\n  return v > 0;\n}\nfunction check(v) {\n  test(v);\n}\nmodule.exports = { check };\n";
+        assert!(!calls_tests(checker));
+        assert!(calls_tests("test.each([[1, 2]])('adds %i', (a, b) => {});\n"));
         // Only tests: refused with what to do.
         let other = "const add = require('../src/add');\ntest('x', () => {});\n";
         let err = extract_code(&format!("```js\n{test}```\n```js\n{other}```"), "src/add.js").unwrap_err();
