@@ -126,9 +126,9 @@ fn choose<'b, 'a>(candidates: &[&'b Block<'a>], path: &str, exports: &[String]) 
     let not_the_file = |b: &Block<'_>| script && !is_test_path(path) && (imports_target(&b.body, path) || calls_tests(&b.body));
     if let [only] = candidates {
         // A lone block can still be the wrong file: the model answered with a test of the target.
-        if script && !is_test_path(path) && imports_target(&only.body, path) {
-            let what = if calls_tests(&only.body) { "a test" } else { "a usage example" };
-            return Err(format!("the answer's code block is {what} of {path} (it imports {path} itself), not the file: answer with the content of {path}"));
+        // (Other code that imports the file itself is the gate's: a module importing itself is a syntax error.)
+        if script && !is_test_path(path) && imports_target(&only.body, path) && calls_tests(&only.body) {
+            return Err(format!("the answer's code block is a test of {path} (it imports {path} and calls describe/it/test), not the file: answer with the content of {path}"));
         }
         return Ok(only);
     }
