@@ -117,6 +117,7 @@ export function makeApi(wasm) {
     newRunId: () => callCore(wasm, () => wasm.newRunId()),
     version: () => wasm.version(),
     knownModels: () => callCore(wasm, () => wasm.knownModels()),
+    gateRules: () => callCore(wasm, () => wasm.gateRules()),
     panicForDiagnostics: (message) => callCore(wasm, () => wasm.panicForDiagnostics(message)),
   };
 }

@@ -5,7 +5,7 @@
 // Rust types (a Rust test fails when it is stale). This file holds what only the JS side has:
 // the functions and the host contract, written in terms of those generated types.
 
-import type { CompletionRequest, ExpectedFile, FileState, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill } from './types/protocol.js';
+import type { CompletionRequest, ExpectedFile, FileState, GateRuleInfo, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill } from './types/protocol.js';
 
 export * from './types/protocol.js';
 
@@ -78,6 +78,9 @@ export function version(): string;
 
 /** Models the core has prices for, by name. */
 export function knownModels(): Record<string, ModelInfo>;
+
+/** Every gate rule: its name (as in violations) and what it holds a write to, in one line. */
+export function gateRules(): GateRuleInfo[];
 
 /** Diagnostic: make the core panic; the promise or call rejects with an Error (code 'core_panic'). */
 export function panicForDiagnostics(message: string): never;

@@ -19,6 +19,7 @@ export const {
   newRunId,
   version,
   knownModels,
+  gateRules,
   panicForDiagnostics,
 } = makeApi(wasm);
 

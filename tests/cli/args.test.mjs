@@ -30,6 +30,22 @@ test('--help lists usage, every option, the models with their key variables, and
   }
 });
 
+test('--help lists every gate rule of the core and says a plan is written whole; the README names every rule', async () => {
+  const { gateRules } = await import('@codemaestro/core');
+  const rules = gateRules();
+  assert.ok(rules.length >= 10);
+  const r = await runCli(['--help'], { cwd: makeWorkspace() });
+  assert.equal(r.code, 0, r.stderr);
+  const section = r.stdout.split('GATE RULES')[1].split('\nSAFETY')[0];
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  for (const { name, summary } of rules) {
+    assert.match(section, new RegExp(`^  ${name}\\s+${summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `--help lists ${name}`);
+    assert.ok(readme.includes(`\`${name}\``), `README.md names the rule ${name}`);
+  }
+  assert.match(section, /written whole or not at all/);
+  assert.match(section, /--partial/);
+});
+
 test('the README exit-code table matches --help', async () => {
   const r = await runCli(['--help'], { cwd: makeWorkspace() });
   const helpCodes = [...r.stdout.split('EXIT CODES')[1].matchAll(/^\s+(\d+)\s+/gm)].map((m) => Number(m[1]));

@@ -31,6 +31,36 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, in the order `--help` lists them.
+    pub const ALL: [Rule; 10] = [
+        Rule::InScope,
+        Rule::ReadOnly,
+        Rule::Syntax,
+        Rule::Json,
+        Rule::ExportsKept,
+        Rule::ExportsDeclared,
+        Rule::ExportsPlanned,
+        Rule::ModuleFormat,
+        Rule::ReferencesDeclared,
+        Rule::DeleteStillImported,
+    ];
+
+    /// What the rule holds a write to, in one line (`gateRules()`, `red-exec --help`).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::InScope => "every write and delete is a file in --files (always on)",
+            Rule::ReadOnly => "no write to a read-only context file (always on)",
+            Rule::Syntax => "the file parses in its own language, early errors included (JS/TS, XML, YAML, TOML)",
+            Rule::Json => "a .json file is valid JSON",
+            Rule::ExportsKept => "a MODIFY keeps its exports unless the plan moves them or the task removes them",
+            Rule::ExportsDeclared => "nothing is exported that the file does not declare",
+            Rule::ExportsPlanned => "a CREATE or MODIFY exports every name the plan declared for it",
+            Rule::ModuleFormat => "the file uses the module format its project runs (--module-format)",
+            Rule::ReferencesDeclared => "a MODIFY does not call a top-level name it no longer declares",
+            Rule::DeleteStillImported => "no file left on disk imports a file the plan deletes",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Rule::InScope => "in_scope",
@@ -283,6 +313,28 @@ pub fn decide(violations: &[Violation], mode: GateMode) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_rule_is_listed_once_with_its_wire_name_and_a_summary() {
+        // No wildcard: a new rule does not compile here until it is given a place in ALL.
+        let position = |r: Rule| match r {
+            Rule::InScope => 0,
+            Rule::ReadOnly => 1,
+            Rule::Syntax => 2,
+            Rule::Json => 3,
+            Rule::ExportsKept => 4,
+            Rule::ExportsDeclared => 5,
+            Rule::ExportsPlanned => 6,
+            Rule::ModuleFormat => 7,
+            Rule::ReferencesDeclared => 8,
+            Rule::DeleteStillImported => 9,
+        };
+        for (i, rule) in Rule::ALL.iter().enumerate() {
+            assert_eq!(position(*rule), i, "{rule:?} is out of place in Rule::ALL");
+            assert_eq!(serde_json::to_string(rule).unwrap(), format!("\"{}\"", rule.name()));
+            assert!(!rule.summary().is_empty());
+        }
+    }
 
     fn scope(paths: &[&str]) -> Scope {
         Scope { writable: paths.iter().map(|p| p.to_string()).collect(), read_only: BTreeSet::new() }

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use red_exec_core::pipeline::{Reply, RunInput, Session as CoreSession};
 use red_exec_core::report::{self, RunResult};
+use red_exec_core::gate;
 use red_exec_core::skill;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -81,6 +82,19 @@ pub fn known_models() -> Result<JsValue, JsError> {
         .map(|&(name, provider, input_per_m, output_per_m)| (name, ModelInfo { provider, input_per_m, output_per_m }))
         .collect();
     to_js(&models)
+}
+
+/// One gate rule as `gateRules()` lists it: its wire name and what it holds a write to.
+#[derive(Serialize, TS)]
+struct GateRuleInfo {
+    name: gate::Rule,
+    summary: &'static str,
+}
+
+#[wasm_bindgen(js_name = gateRules)]
+pub fn gate_rules() -> Result<JsValue, JsError> {
+    let rules: Vec<GateRuleInfo> = gate::Rule::ALL.iter().map(|&name| GateRuleInfo { name, summary: name.summary() }).collect();
+    to_js(&rules)
 }
 
 #[wasm_bindgen(js_name = renderReport)]

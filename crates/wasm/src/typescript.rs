@@ -17,7 +17,7 @@ use red_exec_core::pipeline::{Reply, RunInput};
 use red_exec_core::skill::Skill;
 use ts_rs::{Config, TS, TypeVisitor};
 
-use super::{ModelInfo, Step};
+use super::{GateRuleInfo, ModelInfo, Step};
 
 const REGENERATE: &str = "UPDATE_TYPES=1 cargo test -p red_exec_wasm typescript";
 
@@ -58,6 +58,7 @@ fn render() -> String {
     d.visit::<Reply>();
     d.visit::<Step<'static>>();
     d.visit::<ModelInfo>();
+    d.visit::<GateRuleInfo>();
     d.visit::<Skill>();
     assert!(d.clashes.is_empty(), "two Rust types would be declared under one TypeScript name (add #[ts(rename)]):\n{}", d.clashes.join("\n"));
     let mut out = String::from(

@@ -72,6 +72,11 @@ export type GateDecision = "pass" | "warn" | "block";
 export type GateMode = "block" | "warn" | "off";
 
 /**
+ * One gate rule as `gateRules()` lists it: its wire name and what it holds a write to.
+ */
+export type GateRuleInfo = { name: Rule; summary: string };
+
+/**
  * What `knownModels()` says about one model: its provider and list prices (USD per million tokens).
  */
 export type ModelInfo = { provider: 'deepseek' | 'openai'; inputPerM: number; outputPerM: number };

@@ -174,13 +174,8 @@ async function dispatch(argv, io, json) {
   }
 
   if (options.help) {
-    let known = null;
-    try {
-      known = (await loadCore()).knownModels();
-    } catch {
-      // help still works without a built core
-    }
-    const text = helpText(known);
+    const core = await loadCore();
+    const text = helpText(core.knownModels(), core.gateRules());
     if (options.json) {
       const flags = OPTIONS.map((o) => ({ flag: optionLabel(o), description: o.help.replace(/\s*\n\s*/g, ' ') }));
       stdout.write(`${JSON.stringify({ status: 'OK', help: text, options: flags, exitCode: EXIT.OK }, null, 2)}\n`);

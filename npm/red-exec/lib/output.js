@@ -14,16 +14,16 @@ function optionsText() {
   }).join('\n');
 }
 
-export function helpText(known) {
-  const models = known
-    ? Object.keys(known)
-        .sort()
-        .map((name) => {
-          const p = PROVIDERS[known[name].provider];
-          return `    ${name.padEnd(20)}${p ? p.keyEnv : known[name].provider}`;
-        })
-        .join('\n')
-    : '    (the core is not loaded, so the model list is unavailable)';
+/** The help; `known` is the core's knownModels(), `rules` its gateRules(). */
+export function helpText(known, rules) {
+  const models = Object.keys(known)
+    .sort()
+    .map((name) => {
+      const p = PROVIDERS[known[name].provider];
+      return `    ${name.padEnd(20)}${p ? p.keyEnv : known[name].provider}`;
+    })
+    .join('\n');
+  const gateRules = rules.map((r) => `  ${r.name.padEnd(23)}${r.summary}`).join('\n');
   return `red-exec: a governed AI coding executor. A task and a bounded file list in, checked code out.
 
 USAGE
@@ -81,6 +81,12 @@ LOGS AND BACKUPS
   in .red-exec-logs/ keeps all of it out of git status.
   Before a run changes a file it copies the original to .red-exec-logs/<run-id>/backup/ and
   notes the change in journal.jsonl there: --undo works even for a run that was killed.
+
+GATE RULES (checked before anything is written; --gate block|warn|off)
+${gateRules}
+  A plan is written whole or not at all: one blocked file stops every write and delete of the
+  run (FAILED (blocked), exit 1); --partial writes the files that passed, except those that
+  import a file not written, and no delete of a file still imported.
 
 SAFETY
   Every write, delete and restore happens only if the file is still exactly what the run read
