@@ -118,6 +118,7 @@ export function makeApi(wasm) {
     version: () => wasm.version(),
     knownModels: () => callCore(wasm, () => wasm.knownModels()),
     gateRules: () => callCore(wasm, () => wasm.gateRules()),
+    toolPath: (path) => callCore(wasm, () => wasm.toolPath(path) ?? null),
     panicForDiagnostics: (message) => callCore(wasm, () => wasm.panicForDiagnostics(message)),
   };
 }

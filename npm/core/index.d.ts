@@ -82,6 +82,9 @@ export function knownModels(): Record<string, ModelInfo>;
 /** Every gate rule: its name (as in violations) and what it holds a write to, in one line. */
 export function gateRules(): GateRuleInfo[];
 
+/** Why a workspace-relative path is one of red-exec's own files (never written by a run), else null. */
+export function toolPath(path: string): string | null;
+
 /** Diagnostic: make the core panic; the promise or call rejects with an Error (code 'core_panic'). */
 export function panicForDiagnostics(message: string): never;
 

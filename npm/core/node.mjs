@@ -20,6 +20,7 @@ export const {
   version,
   knownModels,
   gateRules,
+  toolPath,
   panicForDiagnostics,
 } = makeApi(wasm);
 

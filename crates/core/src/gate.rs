@@ -165,8 +165,32 @@ pub fn normalize_path(raw: &str) -> Result<String, Violation> {
     Ok(parts.join("/"))
 }
 
+/// red-exec's own files, by the name of one part of a workspace-relative path: the project config
+/// (found by walking up, so one in any directory counts), the log directory and everything under
+/// it, the report and violations files, and the starter skill file (the model's instructions).
+pub const TOOL_FILE_NAMES: [&str; 5] = [".red-exec.json", ".red-exec-report.md", ".red-exec-violations.jsonl", ".red-exec-skill.md", ".red-exec-logs"];
+
+/// Why `path` (normalised, workspace-relative) is one of red-exec's own files, or `None`.
+/// The one list of them: a run never plans, writes or deletes such a path, whatever the scope says.
+/// The per-user files (`.config/red-exec/...`: the config and the trust store) count too, for a
+/// workspace that is a home directory; a host that knows where they really are checks that itself.
+pub fn tool_path(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    if let Some(name) = parts.iter().find(|p| TOOL_FILE_NAMES.iter().any(|n| p.eq_ignore_ascii_case(n))) {
+        return Some(format!("{path} is red-exec's own file ({name}); a run never writes or deletes it"));
+    }
+    if parts.windows(2).any(|w| w[0] == ".config" && w[1] == "red-exec") {
+        return Some(format!("{path} is red-exec's own file (the per-user config and trust store); a run never writes or deletes it"));
+    }
+    None
+}
+
 /// Rule `in_scope` and `read_only`: the path is one the user handed over for writing.
+/// red-exec's own files (`tool_path`) are never in scope, even when a host passes one.
 pub fn check_scope(path: &str, scope: &Scope) -> Option<Violation> {
+    if let Some(why) = tool_path(path) {
+        return Some(Violation::new(Rule::InScope, why));
+    }
     if scope.read_only.contains(path) {
         return Some(Violation::new(Rule::ReadOnly, format!("{path} is read-only context in this run")));
     }
@@ -376,6 +400,19 @@ mod tests {
             assert!(err.message.contains("absolute"), "{raw:?}: {err:?}");
         }
         assert_eq!(normalize_path("src/a:b.js").unwrap(), "src/a:b.js");
+    }
+
+    #[test]
+    fn the_tools_own_files_are_never_in_scope() {
+        for p in [".red-exec.json", "sub/.red-exec.json", ".red-exec-logs/last-run", ".red-exec-logs/x/journal.jsonl", ".red-exec-report.md", ".red-exec-violations.jsonl", ".red-exec-skill.md", ".RED-EXEC.JSON", ".config/red-exec/trust.json"] {
+            let v = check_scope(p, &scope(&[p])).unwrap_or_else(|| panic!("{p} was in scope"));
+            assert_eq!(v.rule, Rule::InScope, "{p}");
+            assert!(v.message.contains("red-exec's own file"), "{p}: {}", v.message);
+        }
+        for p in ["red-exec.json", "src/red-exec-logs.js", "a.js", ".config/other/x.json"] {
+            assert!(tool_path(p).is_none(), "{p}");
+            assert!(check_scope(p, &scope(&[p])).is_none(), "{p}");
+        }
     }
 
     #[test]

@@ -517,6 +517,9 @@ impl Session {
         }
         for raw in &input.files {
             match gate::normalize_path(raw) {
+                Ok(p) if gate::tool_path(&p).is_some() => {
+                    return self.fail("input_path", gate::tool_path(&p).unwrap_or_default());
+                }
                 Ok(p) => {
                     self.scope.writable.insert(p);
                 }

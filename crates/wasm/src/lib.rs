@@ -97,6 +97,13 @@ pub fn gate_rules() -> Result<JsValue, JsError> {
     to_js(&rules)
 }
 
+/// Why `path` (workspace-relative) is one of red-exec's own files, which no run may write or
+/// delete; `undefined` when it is not, or when it is not a path inside the workspace at all.
+#[wasm_bindgen(js_name = toolPath)]
+pub fn tool_path(path: String) -> Option<String> {
+    gate::normalize_path(&path).ok().and_then(|p| gate::tool_path(&p))
+}
+
 #[wasm_bindgen(js_name = renderReport)]
 pub fn render_report(result: JsValue, wall_ms: f64) -> Result<String, JsError> {
     let result: RunResult = from_js(result, "run result")?;

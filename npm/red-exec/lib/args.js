@@ -42,6 +42,8 @@ export const OPTIONS = Object.freeze([
   { name: 'keep-on-fail', kind: 'bool', help: 'keep the writes when the check fails (exit 9 all the same)' },
   { name: 'partial', kind: 'bool', help: 'when a file is blocked, still write the files that passed, except\nthose that import it (or import one that imports it) and deletes of\nfiles still imported (default: a plan is written whole or not at all)' },
   { name: 'no-verify', kind: 'bool', help: 'skip the check set in a config file' },
+  { name: 'trust', kind: 'bool', help: "trust the workspace's .red-exec.json as it is now: its verify, gate\n(warn/off) and keepOnFail apply from then on, until its content\nchanges (prints what it trusts; store: ~/.config/red-exec/trust.json)" },
+  { name: 'yes', kind: 'bool', help: 'trust the .red-exec.json for this run only, without storing it\n(also RED_EXEC_TRUST_CONFIG=1; CI=true alone trusts nothing)' },
   { name: 'report', kind: 'bool', help: 'write the Markdown run report to .red-exec-logs/report.md' },
   { name: 'commit', kind: 'bool', help: 'after an OK run, git commit exactly the files it changed (message:\nthe task\'s first line and the run id); refused before the run if\nthe index has staged changes or a file in --files is uncommitted' },
   { name: 'export-debug', kind: 'bool', help: 'write .red-exec-logs/<run-id>/debug-<run-id>.zip (events, prompts,\nanswers, written files; never the key); automatic when a run crashes' },
@@ -63,6 +65,7 @@ const UNDO_FLAGS = new Set(['undo', 'workspace', 'force', 'json', 'quiet']);
 const RUNS_FLAGS = new Set(['runs', 'workspace', 'json']);
 const INIT_SKILL_FLAGS = new Set(['init-skill', 'workspace', 'out', 'force', 'json']);
 const EXPORT_FLAGS = new Set(['export-debug', 'run-id', 'workspace', 'json']);
+const TRUST_FLAGS = new Set(['trust', 'workspace', 'json']);
 
 const GATE_MODES = ['block', 'warn', 'off'];
 const MODULE_FORMATS = ['auto', 'cjs', 'esm'];
@@ -268,6 +271,7 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
     options.runId !== undefined && '--run-id',
     options.undo && '--undo',
     options.runs && '--runs',
+    options.trust && '--trust',
   ].filter(Boolean);
   if (modes.length > 1) throw new UsageError(`${modes[0]} and ${modes[1]} do not go together`);
   if (flags.has('out') && !options.initSkill) throw new UsageError('--out is only used with --init-skill');
@@ -279,6 +283,8 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
     ? ['--undo', UNDO_FLAGS]
     : options.runs
       ? ['--runs', RUNS_FLAGS]
+      : options.trust
+        ? ['--trust', TRUST_FLAGS]
       : options.initSkill
         ? ['--init-skill', INIT_SKILL_FLAGS]
         : options.runId !== undefined

@@ -22,7 +22,8 @@ import { createViolationLog, writeReport, SKILL_FILE, REPORT_FILE } from './arti
 import { prepareDryRun } from './dry-run.js';
 import { writeDebugBundle } from './debug-bundle.js';
 import { readSkillFiles, collectSources } from './skill-files.js';
-import { loadConfigLayers, applyConfig } from './project-config.js';
+import { loadConfigLayers, applyConfig, findProjectConfig, readConfigBytes, parseConfigText, userConfigPath } from './project-config.js';
+import { applyTrust, grantTrust, settingsNeedingTrust, sourceLabel, trustStorePath } from './trust.js';
 import { readTask, readStream } from './task-input.js';
 import { isCompletionCommand, completionScript, SHELLS } from './completion.js';
 import { runVerify, verifyEnv } from './verify.js';
@@ -70,6 +71,30 @@ function workspaceRelative(workspace, f) {
   if (!path.isAbsolute(f)) return f;
   const rel = path.relative(workspace, f);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : f;
+}
+
+/**
+ * red-exec's own files are never in --files (exit 2): the core's list (core.toolPath), asked for
+ * the path as given and for where it really is (a link to .red-exec.json is .red-exec.json), and
+ * the per-user config and trust store wherever $XDG_CONFIG_HOME puts them.
+ */
+function refuseToolFiles(files, workspace, env, core) {
+  const own = [userConfigPath(env), trustStorePath(env)].map((p) => realOrSelf(p));
+  const root = realOrSelf(workspace);
+  for (const f of files) {
+    const real = realOrSelf(path.resolve(workspace, f));
+    const rel = path.relative(root, real).split(path.sep).join('/');
+    const why = core.toolPath(f) ?? (rel && !rel.startsWith('..') ? core.toolPath(rel) : null) ?? (own.includes(real) ? `${f} is red-exec's own file (the per-user config or trust store); a run never writes or deletes it` : null);
+    if (why) throw new UsageError(`--files: ${why}`);
+  }
+}
+
+function realOrSelf(p) {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /** A base URL fit for logs: no user:password@, no query (either may hold a credential). */
@@ -205,6 +230,7 @@ async function dispatch(argv, io, json) {
     if (options.runId !== undefined) return await exportEarlierRun(options, io);
     if (options.undo) return undoCommand(options, io);
     if (options.runs) return runsCommand(options, io);
+    if (options.trust) return trustCommand(options, io);
     return await runTaskCommand(options, core, io);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -286,6 +312,26 @@ function undoText(s) {
   return text;
 }
 
+/** --trust [--workspace dir]: trust the project file's current content; print what that lets it do. */
+function trustCommand(options, { env, cwd, stdout }) {
+  const workspace = resolveWorkspace(cwd, options.workspace);
+  const file = findProjectConfig(workspace);
+  if (!file) throw new UsageError(`--trust: no .red-exec.json in ${shown(cwd, workspace) || '.'} or above it (up to the git root)`);
+  const label = shown(cwd, file);
+  const bytes = readConfigBytes(file, label);
+  const config = parseConfigText(bytes.toString('utf8'), label);
+  const settings = settingsNeedingTrust(config);
+  const granted = grantTrust(env, file, bytes, settings);
+  if (options.json) {
+    const values = Object.fromEntries(settings.map((k) => [k, config[k]]));
+    stdout.write(`${JSON.stringify({ status: 'OK', file: label, sha256: granted.sha256, settings: values, store: granted.store, exitCode: EXIT.OK }, null, 2)}\n`);
+    return EXIT.OK;
+  }
+  const what = settings.length > 0 ? settings.map((k) => `${k} = ${JSON.stringify(config[k])}`).join(', ') : 'no setting that needs trust (verify, gate warn/off, keepOnFail)';
+  stdout.write(printable(`trusted ${label} (sha256 ${granted.sha256.slice(0, 12)}): ${what}; a change to the file needs --trust again\n`));
+  return EXIT.OK;
+}
+
 /** --runs [--json]: the recent runs of the workspace. */
 function runsCommand(options, { cwd, stdout }) {
   const workspace = resolveWorkspace(cwd, options.workspace);
@@ -348,8 +394,17 @@ async function runTaskCommand(options, core, io) {
   options.task = await readTask(options, io);
   const workspace = resolveWorkspace(cwd, options.workspace);
   const configFiles = loadConfigLayers(workspace, env, (p) => shown(cwd, p));
-  options.configUsed = applyConfig(options, configFiles);
+  const trust = applyTrust(configFiles, { yes: options.yes, env });
+  options.configUsed = applyConfig(options, trust.layers);
   options.configFiles = configFiles.map((l) => ({ source: l.source, file: l.file }));
+  for (const key of trust.needing ?? []) {
+    if (options.settingSources[key] === 'project') options.settingSources[key] = { store: 'project', yes: 'project-yes', env: 'project-env' }[trust.trustedBy];
+  }
+  options.untrusted = trust.ignored;
+  if (trust.ignored.length > 0) {
+    const names = trust.ignored.map((k) => `${k} (${JSON.stringify(trust.file.config[k])})`).join(', ');
+    stderr.write(`red-exec: warning: ${printable(`${trust.file.label} is not trusted: ignored ${names}; check it, then run red-exec --trust${options.workspace ? ` --workspace ${options.workspace}` : ''} (or pass --yes for this run)`)}\n`);
+  }
   const model = resolveModel(options, env, core.knownModels());
   options.settingSources.model = model.modelSource;
   if (model.baseUrlSource) options.settingSources.baseUrl = model.baseUrlSource;
@@ -361,6 +416,7 @@ async function runTaskCommand(options, core, io) {
     if (options.model === undefined && !env.LLM_MODEL && transcript.recordedModel) model.model = transcript.recordedModel;
   }
   options.files = options.files.map((f) => workspaceRelative(workspace, f));
+  refuseToolFiles(options.files, workspace, env, core);
   options.read = options.read.map((f) => workspaceRelative(workspace, f));
   // One file, one unit: a link and its target (or two hard links) in scope are merged here, before the core plans.
   const aliases = mergeAliases(workspace, { files: options.files, read: options.read });
@@ -483,6 +539,55 @@ async function commitAfterRun(git, result, task, workspace) {
   const commit = await commitRun(git.repo, { written, deleted, task, runId: result.runId });
   if (commit.sha) recordCommit(workspace, result.runId, commit);
   return commit;
+}
+
+/**
+ * The gate mode and the check in force, and where each came from (flag / user config / project
+ * config (trusted) / default), with the project settings held back for want of trust.
+ */
+function settingsInForce(options, dry) {
+  const src = (key) => sourceLabel(options.settingSources?.[key]);
+  const command = options.verify && !dry ? options.verify : null;
+  return {
+    gate: { mode: options.gate, source: src('gate') },
+    check: command ? { command, source: src('verify') } : null,
+    keepOnFail: options.keepOnFail ? { value: true, source: src('keepOnFail') } : null,
+    untrusted: options.untrusted ?? [],
+  };
+}
+
+const GATE_WORDS = { block: 'block (a violation stops the write)', warn: 'warn (violations are written, not blocked)', off: 'off (only scope is checked)' };
+
+function gateNote(settings) {
+  const held = settings.untrusted.length > 0 ? `; ignored from the untrusted project config: ${settings.untrusted.join(', ')}` : '';
+  return `${GATE_WORDS[settings.gate.mode]}, from ${settings.gate.source}${held}`;
+}
+
+/**
+ * The console report with the Gate line (shown unless the gate is block by default and nothing
+ * was held back) and a Check line when a check is in force, both after Status.
+ */
+function withSettingLines(text, settings) {
+  const lines = text.split('\n').filter((l) => !l.startsWith('Gate:     '));
+  const add = [];
+  if (settings.gate.mode !== 'block' || settings.gate.source !== 'default' || settings.untrusted.length > 0) add.push(`Gate:     ${printable(gateNote(settings))}`);
+  if (settings.check) add.push(`Check:    ${printable(settings.check.command)} (from ${settings.check.source}${settings.keepOnFail ? `; keepOnFail from ${settings.keepOnFail.source}` : ''})`);
+  const at = lines.findIndex((l) => l.startsWith('Status:'));
+  lines.splice(at + 1, 0, ...add);
+  return lines.join('\n');
+}
+
+/** The Markdown report with Gate and Check rows (always) in its summary table. */
+function withSettingRows(md, settings) {
+  const cell = (t) => printable(t).replace(/\|/g, '\\|');
+  const lines = md.split('\n');
+  const task = lines.indexOf('## Task');
+  const head = lines.slice(0, task === -1 ? lines.length : task).filter((l) => !l.startsWith('| Gate | '));
+  const rest = task === -1 ? [] : lines.slice(task);
+  const rows = [`| Gate | ${cell(gateNote(settings))} |`, `| Check | ${settings.check ? `\`${cell(settings.check.command)}\` (from ${settings.check.source})` : 'none'} |`];
+  const at = head.findIndex((l) => l.startsWith('| Wall time |'));
+  head.splice(at === -1 ? head.length : at, 0, ...rows);
+  return [...head, ...rest].join('\n');
 }
 
 /** One run at a time per workspace: the run holds the lock from before its log is made until it ends. */
@@ -661,16 +766,17 @@ async function runLocked(ctx) {
   let reportFile = null;
   if (options.report) {
     try {
-      reportFile = writeReport(workspace, redact(core.renderMarkdownReport(result, options.task, wallMs)), { dryRun: Boolean(dry) });
+      reportFile = writeReport(workspace, redact(withSettingRows(core.renderMarkdownReport(result, options.task, wallMs), settingsInForce(options, Boolean(dry)))), { dryRun: Boolean(dry) });
     } catch (err) {
       reportProblem = `could not write the run report ${REPORT_FILE}: ${err.code ?? err.message}`;
     }
   }
 
+  const settings = settingsInForce(options, Boolean(dry));
   if (options.json) {
-    stdout.write(redact(`${JSON.stringify(result, null, 2)}\n`));
+    stdout.write(redact(`${JSON.stringify({ ...result, settings }, null, 2)}\n`));
   } else if (!options.quiet) {
-    let text = core.renderReport(result, wallMs);
+    let text = withSettingLines(core.renderReport(result, wallMs), settings);
     if (!text.endsWith('\n')) text += '\n';
     if (options.diff) {
       const diffs = diffsText(result);

@@ -80,13 +80,22 @@ export function userConfigPath(env) {
  * Throws ConfigError.
  */
 export function readConfigFile(file, label) {
-  let raw;
+  const bytes = readConfigBytes(file, label);
+  return bytes === null ? null : parseConfigText(bytes.toString('utf8'), label);
+}
+
+/** The file's bytes, or null when it does not exist. Throws ConfigError. */
+export function readConfigBytes(file, label) {
   try {
-    raw = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file);
   } catch (err) {
     if (err.code === 'ENOENT') return null;
     throw new ConfigError(`${label}: cannot read it (${err.code ?? err.message})`);
   }
+}
+
+/** The parsed, checked text of a config file. Throws ConfigError. */
+export function parseConfigText(raw, label) {
   let value;
   try {
     value = JSON.parse(raw);
@@ -120,8 +129,12 @@ export function loadConfigLayers(workspace, env, show = (p) => p) {
   if (project) layers.push({ source: 'project', file: project, label: show(project) });
   const user = userConfigPath(env);
   layers.push({ source: 'user', file: user, label: show(user) });
+  // The bytes parsed are the bytes hashed for trust (lib/trust.js): read once.
   return layers
-    .map((layer) => ({ ...layer, config: readConfigFile(layer.file, layer.label) }))
+    .map((layer) => {
+      const bytes = readConfigBytes(layer.file, layer.label);
+      return { ...layer, bytes, config: bytes === null ? null : parseConfigText(bytes.toString('utf8'), layer.label) };
+    })
     .filter((layer) => layer.config !== null);
 }
 
