@@ -159,6 +159,11 @@ pub fn validate(plan: &mut [PlanEntry], files: &BTreeMap<String, KnownFile>, tas
                 continue;
             }
         }
+        // red-exec's own files are never planned, even when a host put one in scope.
+        if let Some(why) = crate::gate::tool_path(&entry.path) {
+            problems.push(Problem::Model(why));
+            continue;
+        }
         let Some(file) = files.get(&entry.path) else {
             problems.push(Problem::Model(format!("{} is not in scope; only these files may be planned: {}", entry.path, list(files))));
             continue;
