@@ -216,7 +216,7 @@ test('--gate warn: the report says so and shows every warning (rule, file, messa
   const r = await runCli(['Rewrite the server', '--files', 'src/server.js', '--base-url', server.baseUrl, '--gate', 'warn'], { cwd: ws });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(read(ws, 'src/server.js'), ESM_SERVER, 'warn mode writes');
-  assert.match(r.stdout, /^Gate: {5}warn \(violations are written, not blocked\)$/m);
+  assert.match(r.stdout, /^Gate: {5}warn \(violations are written, not blocked\), from flag$/m);
   const result = lastRunLog(ws).events.at(-1);
   assert.equal(result.gate, 'warn');
   const fromGate = result.warnings.filter((w) => w.code === 'gate');

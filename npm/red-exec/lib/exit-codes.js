@@ -24,7 +24,7 @@ export const EXIT = Object.freeze({
 export const EXIT_TABLE = Object.freeze([
   { code: EXIT.OK, name: 'OK', meaning: 'every planned file was written (or deleted)' },
   { code: EXIT.PARTIAL, name: 'blocked', meaning: 'a file was blocked by the gate or failed: FAILED (blocked) with nothing written (a plan is written whole or not at all), or with --partial PARTIAL: only the files that do not import it were written' },
-  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing or empty task (argument, standard input or --task-file), no --files, bad option value, --init-skill target exists, completion without bash or zsh, --commit that cannot commit (no git, no repository, staged changes, an uncommitted file in scope)' },
+  { code: EXIT.USAGE, name: 'usage', meaning: 'unknown flag, missing or empty task (argument, standard input or --task-file), no --files, a red-exec file in --files (.red-exec.json, .red-exec-logs/...), --trust with no .red-exec.json, bad option value, --init-skill target exists, completion without bash or zsh, --commit that cannot commit (no git, no repository, staged changes, an uncommitted file in scope)' },
   { code: EXIT.CONFIG, name: 'config', meaning: 'unknown model, missing API key, a bad config file (.red-exec.json or the user config), replay log, --run-id, --undo run, --skill or --task-file file not found' },
   { code: EXIT.INPUT, name: 'input', meaning: 'a listed file is unreadable (directory, binary, not UTF-8, too large, outside the workspace), a MODIFY target is missing, or a prompt is over --context-budget or a unit too large for one answer' },
   { code: EXIT.MODEL_AUTH, name: 'model auth', meaning: 'the model server refused the key (401/403)' },

@@ -58,7 +58,8 @@ ENVIRONMENT
   RED_EXEC_API_KEY                   key sent to the --base-url / $RED_EXEC_BASE_URL server
   OPENAI_BASE_URL                    base URL for every model (below $RED_EXEC_BASE_URL); its
                                      key is $OPENAI_API_KEY, as for the OpenAI SDKs
-  XDG_CONFIG_HOME                    where the user config lives (default ~/.config)
+  XDG_CONFIG_HOME                    where the user config and trust store live (default ~/.config)
+  RED_EXEC_TRUST_CONFIG              1: trust the project's .red-exec.json for this run (as --yes)
   RED_EXEC_RETRY_BASE_MS             first retry delay in ms (default 500; then x4)
   NO_COLOR                           no colour in the progress line
   RED_EXEC_CRASH_AT                  test hook: <point>:<n> kills a run (or --undo) at one of its write steps;
@@ -70,6 +71,9 @@ CONFIG FILES
   ($XDG_CONFIG_HOME/red-exec/config.json, else ~/.config/red-exec/config.json). Keys: verify,
   verifyTimeout (seconds), keepOnFail, maxRetries, gate, moduleFormat, contextBudget,
   timeout (seconds), model, baseUrl. Example: { "verify": "npm test", "model": "qwen2.5-coder" }
+  A project file's verify, gate (warn/off) and keepOnFail apply only once you trust its exact
+  content (red-exec --trust; --yes for one run); until then each is ignored, with a warning.
+  No run writes red-exec's own files (.red-exec.json, .red-exec-logs/, the skill file).
 
 SHELL COMPLETION
   source <(red-exec completion bash)     or: source <(red-exec completion zsh)
