@@ -138,8 +138,9 @@ test("red-exec's own files in --files are refused before the run (exit 2)", asyn
   const s = setup();
   writeConfig(s.ws, { maxRetries: 0 });
   fs.symlinkSync('.red-exec.json', path.join(s.ws, 'innocent.json'));
+  fs.linkSync(path.join(s.ws, '.red-exec.json'), path.join(s.ws, 'hard.json'));
   const inside = snapshot(s.ws, { ignore: [] });
-  for (const f of ['.red-exec.json', './.red-exec.json', '.red-exec-logs/last-run', '.red-exec-logs/x/journal.jsonl', '.red-exec-report.md', '.red-exec-violations.jsonl', '.red-exec-skill.md', 'sub/.red-exec.json', 'innocent.json', path.join(s.xdg, 'red-exec', 'trust.json'), path.join(s.xdg, 'red-exec', 'config.json')]) {
+  for (const f of ['.red-exec.json', './.red-exec.json', '.red-exec-logs/last-run', '.red-exec-logs/x/journal.jsonl', '.red-exec-report.md', '.red-exec-violations.jsonl', '.red-exec-skill.md', 'sub/.red-exec.json', '.red-exec-logs', '.RED-EXEC.JSON', 'src/.red-exec-logs/x.js', 'innocent.json', 'hard.json', path.join(s.ws, '.red-exec.json'), path.join(s.xdg, 'red-exec', 'trust.json'), path.join(s.xdg, 'red-exec', 'config.json')]) {
     const r = await runCli(['Edit it', '--files', f, '--base-url', server.baseUrl], { cwd: s.ws, env: s.env });
     assert.equal(r.code, 2, `${f}: ${r.stderr}`);
     assert.match(r.stderr, /^red-exec: --files: .* is red-exec's own file .*; a run never writes or deletes it \(see red-exec --help\)\n$/, f);
@@ -223,4 +224,49 @@ test('--trust without a project file is a usage error; --yes with a task flag on
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--dry-run is not used with --trust/);
   assert.equal(fs.existsSync(path.join(s.xdg, 'red-exec', 'trust.json')), false);
+});
+
+test('a .red-exec.json above the workspace (walked up) needs trust too, and trust is for that file', async () => {
+  const s = setup();
+  writeConfig(s.ws, { verify: plant(s.marker), maxRetries: 0 });
+  const sub = path.join(s.ws, 'src');
+  server.answer(planJson([{ path: 'sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_RIGHT));
+  let r = await runCli(['Fix sum', '--files', 'sum.js', '--base-url', server.baseUrl], { cwd: sub, env: s.env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^red-exec: warning: \/.*\/\.red-exec\.json is not trusted: ignored verify/m);
+  assertClean(null, r, s);
+  // --trust from the subdirectory trusts the file it would use.
+  r = await runCli(['--trust'], { cwd: sub, env: s.env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^trusted \/.*\/\.red-exec\.json /);
+  const [key] = Object.keys(JSON.parse(fs.readFileSync(path.join(s.xdg, 'red-exec', 'trust.json'), 'utf8')).trusted);
+  assert.equal(key, path.join(fs.realpathSync(s.ws), '.red-exec.json'));
+});
+
+test('a trust store planted as a link elsewhere is not followed into a write', async () => {
+  const s = setup();
+  writeConfig(s.ws, { verify: plant(s.marker) });
+  fs.mkdirSync(path.join(s.xdg, 'red-exec'), { recursive: true });
+  fs.symlinkSync(path.join(s.sibling, 'keep.txt'), path.join(s.xdg, 'red-exec', 'trust.json'));
+  const r = await runCli(['--trust'], { cwd: s.ws, env: s.env });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /trust store .* is not valid/);
+  assertClean(null, r, s);
+});
+
+test('a tampered trust entry (right path, another hash) does not trust; --json of a run names the untrusted settings', async () => {
+  const s = setup();
+  writeConfig(s.ws, { verify: plant(s.marker), keepOnFail: true, gate: 'block', maxRetries: 0 });
+  fs.mkdirSync(path.join(s.xdg, 'red-exec'), { recursive: true });
+  const key = path.join(fs.realpathSync(s.ws), '.red-exec.json');
+  fs.writeFileSync(path.join(s.xdg, 'red-exec', 'trust.json'), JSON.stringify({ version: 1, trusted: { [key]: { sha256: '0'.repeat(64) } } }));
+  server.answer(PLAN).answer(fenced(SUM_RIGHT));
+  const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl, '--json'], { cwd: s.ws, env: s.env });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.settings.untrusted, ['verify', 'keepOnFail']);
+  assert.equal(out.settings.check, null);
+  // gate: block needs no trust, and is not called trusted.
+  assert.deepEqual(out.settings.gate, { mode: 'block', source: 'project config' });
+  assertClean(null, r, s);
 });

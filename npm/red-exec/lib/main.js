@@ -79,14 +79,34 @@ function workspaceRelative(workspace, f) {
  * the per-user config and trust store wherever $XDG_CONFIG_HOME puts them.
  */
 function refuseToolFiles(files, workspace, env, core) {
-  const own = [userConfigPath(env), trustStorePath(env)].map((p) => realOrSelf(p));
+  const ownFiles = [findProjectConfig(workspace), userConfigPath(env), trustStorePath(env)].filter(Boolean);
+  const own = ownFiles.map((p) => realOrSelf(p));
+  // A hard link is the same file under another name: told by its device and inode.
+  const inodes = ownFiles.map(inode).filter(Boolean);
   const root = realOrSelf(workspace);
   for (const f of files) {
-    const real = realOrSelf(path.resolve(workspace, f));
+    const abs = path.resolve(workspace, f);
+    const real = realOrSelf(abs);
     const rel = path.relative(root, real).split(path.sep).join('/');
-    const why = core.toolPath(f) ?? (rel && !rel.startsWith('..') ? core.toolPath(rel) : null) ?? (own.includes(real) ? `${f} is red-exec's own file (the per-user config or trust store); a run never writes or deletes it` : null);
+    const id = inode(abs);
+    const same = own.includes(real) || (id && inodes.includes(id));
+    const why = core.toolPath(f) ?? (rel && !rel.startsWith('..') ? core.toolPath(rel) : null) ?? (same ? `${f} is red-exec's own file (it is ${shownOwn(ownFiles, real, id)}); a run never writes or deletes it` : null);
     if (why) throw new UsageError(`--files: ${why}`);
   }
+}
+
+function inode(p) {
+  try {
+    const st = fs.statSync(p);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+function shownOwn(ownFiles, real, id) {
+  const hit = ownFiles.find((p) => realOrSelf(p) === real || inode(p) === id);
+  return hit ? path.basename(path.dirname(hit)) === 'red-exec' ? `the per-user ${path.basename(hit)}` : `the project config, under another name` : 'one of them';
 }
 
 function realOrSelf(p) {
@@ -398,7 +418,7 @@ async function runTaskCommand(options, core, io) {
   options.configUsed = applyConfig(options, trust.layers);
   options.configFiles = configFiles.map((l) => ({ source: l.source, file: l.file }));
   for (const key of trust.needing ?? []) {
-    if (options.settingSources[key] === 'project') options.settingSources[key] = { store: 'project', yes: 'project-yes', env: 'project-env' }[trust.trustedBy];
+    if (options.settingSources[key] === 'project') options.settingSources[key] = { store: 'project-trusted', yes: 'project-yes', env: 'project-env' }[trust.trustedBy];
   }
   options.untrusted = trust.ignored;
   if (trust.ignored.length > 0) {

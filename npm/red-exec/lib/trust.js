@@ -110,7 +110,8 @@ export function sourceLabel(source) {
   return {
     flag: 'flag',
     user: 'user config',
-    project: 'project config (trusted)',
+    project: 'project config',
+    'project-trusted': 'project config (trusted)',
     'project-yes': 'project config (trusted for this run: --yes)',
     'project-env': 'project config (trusted for this run: RED_EXEC_TRUST_CONFIG=1)',
   }[source] ?? 'default';
