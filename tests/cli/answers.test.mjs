@@ -97,6 +97,6 @@ test('--gate warn: a lost export is a warning on the console, not a plain pass',
     const r = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl, '--gate', 'warn'], { cwd: ws });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(read(ws, 'src/server.js'), dropped, 'warn mode writes');
-    assert.match(r.stdout, /^Gate: {5}warn \(violations are written, not blocked\)$/m);
+    assert.match(r.stdout, /^Gate: {5}warn \(violations are written, not blocked\), from flag$/m);
     assert.match(r.stdout, /^Warning: {2}\[exports_kept\] src\/server\.js: .*routes/m);
   }));
