@@ -336,6 +336,19 @@ mod tests {
     }
 
     #[test]
+    fn the_tools_own_files_are_never_planned_even_in_scope() {
+        for path in [".red-exec.json", "sub/.red-exec.json", ".red-exec-logs/last-run", ".red-exec-skill.md"] {
+            let mut files = files();
+            files.insert(path.to_string(), KnownFile { exists: true, ..KnownFile::default() });
+            for action in ["CREATE", "MODIFY", "DELETE"] {
+                let mut plan = parse_plan(&format!("{{\"actions\":[{{\"path\":\"src/a.js\",\"action\":\"MODIFY\"}},{{\"path\":\"src/b.js\",\"action\":\"CREATE\"}},{{\"path\":\"{path}\",\"action\":\"{action}\"}}]}}")).unwrap();
+                let problems = validate(&mut plan, &files, "t");
+                assert!(problems.iter().any(|p| matches!(p, Problem::Model(m) if m.contains("red-exec's own file"))), "{path} {action}: {problems:?}");
+            }
+        }
+    }
+
+    #[test]
     fn model_problems_and_missing_targets() {
         let mut plan = parse_plan(
             "{\"actions\":[{\"path\":\"src/a.js\",\"action\":\"CREATE\"},{\"path\":\"src/b.js\",\"action\":\"MODIFY\"},{\"path\":\"../x.js\",\"action\":\"CREATE\"},{\"path\":\"other.js\",\"action\":\"CREATE\"}]}",
