@@ -340,6 +340,18 @@ fn bad_inputs_stop_before_the_model() {
 }
 
 #[test]
+fn the_tools_own_files_in_scope_stop_the_run_before_the_model() {
+    for path in [".red-exec.json", "./.red-exec-logs/last-run", "pkg/.red-exec.json", ".red-exec-report.md"] {
+        let mut host = Host::new(&[(".red-exec.json", "{}"), ("a.js", "x\n")]);
+        let r = host.run("edit the config", &["a.js", path], RunOptions::default());
+        let e = r.error.as_ref().unwrap();
+        assert_eq!(e.code, "input_path", "{path}");
+        assert!(e.message.contains("red-exec's own file"), "{path}: {}", e.message);
+        assert!(host.prompts().is_empty(), "{path}: the model was asked");
+    }
+}
+
+#[test]
 fn delete_needs_no_model_call_and_write_errors_fail_the_run() {
     let mut host = Host::new(&[("old.js", "module.exports = 1;\n"), ("new.js", "")]);
     host.files.insert("new.js".into(), None);
