@@ -682,6 +682,8 @@ async function runLocked(ctx) {
       fromUserConfig: options.configUsed.user,
       configFiles: options.configFiles,
       settingSources: options.settingSources,
+      // Project settings held back: the file's content is not trusted (lib/trust.js).
+      untrustedSettings: options.untrusted,
     },
   });
 
