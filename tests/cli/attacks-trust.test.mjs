@@ -139,8 +139,10 @@ test("red-exec's own files in --files are refused before the run (exit 2)", asyn
   writeConfig(s.ws, { maxRetries: 0 });
   fs.symlinkSync('.red-exec.json', path.join(s.ws, 'innocent.json'));
   fs.linkSync(path.join(s.ws, '.red-exec.json'), path.join(s.ws, 'hard.json'));
+  fs.mkdirSync(path.join(s.ws, '.red-exec-logs'));
+  fs.symlinkSync('.red-exec-logs', path.join(s.ws, 'logs'));
   const inside = snapshot(s.ws, { ignore: [] });
-  for (const f of ['.red-exec.json', './.red-exec.json', '.red-exec-logs/last-run', '.red-exec-logs/x/journal.jsonl', '.red-exec-report.md', '.red-exec-violations.jsonl', '.red-exec-skill.md', 'sub/.red-exec.json', '.red-exec-logs', '.RED-EXEC.JSON', 'src/.red-exec-logs/x.js', 'innocent.json', 'hard.json', path.join(s.ws, '.red-exec.json'), path.join(s.xdg, 'red-exec', 'trust.json'), path.join(s.xdg, 'red-exec', 'config.json')]) {
+  for (const f of ['.red-exec.json', './.red-exec.json', '.red-exec-logs/last-run', '.red-exec-logs/x/journal.jsonl', '.red-exec-report.md', '.red-exec-violations.jsonl', '.red-exec-skill.md', 'sub/.red-exec.json', '.red-exec-logs', '.RED-EXEC.JSON', 'src/.red-exec-logs/x.js', 'innocent.json', 'hard.json', 'logs/last-run', path.join(s.ws, '.red-exec.json'), path.join(s.xdg, 'red-exec', 'trust.json'), path.join(s.xdg, 'red-exec', 'config.json')]) {
     const r = await runCli(['Edit it', '--files', f, '--base-url', server.baseUrl], { cwd: s.ws, env: s.env });
     assert.equal(r.code, 2, `${f}: ${r.stderr}`);
     assert.match(r.stderr, /^red-exec: --files: .* is red-exec's own file .*; a run never writes or deletes it \(see red-exec --help\)\n$/, f);

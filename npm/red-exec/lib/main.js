@@ -109,11 +109,19 @@ function shownOwn(ownFiles, real, id) {
   return hit ? path.basename(path.dirname(hit)) === 'red-exec' ? `the per-user ${path.basename(hit)}` : `the project config, under another name` : 'one of them';
 }
 
+/** Where `p` really is: its nearest existing ancestor's real path, with the rest of `p` after it. */
 function realOrSelf(p) {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
+  const rest = [];
+  let at = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(at), ...rest);
+    } catch {
+      const parent = path.dirname(at);
+      if (parent === at) return path.resolve(p);
+      rest.unshift(path.basename(at));
+      at = parent;
+    }
   }
 }
 
