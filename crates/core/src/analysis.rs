@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    BindingPattern, CallExpression, ClassBody, ClassElement, Declaration, ExportAllDeclaration, ExportFromDeclaration,
+    Argument, BindingPattern, MemberExpression, CallExpression, ClassBody, ClassElement, Declaration, ExportAllDeclaration, ExportFromDeclaration,
     Expression, ExportDefaultDeclarationKind, ImportDeclaration, ImportExpression, ModuleExportName, ObjectPropertyKind,
     Program, Statement,
 };
@@ -15,6 +15,7 @@ use oxc_parser::Parser;
 use oxc_semantic::SemanticBuilder;
 use oxc_span::{GetSpan, SourceType};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// The language of a workspace file, decided by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -155,6 +156,8 @@ pub struct Analysis {
     /// Top-level names that come from another module, with its specifier: imported bindings,
     /// `const x = require('s')` (and `const { a } = require('s')`, `require('s').a`), re-exports.
     pub sources: BTreeMap<String, String>,
+    /// Every place the file uses a [`Capability`], in source order (gate rule `new_capability`).
+    pub capabilities: Vec<CapabilityUse>,
 }
 
 impl Analysis {
@@ -278,6 +281,9 @@ fn analyze_script(path: &str, source: &str, source_type: SourceType, depth: Dept
     analysis.has_esm_syntax = ret.module_record.has_module_syntax;
     collect_program(&ret.program, source, &mut analysis);
     collect_module_links(&ret.program, &mut analysis);
+    let mut finder = CapabilityFinder { source, found: Vec::new() };
+    finder.visit_program(&ret.program);
+    analysis.capabilities = finder.found;
     if depth == Depth::Parse || !analysis.is_valid() {
         // Scopes of a tree the parser could not finish are not facts.
         return analysis;
@@ -678,6 +684,300 @@ impl<'a> Visit<'a> for RequestFinder {
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         self.requests.extend(literal_require(it));
         walk::walk_call_expression(self, it);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities: what the code can reach beyond computing (gate rule `new_capability`).
+
+/// A power a file's code can use beyond computing: the gate holds an answer that adds one the
+/// file did not already use (`new_capability`), unless the task asks for it or `allow` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// Starting processes: `child_process`, `cluster`, `Bun.spawn`, `Deno.Command`, `process.binding`.
+    Process,
+    /// Network access: `net`, `http(s)`, `http2`, `dgram`, `tls`, `dns`, client libraries, `fetch`
+    /// or `WebSocket` to a literal absolute URL.
+    Network,
+    /// Code made at run time: `eval`, `Function()`, `vm`, a `require()`/`import()` of a computed
+    /// name, computed access to the global object, a timer given a string.
+    DynamicCode,
+    /// File-system access: `fs`, `fs/promises`, Bun's and Deno's file calls.
+    Fs,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 4] = [Capability::Process, Capability::Network, Capability::DynamicCode, Capability::Fs];
+
+    /// The name `--allow` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Process => "process",
+            Capability::Network => "network",
+            Capability::DynamicCode => "dynamic-code",
+            Capability::Fs => "fs",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Capability::Process => "process spawning",
+            Capability::Network => "network access",
+            Capability::DynamicCode => "dynamic code",
+            Capability::Fs => "file-system access",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| c.name() == name.trim())
+    }
+}
+
+/// One place a file uses a capability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CapabilityUse {
+    pub capability: Capability,
+    /// What was found, as written (shortened, control characters replaced): `require('child_process')`.
+    pub what: String,
+    /// 1-based.
+    pub line: usize,
+}
+
+/// The capability a module gives, by its specifier (`node:` and subpaths folded: `node:fs/promises` is `fs`).
+pub fn module_capability(specifier: &str) -> Option<Capability> {
+    let name = specifier.strip_prefix("node:").unwrap_or(specifier);
+    let root = name.split('/').next().unwrap_or(name);
+    match root {
+        "child_process" | "cluster" => Some(Capability::Process),
+        "net" | "http" | "https" | "http2" | "dgram" | "tls" | "dns" | "undici" | "node-fetch" | "axios" | "ws" | "got"
+        | "request" | "superagent" => Some(Capability::Network),
+        "vm" => Some(Capability::DynamicCode),
+        "fs" => Some(Capability::Fs),
+        _ => None,
+    }
+}
+
+/// Member paths (after a global-object prefix is dropped) that are a capability by themselves.
+fn path_capability(path: &str) -> Option<Capability> {
+    match path {
+        "eval" => Some(Capability::DynamicCode),
+        "process.binding" | "process._linkedBinding" | "process.dlopen" | "Bun.spawn" | "Bun.spawnSync" | "Bun.$"
+        | "Deno.Command" | "Deno.run" => Some(Capability::Process),
+        "Deno.connect" | "Deno.connectTls" | "Deno.listen" | "Deno.listenTls" | "Deno.serve" | "Bun.serve"
+        | "Bun.connect" | "Bun.listen" | "Bun.udpSocket" => Some(Capability::Network),
+        "Bun.file" | "Bun.write" | "Deno.readFile" | "Deno.readTextFile" | "Deno.writeFile" | "Deno.writeTextFile"
+        | "Deno.open" | "Deno.remove" | "Deno.mkdir" | "Deno.readDir" => Some(Capability::Fs),
+        _ => None,
+    }
+}
+
+const GLOBAL_OBJECTS: [&str; 4] = ["globalThis", "window", "global", "self"];
+
+/// `a.b['c']` as `a.b.c`, with a leading global object dropped (`globalThis.eval` is `eval`).
+fn global_path(expr: &Expression<'_>) -> Option<String> {
+    fn path(expr: &Expression<'_>) -> Option<String> {
+        match expr.get_inner_expression() {
+            Expression::Identifier(id) => Some(id.name.as_str().to_string()),
+            Expression::StaticMemberExpression(m) => Some(format!("{}.{}", path(&m.object)?, m.property.name.as_str())),
+            Expression::ComputedMemberExpression(m) => match &m.expression {
+                Expression::StringLiteral(s) => Some(format!("{}.{}", path(&m.object)?, s.value.as_str())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let mut p = path(expr)?;
+    while let Some((head, rest)) = p.split_once('.')
+        && GLOBAL_OBJECTS.contains(&head)
+    {
+        p = rest.to_string();
+    }
+    Some(p)
+}
+
+/// The text of a string literal, a template literal without expressions, or `'a' + b`'s leftmost literal.
+fn leading_literal<'a>(expr: &'a Expression<'_>) -> Option<&'a str> {
+    match expr.get_inner_expression() {
+        Expression::StringLiteral(s) => Some(s.value.as_str()),
+        Expression::TemplateLiteral(t) => t.quasis.first().map(|q| q.value.raw.as_str()),
+        Expression::BinaryExpression(b) if b.operator == oxc_ast::ast::BinaryOperator::Addition => {
+            leading_literal(&b.left)
+        }
+        _ => None,
+    }
+}
+
+fn whole_literal<'a>(expr: &'a Expression<'_>) -> Option<&'a str> {
+    match expr.get_inner_expression() {
+        Expression::StringLiteral(s) => Some(s.value.as_str()),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => t.quasis.first().map(|q| q.value.raw.as_str()),
+        _ => None,
+    }
+}
+
+fn is_absolute_url(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    ["http://", "https://", "ws://", "wss://", "//"].iter().any(|p| lower.starts_with(p))
+}
+
+/// Safe to show: no control characters, at most 60 characters.
+fn shown(text: &str) -> String {
+    let mut out: String = text.chars().take(60).map(|c| if c.is_control() { '?' } else { c }).collect();
+    if text.chars().count() > 60 {
+        out.push_str("...");
+    }
+    out
+}
+
+struct CapabilityFinder<'s> {
+    source: &'s str,
+    found: Vec<CapabilityUse>,
+}
+
+impl CapabilityFinder<'_> {
+    fn add(&mut self, capability: Capability, what: String, at: u32) {
+        let line = line_col(self.source, at as usize).0;
+        if !self.found.iter().any(|u| u.capability == capability && u.line == line && u.what == what) {
+            self.found.push(CapabilityUse { capability, what, line });
+        }
+    }
+
+    fn module(&mut self, how: &str, specifier: &str, at: u32) {
+        if let Some(c) = module_capability(specifier) {
+            self.add(c, format!("{how}('{}')", shown(specifier)), at);
+        }
+    }
+
+    /// A call or `new` of `callee` with `args`: `eval`, `Function`, `fetch`/`WebSocket` to a literal host.
+    fn invoked(&mut self, callee: &Expression<'_>, args: &oxc_allocator::Vec<'_, Argument<'_>>, is_new: bool, at: u32) {
+        let Some(path) = global_path(callee) else { return };
+        let first = args.first().and_then(|a| a.as_expression());
+        match path.as_str() {
+            "Function" => self.add(Capability::DynamicCode, if is_new { "new Function()" } else { "Function()" }.into(), at),
+            "fetch" | "WebSocket" | "EventSource" => {
+                if let Some(url) = first.and_then(leading_literal).filter(|u| is_absolute_url(u)) {
+                    let what = if is_new { format!("new {path}('{}')", shown(url)) } else { format!("{path}('{}')", shown(url)) };
+                    self.add(Capability::Network, what, at);
+                }
+            }
+            "setTimeout" | "setInterval" | "setImmediate" if !is_new => {
+                if first.is_some_and(|e| matches!(e.get_inner_expression(), Expression::StringLiteral(_) | Expression::TemplateLiteral(_))) {
+                    self.add(Capability::DynamicCode, format!("{path}() given a string of code"), at);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn member(&mut self, expr: &Expression<'_>, at: u32) {
+        if let Some(path) = global_path(expr)
+            && let Some(c) = path_capability(&path)
+        {
+            self.add(c, shown(&path), at);
+        }
+    }
+}
+
+fn is_require_callee(callee: &Expression<'_>) -> bool {
+    match callee.get_inner_expression() {
+        Expression::Identifier(id) => id.name == "require",
+        // `module.require`, `process.mainModule.require`, `createRequire(...)` kept under another name is out of reach.
+        Expression::StaticMemberExpression(m) => m.property.name == "require",
+        _ => false,
+    }
+}
+
+impl<'a> Visit<'a> for CapabilityFinder<'_> {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        if !it.import_kind.is_type() {
+            self.module("import", it.source.value.as_str(), it.span.start);
+        }
+    }
+
+    fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
+        self.module("export from", it.source.value.as_str(), it.span.start);
+    }
+
+    fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+        self.module("export from", it.source.value.as_str(), it.span.start);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        match whole_literal(&it.source) {
+            Some(specifier) => self.module("import", specifier, it.span.start),
+            None => self.add(Capability::DynamicCode, "import() of a computed name".into(), it.span.start),
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if is_require_callee(&it.callee) {
+            match it.arguments.first().and_then(|a| a.as_expression()).and_then(whole_literal) {
+                Some(specifier) => self.module("require", specifier, it.span.start),
+                None => self.add(Capability::DynamicCode, "require() of a computed name".into(), it.span.start),
+            }
+            // The callee is not walked: `require` called is a load, `require` as a value is dynamic code.
+            if let Expression::StaticMemberExpression(m) = it.callee.get_inner_expression() {
+                self.visit_expression(&m.object);
+            }
+            for arg in &it.arguments {
+                self.visit_argument(arg);
+            }
+            return;
+        }
+        self.invoked(&it.callee, &it.arguments, false, it.span.start);
+        walk::walk_call_expression(self, it);
+    }
+
+    fn visit_new_expression(&mut self, it: &oxc_ast::ast::NewExpression<'a>) {
+        self.invoked(&it.callee, &it.arguments, true, it.span.start);
+        walk::walk_new_expression(self, it);
+    }
+
+    fn visit_tagged_template_expression(&mut self, it: &oxc_ast::ast::TaggedTemplateExpression<'a>) {
+        self.member(&it.tag, it.span.start);
+        walk::walk_tagged_template_expression(self, it);
+    }
+
+    fn visit_identifier_reference(&mut self, it: &oxc_ast::ast::IdentifierReference<'a>) {
+        match it.name.as_str() {
+            "eval" => self.add(Capability::DynamicCode, "eval".into(), it.span.start),
+            "require" => self.add(Capability::DynamicCode, "require used as a value".into(), it.span.start),
+            _ => {}
+        }
+    }
+
+    fn visit_unary_expression(&mut self, it: &oxc_ast::ast::UnaryExpression<'a>) {
+        // `typeof require !== 'undefined'` asks whether the file runs under CommonJS.
+        if it.operator == oxc_ast::ast::UnaryOperator::Typeof
+            && matches!(it.argument.get_inner_expression(), Expression::Identifier(_))
+        {
+            return;
+        }
+        walk::walk_unary_expression(self, it);
+    }
+
+    fn visit_expression(&mut self, it: &Expression<'a>) {
+        if let Some(member) = it.as_member_expression() {
+            self.member(it, member.span().start);
+            if let MemberExpression::ComputedMemberExpression(c) = member
+                && whole_literal(&c.expression).is_none()
+                && let Expression::Identifier(id) = c.object.get_inner_expression()
+                && (GLOBAL_OBJECTS.contains(&id.name.as_str()) || ["process", "Bun", "Deno"].contains(&id.name.as_str()))
+            {
+                // `globalThis['ev' + 'al']`: which member is read is decided at run time.
+                self.add(Capability::DynamicCode, format!("computed access to {}[...]", id.name.as_str()), c.span.start);
+            }
+            if member.object().is_specific_id("require") {
+                // `require.main`, `require.resolve(...)`, `require.cache`: asked about, not loaded through.
+                if let MemberExpression::ComputedMemberExpression(c) = member {
+                    self.visit_expression(&c.expression);
+                }
+                return;
+            }
+        }
+        walk::walk_expression(self, it);
     }
 }
 

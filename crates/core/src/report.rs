@@ -735,6 +735,18 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
                     "`{p}`: a file left on disk still imports it, so deleting it would break loading. Say in the task \
                      that the import must go (and add that file to `--files` if it is not there), or keep `{p}`."
                 ),
+                Rule::NewCapability => {
+                    let allow: Vec<&str> = v.message.match_indices("[--allow ").filter_map(|(i, _)| {
+                        let rest = &v.message[i + 9..];
+                        rest.find(']').map(|end| &rest[..end])
+                    }).collect();
+                    format!(
+                        "`{p}`: the answer adds code that can {} that the file did not have; review it. If the task \
+                         needs it, say so in the task or pass `--allow {}`; otherwise run again.",
+                        "spawn processes, reach the network, run generated code or touch files",
+                        allow.join(",")
+                    )
+                }
                 Rule::InScope => format!("`{p}` is not in `--files`: add it if the run may write it."),
                 Rule::ReadOnly => {
                     format!("`{p}` was given as read-only context (`--read`): pass it with `--files` if the run may change it.")

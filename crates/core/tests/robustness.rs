@@ -468,8 +468,17 @@ fn sectioner_tiles_files_and_splice_back_is_the_identity() {
 // ---------------------------------------------------------------------------------------------
 // Property: the gate
 
-const KNOWN_RULES: [&str; 8] =
-    ["in_scope", "read_only", "syntax", "json", "exports_kept", "exports_declared", "module_format", "references_declared"];
+const KNOWN_RULES: [&str; 9] = [
+    "in_scope",
+    "read_only",
+    "syntax",
+    "json",
+    "exports_kept",
+    "exports_declared",
+    "module_format",
+    "references_declared",
+    "new_capability",
+];
 
 fn test_scope() -> Scope {
     Scope {
@@ -625,6 +634,7 @@ fn gate_verdicts_pass_or_name_a_known_rule() {
             module_format: c.format,
             may_drop: &may_drop,
             planned_exports: &[],
+            allowed: &[],
         };
         check_gate(&proposal, &scope, c.mode, &tally).map(|_| ())
     });
@@ -923,6 +933,7 @@ fn model_answers_are_extracted_or_refused_and_then_gated() {
             module_format: old.module_format(),
             may_drop: &[],
             planned_exports: &[],
+            allowed: &[],
         };
         let decision = check_gate(&proposal, &scope, c.mode, &tally)?;
         // The fixture handed back whole and unchanged is accepted when it passes its own gate.
@@ -1379,6 +1390,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
             verify_timeout_ms: Some(5_000),
             keep_on_fail: c.keep_on_fail,
             partial: c.partial,
+            allow: Vec::new(),
         },
         run_id: "proptest".into(),
     };

@@ -3,6 +3,12 @@
 
 export type Action = "CREATE" | "MODIFY" | "EXTRACT" | "DELETE";
 
+/**
+ * A power a file's code can use beyond computing: the gate holds an answer that adds one the
+ * file did not already use (`new_capability`), unless the task asks for it or `allow` names it.
+ */
+export type Capability = "process" | "network" | "dynamic-code" | "fs";
+
 export type ChatMessage = {
   /**
    * The OpenAI chat roles; the core itself sends `system` and `user`.
@@ -163,7 +169,8 @@ export type Rule =
   | "exports_planned"
   | "module_format"
   | "references_declared"
-  | "delete_still_imported";
+  | "delete_still_imported"
+  | "new_capability";
 
 export type RunError = { code: string; message: string };
 
@@ -286,6 +293,11 @@ export type RunOptions = {
    * something still imports. Default: a plan is applied whole, or not at all.
    */
   partial?: boolean;
+  /**
+   * Capabilities an answer may add to a file that did not use them (gate rule `new_capability`):
+   * `process`, `network`, `dynamic-code`, `fs`. The task asking for one allows it too.
+   */
+  allow?: Array<Capability>;
 };
 
 export type RunResult = {
