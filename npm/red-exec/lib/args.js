@@ -41,6 +41,7 @@ export const OPTIONS = Object.freeze([
   { name: 'verify-timeout', kind: 'value', value: '<secs>', help: 'limit for one run of the check (default 300)' },
   { name: 'keep-on-fail', kind: 'bool', help: 'keep the writes when the check fails (exit 9 all the same)' },
   { name: 'partial', kind: 'bool', help: 'when a file is blocked, still write the files that passed, except\nthose that import it (or import one that imports it) and deletes of\nfiles still imported (default: a plan is written whole or not at all)' },
+  { name: 'allow', kind: 'list', value: '<capability>', complete: ['process', 'network', 'dynamic-code', 'fs'], help: 'let answers add process | network | dynamic-code | fs use a file did\nnot have (gate rule new_capability; repeatable, comma-separated;\ndefault: only what the task asks for, e.g. "spawn", "fetch", "eval")' },
   { name: 'no-verify', kind: 'bool', help: 'skip the check set in a config file' },
   { name: 'trust', kind: 'bool', help: "trust the workspace's .red-exec.json as it is now: its verify, gate\n(warn/off) and keepOnFail apply from then on, until its content\nchanges (prints what it trusts; store: ~/.config/red-exec/trust.json)" },
   { name: 'yes', kind: 'bool', help: 'trust the .red-exec.json for this run only, without storing it\n(also RED_EXEC_TRUST_CONFIG=1; CI=true alone trusts nothing)' },
@@ -69,6 +70,8 @@ const TRUST_FLAGS = new Set(['trust', 'workspace', 'json']);
 
 const GATE_MODES = ['block', 'warn', 'off'];
 const MODULE_FORMATS = ['auto', 'cjs', 'esm'];
+// The core's `Capability` names (crates/core/src/analysis.rs); the core refuses any other.
+export const CAPABILITIES = ['process', 'network', 'dynamic-code', 'fs'];
 
 /** How help and completion write an option: "-h, --help", "--files <paths>". */
 export function optionLabel(o) {
@@ -344,6 +347,9 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
     options.contextBudget = parseNumber('context-budget', str('context-budget'), { integer: true, min: 100, max: 10_000_000 });
   }
   if (lists.get('read').length > 0 && options.read.length === 0) throw new UsageError('--read is empty');
+  options.allow = [...new Set(lists.get('allow').flatMap(splitFileList))];
+  if (lists.get('allow').length > 0 && options.allow.length === 0) throw new UsageError('--allow is empty');
+  for (const name of options.allow) oneOf('allow', name, CAPABILITIES);
   if (options.commit && options.dryRun) throw new UsageError('--commit cannot be used with --dry-run: a dry run changes nothing to commit');
   // A dry run exists to show what would change.
   if (options.dryRun) options.diff = true;

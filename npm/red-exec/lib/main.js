@@ -674,6 +674,7 @@ async function runLocked(ctx) {
       aliases: aliases.merged,
       skills: options.skills,
       gate: options.gate,
+      allow: options.allow ?? [],
       moduleFormat: options.moduleFormat,
       maxRetries: options.maxRetries,
       contextBudget: options.contextBudget ?? null,
@@ -760,6 +761,7 @@ async function runLocked(ctx) {
 
   const coreOptions = { model: model.model, maxRetries: options.maxRetries, gate: options.gate, moduleFormat: options.moduleFormat };
   if (options.partial) coreOptions.partial = true;
+  if (options.allow?.length > 0) coreOptions.allow = options.allow;
   if (options.contextBudget !== undefined) coreOptions.contextBudget = options.contextBudget;
   // A dry run's copy holds only the files in scope: the project's check cannot run there.
   if (options.verify && !dry) {
