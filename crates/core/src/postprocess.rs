@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     ArrowFunctionBody, BindingPattern, Class, ComputedMemberExpression, DebuggerStatement, Expression,
-    IdentifierReference, ImportDeclarationSpecifier, Program, Statement, StaticMemberExpression,
+    IdentifierReference, ImportDeclaration, ImportDeclarationSpecifier, Program, Statement, StaticMemberExpression,
+    VariableDeclarator,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
@@ -519,6 +520,10 @@ struct Removal {
 
 struct BannedFinder<'b> {
     names: BTreeSet<&'b str>,
+    /// Local names that stand for a module or a member of one: `cp` for `child_process` after
+    /// `const cp = require('child_process')`, `run` for `child_process.execSync` after
+    /// `const { execSync: run } = require('node:child_process')` or the same `import`.
+    aliases: BTreeMap<String, String>,
     paths: BTreeSet<&'b str>,
     debugger: bool,
     /// Enclosing statements (and arrow bodies), innermost last.
@@ -539,12 +544,101 @@ impl BannedFinder<'_> {
     }
 
     fn check_member(&mut self, object: &Expression<'_>, property: &str) {
-        if let Some(object_path) = member_path(object) {
-            let path = format!("{object_path}.{property}");
-            if self.paths.contains(path.as_str()) {
-                self.hit(&path);
+        // A banned plain name is banned as a property too: `cp.execSync`, `globalThis['eval']`.
+        if let Some(&name) = self.names.get(property) {
+            self.hit(name);
+        }
+        let written = member_path(object).map(|o| format!("{o}.{property}"));
+        let resolved = resolved_path(object, &self.aliases).map(|o| format!("{o}.{property}"));
+        for path in [written, resolved].into_iter().flatten() {
+            if let Some(&entry) = self.paths.get(path.as_str()) {
+                self.hit(entry);
+                break;
             }
         }
+    }
+}
+
+/// A module specifier as a ban entry writes it: `node:` dropped, `/` as `.` (`fs/promises` is `fs.promises`).
+fn module_path(specifier: &str) -> String {
+    specifier.strip_prefix("node:").unwrap_or(specifier).replace('/', ".")
+}
+
+/// Like [`member_path`], with a leading alias or `require('m')` / `await import('m')` replaced by the module path.
+fn resolved_path(expr: &Expression<'_>, aliases: &BTreeMap<String, String>) -> Option<String> {
+    match expr.get_inner_expression() {
+        Expression::Identifier(id) => {
+            let name = id.name.as_str();
+            Some(aliases.get(name).cloned().unwrap_or_else(|| name.to_string()))
+        }
+        Expression::CallExpression(call) if call.is_require_call() => match call.arguments.first()?.as_expression()? {
+            Expression::StringLiteral(s) => Some(module_path(s.value.as_str())),
+            _ => None,
+        },
+        Expression::AwaitExpression(a) => match a.argument.get_inner_expression() {
+            Expression::ImportExpression(i) => match &i.source {
+                Expression::StringLiteral(s) => Some(module_path(s.value.as_str())),
+                _ => None,
+            },
+            _ => None,
+        },
+        Expression::StaticMemberExpression(m) => {
+            Some(format!("{}.{}", resolved_path(&m.object, aliases)?, m.property.name.as_str()))
+        }
+        Expression::ComputedMemberExpression(m) => match &m.expression {
+            Expression::StringLiteral(s) => Some(format!("{}.{}", resolved_path(&m.object, aliases)?, s.value.as_str())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every alias of a module or a module's member the file binds (any scope: an alias used in
+/// another scope under the same name is over-matched, and a removal that breaks the file is not made).
+#[derive(Default)]
+struct AliasCollector {
+    aliases: BTreeMap<String, String>,
+}
+
+impl<'a> Visit<'a> for AliasCollector {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        let module = module_path(it.source.value.as_str());
+        for spec in it.specifiers.iter().flatten() {
+            let target = match spec {
+                ImportDeclarationSpecifier::ImportSpecifier(s) => format!("{module}.{}", s.imported.name().as_str()),
+                _ => module.clone(),
+            };
+            self.aliases.insert(spec.local().name.as_str().to_string(), target);
+        }
+    }
+
+    fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
+        if let Some(init) = &it.init
+            && let Some(source) = resolved_path(init, &self.aliases).filter(|p| p.contains('.') || is_module_load(init))
+        {
+            match &it.id {
+                BindingPattern::BindingIdentifier(id) => {
+                    self.aliases.insert(id.name.as_str().to_string(), source);
+                }
+                BindingPattern::ObjectPattern(obj) => {
+                    for prop in &obj.properties {
+                        if let (Some(key), BindingPattern::BindingIdentifier(id)) = (prop.key.static_name(), &prop.value) {
+                            self.aliases.insert(id.name.as_str().to_string(), format!("{source}.{key}"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk::walk_variable_declarator(self, it);
+    }
+}
+
+fn is_module_load(expr: &Expression<'_>) -> bool {
+    match expr.get_inner_expression() {
+        Expression::CallExpression(call) => call.is_require_call(),
+        Expression::AwaitExpression(a) => matches!(a.argument.get_inner_expression(), Expression::ImportExpression(_)),
+        _ => false,
     }
 }
 
@@ -591,6 +685,13 @@ impl<'a> Visit<'a> for BannedFinder<'_> {
         if self.names.contains(id.name.as_str()) {
             self.hit(id.name.as_str());
         }
+        // An alias of a banned member: `run` after `const { execSync: run } = require('child_process')`.
+        if let Some(target) = self.aliases.get(id.name.as_str()).cloned() {
+            let last = target.rsplit('.').next().unwrap_or(&target);
+            if let Some(&entry) = self.paths.get(target.as_str()).or_else(|| self.names.get(last)) {
+                self.hit(entry);
+            }
+        }
     }
 
     fn visit_static_member_expression(&mut self, m: &StaticMemberExpression<'a>) {
@@ -613,8 +714,11 @@ impl<'a> Visit<'a> for BannedFinder<'_> {
 }
 
 fn find_removals(program: &Program<'_>, banned: &[String]) -> Vec<Removal> {
+    let mut aliases = AliasCollector::default();
+    aliases.visit_program(program);
     let mut finder = BannedFinder {
         names: BTreeSet::new(),
+        aliases: aliases.aliases,
         paths: BTreeSet::new(),
         debugger: false,
         stack: Vec::new(),
@@ -1117,7 +1221,10 @@ mod tests {
             descriptions(&fixes),
             [
                 "kept `const log = console.log;` (line 1, uses banned `console.log`): removing it would leave log undefined",
-                "removed `console.log('running');` (line 5, uses banned `console.log`)",
+                "kept `const arity = console.log.length;` (line 2, uses banned `console.log`): removing it would leave arity undefined",
+                // Through the alias: `log` is `console.log`.
+                "removed `log('start', task.name);` (line 5, uses banned `console.log`)",
+                "removed `console.log('running');` (line 6, uses banned `console.log`)",
             ]
         );
     }
@@ -1134,14 +1241,46 @@ mod tests {
     }
 
     #[test]
-    fn plain_names_match_references_not_properties_or_declarations() {
+    fn plain_names_match_references_and_property_reads_not_keys_or_declarations() {
+        // `x.eval` is a read of a property named eval: `globalThis.eval` and `cp.execSync` are too.
         let src = "const x = { eval: 1 };\nfunction run(code) {\n  return eval(code);\n}\nrun(x.eval);\n";
         let (out, fixes) = strip_banned("a.js", src, &banned(&["eval"]));
-        assert_eq!(out, "const x = { eval: 1 };\nfunction run(code) {\n}\nrun(x.eval);\n");
-        assert_eq!(fixes.len(), 1);
+        assert_eq!(out, "const x = { eval: 1 };\nfunction run(code) {\n}\n");
+        assert_eq!(fixes.len(), 2);
         // Only the named member: `console.error` stays when `console.log` is banned.
         let src = "console.error('e');\nconsole['log']('l');\n";
         assert_eq!(strip_banned("a.js", src, &banned(&["console.log"])).0, "console.error('e');\n");
+    }
+
+    #[test]
+    fn bans_hold_against_require_members_aliases_and_property_access() {
+        let strip = |src: &str, entries: &[&str]| strip_banned("a.js", src, &banned(entries)).0;
+        // A member path through `require('x').y`, an alias of the module, a destructured or renamed
+        // member, an ESM import, `node:` and `fs/promises` forms, computed literal keys.
+        for (src, entries) in [
+            ("require('child_process').execSync('id');\nok();\n", &["child_process.execSync"][..]),
+            ("const cp = require('child_process');\ncp.execSync('id');\nok();\n", &["child_process.execSync"]),
+            ("const cp = require('node:child_process');\ncp['execSync']('id');\nok();\n", &["child_process.execSync"]),
+            ("const { execSync: run } = require('child_process');\nrun('id');\nok();\n", &["child_process.execSync"]),
+            ("const run = require('child_process').execSync;\nrun('id');\nok();\n", &["child_process.execSync"]),
+            ("const { writeFile } = require('fs/promises');\nwriteFile('x', '');\nok();\n", &["fs.promises.writeFile"]),
+            ("const cp = require('child_process');\ncp.execSync('id');\nok();\n", &["execSync"]),
+            ("const { execSync: run } = require('child_process');\nrun('id');\nok();\n", &["execSync"]),
+            ("globalThis['eval']('1');\nok();\n", &["eval"]),
+            ("window.eval('1');\nok();\n", &["eval"]),
+        ] {
+            let out = strip(src, entries);
+            assert!(out.ends_with("ok();\n") && !out.contains("('id')") && !out.contains("('1')") && !out.contains("('x', '')"), "{entries:?}: {src:?} gave {out:?}");
+        }
+        let esm = "import { execSync as run } from 'node:child_process';\nexport function f() {\n  run('id');\n  return 1;\n}\n";
+        let out = strip_banned("a.mjs", esm, &banned(&["child_process.execSync"])).0;
+        assert!(!out.contains("run('id')") && out.contains("return 1;"), "{out}");
+        let esm = "import * as cp from 'child_process';\nexport const f = async () => {\n  cp.execSync('id');\n  (await import('child_process')).exec('id');\n};\n";
+        let out = strip_banned("a.mjs", esm, &banned(&["child_process.execSync", "child_process.exec"])).0;
+        assert!(!out.contains("('id')"), "{out}");
+        // Another module's member of the same name is not the banned one.
+        let other = "const db = require('./db');\ndb.execSync('x');\n";
+        assert_eq!(strip(other, &["child_process.execSync"]), other);
     }
 
     #[test]
