@@ -127,3 +127,17 @@ test('a bad --allow value is a usage error (exit 2) before any model call', asyn
   assert.equal(server.requests.length, 0);
   assert.deepEqual(snapshot(t.ws), t.wsBefore);
 });
+
+test('a package.json test script the model rewrites under --verify "npm test" is blocked and never runs', async () => {
+  const t = setUp();
+  const pkg = '{\n  "name": "x",\n  "private": true,\n  "scripts": {\n    "test": "node src/x.js"\n  }\n}\n';
+  fs.writeFileSync(path.join(t.ws, 'package.json'), pkg);
+  const wsBefore = snapshot(t.ws);
+  server.answer(planJson([{ path: 'package.json', action: 'MODIFY', intent: 'bump the version' }]));
+  server.answer(fenced(pkg.replace('node src/x.js', `touch ${t.marker}`).replace('"private": true', '"private": true,\n  "version": "1.0.1"'), 'json'));
+  const r = await runCli(['Bump the version to 1.0.1', '--files', 'package.json', '--verify', 'npm test', '--max-retries', '0', '--base-url', server.baseUrl], { cwd: t.ws, env: { RED_EXEC_API_KEY: KEY } });
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  assert.match(r.stdout + r.stderr, /process spawning \[--allow process\]: package\.json script `test`: touch /);
+  assert.deepEqual(snapshot(t.ws, { ignore: ['.red-exec-logs'] }), wsBefore);
+  assertContained(t, r);
+});
