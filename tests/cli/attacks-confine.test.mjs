@@ -69,11 +69,11 @@ test('.red-exec-logs a symlink: --runs, --undo and --export-debug refuse too, re
   fs.mkdirSync(path.join(out.dir, fake));
   fs.writeFileSync(path.join(out.dir, fake, 'events.jsonl'), '{"kind":"host_start","time":"2026-12-01T12:06:37Z"}\n');
   fs.writeFileSync(path.join(out.dir, 'last-run'), `${fake}\n`);
-  const snap = out.dir && snapshot(out.dir, { ignore: [] });
+  const snap = snapshot(out.dir, { ignore: [] });
   fs.symlinkSync(out.dir, path.join(ws, LOG_DIR));
   for (const args of [['--runs'], ['--undo'], ['--export-debug', '--run-id', 'last'], ['--export-debug', '--run-id', fake]]) {
     const r = await runCli(args, { cwd: ws });
-    assert.ok([8, 12].includes(r.code) && r.code === 8, `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
+    assert.equal(r.code, 8, `${args.join(' ')}: ${r.stderr}`);
     assert.match(oneLine(r.stderr), /symbolic link/);
   }
   assert.deepEqual(snapshot(out.dir, { ignore: [] }), snap);
@@ -253,7 +253,7 @@ test('the check does not see GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY and the like un
 
 // ---- output a person can trust
 
-const ESC_LINE = "// done \u001b[2K\u001b[1A\u001b]0;pwned\u0007";
+const ESC_LINE = "// done \u001b[2K\u001b[1A\u001b]0;pwned\u0007 \u009b2J \u202eevil\u202c";
 const WITH_ESC = SERVER_WITH_HEALTH.replace("'use strict';\n", `'use strict';\n${ESC_LINE}\n`);
 
 test('an answer with terminal escapes: --diff, the report and report.md show them escaped, never raw', async () => {
@@ -263,7 +263,7 @@ test('an answer with terminal escapes: --diff, the report and report.md show the
   assert.equal(r.code, 0, r.stderr);
   assert.equal(fs.readFileSync(path.join(ws, 'src/server.js'), 'utf8'), WITH_ESC, 'the file is written as answered');
   for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['report.md', fs.readFileSync(path.join(ws, LOG_DIR, 'report.md'), 'utf8')]]) {
-    assert.equal(/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text), false, `${name} holds a raw control character`);
+    assert.equal(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/.test(text), false, `${name} holds a raw control character`);
   }
   assert.match(r.stdout, /^\+\/\/ done \\u001b\[2K\\u001b\[1A/m, 'the diff line shows the escape');
 });
@@ -277,4 +277,68 @@ test('a dry run with terminal escapes in the answer: its diffs are escaped too',
   assert.equal(r.stdout.includes('\u001b'), false);
   assert.match(r.stdout, /\\u001b\[2K/);
   assert.deepEqual(snapshot(ws), before);
+});
+
+// ---- more of the same classes
+
+test('.red-exec-logs/.gitignore a symlink to a file outside: refused like any link there (exit 8), the file outside is not written', async () => {
+  const ws = makeWorkspace();
+  const out = outsideDir();
+  fs.mkdirSync(path.join(ws, LOG_DIR));
+  fs.symlinkSync(path.join(out.dir, 'keep.txt'), path.join(ws, LOG_DIR, '.gitignore'));
+  const r = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
+  assert.equal(r.code, 8, r.stderr);
+  assert.match(oneLine(r.stderr), /\.gitignore is a symbolic link/);
+  assert.equal(server.requests.length, 0);
+  out.unchanged();
+});
+
+test('the check command plants .red-exec-logs/report.md as a link during the run: the report is refused (exit 8), nothing written outside', async () => {
+  const ws = makeWorkspace();
+  const out = outsideDir();
+  const check = `ln -s "${path.join(out.dir, 'keep.txt')}" ${LOG_DIR}/report.md`;
+  const r = await okRun(ws, ['--verify', check, '--report']);
+  assert.equal(r.code, 8, r.stderr);
+  assert.match(oneLine(r.stderr), /could not write the run report .*symbolic link/);
+  out.unchanged();
+});
+
+test('--replay <run-id> whose run directory links outside, and --replay with a path-like id under .red-exec-logs: refused, nothing read there', async () => {
+  const ws = makeWorkspace();
+  const out = outsideDir();
+  const id = '20261201-120637-f18f4a';
+  fs.mkdirSync(path.join(ws, LOG_DIR));
+  fs.symlinkSync(out.dir, path.join(ws, LOG_DIR, id));
+  const r = await runCli([TASK, '--files', 'src/server.js', '--replay', id], { cwd: ws });
+  assert.equal(r.code, 8, r.stderr);
+  assert.match(oneLine(r.stderr), /symbolic link/);
+  assert.equal(server.requests.length, 0);
+  out.unchanged();
+});
+
+test('--runs skips planted entries that are not run ids and does not follow a link named like one', async () => {
+  const ws = makeWorkspace();
+  const out = outsideDir();
+  fs.writeFileSync(path.join(out.dir, 'events.jsonl'), '{"kind":"host_start","time":"2026-12-01T12:06:37Z","task":"OUTSIDE-TASK"}\n');
+  assert.equal((await okRun(ws)).code, 0);
+  fs.mkdirSync(path.join(ws, LOG_DIR, '..evil'));
+  fs.writeFileSync(path.join(ws, LOG_DIR, '..evil', 'events.jsonl'), '{"kind":"host_start","time":"2099-01-01T00:00:00Z"}\n');
+  fs.symlinkSync(out.dir, path.join(ws, LOG_DIR, '20991231-235959-abcdef'));
+  const r = await runCli(['--runs', '--json'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  const ids = JSON.parse(r.stdout).runs.map((x) => x.runId ?? x.id);
+  assert.deepEqual(ids, [lastRunLog(ws).id]);
+  assert.equal(r.stdout.includes('OUTSIDE-TASK'), false);
+});
+
+test('a key-like parameter hidden by case or encoding (?API_KEY=, ?Access%5FToken=) is refused too; an ordinary query (?api-version=) is not', async () => {
+  for (const url of [`${server.baseUrl}?API_KEY=${SECRET}`, `${server.baseUrl}?Access%5FToken=${SECRET}`, `${server.baseUrl}?client_secret=${SECRET}`]) {
+    const r = await runCli([TASK, '--files', 'src/server.js', '--base-url', url], { cwd: makeWorkspace() });
+    assert.equal(r.code, 2, `${url}: ${r.stderr}`);
+    assert.equal((r.stdout + r.stderr).includes(SECRET), false);
+  }
+  // Not refused: it reaches the server (which has no answer scripted for it).
+  const ok = await runCli([TASK, '--files', 'src/server.js', '--base-url', `${server.baseUrl}?api-version=2024-06-01`], { cwd: makeWorkspace() });
+  assert.notEqual(ok.code, 2, ok.stderr);
+  assert.ok(server.requests.length > 0, 'the URL was used');
 });

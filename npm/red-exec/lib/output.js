@@ -118,7 +118,9 @@ ${exitTableText('  ')}
  * model's answer) shown as \\uXXXX instead of acting on the terminal.
  */
 export function printable(text) {
-  return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // C0 and C1 controls but tab and newline, and the bidirectional overrides and isolates that
+  // make a line read differently from what it holds ("trojan source").
+  return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function oneLine(text) {
