@@ -342,3 +342,25 @@ test('a key-like parameter hidden by case or encoding (?API_KEY=, ?Access%5FToke
   assert.notEqual(ok.code, 2, ok.stderr);
   assert.ok(server.requests.length > 0, 'the URL was used');
 });
+
+test('the check swaps .red-exec-logs for a link to a directory outside after the run began: nothing more is written through it', async () => {
+  const ws = makeWorkspace();
+  const out = outsideDir();
+  const check = `mv ${LOG_DIR} moved-logs && ln -s "${out.dir}" ${LOG_DIR}`;
+  const r = await okRun(ws, ['--verify', check, '--report', '--export-debug']);
+  assert.equal(r.code, 8, r.stderr);
+  assert.match(r.stderr, /symbolic link/);
+  out.unchanged();
+});
+
+test('XDG_SESSION_ID, PATH and HOME still reach the check; a model key never does, even with --pass-env', async () => {
+  const probe = makeTempDir();
+  const dump = path.join(probe, 'env.txt');
+  const ws = makeWorkspace();
+  const r = await okRun(ws, ['--verify', `env > "${dump}"`, '--pass-env', 'RED_EXEC_API_KEY'], { XDG_SESSION_ID: '7', RED_EXEC_API_KEY: `sk-${SECRET}` });
+  assert.equal(r.code, 0, r.stderr);
+  const seen = fs.readFileSync(dump, 'utf8');
+  assert.match(seen, /^XDG_SESSION_ID=7$/m);
+  assert.match(seen, /^PATH=/m);
+  assert.equal(seen.includes(SECRET), false, 'the model key reached the check');
+});

@@ -15,7 +15,7 @@ const GRACE_MS = 2000;
  * check runs the project's code (and whatever a model wrote into it), which may print or send
  * its environment.
  */
-export const SECRET_ENV = /(^|_)(TOKEN|SECRET|KEY|PASSWORD|PASSWD|PASS|CREDENTIALS?|AUTH|COOKIE|SESSION|PRIVATE)(_|$)|SECRET|TOKEN|PASSWORD|API_?KEY|^AWS_|^AZURE_|^GCP_|^GOOGLE_APPLICATION_CREDENTIALS$|^GH_|^GITHUB_TOKEN$|^NPM_TOKEN$|^NODE_AUTH_TOKEN$|^SSH_AUTH_SOCK$|^DOCKER_AUTH|^KUBECONFIG$/i;
+export const SECRET_ENV = /(^|_)(TOKEN|SECRET|KEY|PASSWORD|PASSWD|PASS|CREDENTIALS?|AUTH|COOKIE)(_|$)|SECRET|TOKEN|PASSWORD|API_?KEY|^AWS_|^AZURE_|^GCP_|^GOOGLE_APPLICATION_CREDENTIALS$|^GH_|^GITHUB_TOKEN$|^NPM_TOKEN$|^NODE_AUTH_TOKEN$|^SSH_AUTH_SOCK$|^DOCKER_AUTH|^KUBECONFIG$/i;
 
 /** Whether the variable `name` is kept from the check by default. */
 export function looksSecretVariable(name) {
