@@ -95,7 +95,7 @@ test('--run-id errors: unknown run (exit 3), without --export-debug or with a ta
   assert.equal(withTask.code, 2);
   assert.match(withTask.stderr, /runs no task: unexpected argument "Add \/health"/);
   const sneaky = await runCli(['--export-debug', '--run-id', '../../etc'], { cwd: ws });
-  assert.equal(sneaky.code, 2);
+  assert.equal(sneaky.code, 3);
   assert.match(sneaky.stderr, /--run-id must be a run id/);
   assert.equal(fs.existsSync(path.join(ws, LOG_DIR)), false);
 });

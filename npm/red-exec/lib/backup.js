@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { posixRelative } from './paths.js';
+import { posixRelative, confined, openConfined, readConfined } from './paths.js';
 
 const JOURNAL_FILE = 'journal.jsonl';
 const BACKUP_DIR = 'backup';
@@ -75,7 +75,7 @@ export function writeDurably(file, bytes, { mode = 0o600, tmpName = `${path.base
  */
 export function openJournal(runDir, root) {
   const file = path.join(runDir, JOURNAL_FILE);
-  const fd = fs.openSync(file, 'a');
+  const fd = openConfined(file, 'a');
   fs.fsyncSync(fd);
   fsyncDir(runDir);
   // Paths already journaled: their original state is in their first record, so a later change
@@ -91,7 +91,7 @@ export function openJournal(runDir, root) {
   /** Copy the original bytes of `rel` into backup/ the first time the run touches it. Returns the backup's name or null. */
   function backup(rel, bytes) {
     if (journaled.has(rel)) return null;
-    writeDurably(path.join(runDir, BACKUP_DIR, ...rel.split('/')), bytes);
+    writeDurably(confined(path.join(runDir, BACKUP_DIR, ...rel.split('/'))), bytes);
     return `${BACKUP_DIR}/${rel}`;
   }
 
@@ -161,7 +161,7 @@ export function openJournal(runDir, root) {
      * Returns its path relative to the run directory.
      */
     keepConflict(rel, text) {
-      writeDurably(path.join(runDir, CONFLICTS_DIR, ...rel.split('/')), Buffer.from(text, 'utf8'));
+      writeDurably(confined(path.join(runDir, CONFLICTS_DIR, ...rel.split('/'))), Buffer.from(text, 'utf8'));
       return `${CONFLICTS_DIR}/${rel}`;
     },
     close() {
@@ -180,7 +180,7 @@ export function openJournal(runDir, root) {
 export function readJournal(runDir) {
   let text;
   try {
-    text = fs.readFileSync(path.join(runDir, JOURNAL_FILE), 'utf8');
+    text = readConfined(path.join(runDir, JOURNAL_FILE));
   } catch (err) {
     if (err.code === 'ENOENT') return null;
     throw err;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { createFsHost } from './fs-host.js';
 import { parseEventLines } from './run-log.js';
+import { readConfined, writeConfined } from './paths.js';
 
 export function bundleName(runId) {
   return `debug-${runId}.zip`;
@@ -16,7 +17,7 @@ export function bundleName(runId) {
  * wrote, read back from `filesRoot` now. Everything passes `redact`. Returns the zip's path.
  */
 export async function writeDebugBundle({ logDir, runId, filesRoot, redact = (s) => s, exportedBy }) {
-  const eventsText = fs.readFileSync(path.join(logDir, 'events.jsonl'), 'utf8');
+  const eventsText = readConfined(path.join(logDir, 'events.jsonl'));
   const events = parseEventLines(eventsText);
   const first = (kind) => events.find((e) => e.kind === kind) ?? null;
   const hostStart = first('host_start') ?? {};
@@ -66,6 +67,6 @@ export async function writeDebugBundle({ logDir, runId, filesRoot, redact = (s) 
 
   const zip = zipSync(entries, { level: 6 });
   const file = path.join(logDir, bundleName(runId));
-  fs.writeFileSync(file, zip);
+  writeConfined(file, zip);
   return file;
 }

@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createFsHost } from './fs-host.js';
+import { confineArtifact } from './paths.js';
 
 /**
  * Copy `paths` (workspace-relative; absent or unreadable ones are skipped) from `workspace`
@@ -24,7 +25,8 @@ export async function prepareDryRun(workspace, paths, { canWrite = () => true, o
     for (const rel of [...new Set(paths)]) {
       const state = await original.readFile(rel);
       if (state.state !== 'present') continue;
-      const target = path.join(dir, rel);
+      // The copy is the tool's own: a fresh directory, nothing in it followed through a link.
+      const target = confineArtifact(dir, path.join(dir, rel));
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await fsp.writeFile(target, state.text);
       copied.push(rel);

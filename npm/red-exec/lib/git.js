@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
+import { writeConfined, readConfined } from './paths.js';
 
 /** The file in a run's log directory that records its commit. */
 export const COMMIT_RECORD = 'commit.json';
@@ -143,13 +144,13 @@ export async function commitRun(repo, { written, deleted, task, runId }) {
 /** Remember a run's commit next to its log, for --undo. */
 export function recordCommit(workspace, runId, commit) {
   const file = path.join(workspace, LOG_DIR, runId, COMMIT_RECORD);
-  fs.writeFileSync(file, `${JSON.stringify({ sha: commit.sha, paths: commit.paths, time: new Date().toISOString() })}\n`);
+  writeConfined(file, `${JSON.stringify({ sha: commit.sha, paths: commit.paths, time: new Date().toISOString() })}\n`);
 }
 
 /** The commit a run made with --commit, or null. */
 export function readCommit(runDir) {
   try {
-    const record = JSON.parse(fs.readFileSync(path.join(runDir, COMMIT_RECORD), 'utf8'));
+    const record = JSON.parse(readConfined(path.join(runDir, COMMIT_RECORD)));
     return typeof record.sha === 'string' ? record : null;
   } catch {
     return null;

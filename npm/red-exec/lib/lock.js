@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
+import { confined, openConfined, readConfined, writeConfined } from './paths.js';
 import { ensureLogDir } from './run-log.js';
 import { processAlive } from './undo.js';
 
@@ -20,7 +21,7 @@ export class WorkspaceLocked extends Error {}
 
 function readHolder(file) {
   try {
-    const holder = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const holder = JSON.parse(readConfined(file));
     return holder && typeof holder === 'object' ? holder : null;
   } catch (err) {
     if (err.code === 'ENOENT') return 'gone';
@@ -45,7 +46,7 @@ function create(file, holder) {
   const text = `${JSON.stringify(holder)}\n`;
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, text, { mode: 0o644 });
+    writeConfined(tmp, text, { mode: 0o644 });
     const fd = fs.openSync(tmp, 'r');
     try {
       fs.fsyncSync(fd);
@@ -65,7 +66,7 @@ function create(file, holder) {
   }
   let fd;
   try {
-    fd = fs.openSync(file, 'wx', 0o644);
+    fd = openConfined(file, 'wx', 0o644);
   } catch (err) {
     if (err.code === 'EEXIST') return false;
     throw err;
@@ -89,7 +90,7 @@ function create(file, holder) {
  */
 export function acquireLock(workspace, { what = 'run', runId = null } = {}) {
   const base = ensureLogDir(workspace);
-  const file = path.join(base, LOCK_FILE);
+  const file = confined(path.join(base, LOCK_FILE));
   const shown = `${LOG_DIR}/${LOCK_FILE}`;
   const holder = { pid: process.pid, hostname: os.hostname(), runId, what, started: new Date().toISOString() };
   let tookOver = null;

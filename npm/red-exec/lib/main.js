@@ -223,6 +223,10 @@ async function dispatch(argv, io, json) {
       say(`${err.message} (see red-exec --help)`);
       return EXIT.USAGE;
     }
+    if (err instanceof ConfigError) {
+      say(err.message);
+      return EXIT.CONFIG;
+    }
     throw err;
   }
 
@@ -733,7 +737,7 @@ async function runLocked(ctx) {
     writeFile: files.writeFile,
     deleteFile: files.deleteFile,
     verify: ({ command, timeoutMs }) =>
-      runVerify({ command, cwd: workspace, timeoutMs, env: verifyEnv(env, model.apiKey), signal: stop.signal, redact }),
+      runVerify({ command, cwd: workspace, timeoutMs, env: verifyEnv(env, model.apiKey, options.passEnv), signal: stop.signal, redact }),
     async complete(request) {
       if (isInterrupted()) throw Object.assign(new Error('interrupted: no more model calls'), { code: 'interrupted' });
       return completer(request);
@@ -818,7 +822,8 @@ async function runLocked(ctx) {
     if (reportFile) text += `Report:   ${shown(cwd, reportFile)}\n`;
     if (dry) text += '\nDry run: no file in the workspace was changed; the diffs show what the run would write.\n';
     if (dry && options.verify) text += `Dry run: the check \`${options.verify}\` was not run.\n`;
-    stdout.write(redact(text));
+    // Control characters from answers and files (ESC, CR...) are shown escaped, never acted on.
+    stdout.write(printable(redact(text)));
   }
 
   if (signalled()) return interruptedFail();

@@ -50,6 +50,8 @@ ${models}
   A base URL (--base-url, $RED_EXEC_BASE_URL, the user config) gets $RED_EXEC_API_KEY, else no
   key; $OPENAI_BASE_URL gets $OPENAI_API_KEY; a provider key goes only to its provider's own
   host. A "baseUrl" from a project's .red-exec.json gets no key from the environment.
+  A base URL holding a key (user:pass@host, or ?key= ?api_key= ?token= ?sig=...) is refused
+  without showing it (exit 2 for --base-url, 3 from the environment or a config file).
 
 ENVIRONMENT
   DEEPSEEK_API_KEY, OPENAI_API_KEY   provider keys
@@ -85,6 +87,9 @@ LOGS AND BACKUPS
   in .red-exec-logs/ keeps all of it out of git status.
   Before a run changes a file it copies the original to .red-exec-logs/<run-id>/backup/ and
   notes the change in journal.jsonl there: --undo works even for a run that was killed.
+  None of these is ever opened through a symbolic link: a link as .red-exec-logs or anything
+  in it is refused (exit 8), and a run id (--run-id, --undo, --replay, last-run) must look like
+  20261201-120637-f18f4a (else exit 3).
 
 GATE RULES (checked before anything is written; --gate block|warn|off)
 ${gateRules}
@@ -98,6 +103,10 @@ SAFETY
   other changes are taken back, its version is kept in .red-exec-logs/<run-id>/conflicts/
   (exit 11). One run at a time: a run or --undo holds .red-exec-logs/lock, a second is refused
   (exit 12); a lock left by a killed run on this machine is taken over with a notice.
+  The --verify check runs without the model keys and without any variable named like a
+  secret (*_TOKEN, *_KEY, *SECRET*, *PASSWORD*, AWS_*, GITHUB_TOKEN, NPM_TOKEN...); pass one
+  through with --pass-env NAME. Control characters in answers and files (ESC...) are shown
+  escaped (\\u001b) in the report, the diffs and report.md, never sent to the terminal raw.
 
 EXIT CODES
 ${exitTableText('  ')}
@@ -109,7 +118,9 @@ ${exitTableText('  ')}
  * model's answer) shown as \\uXXXX instead of acting on the terminal.
  */
 export function printable(text) {
-  return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // C0 and C1 controls but tab and newline, and the bidirectional overrides and isolates that
+  // make a line read differently from what it holds ("trojan source").
+  return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function oneLine(text) {

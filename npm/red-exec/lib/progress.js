@@ -1,5 +1,7 @@
 // One updating status line on stderr while the core works (TTY only).
 
+import { printable } from './output.js';
+
 const SPIN = ['|', '/', '-', '\\'];
 
 export function wantsColor(stream, env) {
@@ -71,7 +73,8 @@ export function createProgress({ stream, enabled, color, model }) {
   const draw = () => {
     const secs = ((Date.now() - started) / 1000).toFixed(0).padStart(3);
     const width = Math.max(20, (stream.columns || 80) - 1);
-    const line = `${SPIN[tick++ % SPIN.length]} ${secs}s red-exec: ${text}`.slice(0, width);
+    // A plan's paths and a rejection's reason come from the model: escaped, never acted on.
+    const line = `${SPIN[tick++ % SPIN.length]} ${secs}s red-exec: ${printable(text)}`.slice(0, width);
     stream.write(`\r\x1b[K${c.cyan(line.slice(0, 1))}${c.dim(line.slice(1, 6))}${line.slice(6)}`);
   };
   const timer = setInterval(draw, 250);

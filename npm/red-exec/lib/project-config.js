@@ -29,10 +29,11 @@ const bool = (key, v) => (typeof v === 'boolean' ? null : `"${key}" must be true
 const url = (key, v) => {
   if (text(key, v)) return text(key, v);
   try {
-    checkBaseUrl(v, key);
+    checkBaseUrl(v, `"${key}"`);
     return null;
   } catch (err) {
-    return `"${key}" must be an http:// or https:// URL, got "${v}"`;
+    // Not echoed: the value may hold a key (user:pass@, ?api_key=).
+    return err.message;
   }
 };
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readReplay } from '@codemaestro/core';
 import { ConfigError } from './errors.js';
+import { checkRunId, confineArtifact, isRunId, readConfined } from './paths.js';
 
 export const LOG_DIR = '.red-exec-logs';
 
@@ -12,14 +13,16 @@ export const LOG_DIR = '.red-exec-logs';
 export function locateTranscript(spec, { cwd, workspace }) {
   const candidates = [path.resolve(cwd, spec)];
   if (!spec.includes('/') && !spec.includes(path.sep)) {
-    candidates.push(path.join(workspace, LOG_DIR, spec, 'events.jsonl'));
+    if (isRunId(spec)) candidates.push(confineArtifact(workspace, path.join(workspace, LOG_DIR, spec, 'events.jsonl')));
     if (spec === 'last') {
+      let last = '';
       try {
-        const last = fs.readFileSync(path.join(workspace, LOG_DIR, 'last-run'), 'utf8').trim();
-        if (last) candidates.push(path.join(workspace, LOG_DIR, last, 'events.jsonl'));
-      } catch {
+        last = readConfined(confineArtifact(workspace, path.join(workspace, LOG_DIR, 'last-run'))).trim();
+      } catch (err) {
+        if (err.kind === 'write') throw err;
         // no last run
       }
+      if (last) candidates.push(confineArtifact(workspace, path.join(workspace, LOG_DIR, checkRunId(last, `${LOG_DIR}/last-run`), 'events.jsonl')));
     }
   }
   for (const file of candidates) {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { writeDurably } from './backup.js';
+import { confineArtifact, openConfined, writeConfined } from './paths.js';
 
 /**
  * Make <workspace>/.red-exec-logs/ if needed, with a .gitignore of `*` in it so that nothing the
@@ -12,10 +13,21 @@ import { writeDurably } from './backup.js';
  * existing .gitignore is left as the user made it. Returns the directory.
  */
 export function ensureLogDir(workspace) {
-  const base = path.join(workspace, LOG_DIR);
-  fs.mkdirSync(base, { recursive: true });
+  const base = confineArtifact(workspace, path.join(workspace, LOG_DIR));
   try {
-    fs.writeFileSync(path.join(base, '.gitignore'), '# red-exec: run logs, backups and reports stay out of git\n*\n', { flag: 'wx' });
+    fs.mkdirSync(base);
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+  }
+  // A link made between the check and the mkdir is caught here.
+  confineArtifact(workspace, base);
+  try {
+    const fd = openConfined(path.join(base, '.gitignore'), 'wx');
+    try {
+      fs.writeFileSync(fd, '# red-exec: run logs, backups and reports stay out of git\n*\n');
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
     if (err.code !== 'EEXIST') throw err;
   }
@@ -37,14 +49,15 @@ const RESERVE_FILE = '.reserve';
  */
 export function openRunLog(workspace, runId, redact, { onBroken = () => {} } = {}) {
   const base = ensureLogDir(workspace);
-  const dir = path.join(base, runId);
+  const dir = confineArtifact(workspace, path.join(base, runId));
   fs.mkdirSync(dir, { recursive: true });
+  confineArtifact(workspace, dir);
   const file = path.join(dir, 'events.jsonl');
   const reserve = path.join(dir, RESERVE_FILE);
   writeDurably(reserve, Buffer.alloc(RESERVE_BYTES));
-  const fd = fs.openSync(file, 'a');
+  const fd = openConfined(file, 'a');
   // Durably: a run killed right here must not leave last-run empty or torn.
-  writeDurably(path.join(base, 'last-run'), `${runId}\n`, { mode: 0o644 });
+  writeDurably(confineArtifact(workspace, path.join(base, 'last-run')), `${runId}\n`, { mode: 0o644 });
   let closed = false;
   let size = fs.fstatSync(fd).size;
   let broken = null;

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR } from './replay.js';
+import { confineArtifact, isRunId, openConfined } from './paths.js';
 import { readJournal } from './backup.js';
 import { readEvents, readUndoRecord, stillRunning } from './undo.js';
 
@@ -14,7 +15,7 @@ const HEAD_BYTES = 64 * 1024;
 function firstRecord(file) {
   let fd;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openConfined(file, 'r');
     const buf = Buffer.alloc(HEAD_BYTES);
     const n = fs.readSync(fd, buf, 0, HEAD_BYTES, 0);
     const text = buf.subarray(0, n).toString('utf8');
@@ -59,10 +60,10 @@ function fileCounts(runDir, events, result) {
 
 /** { runs, more, total }: at most RUNS_SHOWN runs, newest first, and how many older ones were left out. */
 export function listRuns(workspace) {
-  const base = path.join(workspace, LOG_DIR);
+  const base = confineArtifact(workspace, path.join(workspace, LOG_DIR));
   let names = [];
   try {
-    names = fs.readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = fs.readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory() && isRunId(d.name)).map((d) => d.name);
   } catch {
     // no logs yet
   }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { LOG_DIR } from './replay.js';
 import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
 import { parseEventLines } from './run-log.js';
-import { isInside } from './paths.js';
+import { isInside, checkRunId, confineArtifact, confined, readConfined } from './paths.js';
 import { ConfigError, UndoRefused, WriteError } from './errors.js';
 import { readCommit } from './git.js';
 
@@ -24,13 +24,23 @@ export function locateRun(workspace, requested, flag) {
   let runId = requested;
   if (runId === undefined || runId === 'last') {
     try {
-      runId = fs.readFileSync(path.join(workspace, LOG_DIR, 'last-run'), 'utf8').trim();
-    } catch {
+      runId = readConfined(confineArtifact(workspace, path.join(workspace, LOG_DIR, 'last-run'))).trim();
+    } catch (err) {
+      if (err.kind === 'write') throw err;
       runId = '';
     }
     if (!runId) throw new ConfigError(`${flag}: no run recorded in this workspace (no ${LOG_DIR}/last-run)`);
+    checkRunId(runId, `${LOG_DIR}/last-run`);
+  } else {
+    checkRunId(runId, flag);
   }
-  const runDir = path.join(workspace, LOG_DIR, runId);
+  const runDir = confineArtifact(workspace, path.join(workspace, LOG_DIR, runId));
+  // The run's own files: none may be a link (a planted run directory could point anywhere).
+  try {
+    for (const name of fs.readdirSync(runDir)) confineArtifact(workspace, path.join(runDir, name));
+  } catch (err) {
+    if (err.kind === 'write') throw err;
+  }
   if (!fs.existsSync(path.join(runDir, 'events.jsonl'))) {
     throw new ConfigError(`${flag} ${runId}: no such run under ${LOG_DIR}/ (no ${LOG_DIR}/${runId}/events.jsonl)`);
   }
@@ -40,7 +50,7 @@ export function locateRun(workspace, requested, flag) {
 /** Every parseable line of events.jsonl (a killed run may have torn its last one). */
 export function readEvents(runDir) {
   try {
-    return parseEventLines(fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'));
+    return parseEventLines(readConfined(path.join(runDir, 'events.jsonl')));
   } catch {
     return [];
   }
@@ -66,7 +76,7 @@ export function processAlive(pid) {
 /** The recorded undo of a run, or null. */
 export function readUndoRecord(runDir) {
   try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, UNDO_FILE), 'utf8'));
+    return JSON.parse(readConfined(path.join(runDir, UNDO_FILE)));
   } catch {
     return null;
   }
@@ -142,7 +152,7 @@ function inspectRun(workspace, runDir, runId, journal) {
     const backup = path.join(runDir, ...String(entry.first.backup ?? '').split('/'));
     let bytes = null;
     try {
-      bytes = entry.first.backup ? fs.readFileSync(backup) : null;
+      bytes = entry.first.backup ? fs.readFileSync(confined(backup)) : null;
     } catch {
       bytes = null;
     }
@@ -210,7 +220,7 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
     throw new UndoRefused(`changed since run ${runId}: ${[...changed].sort().join(', ')}; nothing was restored (pass --force to restore them anyway)`);
   }
   // The undo must be able to record itself, or a second --undo could not say it was done.
-  const probe = path.join(runDir, `${UNDO_FILE}.${process.pid}.probe`);
+  const probe = confined(path.join(runDir, `${UNDO_FILE}.${process.pid}.probe`));
   try {
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
@@ -237,7 +247,7 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
       }
       if (changedSet.has(rel) && now.bytes) {
         // --force: the version about to be replaced is kept, in case it mattered.
-        writeDurably(path.join(runDir, OVERWRITTEN_DIR, ...rel.split('/')), now.bytes);
+        writeDurably(confined(path.join(runDir, OVERWRITTEN_DIR, ...rel.split('/'))), now.bytes);
         summary.overwritten.push(`${OVERWRITTEN_DIR}/${rel}`);
       }
       if (target === 'absent') {
@@ -271,7 +281,7 @@ export function undoRun({ workspace, runId: requested, force = false, crash = ()
       }
     }
     writeDurably(
-      path.join(runDir, UNDO_FILE),
+      confined(path.join(runDir, UNDO_FILE)),
       `${JSON.stringify({ kind: 'undo', runId, time: new Date().toISOString(), forced: summary.forced, changed, restored: summary.restored, removed: summary.removed, unchanged: summary.unchanged, skipped: summary.skipped, overwritten: summary.overwritten }, null, 2)}\n`,
     );
   } catch (err) {

@@ -10,11 +10,29 @@ const KEEP_BYTES = 64 * 1024;
 /** After SIGTERM, how long a command may take to exit before its group gets SIGKILL. */
 const GRACE_MS = 2000;
 
-/** The check's environment: ours without the model keys (a test has no use for them, and may print its env). */
-export function verifyEnv(env, apiKey) {
+/**
+ * Variables that look like secrets, kept from the check unless passed with --pass-env NAME: the
+ * check runs the project's code (and whatever a model wrote into it), which may print or send
+ * its environment.
+ */
+export const SECRET_ENV = /(^|_)(TOKEN|SECRET|KEY|PASSWORD|PASSWD|PASS|CREDENTIALS?|AUTH|COOKIE)(_|$)|SECRET|TOKEN|PASSWORD|API_?KEY|^AWS_|^AZURE_|^GCP_|^GOOGLE_APPLICATION_CREDENTIALS$|^GH_|^GITHUB_TOKEN$|^NPM_TOKEN$|^NODE_AUTH_TOKEN$|^SSH_AUTH_SOCK$|^DOCKER_AUTH|^KUBECONFIG$/i;
+
+/** Whether the variable `name` is kept from the check by default. */
+export function looksSecretVariable(name) {
+  return SECRET_ENV.test(name);
+}
+
+/**
+ * The check's environment: ours without the model keys (a test has no use for them, and may
+ * print its env) and without anything named like a secret, except the names in `passEnv`
+ * (--pass-env, typed by the user; a model key is never passed).
+ */
+export function verifyEnv(env, apiKey, passEnv = []) {
   const out = {};
+  const pass = new Set(passEnv);
   for (const [name, value] of Object.entries(env)) {
     if (KEY_VARIABLES.includes(name)) continue;
+    if (looksSecretVariable(name) && !pass.has(name)) continue;
     // Set when red-exec itself runs under `node --test`: a check running `node --test` would
     // then report to that parent instead of exiting non-zero on failure.
     if (name === 'NODE_TEST_CONTEXT') continue;
