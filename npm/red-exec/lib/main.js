@@ -10,6 +10,8 @@ import { parseArgs, OPTIONS, optionLabel } from './args.js';
 import { UsageError, ConfigError, WriteError, UndoRefused } from './errors.js';
 import { EXIT, EXIT_TABLE, exitCodeForResult } from './exit-codes.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
+// Loaded with the module: a broken install is caught by bin/red-exec.js (exit 70, one line).
+import * as core from '@codemaestro/core';
 import { createOpenAICompleter, createReplayCompleter, mergeAliases } from '@codemaestro/core';
 import { LOG_DIR, locateTranscript, loadTranscript } from './replay.js';
 import { createFsHost } from './fs-host.js';
@@ -37,10 +39,6 @@ import { isInside } from './paths.js';
 import { findRepo, uncommitted, describeStatus, commitObstacle, commitRun, recordCommit } from './git.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-
-async function loadCore() {
-  return import('@codemaestro/core');
-}
 
 function retryBaseMs(env) {
   const n = Number(env.RED_EXEC_RETRY_BASE_MS);
@@ -231,21 +229,12 @@ async function dispatch(argv, io, json) {
   }
 
   if (options.help) {
-    const core = await loadCore();
     const text = helpText(core.knownModels(), core.gateRules());
     if (options.json) {
       const flags = OPTIONS.map((o) => ({ flag: optionLabel(o), description: o.help.replace(/\s*\n\s*/g, ' ') }));
       stdout.write(`${JSON.stringify({ status: 'OK', help: text, options: flags, exitCode: EXIT.OK }, null, 2)}\n`);
     } else stdout.write(text);
     return EXIT.OK;
-  }
-
-  let core;
-  try {
-    core = await loadCore();
-  } catch (err) {
-    say(`cannot load @codemaestro/core (is it built? run npm run build): ${err.message}`);
-    return EXIT.INTERNAL;
   }
 
   if (options.version) {
