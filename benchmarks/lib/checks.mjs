@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { sourceFacts, syntaxErrors, transpileTs } from './source-facts.mjs';
+import { CHECK_TYPES, parseChecks } from './check-schema.mjs';
 
 const LOAD_CHILD = fileURLToPath(new URL('./load-child.mjs', import.meta.url));
 const RUNTIME_TIMEOUT_MS = 15_000;
@@ -86,6 +87,21 @@ const short = (v) => {
   return s && s.length > 160 ? `${s.slice(0, 160)}...` : s;
 };
 
+// A check in the internal shape (check-schema.mjs): `schema` is 'original' for a check written in
+// the original's spelling, where exports_symbol and exports_count load the module (the original
+// requires it) and a regex has no flags; ours reads exports statically and a regex has flags `m`
+// unless it says otherwise. No check passes on a missing file except file_not_exists (and
+// content_absent with "missingOk": true, ours only): the original's content_absent fails there too.
+const original = (c) => c.schema === 'original';
+const regex = (c) => new RegExp(c.pattern, c.flags ?? (original(c) ? '' : 'm'));
+
+/** The loaded module's export names and their typeof, or { error }. */
+function loadedExports(ws, c) {
+  if (read(ws, c.file) === null) return { error: `${c.file} does not exist` };
+  const r = loadModule(ws, c.file, '');
+  return r.ok ? { keys: r.keys, types: r.types ?? {} } : { error: r.error };
+}
+
 export const CHECKS = {
   file_exists: (ws, c) => (read(ws, c.file) !== null ? { pass: true } : missing(c.file)),
 
@@ -116,29 +132,44 @@ export const CHECKS = {
   },
 
   exports_symbol(ws, c) {
+    if (original(c)) {
+      const m = loadedExports(ws, c);
+      if (m.error) return { pass: false, detail: m.error };
+      if (!m.keys.includes(c.symbol) || m.types[c.symbol] === 'undefined') return { pass: false, detail: `${c.file} exports ${short(m.keys)}, not ${c.symbol}` };
+      if (c.symbolType && m.types[c.symbol] !== c.symbolType) return { pass: false, detail: `${c.symbol} is ${m.types[c.symbol]}, expected ${c.symbolType}` };
+      return { pass: true };
+    }
     const f = facts(ws, c.file);
     if (!f) return missing(c.file);
     return f.exports.includes(c.symbol) ? { pass: true } : { pass: false, detail: `${c.file} exports ${short(f.exports)}, not ${c.symbol}` };
   },
 
   exports_count(ws, c) {
-    const f = facts(ws, c.file);
-    if (!f) return missing(c.file);
-    const n = f.exports.length;
+    let names;
+    if (original(c)) {
+      const m = loadedExports(ws, c);
+      if (m.error) return { pass: false, detail: m.error };
+      names = m.keys;
+    } else {
+      const f = facts(ws, c.file);
+      if (!f) return missing(c.file);
+      names = f.exports;
+    }
+    const n = names.length;
     const pass = c.count !== undefined ? n === c.count : n >= (c.min ?? 0) && n <= (c.max ?? Infinity);
-    return pass ? { pass } : { pass, detail: `${c.file} has ${n} exports ${short(f.exports)}` };
+    return pass ? { pass } : { pass, detail: `${c.file} has ${n} exports ${short(names)}` };
   },
 
   content_match(ws, c) {
     const text = read(ws, c.file);
     if (text === null) return missing(c.file);
-    return new RegExp(c.pattern, c.flags ?? 'm').test(text) ? { pass: true } : { pass: false, detail: `/${c.pattern}/ not found` };
+    return regex(c).test(text) ? { pass: true } : { pass: false, detail: `/${c.pattern}/ not found` };
   },
 
   content_absent(ws, c) {
     const text = read(ws, c.file);
-    if (text === null) return c.missingOk === false ? missing(c.file) : { pass: true };
-    const m = new RegExp(c.pattern, c.flags ?? 'm').exec(text);
+    if (text === null) return c.missingOk === true ? { pass: true } : missing(c.file);
+    const m = regex(c).exec(text);
     return m ? { pass: false, detail: `found "${m[0]}"` } : { pass: true };
   },
 
@@ -158,34 +189,25 @@ export const CHECKS = {
   },
 
   runtime_exports(ws, c) {
-    if (read(ws, c.file) === null) return missing(c.file);
-    const r = loadModule(ws, c.file, '');
-    if (!r.ok) return { pass: false, detail: r.error };
-    const lost = c.symbols.filter((s) => !r.keys.includes(s));
-    return lost.length === 0 ? { pass: true } : { pass: false, detail: `missing at run time: ${lost.join(', ')}` };
+    const m = loadedExports(ws, c);
+    if (m.error) return { pass: false, detail: m.error };
+    const lost = c.symbols.filter((s) => !m.keys.includes(s));
+    if (lost.length > 0) return { pass: false, detail: `missing at run time: ${lost.join(', ')}` };
+    const wrong = Object.entries(c.types ?? {}).filter(([s, t]) => t && m.types[s] !== t);
+    return wrong.length === 0 ? { pass: true } : { pass: false, detail: wrong.map(([s, t]) => `${s} is ${m.types[s]}, expected ${t}`).join('; ') };
   },
 };
 
-export const CHECK_TYPES = Object.keys(CHECKS);
-
-/** checks.json text -> list of checks (an array, or { checks: [...] }). Throws on unknown types. */
-export function parseChecks(json) {
-  const value = typeof json === 'string' ? JSON.parse(json) : json;
-  const list = Array.isArray(value) ? value : value?.checks;
-  if (!Array.isArray(list)) throw new Error('checks.json must be a list of checks or { "checks": [...] }');
-  for (const [i, c] of list.entries()) {
-    if (!CHECKS[c?.type]) throw new Error(`check ${i + 1}: unknown type "${c?.type}" (known: ${CHECK_TYPES.join(', ')})`);
-  }
-  return list;
-}
+export { CHECK_TYPES, parseChecks };
 
 function label(c) {
   if (c.name) return c.name;
+  if (c.id) return c.id;
   const what = c.symbol ?? c.symbols?.join(',') ?? c.pattern ?? c.text ?? c.expr ?? (c.count !== undefined ? `count=${c.count}` : '');
   return `${c.type} ${c.file ?? ''}${what ? ` ${String(what).slice(0, 60)}` : ''}`;
 }
 
-/** Run every check against a workspace: { passed, total, results: [{ label, type, pass, detail }] }. */
+/** Run every check against a workspace: { passed, total, results: [{ label, id?, type, file, pass, detail? }] }. */
 export function scoreWorkspace(ws, checks) {
   const results = checks.map((c) => {
     let outcome;
@@ -194,7 +216,14 @@ export function scoreWorkspace(ws, checks) {
     } catch (err) {
       outcome = { pass: false, detail: `check failed to run: ${err.message}` };
     }
-    return { label: label(c), type: c.type, pass: outcome.pass, ...(outcome.detail ? { detail: outcome.detail } : {}) };
+    return {
+      label: label(c),
+      ...(c.id ? { id: c.id } : {}),
+      type: c.type,
+      file: c.file,
+      pass: outcome.pass,
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
+    };
   });
   return { passed: results.filter((r) => r.pass).length, total: results.length, results };
 }
