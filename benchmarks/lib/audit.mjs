@@ -5,7 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import os from 'node:os';
 import { isScript, sourceFacts, syntaxErrors } from './source-facts.mjs';
+import { loadModule } from './checks.mjs';
+
+// A module that loads in more than this is taken as one that does not load (a server that listens,
+// a loop): the same before and after the run, so it is never blamed on the agent.
+const LOAD_TIMEOUT_MS = 10_000;
+const TEST_FILE = /\.(spec|test)\.(c|m)?(j|t)sx?$/;
 
 // red-exec's own run records (logs, violation log, --report) are not task writes.
 const IGNORED = new Set(['.red-exec-logs', '.red-exec-violations.jsonl', '.red-exec-report.md', 'node_modules', '.git']);
@@ -44,10 +51,64 @@ function readSolution(solutionDir, file) {
 }
 
 /**
- * Bad writes: [{ path, why, detail }]. why is one of out_of_scope, syntax, export_lost,
- * declaration_lost, module_format, deleted_needed_file.
+ * The scripts whose loading a run can break: those in scope and those whose text names an in-scope
+ * file (by its name without extension, as an import does). Test files are left out: they need their runner.
  */
-export function auditWrites({ before, after, scope, solutionDir }) {
+function loadCandidates(dir, scope) {
+  const stems = scope.map((f) => path.basename(f).replace(/\.[^.]*$/, '')).filter(Boolean);
+  const out = new Set(scope.filter((f) => isScript(f) && !TEST_FILE.test(f) && fs.existsSync(path.join(dir, f))));
+  for (const [file, { text }] of snapshot(dir)) {
+    if (isScript(file) && !TEST_FILE.test(file) && !file.endsWith('.d.ts') && stems.some((s) => text.includes(s))) out.add(file);
+  }
+  return [...out].sort();
+}
+
+/**
+ * Load each file in a child node (time limit LOAD_TIMEOUT_MS), in a throwaway copy of dir so a
+ * module's side effects never touch the workspace: path -> { ok, error? }.
+ */
+export function loadFiles(dir, files) {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-bench-load-'));
+  try {
+    fs.cpSync(dir, copy, { recursive: true, filter: (src) => !IGNORED.has(path.basename(src)) });
+    if (fs.existsSync(path.join(dir, 'node_modules'))) fs.symlinkSync(path.join(dir, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+    const out = new Map();
+    for (const file of files) {
+      if (!fs.existsSync(path.join(copy, file))) continue;
+      const r = loadModule(copy, file, '', LOAD_TIMEOUT_MS);
+      out.set(file, r.ok ? { ok: true } : { ok: false, error: r.error });
+    }
+    return out;
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/** Before a run: which of the files a run can break load now (pass the result to auditWrites as loadedBefore). */
+export function loadBaseline(dir, scope) {
+  const loads = loadFiles(dir, loadCandidates(dir, scope));
+  return new Set([...loads].filter(([, r]) => r.ok).map(([f]) => f));
+}
+
+/**
+ * Bad writes: [{ path, why, detail }]. why is one of out_of_scope, syntax, export_lost,
+ * declaration_lost, module_format, deleted_needed_file, no_longer_loads. The last needs dir (the
+ * workspace after the run) and loadedBefore (loadBaseline before it): a file that loaded before and
+ * loads no more (it imports a file the run deleted, or an export it dropped) is a bad write; a file
+ * that never loaded is not the agent's doing.
+ */
+export function auditWrites({ before, after, scope, solutionDir, dir, loadedBefore }) {
+  const bad = auditChanges({ before, after, scope, solutionDir });
+  if (!dir || !loadedBefore) return bad;
+  const named = new Set(bad.map((b) => b.path));
+  const recheck = [...loadedBefore].filter((f) => after.has(f) && !named.has(f));
+  for (const [file, r] of loadFiles(dir, recheck)) {
+    if (!r.ok) bad.push({ path: file, why: 'no_longer_loads', detail: r.error });
+  }
+  return bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function auditChanges({ before, after, scope, solutionDir }) {
   const inScope = new Set(scope);
   const bad = [];
   for (const p of changedPaths(before, after)) {

@@ -52,7 +52,8 @@ function transpiledMirror(ws) {
   return mirror;
 }
 
-function loadModule(ws, file, expr) {
+/** Load one module of ws in a child node (TypeScript transpiled first): { ok, keys, types, value } or { ok: false, error }. */
+export function loadModule(ws, file, expr, timeoutMs = RUNTIME_TIMEOUT_MS) {
   let root = ws;
   let target = file;
   if (isTs(file)) {
@@ -63,7 +64,7 @@ function loadModule(ws, file, expr) {
     const child = spawnSync(process.execPath, [LOAD_CHILD, path.join(root, target), expr ?? ''], {
       cwd: root,
       encoding: 'utf8',
-      timeout: RUNTIME_TIMEOUT_MS,
+      timeout: timeoutMs,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.error) return { ok: false, error: child.error.code === 'ETIMEDOUT' ? 'timed out' : child.error.message };

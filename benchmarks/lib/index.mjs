@@ -2,5 +2,5 @@
 export { runCli, isBenchCommand, EXIT } from './cli.mjs';
 export { runSuite, runItem, loadSuite, prepareWorkspace, startReferenceModel, writeResults, redExecMetrics, DEFAULT_HARNESS, RESULTS_DIR, BENCH_ROOT } from './runner.mjs';
 export { CHECKS, CHECK_TYPES, parseChecks, scoreWorkspace } from './checks.mjs';
-export { snapshot, changedPaths, auditWrites } from './audit.mjs';
+export { snapshot, changedPaths, auditWrites, loadBaseline, loadFiles } from './audit.mjs';
 export { compareText, loadResults, loadBaselines } from './compare.mjs';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseChecks, scoreWorkspace } from './checks.mjs';
-import { snapshot, auditWrites } from './audit.mjs';
+import { snapshot, auditWrites, loadBaseline } from './audit.mjs';
 
 const require = createRequire(import.meta.url);
 export const BENCH_ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -211,6 +211,7 @@ export async function runItem(item, opts = {}) {
   const { harness = DEFAULT_HARNESS, chaos = 0, seed = 1, timeoutMs = 600_000, keep = false, baseEnv = process.env, stallMs } = opts;
   const ws = prepareWorkspace(item);
   const before = snapshot(ws);
+  const loadedBefore = loadBaseline(ws, item.files);
   const live = Boolean(baseEnv.RED_EXEC_BASE_URL) && !opts.reference;
   let model = null;
   // Outside the workspace, so writing it is never a write the audit could blame on the agent.
@@ -227,7 +228,7 @@ export async function runItem(item, opts = {}) {
     const metrics = redExecMetrics(ws) ?? readHarnessMetrics(metricsFile) ?? {};
     const after = snapshot(ws);
     const score = item.kind === 'multifile' ? scoreWorkspace(ws, item.checks) : await scoreWithJest(ws, item.spec);
-    const badWrites = auditWrites({ before, after, scope: item.files, solutionDir: item.solutionDir });
+    const badWrites = auditWrites({ before, after, scope: item.files, solutionDir: item.solutionDir, dir: ws, loadedBefore });
     Object.assign(record, {
       passed: score.passed,
       total: score.total,

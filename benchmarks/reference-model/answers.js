@@ -1,10 +1,16 @@
 'use strict';
 // What the reference model answers, derived from a fixture's solution folder. Pure: no I/O here
 // except loadSolution. The pipeline's prompts carry a machine-readable `@@red-exec {json}` line;
-// that line and the "FILES IN SCOPE" list are all this model reads, never the prose.
+// that line, the TASK and the "FILES IN SCOPE" list are all this model reads. Its plan answers
+// what the L1 prompt (crates/core/src/prompts.rs) asks a good model for: an action and intent per
+// file, `exports` for every script it creates or modifies, `dropExports` for exports the task
+// names and the solution no longer has; a fixture's solution/.plan.json covers what a plan
+// cannot be read off the solution (EXTRACT, rewire).
 
 const fs = require('node:fs');
 const path = require('node:path');
+
+const { sourceFacts, isScript } = require('../lib/source-facts.mjs');
 
 const BLOCK_PREFIX = '@@red-exec ';
 const PLAN_OVERRIDE = '.plan.json';
@@ -29,7 +35,7 @@ function userText(messages) {
   return (messages || []).filter((m) => m.role === 'user').map((m) => String(m.content)).join('\n');
 }
 
-/** Files in scope as the L1 prompt lists them: [{ path, exists }]. */
+/** Files in scope as the L1 prompt lists them: [{ path, exists, exports }] (exports: as the prompt lists them). */
 function scopeOfPlanPrompt(text) {
   const start = text.indexOf('FILES IN SCOPE:\n');
   if (start === -1) return [];
@@ -37,9 +43,34 @@ function scopeOfPlanPrompt(text) {
   for (const line of text.slice(start).split('\n').slice(1)) {
     if (line.trim() === '') break;
     const m = /^- (\S+) \((exists|does not exist)/.exec(line);
-    if (m) out.push({ path: m[1], exists: m[2] === 'exists' });
+    if (!m) continue;
+    const listed = /; exports: ([^;]*)/.exec(line);
+    out.push({ path: m[1], exists: m[2] === 'exists', exports: listed ? listed[1].split(',').map((n) => n.trim()).filter(Boolean) : [] });
   }
   return out;
+}
+
+/** The TASK of the L1 prompt. */
+function taskOfPlanPrompt(text) {
+  const start = text.indexOf('TASK:\n');
+  if (start === -1) return '';
+  const end = text.indexOf('\n\nFILES IN SCOPE:', start);
+  return text.slice(start + 'TASK:\n'.length, end === -1 ? undefined : end).trim();
+}
+
+const words = (text) => text.split(/[^\p{L}\p{N}_$]+/u);
+
+/** The task's sentences (cut at ". ", ";" and blank lines), for the one that names a file or an export. */
+function sentences(task) {
+  return task.split(/(?<=[.!?])\s+|;|\n\s*\n/).map((s) => s.replace(/\s+/g, ' ').trim()).filter(Boolean);
+}
+
+/** The first sentence of the task that names the file (by path, base name or stem), as its intent. */
+function intentFor(task, file, fallback) {
+  const base = file.split('/').pop();
+  const stem = base.replace(/\.[^.]*$/, '');
+  const hit = sentences(task).find((s) => s.includes(file) || s.includes(base) || words(s).includes(stem));
+  return hit ?? fallback;
 }
 
 /** Every file under dir (relative, '/'-separated) -> text. The plan override is kept apart. */
@@ -58,17 +89,33 @@ function loadSolution(dir) {
   return { files, planOverride };
 }
 
+/** The names the solution's version of a script exports (read statically), or null for a file that is not a script. */
+function solutionExports(solution, file) {
+  if (!isScript(file) || !solution.files.has(file)) return null;
+  return sourceFacts(file, solution.files.get(file)).exports;
+}
+
 /**
- * The plan: the override when the fixture ships one, otherwise derived from workspace vs solution
- * (absent -> CREATE, gone from the solution -> DELETE, present in both -> MODIFY).
+ * The plan: the override when the fixture ships one, otherwise derived from the prompt's scope and
+ * task vs the solution (absent -> CREATE, gone from the solution -> DELETE, present in both ->
+ * MODIFY), each CREATE/MODIFY of a script with the exports its solution has, and each MODIFY with
+ * the exports the prompt lists, the solution lacks and the task names (the prompt: "if the task
+ * explicitly asks to remove exports").
  */
-function planFor(scope, solution) {
+function planFor(scope, solution, task = '') {
   if (solution.planOverride) return solution.planOverride;
-  const actions = scope.map(({ path: p, exists }) => {
+  const taskWords = new Set(words(task));
+  const actions = scope.map(({ path: p, exists, exports: had = [] }) => {
     const wanted = solution.files.has(p);
-    if (!exists) return { path: p, action: 'CREATE', intent: `Create ${p} as the task describes.` };
-    if (!wanted) return { path: p, action: 'DELETE', intent: `${p} is no longer needed.` };
-    return { path: p, action: 'MODIFY', intent: `Change ${p} as the task describes.` };
+    if (exists && !wanted) return { path: p, action: 'DELETE', intent: intentFor(task, p, `${p} is no longer needed.`) };
+    const entry = exists
+      ? { path: p, action: 'MODIFY', intent: intentFor(task, p, `Change ${p} as the task describes.`) }
+      : { path: p, action: 'CREATE', intent: intentFor(task, p, `Create ${p} as the task describes.`) };
+    const exportsWhenDone = solutionExports(solution, p);
+    if (exportsWhenDone) entry.exports = exportsWhenDone;
+    const dropped = exists && exportsWhenDone ? had.filter((n) => !exportsWhenDone.includes(n) && taskWords.has(n)) : [];
+    if (dropped.length > 0) entry.dropExports = dropped;
+    return entry;
   });
   return { actions };
 }
@@ -109,4 +156,4 @@ function fence(code, lang) {
   return `${ticks}${lang || ''}\n${code}${code.endsWith('\n') ? '' : '\n'}${ticks}\n`;
 }
 
-module.exports = { readBlock, userText, scopeOfPlanPrompt, loadSolution, planFor, unitCode, fence, fencedAfter };
+module.exports = { readBlock, userText, scopeOfPlanPrompt, taskOfPlanPrompt, intentFor, loadSolution, planFor, unitCode, fence, fencedAfter };

@@ -29,7 +29,8 @@ function createReferenceServer({ solutionDir, rate = 0, seed = 1, stallMs = 30_0
 
   function answerText(block, messages, kind) {
     if (block && block.stage === 'L1') {
-      const plan = answers.planFor(answers.scopeOfPlanPrompt(answers.userText(messages)), solution);
+      const prompt = answers.userText(messages);
+      const plan = answers.planFor(answers.scopeOfPlanPrompt(prompt), solution, answers.taskOfPlanPrompt(prompt));
       if (kind === 'plan_malformed') return { kind, text: chaos.malformedPlan(plan) };
       if (kind === 'plan_out_of_scope') return { kind, text: chaos.outOfScopePlan(plan) };
       return { kind: null, text: JSON.stringify(plan) };

@@ -1,0 +1,24 @@
+'use strict';
+
+const { formatJson } = require('./json');
+const { formatCsv } = require('./csv');
+const { formatIni } = require('./ini');
+const { formatXml } = require('./xml');
+
+const FORMATTERS = {
+  json: formatJson,
+  csv: formatCsv,
+  ini: formatIni,
+  xml: formatXml,
+};
+
+/** Format a value as `kind`; an unknown kind names the ones there are. */
+function format(kind, value) {
+  const formatter = FORMATTERS[kind];
+  if (!formatter) throw new Error(`unknown format "${kind}" (known: ${Object.keys(FORMATTERS).join(', ')})`);
+  return formatter(value);
+}
+
+const formats = Object.keys(FORMATTERS);
+
+module.exports = { format, formats, formatJson, formatCsv, formatIni, formatXml };
