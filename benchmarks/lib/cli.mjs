@@ -14,7 +14,7 @@ import { runSuite, writeResults, DEFAULT_HARNESS, RESULTS_DIR, BENCH_ROOT } from
 import { parseChecks, scoreWorkspace } from './checks.mjs';
 import { compareText, loadResults, loadBaselines } from './compare.mjs';
 
-const OPTIONS = {
+export const OPTIONS = {
   benchmark: { type: 'string' },
   score: { type: 'boolean' },
   compare: { type: 'boolean' },

@@ -1,6 +1,38 @@
 // `red-exec --benchmark / --score / --compare`: handed to the benchmarks workspace package,
 // which is loaded only when asked for so the CLI works without it.
 
+// The benchmark commands and their flags for --help. Written out here rather than imported from
+// benchmarks/lib/cli.mjs (its own parseArgs table): that module loads the runner and TypeScript,
+// and the CLI must print its help without the benchmarks package. tests/bench/help.test.mjs holds
+// this table to cli.mjs's OPTIONS keys.
+export const BENCH_USAGE = [
+  ['red-exec --benchmark multifile|polyglot [<flags>]', 'run a suite: harness, score, audit of the writes'],
+  ['red-exec --score --workspace <dir> --checks <file> [--json]', "score a workspace (checks.json: ours or the original's schema)"],
+  ['red-exec --compare [--results <file>] [--baselines <dir>]', 'results beside the baselines'],
+];
+
+export const BENCH_OPTIONS = [
+  { name: 'benchmark', value: '<suite>', help: 'multifile | polyglot: run that suite' },
+  { name: 'score', help: 'score --workspace against --checks' },
+  { name: 'compare', help: 'compare results with the baselines' },
+  { name: 'task', value: '<name>', help: 'with --benchmark multifile: only this fixture (repeatable)' },
+  { name: 'exercise', value: '<name>', help: 'with --benchmark polyglot: only this exercise (repeatable)' },
+  { name: 'suite', value: '<dir>', help: 'a suite folder laid out as benchmarks/multifile or polyglot' },
+  { name: 'harness', value: '<file>', help: 'the agent under test (default benchmarks/harnesses/red-exec.js)' },
+  { name: 'jobs', value: '<n>', help: 'items run at once (default 1)' },
+  { name: 'chaos', value: '<rate>', help: "share of the reference model's answers that go wrong, 0 to 1" },
+  { name: 'seed', value: '<n>', help: 'seed of the chaos draws (default 1)' },
+  { name: 'timeout', value: '<seconds>', help: 'limit for one harness run (default 600)' },
+  { name: 'stall-ms', value: '<n>', help: 'length of a chaos stall (default 10000 under chaos)' },
+  { name: 'out', value: '<file>', help: 'results file (default benchmarks/results/<suite>-latest.json)' },
+  { name: 'keep', help: 'keep the temporary workspaces' },
+  { name: 'json', help: 'the results or the score as JSON on stdout' },
+  { name: 'workspace', value: '<dir>', help: 'with --score: the workspace to score' },
+  { name: 'checks', value: '<file>', help: 'with --score: the checks.json' },
+  { name: 'results', value: '<file>', help: 'with --compare: a results file (default the latest of each suite)' },
+  { name: 'baselines', value: '<dir>', help: 'with --compare: the baselines folder (default benchmarks/baselines)' },
+];
+
 /** Is this argv a benchmark command (rather than a task)? */
 export function isBenchCommand(argv) {
   return argv.some((a) => /^--(benchmark|score|compare)(=|$)/.test(a));

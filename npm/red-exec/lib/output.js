@@ -3,10 +3,11 @@
 import { exitTableText } from './exit-codes.js';
 import { PROVIDERS } from './models.js';
 import { OPTIONS, optionLabel } from './args.js';
+import { BENCH_OPTIONS, BENCH_USAGE } from './bench-commands.js';
 
-/** The OPTIONS section, from the option table: label in a 25-column field, then the help. */
-function optionsText() {
-  return OPTIONS.map((o) => {
+/** An options section from an option table: label in a 25-column field, then the help. */
+function optionsText(options = OPTIONS) {
+  return options.map((o) => {
     const label = optionLabel(o);
     const [first, ...more] = o.help.split('\n');
     const head = label.length < 25 ? `  ${label.padEnd(25)}${first}` : `  ${label}\n  ${' '.repeat(25)}${first}`;
@@ -76,6 +77,12 @@ CONFIG FILES
   A project file's verify, gate (warn/off) and keepOnFail apply only once you trust its exact
   content (red-exec --trust; --yes for one run); until then each is ignored, with a warning.
   No run writes red-exec's own files (.red-exec.json, .red-exec-logs/, the skill file).
+
+BENCHMARKS (from a clone of the repository after npm install; else exit 3)
+${BENCH_USAGE.map(([usage, what]) => `  ${usage}\n      ${what}`).join('\n')}
+${optionsText(BENCH_OPTIONS)}
+  Exit 0: every check passed and no bad write reached disk; 1: otherwise; 2: a usage error or
+  a refused checks.json (one line names the check and the key). See benchmarks/README.md.
 
 SHELL COMPLETION
   source <(red-exec completion bash)     or: source <(red-exec completion zsh)
