@@ -52,10 +52,12 @@ function readSolution(solutionDir, file) {
 
 /**
  * The scripts whose loading a run can break: those in scope and those whose text names an in-scope
- * file (by its name without extension, as an import does). Test files are left out: they need their runner.
+ * file (by its name without extension, or an index by its folder, as an import does). Test files are left out: they need their runner.
  */
 function loadCandidates(dir, scope) {
-  const stems = scope.map((f) => path.basename(f).replace(/\.[^.]*$/, '')).filter(Boolean);
+  // An index file is imported by its folder's name.
+  const stem = (f) => path.basename(f).replace(/\.[^.]*$/, '');
+  const stems = scope.map((f) => (stem(f) === 'index' ? path.basename(path.dirname(f)) : stem(f))).filter((s) => s && s !== '.');
   const out = new Set(scope.filter((f) => isScript(f) && !TEST_FILE.test(f) && fs.existsSync(path.join(dir, f))));
   for (const [file, { text }] of snapshot(dir)) {
     if (isScript(file) && !TEST_FILE.test(file) && !file.endsWith('.d.ts') && stems.some((s) => text.includes(s))) out.add(file);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import fs from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const answers = require('../../benchmarks/reference-model/answers.js');
@@ -31,11 +32,12 @@ const planPrompt = [
 test('the L1 block and the files in scope are read from the prompt', () => {
   assert.deepEqual(answers.readBlock(planPrompt), { stage: 'L1', path: null, action: null });
   assert.deepEqual(answers.scopeOfPlanPrompt(planPrompt[1].content), [
-    { path: 'src/tools/csv-export.js', exists: true },
-    { path: 'src/tools/tsv-export.js', exists: true },
-    { path: 'src/tools/delimited-export.js', exists: false },
-    { path: 'src/tools/index.js', exists: true },
+    { path: 'src/tools/csv-export.js', exists: true, exports: ['exportCsv'] },
+    { path: 'src/tools/tsv-export.js', exists: true, exports: [] },
+    { path: 'src/tools/delimited-export.js', exists: false, exports: [] },
+    { path: 'src/tools/index.js', exists: true, exports: [] },
   ]);
+  assert.equal(answers.taskOfPlanPrompt(planPrompt[1].content), 'x');
 });
 
 test('the plan is derived from workspace vs solution, and .plan.json overrides it', () => {
@@ -50,6 +52,36 @@ test('the plan is derived from workspace vs solution, and .plan.json overrides i
   const split = answers.loadSolution(fileURLToPath(new URL('../../benchmarks/multifile/module-split/solution', import.meta.url)));
   assert.equal(split.files.has('.plan.json'), false);
   assert.equal(answers.planFor([], split).actions[0].action, 'EXTRACT');
+});
+
+test('the plan answers what the L1 prompt asks: exports per script from the solution, dropExports the task names, intents from the task', () => {
+  const retire = fileURLToPath(new URL('../../benchmarks/multifile/formatter-retire', import.meta.url));
+  const task = fs.readFileSync(path.join(retire, 'TASK.md'), 'utf8');
+  const prompt =
+    `@@red-exec {"stage":"L1","path":null,"action":null}\n\nTASK:\n${task.trim()}\n\nFILES IN SCOPE:\n` +
+    '- src/formatters/ini.js (exists, 17 lines, CommonJS); exports: formatIni; declares: formatIni\n' +
+    '- src/formatters/xml.js (exists, 13 lines, CommonJS); exports: formatXml; declares: escapeXml, formatXml\n' +
+    '- src/formatters/index.js (exists, 25 lines, CommonJS); exports: format, formats, formatJson, formatCsv, formatIni, formatXml; declares: FORMATTERS, format, formats\n' +
+    '- src/formatters/yaml.js (does not exist)\n\nANSWER FORMAT (JSON only):\n';
+  assert.equal(answers.taskOfPlanPrompt(prompt), task.trim());
+  const solution = answers.loadSolution(path.join(retire, 'solution'));
+  solution.files.set('src/formatters/yaml.js', "'use strict';\nmodule.exports = { formatYaml: () => '' };\n");
+  const plan = answers.planFor(answers.scopeOfPlanPrompt(prompt), solution, answers.taskOfPlanPrompt(prompt));
+  assert.deepEqual(plan.actions, [
+    { path: 'src/formatters/ini.js', action: 'DELETE', intent: 'Delete src/formatters/ini.js and src/formatters/xml.js.' },
+    { path: 'src/formatters/xml.js', action: 'DELETE', intent: 'Delete src/formatters/ini.js and src/formatters/xml.js.' },
+    {
+      path: 'src/formatters/index.js',
+      action: 'MODIFY',
+      intent: 'Remove formatIni and formatXml from src/formatters/index.js: their imports, their entries in FORMATTERS and their exports.',
+      exports: ['format', 'formats', 'formatJson', 'formatCsv'],
+      dropExports: ['formatIni', 'formatXml'],
+    },
+    { path: 'src/formatters/yaml.js', action: 'CREATE', intent: 'Create src/formatters/yaml.js as the task describes.', exports: ['formatYaml'] },
+  ]);
+  // An export the solution lacks but the task does not name is not dropped (the core would refuse it).
+  const quiet = answers.planFor(answers.scopeOfPlanPrompt(prompt), solution, 'Tidy up.');
+  assert.equal(quiet.actions[2].dropExports, undefined);
 });
 
 test('an L3 answer is the solution file; a file the solution lacks comes back unchanged', () => {

@@ -19,7 +19,7 @@ import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
 import { makeRedactor, looksSecret } from './redact.js';
 import { helpText, failureMessage, diffsText, printable } from './output.js';
-import { isBenchCommand, runBenchCommand } from './bench-commands.js';
+import { isBenchCommand, runBenchCommand, BENCH_OPTIONS } from './bench-commands.js';
 import { createViolationLog, writeReport, SKILL_FILE, REPORT_FILE } from './artifacts.js';
 import { prepareDryRun } from './dry-run.js';
 import { writeDebugBundle } from './debug-bundle.js';
@@ -232,7 +232,8 @@ async function dispatch(argv, io, json) {
     const text = helpText(core.knownModels(), core.gateRules());
     if (options.json) {
       const flags = OPTIONS.map((o) => ({ flag: optionLabel(o), description: o.help.replace(/\s*\n\s*/g, ' ') }));
-      stdout.write(`${JSON.stringify({ status: 'OK', help: text, options: flags, exitCode: EXIT.OK }, null, 2)}\n`);
+      const benchmarkOptions = BENCH_OPTIONS.map((o) => ({ flag: optionLabel(o), description: o.help }));
+      stdout.write(`${JSON.stringify({ status: 'OK', help: text, options: flags, benchmarkOptions, exitCode: EXIT.OK }, null, 2)}\n`);
     } else stdout.write(text);
     return EXIT.OK;
   }
