@@ -9,6 +9,8 @@
 // of the wrong kind, or of an unknown type is refused: scoring a different set of checks than the
 // file says is worse than not scoring.
 
+import fs from 'node:fs';
+
 export const TYPEOF = ['undefined', 'object', 'boolean', 'number', 'bigint', 'string', 'symbol', 'function'];
 
 // Kinds of value: how a key's value is checked and named in a refusal.
@@ -136,4 +138,13 @@ export function parseChecks(json) {
     if (extra) throw new Error(`unknown top-level key "${extra}" (only "checks")`);
   }
   return list.map((c, i) => readCheck(i, c));
+}
+
+/** parseChecks of a file; a refusal names the file and carries code CHECKS_REFUSED (the CLI's exit 2). */
+export function readChecksFile(file) {
+  try {
+    return parseChecks(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw Object.assign(new Error(`${file}: ${err.message}`), { code: 'CHECKS_REFUSED' });
+  }
 }

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { sourceFacts, syntaxErrors, transpileTs } from './source-facts.mjs';
-import { CHECK_TYPES, parseChecks } from './check-schema.mjs';
+import { CHECK_TYPES, parseChecks, readChecksFile } from './check-schema.mjs';
 
 const LOAD_CHILD = fileURLToPath(new URL('./load-child.mjs', import.meta.url));
 const RUNTIME_TIMEOUT_MS = 15_000;
@@ -199,7 +199,7 @@ export const CHECKS = {
   },
 };
 
-export { CHECK_TYPES, parseChecks };
+export { CHECK_TYPES, parseChecks, readChecksFile };
 
 function label(c) {
   if (c.name) return c.name;

@@ -158,7 +158,7 @@ export async function runCli(argv, io) {
     if (values.score) return score(values, io);
     return compare(values, io);
   } catch (err) {
-    if (err instanceof UsageError || err.code?.startsWith?.('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err.code?.startsWith?.('ERR_PARSE_ARGS') || err.code === 'CHECKS_REFUSED') {
       io.stderr.write(`red-exec: ${err.message}\n`);
       return EXIT.USAGE;
     }

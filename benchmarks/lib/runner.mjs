@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parseChecks, scoreWorkspace } from './checks.mjs';
+import { readChecksFile, scoreWorkspace } from './checks.mjs';
 import { snapshot, auditWrites, loadBaseline } from './audit.mjs';
 
 const require = createRequire(import.meta.url);
@@ -43,7 +43,7 @@ export function loadSuite(kind, suiteDir) {
     };
     if (kind === 'multifile') {
       if (!has('workspace') || !has('checks.json')) continue;
-      item.checks = parseChecks(fs.readFileSync(path.join(itemDir, 'checks.json'), 'utf8'));
+      item.checks = readChecksFile(path.join(itemDir, 'checks.json'));
     } else {
       item.spec = fs.readdirSync(itemDir).find((f) => /\.(spec|test)\.(c|m)?js$/.test(f));
       if (!item.spec) continue;

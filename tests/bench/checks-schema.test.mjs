@@ -152,3 +152,16 @@ test('our schema still reads and runs as before, through the process', (t) => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'PASS  lib exports twice\nPASS  runtime_load src/lib.js m.twice(4)\n2/2 checks passed\n');
 });
+
+test('a suite with a refused checks.json does not run: exit 2, the file and the check named', (t) => {
+  const suite = tempDir(t);
+  fs.cpSync(RETIRE, path.join(suite, 'formatter-retire'), { recursive: true });
+  const file = path.join(suite, 'formatter-retire', 'checks.json');
+  const checks = JSON.parse(fs.readFileSync(file, 'utf8'));
+  checks[4].weight = 2;
+  fs.writeFileSync(file, JSON.stringify(checks));
+  const r = spawnSync(process.execPath, [BIN, '--benchmark', 'multifile', '--suite', suite, '--json'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `red-exec: ${file}: checks[4] (id "index-loads"): unknown key "weight" for runtime_load in the original's schema (allowed: path, id, description, tier)\n`);
+});
