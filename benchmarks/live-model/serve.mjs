@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { EXIT, LiveError, exitWith } from './errors.mjs';
 import { ensureModel, importRuntime } from './install.mjs';
+import { SchemaError, fitJsonSchema } from './json-schema.mjs';
 import { MODELS, MODEL_NAMES } from './models.mjs';
 
 const PROG = 'serve';
@@ -159,9 +160,14 @@ function createGrammars(llama) {
     if (cache.has(key)) return cache.get(key);
     let grammar;
     try {
-      grammar = await llama.createGrammarForJsonSchema(schema);
+      const fitted = fitJsonSchema(schema);
+      grammar = await llama.createGrammarForJsonSchema(fitted.schema);
+      if (fitted.ignored.length) {
+        process.stderr.write(`json_schema: not enforced by the grammar (looser than the schema): ${fitted.ignored.join(', ')}\n`);
+      }
     } catch (e) {
-      throw new HttpError(400, `response_format: this server cannot compile the json_schema (${e.message})`, { param: 'response_format', code: 'unsupported_json_schema' });
+      const why = e instanceof SchemaError ? e.message : `node-llama-cpp: ${e.message}`;
+      throw new HttpError(400, `response_format: this server cannot compile the json_schema: ${why}`, { param: 'response_format', code: 'unsupported_json_schema' });
     }
     if (cache.size >= GRAMMAR_CACHE_SIZE) cache.delete(cache.keys().next().value);
     cache.set(key, grammar);
@@ -198,10 +204,7 @@ async function loadModel(opts, modelPath) {
 
 // One chat on a fresh sequence of the loaded context; the sequence is disposed afterwards, so nothing of
 // one request's state reaches the next.
-async function complete(loaded, grammarFor, body, signal) {
-  const history = toHistory(body.messages);
-  const sampling = samplingOptions(body);
-  const grammar = await grammarFor(body.response_format);
+async function complete(loaded, { history, sampling, grammar }, signal) {
   const { runtime, model, context } = loaded;
   const sequence = context.getSequence();
   const chat = new runtime.LlamaChat({ contextSequence: sequence, autoDisposeSequence: true });
@@ -264,6 +267,8 @@ function createApp(state) {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the request body must be a JSON object');
     if (!state.loaded) throw new HttpError(503, 'the model is still loading', { type: 'server_error', code: 'loading' });
 
+    // Checked before queueing: a bad request is answered at once, not after the generations ahead of it.
+    const request = { history: toHistory(body.messages), sampling: samplingOptions(body), grammar: await state.grammarFor(body.response_format) };
     const ac = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) ac.abort(new Error('client disconnected'));
@@ -274,7 +279,7 @@ function createApp(state) {
       if (ac.signal.aborted) return null; // hung up while waiting: no generation at all
       const started = Date.now();
       try {
-        const out = await complete(state.loaded, state.grammarFor, body, ac.signal);
+        const out = await complete(state.loaded, request, ac.signal);
         const seconds = (Date.now() - started) / 1000;
         process.stderr.write(`${id}: prompt ${out.promptTokens} tok, completion ${out.completionTokens} tok, ${seconds.toFixed(1)} s, finish ${out.finishReason}\n`);
         return out;
