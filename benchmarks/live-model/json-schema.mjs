@@ -100,7 +100,9 @@ export function fitJsonSchema(root) {
     if (types.length === 0) throw new SchemaError(`${where} has no type, const, enum, oneOf, anyOf or $ref`);
     if (types.length > 1) {
       if (!types.some((t) => t === 'object' || t === 'array')) return { type: [...types] };
-      return { oneOf: types.map((t) => fit({ ...s, type: t }, `${where}(${t})`)) };
+      // Each branch keeps the keywords of its own type (already checked above).
+      const branch = (t) => Object.fromEntries(Object.entries(s).filter(([k]) => (KEYWORDS[t] && KEYWORDS[t].has(k)) || (k === 'format' && t === 'string')));
+      return { oneOf: types.map((t) => fit({ ...branch(t), type: t }, `${where}(${t})`)) };
     }
     const type = types[0];
     if (type === 'string') {

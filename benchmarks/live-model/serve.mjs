@@ -139,7 +139,9 @@ export function samplingOptions(body) {
 
 // --- the model --------------------------------------------------------------------------------------
 
-function createGrammars(llama) {
+const stderrLine = (line) => process.stderr.write(`${line}\n`);
+
+export function createGrammars(llama, log = stderrLine) {
   const cache = new Map(); // schema JSON → grammar: the pipeline sends the same plan schema on every L1 call
   let json = null;
   return async function grammarFor(format) {
@@ -163,7 +165,7 @@ function createGrammars(llama) {
       const fitted = fitJsonSchema(schema);
       grammar = await llama.createGrammarForJsonSchema(fitted.schema);
       if (fitted.ignored.length) {
-        process.stderr.write(`json_schema: not enforced by the grammar (looser than the schema): ${fitted.ignored.join(', ')}\n`);
+        log(`json_schema: not enforced by the grammar (looser than the schema): ${fitted.ignored.join(', ')}`);
       }
     } catch (e) {
       const why = e instanceof SchemaError ? e.message : `node-llama-cpp: ${e.message}`;
@@ -250,13 +252,16 @@ function readBody(req) {
   });
 }
 
-function createApp(state) {
+// state: { opts, loaded, grammarFor, log? }; log takes one line (stderr by default).
+export function createApp(state) {
+  const log = state.log ?? stderrLine;
   let queue = Promise.resolve();
   let pending = 0;
   let served = 0;
   let counter = 0;
 
-  async function chatCompletion(req, res) {
+  // Checked before queueing: a bad request is answered at once, not after the generations ahead of it.
+  async function admit(req) {
     const raw = await readBody(req);
     let body;
     try {
@@ -266,30 +271,44 @@ function createApp(state) {
     }
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the request body must be a JSON object');
     if (!state.loaded) throw new HttpError(503, 'the model is still loading', { type: 'server_error', code: 'loading' });
+    return { history: toHistory(body.messages), sampling: samplingOptions(body), grammar: await state.grammarFor(body.response_format) };
+  }
 
-    // Checked before queueing: a bad request is answered at once, not after the generations ahead of it.
-    const request = { history: toHistory(body.messages), sampling: samplingOptions(body), grammar: await state.grammarFor(body.response_format) };
+  async function chatCompletion(req, res) {
+    const id = `chatcmpl-${process.pid}-${++counter}`;
+    let request;
+    try {
+      request = await admit(req);
+    } catch (e) {
+      log(`${id}: refused (${e.status ?? 500}): ${String(e.message).split('\n')[0]}`);
+      throw e;
+    }
     const ac = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) ac.abort(new Error('client disconnected'));
     });
-    const id = `chatcmpl-${process.pid}-${++counter}`;
+    const arrived = Date.now();
     pending++;
     const turn = queue.then(async () => {
-      if (ac.signal.aborted) return null; // hung up while waiting: no generation at all
+      if (ac.signal.aborted) {
+        log(`${id}: dropped (the client disconnected while queued)`);
+        return null;
+      }
       const started = Date.now();
       try {
         const out = await complete(state.loaded, request, ac.signal);
         const seconds = (Date.now() - started) / 1000;
-        process.stderr.write(`${id}: prompt ${out.promptTokens} tok, completion ${out.completionTokens} tok, ${seconds.toFixed(1)} s, finish ${out.finishReason}\n`);
+        const waited = (started - arrived) / 1000;
+        log(`${id}: prompt ${out.promptTokens} tok, completion ${out.completionTokens} tok, ${seconds.toFixed(1)} s`
+          + `${waited >= 0.1 ? ` (queued ${waited.toFixed(1)} s)` : ''}, finish ${out.finishReason}`);
         return out;
       } catch (e) {
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         if (ac.signal.aborted) {
-          process.stderr.write(`${id}: aborted after ${seconds} s (client disconnected)\n`);
+          log(`${id}: aborted after ${seconds} s (client disconnected)`);
           return null;
         }
-        process.stderr.write(`${id}: failed after ${seconds} s: ${String(e.message).split('\n')[0]}\n`);
+        log(`${id}: failed after ${seconds} s: ${String(e.message).split('\n')[0]}`);
         throw e;
       }
     });
