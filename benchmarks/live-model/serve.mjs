@@ -179,8 +179,13 @@ export function createGrammars(llama, log = stderrLine) {
 
 async function loadModel(opts, modelPath) {
   const { paths } = opts.ensured;
-  const runtime = await importRuntime(paths);
   const started = Date.now();
+  let runtime;
+  try {
+    runtime = await importRuntime(paths);
+  } catch (e) {
+    throw new LiveError(EXIT.LOAD_FAILED, `cannot import node-llama-cpp from ${paths.runtime}: ${e.message}`);
+  }
   // The runtime's own logs go to stderr: stdout belongs to the `listening` line.
   const logger = (level, message) => {
     const text = String(message).trim();
