@@ -344,7 +344,7 @@ export function createApp(state) {
       title: spec.title,
       quantisation: spec.quantisation,
       threads: state.opts.threads,
-      context: state.loaded ? state.loaded.context.contextSize : state.opts.context,
+      contextSize: state.loaded ? state.loaded.context.contextSize : state.opts.context,
       queued: pending,
       served,
     };

@@ -395,6 +395,8 @@ test('bad requests and routes get OpenAI-style errors; health and models answer'
       assert.equal(h.status, 'ok');
       assert.equal(h.model, MODEL);
       assert.equal(h.quantisation, 'Q4_K_M');
+      assert.equal(h.threads, 1);
+      assert.equal(h.contextSize, 64);
     }
     const models = await (await fetch(`${app.base}/v1/models`)).json();
     assert.deepEqual(models.data.map((m) => m.id), [MODEL]);
