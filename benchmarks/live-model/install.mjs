@@ -143,7 +143,10 @@ export async function installModel(name, spec, paths) {
   fs.mkdirSync(paths.models, { recursive: true });
   const release = takeLock(name, paths);
   // Downloads go inside the cache: same filesystem as the result, and no 1 GB in a small /tmp.
-  const tmp = fs.mkdtempSync(path.join(paths.root, 'download-'));
+  // Under the lock, any earlier download folder of this model was left by a killed install.
+  const prefix = `download-${name}-`;
+  for (const f of fs.readdirSync(paths.root)) if (f.startsWith(prefix)) fs.rmSync(path.join(paths.root, f), { recursive: true, force: true });
+  const tmp = fs.mkdtempSync(path.join(paths.root, prefix));
   try {
     const parts = partPackages(spec);
     const started = Date.now();

@@ -386,6 +386,9 @@ test('bad requests and routes get OpenAI-style errors; health and models answer'
     const notJson = await fetch(`${app.base}/v1/chat/completions`, { method: 'POST', body: '{nope' });
     assert.equal(notJson.status, 400);
     assert.match((await notJson.json()).error.message, /not JSON/);
+    const huge = await fetch(`${app.base}/v1/chat/completions`, { method: 'POST', body: Buffer.alloc(17 * 1024 * 1024, 32) });
+    assert.equal(huge.status, 413);
+    assert.match((await huge.json()).error.message, /request body over 16777216 bytes/);
     const missing = await fetch(`${app.base}/v2/anything`);
     assert.equal(missing.status, 404);
     assert.match((await missing.json()).error.message, /no route GET \/v2\/anything/);
