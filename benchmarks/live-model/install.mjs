@@ -18,12 +18,21 @@ import { MODELS, MODEL_NAMES, RUNTIME_PACKAGE, RUNTIME_VERSION, cachePaths, mode
 
 const log = (line) => process.stderr.write(`live-model: ${line}\n`);
 
+const running = new Set();
+
+/** Stops npm/pip/the join if one is running (serve.mjs calls it when told to stop mid-install). */
+export function stopInstall() {
+  for (const child of running) child.kill('SIGTERM');
+}
+
 function run(cmd, args, { cwd } = {}) {
   return new Promise((resolve, reject) => {
     // stdout of the tools goes to our stderr: serve.mjs's stdout must start with its `listening` line.
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 2, 2] });
+    running.add(child);
     child.on('error', (e) => reject(new LiveError(EXIT.INSTALL_FAILED, `cannot run ${cmd}: ${e.message}`)));
     child.on('exit', (code, signal) => {
+      running.delete(child);
       if (code === 0) resolve();
       else reject(new LiveError(EXIT.INSTALL_FAILED, `${cmd} ${args[0]} failed (${signal || `exit ${code}`})`));
     });

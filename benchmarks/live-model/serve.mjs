@@ -12,7 +12,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { EXIT, LiveError, exitWith } from './errors.mjs';
-import { ensureModel, importRuntime } from './install.mjs';
+import { ensureModel, importRuntime, stopInstall } from './install.mjs';
 import { SchemaError, fitJsonSchema } from './json-schema.mjs';
 import { MODELS, MODEL_NAMES } from './models.mjs';
 
@@ -395,10 +395,13 @@ async function main(argv) {
     process.stderr.write(`${PROG}: ${signal}: closing\n`);
     server.close();
     server.closeAllConnections();
+    stopInstall(); // a half install is picked up again next time (the lock and the .part are not trusted)
     const l = state.loaded;
+    // Stopped once serving: a clean exit. Stopped before the model was up: the usual signal exit code.
+    const code = l ? 0 : 128 + (signal === 'SIGINT' ? 2 : 15);
     // Disposing frees the native memory; the exit follows either way.
-    Promise.resolve(l && l.llama.dispose()).catch(() => {}).finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5_000).unref();
+    Promise.resolve(l && l.llama.dispose()).catch(() => {}).finally(() => process.exit(code));
+    setTimeout(() => process.exit(code), 5_000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
