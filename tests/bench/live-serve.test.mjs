@@ -84,6 +84,17 @@ test('serve: argument errors are one line and exit 2, before anything else', asy
   assert.deepEqual(fs.readdirSync(cache), [], 'nothing written to the cache');
 });
 
+test('serve --help and install --help: usage on stdout, exit 0, the exit codes listed', async () => {
+  const env = { RED_EXEC_LIVE_CACHE: tempCache() };
+  const serve = await run(SERVE, ['--help'], env);
+  assert.equal(serve.code, 0);
+  assert.match(serve.stdout, /^usage: node benchmarks\/live-model\/serve\.mjs --model NAME/);
+  assert.match(serve.stdout, /3 port_in_use, 4 cache_missing, 5 checksum/);
+  const install = await run(INSTALL, ['--help'], env);
+  assert.equal(install.code, 0);
+  assert.match(install.stdout, /^usage: node benchmarks\/live-model\/install\.mjs --model NAME/);
+});
+
 test('install: argument errors are one line and exit 2', async () => {
   const env = { RED_EXEC_LIVE_CACHE: tempCache() };
   assertOneLine(await run(INSTALL, [], env), EXIT.USAGE, /install: --model NAME is required/);
