@@ -132,6 +132,13 @@ export function samplingOptions(body) {
     if (typeof body.top_p !== 'number' || !(body.top_p > 0 && body.top_p <= 1)) throw new HttpError(400, 'top_p must be a number in (0, 1]', { param: 'top_p' });
     out.topP = body.top_p;
   }
+  if (body.stop !== undefined && body.stop !== null) {
+    const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
+    if (!Array.isArray(stop) || stop.length > 4 || !stop.every((x) => typeof x === 'string' && x.length > 0)) {
+      throw new HttpError(400, 'stop must be a string or up to 4 non-empty strings', { param: 'stop' });
+    }
+    out.stop = stop;
+  }
   if (body.n !== undefined && body.n !== null && body.n !== 1) throw new HttpError(400, 'only n = 1 is supported', { param: 'n' });
   if (body.stream) throw new HttpError(400, 'stream is not supported by this server', { param: 'stream' });
   return out;
@@ -227,6 +234,7 @@ async function complete(loaded, { history, sampling, grammar }, signal) {
       topP: sampling.topP,
       seed: sampling.seed,
       maxTokens,
+      customStopTriggers: sampling.stop,
       grammar: grammar ?? undefined,
       signal,
     });

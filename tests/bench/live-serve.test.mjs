@@ -309,6 +309,7 @@ test('chat completions: OpenAI shape, usage from the tokenizer, history roles, d
       messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'one two' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: [{ type: 'text', text: 'say hi' }] }],
       max_tokens: 10,
       seed: 7,
+      stop: '\n\n',
     });
     assert.equal(r.status, 200);
     assert.match(r.body.id, /^chatcmpl-/);
@@ -323,6 +324,7 @@ test('chat completions: OpenAI shape, usage from the tokenizer, history roles, d
     assert.equal(call.options.seed, 7);
     assert.equal(call.options.maxTokens, 10);
     assert.equal(call.options.grammar, undefined);
+    assert.deepEqual(call.options.customStopTriggers, ['\n\n']);
 
     const cut = await chat(app.base, { messages: [{ role: 'user', content: 'long' }], max_tokens: 3 });
     assert.equal(cut.body.choices[0].finish_reason, 'length');
@@ -388,6 +390,7 @@ test('bad requests and routes get OpenAI-style errors; health and models answer'
       [{ messages: [{ role: 'user', content: 'x' }], temperature: 3 }, 'temperature'],
       [{ messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }, 'max_tokens'],
       [{ messages: [{ role: 'user', content: 'x' }], stream: true }, 'stream'],
+      [{ messages: [{ role: 'user', content: 'x' }], stop: ['a', ''] }, 'stop'],
     ];
     for (const [body, param] of bad) {
       const r = await chat(app.base, body);
