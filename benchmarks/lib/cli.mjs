@@ -2,7 +2,7 @@
 // The benchmark commands, shared by `red-exec --benchmark/--score/--compare` and
 // `node benchmarks/lib/cli.mjs ...`:
 //   --benchmark multifile|polyglot [--task NAME | --exercise NAME]... [--suite DIR] [--harness FILE]
-//       [--jobs N] [--chaos RATE --seed N] [--timeout SECONDS] [--out FILE] [--keep] [--json]
+//       [--jobs N] [--chaos RATE --seed N] [--timeout SECONDS] [--out FILE] [--keep] [--json] [--deps-cache DIR]
 //   --score --workspace DIR --checks FILE [--json]
 //   --compare [--results FILE] [--baselines DIR]
 
@@ -34,6 +34,7 @@ export const OPTIONS = {
   checks: { type: 'string' },
   results: { type: 'string' },
   baselines: { type: 'string' },
+  'deps-cache': { type: 'string' },
 };
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 };
@@ -57,16 +58,20 @@ export function isBenchCommand(argv) {
 function progressLine(record, done, total) {
   const secs = record.wallMs !== undefined ? `${(record.wallMs / 1000).toFixed(1)}s` : '';
   const bad = record.badWrites?.length ? `  ${record.badWrites.length} bad write(s)` : '';
+  if (record.cannotRun) return `[${done}/${total}] ${record.name}  cannot run: ${record.cannotRun}`;
   return `[${done}/${total}] ${record.name}  ${record.passed}/${record.total} checks  ${secs}${bad}${record.error ? `  error: ${record.error}` : ''}`;
 }
+
+const testCounts = (r) => (r.tests ? ` (tests: ${r.tests.passed} passed, ${r.tests.failed} failed, ${r.tests.skipped} skipped${r.tests.todo ? `, ${r.tests.todo} todo` : ''})` : '');
 
 function summary(results) {
   const t = results.totals;
   const pct = t.total ? ((100 * t.passed) / t.total).toFixed(1) : '0.0';
-  const lines = results.items.map((r) => `[${r.name}] ${r.passed}/${r.total} checks passed${r.error ? ` (${r.error})` : ''}`);
+  const lines = results.items.map((r) => (r.cannotRun ? `[${r.name}] cannot run: ${r.cannotRun}` : `[${r.name}] ${r.passed}/${r.total} checks passed${testCounts(r)}${r.error ? ` (${r.error})` : ''}`));
   lines.push('', '─'.repeat(50));
   lines.push(`${results.suite === 'multifile' ? 'Fixtures' : 'Exercises'}: ${t.items}`);
   lines.push(`Checks:   ${t.passed}/${t.total} passed (${pct}%)`);
+  if (t.cannotRun) lines.push(`Cannot run: ${t.cannotRun} (a reason outside the agent; not counted in the checks)`);
   lines.push(`Tokens:   ${t.tokens.toLocaleString('en-US')}t total (${t.calls} LLM calls)`);
   lines.push(`Retries:  ${t.retries}   Blocked: ${t.blocked}   Bad writes on disk: ${t.badWrites}`);
   for (const r of results.items) for (const b of r.badWrites ?? []) lines.push(`  bad write: ${r.name} ${b.path} ${b.why} (${b.detail})`);
@@ -105,6 +110,7 @@ async function benchmark(values, io) {
     env,
     keep: values.keep,
     baseEnv: io.env,
+    depsCache: values['deps-cache'] ? path.resolve(io.cwd, values['deps-cache']) : undefined,
     onDone: (record, done, total) => {
       if (tty) io.stderr.write(`${progressLine(record, done, total)}\n`);
     },
@@ -112,7 +118,9 @@ async function benchmark(values, io) {
   const out = writeResults(results, values.out ? path.resolve(io.cwd, values.out) : undefined);
   if (values.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else io.stdout.write(`${summary(results)}Results:  ${out}\n`);
-  return results.totals.passed === results.totals.total && results.totals.badWrites === 0 ? EXIT.OK : EXIT.FAILED;
+  // An item that could not run was not measured: the run is not all OK, though the agent failed nothing.
+  const t = results.totals;
+  return t.passed === t.total && t.badWrites === 0 && !t.cannotRun ? EXIT.OK : EXIT.FAILED;
 }
 
 function score(values, io) {

@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { readChecksFile, scoreWorkspace } from './checks.mjs';
 import { snapshot, auditWrites, loadBaseline } from './audit.mjs';
+import { prepareExercise, scoreExercise, CannotRun } from './exercise.mjs';
 
-const require = createRequire(import.meta.url);
 export const BENCH_ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const DEFAULT_HARNESS = path.join(BENCH_ROOT, 'harnesses', 'red-exec.js');
 export const RESULTS_DIR = path.join(BENCH_ROOT, 'results');
@@ -33,12 +32,14 @@ export function loadSuite(kind, suiteDir) {
   for (const name of fs.readdirSync(dir).sort()) {
     const itemDir = path.join(dir, name);
     const has = (f) => fs.existsSync(path.join(itemDir, f));
-    if (!fs.statSync(itemDir).isDirectory() || !has('TASK.md') || !has('FILES.txt')) continue;
+    if (!fs.statSync(itemDir).isDirectory() || !has('TASK.md')) continue;
+    // A polyglot exercise the suite ships incomplete is reported as one that cannot run, not dropped.
+    if (!has('FILES.txt') && kind !== 'polyglot') continue;
     const item = {
       name,
       kind,
       dir: itemDir,
-      files: lines(fs.readFileSync(path.join(itemDir, 'FILES.txt'), 'utf8')),
+      files: has('FILES.txt') ? lines(fs.readFileSync(path.join(itemDir, 'FILES.txt'), 'utf8')) : [],
       solutionDir: has('solution') ? path.join(itemDir, 'solution') : null,
     };
     if (kind === 'multifile') {
@@ -46,7 +47,8 @@ export function loadSuite(kind, suiteDir) {
       item.checks = readChecksFile(path.join(itemDir, 'checks.json'));
     } else {
       item.spec = fs.readdirSync(itemDir).find((f) => /\.(spec|test)\.(c|m)?js$/.test(f));
-      if (!item.spec) continue;
+      if (!has('FILES.txt')) item.cannotRun = 'the suite ships no FILES.txt for it';
+      else if (!item.spec) item.cannotRun = 'the suite ships no test file (*.spec.js) for it';
     }
     items.push(item);
   }
@@ -60,7 +62,9 @@ export function prepareWorkspace(item) {
     fs.cpSync(path.join(item.dir, 'workspace'), ws, { recursive: true });
     for (const f of ['TASK.md', 'FILES.txt']) fs.copyFileSync(path.join(item.dir, f), path.join(ws, f));
   } else {
-    fs.cpSync(item.dir, ws, { recursive: true, filter: (src) => path.basename(src) !== 'solution' || path.dirname(src) !== item.dir });
+    // Without solution/ and without installed packages (the runner links its dependency cache for the test run).
+    const skip = new Set(['solution', 'node_modules']);
+    fs.cpSync(item.dir, ws, { recursive: true, filter: (src) => !(skip.has(path.basename(src)) && path.dirname(src) === item.dir) });
   }
   return ws;
 }
@@ -163,42 +167,6 @@ export function redExecMetrics(ws) {
   return m;
 }
 
-/** Run Jest on one exercise's spec in the workspace: { passed, total, results }. */
-function scoreWithJest(ws, spec) {
-  const jest = require.resolve('jest/bin/jest');
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-bench-jest-')), 'jest.json');
-  return new Promise((resolve) => {
-    // An inline config: the temp workspace has none, and Jest would search the parent folders.
-    const config = JSON.stringify({ rootDir: ws, testPathIgnorePatterns: ['/\\.red-exec-logs/', '/node_modules/'], watchman: false });
-    const args = [jest, '--config', config, '--ci', '--json', '--outputFile', report, '--', spec];
-    const child = spawn(process.execPath, args, { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    child.stdout.on('data', () => {});
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', () => {
-      clearTimeout(timer);
-      let parsed = null;
-      try {
-        parsed = JSON.parse(fs.readFileSync(report, 'utf8'));
-      } catch {
-        // no report: jest itself failed
-      }
-      fs.rmSync(path.dirname(report), { recursive: true, force: true });
-      if (!parsed) {
-        resolve({ passed: 0, total: 1, results: [{ label: `jest ${spec}`, type: 'jest', pass: false, detail: stderr.trim().split('\n').slice(-3).join(' ') }] });
-        return;
-      }
-      const results = parsed.testResults.flatMap((f) =>
-        f.assertionResults.length > 0
-          ? f.assertionResults.map((a) => ({ label: a.fullName, type: 'jest', pass: a.status === 'passed', ...(a.status === 'passed' ? {} : { detail: (a.failureMessages[0] ?? a.status).split('\n')[0] }) }))
-          : [{ label: `jest ${spec}`, type: 'jest', pass: false, detail: (f.message || 'suite failed to run').split('\n').find((l) => l.trim()) }],
-      );
-      resolve({ passed: results.filter((r) => r.pass).length, total: results.length, results });
-    });
-  });
-}
-
 /** A seed per item, so running items concurrently or alone gives each the same chaos. */
 function itemSeed(seed, name) {
   let h = seed >>> 0;
@@ -208,7 +176,7 @@ function itemSeed(seed, name) {
 
 /** Run one fixture or exercise end to end. */
 export async function runItem(item, opts = {}) {
-  const { harness = DEFAULT_HARNESS, chaos = 0, seed = 1, timeoutMs = 600_000, keep = false, baseEnv = process.env, stallMs } = opts;
+  const { harness = DEFAULT_HARNESS, chaos = 0, seed = 1, timeoutMs = 600_000, keep = false, baseEnv = process.env, stallMs, depsCache } = opts;
   const ws = prepareWorkspace(item);
   const before = snapshot(ws);
   const loadedBefore = loadBaseline(ws, item.files);
@@ -219,6 +187,9 @@ export async function runItem(item, opts = {}) {
   const env = { ...baseEnv, ...(opts.env ?? {}), BENCH_METRICS_FILE: metricsFile };
   const record = { name: item.name, kind: item.kind, workspace: keep ? ws : undefined };
   try {
+    // Its dependencies are installed (or found cached) before the agent runs: a suite that cannot be scored costs no model call.
+    const plan = item.kind === 'polyglot' ? await prepareExercise(item, { depsCache, env: baseEnv }) : null;
+    if (plan?.deps) Object.assign(record, { depsKey: plan.deps.key, installMs: plan.installMs });
     if (!live) {
       if (!item.solutionDir) throw new Error(`${item.name} has no solution/ folder: the reference model cannot answer it`);
       model = await startReferenceModel({ solutionDir: item.solutionDir, chaos, seed: itemSeed(seed, item.name), stallMs });
@@ -227,12 +198,14 @@ export async function runItem(item, opts = {}) {
     const run = await runHarness(path.resolve(harness), ws, { env, timeoutMs });
     const metrics = redExecMetrics(ws) ?? readHarnessMetrics(metricsFile) ?? {};
     const after = snapshot(ws);
-    const score = item.kind === 'multifile' ? scoreWorkspace(ws, item.checks) : await scoreWithJest(ws, item.spec);
     const badWrites = auditWrites({ before, after, scope: item.files, solutionDir: item.solutionDir, dir: ws, loadedBefore });
+    record.badWrites = badWrites;
+    const score = item.kind === 'multifile' ? scoreWorkspace(ws, item.checks) : await scoreExercise(ws, item, plan, { env: baseEnv });
     Object.assign(record, {
       passed: score.passed,
       total: score.total,
       checks: score.results,
+      ...(score.tests !== undefined ? { tests: score.tests, testExitCode: score.testExitCode } : {}),
       exitCode: run.exitCode,
       timedOut: run.timedOut,
       wallMs: run.wallMs,
@@ -251,7 +224,9 @@ export async function runItem(item, opts = {}) {
       output: run.exitCode === 0 ? undefined : run.output.slice(-4000),
     });
   } catch (err) {
-    Object.assign(record, { passed: 0, total: item.checks?.length ?? 1, checks: [], error: err.message, badWrites: [] });
+    // A reason outside the agent: counted apart, neither passed nor failed.
+    if (err instanceof CannotRun) Object.assign(record, { passed: 0, total: 0, checks: [], cannotRun: err.message, badWrites: record.badWrites ?? [] });
+    else Object.assign(record, { passed: 0, total: item.checks?.length ?? 1, checks: [], error: err.message, badWrites: record.badWrites ?? [] });
   } finally {
     if (model) await model.stop();
     fs.rmSync(metricsFile, { force: true });
@@ -291,7 +266,7 @@ function machine() {
 }
 
 /** Run a whole suite (or the items named in `only`) and return the results object. */
-export async function runSuite({ kind, suiteDir, only = [], harness = DEFAULT_HARNESS, jobs = 1, chaos = 0, seed = 1, timeoutMs, onDone, keep, baseEnv, stallMs, env }) {
+export async function runSuite({ kind, suiteDir, only = [], harness = DEFAULT_HARNESS, jobs = 1, chaos = 0, seed = 1, timeoutMs, onDone, keep, baseEnv, stallMs, env, depsCache }) {
   let items = loadSuite(kind, suiteDir);
   if (only.length > 0) {
     const unknown = only.filter((n) => !items.some((i) => i.name === n));
@@ -299,7 +274,7 @@ export async function runSuite({ kind, suiteDir, only = [], harness = DEFAULT_HA
     items = items.filter((i) => only.includes(i.name));
   }
   const started = performance.now();
-  const records = await runPool(items, jobs, (item) => runItem(item, { harness, chaos, seed, timeoutMs, keep, baseEnv, stallMs, env }), onDone);
+  const records = await runPool(items, jobs, (item) => runItem(item, { harness, chaos, seed, timeoutMs, keep, baseEnv, stallMs, env, depsCache }), onDone);
   const sum = (key) => records.reduce((n, r) => n + (r[key] ?? 0), 0);
   const live = Boolean((baseEnv ?? process.env).RED_EXEC_BASE_URL);
   return {
@@ -324,6 +299,7 @@ export async function runSuite({ kind, suiteDir, only = [], harness = DEFAULT_HA
       retries: sum('retries'),
       blocked: sum('blocked'),
       badWrites: records.reduce((n, r) => n + r.badWrites.length, 0),
+      cannotRun: records.filter((r) => r.cannotRun).length,
     },
     items: records,
   };
