@@ -127,7 +127,7 @@ function npmReason(output) {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
   const err = lines.find((l) => /^npm (error|ERR!) code /.test(l));
   const msg = lines.find((l) => /^npm (error|ERR!) /.test(l) && !/^npm (error|ERR!) (code|A complete log)/.test(l));
-  return [err, msg].filter(Boolean).join(': ').replace(/npm (error|ERR!) /g, '') || lines.at(-1) || 'no output';
+  return [err, msg].filter(Boolean).join(': ').replace(/npm (error|ERR!) (code )?/g, '') || lines.at(-1) || 'no output';
 }
 
 // One install (or one look at the cache) per dependency set per process: concurrent jobs share it.

@@ -19,7 +19,7 @@ const NO_TEST = /no test specified/;
 
 /**
  * Before the agent runs: how the exercise will be scored. Installs its dependency set (once per
- * run) and resolves { mode: 'npm' | 'jest', info, deps, installMs }; rejects with CannotRun when
+ * run) and resolves { mode: 'npm' | 'jest', info, deps }; rejects with CannotRun when
  * the exercise cannot be scored for a reason outside the agent.
  */
 export async function prepareExercise(item, { depsCache, env = process.env } = {}) {
@@ -28,7 +28,7 @@ export async function prepareExercise(item, { depsCache, env = process.env } = {
   if (!info || (!info.hasDeps && !info.testScript)) return { mode: 'jest' };
   if (!info.testScript || NO_TEST.test(info.testScript)) throw new CannotRun('its package.json has no test script');
   const deps = info.hasDeps ? await ensureDeps(info, { cacheDir: depsCache, env }) : null;
-  return { mode: 'npm', info, deps, installMs: deps?.installed ? deps.ms : 0 };
+  return { mode: 'npm', info, deps };
 }
 
 /** After the agent ran: { passed, total, results, tests, exitCode? } or a rejection with CannotRun. */

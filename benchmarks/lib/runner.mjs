@@ -189,7 +189,7 @@ export async function runItem(item, opts = {}) {
   try {
     // Its dependencies are installed (or found cached) before the agent runs: a suite that cannot be scored costs no model call.
     const plan = item.kind === 'polyglot' ? await prepareExercise(item, { depsCache, env: baseEnv }) : null;
-    if (plan?.deps) Object.assign(record, { depsKey: plan.deps.key, installMs: plan.installMs });
+    if (plan?.deps) record.deps = { key: plan.deps.key, installed: plan.deps.installed, installMs: plan.deps.ms };
     if (!live) {
       if (!item.solutionDir) throw new Error(`${item.name} has no solution/ folder: the reference model cannot answer it`);
       model = await startReferenceModel({ solutionDir: item.solutionDir, chaos, seed: itemSeed(seed, item.name), stallMs });
@@ -200,11 +200,12 @@ export async function runItem(item, opts = {}) {
     const after = snapshot(ws);
     const badWrites = auditWrites({ before, after, scope: item.files, solutionDir: item.solutionDir, dir: ws, loadedBefore });
     record.badWrites = badWrites;
-    const score = item.kind === 'multifile' ? scoreWorkspace(ws, item.checks) : await scoreExercise(ws, item, plan, { env: baseEnv });
+    const score = item.kind === 'multifile' ? scoreWorkspace(ws, item.checks) : await scoreExercise(ws, item, plan, { env: baseEnv }).catch(cannotRun);
     Object.assign(record, {
       passed: score.passed,
       total: score.total,
       checks: score.results,
+      ...(score.cannotRun ? { cannotRun: score.cannotRun } : {}),
       ...(score.tests !== undefined ? { tests: score.tests, testExitCode: score.testExitCode } : {}),
       exitCode: run.exitCode,
       timedOut: run.timedOut,
@@ -233,6 +234,12 @@ export async function runItem(item, opts = {}) {
     if (!keep) fs.rmSync(ws, { recursive: true, force: true });
   }
   return record;
+}
+
+/** A reason found only once the tests ran (data the suite does not ship): the run's metrics still count. */
+function cannotRun(err) {
+  if (!(err instanceof CannotRun)) throw err;
+  return { passed: 0, total: 0, results: [], cannotRun: err.message };
 }
 
 /** Metrics another agent's harness may write as JSON ({ tokens, calls, ... }) to $BENCH_METRICS_FILE. */
