@@ -81,6 +81,9 @@ else
   npm install --no-audit --no-fund
 fi
 
+step "Benchmark dependency cache (the polyglot exercises' own Jest 29 + Babel, once per set; the tests then run npm offline)"
+node benchmarks/lib/deps.mjs --seed || die "could not install the polyglot exercises' dependencies (benchmarks/README.md: Dependency cache)"
+
 step "Chromium and zsh (the playground's browser test drives Chromium with playwright-core; the completion test runs zsh)"
 if [ -x /usr/bin/chromium ] && command -v zsh >/dev/null; then
   echo "Debian's chromium and zsh are installed"

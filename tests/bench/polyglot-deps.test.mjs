@@ -127,3 +127,46 @@ test('an exercise whose dependencies cannot be installed is "cannot run", not a 
   assert.equal(items['iso-week'].total, 0);
   assert.equal(items['iso-week'].calls, undefined);
 });
+
+test('two processes seeding the same dependency set: one installs, the other waits for it', (t) => {
+  const suite = tempDir(t);
+  // A one-package set npm's cache already holds (our exercises' core-js), so this installs offline.
+  for (const name of ['a', 'b']) {
+    fs.mkdirSync(path.join(suite, name));
+    fs.writeFileSync(path.join(suite, name, 'package.json'), JSON.stringify({ name, devDependencies: { 'core-js': '3.45.1' }, scripts: { test: 'jest' } }));
+  }
+  const cache = tempDir(t);
+  const script = [
+    "const { spawn } = require('node:child_process');",
+    'const run = () => new Promise((done) => {',
+    "  const c = spawn(process.execPath, [process.argv[1], '--seed', process.argv[2], '--deps-cache', process.argv[3]], { stdio: ['ignore', 'pipe', 'inherit'] });",
+    "  let out = ''; c.stdout.on('data', (d) => (out += d)); c.on('close', (code) => done({ code, out }));",
+    '});',
+    'Promise.all([run(), run()]).then((r) => console.log(JSON.stringify(r)));',
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['-e', script, path.join(ROOT, 'benchmarks/lib/deps.mjs'), suite, cache], { encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' }, timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const runs = JSON.parse(r.stdout);
+  assert.deepEqual(runs.map((x) => x.code), [0, 0], JSON.stringify(runs));
+  const said = runs.map((x) => x.out.split('\n')[0].replace(/^a: \w+ /, '').replace(/ in [\d.]+s$/, '')).sort();
+  assert.deepEqual(said, ['cached', 'installed'], JSON.stringify(runs));
+  // Within one process the second exercise shares the first one's install.
+  for (const x of runs) assert.match(x.out, /^b: \w+ same set as above$/m);
+  assert.equal(fs.readdirSync(cache).length, 1, `no lock or half-made folder left: ${fs.readdirSync(cache)}`);
+});
+
+test('the cache key: a lockfile\'s resolved tree (not its root name), else the dependency fields in any order', async (t) => {
+  const { readExercisePackage, depsKey } = await import('../../benchmarks/lib/deps.mjs');
+  const dir = tempDir(t);
+  const exercise = (name, pkg, lock) => {
+    fs.mkdirSync(path.join(dir, name));
+    fs.writeFileSync(path.join(dir, name, 'package.json'), JSON.stringify(pkg));
+    if (lock) fs.writeFileSync(path.join(dir, name, 'package-lock.json'), JSON.stringify(lock));
+    return depsKey(readExercisePackage(path.join(dir, name)));
+  };
+  const lock = (name, version) => ({ name, lockfileVersion: 3, packages: { '': { name, devDependencies: { x: '1.0.0' } }, 'node_modules/x': { version } } });
+  assert.equal(exercise('one', { name: 'one', devDependencies: { x: '1.0.0' } }, lock('one', '1.0.0')), exercise('two', { name: 'two', devDependencies: { x: '1.0.0' } }, lock('two', '1.0.0')));
+  assert.notEqual(exercise('three', { name: 'three' }, lock('three', '1.0.0')), exercise('four', { name: 'four' }, lock('four', '1.0.1')));
+  assert.equal(exercise('five', { devDependencies: { a: '1', b: '2' } }), exercise('six', { name: 'six', dependencies: {}, devDependencies: { b: '2', a: '1' } }));
+  assert.notEqual(exercise('seven', { devDependencies: { a: '1' } }), exercise('eight', { dependencies: { a: '1' } }));
+});
