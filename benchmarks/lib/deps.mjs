@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnCollect } from './spawn-collect.mjs';
 
 /** A reason outside the agent why an exercise cannot be scored (install failed, data missing, no test script). */
 export class CannotRun extends Error {}
@@ -100,28 +100,6 @@ async function withLock(lockDir, fn, { waitMs = 15 * 60_000 } = {}) {
   }
 }
 
-function runNpm(args, { cwd, env, timeoutMs = 15 * 60_000 }) {
-  return new Promise((resolve) => {
-    const child = spawn('npm', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (c) => {
-      output += c;
-      if (output.length > 100_000) output = output.slice(-50_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ code: 127, output: `${output}\n${err.message}` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), output });
-    });
-  });
-}
-
 /** The line of npm's output that says why, for a one-line reason. */
 function npmReason(output) {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -163,7 +141,7 @@ async function install(info, root, key, env) {
     if (info.lockFile) fs.copyFileSync(info.lockFile, path.join(tmp, 'package-lock.json'));
     const args = [info.lockFile ? 'ci' : 'install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier'];
     const npmEnv = { ...env, npm_config_loglevel: env.npm_config_loglevel ?? 'error' };
-    const run = await runNpm(args, { cwd: tmp, env: npmEnv });
+    const run = await spawnCollect('npm', args, { cwd: tmp, env: npmEnv, timeoutMs: 15 * 60_000 });
     if (run.code !== 0) {
       fs.rmSync(tmp, { recursive: true, force: true });
       throw new CannotRun(`npm ${args[0]} of its dependencies failed (exit ${run.code}): ${npmReason(run.output)}`);

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { CannotRun, readExercisePackage, ensureDeps, linkDeps } from './deps.mjs';
+import { spawnCollect } from './spawn-collect.mjs';
 
 export { CannotRun } from './deps.mjs';
 
@@ -47,34 +47,6 @@ const PLAIN_JEST = /^\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:npx\s+)?jest(?:\s[^
 
 function tempReport() {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-bench-jest-')), 'jest.json');
-}
-
-function spawnCollect(cmd, args, { cwd, env }) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    const keep = (c) => {
-      output += c;
-      if (output.length > 200_000) output = output.slice(-100_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid, 'SIGKILL'); // npm, sh and jest alike
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, TEST_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ code: 127, output: `${output}${err.message}` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), output });
-    });
-  });
 }
 
 function readReport(file) {
@@ -125,7 +97,7 @@ function missingSuiteData(report, ws, scope) {
 async function scoreWithNpmTest(ws, item, script, env) {
   const report = PLAIN_JEST.test(script) ? tempReport() : null;
   const args = ['test', '--no-update-notifier', ...(report ? ['--', '--ci', '--json', '--outputFile', report] : [])];
-  const run = await spawnCollect('npm', args, { cwd: ws, env: { ...env, CI: 'true', npm_config_loglevel: 'error' } });
+  const run = await spawnCollect('npm', args, { cwd: ws, env: { ...env, CI: 'true', npm_config_loglevel: 'error' }, timeoutMs: TEST_TIMEOUT_MS });
   const parsed = report ? readReport(report) : null;
   if (run.code === 127 || /(^|\n)sh: \d+: \S+: not found/.test(run.output)) {
     throw new CannotRun(`its test script's command was not found: ${tail(run.output, 1)}`);
@@ -150,7 +122,7 @@ export async function scoreWithOurJest(ws, spec) {
   const report = tempReport();
   // An inline config: the temp workspace has none, and Jest would search the parent folders.
   const config = JSON.stringify({ rootDir: ws, testPathIgnorePatterns: ['/\\.red-exec-logs/', '/node_modules/'], watchman: false });
-  const run = await spawnCollect(process.execPath, [jest, '--config', config, '--ci', '--json', '--outputFile', report, '--', spec], { cwd: ws, env: process.env });
+  const run = await spawnCollect(process.execPath, [jest, '--config', config, '--ci', '--json', '--outputFile', report, '--', spec], { cwd: ws, env: process.env, timeoutMs: TEST_TIMEOUT_MS });
   const parsed = readReport(report);
   if (!parsed) return { passed: 0, total: 1, results: [{ label: `jest ${spec}`, type: 'jest', pass: false, detail: tail(run.output) }], tests: null, testExitCode: run.code };
   const { results, tests } = jestResults(parsed, `jest ${spec}`);

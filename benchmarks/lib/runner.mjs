@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readChecksFile, scoreWorkspace } from './checks.mjs';
 import { snapshot, auditWrites, loadBaseline } from './audit.mjs';
 import { prepareExercise, scoreExercise, CannotRun } from './exercise.mjs';
+import { spawnCollect } from './spawn-collect.mjs';
 
 export const BENCH_ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const DEFAULT_HARNESS = path.join(BENCH_ROOT, 'harnesses', 'red-exec.js');
@@ -26,8 +27,10 @@ const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 
 /** Every fixture (multifile) or exercise (polyglot) in a suite folder, sorted by name. */
 export function loadSuite(kind, suiteDir) {
-  const dir = path.resolve(suiteDir ?? defaultSuiteDir(kind));
+  let dir = path.resolve(suiteDir ?? defaultSuiteDir(kind));
   if (!fs.existsSync(dir)) throw new Error(`suite folder not found: ${dir}`);
+  // The original's polyglot folder keeps its exercises two levels down.
+  if (kind === 'polyglot' && fs.existsSync(path.join(dir, 'exercises', 'javascript'))) dir = path.join(dir, 'exercises', 'javascript');
   const items = [];
   for (const name of fs.readdirSync(dir).sort()) {
     const itemDir = path.join(dir, name);
@@ -105,32 +108,11 @@ export function startReferenceModel({ solutionDir, chaos = 0, seed = 1, stallMs 
   });
 }
 
-/** Run `node <harness> <workspace>`; resolves { exitCode, timedOut, wallMs, output }. */
-function runHarness(harness, ws, { env, timeoutMs }) {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [harness, ws], { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    const keep = (c) => {
-      output += c;
-      if (output.length > 200_000) output = output.slice(-100_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL'); // the harness's whole process group: the agent too
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ exitCode: code ?? (signal ? 128 : 1), timedOut, wallMs: Math.round(performance.now() - started), output });
-    });
-  });
+/** Run `node <harness> <workspace>` (its agent killed with it at the timeout); resolves { exitCode, timedOut, wallMs, output }. */
+async function runHarness(harness, ws, { env, timeoutMs }) {
+  const started = performance.now();
+  const run = await spawnCollect(process.execPath, [harness, ws], { cwd: ws, env, timeoutMs });
+  return { exitCode: run.code, timedOut: run.timedOut, wallMs: Math.round(performance.now() - started), output: run.output };
 }
 
 /** Tokens, calls, retries and blocked files from red-exec's run logs in the workspace, if any. */
