@@ -1,5 +1,5 @@
 // Scoring a polyglot exercise the way the suite says. An exercise with a package.json is run as
-// `npm test` with its own dependencies (from the cache in deps.mjs) and passes when that exits 0,
+// its test script (`npm test`) with its own dependencies (from the cache in deps.mjs) and passes when that exits 0,
 // as the original scores it; one without keeps our Jest on its spec. Skipped and todo tests are
 // never failures; the counts are reported beside the pass.
 
@@ -94,10 +94,16 @@ function missingSuiteData(report, ws, scope) {
   return null;
 }
 
+/**
+ * `npm test` semantics, with the script read from the suite's package.json (an agent that rewrote the
+ * workspace's copy, say to `exit 0`, is not scored by its own script): sh runs it in the workspace
+ * with node_modules/.bin (the cache's) first on PATH.
+ */
 async function scoreWithNpmTest(ws, item, script, env) {
   const report = PLAIN_JEST.test(script) ? tempReport() : null;
-  const args = ['test', '--no-update-notifier', ...(report ? ['--', '--ci', '--json', '--outputFile', report] : [])];
-  const run = await spawnCollect('npm', args, { cwd: ws, env: { ...env, CI: 'true', npm_config_loglevel: 'error' }, timeoutMs: TEST_TIMEOUT_MS });
+  const command = report ? `${script} --ci --json --outputFile '${report.replace(/'/g, "'\\''")}'` : script;
+  const testEnv = { ...env, PATH: [path.join(ws, 'node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter), CI: 'true', npm_lifecycle_event: 'test' };
+  const run = await spawnCollect('sh', ['-c', command], { cwd: ws, env: testEnv, timeoutMs: TEST_TIMEOUT_MS });
   const parsed = report ? readReport(report) : null;
   if (run.code === 127 || /(^|\n)sh: \d+: \S+: not found/.test(run.output)) {
     throw new CannotRun(`its test script's command was not found: ${tail(run.output, 1)}`);

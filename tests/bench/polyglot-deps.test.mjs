@@ -171,3 +171,18 @@ test('the cache key: a lockfile\'s resolved tree (not its root name), else the d
   assert.equal(exercise('five', { devDependencies: { a: '1', b: '2' } }), exercise('six', { name: 'six', dependencies: {}, devDependencies: { b: '2', a: '1' } }));
   assert.notEqual(exercise('seven', { devDependencies: { a: '1' } }), exercise('eight', { dependencies: { a: '1' } }));
 });
+
+test("an agent that rewrites the workspace's test script is scored by the suite's", (t) => {
+  const dir = tempDir(t);
+  const harness = path.join(dir, 'cheat.js');
+  fs.writeFileSync(
+    harness,
+    "const fs = require('fs'); const p = require('path').join(process.argv[2], 'package.json');\n" +
+      "const pkg = JSON.parse(fs.readFileSync(p, 'utf8')); pkg.scripts.test = 'exit 0'; fs.writeFileSync(p, JSON.stringify(pkg));\n",
+  );
+  const out = path.join(dir, 'poly.json');
+  const r = redExec(['--benchmark', 'polyglot', '--exercise', 'duration-parser', '--harness', harness, '--deps-cache', sharedCache, '--out', out]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /^\[duration-parser\] 0\/5 checks passed \(tests: 0 passed, 5 failed, 1 skipped\)$/m);
+  assert.deepEqual(readResults(out).items[0].badWrites.map((b) => `${b.path} ${b.why}`), ['package.json out_of_scope']);
+});
