@@ -25,7 +25,7 @@ export function compareText(results, baselines) {
   const rows = [['fixture', 'checks', 'tokens', 'calls', 'wall']];
   for (const b of baselines) rows[0].push(`${b.label}: checks`, 'tokens', 'calls', 'wall', 'tokens ratio', 'wall ratio');
   for (const item of results.items) {
-    const row = [item.name, `${item.passed}/${item.total}`, fmt(item.tokens), fmt(item.calls), secs(item.wallMs)];
+    const row = [item.name, item.cannotRun ? 'cannot run' : `${item.passed}/${item.total}`, fmt(item.tokens), fmt(item.calls), secs(item.wallMs)];
     for (const b of baselines) {
       const base = b.results.items.find((i) => i.name === item.name);
       if (!base) row.push('-', '-', '-', '-', '-', '-');

@@ -78,7 +78,7 @@ for (const suite of SUITES) {
   const t = r.totals;
   out.push(`## ${suite}: clean run`, '');
   out.push(table(['fixture', 'checks', 'tokens', 'calls', 'wall', 'status'], [
-    ...r.items.map((i) => [i.name, `${i.passed}/${i.total}`, fmt(i.tokens), fmt(i.calls), secs(i.wallMs), i.status ?? i.error ?? '-']),
+    ...r.items.map((i) => [i.name, `${i.passed}/${i.total}`, fmt(i.tokens), fmt(i.calls), secs(i.wallMs), i.cannotRun ? `cannot run: ${i.cannotRun}` : (i.status ?? i.error ?? '-')]),
     ['**total**', `**${t.passed}/${t.total}**`, fmt(t.tokens), fmt(t.calls), secs(t.wallMs), ''],
   ]), '');
   const failing = r.items.filter((i) => i.passed < i.total);
