@@ -31,7 +31,7 @@ export async function prepareExercise(item, { depsCache, env = process.env } = {
   return { mode: 'npm', info, deps };
 }
 
-/** After the agent ran: { passed, total, results, tests, exitCode? } or a rejection with CannotRun. */
+/** After the agent ran: { passed, total, results, tests, testExitCode } or a rejection with CannotRun. */
 export async function scoreExercise(ws, item, plan, { env = process.env } = {}) {
   if (plan.mode === 'jest') return scoreWithOurJest(ws, item.spec);
   const unlink = plan.deps ? linkDeps(ws, plan.deps.nodeModules) : () => {};

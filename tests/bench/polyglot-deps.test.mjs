@@ -81,7 +81,7 @@ function exercismCopy(from, to, edit = {}) {
   fs.writeFileSync(path.join(to, '.meta', 'config.json'), JSON.stringify({ files: { solution: [`${from}.js`], test: [`${from}.spec.js`] } }));
 }
 
-test('a suite laid out the original way runs; data it does not ship and an exercise with no spec are "cannot run", apart from failures', (t) => {
+test('a suite laid out the original way runs; data it does not ship, no test script and no spec are "cannot run", apart from failures', (t) => {
   const cache = sharedCache;
   const suite = path.join(tempDir(t), 'polyglot', 'exercises', 'javascript');
   fs.mkdirSync(suite, { recursive: true });
@@ -90,6 +90,8 @@ test('a suite laid out the original way runs; data it does not ship and an exerc
   exercismCopy('bounded-queue', path.join(suite, 'needs-data'));
   const spec = path.join(suite, 'needs-data', 'bounded-queue.spec.js');
   fs.writeFileSync(spec, `import sizes from './sizes.json';\n${fs.readFileSync(spec, 'utf8')}`);
+  // Its package.json names the dependencies but no way to run them.
+  exercismCopy('iso-week', path.join(suite, 'no-script'), { scripts: { lint: 'eslint .' } });
   // Published with its task only.
   fs.mkdirSync(path.join(suite, 'task-only'));
   fs.writeFileSync(path.join(suite, 'task-only', 'TASK.md'), 'Implement it.\n');
@@ -103,9 +105,10 @@ test('a suite laid out the original way runs; data it does not ship and an exerc
   assert.match(r.stdout, /^\[needs-data\] cannot run: the tests need "sizes\.json", which the suite does not ship$/m);
   assert.match(r.stdout, /^\[task-only\] cannot run: the suite ships no test file \(\*\.spec\.js\) for it$/m);
   assert.match(r.stdout, /^Checks: {3}5\/5 passed \(100\.0%\)$/m);
-  assert.match(r.stdout, /^Cannot run: 2 /m);
+  assert.match(r.stdout, /^\[no-script\] cannot run: its package.json has no test script$/m);
+  assert.match(r.stdout, /^Cannot run: 3 /m);
   const results = readResults(out);
-  assert.equal(results.totals.cannotRun, 2);
+  assert.equal(results.totals.cannotRun, 3);
   const items = byName(results);
   assert.equal(items['needs-data'].status, 'OK', 'the agent did its part');
   assert.deepEqual(items['needs-data'].badWrites, []);
