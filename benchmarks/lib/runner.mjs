@@ -11,6 +11,7 @@ import { readChecksFile, scoreWorkspace } from './checks.mjs';
 import { snapshot, auditWrites, loadBaseline } from './audit.mjs';
 import { prepareExercise, scoreExercise, CannotRun } from './exercise.mjs';
 import { spawnCollect } from './spawn-collect.mjs';
+import { depsCacheDir } from './deps.mjs';
 
 export const BENCH_ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const DEFAULT_HARNESS = path.join(BENCH_ROOT, 'harnesses', 'red-exec.js');
@@ -274,6 +275,7 @@ export async function runSuite({ kind, suiteDir, only = [], harness = DEFAULT_HA
     chaos,
     seed,
     jobs,
+    ...(kind === 'polyglot' ? { depsCache: depsCacheDir(depsCache, baseEnv ?? process.env) } : {}),
     startedAt: new Date().toISOString(),
     machine: machine(),
     wallMs: Math.round(performance.now() - started),

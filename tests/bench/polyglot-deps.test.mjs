@@ -45,7 +45,9 @@ test('our ES-module exercises pass under their own Jest 29 + Babel; one install 
   assert.match(r.stdout, /^\[duration-parser\] 5\/5 checks passed \(tests: 5 passed, 0 failed, 1 skipped\)$/m);
   assert.match(r.stdout, /^\[bounded-queue\] 4\/4 checks passed \(tests: 4 passed, 0 failed, 1 skipped\)$/m);
   assert.match(r.stdout, /^\[iso-week\] 12\/12 checks passed \(tests: 12 passed, 0 failed, 0 skipped, 1 todo\)$/m);
-  const items = byName(readResults(out));
+  const results = readResults(out);
+  assert.equal(results.depsCache, cache);
+  const items = byName(results);
   for (const name of OURS) {
     const item = items[name];
     t.after(() => fs.rmSync(item.workspace, { recursive: true, force: true }));
