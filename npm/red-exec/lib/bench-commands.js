@@ -24,6 +24,7 @@ export const BENCH_OPTIONS = [
   { name: 'seed', value: '<n>', help: 'seed of the chaos draws (default 1)' },
   { name: 'timeout', value: '<seconds>', help: 'limit for one harness run (default 600)' },
   { name: 'stall-ms', value: '<n>', help: 'length of a chaos stall (default 10000 under chaos)' },
+  { name: 'deps-cache', value: '<dir>', help: "where exercises' own dependencies are installed (default $RED_EXEC_BENCH_DEPS, else ~/.cache/red-exec/bench-deps)" },
   { name: 'out', value: '<file>', help: 'results file (default benchmarks/results/<suite>-latest.json)' },
   { name: 'keep', help: 'keep the temporary workspaces' },
   { name: 'json', help: 'the results or the score as JSON on stdout' },
