@@ -56,7 +56,7 @@ function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-// Why each kind of bad write got past the gate: the gate's rules are in crates/core/src/gate.rs.
+// Why each kind of bad write got past the gate: the gate's rules are in crates/core/src/gate/rules/*.rs.
 const WHY = {
   declaration_lost:
     'the gate compares export names, and `module.exports = { ... }` still names the deleted function, so the exports look kept; no rule checks that each exported name is still declared, so the file parses and is written, then fails to load with a ReferenceError',

@@ -1289,10 +1289,7 @@ split the file or the task",
             .map(|e| e.path.clone())
             .collect();
         let dep = imported(&entry.path, &analyze(&entry.path, text), &deleted)?;
-        Some(Violation::new(
-            Rule::DeleteStillImported,
-            format!("{}: still imports {dep}, which the plan deletes: drop or replace that import", entry.path),
-        ))
+        Some(gate::delete_still_imported::importer(&entry.path, &dep))
     }
 
     /// Rule `delete_still_imported`, for a delete: no file that will be on disk after the run
@@ -1318,10 +1315,7 @@ split the file or the task",
         // From the last, so the indexes of the ones still to look at stay valid.
         for (i, by) in found.into_iter().rev() {
             let path = self.staged[i].path.clone();
-            let violation = Violation::new(
-                Rule::DeleteStillImported,
-                format!("{path}: the plan deletes it, but {by} still imports it (as the run leaves it on disk)"),
-            );
+            let violation = gate::delete_still_imported::deleted(&path, &by);
             let decision = gate::decide(std::slice::from_ref(&violation), self.input.options.gate);
             self.staged[i].violations.push(violation);
             let violations = self.staged[i].violations.clone();

@@ -621,13 +621,8 @@ fn state_name(state: StageState) -> &'static str {
     }
 }
 
-fn is_syntax(rule: crate::gate::Rule) -> bool {
-    matches!(rule, crate::gate::Rule::Syntax | crate::gate::Rule::Json)
-}
-
 /// What to do next about a run that did not end OK: one line per distinct cause.
 fn suggested_actions(result: &RunResult) -> Vec<String> {
-    use crate::gate::Rule;
     let mut out: Vec<String> = Vec::new();
     let mut push = |line: String| {
         if !out.contains(&line) {
@@ -697,61 +692,7 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
     for f in result.files.iter().filter(|f| matches!(f.outcome, Outcome::Blocked | Outcome::Failed)) {
         let p = &f.path;
         for v in &f.violations {
-            push(match v.rule {
-                Rule::Syntax | Rule::Json => format!(
-                    "`{p}`: the generated code does not parse. Run again or raise `--max-retries`; another `--model` \
-                     may also help."
-                ),
-                Rule::ModuleFormat => format!(
-                    "`{p}`: the answer used the other module system. State the project's with `--module-format cjs` or \
-                     `--module-format esm` (or set \"type\" in package.json)."
-                ),
-                Rule::ExportsKept => {
-                    let names = v.message.rsplit_once("lost: ").map_or("", |(_, n)| n);
-                    format!(
-                        "`{p}`: the change would remove export(s) {names}. If they must go, name them in the task \
-                         (\"remove the export {names}\"); otherwise run again."
-                    )
-                }
-                Rule::ExportsDeclared => format!(
-                    "`{p}`: the answer exports a name it no longer declares (the file would throw when loaded). Run \
-                     again; if the function was meant to go, remove it from the task's export list too."
-                ),
-                Rule::ExportsPlanned => {
-                    let names = v.message.rsplit_once("missing: ").map_or("", |(_, n)| n);
-                    format!(
-                        "`{p}`: the answer does not export {names}, which the plan says it must. Run again; name the \
-                         exports in the task if the plan got them wrong."
-                    )
-                }
-                Rule::ReferencesDeclared => {
-                    let names = v.message.rsplit_once("declares: ").map_or("", |(_, n)| n);
-                    format!(
-                        "`{p}`: the answer removed {names} but still uses it (a ReferenceError when that code runs). Run \
-                         again; if it must go, say in the task what replaces it."
-                    )
-                }
-                Rule::DeleteStillImported => format!(
-                    "`{p}`: a file left on disk still imports it, so deleting it would break loading. Say in the task \
-                     that the import must go (and add that file to `--files` if it is not there), or keep `{p}`."
-                ),
-                Rule::NewCapability => {
-                    let allow: Vec<&str> = v.message.match_indices("[--allow ").filter_map(|(i, _)| {
-                        let rest = &v.message[i + 9..];
-                        rest.find(']').map(|end| &rest[..end])
-                    }).collect();
-                    format!(
-                        "`{p}`: the answer adds code that can {} that the file did not have; review it. If the task \
-                         needs it, say so in the task or pass `--allow {}`; otherwise run again.",
-                        "spawn processes, reach the network, run generated code or touch files",
-                        allow.join(",")
-                    )
-                }
-                Rule::InScope => format!("`{p}` is not in `--files`: add it if the run may write it."),
-                Rule::ReadOnly => {
-                    format!("`{p}` was given as read-only context (`--read`): pass it with `--files` if the run may change it.")
-                }
-            });
+            push(v.rule.advice(p, &v.message));
         }
         if f.violations.is_empty() {
             let error = f.error.as_deref().unwrap_or("");
@@ -822,7 +763,7 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     let syntax: Vec<String> = result
         .files
         .iter()
-        .flat_map(|f| f.violations.iter().filter(|v| is_syntax(v.rule)).map(move |v| (f, v)))
+        .flat_map(|f| f.violations.iter().filter(|v| v.rule.is_parse_error()).map(move |v| (f, v)))
         .map(|(f, v)| format!("- `{}` ({}): {}\n", f.path, outcome_name(f.outcome), without_path(&v.message, &f.path)))
         .collect();
     out.push_str(&if syntax.is_empty() { "None.\n".to_string() } else { syntax.concat() });
@@ -831,7 +772,7 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     let rows: Vec<String> = result
         .files
         .iter()
-        .flat_map(|f| f.violations.iter().filter(|v| !is_syntax(v.rule)).map(move |v| (f, v)))
+        .flat_map(|f| f.violations.iter().filter(|v| !v.rule.is_parse_error()).map(move |v| (f, v)))
         .map(|(f, v)| {
             format!(
                 "| `{}` | {} | {} | {} |\n",
@@ -1108,17 +1049,6 @@ mod markdown_tests {
         ok.status = Status::Ok;
         ok.files.truncate(0);
         assert!(!render_markdown(&ok, "t", 0).contains("## Suggested action"));
-    }
-
-    #[test]
-    fn a_dangling_reference_names_what_was_removed() {
-        let mut r = partial();
-        let message = "a.js: still uses name(s) it no longer declares: digit, RATE".into();
-        r.files = vec![outcome("a.js", Action::Modify, Outcome::Blocked, "", vec![Violation { rule: Rule::ReferencesDeclared, message }])];
-        assert_eq!(
-            section(&render_markdown(&r, "t", 0), "Suggested action"),
-            ["- `a.js`: the answer removed digit, RATE but still uses it (a ReferenceError when that code runs). Run again; if it must go, say in the task what replaces it."]
-        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 // The one workspace-path rule every host shares, and the same one the core's gate applies
-// (crates/core/src/gate.rs normalize_path): a host that normalises what the core already
+// (crates/core/src/gate/rules/in_scope.rs normalize_path): a host that normalises what the core already
 // normalised gets the same path back, and refuses what the core would refuse.
 
 /** Thrown for a path that is not a plain path inside the workspace; `code` is 'outside_workspace'. */
