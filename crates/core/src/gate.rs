@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::analysis::{Capability, ModuleFormat, analyze, analyze_checked};
+use crate::analysis::{Analysis, Capability, ModuleFormat, analyze, analyze_checked};
 use crate::plan::Action;
 
 mod rules;
@@ -81,7 +81,7 @@ pub struct Proposal<'a> {
 
 /// Every rule the proposal breaks, in a fixed order ([`CHECK_ORDER`]).
 pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Violation> {
-    let mut violations = run(|c| if let Check::Scope(f) = c { f(proposal.path, scope) } else { None });
+    let mut violations = run(Phase::Scope(proposal.path, scope));
     if mode == GateMode::Off {
         return violations;
     }
@@ -89,7 +89,7 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
     // Only the answer needs the semantic pass (early errors, unresolved names); of the old text
     // the gate reads its exports, top-level bindings and capabilities.
     let new = analyze_checked(proposal.path, new_text);
-    violations.extend(run(|c| if let Check::Parse(f) = c { f(proposal.path, &new) } else { None }));
+    violations.extend(run(Phase::Parse(proposal.path, &new)));
     if !new.is_valid() {
         // Exports and module syntax of text that does not parse are not facts.
         return violations;
@@ -99,13 +99,26 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
         _ => None,
     };
     let facts = Facts { proposal, new: &new, old: old.as_ref() };
-    violations.extend(run(|c| if let Check::Facts(f) = c { f(&facts) } else { None }));
+    violations.extend(run(Phase::Facts(&facts)));
     violations
 }
 
-/// The violations of the rules `phase` runs (it gives the others `None`), in [`CHECK_ORDER`].
-fn run(phase: impl Fn(Check) -> Option<Violation>) -> Vec<Violation> {
-    CHECK_ORDER.iter().filter_map(|rule| phase(rule.check())).collect()
+/// What the gate has at hand at each step of [`check`].
+enum Phase<'a> {
+    Scope(&'a str, &'a Scope),
+    Parse(&'a str, &'a Analysis),
+    Facts(&'a Facts<'a>),
+}
+
+/// The violations of the rules checked at `phase`, in [`CHECK_ORDER`].
+fn run(phase: Phase<'_>) -> Vec<Violation> {
+    let check = |rule: &Rule| match (rule.check(), &phase) {
+        (Check::Scope(f), Phase::Scope(path, scope)) => f(path, scope),
+        (Check::Parse(f), Phase::Parse(path, new)) => f(path, new),
+        (Check::Facts(f), Phase::Facts(facts)) => f(facts),
+        _ => None,
+    };
+    CHECK_ORDER.iter().filter_map(check).collect()
 }
 
 /// What the mode makes of a list of violations.
