@@ -16,7 +16,7 @@ use crate::plan::Action;
 mod rules;
 
 pub use rules::Rule;
-pub use rules::in_scope::{TOOL_FILE_NAMES, normalize_path, tool_path};
+pub use rules::in_scope::{normalize_path, tool_path};
 pub(crate) use rules::new_capability::capabilities_asked;
 pub(crate) use rules::delete_still_imported;
 use rules::{CHECK_ORDER, Check, Facts};

@@ -44,7 +44,7 @@ pub fn normalize_path(raw: &str) -> Result<String, Violation> {
 /// red-exec's own files, by the name of one part of a workspace-relative path: the project config
 /// (found by walking up, so one in any directory counts), the log directory and everything under
 /// it, the report and violations files, and the starter skill file (the model's instructions).
-pub const TOOL_FILE_NAMES: [&str; 5] = [".red-exec.json", ".red-exec-report.md", ".red-exec-violations.jsonl", ".red-exec-skill.md", ".red-exec-logs"];
+const TOOL_FILE_NAMES: [&str; 5] = [".red-exec.json", ".red-exec-report.md", ".red-exec-violations.jsonl", ".red-exec-skill.md", ".red-exec-logs"];
 
 /// Why `path` (normalised, workspace-relative) is one of red-exec's own files, or `None`.
 /// The one list of them: a run never plans, writes or deletes such a path, whatever the scope says.
