@@ -79,7 +79,7 @@ pub struct Proposal<'a> {
     pub allowed: &'a [Capability],
 }
 
-/// Every rule the proposal breaks, in a fixed order ([`CHECK_ORDER`]).
+/// Every rule the proposal breaks, in a fixed order (`CHECK_ORDER`, in `gate/rules.rs`).
 pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Violation> {
     let mut violations = run(Phase::Scope(proposal.path, scope));
     if mode == GateMode::Off {
