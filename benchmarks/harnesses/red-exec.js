@@ -5,6 +5,7 @@
 //   RED_EXEC_BASE_URL  OpenAI-compatible endpoint (the runner sets it to the reference model)
 //   RED_EXEC_MODEL     model name (optional)      RED_EXEC_TIMEOUT  seconds per model call (optional)
 //   RED_EXEC_MAX_RETRIES  unit retries (optional) RED_EXEC_BIN      the CLI to run (default: this repo's)
+//   RED_EXEC_VERIFY    a check command passed as --verify (optional: the pipeline's verify-and-retry path)
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,7 +22,7 @@ const files = fs.readFileSync(path.join(dir, 'FILES.txt'), 'utf8').split('\n').m
 const repoBin = path.join(__dirname, '..', '..', 'npm', 'red-exec', 'bin', 'red-exec.js');
 const bin = process.env.RED_EXEC_BIN || (fs.existsSync(repoBin) ? repoBin : null);
 const args = [task, '--files', ...files, '--workspace', dir];
-for (const [env, flag] of [['RED_EXEC_MODEL', '--model'], ['RED_EXEC_TIMEOUT', '--timeout'], ['RED_EXEC_MAX_RETRIES', '--max-retries']]) {
+for (const [env, flag] of [['RED_EXEC_MODEL', '--model'], ['RED_EXEC_TIMEOUT', '--timeout'], ['RED_EXEC_MAX_RETRIES', '--max-retries'], ['RED_EXEC_VERIFY', '--verify']]) {
   if (process.env[env]) args.push(flag, process.env[env]);
 }
 const command = bin ? process.execPath : 'red-exec';

@@ -3,6 +3,9 @@
 // `node benchmarks/lib/cli.mjs ...`:
 //   --benchmark multifile|polyglot [--task NAME | --exercise NAME]... [--suite DIR] [--harness FILE]
 //       [--jobs N] [--chaos RATE --seed N] [--timeout SECONDS] [--out FILE] [--keep] [--json] [--deps-cache DIR]
+//   --benchmark multifile|polyglot --live MODEL [--live-url URL] [--exercise/--task NAME]... [--sample N --seed S]
+//       [--configs pipeline,verify,baseline] [--threads N] [--timeout SECONDS] [--out FILE | --resume FILE]
+//       (benchmarks/lib/live.mjs)
 //   --score --workspace DIR --checks FILE [--json]
 //   --compare [--results FILE] [--baselines DIR]
 
@@ -13,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { runSuite, writeResults, DEFAULT_HARNESS, RESULTS_DIR, BENCH_ROOT } from './runner.mjs';
 import { parseChecks, scoreWorkspace } from './checks.mjs';
 import { compareText, loadResults, loadBaselines } from './compare.mjs';
+import { runLive, parseConfigs } from './live.mjs';
 
 export const OPTIONS = {
   benchmark: { type: 'string' },
@@ -35,9 +39,15 @@ export const OPTIONS = {
   results: { type: 'string' },
   baselines: { type: 'string' },
   'deps-cache': { type: 'string' },
+  live: { type: 'string' },
+  'live-url': { type: 'string' },
+  sample: { type: 'string' },
+  configs: { type: 'string' },
+  threads: { type: 'string' },
+  resume: { type: 'string' },
 };
 
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 };
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 };
 
 class UsageError extends Error {}
 
@@ -78,9 +88,46 @@ function summary(results) {
   return `${lines.join('\n')}\n`;
 }
 
+async function live(kind, values, io) {
+  if (!values.live) throw new UsageError('--live-url needs --live MODEL (the model\'s name, recorded with every result)');
+  if (values.chaos !== undefined || values.harness !== undefined || values.jobs !== undefined) throw new UsageError('--live runs its own configs one at a time: no --chaos, --harness or --jobs');
+  if (values.out && values.resume) throw new UsageError('give --out FILE or --resume FILE, not both (--resume appends to FILE)');
+  let configs;
+  try {
+    configs = parseConfigs(values.configs);
+  } catch (err) {
+    throw new UsageError(err.message);
+  }
+  if (values['live-url'] && !/^https?:\/\/\S+$/.test(values['live-url'])) throw new UsageError(`--live-url must be an http(s) URL, got "${values['live-url']}"`);
+  if (values.resume && !fs.existsSync(path.resolve(io.cwd, values.resume))) throw new UsageError(`--resume ${values.resume}: no such file`);
+  const result = await runLive({
+    kind,
+    model: values.live,
+    liveUrl: values['live-url'],
+    suiteDir: values.suite ? path.resolve(io.cwd, values.suite) : undefined,
+    only: [...(values.task ?? []), ...(values.exercise ?? [])],
+    sample: number(values, 'sample', { min: 1, max: 10_000, integer: true }, undefined),
+    seed: number(values, 'seed', { min: 0, max: 2 ** 31, integer: true }, 1),
+    configs,
+    threads: number(values, 'threads', { min: 1, max: 256, integer: true }, undefined),
+    timeoutMs: number(values, 'timeout', { min: 1, max: 86_400 }, 3600) * 1000,
+    out: values.out ? path.resolve(io.cwd, values.out) : undefined,
+    resume: values.resume ? path.resolve(io.cwd, values.resume) : undefined,
+    env: io.env,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    serverLog: io.env.RED_EXEC_LIVE_LOG === '1' ? io.stderr : undefined,
+  });
+  if (result.interrupted) return EXIT.INTERRUPTED;
+  io.stdout.write(`${result.records.length} result(s) appended to ${result.file}; \`npm run bench:live\` puts them in RESULTS.md\n`);
+  return EXIT.OK;
+}
+
 async function benchmark(values, io) {
   const kind = values.benchmark;
   if (kind !== 'multifile' && kind !== 'polyglot') throw new UsageError(`--benchmark must be multifile or polyglot, got "${kind}"`);
+  if (values.live !== undefined || values['live-url'] !== undefined) return live(kind, values, io);
+  for (const only of ['sample', 'configs', 'threads', 'resume']) if (values[only] !== undefined) throw new UsageError(`--${only} goes with --live MODEL`);
   const only = [...(values.task ?? []), ...(values.exercise ?? [])];
   const chaos = number(values, 'chaos', { min: 0, max: 1 }, 0);
   const seed = number(values, 'seed', { min: 0, max: 2 ** 31, integer: true }, 1);

@@ -110,9 +110,9 @@ export function startReferenceModel({ solutionDir, chaos = 0, seed = 1, stallMs 
 }
 
 /** Run `node <harness> <workspace>` (its agent killed with it at the timeout); resolves { exitCode, timedOut, wallMs, output }. */
-async function runHarness(harness, ws, { env, timeoutMs }) {
+async function runHarness(harness, ws, { env, timeoutMs, signal }) {
   const started = performance.now();
-  const run = await spawnCollect(process.execPath, [harness, ws], { cwd: ws, env, timeoutMs });
+  const run = await spawnCollect(process.execPath, [harness, ws], { cwd: ws, env, timeoutMs, signal });
   return { exitCode: run.code, timedOut: run.timedOut, wallMs: Math.round(performance.now() - started), output: run.output };
 }
 
@@ -178,7 +178,7 @@ export async function runItem(item, opts = {}) {
       model = await startReferenceModel({ solutionDir: item.solutionDir, chaos, seed: itemSeed(seed, item.name), stallMs });
       env.RED_EXEC_BASE_URL = model.url;
     }
-    const run = await runHarness(path.resolve(harness), ws, { env, timeoutMs });
+    const run = await runHarness(path.resolve(harness), ws, { env, timeoutMs, signal: opts.signal });
     const metrics = redExecMetrics(ws) ?? readHarnessMetrics(metricsFile) ?? {};
     const after = snapshot(ws);
     const badWrites = auditWrites({ before, after, scope: item.files, solutionDir: item.solutionDir, dir: ws, loadedBefore });

@@ -4,9 +4,10 @@ import { spawn } from 'node:child_process';
 
 /**
  * Resolves { code, timedOut, output }. The child leads its own process group, so the time limit
- * kills what it started too (npm's sh and jest, a harness's agent). A command that cannot start is code 127.
+ * kills what it started too (npm's sh and jest, a harness's agent), and so does aborting `signal`.
+ * A command that cannot start is code 127.
  */
-export function spawnCollect(cmd, args, { cwd, env, timeoutMs }) {
+export function spawnCollect(cmd, args, { cwd, env, timeoutMs, signal }) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
@@ -17,14 +18,20 @@ export function spawnCollect(cmd, args, { cwd, env, timeoutMs }) {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const killGroup = () => {
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
         child.kill('SIGKILL');
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
     }, timeoutMs);
+    // `signal`: a caller stopping the run (Ctrl-C on a live benchmark) stops the group too.
+    if (signal?.aborted) killGroup();
+    else signal?.addEventListener('abort', killGroup, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
       resolve({ code: 127, timedOut, output: `${output}${err.message}` });
