@@ -285,6 +285,8 @@ export async function runLive(opts) {
     const facts = await serverFacts(url);
     const machine = machineFacts();
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    // A line torn by a killed run is closed off, so the next record starts a line of its own.
+    if (fs.existsSync(file) && fs.statSync(file).size > 0 && !fs.readFileSync(file, 'utf8').endsWith('\n')) fs.appendFileSync(file, '\n');
     const baseEnv = { ...env, RED_EXEC_BASE_URL: url, RED_EXEC_MODEL: model };
     // A call on a CPU model takes minutes; the per-call limit is the caller's if set.
     if (!env.RED_EXEC_TIMEOUT) baseEnv.RED_EXEC_TIMEOUT = '900';

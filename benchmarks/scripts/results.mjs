@@ -10,6 +10,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { runSuite, writeResults, RESULTS_DIR, BENCH_ROOT } from '../lib/runner.mjs';
+import { extractSection } from '../lib/live-report.mjs';
 
 const { values } = parseArgs({ options: { 'update-baselines': { type: 'boolean' }, jobs: { type: 'string', default: '2' }, 'no-run': { type: 'boolean' } } });
 const jobs = Number(values.jobs);
@@ -137,5 +138,9 @@ if (gaps.length > 0) {
 }
 out.push(`- Speed figures come from a machine shared with other work (${m.cores} cores); repeated runs of \`npm run bench:core\` vary by up to about 2x in absolute MB/s.`);
 out.push('');
-fs.writeFileSync(path.join(BENCH_ROOT, 'RESULTS.md'), `${out.join('\n')}`);
+// The live model's section (npm run bench:live) is not rerun here: it is carried over as it is.
+const resultsFile = path.join(BENCH_ROOT, 'RESULTS.md');
+const liveSection = fs.existsSync(resultsFile) ? extractSection(fs.readFileSync(resultsFile, 'utf8')) : null;
+if (liveSection) out.push(liveSection, '');
+fs.writeFileSync(resultsFile, `${out.join('\n')}`);
 log(`wrote ${path.join(BENCH_ROOT, 'RESULTS.md')}`);
