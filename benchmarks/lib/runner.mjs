@@ -134,6 +134,8 @@ export function redExecMetrics(ws) {
       }
       // Every retry the machine paid for: a re-asked plan, a regenerated unit, a re-sent HTTP call.
       if (e.kind === 'plan_rejected' || e.kind === 'unit_rejected' || e.kind === 'host_retry') m.retries++;
+      // How the plan was asked for: with its JSON schema, or prompt-only after the server refused it.
+      if (e.kind === 'model_response' && e.responseFormat) m.responseFormat = e.responseFormat;
       if (e.kind === 'result') {
         m.status = e.status;
         m.tokens += e.usage?.totalTokens ?? 0;
@@ -203,6 +205,7 @@ export async function runItem(item, opts = {}) {
       failedFiles: metrics.failed ?? null,
       status: metrics.status ?? null,
       errorCode: metrics.errorCode ?? null,
+      responseFormat: metrics.responseFormat ?? null,
       badWrites,
       chaosInjected: model ? ((await model.stats())?.chaos ?? {}) : null,
       output: run.exitCode === 0 ? undefined : run.output.slice(-4000),

@@ -45,7 +45,10 @@ async function answer(host, request) {
     case 'complete':
       try {
         const c = await host.complete(request.request);
-        return { kind: 'completion', text: String(c.text ?? ''), usage: c.usage ?? null, durationMs: c.durationMs ?? null };
+        const reply = { kind: 'completion', text: String(c.text ?? ''), usage: c.usage ?? null, durationMs: c.durationMs ?? null };
+        // How the host asked, on a call that carried the plan's schema (the run log says it).
+        if (c.responseFormat === 'json_schema' || c.responseFormat === 'prompt') reply.responseFormat = c.responseFormat;
+        return reply;
       } catch (err) {
         return { kind: 'completion_error', code: err?.code ?? 'network', message: errorMessage(err) };
       }

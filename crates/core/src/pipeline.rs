@@ -24,7 +24,7 @@ use crate::diff;
 use crate::extract::{self, ExtractSpec};
 use crate::postprocess::{self, Neighbour};
 use crate::gate::{self, Decision, GateMode, Proposal, Rule, Scope, Violation};
-use crate::plan::{Action, PlanEntry};
+use crate::plan::{Action, PLAN_SCHEMA_NAME, PlanEntry, plan_schema};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::report::{
     self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage, VerifyAttempt,
@@ -136,6 +136,22 @@ pub struct CompletionRequest {
     pub messages: Vec<ChatMessage>,
     pub temperature: f32,
     pub max_tokens: u32,
+    /// L1: the JSON schema the plan answer must match, for a server that can hold its output to one
+    /// (OpenAI's `response_format` `json_schema`); a host whose server refuses it sends the request
+    /// without it. The prompt says the same in words, and the answer is parsed the same strict way
+    /// either way: the schema is a constraint, not a substitute. None for every other call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub response_format: Option<ResponseFormat>,
+}
+
+/// A JSON schema for one answer: `name` (letters, digits, `_`) and the schema itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ResponseFormat {
+    pub name: String,
+    /// A JSON Schema object (draft 2020-12 keywords; see `plan::plan_schema`).
+    #[ts(type = "Record<string, unknown>")]
+    pub schema: serde_json::Value,
 }
 
 /// What a file must be just before the run writes or deletes it (compare-and-swap): the text the
@@ -179,7 +195,16 @@ pub enum Request {
 #[ts(optional_fields = nullable)]
 pub enum Reply {
     Files { files: BTreeMap<String, FileState> },
-    Completion { text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
+    /// `response_format`: how the host asked, when the request carried a schema: `json_schema`
+    /// (the server took it) or `prompt` (it refused it, so the request went without).
+    Completion {
+        text: String,
+        usage: Option<TokenUsage>,
+        duration_ms: Option<u64>,
+        #[serde(default)]
+        #[ts(optional = nullable, type = "'json_schema' | 'prompt'")]
+        response_format: Option<String>,
+    },
     CompletionError { code: String, message: String },
     Written,
     /// `code` "interrupted": the host refused because the user stopped the run; "conflict": the
@@ -232,7 +257,16 @@ pub enum EventBody {
         attempt: u32,
         messages: Vec<ChatMessage>,
     },
-    ModelResponse { id: u32, text: String, usage: Option<TokenUsage>, duration_ms: Option<u64> },
+    ModelResponse {
+        id: u32,
+        text: String,
+        usage: Option<TokenUsage>,
+        duration_ms: Option<u64>,
+        /// The host's word on a call that carried a schema: `json_schema` or `prompt` (see Reply).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "'json_schema' | 'prompt'")]
+        response_format: Option<String>,
+    },
     ModelError { id: u32, code: String, message: String },
     Plan { actions: Vec<PlanEntry> },
     PlanRejected { problems: Vec<String> },
@@ -471,12 +505,12 @@ impl Session {
         let request = match (self.phase, reply) {
             (Phase::Start, None) => self.start(),
             (Phase::AwaitFiles, Some(Reply::Files { files })) => self.on_files(files),
-            (Phase::AwaitPlan { attempt }, Some(Reply::Completion { text, usage, duration_ms })) => {
-                self.record_completion(text.clone(), usage, duration_ms);
+            (Phase::AwaitPlan { attempt }, Some(Reply::Completion { text, usage, duration_ms, response_format })) => {
+                self.record_completion(text.clone(), usage, duration_ms, response_format);
                 self.on_plan(attempt, &text)
             }
-            (Phase::AwaitUnit { index }, Some(Reply::Completion { text, usage, duration_ms })) => {
-                self.record_completion(text.clone(), usage, duration_ms);
+            (Phase::AwaitUnit { index }, Some(Reply::Completion { text, usage, duration_ms, response_format })) => {
+                self.record_completion(text.clone(), usage, duration_ms, response_format);
                 self.on_unit(index, &text)
             }
             (Phase::AwaitPlan { .. } | Phase::AwaitUnit { .. }, Some(Reply::CompletionError { code, message })) => {
@@ -703,6 +737,10 @@ impl Session {
                     temperature: 0.0,
                     // A plan is a line or two per file.
                     max_tokens: (1024 + 256 * files).clamp(2048, MAX_OUTPUT_TOKENS),
+                    response_format: Some(ResponseFormat {
+                        name: PLAN_SCHEMA_NAME.into(),
+                        schema: plan_schema(&self.scope.writable.iter().cloned().collect::<Vec<_>>()),
+                    }),
                 },
             };
         }
@@ -716,7 +754,7 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
         )
     }
 
-    fn record_completion(&mut self, text: String, usage: Option<TokenUsage>, duration_ms: Option<u64>) {
+    fn record_completion(&mut self, text: String, usage: Option<TokenUsage>, duration_ms: Option<u64>, response_format: Option<String>) {
         let u = usage.unwrap_or_default();
         self.usage.calls += 1;
         self.usage.prompt_tokens += u.prompt_tokens;
@@ -725,7 +763,7 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
         self.usage.model_ms += duration_ms.unwrap_or(0);
         let stage = if matches!(self.phase, Phase::AwaitPlan { .. }) { "L1" } else { "L3" };
         self.usage_by_stage.add(stage, u.prompt_tokens, u.completion_tokens);
-        self.emit(EventBody::ModelResponse { id: self.next_id, text, usage, duration_ms });
+        self.emit(EventBody::ModelResponse { id: self.next_id, text, usage, duration_ms, response_format });
     }
 
     fn on_plan(&mut self, attempt: u32, answer: &str) -> Request {
@@ -1085,6 +1123,7 @@ limit, {why}; split the file or the task"
                         messages,
                         temperature: 0.0,
                         max_tokens: max_tokens.max(MIN_OUTPUT_TOKENS),
+                        response_format: None,
                     },
                 };
             }

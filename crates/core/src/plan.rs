@@ -62,3 +62,158 @@ pub struct PlanEntry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exports: Vec<String>,
 }
+
+impl Action {
+    /// Every action, in the order the prompts name them.
+    pub const ALL: [Action; 4] = [Action::Create, Action::Modify, Action::Extract, Action::Delete];
+}
+
+/// The name a plan's JSON schema goes by in a `response_format` request.
+pub const PLAN_SCHEMA_NAME: &str = "red_exec_plan";
+
+/// The JSON schema of the plan answer `{"actions": [PlanEntry...]}`, written beside the type (see
+/// the tests below, which hold it to `PlanEntry`'s serde form: the same properties, the same
+/// required fields, the same action names). `scope`: the files the plan may name; when given,
+/// `path` and `from` are limited to them. Only the keywords every JSON-schema-to-grammar converter
+/// of the small local servers knows: `type`, `properties`, `required`, `items`, `enum`,
+/// `additionalProperties` (no `$ref`, `oneOf` or type lists).
+pub fn plan_schema(scope: &[String]) -> serde_json::Value {
+    use serde_json::json;
+    let path = if scope.is_empty() { json!({ "type": "string" }) } else { json!({ "type": "string", "enum": scope }) };
+    let names = json!({ "type": "array", "items": { "type": "string" } });
+    let entry = json!({
+        "type": "object",
+        "properties": {
+            "path": path,
+            "action": { "type": "string", "enum": Action::ALL.iter().map(|a| a.name()).collect::<Vec<_>>() },
+            "intent": { "type": "string" },
+            "from": path,
+            "symbols": names,
+            "sections": names,
+            "rewire": { "type": "boolean" },
+            "dropExports": names,
+            "exports": names,
+        },
+        "required": ["path", "action", "intent"],
+        "additionalProperties": false,
+    });
+    json!({
+        "type": "object",
+        "properties": { "actions": { "type": "array", "items": entry } },
+        "required": ["actions"],
+        "additionalProperties": false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decompose::parse_plan;
+    use serde_json::{Value, json};
+    use std::collections::BTreeSet;
+
+    fn entry_schema(schema: &Value) -> &Value {
+        &schema["properties"]["actions"]["items"]
+    }
+
+    /// A PlanEntry with every field set, as serde writes it: every key the type has.
+    fn full_entry() -> Value {
+        serde_json::to_value(PlanEntry {
+            path: "src/a.js".into(),
+            action: Action::Extract,
+            intent: "move it".into(),
+            from: Some("src/b.js".into()),
+            symbols: vec!["f".into()],
+            sections: vec!["#1".into()],
+            rewire: true,
+            drop_exports: vec!["g".into()],
+            exports: vec!["f".into()],
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_schema_has_the_types_properties() {
+        let schema = plan_schema(&[]);
+        let props: BTreeSet<&String> = entry_schema(&schema)["properties"].as_object().unwrap().keys().collect();
+        let full = full_entry();
+        let keys: BTreeSet<&String> = full.as_object().unwrap().keys().collect();
+        assert_eq!(props, keys);
+        assert_eq!(entry_schema(&schema)["additionalProperties"], json!(false));
+    }
+
+    #[test]
+    fn the_schemas_required_fields_are_the_ones_serde_requires() {
+        let schema = plan_schema(&[]);
+        let required: BTreeSet<String> =
+            entry_schema(&schema)["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let full = full_entry();
+        for key in full.as_object().unwrap().keys() {
+            let mut without = full.clone();
+            without.as_object_mut().unwrap().remove(key);
+            let parses = serde_json::from_value::<PlanEntry>(without).is_ok();
+            assert_eq!(!parses, required.contains(key), "{key}: serde {} it, the schema {} it", if parses { "does not require" } else { "requires" }, if required.contains(key) { "requires" } else { "does not require" });
+        }
+    }
+
+    #[test]
+    fn the_schemas_actions_are_the_enums_names() {
+        let schema = plan_schema(&[]);
+        let names: Vec<Value> = Action::ALL.iter().map(|a| serde_json::to_value(a).unwrap()).collect();
+        assert_eq!(entry_schema(&schema)["properties"]["action"]["enum"], Value::Array(names));
+        // ALL holds every variant: each parses back from its name.
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.name()), Some(a));
+        }
+    }
+
+    /// An instance of `schema` that uses every property (`all`) or only the required ones, with
+    /// `pick` choosing among an enum's values.
+    fn instance(schema: &Value, all: bool, pick: usize) -> Value {
+        if let Some(values) = schema["enum"].as_array() {
+            return values[pick % values.len()].clone();
+        }
+        match schema["type"].as_str().unwrap() {
+            "object" => {
+                let required: Vec<&str> = schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let mut out = serde_json::Map::new();
+                for (k, sub) in schema["properties"].as_object().unwrap() {
+                    if all || required.contains(&k.as_str()) {
+                        out.insert(k.clone(), instance(sub, all, pick));
+                    }
+                }
+                Value::Object(out)
+            }
+            "array" => json!([instance(&schema["items"], all, pick)]),
+            "string" => json!("x"),
+            "boolean" => json!(true),
+            other => panic!("a keyword the schema should not use: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_plan_the_schema_accepts_parses_with_the_strict_parse() {
+        let scope = vec!["src/a.js".to_string(), "src/b.js".to_string()];
+        for schema in [plan_schema(&[]), plan_schema(&scope)] {
+            for all in [false, true] {
+                for pick in 0..Action::ALL.len() {
+                    let plan = instance(&schema, all, pick);
+                    let text = plan.to_string();
+                    let parsed = parse_plan(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                    let by_serde: Vec<PlanEntry> = serde_json::from_value(plan["actions"].clone()).unwrap();
+                    assert_eq!(parsed, by_serde, "{text}");
+                    assert_eq!(parsed[0].action, Action::ALL[pick]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_scope_limits_the_paths() {
+        let scope = vec!["src/a.js".to_string()];
+        let schema = plan_schema(&scope);
+        assert_eq!(entry_schema(&schema)["properties"]["path"]["enum"], json!(["src/a.js"]));
+        assert_eq!(entry_schema(&schema)["properties"]["from"]["enum"], json!(["src/a.js"]));
+        assert_eq!(entry_schema(&plan_schema(&[]))["properties"]["path"], json!({ "type": "string" }));
+    }
+}

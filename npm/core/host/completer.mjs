@@ -147,11 +147,33 @@ export function parseCompletion(bodyText, redact = (s) => s) {
 }
 
 /**
+ * Does this error answer say the server will not take `response_format` (a JSON schema)? A 400 or
+ * 422 whose body names response_format, json_schema or schema: OpenAI's "Invalid parameter:
+ * 'response_format'...", vLLM/FastAPI's 422 detail with loc ["body", "response_format"], llama.cpp's
+ * "Unsupported response_format type", "Unrecognized request argument supplied: response_format".
+ */
+export function refusesResponseFormat(status, bodyText) {
+  return (status === 400 || status === 422) && /response_format|json_schema|\bschema\b/i.test(String(bodyText ?? ''));
+}
+
+/** OpenAI's response_format for a request's JSON schema. */
+function responseFormatFor(rf) {
+  return { type: 'json_schema', json_schema: { name: rf.name, schema: rf.schema, strict: true } };
+}
+
+/**
  * The host's complete(request) for `${baseUrl}/chat/completions`. A 429, a 5xx or an unreachable
  * server is retried `maxRetries` times after retryBaseMs, x4, x16... (or the server's Retry-After
  * when longer); a call that times out is retried once (each try costs a whole timeout); a refused
  * key or a bad answer is not retried. `redact(text)` is applied to every error message (a server may
  * echo the key in its error body), never to the answer: that is file content.
+ *
+ * A request with a `responseFormat` (the plan's JSON schema) is sent with OpenAI's
+ * `response_format: {type: "json_schema", json_schema: {name, schema, strict: true}}`; a server
+ * that refuses it (see refusesResponseFormat) gets the same request again without it, once, and
+ * this completer remembers that for the rest of its life (one run): later calls go without it
+ * from the start. The completion says which way it went: `responseFormat: "json_schema" | "prompt"`
+ * (only on calls that carried a schema). `onFallback({ id, status, message })` is told of the refusal.
  */
 export function createOpenAICompleter({
   baseUrl,
@@ -163,6 +185,7 @@ export function createOpenAICompleter({
   signal,
   redact = (s) => s,
   onRetry = () => {},
+  onFallback = () => {},
   fetch: fetchImpl = globalThis.fetch,
   maxResponseBytes = MAX_RESPONSE_BYTES,
 } = {}) {
@@ -171,6 +194,8 @@ export function createOpenAICompleter({
   const url = `${baseUrl.trim().replace(/\/+$/, '')}/chat/completions`;
   // user:password@ in a base URL is a credential: never in a message.
   const shownUrl = redact(url.replace(/\/\/[^/@]*@/, '//'));
+  // Set once a server refused a JSON schema: every later call of this run goes without one.
+  let schemaRefused = false;
 
   async function attempt(request) {
     const controller = new AbortController();
@@ -185,13 +210,22 @@ export function createOpenAICompleter({
     const headers = { 'content-type': 'application/json', accept: 'application/json' };
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     const payload = { model, messages: request.messages, temperature: request.temperature, max_tokens: request.maxTokens };
+    const withSchema = Boolean(request.responseFormat) && !schemaRefused;
+    if (withSchema) payload.response_format = responseFormatFor(request.responseFormat);
     const started = performance.now();
     try {
       const response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(payload), signal: controller.signal });
-      if (!response.ok) throw statusError(response, await readBody(response, ERROR_BODY_BYTES, false, shownUrl), redact, shownUrl);
+      if (!response.ok) {
+        const errorText = await readBody(response, ERROR_BODY_BYTES, false, shownUrl);
+        const err = statusError(response, errorText, redact, shownUrl);
+        if (withSchema && refusesResponseFormat(response.status, errorText)) err.schemaRefused = true;
+        throw err;
+      }
       const bodyText = await readBody(response, maxResponseBytes, true, shownUrl);
       const durationMs = Math.round(performance.now() - started);
-      return { ...parseCompletion(bodyText, redact), durationMs };
+      const completion = { ...parseCompletion(bodyText, redact), durationMs };
+      if (request.responseFormat) completion.responseFormat = withSchema ? 'json_schema' : 'prompt';
+      return completion;
     } catch (err) {
       if (err instanceof CompletionError) throw err;
       if (signal?.aborted) throw interrupted();
@@ -214,6 +248,13 @@ export function createOpenAICompleter({
       try {
         return await attempt(request);
       } catch (err) {
+        if (err.schemaRefused && !schemaRefused) {
+          // Not a retry: the same request without the schema (the prompt asks for the same JSON).
+          schemaRefused = true;
+          onFallback({ id: request.id, status: err.status ?? null, message: err.message });
+          n--;
+          continue;
+        }
         if (!err.retryable || n >= Math.min(maxRetries, err.retryLimit ?? maxRetries)) {
           if (n > 0) err.message += ` (after ${n} ${n === 1 ? 'retry' : 'retries'})`;
           throw err;

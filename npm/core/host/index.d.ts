@@ -56,14 +56,22 @@ export interface OpenAICompleterOptions {
   /** Applied to every error message (a server may echo the key in its error body); never to the answer, which is file content. */
   redact?: (text: string) => string;
   onRetry?: (info: RetryInfo) => void;
+  /** The server refused the request's JSON schema (`responseFormat`): told once, when the completer drops it for the rest of its life. */
+  onFallback?: (info: { id: number; status: number | null; message: string }) => void;
   /** Default: globalThis.fetch. */
   fetch?: typeof globalThis.fetch;
   /** A response body over this many bytes is refused ('bad_response') as soon as it gets there, unread. Default 4194304 (4 MB). */
   maxResponseBytes?: number;
 }
 
-/** A Host's complete() for an OpenAI-compatible chat-completions endpoint. Failures throw CompletionError. */
+/** A Host's complete() for an OpenAI-compatible chat-completions endpoint. Failures throw CompletionError.
+ *  A request's `responseFormat` is sent as `response_format: {type: 'json_schema', json_schema: {name, schema, strict: true}}`;
+ *  a server that refuses it gets the request again without it, and every later call goes without it.
+ *  The completion's `responseFormat` says which way a call that carried a schema went. */
 export declare function createOpenAICompleter(options: OpenAICompleterOptions): (request: CompletionRequest) => Promise<Completion>;
+
+/** Is this error answer (HTTP status, body) a server refusing `response_format`? A 400 or 422 naming response_format, json_schema or schema. */
+export declare function refusesResponseFormat(status: number, bodyText: string): boolean;
 
 /** Text and usage of an OpenAI chat completion body; throws CompletionError 'bad_response' otherwise. */
 /** `redact` applies to the error message only: the answer's text is returned as it came. */

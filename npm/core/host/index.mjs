@@ -2,6 +2,6 @@
 // its files. The Node file host is in ./node.mjs, exported by the Node entry only.
 
 export { normalizeWorkspacePath, WorkspacePathError } from './paths.mjs';
-export { createOpenAICompleter, parseCompletion, CompletionError } from './completer.mjs';
+export { createOpenAICompleter, parseCompletion, CompletionError, refusesResponseFormat } from './completer.mjs';
 export { readReplay, createReplayCompleter } from './replay.mjs';
 export { createMemoryHost } from './memory.mjs';

@@ -32,6 +32,13 @@ export type CompletionRequest = {
   messages: Array<ChatMessage>;
   temperature: number;
   maxTokens: number;
+  /**
+   * L1: the JSON schema the plan answer must match, for a server that can hold its output to one
+   * (OpenAI's `response_format` `json_schema`); a host whose server refuses it sends the request
+   * without it. The prompt says the same in words, and the answer is parsed the same strict way
+   * either way: the schema is a constraint, not a substitute. None for every other call.
+   */
+  responseFormat?: ResponseFormat;
 };
 
 export type Counts = {
@@ -135,7 +142,13 @@ export type ReadOnlyShown = { path: string; whole: boolean };
 
 export type Reply =
   | { "kind": "files"; files: { [key in string]: FileState } }
-  | { "kind": "completion"; text: string; usage?: Usage | null; durationMs?: number | null }
+  | {
+    "kind": "completion";
+    text: string;
+    usage?: Usage | null;
+    durationMs?: number | null;
+    responseFormat?: 'json_schema' | 'prompt';
+  }
   | { "kind": "completion_error"; code: string; message: string }
   | { "kind": "written" }
   | { "kind": "write_error"; message: string; code?: string | null }
@@ -158,6 +171,17 @@ export type Request =
   | { "kind": "delete"; path: string; rollback: boolean; expect: ExpectedFile }
   | { "kind": "verify"; command: string; timeoutMs: number; attempt: number }
   | { "kind": "done"; result: RunResult };
+
+/**
+ * A JSON schema for one answer: `name` (letters, digits, `_`) and the schema itself.
+ */
+export type ResponseFormat = {
+  name: string;
+  /**
+   * A JSON Schema object (draft 2020-12 keywords; see `plan::plan_schema`).
+   */
+  schema: Record<string, unknown>;
+};
 
 export type Rule =
   | "in_scope"
@@ -204,6 +228,10 @@ export type RunEvent = {
     text: string;
     usage: Usage | null;
     durationMs: number | null;
+    /**
+     * The host's word on a call that carried a schema: `json_schema` or `prompt` (see Reply).
+     */
+    responseFormat?: 'json_schema' | 'prompt';
   }
   | { "kind": "model_error"; id: number; code: string; message: string }
   | { "kind": "plan"; actions: Array<PlanEntry> }

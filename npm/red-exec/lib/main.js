@@ -720,6 +720,8 @@ async function runLocked(ctx) {
         signal: stop.signal,
         redact,
         onRetry: (info) => record({ kind: 'host_retry', ...info }),
+        // The server refused the plan's JSON schema: this run's plan calls go prompt-only.
+        onFallback: (info) => record({ kind: 'host_response_format_refused', ...info }),
       });
   let eventsSeen = 0;
   const host = {

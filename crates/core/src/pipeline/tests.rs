@@ -32,6 +32,7 @@ fn answer(text: &str) -> Reply {
         text: text.to_string(),
         usage: Some(TokenUsage { prompt_tokens: 100, completion_tokens: 20 }),
         duration_ms: Some(5),
+        response_format: None,
     }
 }
 
@@ -195,6 +196,48 @@ fn create_one_file() {
         })
         .collect();
     assert_eq!(kinds, ["request", "response", "request", "response"]);
+}
+
+#[test]
+fn the_plan_call_carries_the_plans_schema_and_the_unit_calls_none() {
+    let mut host = Host::new(&[]);
+    // The host says the server took the schema for the plan call.
+    let mut plan_reply = plan(&[("src/health.js", "CREATE")]);
+    if let Reply::Completion { response_format, .. } = &mut plan_reply {
+        *response_format = Some("json_schema".into());
+    }
+    host.answers.extend([plan_reply, fenced(HEALTH)]);
+    let r = host.run("Create src/health.js", &["src/health.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let prompts = host.prompts();
+    let rf = prompts[0].response_format.as_ref().expect("the L1 call carries a schema");
+    assert_eq!(rf.name, crate::plan::PLAN_SCHEMA_NAME);
+    assert_eq!(rf.schema, crate::plan::plan_schema(&["src/health.js".to_string()]));
+    assert_eq!(prompts[1].response_format, None);
+    // The prompt still spells the format out: the schema is a constraint, not a substitute.
+    assert!(prompts[0].messages.iter().any(|m| m.content.contains("ANSWER FORMAT (JSON only)")));
+    // Serialized for the host: responseFormat on the plan call only.
+    let json = serde_json::to_value(prompts[0]).unwrap();
+    assert_eq!(json["responseFormat"]["name"], "red_exec_plan");
+    assert!(serde_json::to_value(prompts[1]).unwrap().get("responseFormat").is_none());
+    // The host's word on how it asked is in the log, on the plan call's response only.
+    let formats: Vec<Option<&str>> = host
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::ModelResponse { response_format, .. } => Some(response_format.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(formats, [Some("json_schema"), None]);
+}
+
+#[test]
+fn a_reply_without_response_format_still_parses() {
+    let reply: Reply = serde_json::from_value(serde_json::json!({ "kind": "completion", "text": "x", "usage": null, "durationMs": null })).unwrap();
+    assert!(matches!(reply, Reply::Completion { response_format: None, .. }));
+    let reply: Reply = serde_json::from_value(serde_json::json!({ "kind": "completion", "text": "x", "responseFormat": "prompt" })).unwrap();
+    assert!(matches!(reply, Reply::Completion { response_format: Some(ref f), .. } if f == "prompt"));
 }
 
 #[test]
