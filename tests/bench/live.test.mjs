@@ -116,14 +116,14 @@ test('--resume runs only what the results file does not hold yet, and appends to
   assert.equal(again.status, 0, again.stdout + again.stderr);
   assert.match(again.stdout, /Resuming .*: 1 already done, 2 to run/);
   const text = fs.readFileSync(s.results, 'utf8');
-  assert.ok(text.startsWith(before), 'the records already there are kept as they were');
+  assert.ok(text.startsWith(before), `the records already there are kept as they were:\n${text}\n${again.stdout}${again.stderr}`);
   const configs = text.split('\n').flatMap((l) => { try { return [JSON.parse(l).config]; } catch { return []; } });
-  assert.deepEqual(configs, ['pipeline', 'pipeline+verify', 'baseline']);
+  assert.deepEqual(configs, ['pipeline', 'pipeline+verify', 'baseline'], `${text}\n${again.stdout}${again.stderr}`);
   // Everything done: nothing runs, the server is not even started.
   fs.rmSync(path.join(s.dir, 'server.pid'));
   const done = live(['--resume', s.results], s.env);
   assert.equal(done.status, 0, done.stdout + done.stderr);
-  assert.match(done.stdout, /3 already done, 0 to run/);
+  assert.match(done.stdout, /3 already done, 0 to run/, done.stdout + done.stderr);
   assert.equal(fs.existsSync(path.join(s.dir, 'server.pid')), false);
 });
 

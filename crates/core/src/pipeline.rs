@@ -24,7 +24,7 @@ use crate::diff;
 use crate::extract::{self, ExtractSpec};
 use crate::postprocess::{self, Neighbour};
 use crate::gate::{self, Decision, GateMode, Proposal, Rule, Scope, Violation};
-use crate::plan::{Action, PLAN_SCHEMA_NAME, PlanEntry, plan_schema};
+use crate::plan::{Action, JsonSchema, PLAN_SCHEMA_NAME, PlanEntry, plan_schema};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::report::{
     self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage, VerifyAttempt,
@@ -149,9 +149,10 @@ pub struct CompletionRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ResponseFormat {
     pub name: String,
-    /// A JSON Schema object (draft 2020-12 keywords; see `plan::plan_schema`).
+    /// A JSON Schema object (draft 2020-12 keywords; see `plan::plan_schema`). Sent with each
+    /// `properties` map in a fixed order, the required names first (see `plan::OrderedSchema`).
     #[ts(type = "Record<string, unknown>")]
-    pub schema: serde_json::Value,
+    pub schema: JsonSchema,
 }
 
 /// What a file must be just before the run writes or deletes it (compare-and-swap): the text the
@@ -739,7 +740,7 @@ impl Session {
                     max_tokens: (1024 + 256 * files).clamp(2048, MAX_OUTPUT_TOKENS),
                     response_format: Some(ResponseFormat {
                         name: PLAN_SCHEMA_NAME.into(),
-                        schema: plan_schema(&self.scope.writable.iter().cloned().collect::<Vec<_>>()),
+                        schema: JsonSchema(plan_schema(&self.scope.writable.iter().cloned().collect::<Vec<_>>())),
                     }),
                 },
             };

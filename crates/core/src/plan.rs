@@ -75,8 +75,8 @@ pub const PLAN_SCHEMA_NAME: &str = "red_exec_plan";
 /// the tests below, which hold it to `PlanEntry`'s serde form: the same properties, the same
 /// required fields, the same action names). `scope`: the files the plan may name; when given,
 /// `path` and `from` are limited to them. Only the keywords every JSON-schema-to-grammar converter
-/// of the small local servers knows: `type`, `properties`, `required`, `items`, `enum`,
-/// `additionalProperties` (no `$ref`, `oneOf` or type lists).
+/// of the small local servers knows: `type`, `properties`, `required`, `items`, `minItems`,
+/// `maxItems`, `enum`, `additionalProperties` (no `$ref`, `oneOf` or type lists).
 pub fn plan_schema(scope: &[String]) -> serde_json::Value {
     use serde_json::json;
     let path = if scope.is_empty() { json!({ "type": "string" }) } else { json!({ "type": "string", "enum": scope }) };
@@ -97,12 +97,66 @@ pub fn plan_schema(scope: &[String]) -> serde_json::Value {
         "required": ["path", "action", "intent"],
         "additionalProperties": false,
     });
+    // At least one entry (a small model held to a grammar otherwise likes `[]`), at most one per file.
+    let mut actions = json!({ "type": "array", "items": entry, "minItems": 1 });
+    if !scope.is_empty() {
+        actions["maxItems"] = json!(scope.len());
+    }
     json!({
         "type": "object",
-        "properties": { "actions": { "type": "array", "items": entry } },
+        "properties": { "actions": actions },
         "required": ["actions"],
         "additionalProperties": false,
     })
+}
+
+/// A JSON schema as it is sent: each `properties` map with the names its object `required`s first,
+/// in that order, then the rest by name. A server that turns the schema into a grammar writes the
+/// properties in the schema's order: with `path`, `action`, `intent` first a small model can close
+/// the object after them, instead of being offered `dropExports` (the first name alphabetically,
+/// as `serde_json::Value` keeps keys) before anything else.
+pub struct OrderedSchema<'a>(pub &'a serde_json::Value, Option<&'a [serde_json::Value]>);
+
+impl serde::Serialize for OrderedSchema<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        use serde_json::Value;
+        match self.0 {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                if let Some(first) = self.1 {
+                    // A stable sort: the names not required keep their order by name.
+                    keys.sort_by_key(|k| first.iter().position(|r| r.as_str() == Some(k.as_str())).unwrap_or(usize::MAX));
+                }
+                let required = map.get("required").and_then(Value::as_array).map(Vec::as_slice);
+                let mut m = s.serialize_map(Some(keys.len()))?;
+                for k in keys {
+                    let inner = if k == "properties" { required } else { None };
+                    m.serialize_entry(k, &OrderedSchema(&map[k], inner))?;
+                }
+                m.end()
+            }
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&OrderedSchema(item, None))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// A JSON schema in a request: read as any JSON, written in the order OrderedSchema gives.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct JsonSchema(pub serde_json::Value);
+
+impl Serialize for JsonSchema {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        OrderedSchema(&self.0, None).serialize(s)
+    }
 }
 
 #[cfg(test)]
@@ -209,11 +263,28 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_is_sent_with_the_required_properties_first() {
+        let schema = plan_schema(&[]);
+        let text = serde_json::to_string(&OrderedSchema(&schema, None)).unwrap();
+        let entry = &text[text.find("\"items\":{\"additionalProperties\"").unwrap()..];
+        let at = |name: &str| entry.find(&format!("\"{name}\":{{")).unwrap_or_else(|| panic!("{name} in {entry}"));
+        let order = ["path", "action", "intent", "dropExports", "exports", "from", "rewire", "sections", "symbols"];
+        for pair in order.windows(2) {
+            assert!(at(pair[0]) < at(pair[1]), "{} before {}: {entry}", pair[0], pair[1]);
+        }
+        // The same schema, only the order differs.
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), schema);
+    }
+
+    #[test]
     fn a_scope_limits_the_paths() {
         let scope = vec!["src/a.js".to_string()];
         let schema = plan_schema(&scope);
         assert_eq!(entry_schema(&schema)["properties"]["path"]["enum"], json!(["src/a.js"]));
         assert_eq!(entry_schema(&schema)["properties"]["from"]["enum"], json!(["src/a.js"]));
         assert_eq!(entry_schema(&plan_schema(&[]))["properties"]["path"], json!({ "type": "string" }));
+        // One entry at least, one per file at most.
+        assert_eq!((&schema["properties"]["actions"]["minItems"], &schema["properties"]["actions"]["maxItems"]), (&json!(1), &json!(1)));
+        assert_eq!(plan_schema(&[])["properties"]["actions"].get("maxItems"), None);
     }
 }

@@ -178,7 +178,8 @@ export type Request =
 export type ResponseFormat = {
   name: string;
   /**
-   * A JSON Schema object (draft 2020-12 keywords; see `plan::plan_schema`).
+   * A JSON Schema object (draft 2020-12 keywords; see `plan::plan_schema`). Sent with each
+   * `properties` map in a fixed order, the required names first (see `plan::OrderedSchema`).
    */
   schema: Record<string, unknown>;
 };

@@ -212,7 +212,7 @@ fn the_plan_call_carries_the_plans_schema_and_the_unit_calls_none() {
     let prompts = host.prompts();
     let rf = prompts[0].response_format.as_ref().expect("the L1 call carries a schema");
     assert_eq!(rf.name, crate::plan::PLAN_SCHEMA_NAME);
-    assert_eq!(rf.schema, crate::plan::plan_schema(&["src/health.js".to_string()]));
+    assert_eq!(rf.schema.0, crate::plan::plan_schema(&["src/health.js".to_string()]));
     assert_eq!(prompts[1].response_format, None);
     // The prompt still spells the format out: the schema is a constraint, not a substitute.
     assert!(prompts[0].messages.iter().any(|m| m.content.contains("ANSWER FORMAT (JSON only)")));
