@@ -113,7 +113,8 @@ test('red-exec: the plan call carries the plan schema (path limited to the scope
     assert.deepEqual(entry.required, ['path', 'action', 'intent']);
     // The required properties come first: a grammar-constrained model writes them in this order.
     assert.deepEqual(Object.keys(entry.properties).slice(0, 3), ['path', 'action', 'intent']);
-    assert.ok(entry.properties.action.enum.includes('EXTRACT'));
+    // Narrowed to the run: one file that does not exist yet, so CREATE only.
+    assert.deepEqual(entry.properties.action.enum, ['CREATE']);
     // The prompt still says the format in words.
     assert.match(plan.body.messages.map((m) => m.content).join('\n'), /ANSWER FORMAT \(JSON only\)/);
     assert.equal(unit.body.response_format, undefined);

@@ -124,6 +124,11 @@ fn asks_for_removal(sentence: &str) -> bool {
     words(sentence).map(str::to_lowercase).any(|w| w == "rid" || REMOVAL_STEMS.iter().any(|s| w.starts_with(s)))
 }
 
+/// Some sentence of the task asks for something to go (so a plan may drop exports).
+pub fn task_asks_for_removal(task: &str) -> bool {
+    sentences(task).into_iter().any(asks_for_removal)
+}
+
 /// The task says to remove `name`: one of its sentences names it (as a whole word) together with
 /// a removal word ("remove PatchTool from the index").
 pub fn task_removes(task: &str, name: &str) -> bool {

@@ -24,7 +24,7 @@ use crate::diff;
 use crate::extract::{self, ExtractSpec};
 use crate::postprocess::{self, Neighbour};
 use crate::gate::{self, Decision, GateMode, Proposal, Rule, Scope, Violation};
-use crate::plan::{Action, JsonSchema, PLAN_SCHEMA_NAME, PlanEntry, plan_schema};
+use crate::plan::{Action, JsonSchema, PLAN_SCHEMA_NAME, PlanEntry, PlanShape, plan_schema_for};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::report::{
     self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage, VerifyAttempt,
@@ -660,6 +660,30 @@ impl Session {
             .collect()
     }
 
+    /// What this run's plan can hold (the plan schema it sends): the actions the scope and the
+    /// task allow, as `decompose::validate` will judge them.
+    fn plan_shape(&self) -> PlanShape {
+        let scope: Vec<String> = self.scope.writable.iter().cloned().collect();
+        let exists = |p: &String| matches!(self.texts.get(p), Some(Some(_)));
+        let existing: Vec<String> = scope.iter().filter(|p| exists(p)).cloned().collect();
+        let absent = existing.len() < scope.len();
+        let mut actions = Vec::new();
+        if absent {
+            actions.push(Action::Create);
+        }
+        if !existing.is_empty() {
+            actions.push(Action::Modify);
+        }
+        if absent && !existing.is_empty() {
+            actions.push(Action::Extract);
+        }
+        if existing.iter().any(|p| decompose::task_deletes(&self.input.task, p)) {
+            actions.push(Action::Delete);
+        }
+        let sections = self.sections.values().map(Vec::len).max().unwrap_or(0);
+        PlanShape { scope, existing, actions, sections, drop_exports: decompose::task_asks_for_removal(&self.input.task) }
+    }
+
     fn briefs(&self, detail: BriefDetail) -> Vec<FileBrief> {
         self.scope
             .writable
@@ -738,10 +762,7 @@ impl Session {
                     temperature: 0.0,
                     // A plan is a line or two per file.
                     max_tokens: (1024 + 256 * files).clamp(2048, MAX_OUTPUT_TOKENS),
-                    response_format: Some(ResponseFormat {
-                        name: PLAN_SCHEMA_NAME.into(),
-                        schema: JsonSchema(plan_schema(&self.scope.writable.iter().cloned().collect::<Vec<_>>())),
-                    }),
+                    response_format: Some(ResponseFormat { name: PLAN_SCHEMA_NAME.into(), schema: JsonSchema(plan_schema_for(&self.plan_shape())) }),
                 },
             };
         }

@@ -71,36 +71,81 @@ impl Action {
 /// The name a plan's JSON schema goes by in a `response_format` request.
 pub const PLAN_SCHEMA_NAME: &str = "red_exec_plan";
 
-/// The JSON schema of the plan answer `{"actions": [PlanEntry...]}`, written beside the type (see
-/// the tests below, which hold it to `PlanEntry`'s serde form: the same properties, the same
+/// What one run's plan can hold, from its scope and task: the schema it sends is the type's schema
+/// narrowed to this. A server that turns a schema into a grammar may make every property
+/// mandatory (node-llama-cpp does: it ignores `required`), and a small model then fills in
+/// `sections`, `from` or `dropExports` where they make no sense; so a property that cannot apply
+/// to this run is left out of the schema, and the actions that cannot apply out of its enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanShape {
+    /// The files the plan may name (empty: any path).
+    pub scope: Vec<String>,
+    /// Those that exist (EXTRACT's `from` must be one).
+    pub existing: Vec<String>,
+    /// The actions the plan can use.
+    pub actions: Vec<Action>,
+    /// The most sections of one file in scope worked on section by section (0: none is).
+    pub sections: usize,
+    /// The task asks for something to go: `dropExports` can apply.
+    pub drop_exports: bool,
+}
+
+impl PlanShape {
+    /// Anything the type allows: the schema of `PlanEntry` itself.
+    pub fn any(scope: &[String]) -> PlanShape {
+        PlanShape { scope: scope.to_vec(), existing: scope.to_vec(), actions: Action::ALL.to_vec(), sections: usize::MAX, drop_exports: true }
+    }
+}
+
+/// The JSON schema of the plan answer `{"actions": [PlanEntry...]}` for any plan, written beside
+/// the type (the tests below hold it to `PlanEntry`'s serde form: the same properties, the same
 /// required fields, the same action names). `scope`: the files the plan may name; when given,
-/// `path` and `from` are limited to them. Only the keywords every JSON-schema-to-grammar converter
-/// of the small local servers knows: `type`, `properties`, `required`, `items`, `minItems`,
-/// `maxItems`, `enum`, `additionalProperties` (no `$ref`, `oneOf` or type lists).
+/// `path` and `from` are limited to them. Only the keywords the JSON-schema-to-grammar converters
+/// of the small local servers know: `type`, `properties`, `required`, `items`, `minItems`,
+/// `maxItems`, `maxLength`, `enum`, `additionalProperties` (no `$ref`, `oneOf` or type lists).
 pub fn plan_schema(scope: &[String]) -> serde_json::Value {
+    plan_schema_for(&PlanShape::any(scope))
+}
+
+/// The plan schema narrowed to one run (see PlanShape). Bounds keep a constrained model from
+/// running on: an intent of at most 400 characters, at most 64 names in a list, no more sections
+/// than the largest file has.
+pub fn plan_schema_for(shape: &PlanShape) -> serde_json::Value {
     use serde_json::json;
-    let path = if scope.is_empty() { json!({ "type": "string" }) } else { json!({ "type": "string", "enum": scope }) };
-    let names = json!({ "type": "array", "items": { "type": "string" } });
+    let one_of = |paths: &[String]| if paths.is_empty() { json!({ "type": "string" }) } else { json!({ "type": "string", "enum": paths }) };
+    let names = json!({ "type": "array", "items": { "type": "string" }, "maxItems": 64 });
+    let mut props = serde_json::Map::new();
+    props.insert("path".into(), one_of(&shape.scope));
+    props.insert("action".into(), json!({ "type": "string", "enum": shape.actions.iter().map(|a| a.name()).collect::<Vec<_>>() }));
+    props.insert("intent".into(), json!({ "type": "string", "maxLength": 400 }));
+    if shape.actions.contains(&Action::Extract) {
+        props.insert("from".into(), one_of(&shape.existing));
+        props.insert("symbols".into(), names.clone());
+        props.insert("rewire".into(), json!({ "type": "boolean" }));
+    }
+    if shape.sections > 0 && shape.actions.contains(&Action::Modify) {
+        let mut sections = json!({ "type": "array", "items": { "type": "string" } });
+        if shape.sections != usize::MAX {
+            sections["maxItems"] = json!(shape.sections);
+        }
+        props.insert("sections".into(), sections);
+    }
+    if shape.drop_exports && shape.actions.contains(&Action::Modify) {
+        props.insert("dropExports".into(), names.clone());
+    }
+    if shape.actions.iter().any(|a| matches!(a, Action::Create | Action::Modify)) {
+        props.insert("exports".into(), names);
+    }
     let entry = json!({
         "type": "object",
-        "properties": {
-            "path": path,
-            "action": { "type": "string", "enum": Action::ALL.iter().map(|a| a.name()).collect::<Vec<_>>() },
-            "intent": { "type": "string" },
-            "from": path,
-            "symbols": names,
-            "sections": names,
-            "rewire": { "type": "boolean" },
-            "dropExports": names,
-            "exports": names,
-        },
+        "properties": props,
         "required": ["path", "action", "intent"],
         "additionalProperties": false,
     });
     // At least one entry (a small model held to a grammar otherwise likes `[]`), at most one per file.
     let mut actions = json!({ "type": "array", "items": entry, "minItems": 1 });
-    if !scope.is_empty() {
-        actions["maxItems"] = json!(scope.len());
+    if !shape.scope.is_empty() {
+        actions["maxItems"] = json!(shape.scope.len());
     }
     json!({
         "type": "object",
@@ -274,6 +319,38 @@ mod tests {
         }
         // The same schema, only the order differs.
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), schema);
+    }
+
+    #[test]
+    fn a_narrowed_schema_is_the_types_schema_less_what_cannot_apply_and_its_plans_parse() {
+        let full = plan_schema(&[]);
+        let full_props = entry_schema(&full)["properties"].as_object().unwrap().clone();
+        let scope = vec!["src/a.js".to_string(), "src/b.js".to_string()];
+        // One existing file, nothing to remove: MODIFY only, with its exports (the polyglot shape).
+        let small = PlanShape { scope: scope[..1].to_vec(), existing: scope[..1].to_vec(), actions: vec![Action::Modify], sections: 0, drop_exports: false };
+        let s = plan_schema_for(&small);
+        let keys: Vec<&String> = entry_schema(&s)["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["action", "exports", "intent", "path"]);
+        assert_eq!(entry_schema(&s)["properties"]["action"]["enum"], json!(["MODIFY"]));
+        let sets = [vec![Action::Create], vec![Action::Modify, Action::Delete], Action::ALL.to_vec(), vec![Action::Create, Action::Modify, Action::Extract]];
+        for actions in sets {
+            for (sections, drop_exports) in [(0, false), (3, true)] {
+                let shape = PlanShape { scope: scope.clone(), existing: scope[1..].to_vec(), actions: actions.clone(), sections, drop_exports };
+                let schema = plan_schema_for(&shape);
+                let props = entry_schema(&schema)["properties"].as_object().unwrap();
+                for (k, v) in props {
+                    let type_of = |v: &Value| v["type"].clone();
+                    assert_eq!(type_of(v), type_of(&full_props[k]), "{k}: a property of the type's schema, of the same type");
+                }
+                for pick in 0..actions.len() {
+                    for all in [false, true] {
+                        let plan = instance(&schema, all, pick);
+                        let parsed = parse_plan(&plan.to_string()).unwrap_or_else(|e| panic!("{plan}: {e}"));
+                        assert_eq!(parsed[0].action, actions[pick]);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

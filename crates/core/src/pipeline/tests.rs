@@ -212,7 +212,12 @@ fn the_plan_call_carries_the_plans_schema_and_the_unit_calls_none() {
     let prompts = host.prompts();
     let rf = prompts[0].response_format.as_ref().expect("the L1 call carries a schema");
     assert_eq!(rf.name, crate::plan::PLAN_SCHEMA_NAME);
-    assert_eq!(rf.schema.0, crate::plan::plan_schema(&["src/health.js".to_string()]));
+    // Narrowed to the run: one file that does not exist yet, so CREATE with its exports only.
+    let entry = &rf.schema.0["properties"]["actions"]["items"];
+    assert_eq!(entry["properties"]["action"]["enum"], serde_json::json!(["CREATE"]));
+    assert_eq!(entry["properties"]["path"]["enum"], serde_json::json!(["src/health.js"]));
+    let keys: Vec<&String> = entry["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["action", "exports", "intent", "path"]);
     assert_eq!(prompts[1].response_format, None);
     // The prompt still spells the format out: the schema is a constraint, not a substitute.
     assert!(prompts[0].messages.iter().any(|m| m.content.contains("ANSWER FORMAT (JSON only)")));
