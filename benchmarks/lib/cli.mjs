@@ -113,6 +113,7 @@ async function live(kind, values, io) {
     timeoutMs: number(values, 'timeout', { min: 1, max: 86_400 }, 3600) * 1000,
     out: values.out ? path.resolve(io.cwd, values.out) : undefined,
     resume: values.resume ? path.resolve(io.cwd, values.resume) : undefined,
+    depsCache: values['deps-cache'] ? path.resolve(io.cwd, values['deps-cache']) : undefined,
     env: io.env,
     stdout: io.stdout,
     stderr: io.stderr,

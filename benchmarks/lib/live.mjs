@@ -14,6 +14,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { BENCH_ROOT, RESULTS_DIR, loadSuite, runItem } from './runner.mjs';
+import { prepareExercise } from './exercise.mjs';
 
 const require = createRequire(import.meta.url);
 export const LIVE_SERVE = path.join(BENCH_ROOT, 'live-model', 'serve.mjs');
@@ -69,17 +70,30 @@ export function sampleItems(items, n, seed) {
   return order.slice(0, n).sort((x, y) => (x.name < y.name ? -1 : 1));
 }
 
+const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
 /**
- * The check the pipeline+verify config passes as --verify ({ label, command }), or null (config skipped):
- * polyglot: the exercise's spec under Jest; multifile: `npm test` when the fixture's workspace has
- * a test script (the checks.json checks are the scorer's, not a command a user would have).
+ * The check the pipeline+verify config passes as --verify ({ label, command }), or null (config
+ * skipped): for an exercise, what scores it (our Jest on its spec; or its own test script, with its
+ * dependency set from the runner's cache linked in as node_modules while the check runs); for a
+ * fixture, `npm test` when its workspace has a test script (the checks.json checks are the
+ * scorer's, not a command a user would have). Rejects with CannotRun as the scorer would.
  */
-export function verifyCommand(item) {
+export async function verifyCommand(item, { depsCache, env } = {}) {
   if (item.kind === 'polyglot') {
-    const jest = require.resolve('jest/bin/jest');
-    const config = JSON.stringify({ watchman: false, testPathIgnorePatterns: ['/node_modules/', '/\\.red-exec-logs/'] });
-    const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-    return { label: `jest ${item.spec}`, command: `${q(process.execPath)} ${q(jest)} --ci --rootDir . --config ${q(config)} ${q(item.spec)}` };
+    const plan = await prepareExercise(item, { depsCache, env });
+    if (plan.mode === 'jest') {
+      const jest = require.resolve('jest/bin/jest');
+      const config = JSON.stringify({ watchman: false, testPathIgnorePatterns: ['/node_modules/', '/\\.red-exec-logs/'] });
+      return { label: `jest ${item.spec}`, command: `${q(process.execPath)} ${q(jest)} --ci --rootDir . --config ${q(config)} ${q(item.spec)}` };
+    }
+    const script = plan.info.testScript;
+    if (!plan.deps) return { label: 'npm test', command: `PATH="$PWD/node_modules/.bin:$PATH" ${script}` };
+    // The link goes when the check ends, so the agent's workspace is as it was (node_modules is never audited).
+    return {
+      label: 'npm test',
+      command: `ln -sfn ${q(plan.deps.nodeModules)} node_modules && PATH="$PWD/node_modules/.bin:$PATH" ${script}; s=$?; rm -f node_modules; exit $s`,
+    };
   }
   try {
     const pkg = JSON.parse(fs.readFileSync(path.join(item.dir, 'workspace', 'package.json'), 'utf8'));
@@ -179,7 +193,7 @@ export const recordKey = (r) => `${r.suite}\u0000${r.item}\u0000${r.config}\u000
 
 /** The failure cause class of one finished run (null when it passed). */
 export function failureCause(run, config) {
-  if (run.error) return 'cannot_run';
+  if (run.error || run.cannotRun) return 'cannot_run';
   if (run.total > 0 && run.passed === run.total) return null;
   if (run.timedOut) return 'timeout';
   const code = run.errorCode ?? '';
@@ -217,7 +231,7 @@ function toRecord(run, { item, config, model, facts, threads, machine, verify })
     retries: run.retries ?? null,
     blocked: run.blocked ?? null,
     badWrites: run.badWrites ?? [],
-    status: run.status ?? (run.error ? 'CANNOT_RUN' : null),
+    status: run.status ?? (run.error || run.cannotRun ? 'CANNOT_RUN' : null),
     errorCode: run.errorCode ?? null,
     exitCode: run.exitCode ?? null,
     timedOut: run.timedOut ?? false,
@@ -225,6 +239,8 @@ function toRecord(run, { item, config, model, facts, threads, machine, verify })
     responseFormat: run.responseFormat ?? null,
     verify: verify?.label ?? null,
     error: run.error ?? undefined,
+    cannotRun: run.cannotRun ?? undefined,
+    tests: run.tests ?? undefined,
     failedChecks: (run.checks ?? []).filter((c) => !c.pass).slice(0, 5).map((c) => `${c.label}${c.detail ? `: ${String(c.detail).slice(0, 160)}` : ''}`),
     output: cause ? run.output?.slice(-1500) : undefined,
   };
@@ -295,8 +311,17 @@ export async function runLive(opts) {
     for (const { item, config } of todo) {
       if (interrupted) break;
       n++;
-      const verify = config === 'pipeline+verify' ? verifyCommand(item) : undefined;
+      let verify;
       let record;
+      if (config === 'pipeline+verify') {
+        try {
+          verify = await verifyCommand(item, { depsCache: opts.depsCache, env: baseEnv });
+        } catch (err) {
+          // Cannot be scored either (no test file, a dependency set that does not install): the run below says so.
+          verify = undefined;
+          stderr.write(`red-exec: ${item.name}: no --verify command: ${err.message}\n`);
+        }
+      }
       if (verify === null) {
         record = { suite: kind, item: item.name, config, model, quantisation: facts.quantisation ?? KNOWN_QUANTISATION[model] ?? null, threads: facts.threads ?? opts.threads ?? null, machine, finishedAt: new Date().toISOString(), pass: null, status: 'SKIPPED', cause: null, skipped: 'no test command of its own (no package.json test script): --verify has nothing to run', badWrites: [] };
       } else {
@@ -305,6 +330,7 @@ export async function runLive(opts) {
           timeoutMs: opts.timeoutMs,
           baseEnv,
           env: verify ? { RED_EXEC_VERIFY: verify.command } : {},
+          depsCache: opts.depsCache,
           signal: controller.signal,
         });
         if (interrupted) break; // a run cut short is not a result: it runs again on --resume

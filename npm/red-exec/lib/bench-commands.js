@@ -7,6 +7,7 @@
 // this table to cli.mjs's OPTIONS keys.
 export const BENCH_USAGE = [
   ['red-exec --benchmark multifile|polyglot [<flags>]', 'run a suite: harness, score, audit of the writes'],
+  ['red-exec --benchmark multifile|polyglot --live <model> [<flags>]', 'the same model three ways: pipeline, pipeline+verify, whole-file baseline (JSON lines)'],
   ['red-exec --score --workspace <dir> --checks <file> [--json]', "score a workspace (checks.json: ours or the original's schema)"],
   ['red-exec --compare [--results <file>] [--baselines <dir>]', 'results beside the baselines'],
 ];
@@ -21,11 +22,17 @@ export const BENCH_OPTIONS = [
   { name: 'harness', value: '<file>', help: 'the agent under test (default benchmarks/harnesses/red-exec.js)' },
   { name: 'jobs', value: '<n>', help: 'items run at once (default 1)' },
   { name: 'chaos', value: '<rate>', help: "share of the reference model's answers that go wrong, 0 to 1" },
-  { name: 'seed', value: '<n>', help: 'seed of the chaos draws (default 1)' },
-  { name: 'timeout', value: '<seconds>', help: 'limit for one harness run (default 600)' },
+  { name: 'seed', value: '<n>', help: 'seed of the chaos draws, or of --sample (default 1)' },
+  { name: 'timeout', value: '<seconds>', help: 'limit for one harness run (default 600; with --live 3600)' },
   { name: 'stall-ms', value: '<n>', help: 'length of a chaos stall (default 10000 under chaos)' },
   { name: 'deps-cache', value: '<dir>', help: "where exercises' own dependencies are installed (default $RED_EXEC_BENCH_DEPS, else ~/.cache/red-exec/bench-deps)" },
-  { name: 'out', value: '<file>', help: 'results file (default benchmarks/results/<suite>-latest.json)' },
+  { name: 'live', value: '<model>', help: 'run against that live model (starts benchmarks/live-model/serve.mjs; $RED_EXEC_LIVE_SERVE: another script)' },
+  { name: 'live-url', value: '<url>', help: 'with --live: a server already running there instead' },
+  { name: 'configs', value: '<list>', help: 'with --live: pipeline,verify,baseline (default all three)' },
+  { name: 'sample', value: '<n>', help: 'with --live: n items drawn by --seed (the same n for the same seed)' },
+  { name: 'threads', value: '<n>', help: "with --live: the server's CPU threads (default its own: 1)" },
+  { name: 'resume', value: '<file>', help: 'with --live: skip what this results file holds, append the rest' },
+  { name: 'out', value: '<file>', help: 'results file (default benchmarks/results/<suite>-latest.json; with --live benchmarks/results/live.jsonl, appended)' },
   { name: 'keep', help: 'keep the temporary workspaces' },
   { name: 'json', help: 'the results or the score as JSON on stdout' },
   { name: 'workspace', value: '<dir>', help: 'with --score: the workspace to score' },

@@ -82,7 +82,9 @@ BENCHMARKS (from a clone of the repository after npm install; else exit 3)
 ${BENCH_USAGE.map(([usage, what]) => `  ${usage}\n      ${what}`).join('\n')}
 ${optionsText(BENCH_OPTIONS)}
   Exit 0: every check passed and no bad write reached disk; 1: otherwise; 2: a usage error or
-  a refused checks.json (one line names the check and the key). See benchmarks/README.md.
+  a refused checks.json (one line names the check and the key). With --live: 0 once every run
+  is recorded (failures are results), 1 the server did not start, 130 stopped by Ctrl-C (the
+  server is stopped; --resume continues). See benchmarks/README.md.
 
 SHELL COMPLETION
   source <(red-exec completion bash)     or: source <(red-exec completion zsh)
