@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { sampleItems, parseConfigs, failureCause } from '../../benchmarks/lib/live.mjs';
+import { sampleItems, parseConfigs, failureCause, verifyCommand } from '../../benchmarks/lib/live.mjs';
 import { START, END } from '../../benchmarks/lib/live-report.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -177,4 +177,24 @@ test('option checks, the sample and the cause classes', () => {
   assert.equal(failureCause({ ...failed, status: 'VERIFY_FAILED' }, 'pipeline+verify'), 'check_failed');
   assert.equal(failureCause({ ...failed, timedOut: true }, 'baseline'), 'timeout');
   assert.equal(failureCause({ ...failed, error: 'boom' }, 'baseline'), 'cannot_run');
+});
+
+test('the --verify check: the spec under our Jest, an exercise\'s own test script, a fixture\'s npm test or none', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-live-verify-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const luhn = await verifyCommand({ kind: 'polyglot', name: 'luhn', dir: path.join(ROOT, 'benchmarks/polyglot/luhn'), spec: 'luhn.spec.js', files: ['luhn.js'] });
+  assert.equal(luhn.label, 'jest luhn.spec.js');
+  // An exercise with its own test script and no dependencies: that script, run by sh in the workspace.
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node check.js' } }));
+  fs.writeFileSync(path.join(dir, 'check.js'), "process.exit(require('fs').existsSync('ok') ? 0 : 3);\n");
+  const own = await verifyCommand({ kind: 'polyglot', name: 'own', dir, spec: 'x.spec.js', files: ['x.js'] });
+  assert.equal(own.label, 'npm test');
+  assert.equal(spawnSync('sh', ['-c', own.command], { cwd: dir }).status, 3);
+  fs.writeFileSync(path.join(dir, 'ok'), '');
+  assert.equal(spawnSync('sh', ['-c', own.command], { cwd: dir }).status, 0);
+  // Fixtures: none of ours has a test script of its own.
+  assert.equal(await verifyCommand({ kind: 'multifile', name: 'module-split', dir: path.join(ROOT, 'benchmarks/multifile/module-split') }), null);
+  fs.mkdirSync(path.join(dir, 'workspace'));
+  fs.writeFileSync(path.join(dir, 'workspace', 'package.json'), JSON.stringify({ scripts: { test: 'node t.js' } }));
+  assert.deepEqual(await verifyCommand({ kind: 'multifile', name: 'f', dir }), { label: 'npm test', command: 'npm test' });
 });
