@@ -114,6 +114,7 @@ async function live(kind, values, io) {
     out: values.out ? path.resolve(io.cwd, values.out) : undefined,
     resume: values.resume ? path.resolve(io.cwd, values.resume) : undefined,
     depsCache: values['deps-cache'] ? path.resolve(io.cwd, values['deps-cache']) : undefined,
+    keep: values.keep,
     env: io.env,
     stdout: io.stdout,
     stderr: io.stderr,

@@ -243,6 +243,7 @@ function toRecord(run, { item, config, model, facts, threads, machine, verify })
     tests: run.tests ?? undefined,
     failedChecks: (run.checks ?? []).filter((c) => !c.pass).slice(0, 5).map((c) => `${c.label}${c.detail ? `: ${String(c.detail).slice(0, 160)}` : ''}`),
     output: cause ? run.output?.slice(-1500) : undefined,
+    workspace: run.workspace,
   };
 }
 
@@ -331,6 +332,7 @@ export async function runLive(opts) {
           baseEnv,
           env: verify ? { RED_EXEC_VERIFY: verify.command } : {},
           depsCache: opts.depsCache,
+          keep: opts.keep,
           signal: controller.signal,
         });
         if (interrupted) break; // a run cut short is not a result: it runs again on --resume
