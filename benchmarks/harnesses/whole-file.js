@@ -5,7 +5,8 @@
 // chat call with the task and the current content of every in-scope file, asking for that file's
 // complete new content; the first fenced block of the answer (or the whole answer when it has none)
 // is written as is. No plan, no gate, no checks, no retries. Later calls see earlier writes.
-// FILES.txt names only the files that may change; no read-only context is sent (none is named).
+// FILES.txt names the files that may change; files the task names by path (the spec of an exercise)
+// are sent as read-only context, as the pipeline does and as aider's /read does, so both see the same.
 //
 //   RED_EXEC_BASE_URL  OpenAI-compatible endpoint (required)   RED_EXEC_MODEL  model name (optional)
 //   RED_EXEC_TIMEOUT   seconds per model call (default 600)    RED_EXEC_MAX_TOKENS  answer limit (default 4096)
@@ -44,8 +45,32 @@ function read(rel) {
   }
 }
 
+// Workspace paths the task names (same rule as the core's task_paths): shown, never written.
+const EXTENSIONS = new Set(['js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx', 'json', 'md', 'txt']);
+function taskPaths() {
+  const found = [];
+  for (let word of task.split(/[\s`'"()[\]{}<>,;]+/)) {
+    word = word.replace(/[.:!?]+$/, '');
+    const dot = word.lastIndexOf('.');
+    if (word.includes('://') || dot <= 0 || !EXTENSIONS.has(word.slice(dot + 1))) continue;
+    const rel = path.posix.normalize(word.replace(/^\.\//, ''));
+    if (rel.startsWith('..') || path.isAbsolute(rel) || files.includes(rel) || found.includes(rel)) continue;
+    if (read(rel) !== null) found.push(rel);
+  }
+  return found;
+}
+const readOnly = taskPaths();
+
 function prompt(target) {
-  const parts = [`# Task\n\n${task}\n`, '# Files\n'];
+  const parts = [`# Task\n\n${task}\n`];
+  if (readOnly.length > 0) {
+    parts.push('# Read-only files (for reference; do not change them)\n');
+    for (const f of readOnly) {
+      const text = read(f);
+      parts.push(`${f}\n\`\`\`\n${text}${text.endsWith('\n') ? '' : '\n'}\`\`\`\n`);
+    }
+  }
+  parts.push('# Files\n');
   for (const f of files) {
     const text = read(f);
     parts.push(text === null ? `${f}\n(does not exist yet: create it if the task needs it)\n` : `${f}\n\`\`\`\n${text}${text.endsWith('\n') ? '' : '\n'}\`\`\`\n`);
