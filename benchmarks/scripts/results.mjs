@@ -111,6 +111,7 @@ for (const suite of SUITES) {
 out.push('## Speed of the machine\'s own part', '');
 out.push(`\`npm run bench:core\`, median of ${core.rounds} rounds in one process. "core" is \`runTask\` on the wasm with an in-memory host that answers at once: it parses the file (oxc), cuts sections, builds both prompts, extracts the answer, gates it (parses the new text, compares exports and module format) and diffs it. "JS" does the same checks with acorn and jsdiff (no prompts).`, '');
 out.push(table(['file', 'size', 'core', 'acorn + jsdiff', 'core speed / JS speed'], core.files.map((f) => [`${f.name} ${f.version}`, `${(f.bytes / 2 ** 20).toFixed(2)} MB`, `${f.coreMBps} MB/s (${f.coreMs} ms)`, `${f.jsMBps} MB/s (${f.jsMs} ms)`, `${f.ratio}x`])), '');
+for (const f of core.skipped ?? []) out.push(`- ${f.name} ${f.version} (${(f.bytes / 2 ** 20).toFixed(2)} MB): not measured, ${f.why}`);
 out.push(`- wasm: ${fmt(core.wasm.rawBytes)} bytes raw, ${fmt(core.wasm.gzipBytes)} bytes gzipped`);
 out.push(`- \`red-exec --version\` cold start: ${core.coldStart.medianMs} ms median of 5 (min ${core.coldStart.minMs} ms)`);
 for (const [suite, s] of Object.entries(core.outsideModel)) {
