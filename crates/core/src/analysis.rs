@@ -11,93 +11,12 @@ use oxc_ast::ast::{
     Program, Statement,
 };
 use oxc_ast_visit::{Visit, walk};
-use oxc_parser::Parser;
 use oxc_semantic::SemanticBuilder;
-use oxc_span::{GetSpan, SourceType};
+use oxc_span::GetSpan;
 use serde::Serialize;
 use ts_rs::TS;
 
-/// The language of a workspace file, decided by its extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    JavaScript,
-    Jsx,
-    TypeScript,
-    Tsx,
-    Json,
-    Xml,
-    Yaml,
-    Toml,
-    /// Markdown, text and anything else: read as context, never parsed.
-    Other,
-}
-
-impl Language {
-    pub fn of(path: &str) -> Language {
-        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        match ext.as_str() {
-            "js" | "mjs" | "cjs" => Language::JavaScript,
-            "jsx" => Language::Jsx,
-            "ts" | "mts" | "cts" => Language::TypeScript,
-            "tsx" => Language::Tsx,
-            "json" => Language::Json,
-            // XML under its common names: SVG, XSLT, Apple's property lists, MSBuild projects and
-            // resources, NuGet specs, XAML.
-            "xml" | "svg" | "xsd" | "xsl" | "xslt" | "plist" | "csproj" | "fsproj" | "vbproj" | "props" | "targets"
-            | "resx" | "nuspec" | "xaml" => Language::Xml,
-            "yaml" | "yml" => Language::Yaml,
-            "toml" => Language::Toml,
-            _ => Language::Other,
-        }
-    }
-
-    pub fn is_script(self) -> bool {
-        matches!(self, Language::JavaScript | Language::Jsx | Language::TypeScript | Language::Tsx)
-    }
-
-    /// The info string models use on a fenced block of this language.
-    pub fn fence_tag(self) -> &'static str {
-        match self {
-            Language::JavaScript => "js",
-            Language::Jsx => "jsx",
-            Language::TypeScript => "ts",
-            Language::Tsx => "tsx",
-            Language::Json => "json",
-            Language::Xml => "xml",
-            Language::Yaml => "yaml",
-            Language::Toml => "toml",
-            Language::Other => "",
-        }
-    }
-}
-
-/// Which module system a file's code uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModuleFormat {
-    Cjs,
-    Esm,
-}
-
-impl ModuleFormat {
-    /// The format Node gives a file for its extension alone (`.mjs`, `.cjs` and TypeScript's
-    /// `.mts`, `.cts`), whatever package.json or any toolchain says.
-    pub fn of_extension(path: &str) -> Option<ModuleFormat> {
-        match path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
-            Some("mjs" | "mts") => Some(ModuleFormat::Esm),
-            Some("cjs" | "cts") => Some(ModuleFormat::Cjs),
-            _ => None,
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            ModuleFormat::Cjs => "CommonJS (require / module.exports)",
-            ModuleFormat::Esm => "ES modules (import / export)",
-        }
-    }
-}
+pub use crate::lang::{Language, ModuleFormat};
 
 /// A syntax error, with a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -174,22 +93,6 @@ impl Analysis {
     }
 }
 
-fn source_type_for(lang: Language) -> SourceType {
-    // Plain `.js` may be either module system; parse it as a module so ESM syntax is accepted and
-    // the module-format rule (not the parser) decides whether it belongs.
-    match lang {
-        Language::TypeScript => SourceType::ts(),
-        Language::Tsx => SourceType::tsx(),
-        Language::Jsx => SourceType::jsx().with_module(true),
-        _ => SourceType::mjs(),
-    }
-}
-
-/// How oxc should parse a file at `path` (the same choice [`analyze`] makes).
-pub(crate) fn source_type_of(path: &str) -> SourceType {
-    source_type_for(Language::of(path))
-}
-
 /// Parse `source` as the language of `path` and collect the facts later stages need.
 /// Data files (JSON, XML, YAML, TOML) only get a well-formedness check; other files nothing.
 /// Scripts get the parser's errors only: see [`analyze_checked`] for the rest.
@@ -217,7 +120,7 @@ fn analyze_at(path: &str, source: &str, depth: Depth) -> Analysis {
             Analysis { syntax_errors: data_error(lang, source).into_iter().collect(), ..Analysis::default() }
         }
         Language::Other => Analysis::default(),
-        _ => analyze_script(path, source, source_type_for(lang), depth),
+        _ => analyze_script(path, source, depth),
     }
 }
 
@@ -260,9 +163,9 @@ fn data_error(lang: Language, source: &str) -> Option<SyntaxError> {
     }
 }
 
-fn analyze_script(path: &str, source: &str, source_type: SourceType, depth: Depth) -> Analysis {
+fn analyze_script(path: &str, source: &str, depth: Depth) -> Analysis {
     let allocator = Allocator::default();
-    let ret = Parser::new(&allocator, source, source_type).parse();
+    let ret = crate::lang::parse(&allocator, path, source);
     let syntax_error = |message: String, offset: u32| {
         let (line, column) = line_col(source, offset as usize);
         SyntaxError { message, line, column }

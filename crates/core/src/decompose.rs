@@ -234,7 +234,7 @@ fn add_drops_of_deleted_sources(plan: &mut [PlanEntry], files: &BTreeMap<String,
             let from_deleted = file
                 .sources
                 .get(name)
-                .is_some_and(|spec| deleted.iter().any(|d| crate::extract::resolves_to(spec, &entry.path, d)));
+                .is_some_and(|spec| deleted.iter().any(|d| crate::lang::resolve::resolves_to(spec, &entry.path, d)));
             if from_deleted && task_removes(task, name) && !entry.drop_exports.contains(name) {
                 entry.drop_exports.push(name.clone());
             }
@@ -271,7 +271,6 @@ fn validate_extract(entry: &mut PlanEntry, target: &KnownFile, files: &BTreeMap<
 /// Workspace paths a task names (`The test file is bowling.spec.js.`): they join the run as
 /// read-only context when they exist.
 pub fn task_paths(task: &str) -> Vec<String> {
-    const EXTENSIONS: [&str; 11] = ["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "json", "md", "txt"];
     let mut found = Vec::new();
     for word in task.split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,;".contains(c)) {
         let word = word.trim_end_matches(['.', ':', '!', '?']);
@@ -279,7 +278,7 @@ pub fn task_paths(task: &str) -> Vec<String> {
             continue;
         }
         let Some((stem, ext)) = word.rsplit_once('.') else { continue };
-        if stem.is_empty() || !EXTENSIONS.contains(&ext) {
+        if stem.is_empty() || !crate::lang::is_task_path_extension(ext) {
             continue;
         }
         if let Ok(path) = normalize_path(word)

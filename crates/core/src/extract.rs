@@ -14,11 +14,12 @@ use oxc_ast::ast::{
     BindingPattern, Declaration, ExportDefaultDeclarationKind, Expression, ImportDeclarationSpecifier,
     ImportOrExportKind, Statement, StringLiteral, VariableDeclaration,
 };
-use oxc_parser::Parser;
 use oxc_semantic::SemanticBuilder;
 use oxc_span::GetSpan;
 
 use crate::analysis::{self, ModuleFormat};
+use crate::lang::resolve::{relative_specifier, resolves_to, respecify, same_file};
+use crate::lang::{script_extension, strip_script_extension};
 
 /// What to extract: `symbols` move from `source_path` into the new file `target_path`.
 #[derive(Debug, Clone, Copy)]
@@ -750,7 +751,7 @@ impl ParsedFile {
 
 fn parse(path: &str, source: &str) -> ParsedFile {
     let allocator = Allocator::default();
-    let ret = Parser::new(&allocator, source, analysis::source_type_of(path)).parse();
+    let ret = crate::lang::parse(&allocator, path, source);
     let mut file = ParsedFile {
         errors: ret
             .diagnostics
@@ -990,7 +991,7 @@ pub fn rewire(
     format: ModuleFormat,
 ) -> Option<String> {
     let allocator = Allocator::default();
-    let ret = Parser::new(&allocator, dependent_text, analysis::source_type_of(dependent_path)).parse();
+    let ret = crate::lang::parse(&allocator, dependent_path, dependent_text);
     if ret.fatal_error || !ret.diagnostics.is_empty() {
         return None;
     }
@@ -1118,134 +1119,6 @@ pub fn rewire(
         out.replace_range(start as usize..end as usize, &spec);
     }
     (out != dependent_text).then_some(out)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Paths and specifiers. Paths are workspace-relative with `/` separators.
-
-const SCRIPT_EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx"];
-
-/// The specifier `from_file` uses to import `to_file`: `./lib/x` for CommonJS (Node resolves
-/// the extension and `index`), `./lib/x.js` for ES modules (TypeScript sources are imported by
-/// their emitted `.js` name).
-pub fn relative_specifier(from_file: &str, to_file: &str, format: ModuleFormat) -> String {
-    let to = segments(to_file);
-    let mut rel = relative_path(&parent(&segments(from_file)), &to);
-    let ext = script_extension(&rel).unwrap_or("").to_string();
-    let stem_len = rel.len() - if ext.is_empty() { 0 } else { ext.len() + 1 };
-    let emitted = match ext.as_str() {
-        "ts" | "tsx" => Some("js"),
-        "mts" => Some("mjs"),
-        "cts" => Some("cjs"),
-        _ => None,
-    };
-    match format {
-        ModuleFormat::Cjs if matches!(ext.as_str(), "js" | "jsx" | "ts" | "tsx") => {
-            rel.truncate(stem_len);
-            if let Some(dir) = rel.strip_suffix("/index")
-                && dir != "."
-                && dir != ".."
-            {
-                rel.truncate(dir.len());
-            }
-        }
-        _ => {
-            if let Some(emitted) = emitted {
-                rel.truncate(stem_len);
-                rel.push('.');
-                rel.push_str(emitted);
-            }
-        }
-    }
-    rel
-}
-
-/// A relative specifier written in `from_file`, rewritten to name the same file from `to_file`.
-fn respecify(spec: &str, from_file: &str, to_file: &str) -> String {
-    match resolve(spec, from_file) {
-        Some(resolved) => relative_path(&parent(&segments(to_file)), &resolved),
-        None => spec.to_string(),
-    }
-}
-
-/// The workspace path a relative specifier names, as segments; `None` for packages.
-fn resolve(spec: &str, from_file: &str) -> Option<Vec<String>> {
-    let relative = spec == "." || spec == ".." || spec.starts_with("./") || spec.starts_with("../");
-    if !relative {
-        return None;
-    }
-    let dir = parent(&segments(from_file)).join("/");
-    Some(segments(&format!("{dir}/{spec}")))
-}
-
-/// Does `spec`, written in `from_file`, load `file`? With or without the extension, a `.js`
-/// name for a TypeScript file, or a directory for its `index` file.
-pub(crate) fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
-    let Some(resolved) = resolve(spec, from_file) else { return false };
-    let resolved = resolved.join("/");
-    let file = segments(file).join("/");
-    if resolved == file {
-        return true;
-    }
-    let (file_stem, file_ext) = (strip_script_extension(&file), script_extension(&file));
-    let Some(file_ext) = file_ext else { return false };
-    let same_stem = match script_extension(&resolved) {
-        None => resolved == file_stem,
-        Some(ext) => {
-            let compatible = matches!(
-                (ext, file_ext),
-                ("js", "ts" | "tsx") | ("jsx", "tsx") | ("mjs", "mts") | ("cjs", "cts")
-            );
-            compatible && strip_script_extension(&resolved) == file_stem
-        }
-    };
-    same_stem || file_stem.strip_suffix("/index").is_some_and(|dir| dir == resolved) || (file_stem == "index" && resolved.is_empty())
-}
-
-fn segments(path: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for part in path.split(['/', '\\']) {
-        match part {
-            "" | "." => {}
-            ".." if out.last().is_some_and(|last| last != "..") => {
-                out.pop();
-            }
-            _ => out.push(part.to_string()),
-        }
-    }
-    out
-}
-
-fn parent(segments: &[String]) -> Vec<String> {
-    segments[..segments.len().saturating_sub(1)].to_vec()
-}
-
-/// `./x` or `../x` from directory `from` to path `to`.
-fn relative_path(from: &[String], to: &[String]) -> String {
-    let common = from.iter().zip(to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = vec![".."; from.len() - common];
-    parts.extend(to[common..].iter().map(String::as_str));
-    if parts.first() != Some(&"..") {
-        parts.insert(0, ".");
-    }
-    parts.join("/")
-}
-
-fn script_extension(path: &str) -> Option<&str> {
-    let name = path.rsplit('/').next()?;
-    let (_, ext) = name.rsplit_once('.')?;
-    SCRIPT_EXTENSIONS.contains(&ext).then_some(ext)
-}
-
-fn strip_script_extension(path: &str) -> &str {
-    match script_extension(path) {
-        Some(ext) => &path[..path.len() - ext.len() - 1],
-        None => path,
-    }
-}
-
-fn same_file(a: &str, b: &str) -> bool {
-    segments(a) == segments(b)
 }
 
 fn dedup(symbols: &[String]) -> Vec<String> {
@@ -1707,31 +1580,6 @@ mod tests {
             rewire("src/a/b.ts", ts, "src/queue.ts", "src/sched/every.ts", &moved, ModuleFormat::Esm).as_deref(),
             Some("import { every } from '../sched/every.js';\n")
         );
-    }
-
-    #[test]
-    fn specifiers() {
-        assert_eq!(relative_specifier("src/billing.js", "src/billing/invoices.js", ModuleFormat::Cjs), "./billing/invoices");
-        assert_eq!(relative_specifier("src/billing.js", "src/billing/invoices.js", ModuleFormat::Esm), "./billing/invoices.js");
-        assert_eq!(relative_specifier("src/routes/a.js", "src/lib/x.js", ModuleFormat::Esm), "../lib/x.js");
-        assert_eq!(relative_specifier("src/a.ts", "src/b.ts", ModuleFormat::Esm), "./b.js");
-        assert_eq!(relative_specifier("src/a.mts", "b.mts", ModuleFormat::Esm), "../b.mjs");
-        assert_eq!(relative_specifier("a.js", "lib/index.js", ModuleFormat::Cjs), "./lib");
-        assert_eq!(relative_specifier("lib/a.js", "lib/index.js", ModuleFormat::Cjs), "./index");
-        assert_eq!(relative_specifier("a.js", "lib/x.mjs", ModuleFormat::Cjs), "./lib/x.mjs");
-        assert_eq!(relative_specifier("./src/../a.js", "./b/c.js", ModuleFormat::Cjs), "./b/c");
-
-        assert_eq!(respecify("./dates", "src/billing.js", "src/billing/invoices.js"), "../dates");
-        assert_eq!(respecify("../money", "src/pricing/rates.ts", "src/card.ts"), "./money");
-        assert_eq!(respecify("crypto", "src/billing.js", "x/y/z.js"), "crypto");
-
-        assert!(resolves_to("../billing", "src/routes/a.js", "src/billing.js"));
-        assert!(resolves_to("../billing.js", "src/routes/a.js", "src/billing.js"));
-        assert!(resolves_to("./lib", "a.js", "lib/index.js"));
-        assert!(resolves_to("./q.js", "a.ts", "q.ts"));
-        assert!(!resolves_to("./q.mjs", "a.ts", "q.ts"));
-        assert!(!resolves_to("../billing/x", "src/routes/a.js", "src/billing.js"));
-        assert!(!resolves_to("billing", "src/a.js", "billing.js"));
     }
 
     #[test]

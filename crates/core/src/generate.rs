@@ -10,16 +10,7 @@ pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
 
 fn info_fits(info: &str, language: Language) -> bool {
     let tag = info.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-    let accepted: &[&str] = match language {
-        Language::JavaScript | Language::Jsx => &["", "js", "javascript", "jsx", "mjs", "cjs", "node"],
-        Language::TypeScript | Language::Tsx => &["", "ts", "typescript", "tsx", "js", "javascript"],
-        Language::Json => &["", "json", "jsonc"],
-        Language::Xml => &["", "xml", "svg", "plist"],
-        Language::Yaml => &["", "yaml", "yml"],
-        Language::Toml => &["", "toml"],
-        Language::Other => return true,
-    };
-    accepted.contains(&tag.as_str())
+    language.accepted_fence_tags().is_none_or(|accepted| accepted.contains(&tag.as_str()))
 }
 
 /// Does this unfenced answer read like code rather than prose?
@@ -84,11 +75,7 @@ fn imports_target(code: &str, path: &str) -> bool {
     let dir = path.rsplit('/').nth(1).unwrap_or("");
     relative_specifiers(code).into_iter().any(|spec| {
         let last = spec.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-        let last = if last.ends_with(".js") || last.ends_with(".ts") || last.ends_with(".mjs") || last.ends_with(".cjs") || last.ends_with(".jsx") || last.ends_with(".tsx") || last.ends_with(".json") {
-            stem(last)
-        } else {
-            last
-        };
+        let last = if crate::lang::has_code_extension(last) { stem(last) } else { last };
         last == own || (own == "index" && !dir.is_empty() && last == dir)
     })
 }

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod fence;
 pub mod gate;
 pub mod generate;
+pub mod lang;
 pub mod pipeline;
 pub mod plan;
 pub mod postprocess;

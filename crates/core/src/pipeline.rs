@@ -1912,7 +1912,7 @@ split the file or the task",
 
 /// The first of `files` that `path`'s code loads, by a relative specifier.
 fn imported<'f>(path: &str, analysis: &Analysis, files: &'f BTreeSet<String>) -> Option<&'f String> {
-    analysis.requests.iter().find_map(|spec| files.iter().find(|f| extract::resolves_to(spec, path, f)))
+    analysis.requests.iter().find_map(|spec| files.iter().find(|f| crate::lang::resolve::resolves_to(spec, path, f)))
 }
 
 /// Tokens a prompt will cost, estimated (about 3.5 bytes per token for code and English) so the

@@ -7,8 +7,7 @@
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{Declaration, Directive, ExportDefaultDeclarationKind, Statement, StringLiteral};
 use oxc_ast_visit::{Visit, walk};
-use oxc_parser::Parser;
-use oxc_span::{GetSpan, SourceType};
+use oxc_span::GetSpan;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -242,14 +241,8 @@ impl<'a> Visit<'a> for TokenStyle<'_> {
 }
 
 fn token_style(path: &str, source: &str) -> Option<Style> {
-    let source_type = match Language::of(path) {
-        Language::TypeScript => SourceType::ts(),
-        Language::Tsx => SourceType::tsx(),
-        Language::Jsx => SourceType::jsx().with_module(true),
-        _ => SourceType::mjs(),
-    };
     let allocator = Allocator::default();
-    let ret = Parser::new(&allocator, source, source_type).parse();
+    let ret = crate::lang::parse(&allocator, path, source);
     if !ret.diagnostics.is_empty() || ret.fatal_error {
         // A file that does not parse says nothing reliable about statements or literals.
         return None;
@@ -276,10 +269,8 @@ fn module_line(files: &[(String, String)], package_json: Option<&serde_json::Val
     let (mut cjs, mut esm) = (0u32, 0u32);
     for (path, text) in files {
         // TypeScript is written with import/export whatever it compiles to: no evidence either way.
-        let format = match path.rsplit_once('.').map_or("", |(_, e)| e) {
-            "mjs" => Some(ModuleFormat::Esm),
-            "cjs" => Some(ModuleFormat::Cjs),
-            "js" | "jsx" => analyze(path, text).module_format(),
+        let format = match Language::of(path) {
+            Language::JavaScript | Language::Jsx => ModuleFormat::of_extension(path).or_else(|| analyze(path, text).module_format()),
             _ => None,
         };
         match format {

@@ -30,7 +30,7 @@ use red_exec_core::gate::{self, Decision, GateMode, Proposal, Scope};
 use red_exec_core::generate::extract_code;
 use red_exec_core::pipeline::{EventBody, Expected, FileState, FormatChoice, Reply, Request, RunInput, RunOptions, Session, TokenUsage};
 use red_exec_core::plan::Action;
-use red_exec_core::postprocess::GLOBALS;
+use red_exec_core::lang::GLOBALS;
 use red_exec_core::report::{Outcome, Status};
 use red_exec_core::section;
 

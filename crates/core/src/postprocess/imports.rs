@@ -5,13 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{BindingPattern, Class, Expression, ImportDeclarationSpecifier, Statement};
 use oxc_ast_visit::{Visit, walk};
-use oxc_parser::Parser;
 use oxc_semantic::{Scoping, SemanticBuilder};
 use oxc_span::GetSpan;
 
 use super::{Fix, Neighbour};
-use crate::analysis::{Language, ModuleFormat, analyze, source_type_of};
-use crate::extract::{relative_specifier, resolves_to};
+use crate::analysis::{Language, ModuleFormat, analyze};
+use crate::lang::resolve::{relative_specifier, resolves_to};
 
 // ---------------------------------------------------------------------------------------------
 // Facts about the file the import passes need, read in one parse.
@@ -66,7 +65,7 @@ pub(super) fn import_facts(path: &str, text: &str) -> Option<ImportFacts> {
         return None;
     }
     let allocator = Allocator::default();
-    let ret = Parser::new(&allocator, text, source_type_of(path)).parse();
+    let ret = crate::lang::parse(&allocator, path, text);
     if !ret.diagnostics.is_empty() || ret.fatal_error {
         return None;
     }

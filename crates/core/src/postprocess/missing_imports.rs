@@ -12,7 +12,7 @@ pub const MISSING_IMPORTS: &str = "missing-imports";
 /// them.
 ///
 /// Only unresolved references at the top scope count (so a local or a parameter of the same name
-/// is never shadowed by an import). Skipped: [globals](super::GLOBALS); names assigned to (an import
+/// is never shadowed by an import). Skipped: [globals](crate::lang::GLOBALS); names assigned to (an import
 /// binding is read-only); names exported by no neighbour or by more than one (ambiguous: the gate
 /// or a retry decides, not a guess); `default` exports (see [`super::recover_extends_import`]); in
 /// CommonJS, names only used as types. In TypeScript ESM, names only used as types are imported
@@ -21,7 +21,7 @@ pub const MISSING_IMPORTS: &str = "missing-imports";
 /// Output: CommonJS `const { X } = require('./rel/path');` (merged into an existing destructuring
 /// require of the same module), ESM `import { X } from './rel/path.js';` (merged into an existing
 /// named import of the same module). Specifiers are relative to the file's directory, from
-/// [`crate::extract::relative_specifier`]: CommonJS without extension, ESM with `.js` (also for `.ts` sources).
+/// [`crate::lang::resolve::relative_specifier`]: CommonJS without extension, ESM with `.js` (also for `.ts` sources).
 /// New statements go after the last top-level import/require.
 pub fn recover_missing_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
     let Some(facts) = import_facts(path, text) else { return (text.to_string(), Vec::new()) };

@@ -8,12 +8,11 @@ use oxc_ast::ast::{
     ImportDeclaration, ImportDeclarationSpecifier, Program, Statement, StaticMemberExpression, VariableDeclarator,
 };
 use oxc_ast_visit::{Visit, walk};
-use oxc_parser::Parser;
 use oxc_span::{GetSpan, Span};
 
 use super::Fix;
 use super::imports::import_facts;
-use crate::analysis::{Language, analyze, line_col, source_type_of};
+use crate::analysis::{Language, analyze, line_col};
 
 /// The pass name, as in [`Fix::pass`].
 pub const STRIP_BANNED: &str = "strip-banned";
@@ -366,7 +365,7 @@ pub fn strip_banned(path: &str, text: &str, banned: &[String]) -> (String, Vec<F
     }
     let removals = {
         let allocator = Allocator::default();
-        let ret = Parser::new(&allocator, text, source_type_of(path)).parse();
+        let ret = crate::lang::parse(&allocator, path, text);
         if !ret.diagnostics.is_empty() || ret.fatal_error {
             return unchanged();
         }

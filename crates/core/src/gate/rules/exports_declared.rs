@@ -14,7 +14,7 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
     let missing: Vec<&str> = new
         .export_refs
         .iter()
-        .filter(|name| !new.bindings.contains(*name) && !crate::postprocess::GLOBALS.contains(&name.as_str()))
+        .filter(|name| !new.bindings.contains(*name) && !crate::lang::is_global(name))
         .map(String::as_str)
         .collect();
     (!missing.is_empty()).then(|| {

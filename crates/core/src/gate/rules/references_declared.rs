@@ -17,7 +17,7 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
         .iter()
         // A name the old file bound that is now bound nowhere (not even by a global the old
         // declaration shadowed: `fetch`, `name`).
-        .filter(|name| old.bindings.contains(*name) && !crate::postprocess::GLOBALS.contains(&name.as_str()))
+        .filter(|name| old.bindings.contains(*name) && !crate::lang::is_global(name))
         // An exported one is `exports_declared`'s to report: one cause, one violation.
         .filter(|name| !new.export_refs.contains(*name))
         .map(String::as_str)
