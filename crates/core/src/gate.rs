@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::analysis::{Analysis, Capability, ModuleFormat, analyze, analyze_checked};
+use crate::analysis::{self, Analysis, Capability, ModuleFormat};
 use crate::plan::Action;
 
 mod rules;
@@ -81,6 +81,12 @@ pub struct Proposal<'a> {
 
 /// Every rule the proposal breaks, in a fixed order (`CHECK_ORDER`, in `gate/rules.rs`).
 pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Violation> {
+    check_with(proposal, scope, mode, &analysis::Cache::default())
+}
+
+/// [`check`], taking the facts of both texts from a session's `cache` (the old text was read
+/// before the run, a retried answer may come back unchanged).
+pub fn check_with(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode, cache: &analysis::Cache) -> Vec<Violation> {
     let mut violations = run(Phase::Scope(proposal.path, scope));
     if mode == GateMode::Off {
         return violations;
@@ -88,17 +94,17 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
     let Some(new_text) = proposal.new else { return violations };
     // Only the answer needs the semantic pass (early errors, unresolved names); of the old text
     // the gate reads its exports, top-level bindings and capabilities.
-    let new = analyze_checked(proposal.path, new_text);
+    let new = cache.analyze_checked(proposal.path, new_text);
     violations.extend(run(Phase::Parse(proposal.path, &new)));
     if !new.is_valid() {
         // Exports and module syntax of text that does not parse are not facts.
         return violations;
     }
     let old = match (proposal.action, proposal.old) {
-        (Action::Modify, Some(old_text)) => Some(analyze(proposal.path, old_text)),
+        (Action::Modify, Some(old_text)) => Some(cache.analyze(proposal.path, old_text)),
         _ => None,
     };
-    let facts = Facts { proposal, new: &new, old: old.as_ref() };
+    let facts = Facts { proposal, new: &new, old: old.as_deref() };
     violations.extend(run(Phase::Facts(&facts)));
     violations
 }

@@ -7,7 +7,6 @@
 //! they and the answers use. [`postprocess`] holds
 //! the mechanical repairs run on generated files before the gate.
 
-pub mod analysis;
 pub mod decompose;
 pub mod diff;
 pub mod extract;
@@ -15,6 +14,8 @@ pub mod fence;
 pub mod gate;
 pub mod generate;
 pub mod lang;
+/// The facts of one file (in the language layer, [`lang`]).
+pub use lang::analysis;
 pub mod pipeline;
 pub mod plan;
 pub mod postprocess;

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::analysis::{Analysis, Language, ModuleFormat, analyze};
+use crate::analysis::{Analysis, Language, ModuleFormat};
 use crate::decompose::{self, KnownFile, Problem};
 use crate::diff;
 use crate::extract::{self, ExtractSpec};
@@ -394,6 +394,8 @@ pub struct Session {
     next_id: u32,
     texts: BTreeMap<String, Option<String>>,
     analyses: BTreeMap<String, Analysis>,
+    /// The facts of every text the session analyses, once per content.
+    facts: crate::analysis::Cache,
     scope: Scope,
     /// Paths the task names: read-only context when they exist, ignored when they don't.
     optional_read: BTreeSet<String>,
@@ -447,6 +449,7 @@ impl Session {
             next_id: 0,
             texts: BTreeMap::new(),
             analyses: BTreeMap::new(),
+            facts: crate::analysis::Cache::default(),
             scope: Scope::default(),
             optional_read: BTreeSet::new(),
             sections: BTreeMap::new(),
@@ -603,14 +606,14 @@ impl Session {
             // A path the task merely mentions joins only when it is there and readable.
             if let Some(FileState::Present { text }) = files.remove(&path) {
                 self.scope.read_only.insert(path.clone());
-                self.analyses.insert(path.clone(), analyze(&path, &text));
+                self.analyses.insert(path.clone(), (*self.facts.analyze(&path, &text)).clone());
                 self.texts.insert(path, Some(text));
             }
         }
         for path in wanted {
             match files.remove(&path) {
                 Some(FileState::Present { text }) => {
-                    let analysis = analyze(&path, &text);
+                    let analysis = (*self.facts.analyze(&path, &text)).clone();
                     if self.scope.writable.contains(&path)
                         && analysis.is_valid()
                         && text.lines().count() >= section::MIN_SECTIONED_LINES
@@ -1293,7 +1296,7 @@ split the file or the task",
         for staged in &self.staged {
             match &staged.new {
                 Some(new) => {
-                    after.insert(staged.path.clone(), analyze(&staged.path, new));
+                    after.insert(staged.path.clone(), (*self.facts.analyze(&staged.path, new)).clone());
                 }
                 None => {
                     after.remove(&staged.path);
@@ -1306,9 +1309,7 @@ split the file or the task",
             .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
             .collect();
         let banned: Vec<String> = self.input.skills.iter().flat_map(|s| crate::skill::parse_skill(s).banned).collect();
-        let (text, mut fixes) = postprocess::recover_missing_imports(path, &text, format, &neighbours);
-        let (text, more) = postprocess::recover_extends_import(path, &text, format, &neighbours);
-        fixes.extend(more);
+        let (text, mut fixes) = postprocess::recover_imports(path, &text, format, &neighbours);
         let (text, more) = postprocess::strip_banned(path, &text, &banned);
         fixes.extend(more);
         (text, fixes)
@@ -1325,7 +1326,7 @@ split the file or the task",
             planned_exports: &entry.exports,
             allowed: &self.allowed_capabilities(),
         };
-        gate::check(&proposal, &self.scope, self.input.options.gate)
+        gate::check_with(&proposal, &self.scope, self.input.options.gate, &self.facts)
     }
 
     /// What `new_capability` lets an answer add: the user's `allow`, and what the task asks for.
@@ -1349,7 +1350,10 @@ split the file or the task",
             .filter(|e| e.action == Action::Delete && e.path != entry.path)
             .map(|e| e.path.clone())
             .collect();
-        let dep = imported(&entry.path, &analyze(&entry.path, text), &deleted)?;
+        if deleted.is_empty() {
+            return None;
+        }
+        let dep = imported(&entry.path, &self.facts.analyze(&entry.path, text), &deleted)?;
         Some(gate::delete_still_imported::importer(&entry.path, &dep))
     }
 
@@ -1455,7 +1459,7 @@ split the file or the task",
                     continue;
                 }
                 let why = match &staged.new {
-                    Some(text) => imported(&staged.path, &analyze(&staged.path, text), &missing)
+                    Some(text) => imported(&staged.path, &self.facts.analyze(&staged.path, text), &missing)
                         .map(|dep| format!("not written: it imports {dep}, which is not written")),
                     None => self
                         .importer_after_run(&staged.path, &withheld)
@@ -1506,7 +1510,7 @@ split the file or the task",
             let unchanged = self.texts.get(p).and_then(Option::as_deref) == Some(text);
             let analysis = match self.analyses.get(p) {
                 Some(a) if unchanged => a.clone(),
-                _ => analyze(p, text),
+                _ => (*self.facts.analyze(p, text)).clone(),
             };
             imported(p, &analysis, &target).map(|_| p.to_string())
         })

@@ -1,9 +1,11 @@
 //! The language layer: what the core knows of languages and modules, asked by every other
 //! module. Languages and their extensions ([`language`]), the one oxc entry point ([`parse`]),
 //! module formats ([`module_format`]), specifiers and their resolution to workspace paths
-//! ([`resolve`]) and the names the platform provides ([`globals`]). The facts of one file are
-//! computed in `analysis` (through [`parse`]). Adding a language means adding to this module.
+//! ([`resolve`]), the names the platform provides ([`globals`]) and the facts of one file
+//! ([`analysis`], computed once per content with an [`analysis::Cache`]). Adding a language
+//! means adding to this module.
 
+pub mod analysis;
 pub mod globals;
 pub mod language;
 pub mod module_format;

@@ -3,10 +3,13 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::*;
+use crate::analysis::analyze;
 use crate::gate::Rule;
 
 /// Answers taken rightly: several blocks, size limits, budgets and answer sizes (issue 13).
 mod answers;
+/// Parses per whole-file answer (issue 17).
+mod parses;
 
 const SERVER: &str = include_str!("../../tests/fixtures/server.js");
 

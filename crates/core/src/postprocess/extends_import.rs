@@ -1,6 +1,6 @@
 //! Pass `extends-import`: import the base class of `class A extends B` when `B` is unresolved.
 
-use super::imports::{Binding, WantedImport, add_imports, import_facts};
+use super::imports::{Binding, ImportFacts, WantedImport, add_imports, import_facts};
 use super::{Fix, Neighbour, is_global};
 use crate::analysis::ModuleFormat;
 
@@ -25,7 +25,14 @@ fn file_named_for(path: &str, name: &str) -> bool {
 /// forms of [`super::recover_missing_imports`] otherwise. A CommonJS file is not given an ESM default
 /// (that needs `require(...).default`, which is a guess about the runtime).
 pub fn recover_extends_import(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
-    let Some(facts) = import_facts(path, text) else { return (text.to_string(), Vec::new()) };
+    match import_facts(path, text) {
+        Some(facts) => extends_import_with(path, text, &facts, format, neighbours),
+        None => (text.to_string(), Vec::new()),
+    }
+}
+
+/// [`recover_extends_import`] with the facts of `text` already read.
+pub(super) fn extends_import_with(path: &str, text: &str, facts: &ImportFacts, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
     let mut wanted = Vec::new();
     for name in &facts.unresolved_supers {
         if is_global(name) || facts.unresolved.get(name).is_some_and(|u| u.write) {
@@ -46,7 +53,7 @@ pub fn recover_extends_import(path: &str, text: &str, format: ModuleFormat, neig
             wanted.push(WantedImport { name: name.clone(), from: *from, binding });
         }
     }
-    add_imports(path, text, &facts, format, &wanted, EXTENDS_IMPORT)
+    add_imports(path, text, facts, format, &wanted, EXTENDS_IMPORT)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Pass `missing-imports`: import a name the file uses but never declares, when exactly one
 //! in-scope neighbour exports it.
 
-use super::imports::{Binding, WantedImport, add_imports, import_facts};
+use super::imports::{Binding, ImportFacts, WantedImport, add_imports, import_facts};
 use super::{Fix, Neighbour, is_global};
 use crate::analysis::ModuleFormat;
 
@@ -24,7 +24,14 @@ pub const MISSING_IMPORTS: &str = "missing-imports";
 /// [`crate::lang::resolve::relative_specifier`]: CommonJS without extension, ESM with `.js` (also for `.ts` sources).
 /// New statements go after the last top-level import/require.
 pub fn recover_missing_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
-    let Some(facts) = import_facts(path, text) else { return (text.to_string(), Vec::new()) };
+    match import_facts(path, text) {
+        Some(facts) => missing_imports_with(path, text, &facts, format, neighbours),
+        None => (text.to_string(), Vec::new()),
+    }
+}
+
+/// [`recover_missing_imports`] with the facts of `text` already read.
+pub(super) fn missing_imports_with(path: &str, text: &str, facts: &ImportFacts, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
     let mut wanted = Vec::new();
     for (name, usage) in &facts.unresolved {
         if is_global(name) || usage.write || (!usage.value && format == ModuleFormat::Cjs) {
@@ -35,7 +42,7 @@ pub fn recover_missing_imports(path: &str, text: &str, format: ModuleFormat, nei
         let binding = if usage.value { Binding::Named } else { Binding::TypeNamed };
         wanted.push(WantedImport { name: name.clone(), from: *from, binding });
     }
-    add_imports(path, text, &facts, format, &wanted, MISSING_IMPORTS)
+    add_imports(path, text, facts, format, &wanted, MISSING_IMPORTS)
 }
 
 #[cfg(test)]

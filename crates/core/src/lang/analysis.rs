@@ -2,7 +2,10 @@
 //! what does it export, and where are its top-level statements. Every later stage (plan summary,
 //! sectioning, gate) asks these questions; they are answered here and nowhere else.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::rc::Rc;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
@@ -107,7 +110,7 @@ pub fn analyze_checked(path: &str, source: &str) -> Analysis {
     analyze_at(path, source, Depth::Semantic)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Depth {
     Parse,
     Semantic,
@@ -121,6 +124,42 @@ fn analyze_at(path: &str, source: &str, depth: Depth) -> Analysis {
         }
         Language::Other => Analysis::default(),
         _ => analyze_script(path, source, depth),
+    }
+}
+
+/// The facts of files computed once per content: [`analyze`] and [`analyze_checked`] remembered
+/// for the length of a session, keyed by path (the language and the file's own name are facts'
+/// inputs), depth and a hash of the text. The gate's old text (read before the run), the texts
+/// staged before this answer and a retried answer seen again are not parsed twice.
+#[derive(Default)]
+pub struct Cache {
+    /// Each entry keeps its text: a hit is a text equal to the one analysed, never a mere hash match.
+    facts: RefCell<HashMap<(String, Depth, u64), (String, Rc<Analysis>)>>,
+}
+
+impl Cache {
+    /// [`analyze`], once per content.
+    pub fn analyze(&self, path: &str, source: &str) -> Rc<Analysis> {
+        self.get(path, source, Depth::Parse)
+    }
+
+    /// [`analyze_checked`], once per content.
+    pub fn analyze_checked(&self, path: &str, source: &str) -> Rc<Analysis> {
+        self.get(path, source, Depth::Semantic)
+    }
+
+    fn get(&self, path: &str, source: &str, depth: Depth) -> Rc<Analysis> {
+        let mut hasher = DefaultHasher::new();
+        source.hash(&mut hasher);
+        let key = (path.to_string(), depth, hasher.finish());
+        if let Some((text, facts)) = self.facts.borrow().get(&key)
+            && text == source
+        {
+            return Rc::clone(facts);
+        }
+        let facts = Rc::new(analyze_at(path, source, depth));
+        self.facts.borrow_mut().insert(key, (source.to_string(), Rc::clone(&facts)));
+        facts
     }
 }
 
@@ -1118,5 +1157,23 @@ mod tests {
     #[test]
     fn line_col_counts_chars() {
         assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+    }
+
+    #[test]
+    fn the_cache_parses_each_content_once_per_depth() {
+        use crate::lang::parse::counter;
+        let cache = Cache::default();
+        counter::reset();
+        let a = cache.analyze("a.js", "module.exports = { a: 1 };\n");
+        let again = cache.analyze("a.js", "module.exports = { a: 1 };\n");
+        assert!(Rc::ptr_eq(&a, &again));
+        assert_eq!(counter::parses(), 1);
+        // Another depth, another text, another path (the path is an input: language, self-imports).
+        let checked = cache.analyze_checked("a.js", "module.exports = { a: 1 };\n");
+        assert_eq!(*checked, analyze_checked("a.js", "module.exports = { a: 1 };\n"));
+        cache.analyze("a.js", "module.exports = { b: 1 };\n");
+        cache.analyze("a.ts", "module.exports = { a: 1 };\n");
+        assert_eq!(counter::parses(), 1 + 1 + 1 + 1 + 1);
+        assert_eq!(*a, analyze("a.js", "module.exports = { a: 1 };\n"));
     }
 }

@@ -1,0 +1,99 @@
+//! How often the core parses one whole-file answer (issue 17): counted by the language layer's
+//! test-only counter, from the answer's arrival to the session's next request.
+
+use super::*;
+use crate::lang::parse::counter;
+
+/// Run a session to its end; return, for each L3 answer, the parses made while taking it.
+fn parses_per_answer(files: &[(&str, &str)], task: &str, scope: &[&str], read: &[&str], answers: Vec<Reply>) -> (RunResult, Vec<usize>) {
+    let mut files: BTreeMap<String, String> = files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+    let mut answers = VecDeque::from(answers);
+    let mut session = Session::new(RunInput {
+        task: task.into(),
+        files: scope.iter().map(|s| s.to_string()).collect(),
+        read: read.iter().map(|s| s.to_string()).collect(),
+        skills: vec![],
+        options: RunOptions::default(),
+        run_id: "parses".into(),
+    });
+    let mut counts = Vec::new();
+    let mut reply = None;
+    let mut l3 = false;
+    loop {
+        counter::reset();
+        let request = session.resume(reply.take());
+        if l3 {
+            counts.push(counter::parses());
+        }
+        l3 = false;
+        session.take_events();
+        reply = Some(match request {
+            Request::Read { paths } => Reply::Files {
+                files: paths
+                    .into_iter()
+                    .map(|p| {
+                        let state = files.get(&p).map_or(FileState::Absent, |t| FileState::Present { text: t.clone() });
+                        (p, state)
+                    })
+                    .collect(),
+            },
+            Request::Complete { request } => {
+                l3 = request.stage == "L3";
+                answers.pop_front().expect("a scripted answer")
+            }
+            Request::Write { path, text, .. } => {
+                files.insert(path, text);
+                Reply::Written
+            }
+            Request::Done { result } => return (*result, counts),
+            other => panic!("unexpected request {other:?}"),
+        });
+    }
+}
+
+const PRICES: &str = "const { round } = require('./money');\n\nfunction total(items) {\n  return round(items.reduce((s, i) => s + i.price, 0));\n}\n\nmodule.exports = { total };\n";
+const MONEY: &str = "function round(x) {\n  return Math.round(x * 100) / 100;\n}\n\nmodule.exports = { round };\n";
+
+#[test]
+fn parses_per_whole_file_answer() {
+    let created = "function health() {\n  return { status: 'ok' };\n}\n\nmodule.exports = { health };\n";
+    let (r, create) = parses_per_answer(&[], "Create src/health.js", &["src/health.js"], &[], vec![plan(&[("src/health.js", "CREATE")]), fenced(created)]);
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+
+    let modified = PRICES.replace("module.exports = { total };", "function count(items) {\n  return items.length;\n}\n\nmodule.exports = { total, count };");
+    let (r, modify) = parses_per_answer(
+        &[("src/prices.js", PRICES), ("src/money.js", MONEY)],
+        "Add count(items) to src/prices.js",
+        &["src/prices.js"],
+        &["src/money.js"],
+        vec![plan(&[("src/prices.js", "MODIFY")]), fenced(&modified)],
+    );
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+
+    // The module and a test of it in one answer: the block that is the file is chosen by its facts.
+    let test = "const { health } = require('./health');\n\ntest('ok', () => {\n  expect(health().status).toBe('ok');\n});\n";
+    let (r, blocks) = parses_per_answer(
+        &[],
+        "Create src/health.js",
+        &["src/health.js"],
+        &[],
+        vec![plan(&[("src/health.js", "CREATE")]), answer(&format!("```js\n{created}```\nA test:\n```js\n{test}```\n"))],
+    );
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+
+    // Two files in one plan: the second answer sees the first as a neighbour.
+    let (r, two) = parses_per_answer(
+        &[("src/prices.js", PRICES), ("src/money.js", MONEY)],
+        "Add count(items) to src/prices.js and floor(x) to src/money.js",
+        &["src/prices.js", "src/money.js"],
+        &[],
+        vec![
+            plan(&[("src/prices.js", "MODIFY"), ("src/money.js", "MODIFY")]),
+            fenced(&modified),
+            fenced(&MONEY.replace("module.exports = { round };", "const floor = Math.floor;\n\nmodule.exports = { round, floor };")),
+        ],
+    );
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    eprintln!("parses per whole-file answer: create {create:?}, modify {modify:?}, two blocks {blocks:?}, two files {two:?}");
+    assert_eq!((create, modify, blocks, two), (vec![2], vec![2], vec![2], vec![2, 3]));
+}
