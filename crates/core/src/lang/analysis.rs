@@ -3,8 +3,7 @@
 //! sectioning, gate) asks these questions; they are answered here and nowhere else.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use oxc_allocator::Allocator;
@@ -110,7 +109,7 @@ pub fn analyze_checked(path: &str, source: &str) -> Analysis {
     analyze_at(path, source, Depth::Semantic)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Depth {
     Parse,
     Semantic,
@@ -128,13 +127,22 @@ fn analyze_at(path: &str, source: &str, depth: Depth) -> Analysis {
 }
 
 /// The facts of files computed once per content: [`analyze`] and [`analyze_checked`] remembered
-/// for the length of a session, keyed by path (the language and the file's own name are facts'
-/// inputs), depth and a hash of the text. The gate's old text (read before the run), the texts
+/// for the length of a session, by path (the language and the file's own name are inputs of the
+/// facts), depth and text. The gate's old text (read before the run), the texts
 /// staged before this answer and a retried answer seen again are not parsed twice.
 #[derive(Default)]
 pub struct Cache {
-    /// Each entry keeps its text: a hit is a text equal to the one analysed, never a mere hash match.
-    facts: RefCell<HashMap<(String, Depth, u64), (String, Rc<Analysis>)>>,
+    /// Every (path, depth, text) analysed so far, with its facts. A run sees a few texts per path
+    /// (the text read, an answer, its retries): a list, searched by path and depth first, then
+    /// by the whole text (length first).
+    facts: RefCell<Vec<Entry>>,
+}
+
+struct Entry {
+    path: String,
+    depth: Depth,
+    text: String,
+    facts: Rc<Analysis>,
 }
 
 impl Cache {
@@ -149,17 +157,12 @@ impl Cache {
     }
 
     fn get(&self, path: &str, source: &str, depth: Depth) -> Rc<Analysis> {
-        let mut hasher = DefaultHasher::new();
-        source.hash(&mut hasher);
-        let key = (path.to_string(), depth, hasher.finish());
-        if let Some((text, facts)) = self.facts.borrow().get(&key)
-            && text == source
-        {
-            return Rc::clone(facts);
-        }
-        let facts = Rc::new(analyze_at(path, source, depth));
-        self.facts.borrow_mut().insert(key, (source.to_string(), Rc::clone(&facts)));
-        facts
+        let hit = self.facts.borrow().iter().find(|e| e.depth == depth && e.path == path && e.text == source).map(|e| Rc::clone(&e.facts));
+        hit.unwrap_or_else(|| {
+            let facts = Rc::new(analyze_at(path, source, depth));
+            self.facts.borrow_mut().push(Entry { path: path.to_string(), depth, text: source.to_string(), facts: Rc::clone(&facts) });
+            facts
+        })
     }
 }
 
