@@ -122,7 +122,8 @@ fn analyze_at(path: &str, source: &str, depth: Depth) -> Analysis {
             Analysis { syntax_errors: data_error(lang, source).into_iter().collect(), ..Analysis::default() }
         }
         Language::Other => Analysis::default(),
-        _ => analyze_script(path, source, depth),
+        // Listed, not `_`: a new language must say here how it is read.
+        Language::JavaScript | Language::Jsx | Language::TypeScript | Language::Tsx => analyze_script(path, source, depth),
     }
 }
 
