@@ -5,7 +5,8 @@
 //! Stages: [`decompose`] (L1 plan), [`section`] (L2), [`generate`] (L3 answers), [`gate`]
 //! (InvariantGate), [`diff`], [`report`]; [`prompts`] holds every prompt, [`fence`] the Markdown fences
 //! they and the answers use. [`postprocess`] holds
-//! the mechanical repairs run on generated files before the gate.
+//! the mechanical repairs run on generated files before the gate. [`lang`] is what every stage
+//! asks of languages and modules (extensions, parsing, formats, specifiers, a file's facts).
 
 pub mod decompose;
 pub mod diff;

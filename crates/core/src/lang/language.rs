@@ -20,7 +20,7 @@ pub enum Language {
 
 /// Every extension the core gives a language (lower case). Adding a language: a [`Language`]
 /// variant, its rows here, and the arms the compiler then asks for (fence tags, the parser in
-/// [`super::parse`] or the data check in `analysis`).
+/// [`super::parse()`] or the data check in `analysis`).
 pub const EXTENSIONS: &[(&str, Language)] = &[
     ("js", Language::JavaScript),
     ("mjs", Language::JavaScript),
