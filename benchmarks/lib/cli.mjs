@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The benchmark commands, shared by `red-exec --benchmark/--score/--compare` and
-// `node benchmarks/lib/cli.mjs ...`:
+// The benchmark commands: the bin `red-exec-bench` of this package, to which
+// `red-exec --benchmark/--score/--compare` forwards (also `node benchmarks/lib/cli.mjs ...`):
 //   --benchmark multifile|polyglot [--task NAME | --exercise NAME]... [--suite DIR] [--harness FILE]
 //       [--jobs N] [--chaos RATE --seed N] [--timeout SECONDS] [--out FILE] [--keep] [--json] [--deps-cache DIR]
 //   --benchmark multifile|polyglot --live MODEL [--live-url URL] [--exercise/--task NAME]... [--sample N --seed S]
@@ -224,7 +224,17 @@ export async function runCli(argv, io) {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Run as a program: directly or through the bin's link in node_modules/.bin (Node loads this
+// module by its real path, argv[1] is the link).
+function isMain() {
+  try {
+    return Boolean(process.argv[1]) && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   runCli(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr }).then((code) => {
     process.exitCode = code;
   });

@@ -1,5 +1,13 @@
-// `red-exec --benchmark / --score / --compare`: handed to the benchmarks workspace package,
-// which is loaded only when asked for so the CLI works without it.
+// `red-exec --benchmark / --score / --compare`: forwarded to the benchmarks' own bin
+// (`red-exec-bench` of the workspace package @codemaestro/benchmarks), run as a child process with
+// the same argv and stdio; the CLI never imports the benchmarks package, and works without it.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { EXIT } from './exit-codes.js';
 
 // The benchmark commands and their flags for --help. Written out here rather than imported from
 // benchmarks/lib/cli.mjs (its own parseArgs table): that module loads the runner and TypeScript,
@@ -46,14 +54,71 @@ export function isBenchCommand(argv) {
   return argv.some((a) => /^--(benchmark|score|compare)(=|$)/.test(a));
 }
 
-/** Run the benchmark command; io as for main(). Resolves to an exit code. */
-export async function runBenchCommand(argv, io) {
-  let bench;
+const BENCH_PACKAGE = '@codemaestro/benchmarks';
+const BENCH_BIN = 'red-exec-bench';
+
+/** The benchmarks package.json at `file` when it is theirs and names the bin, else null. */
+function binOf(file) {
+  let pkg;
   try {
-    bench = await import('@codemaestro/benchmarks');
-  } catch (err) {
-    io.stderr.write(`red-exec: the benchmarks ship with the repository only (https://github.com/CodeMaestro-AI/red-exec): run this from a clone after npm install (${err.message})\n`);
-    return 3;
+    pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
   }
-  return bench.runCli(argv, io);
+  const rel = pkg && pkg.name === BENCH_PACKAGE && pkg.bin && typeof pkg.bin === 'object' ? pkg.bin[BENCH_BIN] : undefined;
+  return typeof rel === 'string' ? path.resolve(path.dirname(file), rel) : null;
+}
+
+/**
+ * The file of the red-exec-bench bin: the package as Node resolves it from the CLI (a clone after
+ * npm install links it into node_modules), else the benchmarks/ folder of the repository this CLI
+ * sits in. Null when neither is there (an install from the registry).
+ */
+export function findBenchBin() {
+  const candidates = [];
+  try {
+    candidates.push(createRequire(import.meta.url).resolve(`${BENCH_PACKAGE}/package.json`));
+  } catch {
+    // not resolvable from here
+  }
+  candidates.push(fileURLToPath(new URL('../../../benchmarks/package.json', import.meta.url)));
+  for (const file of candidates) {
+    const bin = binOf(file);
+    if (bin !== null && fs.existsSync(bin)) return bin;
+  }
+  return null;
+}
+
+/** The exit code of a child stopped by `signal`, from the table (a signal it does not name: internal). */
+function signalExit(signal) {
+  if (signal === 'SIGHUP') return EXIT.HANGUP;
+  if (signal === 'SIGINT') return EXIT.INTERRUPTED;
+  if (signal === 'SIGTERM') return EXIT.TERMINATED;
+  return EXIT.INTERNAL;
+}
+
+/**
+ * Run the benchmark command: the red-exec-bench bin with `argv`, in io.cwd with io.env, its
+ * output passed through (inherited when io's streams are the process's own); io as for main().
+ * Resolves to the bin's exit code.
+ */
+export function runBenchCommand(argv, io) {
+  const bin = findBenchBin();
+  if (bin === null) {
+    io.stderr.write(`red-exec: the benchmarks ship with the repository only (https://github.com/CodeMaestro-AI/red-exec): run this from a clone after npm install (no ${BENCH_BIN} found)\n`);
+    return Promise.resolve(EXIT.CONFIG);
+  }
+  const own = io.stdout === process.stdout && io.stderr === process.stderr;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...argv], { cwd: io.cwd, env: io.env, stdio: own ? 'inherit' : ['inherit', 'pipe', 'pipe'] });
+    if (!own) {
+      child.stdout.on('data', (chunk) => io.stdout.write(chunk));
+      child.stderr.on('data', (chunk) => io.stderr.write(chunk));
+    }
+    child.on('error', (err) => {
+      io.stderr.write(`red-exec: cannot start ${BENCH_BIN} (${bin}): ${err.message}\n`);
+      resolve(EXIT.INTERNAL);
+    });
+    child.on('close', (code, signal) => resolve(signal ? signalExit(signal) : code));
+  });
 }
