@@ -3,6 +3,7 @@
 
 import tty from 'node:tty';
 import { stdinIsPiped, readStream } from '../lib/task-input.js';
+import { EXIT } from '../lib/exit-codes.js';
 
 function finish(code) {
   // Let piped output drain, then exit even if a keep-alive socket lingers.
@@ -22,9 +23,9 @@ try {
   // --json answers on this path too (main.js, which knows the shape, could not be loaded).
   const args = process.argv.slice(2);
   if (args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ status: 'CRASHED', error: { code: 'internal', message }, exitCode: 70 }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ status: 'CRASHED', error: { code: 'internal', message }, exitCode: EXIT.INTERNAL }, null, 2)}\n`);
   }
-  finish(70);
+  finish(EXIT.INTERNAL);
 }
 
 if (main) {
@@ -40,6 +41,6 @@ if (main) {
     readStdin: () => readStream(process.stdin),
   }).then(finish, (err) => {
     process.stderr.write(`red-exec: internal error: ${err && err.stack ? err.stack : err}\n`);
-    finish(70);
+    finish(EXIT.INTERNAL);
   });
 }
