@@ -4,9 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as wasm from './dist/red_exec_wasm.js';
 import { makeApi } from './drive.mjs';
 
-export * from './host/index.mjs';
-export { createNodeHost } from './host/node.mjs';
-export { mergeAliases } from './host/aliases.mjs';
+export * from './host/node-index.mjs';
 
 wasm.initSync({ module: readFileSync(new URL('./dist/red_exec_wasm_bg.wasm', import.meta.url)) });
 

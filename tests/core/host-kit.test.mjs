@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as core from '@codemaestro/core';
 import * as webEntry from '../../npm/core/web.mjs';
+import * as hostEntry from '@codemaestro/core/host';
+import * as webHostEntry from '../../npm/core/host/index.mjs';
 import { startModelServer, withModelServer as withServer } from '../support/model-server.mjs';
 import { REPO, cleanup, makeTempDir, fenced, planJson } from '../support/cli.mjs';
 import { HEALTH_MODULE } from '../support/answers.mjs';
@@ -32,15 +34,20 @@ const example = (rel) => fs.readFileSync(path.join(REPO, 'examples', rel), 'utf8
 
 // ---------- the entries ----------
 
-test('the Node entry exports the whole kit; the browser entry all of it but the Node file host', () => {
+test('the Node entry exports the whole kit; the browser entry all of it but the Node pieces', () => {
   const kit = ['normalizeWorkspacePath', 'WorkspacePathError', 'createOpenAICompleter', 'parseCompletion', 'CompletionError', 'readReplay', 'createReplayCompleter', 'createMemoryHost'];
-  for (const name of [...kit, 'createNodeHost']) assert.equal(typeof core[name], 'function', `node entry: ${name}`);
+  const nodeOnly = ['createNodeHost', 'mergeAliases', 'isInside', 'posixRelative', 'noHardLinks'];
+  for (const name of [...kit, ...nodeOnly]) assert.equal(typeof core[name], 'function', `node entry: ${name}`);
   for (const name of kit) assert.equal(webEntry[name], core[name], `web entry: ${name} (the same module)`);
-  assert.equal('createNodeHost' in webEntry, false);
+  for (const name of nodeOnly) assert.equal(name in webEntry, false, `web entry has no ${name}`);
+  // "@codemaestro/core/host": the kit alone (no wasm API), the same functions, Node pieces in Node only.
+  assert.deepEqual(Object.keys(hostEntry).sort(), [...kit, ...nodeOnly].sort());
+  for (const name of Object.keys(hostEntry)) assert.equal(hostEntry[name], core[name], `host entry: ${name} (the same module)`);
+  assert.deepEqual(Object.keys(webHostEntry).sort(), [...kit].sort());
   const typings = fs.readFileSync(path.join(REPO, 'npm/core/index.d.ts'), 'utf8');
   assert.match(typings, /^export \* from '\.\/host\/index\.js';$/m);
   const hostTypings = fs.readFileSync(path.join(REPO, 'npm/core/host/index.d.ts'), 'utf8');
-  for (const name of [...kit, 'createNodeHost']) assert.match(hostTypings, new RegExp(`export declare (function|class) ${name}\\b`), `typed: ${name}`);
+  for (const name of [...kit, ...nodeOnly]) assert.match(hostTypings, new RegExp(`export declare (function|class) ${name}\\b`), `typed: ${name}`);
 });
 
 // ---------- the path rule ----------

@@ -201,6 +201,16 @@ test('@codemaestro/core from an ES module', async () => {
   assertScriptedRun(JSON.parse(r.stdout));
 });
 
+test('@codemaestro/core/host: the host kit alone, the same functions as the main entry, no wasm API', async () => {
+  write('host.mjs', "import * as kit from '@codemaestro/core/host';\nimport * as core from '@codemaestro/core';\nconst names = Object.keys(kit).sort();\nconsole.log(JSON.stringify({ names, same: names.every((n) => kit[n] === core[n]), runTask: 'runTask' in kit }));\n");
+  const r = await run(process.execPath, ['host.mjs']);
+  ok(r, 'node host.mjs');
+  const summary = JSON.parse(r.stdout);
+  assert.ok(summary.names.includes('createOpenAICompleter') && summary.names.includes('createNodeHost') && summary.names.includes('isInside'), summary.names.join(', '));
+  assert.equal(summary.same, true, 'one module behind both entries');
+  assert.equal(summary.runTask, false);
+});
+
 test('@codemaestro/core from CommonJS: require() and import()', async () => {
   write('cjs.cjs', `const core = require('@codemaestro/core');
 ${SCRIPTED_RUN}

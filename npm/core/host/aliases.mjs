@@ -6,11 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-
-function isInside(root, target) {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+import { isInside, posixRelative } from './fs-paths.mjs';
 
 /**
  * Where `rel` lands: { key, real, st } (key: device and inode of a present file; for an absent
@@ -35,7 +31,6 @@ function identity(root, rel) {
   }
 }
 
-const posix = (p) => p.split(path.sep).join('/');
 
 /**
  * Merge the names in `files` and `read` (workspace-relative) that are one file. Returns
@@ -62,7 +57,7 @@ export function mergeAliases(workspace, { files, read = [] }) {
   for (const group of groups.values()) {
     const inFiles = group.filter((e) => e.list === 'files');
     const pool = inFiles.length > 0 ? inFiles : group;
-    const realRel = posix(path.relative(root, group[0].real));
+    const realRel = posixRelative(root, group[0].real);
     const keep = pool.find((e) => path.normalize(e.name) === path.normalize(realRel)) ?? pool[0];
     const others = [...new Set(group.filter((e) => e !== keep).map((e) => e.name))];
     for (const e of group) if (e !== keep) dropped.add(e);

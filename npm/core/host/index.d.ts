@@ -184,3 +184,12 @@ export interface MergedScope {
  * link and its target, hard links, another spelling) are merged before the core plans.
  */
 export declare function mergeAliases(workspace: string, scope: { files: string[]; read?: string[] }): MergedScope;
+
+/** Node only: whether `target` is `root` or below it (both absolute, already resolved). */
+export declare function isInside(root: string, target: string): boolean;
+
+/** Node only: `abs` relative to `root` with forward slashes (the form the core and the journal use). */
+export declare function posixRelative(root: string, abs: string): string;
+
+/** Node only: whether a link(2) error code means the file system has no hard links (EPERM, ENOTSUP, EXDEV, ...). */
+export declare function noHardLinks(code: string | undefined): boolean;

@@ -1,5 +1,6 @@
 // The host kit that runs anywhere (Node and browsers): the pieces a host of runTask needs besides
-// its files. The Node file host is in ./node.mjs, exported by the Node entry only.
+// its files. The Node pieces (the file host, alias merge, path facts) are added by ./node-index.mjs,
+// for the Node entry and `@codemaestro/core/host` in Node only.
 
 export { normalizeWorkspacePath, WorkspacePathError } from './paths.mjs';
 export { createOpenAICompleter, parseCompletion, CompletionError, refusesResponseFormat } from './completer.mjs';

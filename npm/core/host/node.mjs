@@ -15,6 +15,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { normalizeWorkspacePath } from './paths.mjs';
 import { MAX_FILE_BYTES, tooLarge } from './limits.mjs';
+import { isInside, noHardLinks } from './fs-paths.mjs';
 
 const BINARY_SNIFF_BYTES = 8192;
 
@@ -70,14 +71,6 @@ async function checkExpected(rel, file, expect) {
   const same = expect.state === 'absent' ? found === null : Buffer.isBuffer(found) && found.equals(Buffer.from(expect.text, 'utf8'));
   if (!same) throw conflict(rel, expect, found);
   return found;
-}
-
-/** link(2) errors that mean the file system has no hard links: fall back to check + rename. */
-const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
-
-function isInside(root, target) {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 const noHooks = {};
@@ -256,7 +249,7 @@ export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-
         return;
       } catch (err) {
         if (err.code === 'EEXIST') throw conflict(rel, expect, await currentBytes(target).catch(() => 'a file'));
-        if (!NO_LINKS.has(err.code)) throw err;
+        if (!noHardLinks(err.code)) throw err;
       }
     }
     await checkExpected(rel, target, expect);

@@ -14,7 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { posixRelative, confined, openConfined, readConfined } from './paths.js';
+import { posixRelative } from '@codemaestro/core';
+import { confined, openConfined, readConfined } from './paths.js';
 
 const JOURNAL_FILE = 'journal.jsonl';
 const BACKUP_DIR = 'backup';

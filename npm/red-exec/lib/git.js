@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { posixRelative } from '@codemaestro/core';
 import { LOG_DIR } from './replay.js';
 import { writeConfined, readConfined } from './paths.js';
 
@@ -41,7 +42,7 @@ export async function findRepo(workspace) {
 
 /** A path git printed (relative to the repository root) as a workspace-relative posix path. */
 function fromRoot(repo, p) {
-  return path.relative(repo.workspace, path.join(repo.root, p)).split(path.sep).join('/');
+  return posixRelative(repo.workspace, path.join(repo.root, p));
 }
 
 /** `git status -z` records: [{ xy, path }] (a rename's second record, its old path, is skipped). */

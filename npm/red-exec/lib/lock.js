@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { noHardLinks } from '@codemaestro/core';
 import { LOG_DIR } from './replay.js';
 import { confined, openConfined, readConfined, writeConfined } from './paths.js';
 import { ensureLogDir } from './run-log.js';
@@ -34,9 +35,6 @@ function describe(h) {
   return `${what} (process ${h.pid} on ${h.hostname}, since ${h.started})`;
 }
 
-/** link(2) errors that mean the file system has no hard links. */
-const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
-
 /**
  * Create `file` holding `holder`, exclusively: false when it exists. The holder is written to a
  * temp file first and hard-linked into place, so no other run ever reads a lock half-written
@@ -58,7 +56,7 @@ function create(file, holder) {
       return true;
     } catch (err) {
       if (err.code === 'EEXIST') return false;
-      if (!NO_LINKS.has(err.code)) throw err;
+      if (!noHardLinks(err.code)) throw err;
     }
   } finally {
     // A full disk included: no temp file, and no empty lock, left behind.

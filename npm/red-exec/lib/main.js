@@ -12,7 +12,7 @@ import { EXIT, EXIT_TABLE, exitCodeForResult } from './exit-codes.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
 // Loaded with the module: a broken install is caught by bin/red-exec.js (exit 70, one line).
 import * as core from '@codemaestro/core';
-import { createOpenAICompleter, createReplayCompleter, mergeAliases } from '@codemaestro/core';
+import { createOpenAICompleter, createReplayCompleter, mergeAliases, isInside, posixRelative } from '@codemaestro/core';
 import { LOG_DIR, locateTranscript, loadTranscript } from './replay.js';
 import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
@@ -35,7 +35,6 @@ import { parseCrashAt, createCrashHook, createSyncCrashHook } from './crash-hook
 import { undoRun, locateRun } from './undo.js';
 import { acquireLock, WorkspaceLocked } from './lock.js';
 import { listRuns, runsText } from './runs.js';
-import { isInside } from './paths.js';
 import { findRepo, uncommitted, describeStatus, commitObstacle, commitRun, recordCommit } from './git.js';
 
 const PACKAGE = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -67,8 +66,7 @@ function resolveWorkspace(cwd, option) {
 /** An absolute path inside the workspace is taken as the relative path it names. */
 function workspaceRelative(workspace, f) {
   if (!path.isAbsolute(f)) return f;
-  const rel = path.relative(workspace, f);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : f;
+  return path.relative(workspace, f) && isInside(workspace, f) ? posixRelative(workspace, f) : f;
 }
 
 /**
@@ -85,7 +83,7 @@ function refuseToolFiles(files, workspace, env, core) {
   for (const f of files) {
     const abs = path.resolve(workspace, f);
     const real = realOrSelf(abs);
-    const rel = path.relative(root, real).split(path.sep).join('/');
+    const rel = posixRelative(root, real);
     const id = inode(abs);
     const same = own.includes(real) || (id && inodes.includes(id));
     const why = core.toolPath(f) ?? (rel && !rel.startsWith('..') ? core.toolPath(rel) : null) ?? (same ? `${f} is red-exec's own file (it is ${shownOwn(ownFiles, real, id)}); a run never writes or deletes it` : null);

@@ -1,23 +1,14 @@
 // Node path and file-error helpers of the preflight checks, backups and undo (the workspace-path
-// rule itself is normalizeWorkspacePath of @codemaestro/core).
+// rule itself is normalizeWorkspacePath of @codemaestro/core, the confinement test its isInside).
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { isInside, posixRelative } from '@codemaestro/core';
 import { ConfigError, WriteError } from './errors.js';
 
 /** The directory of the tool's own files in a workspace (LOG_DIR of replay.js is the same). */
 export const LOG_DIR_NAME = '.red-exec-logs';
 
-/** Whether `target` is `root` or below it (both absolute, already resolved). */
-export function isInside(root, target) {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** `abs` relative to `root` with forward slashes (the form the journal and the core use). */
-export function posixRelative(root, abs) {
-  return path.relative(root, abs).split(path.sep).join('/');
-}
 
 /** Plain words for the file-system error codes users meet. */
 export const IO_REASONS = Object.freeze({
@@ -62,12 +53,11 @@ export function checkRunId(id, where) {
  * (exit 8) naming the offending path relative to `root`.
  */
 export function confineArtifact(root, abs) {
-  const rel = path.relative(root, abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+  if (!isInside(root, abs)) {
     throw new WriteError(`refused: ${abs} is outside the workspace; red-exec keeps its own files inside it`);
   }
   let cur = root;
-  for (const part of rel.split(path.sep).filter(Boolean)) {
+  for (const part of path.relative(root, abs).split(path.sep).filter(Boolean)) {
     cur = path.join(cur, part);
     let st;
     try {

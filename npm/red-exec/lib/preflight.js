@@ -4,10 +4,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { normalizeWorkspacePath } from '@codemaestro/core';
+import { normalizeWorkspacePath, isInside, posixRelative } from '@codemaestro/core';
 import { WriteError } from './errors.js';
 import { LOG_DIR } from './replay.js';
-import { isInside, IO_REASONS } from './paths.js';
+import { IO_REASONS } from './paths.js';
 
 function describe(err) {
   return IO_REASONS[err.code] ? `${err.code}: ${IO_REASONS[err.code]}` : err.code ?? err.message;
@@ -71,7 +71,7 @@ export function checkWritable(workspace, files, { targets = true, show = (p) => 
 /** Why the file at root/parts could not be written, or null (also for paths the core refuses). */
 function targetProblem(root, parts) {
   const rel = parts.join('/');
-  const dirName = (abs) => (abs === root ? 'the workspace directory' : `the directory ${path.relative(root, abs).split(path.sep).join('/')}/`);
+  const dirName = (abs) => (abs === root ? 'the workspace directory' : `the directory ${posixRelative(root, abs)}/`);
   let real;
   try {
     real = fs.realpathSync(path.join(root, ...parts));

@@ -6,10 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isInside } from '@codemaestro/core';
 import { LOG_DIR } from './replay.js';
 import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
 import { parseEventLines } from './run-log.js';
-import { isInside, checkRunId, confineArtifact, confined, readConfined } from './paths.js';
+import { checkRunId, confineArtifact, confined, readConfined } from './paths.js';
 import { ConfigError, UndoRefused, WriteError } from './errors.js';
 import { readCommit } from './git.js';
 
