@@ -18,6 +18,12 @@ export declare class WorkspacePathError extends Error {
  */
 export declare function normalizeWorkspacePath(path: string): string;
 
+/** A file in scope over this many bytes (2 MB) is refused as 'too_large' by every file host of the kit. */
+export declare const MAX_FILE_BYTES: number;
+
+/** createOpenAICompleter's default maxResponseBytes: twice MAX_FILE_BYTES. */
+export declare const MAX_RESPONSE_BYTES: number;
+
 /** A failed model call, as createOpenAICompleter and createReplayCompleter throw it. */
 export declare class CompletionError extends Error {
   readonly code: CompletionErrorCode;
@@ -60,7 +66,7 @@ export interface OpenAICompleterOptions {
   onFallback?: (info: { id: number; status: number | null; message: string }) => void;
   /** Default: globalThis.fetch. */
   fetch?: typeof globalThis.fetch;
-  /** A response body over this many bytes is refused ('bad_response') as soon as it gets there, unread. Default 4194304 (4 MB). */
+  /** A response body over this many bytes is refused ('bad_response') as soon as it gets there, unread. Default MAX_RESPONSE_BYTES (4194304, 4 MB). */
   maxResponseBytes?: number;
 }
 

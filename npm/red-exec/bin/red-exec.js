@@ -2,7 +2,6 @@
 // red-exec command-line entry point. All the work is in ../lib/main.js.
 
 import tty from 'node:tty';
-import { stdinIsPiped, readStream } from '../lib/task-input.js';
 import { EXIT } from '../lib/exit-codes.js';
 
 function finish(code) {
@@ -11,10 +10,14 @@ function finish(code) {
 }
 
 // lib/ imports @codemaestro/core (the wasm and its host kit) as it loads: an install without a
-// working core fails here, and says so, rather than with Node's bare stack trace.
+// working core fails here, and says so, rather than with Node's bare stack trace. Only
+// exit-codes.js (which imports nothing) is loaded before.
 let main;
+let stdinIsPiped;
+let readStream;
 try {
   ({ main } = await import('../lib/main.js'));
+  ({ stdinIsPiped, readStream } = await import('../lib/task-input.js'));
 } catch (err) {
   const text = String(err && err.stack ? err.stack : err);
   const fromCore = /@codemaestro[\\/]core|red_exec_wasm/.test(text);

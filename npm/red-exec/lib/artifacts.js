@@ -4,9 +4,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOG_DIR } from './replay.js';
 import { ensureLogDir } from './run-log.js';
-import { writeConfined } from './paths.js';
+import { LOG_DIR, writeConfined } from './paths.js';
 import { printable } from './output.js';
 
 export const VIOLATIONS_FILE = `${LOG_DIR}/violations.jsonl`;

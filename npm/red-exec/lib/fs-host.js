@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { createNodeHost } from '@codemaestro/core';
-import { LOG_DIR } from './replay.js';
+import { LOG_DIR } from './paths.js';
 
 const interrupted = (what) => Object.assign(new Error(`interrupted: not ${what}`), { code: 'interrupted' });
 

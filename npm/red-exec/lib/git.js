@@ -6,8 +6,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { posixRelative } from '@codemaestro/core';
-import { LOG_DIR } from './replay.js';
-import { writeConfined, readConfined } from './paths.js';
+import { LOG_DIR, writeConfined, readConfined } from './paths.js';
 
 /** The file in a run's log directory that records its commit. */
 export const COMMIT_RECORD = 'commit.json';

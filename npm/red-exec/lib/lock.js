@@ -10,8 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { noHardLinks } from '@codemaestro/core';
-import { LOG_DIR } from './replay.js';
-import { confined, openConfined, readConfined, writeConfined } from './paths.js';
+import { LOG_DIR, confined, openConfined, readConfined, writeConfined } from './paths.js';
 import { ensureLogDir } from './run-log.js';
 import { processAlive } from './undo.js';
 

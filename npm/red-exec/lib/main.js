@@ -13,7 +13,8 @@ import { resolveModel, KEY_VARIABLES } from './models.js';
 // Loaded with the module: a broken install is caught by bin/red-exec.js (exit 70, one line).
 import * as core from '@codemaestro/core';
 import { createOpenAICompleter, createReplayCompleter, mergeAliases, isInside, posixRelative } from '@codemaestro/core';
-import { LOG_DIR, locateTranscript, loadTranscript } from './replay.js';
+import { locateTranscript, loadTranscript } from './replay.js';
+import { LOG_DIR } from './paths.js';
 import { createFsHost } from './fs-host.js';
 import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
@@ -23,7 +24,7 @@ import { isBenchCommand, runBenchCommand, BENCH_OPTIONS } from './bench-commands
 import { createViolationLog, writeReport, SKILL_FILE, REPORT_FILE } from './artifacts.js';
 import { prepareDryRun } from './dry-run.js';
 import { writeDebugBundle } from './debug-bundle.js';
-import { readSkillFiles, collectSources } from './skill-files.js';
+import { readSkillFiles, collectSources, SOURCE_CAP_TEXT } from './skill-files.js';
 import { loadConfigLayers, applyConfig, findProjectConfig, readConfigBytes, parseConfigText, userConfigPath } from './project-config.js';
 import { applyTrust, grantTrust, settingsNeedingTrust, sourceLabel, trustStorePath } from './trust.js';
 import { readTask, readStream } from './task-input.js';
@@ -377,7 +378,7 @@ function initSkill(options, core, { cwd, stdout }) {
     return EXIT.OK;
   }
   const from = `${files.length} source file(s)${packageJson !== null ? ' and package.json' : ''}`;
-  const cap = skipped > 0 ? ` (${skipped} more skipped: over the 200-file / 2 MB cap, or not UTF-8)` : '';
+  const cap = skipped > 0 ? ` (${skipped} more skipped: over the ${SOURCE_CAP_TEXT} cap, or not UTF-8)` : '';
   stdout.write(`wrote ${shown(cwd, out)} from ${from}${cap}; check it, then pass it with --skill ${shown(cwd, out)}\n`);
   return EXIT.OK;
 }

@@ -6,8 +6,11 @@ import path from 'node:path';
 import { isInside, posixRelative } from '@codemaestro/core';
 import { ConfigError, WriteError } from './errors.js';
 
-/** The directory of the tool's own files in a workspace (LOG_DIR of replay.js is the same). */
-export const LOG_DIR_NAME = '.red-exec-logs';
+/** The directory of the tool's own files in a workspace. */
+export const LOG_DIR = '.red-exec-logs';
+
+/** The file in LOG_DIR that holds the id of the last run. */
+export const LAST_RUN_FILE = 'last-run';
 
 
 /** Plain words for the file-system error codes users meet. */
@@ -79,8 +82,8 @@ export function confineArtifact(root, abs) {
  */
 export function artifactRoot(abs) {
   const parts = path.resolve(abs).split(path.sep);
-  const i = parts.lastIndexOf(LOG_DIR_NAME);
-  if (i < 0) throw new WriteError(`internal: ${abs} is not under ${LOG_DIR_NAME}/`);
+  const i = parts.lastIndexOf(LOG_DIR);
+  if (i < 0) throw new WriteError(`internal: ${abs} is not under ${LOG_DIR}/`);
   return parts.slice(0, i).join(path.sep) || path.sep;
 }
 

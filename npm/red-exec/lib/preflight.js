@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { normalizeWorkspacePath, isInside, posixRelative } from '@codemaestro/core';
 import { WriteError } from './errors.js';
-import { LOG_DIR } from './replay.js';
-import { IO_REASONS } from './paths.js';
+import { LOG_DIR, IO_REASONS } from './paths.js';
 
 function describe(err) {
   return IO_REASONS[err.code] ? `${err.code}: ${IO_REASONS[err.code]}` : err.code ?? err.message;

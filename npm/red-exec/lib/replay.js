@@ -5,9 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readReplay } from '@codemaestro/core';
 import { ConfigError } from './errors.js';
-import { checkRunId, confineArtifact, isRunId, readConfined } from './paths.js';
-
-export const LOG_DIR = '.red-exec-logs';
+import { LOG_DIR, LAST_RUN_FILE, checkRunId, confineArtifact, isRunId, readConfined } from './paths.js';
 
 /** Find the events file: a path (relative to cwd) or a run id under <workspace>/.red-exec-logs. */
 export function locateTranscript(spec, { cwd, workspace }) {
@@ -17,12 +15,12 @@ export function locateTranscript(spec, { cwd, workspace }) {
     if (spec === 'last') {
       let last = '';
       try {
-        last = readConfined(confineArtifact(workspace, path.join(workspace, LOG_DIR, 'last-run'))).trim();
+        last = readConfined(confineArtifact(workspace, path.join(workspace, LOG_DIR, LAST_RUN_FILE))).trim();
       } catch (err) {
         if (err.kind === 'write') throw err;
         // no last run
       }
-      if (last) candidates.push(confineArtifact(workspace, path.join(workspace, LOG_DIR, checkRunId(last, `${LOG_DIR}/last-run`), 'events.jsonl')));
+      if (last) candidates.push(confineArtifact(workspace, path.join(workspace, LOG_DIR, checkRunId(last, `${LOG_DIR}/${LAST_RUN_FILE}`), 'events.jsonl')));
     }
   }
   for (const file of candidates) {

@@ -3,9 +3,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOG_DIR } from './replay.js';
 import { writeDurably } from './backup.js';
-import { confineArtifact, openConfined, writeConfined } from './paths.js';
+import { LOG_DIR, LAST_RUN_FILE, confineArtifact, openConfined, writeConfined } from './paths.js';
 
 /**
  * Make <workspace>/.red-exec-logs/ if needed, with a .gitignore of `*` in it so that nothing the
@@ -57,7 +56,7 @@ export function openRunLog(workspace, runId, redact, { onBroken = () => {} } = {
   writeDurably(reserve, Buffer.alloc(RESERVE_BYTES));
   const fd = openConfined(file, 'a');
   // Durably: a run killed right here must not leave last-run empty or torn.
-  writeDurably(confineArtifact(workspace, path.join(base, 'last-run')), `${runId}\n`, { mode: 0o644 });
+  writeDurably(confineArtifact(workspace, path.join(base, LAST_RUN_FILE)), `${runId}\n`, { mode: 0o644 });
   let closed = false;
   let size = fs.fstatSync(fd).size;
   let broken = null;

@@ -2,8 +2,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOG_DIR } from './replay.js';
-import { confineArtifact, isRunId, openConfined } from './paths.js';
+import { LOG_DIR, confineArtifact, isRunId, openConfined } from './paths.js';
 import { readJournal } from './backup.js';
 import { readEvents, readUndoRecord, stillRunning } from './undo.js';
 

@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isInside } from '@codemaestro/core';
-import { LOG_DIR } from './replay.js';
 import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
 import { parseEventLines } from './run-log.js';
-import { checkRunId, confineArtifact, confined, readConfined } from './paths.js';
+import { LOG_DIR, LAST_RUN_FILE, checkRunId, confineArtifact, confined, readConfined } from './paths.js';
 import { ConfigError, UndoRefused, WriteError } from './errors.js';
 import { readCommit } from './git.js';
 
@@ -25,13 +24,13 @@ export function locateRun(workspace, requested, flag) {
   let runId = requested;
   if (runId === undefined || runId === 'last') {
     try {
-      runId = readConfined(confineArtifact(workspace, path.join(workspace, LOG_DIR, 'last-run'))).trim();
+      runId = readConfined(confineArtifact(workspace, path.join(workspace, LOG_DIR, LAST_RUN_FILE))).trim();
     } catch (err) {
       if (err.kind === 'write') throw err;
       runId = '';
     }
-    if (!runId) throw new ConfigError(`${flag}: no run recorded in this workspace (no ${LOG_DIR}/last-run)`);
-    checkRunId(runId, `${LOG_DIR}/last-run`);
+    if (!runId) throw new ConfigError(`${flag}: no run recorded in this workspace (no ${LOG_DIR}/${LAST_RUN_FILE})`);
+    checkRunId(runId, `${LOG_DIR}/${LAST_RUN_FILE}`);
   } else {
     checkRunId(runId, flag);
   }
