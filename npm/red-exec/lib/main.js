@@ -216,15 +216,7 @@ async function dispatch(argv, io, json) {
   try {
     options = parseArgs(argv, { stdinPiped: Boolean(io.stdinPiped) });
   } catch (err) {
-    if (err instanceof UsageError) {
-      say(`${err.message} (see red-exec --help)`);
-      return EXIT.USAGE;
-    }
-    if (err instanceof ConfigError) {
-      say(err.message);
-      return EXIT.CONFIG;
-    }
-    throw err;
+    return refusal(err, say);
   }
 
   if (options.help) {
@@ -254,28 +246,25 @@ async function dispatch(argv, io, json) {
     if (options.trust) return trustCommand(options, io);
     return await runTaskCommand(options, core, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      say(`${err.message} (see red-exec --help)`);
-      return EXIT.USAGE;
-    }
-    if (err instanceof ConfigError) {
-      say(err.message);
-      return EXIT.CONFIG;
-    }
-    if (err instanceof UndoRefused) {
-      say(`undo refused: ${err.message}`);
-      return EXIT.UNDO_REFUSED;
-    }
-    if (err instanceof WriteError) {
-      say(err.message);
-      return EXIT.WRITE_FAILED;
-    }
-    if (err instanceof WorkspaceLocked) {
-      say(err.message);
-      return EXIT.LOCKED;
-    }
-    throw err;
+    return refusal(err, say);
   }
+}
+
+/** The refusals red-exec raises itself: the error class, its exit code, and its line. */
+const REFUSALS = [
+  [UsageError, EXIT.USAGE, (message) => `${message} (see red-exec --help)`],
+  [ConfigError, EXIT.CONFIG, (message) => message],
+  [UndoRefused, EXIT.UNDO_REFUSED, (message) => `undo refused: ${message}`],
+  [WriteError, EXIT.WRITE_FAILED, (message) => message],
+  [WorkspaceLocked, EXIT.LOCKED, (message) => message],
+];
+
+/** Say a refusal's line and resolve to its exit code; anything else is rethrown (a crash). */
+function refusal(err, say) {
+  const row = REFUSALS.find(([kind]) => err instanceof kind);
+  if (!row) throw err;
+  say(row[2](err.message));
+  return row[1];
 }
 
 /** The workspace lock (lib/lock.js) for `what`; a file-system error taking it is a WriteError. */
