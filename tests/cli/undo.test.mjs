@@ -332,3 +332,21 @@ test('--undo that cannot read a file the run wrote: exit 8, one line, nothing ch
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(tree(ws), original);
 });
+
+test('a journal naming a path the workspace rule refuses (.., absolute, a drive letter, a NUL) makes --undo refuse: exit 10, one line, nothing changed', async () => {
+  const ws = makeShop();
+  assert.equal((await shopRun(ws)).code, 0);
+  const { id } = lastRunLog(ws);
+  const file = path.join(ws, LOG_DIR, id, 'journal.jsonl');
+  const journal = fs.readFileSync(file, 'utf8');
+  const after = tree(ws);
+  for (const bad of ['../outside.js', '/tmp/outside.js', 'C:/outside.js', 'src/\u0000.js']) {
+    fs.writeFileSync(file, journal.replaceAll('"src/config.js"', JSON.stringify(bad)));
+    const r = await runCli(['--undo'], { cwd: ws });
+    assert.equal(r.code, 10, `${JSON.stringify(bad)}: ${r.stderr}`);
+    assert.equal(oneLine(r.stderr), `red-exec: undo refused: the journal of run ${id} names a path outside the workspace: ${JSON.stringify(bad)}`);
+    assert.deepEqual(tree(ws), after);
+  }
+  fs.writeFileSync(file, journal);
+  assert.equal((await runCli(['--undo'], { cwd: ws })).code, 0, 'the journal as written undoes');
+});

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isInside } from '@codemaestro/core';
+import { isInside, normalizeWorkspacePath } from '@codemaestro/core';
 import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
 import { parseEventLines } from './run-log.js';
 import { LOG_DIR, LAST_RUN_FILE, checkRunId, confineArtifact, confined, readConfined } from './paths.js';
@@ -112,8 +112,14 @@ function afterKey(record) {
 /** A journaled workspace-relative path as an absolute one inside the workspace, or a refusal. */
 function inside(root, rel, runId) {
   const bad = () => new UndoRefused(`the journal of run ${runId} names a path outside the workspace: ${JSON.stringify(rel)}`);
-  if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) throw bad();
-  const abs = path.join(root, rel);
+  // The workspace-path rule of the kit (the core journaled only paths it had normalised with it).
+  let plain;
+  try {
+    plain = normalizeWorkspacePath(rel);
+  } catch {
+    throw bad();
+  }
+  const abs = path.join(root, ...plain.split('/'));
   // A parent directory replaced by a link since the run must not lead the undo elsewhere.
   let parent = path.dirname(abs);
   while (!fs.existsSync(parent)) parent = path.dirname(parent);
