@@ -89,6 +89,8 @@ export function findBenchBin() {
   return null;
 }
 
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** The exit code of a child stopped by `signal`, from the table (a signal it does not name: internal). */
 function signalExit(signal) {
   if (signal === 'SIGHUP') return EXIT.HANGUP;
@@ -119,6 +121,14 @@ export function runBenchCommand(argv, io) {
       io.stderr.write(`red-exec: cannot start ${BENCH_BIN} (${bin}): ${err.message}\n`);
       resolve(EXIT.INTERNAL);
     });
-    child.on('close', (code, signal) => resolve(signal ? signalExit(signal) : code));
+    // A signal to red-exec is the bench's: passed on (a Ctrl-C in a terminal reaches both; the
+    // bench takes a second one as the first), and red-exec waits for its exit code.
+    const signals = io.signals && typeof io.signals.on === 'function' ? io.signals : null;
+    const forward = Object.fromEntries(FORWARDED.map((sig) => [sig, () => child.kill(sig)]));
+    if (signals) for (const [sig, fn] of Object.entries(forward)) signals.on(sig, fn);
+    child.on('close', (code, signal) => {
+      if (signals) for (const [sig, fn] of Object.entries(forward)) signals.off(sig, fn);
+      resolve(signal ? signalExit(signal) : code);
+    });
   });
 }
