@@ -35,7 +35,7 @@ const example = (rel) => fs.readFileSync(path.join(REPO, 'examples', rel), 'utf8
 // ---------- the entries ----------
 
 test('the Node entry exports the whole kit; the browser entry all of it but the Node pieces', () => {
-  const kit = ['normalizeWorkspacePath', 'WorkspacePathError', 'createOpenAICompleter', 'parseCompletion', 'CompletionError', 'readReplay', 'createReplayCompleter', 'createMemoryHost'];
+  const kit = ['normalizeWorkspacePath', 'WorkspacePathError', 'createOpenAICompleter', 'parseCompletion', 'CompletionError', 'refusesResponseFormat', 'readReplay', 'createReplayCompleter', 'createMemoryHost'];
   const nodeOnly = ['createNodeHost', 'mergeAliases', 'isInside', 'posixRelative', 'noHardLinks'];
   for (const name of [...kit, ...nodeOnly]) assert.equal(typeof core[name], 'function', `node entry: ${name}`);
   for (const name of kit) assert.equal(webEntry[name], core[name], `web entry: ${name} (the same module)`);
