@@ -36,22 +36,24 @@ const example = (rel) => fs.readFileSync(path.join(REPO, 'examples', rel), 'utf8
 
 test('the Node entry exports the whole kit; the browser entry all of it but the Node pieces', () => {
   const kit = ['normalizeWorkspacePath', 'WorkspacePathError', 'createOpenAICompleter', 'parseCompletion', 'CompletionError', 'refusesResponseFormat', 'readReplay', 'createReplayCompleter', 'createMemoryHost'];
-  const nodeOnly = ['createNodeHost', 'mergeAliases', 'isInside', 'posixRelative', 'noHardLinks'];
+  const nodeOnly = ['createNodeHost', 'mergeAliases', 'isInside', 'posixRelative', 'noHardLinks', 'sha256'];
   for (const name of [...kit, ...nodeOnly]) assert.equal(typeof core[name], 'function', `node entry: ${name}`);
   for (const name of kit) assert.equal(webEntry[name], core[name], `web entry: ${name} (the same module)`);
   for (const name of nodeOnly) assert.equal(name in webEntry, false, `web entry has no ${name}`);
   // "@codemaestro/core/host": the kit alone (no wasm API), the same functions, Node pieces in Node only.
   const limits = ['MAX_FILE_BYTES', 'MAX_RESPONSE_BYTES'];
+  assert.equal(core.IO_REASONS.EACCES, 'permission denied');
+  assert.equal('IO_REASONS' in webEntry, false);
   for (const name of limits) assert.equal(typeof core[name], 'number', `node entry: ${name}`);
   assert.equal(core.MAX_FILE_BYTES, 2 * 1024 * 1024);
   assert.equal(core.MAX_RESPONSE_BYTES, 2 * core.MAX_FILE_BYTES);
-  assert.deepEqual(Object.keys(hostEntry).sort(), [...kit, ...nodeOnly, ...limits].sort());
+  assert.deepEqual(Object.keys(hostEntry).sort(), [...kit, ...nodeOnly, ...limits, 'IO_REASONS'].sort());
   for (const name of Object.keys(hostEntry)) assert.equal(hostEntry[name], core[name], `host entry: ${name} (the same module)`);
   assert.deepEqual(Object.keys(webHostEntry).sort(), [...kit, ...limits].sort());
   const typings = fs.readFileSync(path.join(REPO, 'npm/core/index.d.ts'), 'utf8');
   assert.match(typings, /^export \* from '\.\/host\/index\.js';$/m);
   const hostTypings = fs.readFileSync(path.join(REPO, 'npm/core/host/index.d.ts'), 'utf8');
-  for (const name of [...kit, ...nodeOnly, ...limits]) assert.match(hostTypings, new RegExp(`export declare (function|class|const) ${name}\\b`), `typed: ${name}`);
+  for (const name of [...kit, ...nodeOnly, ...limits, 'IO_REASONS']) assert.match(hostTypings, new RegExp(`export declare (function|class|const) ${name}\\b`), `typed: ${name}`);
 });
 
 // ---------- the path rule ----------

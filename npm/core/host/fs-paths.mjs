@@ -2,6 +2,7 @@
 // alias merge, and red-exec's own checks (npm/red-exec/lib/paths.js, lock.js) ask these.
 
 import path from 'node:path';
+import crypto from 'node:crypto';
 
 /** Whether `target` is `root` or below it (both absolute, already resolved). */
 export function isInside(root, target) {
@@ -12,6 +13,20 @@ export function isInside(root, target) {
 /** `abs` relative to `root` with forward slashes (the form the core and the journal use). */
 export function posixRelative(root, abs) {
   return path.relative(root, abs).split(path.sep).join('/');
+}
+
+/** Plain words for the file-system error codes users meet. */
+export const IO_REASONS = Object.freeze({
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ELOOP: 'too many symbolic links',
+  EIO: 'input/output error',
+});
+
+/** The hex sha256 of `bytes` (a Buffer or a string): how hosts name a file's content. */
+export function sha256(bytes) {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);

@@ -199,3 +199,9 @@ export declare function posixRelative(root: string, abs: string): string;
 
 /** Node only: whether a link(2) error code means the file system has no hard links (EPERM, ENOTSUP, EXDEV, ...). */
 export declare function noHardLinks(code: string | undefined): boolean;
+
+/** Node only: plain words for the file-system error codes users meet (EACCES: 'permission denied', ...). */
+export declare const IO_REASONS: Readonly<Record<'EACCES' | 'EPERM' | 'EROFS' | 'ELOOP' | 'EIO', string>>;
+
+/** Node only: the hex sha256 of `bytes`, how the hosts name a file's content. */
+export declare function sha256(bytes: string | Uint8Array): string;

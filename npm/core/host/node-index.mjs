@@ -4,4 +4,4 @@
 export * from './index.mjs';
 export { createNodeHost } from './node.mjs';
 export { mergeAliases } from './aliases.mjs';
-export { isInside, posixRelative, noHardLinks } from './fs-paths.mjs';
+export { isInside, posixRelative, noHardLinks, IO_REASONS, sha256 } from './fs-paths.mjs';

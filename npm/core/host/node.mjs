@@ -15,18 +15,9 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { normalizeWorkspacePath } from './paths.mjs';
 import { MAX_FILE_BYTES, tooLarge } from './limits.mjs';
-import { isInside, noHardLinks } from './fs-paths.mjs';
+import { isInside, noHardLinks, IO_REASONS, sha256 } from './fs-paths.mjs';
 
 const BINARY_SNIFF_BYTES = 8192;
-
-/** Plain words for the file-system error codes users meet. */
-const IO_REASONS = Object.freeze({
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ELOOP: 'too many symbolic links',
-  EIO: 'input/output error',
-});
 
 // The core puts "<path>: " in front of these messages, so they do not name the path again.
 function unreadable(reason, message) {
@@ -41,7 +32,7 @@ function ioProblem(err) {
 
 /** A change refused because the file is not what the run expected ('conflict' for the core). */
 function conflict(rel, expect, found) {
-  const describe = (bytes) => (bytes === null ? 'no file' : `${bytes.length} bytes (sha256 ${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 12)})`);
+  const describe = (bytes) => (bytes === null ? 'no file' : `${bytes.length} bytes (sha256 ${sha256(bytes).slice(0, 12)})`);
   const wanted = expect.state === 'absent' ? 'no file' : describe(Buffer.from(expect.text, 'utf8'));
   const now = Buffer.isBuffer(found) || found === null ? describe(found) : found;
   return Object.assign(new Error(`expected ${wanted}, found ${now}`), { code: 'conflict', path: rel });

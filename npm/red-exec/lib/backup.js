@@ -13,17 +13,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
-import { posixRelative } from '@codemaestro/core';
+import { posixRelative, sha256 } from '@codemaestro/core';
 import { confined, openConfined, readConfined } from './paths.js';
 
 const JOURNAL_FILE = 'journal.jsonl';
 const BACKUP_DIR = 'backup';
 const CONFLICTS_DIR = 'conflicts';
-
-export function sha256(bytes) {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
-}
 
 /** fsync a directory (or file) by path. */
 export function fsyncDir(p, flags = 'r') {

@@ -12,7 +12,7 @@ import { EXIT, EXIT_TABLE, exitCodeForResult } from './exit-codes.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
 // Loaded with the module: a broken install is caught by bin/red-exec.js (exit 70, one line).
 import * as core from '@codemaestro/core';
-import { createOpenAICompleter, createReplayCompleter, mergeAliases, isInside, posixRelative } from '@codemaestro/core';
+import { createOpenAICompleter, createReplayCompleter, mergeAliases, isInside, posixRelative, IO_REASONS } from '@codemaestro/core';
 import { locateTranscript, loadTranscript } from './replay.js';
 import { LOG_DIR } from './paths.js';
 import { createFsHost } from './fs-host.js';
@@ -523,7 +523,7 @@ async function filesHoldingKey(result, files, apiKey) {
 }
 
 /** Plain words for the errors a full or failing disk gives. */
-const DISK_REASONS = Object.freeze({ ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EIO: 'input/output error', EROFS: 'read-only file system', EFBIG: 'file too large' });
+const DISK_REASONS = Object.freeze({ ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EIO: IO_REASONS.EIO, EROFS: IO_REASONS.EROFS, EFBIG: 'file too large' });
 
 /**
  * The run log could not be written: the result says so (FAILED, write_failed, exit 8), whatever

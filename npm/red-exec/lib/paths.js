@@ -13,14 +13,6 @@ export const LOG_DIR = '.red-exec-logs';
 export const LAST_RUN_FILE = 'last-run';
 
 
-/** Plain words for the file-system error codes users meet. */
-export const IO_REASONS = Object.freeze({
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ELOOP: 'too many symbolic links',
-  EIO: 'input/output error',
-});
 
 // ---- The tool's own files (.red-exec-logs/ and everything in it, the dry-run copy) ----
 // They are opened like the user's files are: never through a symbolic link, never outside the

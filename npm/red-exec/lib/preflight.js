@@ -4,9 +4,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { normalizeWorkspacePath, isInside, posixRelative } from '@codemaestro/core';
+import { normalizeWorkspacePath, isInside, posixRelative, IO_REASONS } from '@codemaestro/core';
 import { WriteError } from './errors.js';
-import { LOG_DIR, IO_REASONS } from './paths.js';
+import { LOG_DIR } from './paths.js';
 
 function describe(err) {
   return IO_REASONS[err.code] ? `${err.code}: ${IO_REASONS[err.code]}` : err.code ?? err.message;

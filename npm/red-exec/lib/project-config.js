@@ -69,11 +69,16 @@ export function findProjectConfig(workspace) {
   }
 }
 
-/** Where the user's own file is ($XDG_CONFIG_HOME as the XDG spec says: only an absolute path counts). */
-export function userConfigPath(env) {
+/** red-exec's directory of the user's own files ($XDG_CONFIG_HOME as the XDG spec says: only an absolute path counts). */
+export function userConfigDir(env) {
   const xdg = env.XDG_CONFIG_HOME;
   const base = typeof xdg === 'string' && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
-  return path.join(base, 'red-exec', 'config.json');
+  return path.join(base, 'red-exec');
+}
+
+/** Where the user's own config file is. */
+export function userConfigPath(env) {
+  return path.join(userConfigDir(env), 'config.json');
 }
 
 /**

@@ -10,9 +10,10 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { sha256 } from '@codemaestro/core';
 import { ConfigError } from './errors.js';
+import { userConfigDir } from './project-config.js';
 
 /**
  * The settings a project file needs trust for, and when: `verify` runs a command as the user,
@@ -32,11 +33,9 @@ export function settingsNeedingTrust(config) {
   return Object.keys(NEEDS_TRUST).filter((k) => Object.prototype.hasOwnProperty.call(config, k) && NEEDS_TRUST[k](config[k]));
 }
 
-/** Where the trust store is. */
+/** Where the trust store is: beside the user's config file. */
 export function trustStorePath(env) {
-  const xdg = env.XDG_CONFIG_HOME;
-  const base = typeof xdg === 'string' && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
-  return path.join(base, 'red-exec', 'trust.json');
+  return path.join(userConfigDir(env), 'trust.json');
 }
 
 /** The key a config file is trusted under: its directory's real path and its own name. */
@@ -51,9 +50,6 @@ export function trustKey(file) {
   return path.join(real, path.basename(file));
 }
 
-export function sha256(bytes) {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
-}
 
 function readStore(file) {
   let raw;

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isInside, normalizeWorkspacePath } from '@codemaestro/core';
-import { readJournal, sha256, writeDurably, fsyncDir } from './backup.js';
+import { isInside, normalizeWorkspacePath, sha256 } from '@codemaestro/core';
+import { readJournal, writeDurably, fsyncDir } from './backup.js';
 import { parseEventLines } from './run-log.js';
 import { LOG_DIR, LAST_RUN_FILE, checkRunId, confineArtifact, confined, readConfined } from './paths.js';
 import { ConfigError, UndoRefused, WriteError } from './errors.js';
