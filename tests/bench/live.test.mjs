@@ -192,8 +192,9 @@ test('the --verify check: the spec under our Jest, an exercise\'s own test scrip
   assert.equal(spawnSync('sh', ['-c', own.command], { cwd: dir }).status, 3);
   fs.writeFileSync(path.join(dir, 'ok'), '');
   assert.equal(spawnSync('sh', ['-c', own.command], { cwd: dir }).status, 0);
-  // Fixtures: none of ours has a test script of its own.
-  assert.equal(await verifyCommand({ kind: 'multifile', name: 'module-split', dir: path.join(ROOT, 'benchmarks/multifile/module-split') }), null);
+  // Fixtures: their own npm test where the workspace has one (module-split does), none otherwise.
+  assert.deepEqual(await verifyCommand({ kind: 'multifile', name: 'module-split', dir: path.join(ROOT, 'benchmarks/multifile/module-split') }), { label: 'npm test', command: 'npm test' });
+  assert.equal(await verifyCommand({ kind: 'multifile', name: 'ts-validators', dir: path.join(ROOT, 'benchmarks/multifile/ts-validators') }), null);
   fs.mkdirSync(path.join(dir, 'workspace'));
   fs.writeFileSync(path.join(dir, 'workspace', 'package.json'), JSON.stringify({ scripts: { test: 'node t.js' } }));
   assert.deepEqual(await verifyCommand({ kind: 'multifile', name: 'f', dir }), { label: 'npm test', command: 'npm test' });
