@@ -32,12 +32,17 @@ export function spawnCollect(cmd, args, { cwd, env, timeoutMs, signal }) {
     // `signal`: a caller stopping the run (Ctrl-C on a live benchmark) stops the group too.
     if (signal?.aborted) killGroup();
     else signal?.addEventListener('abort', killGroup, { once: true });
-    child.on('error', (err) => {
+    // A run of many items shares one signal: each child's listener goes when the child does.
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', killGroup);
+    };
+    child.on('error', (err) => {
+      done();
       resolve({ code: 127, timedOut, output: `${output}${err.message}` });
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      done();
       resolve({ code: code ?? (signal ? 128 : 1), timedOut, output });
     });
   });
