@@ -4,7 +4,7 @@ use similar::{ChangeTag, TextDiff};
 
 /// A unified diff (3 lines of context) from `old` to `new`; `None` stands for an absent file.
 /// Empty when nothing changes.
-pub fn unified(path: &str, old: Option<&str>, new: Option<&str>) -> String {
+pub(crate) fn unified(path: &str, old: Option<&str>, new: Option<&str>) -> String {
     let before = old.unwrap_or("");
     let after = new.unwrap_or("");
     if old.is_some() == new.is_some() && before == after {

@@ -23,7 +23,7 @@ use crate::lang::{script_extension, strip_script_extension};
 
 /// What to extract: `symbols` move from `source_path` into the new file `target_path`.
 #[derive(Debug, Clone, Copy)]
-pub struct ExtractSpec<'a> {
+pub(crate) struct ExtractSpec<'a> {
     pub source_path: &'a str,
     pub source_text: &'a str,
     pub target_path: &'a str,
@@ -33,7 +33,7 @@ pub struct ExtractSpec<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Extracted {
+pub(crate) struct Extracted {
     /// The new file.
     pub target_text: String,
     /// The old file as a facade: the moved code is gone, its names are imported back.
@@ -43,7 +43,7 @@ pub struct Extracted {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExtractError {
+pub(crate) enum ExtractError {
     /// The name is not declared at the top level of the source.
     UnknownSymbol(String),
     /// `symbol` cannot move alone: the moved code needs `uses` (top-level names of the source,
@@ -74,7 +74,7 @@ impl std::fmt::Display for ExtractError {
 impl std::error::Error for ExtractError {}
 
 /// Move `spec.symbols` into a new file and turn the source into a facade.
-pub fn extract(spec: &ExtractSpec) -> Result<Extracted, ExtractError> {
+pub(crate) fn extract(spec: &ExtractSpec) -> Result<Extracted, ExtractError> {
     let source = spec.source_text;
     let file = parse(spec.source_path, source);
     if let Some(message) = file.errors.first() {
@@ -982,7 +982,7 @@ fn plain_require<'s, 'a>(expr: &'s Expression<'a>) -> Option<&'s StringLiteral<'
 /// `require('./big').a`). Imports that also take other names, or the whole module (namespace,
 /// default, `const big = require(...)`), keep pointing at the facade, which still has them.
 /// `None` when nothing changes.
-pub fn rewire(
+pub(crate) fn rewire(
     dependent_path: &str,
     dependent_text: &str,
     source_path: &str,

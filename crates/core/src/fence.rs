@@ -3,13 +3,13 @@
 //! CommonMark rules (so an answer fenced with ```` ```` ```` around code holding ``` is read whole).
 
 /// A backtick fence longer than any run of backticks inside `text` (at least three).
-pub fn fence_for(text: &str) -> String {
+pub(crate) fn fence_for(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 
 /// `text` as one fenced block with the info string `info`, ending with a newline.
-pub fn fenced(info: &str, text: &str) -> String {
+pub(crate) fn fenced(info: &str, text: &str) -> String {
     let fence = fence_for(text);
     let newline = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
     format!("{fence}{info}\n{text}{newline}{fence}\n")
@@ -17,7 +17,7 @@ pub fn fenced(info: &str, text: &str) -> String {
 
 /// One fenced block of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Block<'a> {
+pub(crate) struct Block<'a> {
     /// The info string, trimmed: `js`, `ts title="a.ts"`, or empty.
     pub info: &'a str,
     pub body: String,
@@ -69,7 +69,7 @@ fn closed_on_last_line(line: &str, ch: char, len: usize) -> Option<&str> {
 }
 
 /// The fenced blocks of `answer`, in order.
-pub fn blocks(answer: &str) -> Vec<Block<'_>> {
+pub(crate) fn blocks(answer: &str) -> Vec<Block<'_>> {
     let lines: Vec<&str> = answer.lines().collect();
     let mut out = Vec::new();
     let mut i = 0;

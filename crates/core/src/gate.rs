@@ -28,7 +28,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub fn new(rule: Rule, message: impl Into<String>) -> Self {
+    pub(crate) fn new(rule: Rule, message: impl Into<String>) -> Self {
         Violation { rule, message: message.into() }
     }
 }
@@ -86,7 +86,7 @@ pub fn check(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode) -> Vec<Viol
 
 /// [`check`], taking the facts of both texts from a session's `cache` (the old text was read
 /// before the run, a retried answer may come back unchanged).
-pub fn check_with(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode, cache: &analysis::Cache) -> Vec<Violation> {
+pub(crate) fn check_with(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode, cache: &analysis::Cache) -> Vec<Violation> {
     let mut violations = run(Phase::Scope(proposal.path, scope));
     if mode == GateMode::Off {
         return violations;

@@ -10,8 +10,8 @@
 
 pub mod decompose;
 pub mod diff;
-pub mod extract;
-pub mod fence;
+pub(crate) mod extract;
+pub(crate) mod fence;
 pub mod gate;
 pub mod generate;
 pub mod lang;
@@ -24,6 +24,6 @@ pub mod prompts;
 pub mod report;
 pub mod section;
 pub mod skill;
-pub mod toolchain;
+pub(crate) mod toolchain;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

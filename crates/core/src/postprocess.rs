@@ -51,7 +51,7 @@ pub(crate) use crate::lang::is_global;
 
 /// The import passes in order, [`recover_missing_imports`] then [`recover_extends_import`],
 /// reading the file's import facts once when the first pass leaves the text as it was.
-pub fn recover_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
+pub(crate) fn recover_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
     let Some(facts) = imports::import_facts(path, text) else { return (text.to_string(), Vec::new()) };
     let (out, mut fixes) = missing_imports::missing_imports_with(path, text, &facts, format, neighbours);
     let (out, more) = if out == text {

@@ -8,7 +8,7 @@ use crate::analysis::Analysis;
 /// Files shorter than this are one unit: sectioning them saves nothing worth a second call.
 pub const MIN_SECTIONED_LINES: usize = 120;
 /// Classes at least this long are also offered member by member.
-pub const LARGE_CLASS_LINES: usize = 60;
+pub(crate) const LARGE_CLASS_LINES: usize = 60;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +30,7 @@ pub struct Section {
 
 /// A comment line that announces a section: `// SECTION 2: EXECUTION`, `// ==== Helpers ====`,
 /// `// --- routes ---`, `// #region x`.
-pub fn marker_text(line: &str) -> Option<String> {
+pub(crate) fn marker_text(line: &str) -> Option<String> {
     let body = line.trim().strip_prefix("//")?.trim();
     let upper = body.to_ascii_uppercase();
     let is_marker = upper.starts_with("SECTION")

@@ -11,7 +11,7 @@ use crate::analysis::ModuleFormat;
 
 /// Config files at the workspace root that mean "these sources are compiled before they run".
 /// Only their existence matters; an unreadable one exists too.
-pub const CONFIG_FILES: &[&str] = &[
+pub(crate) const CONFIG_FILES: &[&str] = &[
     "babel.config.js",
     "babel.config.cjs",
     "babel.config.mjs",
@@ -39,7 +39,7 @@ pub const CONFIG_FILES: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Toolchain {
+pub(crate) struct Toolchain {
     /// Babel compiles the sources (and gives an `import` of a CommonJS file its exports).
     pub babel: bool,
     /// tsc, or a bundler (Vite, webpack, Rollup), reads ES modules whatever package.json says.
@@ -49,7 +49,7 @@ pub struct Toolchain {
 impl Toolchain {
     /// The toolchain of a project whose root holds `existing` (workspace-relative paths; others
     /// are ignored) and whose package.json reads `package_json`.
-    pub fn detect<'a>(existing: impl IntoIterator<Item = &'a str>, package_json: Option<&str>) -> Toolchain {
+    pub(crate) fn detect<'a>(existing: impl IntoIterator<Item = &'a str>, package_json: Option<&str>) -> Toolchain {
         let mut toolchain = Toolchain::default();
         for path in existing {
             if !CONFIG_FILES.contains(&path) {
@@ -73,7 +73,7 @@ impl Toolchain {
     /// the project (`expected`) says it should be in one. `None`: the toolchain runs either.
     /// A file whose extension fixes the format (`.mjs`, `.cjs`), or an explicit
     /// `--module-format`, is not this function's business: the caller keeps `expected` then.
-    pub fn required(self, expected: ModuleFormat) -> Option<ModuleFormat> {
+    pub(crate) fn required(self, expected: ModuleFormat) -> Option<ModuleFormat> {
         match expected {
             _ if self.babel => None,
             ModuleFormat::Cjs if self.compiles_esm => None,

@@ -132,7 +132,7 @@ fn analyze_at(path: &str, source: &str, depth: Depth) -> Analysis {
 /// facts), depth and text. The gate's old text (read before the run), the texts
 /// staged before this answer and a retried answer seen again are not parsed twice.
 #[derive(Default)]
-pub struct Cache {
+pub(crate) struct Cache {
     /// Every (path, depth, text) analysed so far, with its facts. A run sees a few texts per path
     /// (the text read, an answer, its retries): a list, searched by path and depth first, then
     /// by the whole text (length first).
@@ -148,12 +148,12 @@ struct Entry {
 
 impl Cache {
     /// [`analyze`], once per content.
-    pub fn analyze(&self, path: &str, source: &str) -> Rc<Analysis> {
+    pub(crate) fn analyze(&self, path: &str, source: &str) -> Rc<Analysis> {
         self.get(path, source, Depth::Parse)
     }
 
     /// [`analyze_checked`], once per content.
-    pub fn analyze_checked(&self, path: &str, source: &str) -> Rc<Analysis> {
+    pub(crate) fn analyze_checked(&self, path: &str, source: &str) -> Rc<Analysis> {
         self.get(path, source, Depth::Semantic)
     }
 
@@ -278,7 +278,7 @@ fn self_import<'p, 'a>(path: &str, program: &'p Program<'a>) -> Option<&'p oxc_a
 }
 
 /// 1-based line and column (in chars) of a byte offset.
-pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let before = &source[..floor_char_boundary(source, offset)];
     let line = before.matches('\n').count() + 1;
@@ -654,10 +654,10 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 4] = [Capability::Process, Capability::Network, Capability::DynamicCode, Capability::Fs];
+    pub(crate) const ALL: [Capability; 4] = [Capability::Process, Capability::Network, Capability::DynamicCode, Capability::Fs];
 
     /// The name `--allow` takes.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Capability::Process => "process",
             Capability::Network => "network",
@@ -666,7 +666,7 @@ impl Capability {
         }
     }
 
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Capability::Process => "process spawning",
             Capability::Network => "network access",
@@ -691,7 +691,7 @@ pub struct CapabilityUse {
 }
 
 /// The capability a module gives, by its specifier (`node:` and subpaths folded: `node:fs/promises` is `fs`).
-pub fn module_capability(specifier: &str) -> Option<Capability> {
+pub(crate) fn module_capability(specifier: &str) -> Option<Capability> {
     let name = specifier.strip_prefix("node:").unwrap_or(specifier);
     let root = name.split('/').next().unwrap_or(name);
     match root {

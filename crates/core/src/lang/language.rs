@@ -120,7 +120,7 @@ impl Language {
     }
 
     /// The info string models use on a fenced block of this language.
-    pub fn fence_tag(self) -> &'static str {
+    pub(crate) fn fence_tag(self) -> &'static str {
         match self {
             Language::JavaScript => "js",
             Language::Jsx => "jsx",
@@ -136,7 +136,7 @@ impl Language {
 
     /// The fence info strings (first word, lower case) an answer for a file of this language may
     /// carry; `None` accepts any.
-    pub fn accepted_fence_tags(self) -> Option<&'static [&'static str]> {
+    pub(crate) fn accepted_fence_tags(self) -> Option<&'static [&'static str]> {
         Some(match self {
             Language::JavaScript | Language::Jsx => &["", "js", "javascript", "jsx", "mjs", "cjs", "node"],
             Language::TypeScript | Language::Tsx => &["", "ts", "typescript", "tsx", "js", "javascript"],

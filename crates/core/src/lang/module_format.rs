@@ -13,7 +13,7 @@ pub enum ModuleFormat {
 impl ModuleFormat {
     /// The format Node gives a file for its extension alone (`.mjs`, `.cjs` and TypeScript's
     /// `.mts`, `.cts`), whatever package.json or any toolchain says.
-    pub fn of_extension(path: &str) -> Option<ModuleFormat> {
+    pub(crate) fn of_extension(path: &str) -> Option<ModuleFormat> {
         match super::extension(path).map(str::to_ascii_lowercase).as_deref() {
             Some("mjs" | "mts") => Some(ModuleFormat::Esm),
             Some("cjs" | "cts") => Some(ModuleFormat::Cjs),
@@ -21,7 +21,7 @@ impl ModuleFormat {
         }
     }
 
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             ModuleFormat::Cjs => "CommonJS (require / module.exports)",
             ModuleFormat::Esm => "ES modules (import / export)",

@@ -7,7 +7,7 @@ use super::{ModuleFormat, imported_as, script_extension, strip_script_extension}
 /// The specifier `from_file` uses to import `to_file`: `./lib/x` for CommonJS (Node resolves
 /// the extension and `index`), `./lib/x.js` for ES modules (TypeScript sources are imported by
 /// their emitted `.js` name).
-pub fn relative_specifier(from_file: &str, to_file: &str, format: ModuleFormat) -> String {
+pub(crate) fn relative_specifier(from_file: &str, to_file: &str, format: ModuleFormat) -> String {
     let to = segments(to_file);
     let mut rel = relative_path(&parent(&segments(from_file)), &to);
     let ext = script_extension(&rel).unwrap_or("").to_string();
@@ -36,7 +36,7 @@ pub fn relative_specifier(from_file: &str, to_file: &str, format: ModuleFormat) 
 }
 
 /// A relative specifier written in `from_file`, rewritten to name the same file from `to_file`.
-pub fn respecify(spec: &str, from_file: &str, to_file: &str) -> String {
+pub(crate) fn respecify(spec: &str, from_file: &str, to_file: &str) -> String {
     match resolve(spec, from_file) {
         Some(resolved) => relative_path(&parent(&segments(to_file)), &resolved),
         None => spec.to_string(),
@@ -44,7 +44,7 @@ pub fn respecify(spec: &str, from_file: &str, to_file: &str) -> String {
 }
 
 /// The workspace path a relative specifier names, as segments; `None` for packages.
-pub fn resolve(spec: &str, from_file: &str) -> Option<Vec<String>> {
+pub(crate) fn resolve(spec: &str, from_file: &str) -> Option<Vec<String>> {
     let relative = spec == "." || spec == ".." || spec.starts_with("./") || spec.starts_with("../");
     if !relative {
         return None;
@@ -55,7 +55,7 @@ pub fn resolve(spec: &str, from_file: &str) -> Option<Vec<String>> {
 
 /// Does `spec`, written in `from_file`, load `file`? With or without the extension, a `.js`
 /// name for a TypeScript file, or a directory for its `index` file.
-pub fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
+pub(crate) fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
     let Some(resolved) = resolve(spec, from_file) else { return false };
     let resolved = resolved.join("/");
     let file = segments(file).join("/");
@@ -74,7 +74,7 @@ pub fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
     same_stem || file_stem.strip_suffix("/index").is_some_and(|dir| dir == resolved) || (file_stem == "index" && resolved.is_empty())
 }
 
-pub fn segments(path: &str) -> Vec<String> {
+pub(crate) fn segments(path: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for part in path.split(['/', '\\']) {
         match part {
@@ -103,7 +103,7 @@ fn relative_path(from: &[String], to: &[String]) -> String {
     parts.join("/")
 }
 
-pub fn same_file(a: &str, b: &str) -> bool {
+pub(crate) fn same_file(a: &str, b: &str) -> bool {
     segments(a) == segments(b)
 }
 
