@@ -268,6 +268,55 @@ fn validate_extract(entry: &mut PlanEntry, target: &KnownFile, files: &BTreeMap<
     entry.from = Some(from);
 }
 
+/// Words that ask for code to go somewhere else: a word starting with one of these (`moved`,
+/// `Renaming`, `extraction`, `splits`). Such a task may want an EXTRACT, a new file or a delete,
+/// which only the planner can decide.
+const RESHAPE_STEMS: [&str; 4] = ["mov", "renam", "extract", "split"];
+
+/// Words that ask for a file to be made (`Create`, `new`, `write`, `generated`, `scaffold`).
+const CREATE_STEMS: [&str; 5] = ["creat", "new", "writ", "generat", "scaffold"];
+
+/// The plan a run has without asking the planner, when the scope and the task leave one choice:
+/// exactly one file in scope (present and too small to go by sections: MODIFY; absent, and the
+/// task asks for a file to be made: CREATE), a task that does not ask for it
+/// to be deleted, has no move/rename/extract/split word, and names no file other than it and the
+/// read-only context (`context`: the paths that joined the run as read-only files). The plan still
+/// goes through [`validate`]. Exports a sentence of the task removes are the entry's `dropExports`,
+/// as a planner would give them.
+pub fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, context: &BTreeSet<String>) -> Option<Vec<PlanEntry>> {
+    let mut only = files.iter();
+    let (path, file) = only.next()?;
+    // A file large enough to go by sections leaves a choice: which sections the change touches.
+    if only.next().is_some() || task_deletes(task, path) || !file.sections.is_empty() {
+        return None;
+    }
+    // A missing file the task does not ask to be made is more likely a wrong path than a new
+    // file ("add a route to src/servr.js"): the planner's MODIFY of it stops the run with "check the path".
+    if !file.exists && !words(task).map(str::to_lowercase).any(|w| CREATE_STEMS.iter().any(|s| w.starts_with(s))) {
+        return None;
+    }
+    if words(task).map(str::to_lowercase).any(|w| RESHAPE_STEMS.iter().any(|s| w.starts_with(s))) {
+        return None;
+    }
+    if task_paths(task).iter().any(|p| p != path && !context.contains(p)) {
+        return None;
+    }
+    // No intent: the task is the unit's whole brief (an intent line would only repeat it).
+    let action = if file.exists { Action::Modify } else { Action::Create };
+    let drop_exports = if file.exists { file.exports.iter().filter(|e| task_removes(task, e)).cloned().collect() } else { Vec::new() };
+    Some(vec![PlanEntry {
+        path: path.clone(),
+        action,
+        intent: String::new(),
+        from: None,
+        symbols: Vec::new(),
+        sections: Vec::new(),
+        rewire: false,
+        drop_exports,
+        exports: Vec::new(),
+    }])
+}
+
 /// Workspace paths a task names (`The test file is bowling.spec.js.`): they join the run as
 /// read-only context when they exist.
 pub fn task_paths(task: &str) -> Vec<String> {

@@ -24,7 +24,7 @@ use crate::diff;
 use crate::extract::{self, ExtractSpec};
 use crate::postprocess::{self, Neighbour};
 use crate::gate::{self, Decision, GateMode, Proposal, Rule, Scope, Violation};
-use crate::plan::{Action, JsonSchema, PLAN_SCHEMA_NAME, PlanEntry, PlanShape, plan_schema_for};
+use crate::plan::{Action, JsonSchema, PLAN_SCHEMA_NAME, PlanEntry, PlanShape, PlanSource, plan_schema_for};
 use crate::prompts::{self, ChatMessage, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::report::{
     self, Counts, FileOutcome, Outcome, RunError, RunResult, StageState, Stages, Status, Usage, UsageByStage, VerifyAttempt,
@@ -269,7 +269,9 @@ pub enum EventBody {
         response_format: Option<String>,
     },
     ModelError { id: u32, code: String, message: String },
-    Plan { actions: Vec<PlanEntry> },
+    /// `source`: `model` for the planner's answer, `derived` for the plan the scope left no choice
+    /// about (one file; no L1 call was made).
+    Plan { actions: Vec<PlanEntry>, source: PlanSource },
     PlanRejected { problems: Vec<String> },
     UnitRejected { path: String, attempt: u32, reason: String },
     Gate { path: String, action: Action, decision: Decision, violations: Vec<Violation> },
@@ -412,6 +414,7 @@ pub struct Session {
     package_format: Option<ModuleFormat>,
     toolchain: Toolchain,
     plan: Vec<PlanEntry>,
+    plan_source: PlanSource,
     plan_problems: Vec<String>,
     units: Vec<Unit>,
     staged: Vec<Staged>,
@@ -460,6 +463,7 @@ impl Session {
             package_format: None,
             toolchain: Toolchain::default(),
             plan: Vec::new(),
+            plan_source: PlanSource::Model,
             plan_problems: Vec::new(),
             units: Vec::new(),
             staged: Vec::new(),
@@ -642,7 +646,30 @@ impl Session {
             Some(FileState::Present { text }) => package_type(&text),
             _ => None,
         };
+        if let Some(request) = self.derive_plan() {
+            return request;
+        }
         self.plan_request(0)
+    }
+
+    /// One file in scope and a task that asks for nothing but its change: the plan is the scope's
+    /// (`decompose::derived_plan`), and no L1 call is made. It is validated like a planner's; one
+    /// that does not pass (it should not) is left to the planner.
+    fn derive_plan(&mut self) -> Option<Request> {
+        let known = self.known_files();
+        let mut plan = decompose::derived_plan(&known, &self.input.task, &self.scope.read_only)?;
+        if !decompose::validate(&mut plan, &known, &self.input.task).is_empty() {
+            return None;
+        }
+        self.plan = plan;
+        if !self.prepare_mechanical().is_empty() {
+            self.plan.clear();
+            return None;
+        }
+        self.plan_source = PlanSource::Derived;
+        self.emit(EventBody::Plan { actions: self.plan.clone(), source: PlanSource::Derived });
+        self.set_stage("L1", StageState::Ok);
+        Some(self.build_units())
     }
 
     fn known_files(&self) -> BTreeMap<String, KnownFile> {
@@ -817,7 +844,7 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
             let message = format!("the model's plan is invalid: {}", self.plan_problems.join("; "));
             return self.fail("plan_invalid", message);
         }
-        self.emit(EventBody::Plan { actions: self.plan.clone() });
+        self.emit(EventBody::Plan { actions: self.plan.clone(), source: PlanSource::Model });
         self.set_stage("L1", StageState::Ok);
         self.build_units()
     }
@@ -1897,6 +1924,7 @@ split the file or the task",
             status,
             stages: self.stages.clone(),
             plan: self.plan.clone(),
+            plan_source: self.plan_source,
             files: self.outcomes.clone(),
             counts,
             cost_usd: report::estimate_cost(&model, &self.usage),

@@ -63,6 +63,17 @@ pub struct PlanEntry {
     pub exports: Vec<String>,
 }
 
+/// Where a run's plan came from: the planner's answer (`model`), or the scope itself (`derived`:
+/// one file in scope and a task that asks for nothing but its change, so there is one valid plan
+/// and no L1 call is made).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanSource {
+    #[default]
+    Model,
+    Derived,
+}
+
 impl Action {
     /// Every action, in the order the prompts name them.
     pub const ALL: [Action; 4] = [Action::Create, Action::Modify, Action::Extract, Action::Delete];

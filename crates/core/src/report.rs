@@ -5,7 +5,7 @@ use ts_rs::TS;
 
 use crate::fence::fence_for;
 use crate::gate::{GateMode, Violation};
-use crate::plan::{Action, PlanEntry};
+use crate::plan::{Action, PlanEntry, PlanSource};
 
 /// How a run ended. FAILED: a user's mistake or a model/server failure (`error.code` says which);
 /// CRASHED: a bug in red-exec.
@@ -141,6 +141,10 @@ pub struct RunResult {
     pub status: Status,
     pub stages: Stages,
     pub plan: Vec<PlanEntry>,
+    /// `derived`: the scope left one plan (one file), so no L1 call was made. A result recorded
+    /// before this field existed reads as `model`.
+    #[serde(default)]
+    pub plan_source: PlanSource,
     pub files: Vec<FileOutcome>,
     pub counts: Counts,
     pub usage: Usage,
@@ -328,6 +332,12 @@ pub fn token_line(result: &RunResult, wall_ms: u64) -> String {
     )
 }
 
+/// How a derived plan is named in the reports.
+fn derived_line(result: &RunResult) -> String {
+    let n = result.plan.len();
+    format!("derived from the scope ({n} file{})", if n == 1 { "" } else { "s" })
+}
+
 /// The console report. `wall_ms` is the run's wall time as the host measured it.
 pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
     let s = &result.stages;
@@ -351,6 +361,9 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
         mark(s.l3),
         mark(s.gate)
     ));
+    if result.plan_source == PlanSource::Derived {
+        out.push_str(&format!("Plan:     {}\n", derived_line(result)));
+    }
     out.push_str(&format!("Files:    {} written, {} deleted, {} blocked", c.written, c.deleted, c.blocked));
     if c.failed > 0 {
         out.push_str(&format!(", {} failed", c.failed));
@@ -432,6 +445,7 @@ mod tests {
             status: Status::Partial,
             stages: Stages { l1: StageState::Ok, l2: StageState::Ok, l3: StageState::Ok, gate: StageState::Failed },
             plan: vec![],
+            plan_source: PlanSource::Model,
             files: vec![FileOutcome {
                 path: "a.js".into(),
                 action: Action::Modify,
@@ -749,6 +763,9 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     if result.plan.is_empty() {
         out.push_str("No plan: the run stopped before L1 produced one.\n");
     } else {
+        if result.plan_source == PlanSource::Derived {
+            out.push_str(&format!("plan: {} (no L1 call).\n\n", derived_line(result)));
+        }
         out.push_str("| # | Action | Path | Intent |\n| --- | --- | --- | --- |\n");
         for (i, e) in result.plan.iter().enumerate() {
             let mut intent = cell(&e.intent);
@@ -956,6 +973,7 @@ mod markdown_tests {
                     exports: vec![],
                 },
             ],
+            plan_source: PlanSource::Model,
             files: vec![
                 FileOutcome { attempts: 3, ..outcome("src/a.js", Action::Modify, Outcome::Blocked, "", vec![lost]) },
                 FileOutcome { attempts: 3, ..outcome("src/b.js", Action::Modify, Outcome::Blocked, "", vec![syntax]) },

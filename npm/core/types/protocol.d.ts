@@ -138,6 +138,13 @@ export type PlanEntry = {
   exports?: Array<string>;
 };
 
+/**
+ * Where a run's plan came from: the planner's answer (`model`), or the scope itself (`derived`:
+ * one file in scope and a task that asks for nothing but its change, so there is one valid plan
+ * and no L1 call is made).
+ */
+export type PlanSource = "model" | "derived";
+
 export type ReadOnlyShown = { path: string; whole: boolean };
 
 export type Reply =
@@ -235,7 +242,7 @@ export type RunEvent = {
     responseFormat?: 'json_schema' | 'prompt';
   }
   | { "kind": "model_error"; id: number; code: string; message: string }
-  | { "kind": "plan"; actions: Array<PlanEntry> }
+  | { "kind": "plan"; actions: Array<PlanEntry>; source: PlanSource }
   | { "kind": "plan_rejected"; problems: Array<string> }
   | { "kind": "unit_rejected"; path: string; attempt: number; reason: string }
   | {
@@ -334,6 +341,11 @@ export type RunResult = {
   status: Status;
   stages: Stages;
   plan: Array<PlanEntry>;
+  /**
+   * `derived`: the scope left one plan (one file), so no L1 call was made. A result recorded
+   * before this field existed reads as `model`.
+   */
+  planSource: PlanSource;
   files: Array<FileOutcome>;
   counts: Counts;
   usage: RunUsage;

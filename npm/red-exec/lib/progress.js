@@ -33,8 +33,12 @@ export function describeEvent(event, model) {
     }
     case 'host_retry':
       return `model call ${event.id} failed (${event.status ?? event.code}); retry ${event.retry} in ${(event.delayMs / 1000).toFixed(1)}s`;
-    case 'plan':
-      return `plan: ${(event.actions || []).map((a) => `${a.action} ${a.path}`).join(', ')}`;
+    case 'plan': {
+      const actions = (event.actions || []).map((a) => `${a.action} ${a.path}`).join(', ');
+      // A derived plan was not asked for: the scope left one choice (no L1 call).
+      if (event.source === 'derived') return `plan: derived from the scope (${(event.actions || []).length} file(s)): ${actions}`;
+      return `plan: ${actions}`;
+    }
     case 'plan_rejected':
       return 'plan rejected; asking again';
     case 'unit_rejected':

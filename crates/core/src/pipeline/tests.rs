@@ -178,16 +178,23 @@ const HEALTH: &str = "module.exports = function health() {\n  return { status: '
 
 #[test]
 fn create_one_file() {
+    // One file in scope and a task that asks for it: the plan is derived, no L1 call is made.
     let mut host = Host::new(&[]);
-    host.answers.extend([plan(&[("src/health.js", "CREATE")]), fenced(HEALTH)]);
+    host.answers.extend([fenced(HEALTH)]);
     let r = host.run("Create src/health.js", &["src/health.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/health.js"), Some(HEALTH));
-    assert_eq!((r.counts.written, r.usage.calls, r.usage.total_tokens), (1, 2, 240));
+    assert_eq!((r.counts.written, r.usage.calls, r.usage.total_tokens), (1, 1, 120));
     assert_eq!(r.stages, Stages { l1: StageState::Ok, l2: StageState::Ok, l3: StageState::Ok, gate: StageState::Ok });
     assert!(r.files[0].diff.starts_with("--- /dev/null\n+++ b/src/health.js\n"));
+    assert_eq!((r.plan_source, r.plan.len(), r.plan[0].action), (PlanSource::Derived, 1, Action::Create));
     let prompts = host.prompts();
-    assert_eq!((prompts[0].stage.as_str(), prompts[1].path.as_deref()), ("L1", Some("src/health.js")));
+    assert_eq!((prompts.len(), prompts[0].stage.as_str(), prompts[0].path.as_deref()), (1, "L3", Some("src/health.js")));
+    let sources: Vec<PlanSource> =
+        host.events.iter().filter_map(|e| match &e.body { EventBody::Plan { source, .. } => Some(*source), _ => None }).collect();
+    assert_eq!(sources, [PlanSource::Derived]);
+    assert!(report::render_console(&r, 10).contains("Plan:     derived from the scope (1 file)\n"));
+    assert!(report::render_markdown(&r, "Create src/health.js", 10).contains("plan: derived from the scope (1 file) (no L1 call)."));
     // The recorded events carry what replay needs: every request and every answer.
     let kinds: Vec<&str> = host
         .events
@@ -198,7 +205,43 @@ fn create_one_file() {
             _ => None,
         })
         .collect();
-    assert_eq!(kinds, ["request", "response", "request", "response"]);
+    assert_eq!(kinds, ["request", "response"]);
+}
+
+#[test]
+fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
+    let stub = "function say(n) {\n  return '';\n}\nmodule.exports = { say };\n";
+    let spec = "const { say } = require('./say');\ntest('one', () => expect(say(1)).toBe('one'));\n";
+    let done = "function say(n) {\n  return 'one';\n}\nmodule.exports = { say };\n";
+    // (task, scope, derived?): one present file with its spec named is derived; a second file,
+    // a delete, a move/rename/extract/split word, another file named, or a large (sectioned) file is the planner's.
+    let big: String = (0..130).map(|i| format!("function f{i}(x) {{\n  return x + {i};\n}}\n")).collect::<String>() + "module.exports = { f0 };\n";
+    let cases: [(&str, &[&str], bool); 8] = [
+        ("Implement say in say.js so that the tests in say.spec.js pass. Do not modify the test file.", &["say.js"], true),
+        ("Implement say; it removes nothing it should keep", &["say.js"], true),
+        ("Implement say in say.js and in other.js", &["say.js", "other.js"], false),
+        ("Delete say.js", &["say.js"], false),
+        ("Move say into lib.js", &["say.js"], false),
+        ("Rename say to speak", &["say.js"], false),
+        ("Implement say like helpers.js does", &["say.js"], false),
+        ("Tidy big.js", &["big.js"], false),
+    ];
+    for (i, (task, scope, derived)) in cases.into_iter().enumerate() {
+        let mut host = Host::new(&[("say.js", stub), ("say.spec.js", spec), ("other.js", stub), ("big.js", big.as_str())]);
+        if derived {
+            host.answers.push_back(fenced(done));
+        }
+        let r = host.run(task, scope, RunOptions { max_retries: Some(0), ..RunOptions::default() });
+        let l1 = host.prompts().iter().filter(|p| p.stage == "L1").count();
+        assert_eq!((l1 == 0, r.plan_source == PlanSource::Derived), (derived, derived), "case {i}: {r:?}");
+        if derived {
+            assert_eq!((r.status, host.text("say.js")), (Status::Ok, Some(done)), "case {i}");
+        }
+    }
+    // A missing file the task does not ask to make may be a wrong path: the planner is asked.
+    let mut host = Host::new(&[]);
+    let _ = host.run("Add a route to src/servr.js", &["src/servr.js"], RunOptions::default());
+    assert_eq!(host.prompts()[0].stage, "L1");
 }
 
 #[test]
@@ -210,7 +253,7 @@ fn the_plan_call_carries_the_plans_schema_and_the_unit_calls_none() {
         *response_format = Some("json_schema".into());
     }
     host.answers.extend([plan_reply, fenced(HEALTH)]);
-    let r = host.run("Create src/health.js", &["src/health.js"], RunOptions::default());
+    let r = host.run("Add a health check in src/health.js", &["src/health.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     let prompts = host.prompts();
     let rf = prompts[0].response_format.as_ref().expect("the L1 call carries a schema");
@@ -290,7 +333,7 @@ fn invalid_plan_is_re_asked_once_with_the_problems() {
 #[test]
 fn syntax_errors_are_retried_then_blocked() {
     let mut host = Host::new(&[("src/server.js", SERVER)]);
-    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced("function (\n"), fenced("let = ;\n")]);
+    host.answers.extend([fenced("function (\n"), fenced("let = ;\n")]);
     let options = RunOptions { max_retries: Some(1), ..RunOptions::default() };
     let r = host.run("break it", &["src/server.js"], options);
     // Nothing written: FAILED with the file and the rule that stopped it.
@@ -302,7 +345,7 @@ fn syntax_errors_are_retried_then_blocked() {
     assert_eq!(host.writes(), 0);
     assert_eq!(host.text("src/server.js"), Some(SERVER));
     // The retry is fresh: its own context plus the reason, not the conversation.
-    let retry = &host.prompts()[2];
+    let retry = &host.prompts()[1];
     assert_eq!((retry.attempt, retry.messages.len()), (1, 2));
     assert!(retry.messages[1].content.contains("A PREVIOUS ANSWER WAS REJECTED: src/server.js:"));
 }
@@ -312,23 +355,23 @@ fn esm_answer_in_a_commonjs_project_is_retried() {
     let mut host = Host::new(&[("src/server.js", SERVER)]);
     let esm = "export function createServer() {}\nexport const routes = new Map();\n";
     let fixed = format!("{SERVER}// more\n");
-    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(esm), fenced(&fixed)]);
+    host.answers.extend([fenced(esm), fenced(&fixed)]);
     let r = host.run("tweak", &["src/server.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok);
     assert_eq!(r.files[0].attempts, 2);
-    assert!(host.prompts()[2].messages[1].content.contains("must be CommonJS"));
+    assert!(host.prompts()[1].messages[1].content.contains("must be CommonJS"));
 }
 
 #[test]
 fn lost_export_is_blocked_and_warn_mode_writes() {
     let dropped = "const routes = new Map();\nmodule.exports = { routes };\n";
     let mut host = Host::new(&[("src/server.js", SERVER)]);
-    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(dropped)]);
+    host.answers.extend([fenced(dropped)]);
     let r = host.run("tidy", &["src/server.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
     assert_eq!((r.status, r.files[0].violations[0].rule), (Status::Failed, Rule::ExportsKept));
 
     let mut host = Host::new(&[("src/server.js", SERVER)]);
-    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(dropped)]);
+    host.answers.extend([fenced(dropped)]);
     let r = host.run("tidy", &["src/server.js"], RunOptions { gate: GateMode::Warn, ..RunOptions::default() });
     assert_eq!((r.status, r.files[0].outcome), (Status::Ok, Outcome::Written));
     assert_eq!(r.files[0].violations[0].rule, Rule::ExportsKept);
@@ -764,7 +807,7 @@ fn a_failing_check_restores_the_files_and_retries_with_the_end_of_its_output() {
 #[test]
 fn a_check_that_keeps_failing_ends_verify_failed_with_every_file_as_before() {
     let mut host = Host::new(&[("sum.js", SUM_OLD)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_WRONG), fenced(SUM_WRONG)]);
+    host.answers.extend([fenced(SUM_WRONG), fenced(SUM_WRONG)]);
     host.verifies.extend([check_exit(1, "fail 1\n"), check_exit(1, "fail 2\n")]);
     let options = RunOptions { max_retries: Some(1), ..verify_options("npm test") };
     let r = host.run("fix sum", &["sum.js"], options);
@@ -785,17 +828,17 @@ fn a_check_that_keeps_failing_ends_verify_failed_with_every_file_as_before() {
 
     // --max-retries 0: one check, no retry.
     let mut host = Host::new(&[("sum.js", SUM_OLD)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_WRONG)]);
+    host.answers.extend([fenced(SUM_WRONG)]);
     host.verifies.push_back(check_exit(2, ""));
     let r = host.run("fix sum", &["sum.js"], RunOptions { max_retries: Some(0), ..verify_options("npm test") });
-    assert_eq!((r.status, host.prompts().len()), (Status::VerifyFailed, 2));
+    assert_eq!((r.status, host.prompts().len()), (Status::VerifyFailed, 1));
     assert_eq!(host.text("sum.js"), Some(SUM_OLD));
 }
 
 #[test]
 fn keep_on_fail_leaves_the_writes_and_a_missing_command_is_not_retried() {
     let mut host = Host::new(&[("sum.js", SUM_OLD)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_WRONG)]);
+    host.answers.extend([fenced(SUM_WRONG)]);
     host.verifies.push_back(check_exit(1, "boom"));
     let r = host.run("fix sum", &["sum.js"], RunOptions { keep_on_fail: true, ..verify_options("npm test") });
     assert_eq!(r.status, Status::VerifyFailed);
@@ -804,16 +847,16 @@ fn keep_on_fail_leaves_the_writes_and_a_missing_command_is_not_retried() {
     assert!(r.verify.as_ref().unwrap().kept);
 
     let mut host = Host::new(&[("sum.js", SUM_OLD)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.answers.extend([fenced(SUM_RIGHT)]);
     host.verifies.push_back(check_exit(127, "sh: 1: nmp: not found"));
     let r = host.run("fix sum", &["sum.js"], verify_options("nmp test"));
     assert_eq!(r.status, Status::VerifyFailed);
     assert!(r.error.unwrap().message.contains("could not be run"));
-    assert_eq!((host.prompts().len(), host.text("sum.js")), (2, Some(SUM_OLD)));
+    assert_eq!((host.prompts().len(), host.text("sum.js")), (1, Some(SUM_OLD)));
 
     // A timeout is a failure like any other.
     let mut host = Host::new(&[("sum.js", SUM_OLD)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.answers.extend([fenced(SUM_RIGHT)]);
     host.verifies.push_back(Reply::Verified {
         exit_code: None,
         signal: Some("SIGTERM".into()),
@@ -1257,7 +1300,7 @@ fn auto_follows_the_projects_toolchain() {
     ];
     for (i, (files, path, new, written)) in cases.into_iter().enumerate() {
         let mut host = Host::new(files);
-        host.answers.extend([plan(&[(path, "MODIFY")]), fenced(new)]);
+        host.answers.extend([fenced(new)]);
         let r = host.run("implement it", &[path], RunOptions { max_retries: Some(0), ..RunOptions::default() });
         let rules: Vec<Rule> = r.files[0].violations.iter().map(|v| v.rule).collect();
         if written {
@@ -1268,11 +1311,11 @@ fn auto_follows_the_projects_toolchain() {
     }
     // The extension and an explicit --module-format still decide alone.
     let mut host = Host::new(&[package, babel, ("trio.mjs", STUB)]);
-    host.answers.extend([plan(&[("trio.mjs", "MODIFY")]), fenced(cjs_answer)]);
+    host.answers.extend([fenced(cjs_answer)]);
     let r = host.run("implement it", &["trio.mjs"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
     assert_eq!(r.files[0].violations[0].rule, Rule::ModuleFormat);
     let mut host = Host::new(&[package, babel, ("trio.js", STUB)]);
-    host.answers.extend([plan(&[("trio.js", "MODIFY")]), fenced(cjs_answer)]);
+    host.answers.extend([fenced(cjs_answer)]);
     let esm = RunOptions { max_retries: Some(0), module_format: FormatChoice::Esm, ..RunOptions::default() };
     assert_eq!(host.run("implement it", &["trio.js"], esm).files[0].violations[0].rule, Rule::ModuleFormat);
 }

@@ -16,7 +16,8 @@ fn the_module_is_written_not_the_test_that_follows_it() {
     let mut host = Host::new(&[]);
     let answer_text = format!("Here is the module:\n```js\n{ADD}```\nAnd a test for it:\n```js\n{ADD_TEST}```\n");
     host.answers.extend([plan(&[("src/add.js", "CREATE")]), answer(&answer_text)]);
-    let r = host.run("Create src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
+    // A missing file the task does not say to create: the planner is asked, and declares the exports.
+    let r = host.run("Add src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/add.js"), Some(ADD));
 }
@@ -24,7 +25,7 @@ fn the_module_is_written_not_the_test_that_follows_it() {
 #[test]
 fn a_lone_test_block_is_sent_back_not_written() {
     let mut host = Host::new(&[]);
-    host.answers.extend([plan(&[("src/add.js", "CREATE")]), fenced(ADD_TEST), fenced(ADD)]);
+    host.answers.extend([fenced(ADD_TEST), fenced(ADD)]);
     let r = host.run("Create src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/add.js"), Some(ADD));
@@ -37,7 +38,7 @@ fn the_block_with_the_kept_exports_is_the_file_and_two_lookalikes_are_sent_back(
     let new = format!("{SERVER}\nroutes.set('/health', () => ({{ status: 'ok' }}));\n");
     let helper = "function health() {\n  return { status: 'ok' };\n}\nmodule.exports = { health };\n";
     let mut host = Host::new(&[("src/server.js", SERVER)]);
-    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), answer(&format!("```js\n{new}```\nA helper you may want:\n```js\n{helper}```\n"))]);
+    host.answers.extend([answer(&format!("```js\n{new}```\nA helper you may want:\n```js\n{helper}```\n"))]);
     let r = host.run("Add a health route", &["src/server.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/server.js"), Some(new.as_str()));
@@ -46,7 +47,6 @@ fn the_block_with_the_kept_exports_is_the_file_and_two_lookalikes_are_sent_back(
     let other = new.replace("'ok'", "'up'");
     let mut host = Host::new(&[("src/server.js", SERVER)]);
     host.answers.extend([
-        plan(&[("src/server.js", "MODIFY")]),
         answer(&format!("Either:\n```js\n{new}```\nor:\n```js\n{other}```\n")),
         fenced(&other),
     ]);
@@ -62,7 +62,7 @@ fn an_answer_over_the_file_limit_is_refused_and_nothing_is_written() {
     let mut host = Host::new(&[]);
     let line = "exports.x = 1;\n";
     let huge = line.repeat(crate::generate::MAX_FILE_BYTES / line.len() + 10);
-    host.answers.extend([plan(&[("src/big.js", "CREATE")]), fenced(&huge)]);
+    host.answers.extend([fenced(&huge)]);
     let r = host.run("Create src/big.js", &["src/big.js"], RunOptions { max_retries: Some(0), ..RunOptions::default() });
     assert_eq!(r.status, Status::Failed, "{r:?}");
     assert!(r.files[0].error.as_deref().unwrap_or("").contains("too large"), "{:?}", r.files[0]);
@@ -210,7 +210,8 @@ fn a_created_file_is_told_from_a_helper_by_the_exports_its_plan_declares() {
         plan_json("{\"actions\":[{\"path\":\"src/add.js\",\"action\":\"CREATE\",\"intent\":\"add(a, b)\",\"exports\":[\"add\"]}]}"),
         answer(&format!("A helper first:\n```js\n{helper}```\nThen the module:\n```js\n{ADD}```\n")),
     ]);
-    let r = host.run("Create src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
+    // A missing file the task does not say to create: the planner is asked, and declares the exports.
+    let r = host.run("Add src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/add.js"), Some(ADD));
 }
