@@ -70,7 +70,8 @@ test('two blocks that could both be the file: sent back with the reason, never g
     const r = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(read(ws, 'src/server.js'), other);
-    const retry = server.requests[before + 2].body.messages.at(-1).content;
+    // One file in scope: the plan is derived, so the first request is the unit's (the scripted plan is passed over).
+    const retry = server.requests[before + 1].body.messages.at(-1).content;
     assert.match(retry, /A PREVIOUS ANSWER WAS REJECTED: the answer has 2 code blocks and nothing tells which one is src\/server\.js: answer with exactly one fenced block for src\/server\.js/);
   }));
 
@@ -85,7 +86,7 @@ test('a file whose doc comment holds a code fence reaches the model whole, and a
     const r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(read(ws, 'src/sum.js'), fixed);
-    const prompt = server.requests[before + 1].body.messages.at(-1).content;
+    const prompt = server.requests[before].body.messages.at(-1).content;
     assert.ok(prompt.includes(`CURRENT CONTENT OF src/sum.js:\n\`\`\`\`js\n${documented}\`\`\`\`\n`), prompt);
   }));
 

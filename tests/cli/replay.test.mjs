@@ -27,10 +27,10 @@ test('--replay <events.jsonl> reproduces the recorded run without a model or key
   const ws = makeWorkspace();
   const r = await runCli([TASK, '--files', 'src/server.js', '--replay', recorded.log.file], { cwd: ws });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(server.requests.length, 2, 'only the recording talked to the server');
+  assert.equal(server.requests.length, 1, 'only the recording talked to the server (one file: no plan call)');
   assert.equal(read(ws, 'src/server.js'), read(recorded.ws, 'src/server.js'));
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
-  assert.deepEqual(tokenLine(r.stdout), { tokens: 1111 + 22 + 3333 + 444, calls: 2 });
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 3333 + 444, calls: 1 });
   assert.deepEqual(tokenLine(r.stdout), tokenLine(recorded.report));
   const replayLog = lastRunLog(ws);
   assert.notEqual(replayLog.id, recorded.log.id, 'a replay is a new run with its own log');
@@ -87,4 +87,31 @@ test('a replay whose calls do not match the recording stops with "replay diverge
   assert.match(r.stderr, /^red-exec: .*replay diverged/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.deepEqual(snapshot(ws), before);
+});
+
+test('a recording made with a plan call replays where the plan is now derived; one whose plan differs stops clearly', async () => {
+  // What an older red-exec recorded for a one-file run: the L1 plan call (id 1), then the unit (id 2).
+  const recording = (unitPath) => [
+    { seq: 1, kind: 'run_start', runId: 'old', task: TASK, files: ['src/server.js'], read: [], options: {} },
+    { seq: 2, kind: 'model_request', id: 1, stage: 'L1', path: null, action: null, attempt: 0, messages: [] },
+    { seq: 3, kind: 'model_response', id: 1, text: planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]), usage: { promptTokens: 1111, completionTokens: 22 } },
+    { seq: 4, kind: 'model_request', id: 2, stage: 'L3', path: unitPath, action: 'MODIFY', attempt: 0, messages: [] },
+    { seq: 5, kind: 'model_response', id: 2, text: fenced(SERVER_WITH_HEALTH), usage: { promptTokens: 3333, completionTokens: 444 } },
+  ].map((e) => JSON.stringify(e)).join('\n') + '\n';
+  const dir = makeTempDir();
+  const file = path.join(dir, 'old.jsonl');
+  fs.writeFileSync(file, recording('src/server.js'));
+  const ws = makeWorkspace();
+  const r = await runCli([TASK, '--files', 'src/server.js', '--replay', file], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 3333 + 444, calls: 1 });
+
+  fs.writeFileSync(file, recording('src/other.js'));
+  const again = makeWorkspace();
+  const before = snapshot(again);
+  const bad = await runCli([TASK, '--files', 'src/server.js', '--replay', file], { cwd: again });
+  assert.equal(bad.code, 7, bad.stderr);
+  assert.match(bad.stderr, /replay diverged: call 1 \(L3 src\/server\.js\) was recorded as L3 src\/other\.js/);
+  assert.deepEqual(snapshot(again), before);
 });

@@ -134,10 +134,13 @@ test('an OK run with --report --json: JSON on stdout, a report without advice, n
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   assert.deepEqual(result.usageByStage, {
-    L1: { promptTokens: 300, completionTokens: 20, calls: 1 },
+    L1: { promptTokens: 0, completionTokens: 0, calls: 0 },
     L3: { promptTokens: 400, completionTokens: 280, calls: 1 },
   });
+  assert.equal(result.planSource, 'derived');
   const md = read(ws, REPORT);
+  // One file in scope: the plan was derived, not asked for, and the report says so.
+  assert.deepEqual(section(md, 'L1 actions')[0], 'plan: derived from the scope (1 file) (no L1 call).');
   assert.match(md, /^\| Status \| \*\*OK\*\* \|$/m);
   assert.equal(md.includes('## Suggested action'), false);
   assert.deepEqual(section(md, 'Blocked and failed files'), ['None.']);

@@ -26,37 +26,40 @@ test('MODIFY an existing file from a fenced plan and a fenced file', async () =>
   assert.equal(read(ws, 'src/greet.js'), greetBefore);
   assert.match(r.stdout, /=== Run Report ===/);
   assert.match(r.stdout, /Status:\s*OK/);
-  assert.deepEqual(tokenLine(r.stdout), { tokens: 1200 + 34 + 910 + 300, calls: 2 });
-  assert.match(r.stdout, /Tokens:\s*2,444t/);
+  // One file in scope and a task about it: the plan is derived from the scope, no plan call
+  // (the scripted plan is passed over by the test server, its usage with it).
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 910 + 300, calls: 1 });
+  assert.match(r.stdout, /Tokens:\s*1,210t/);
+  assert.match(r.stdout, /^Plan: {5}derived from the scope \(1 file\)$/m);
+  assert.equal(server.skippedPlans, 1);
 
-  // What the model server saw: a plan call, then the file call, for the default model.
-  assert.equal(server.requests.length, 2);
-  const [plan, file] = server.requests;
-  assert.equal(plan.url, '/v1/chat/completions');
-  assert.equal(plan.body.model, 'deepseek-chat');
-  assert.equal(plan.headers.authorization, undefined, 'no key configured, so no Authorization header');
-  assert.equal(plan.marker.stage, 'L1');
-  assert.equal(plan.marker.path, null);
+  // What the model server saw: the file call only, for the default model.
+  assert.equal(server.requests.length, 1);
+  const [file] = server.requests;
+  assert.equal(file.url, '/v1/chat/completions');
+  assert.equal(file.body.model, 'deepseek-chat');
+  assert.equal(file.headers.authorization, undefined, 'no key configured, so no Authorization header');
   assert.equal(file.marker.stage, 'L3');
   assert.equal(file.marker.path, 'src/server.js');
   assert.equal(file.marker.action, 'MODIFY');
   assert.ok(Array.isArray(file.body.messages) && file.body.messages.length >= 1);
   assert.equal(typeof file.body.temperature, 'number');
   assert.equal(typeof file.body.max_tokens, 'number');
-  assert.ok(JSON.stringify(plan.body.messages).includes('Add a GET /health route'), 'the task reaches the plan prompt');
+  assert.ok(JSON.stringify(file.body.messages).includes('Add a GET /health route'), 'the task reaches the unit prompt');
 
   // The run log: every event, then the result.
   const log = lastRunLog(ws);
   const kinds = log.events.map((e) => e.kind);
-  assert.equal(kinds.filter((k) => k === 'model_request').length, 2);
-  assert.equal(kinds.filter((k) => k === 'model_response').length, 2);
+  assert.equal(kinds.filter((k) => k === 'model_request').length, 1);
+  assert.equal(kinds.filter((k) => k === 'model_response').length, 1);
+  assert.deepEqual(log.events.filter((e) => e.kind === 'plan').map((e) => e.source), ['derived']);
   const result = log.events.at(-1);
   assert.equal(result.kind, 'result');
   assert.equal(result.runId, log.id);
   assert.equal(result.status, 'OK');
-  assert.equal(result.usage.calls, 2);
+  assert.equal(result.usage.calls, 1);
   const responses = log.events.filter((e) => e.kind === 'model_response');
-  assert.deepEqual(responses[1].usage, { promptTokens: 910, completionTokens: 300 });
+  assert.deepEqual(responses[0].usage, { promptTokens: 910, completionTokens: 300 });
 });
 
 test('CREATE a new file from a bare JSON plan (comma-separated --files)', async () => {
@@ -126,10 +129,11 @@ test('--json prints the RunResult and --diff is not mixed into it', async () => 
   assert.equal(result.status, 'OK');
   assert.equal(result.error, null);
   assert.equal(result.runId, lastRunLog(ws).id);
-  assert.deepEqual(result.usage.calls, 2);
-  assert.equal(result.usage.promptTokens, 700);
-  assert.equal(result.usage.completionTokens, 300);
-  assert.equal(result.usage.totalTokens, 1000);
+  // One file: the plan is derived (no plan call).
+  assert.deepEqual(result.usage.calls, 1);
+  assert.equal(result.usage.promptTokens, 400);
+  assert.equal(result.usage.completionTokens, 280);
+  assert.equal(result.usage.totalTokens, 680);
   assert.equal(result.files.length, 1);
   assert.equal(result.files[0].path, 'src/server.js');
   assert.equal(result.files[0].outcome, 'written');
@@ -188,12 +192,8 @@ test('keys: RED_EXEC_API_KEY goes to a --base-url server; a provider key never g
     env: { RED_EXEC_BASE_URL: server.baseUrl, DEEPSEEK_API_KEY: 'ds-key-2', OPENAI_API_KEY: 'oa-key-3' },
   });
   assert.equal(b.code, 0, b.stderr);
-  assert.deepEqual(server.requests.map((q) => q.headers.authorization), [
-    'Bearer local-key-1',
-    'Bearer local-key-1',
-    undefined,
-    undefined,
-  ]);
+  // One call per run (one file in scope: the plan is derived).
+  assert.deepEqual(server.requests.map((q) => q.headers.authorization), ['Bearer local-key-1', undefined]);
   assert.ok(server.requests.every((q) => !q.raw.includes('ds-key-2') && !q.raw.includes('oa-key-3')));
 });
 
@@ -208,9 +208,10 @@ test('a rate limit (429) is retried and the run still succeeds', async () => {
   const r = await runCli(['Add /health', '--files', 'src/server.js', '--base-url', server.baseUrl], { cwd: ws });
 
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(server.requests.length, 4);
+  // 429, then (the plan derived, its scripted answer passed over) 503, then the answer.
+  assert.equal(server.requests.length, 3);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
-  assert.deepEqual(tokenLine(r.stdout), { tokens: 42, calls: 2 });
+  assert.deepEqual(tokenLine(r.stdout), { tokens: 27, calls: 1 });
   const retries = lastRunLog(ws).events.filter((e) => e.kind === 'host_retry');
   assert.deepEqual(retries.map((e) => e.status), [429, 503]);
 });
@@ -243,5 +244,5 @@ test('an absolute --files path inside the workspace counts as its relative path'
   const r = await runCli(['Add /health', '--files', path.join(ws, 'src', 'server.js'), '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(read(ws, 'src/server.js'), SERVER_WITH_HEALTH);
-  assert.equal(server.requests[1].marker.path, 'src/server.js');
+  assert.equal(server.requests[0].marker.path, 'src/server.js');
 });

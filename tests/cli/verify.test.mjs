@@ -125,7 +125,7 @@ test('.red-exec.json sets the check; --no-verify skips it; a bad file is a confi
   // A repository's check runs only once its file is trusted (tests/cli/attacks-trust.test.mjs): here for this run.
   let r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws, env: { RED_EXEC_TRUST_CONFIG: '1' } });
   assert.equal(r.code, 9, r.stderr);
-  assert.equal(server.requests.length, 2, 'maxRetries 0 from the file: no retry');
+  assert.equal(server.requests.length, 1, 'maxRetries 0 from the file: no retry (and no plan call: one file)');
 
   server.answer(planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }])).answer(fenced(SUM_WRONG));
   r = await runCli(['Fix sum', '--files', 'src/sum.js', '--no-verify', '--base-url', server.baseUrl], { cwd: ws });

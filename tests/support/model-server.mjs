@@ -21,6 +21,13 @@ import http from 'node:http';
 
 const MARKER = /@@red-exec (\{.*\})/;
 
+const PLAN_ANSWER = /^\s*(```json\s*)?\{\s*"actions"/;
+
+/** A queued answer that is a plan (as planJson writes one). */
+function isPlanStep(step) {
+  return step?.type === 'answer' && typeof step.content === 'string' && PLAN_ANSWER.test(step.content);
+}
+
 /** The machine-readable @@red-exec block of a chat request, or null. */
 export function markerOf(body) {
   const messages = Array.isArray(body?.messages) ? body.messages : [];
@@ -54,6 +61,7 @@ export async function startModelServer({ cors = false } = {}) {
   const delayed = new Set();
   let completionCounter = 0;
   let fallback = null;
+  let skippedPlans = 0;
 
   const server = http.createServer((req, res) => {
     if (cors) {
@@ -85,6 +93,12 @@ export async function startModelServer({ cors = false } = {}) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
         return;
+      }
+      // A scripted plan the run does not ask for (one file in scope: the core derives the plan
+      // and makes no L1 call) is passed over, so one script serves both kinds of run.
+      while (record.marker?.stage === 'L3' && queue.length > 0 && isPlanStep(queue[0])) {
+        queue.shift();
+        skippedPlans++;
       }
       let step = queue.length > 0 ? queue.shift() : fallback;
       if (typeof step === 'function') step = step(record);
@@ -161,6 +175,10 @@ export async function startModelServer({ cors = false } = {}) {
   const api = {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    /** How many queued plans were passed over because the run derived its plan. */
+    get skippedPlans() {
+      return skippedPlans;
+    },
     /** Queue a normal chat completion. */
     answer(content, usage = { prompt: 100, completion: 50 }) {
       queue.push({ type: 'answer', content, usage });

@@ -11,6 +11,7 @@
 pub mod decompose;
 pub mod diff;
 pub(crate) mod extract;
+pub(crate) mod failure;
 pub(crate) mod fence;
 pub mod gate;
 pub mod generate;

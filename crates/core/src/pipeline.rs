@@ -386,6 +386,9 @@ pub const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 300_000;
 /// put the failures and the summary.
 const VERIFY_TAIL_BYTES: usize = 4_000;
 const VERIFY_TAIL_LINES: usize = 80;
+/// The end of a failed check's output a retry is shown after its first error.
+const FEEDBACK_TAIL_BYTES: usize = 1_200;
+const FEEDBACK_TAIL_LINES: usize = 12;
 const PACKAGE_JSON: &str = "package.json";
 
 pub struct Session {
@@ -416,6 +419,8 @@ pub struct Session {
     plan: Vec<PlanEntry>,
     plan_source: PlanSource,
     plan_problems: Vec<String>,
+    /// Every generation prompt sent so far (hashes): no retry goes out identical to one of them.
+    sent_prompts: BTreeSet<u64>,
     units: Vec<Unit>,
     staged: Vec<Staged>,
     /// Indexes into `staged` of the changes on disk, in the order they were made.
@@ -465,6 +470,7 @@ impl Session {
             plan: Vec::new(),
             plan_source: PlanSource::Model,
             plan_problems: Vec::new(),
+            sent_prompts: BTreeSet::new(),
             units: Vec::new(),
             staged: Vec::new(),
             applied: Vec::new(),
@@ -1164,6 +1170,17 @@ limit, {why}; split the file or the task"
                 read_only: views.iter().map(|v| ReadOnlyShown { path: v.path.clone(), whole: v.whole }).collect(),
             });
             if tokens <= budget {
+                let mut messages = messages;
+                if !self.sent_prompts.insert(prompt_hash(&messages)) {
+                    // The same question again would get the same answer: say that it was asked before.
+                    if let Some(last) = messages.iter_mut().rev().find(|m| m.role == "user") {
+                        last.content.push_str(&format!(
+                            "\nTHIS IS ATTEMPT {}: this same request was answered before, and that answer was not usable. Answer differently.\n",
+                            unit.attempts + 1
+                        ));
+                    }
+                    self.sent_prompts.insert(prompt_hash(&messages));
+                }
                 self.phase = Phase::AwaitUnit { index };
                 return Request::Complete {
                     request: CompletionRequest {
@@ -1173,7 +1190,7 @@ limit, {why}; split the file or the task"
                         action: Some(entry.action),
                         attempt: unit.attempts,
                         messages,
-                        temperature: 0.0,
+                        temperature: retry_temperature(unit.attempts),
                         max_tokens: max_tokens.max(MIN_OUTPUT_TOKENS),
                         response_format: None,
                     },
@@ -1254,6 +1271,7 @@ split the file or the task",
         };
         match checked {
             Err((reason, violations, outcome, candidate)) => {
+                let reason = self.plain_reason(&path, answer, reason);
                 self.emit(EventBody::UnitRejected { path: path.clone(), attempt: unit.attempts - 1, reason: reason.clone() });
                 if !violations.is_empty() {
                     self.emit(EventBody::Gate {
@@ -1301,6 +1319,25 @@ split the file or the task",
             self.gate_and_stage(&unit.entry, old.as_deref(), Some(text), unit.attempts);
         }
         self.next_unit(index + 1)
+    }
+
+    /// A refusal in plain words first when the answer was not the file at all: a read-only file
+    /// (the spec, most often) copied back, or a test of the file. A small model reads "exports
+    /// lost" as a reason to fix exports, not to stop returning the spec.
+    fn plain_reason(&self, path: &str, answer: &str, reason: String) -> String {
+        let copied = self.scope.read_only.iter().find(|ro| {
+            self.texts.get(*ro).cloned().flatten().is_some_and(|text| crate::failure::copied_back(&text, answer))
+        });
+        if let Some(ro) = copied {
+            return format!(
+                "the answer was {ro} copied back: that file is read-only context, not the file to write; return the \
+implementation of {path} ({reason})"
+            );
+        }
+        if reason.contains("is a test of") {
+            return format!("the answer was a test file, not {path}; return the implementation of {path} ({reason})");
+        }
+        reason
     }
 
     /// The small mechanical repairs models most often need, each a named pass in `postprocess`.
@@ -1662,13 +1699,15 @@ split the file or the task",
     }
 
     fn on_verify(&mut self, attempt: u32, reply: Reply) -> Request {
-        let (result, can_help) = match reply {
+        let (result, can_help, first_error) = match reply {
             Reply::Verified { exit_code, signal, timed_out, duration_ms, output } => {
                 let passed = exit_code == Some(0) && !timed_out;
                 // 126/127: the shell could not run the command; new code will not change that.
                 let can_help = !matches!(exit_code, Some(126 | 127));
                 let output_tail = tail(&output, VERIFY_TAIL_BYTES, VERIFY_TAIL_LINES);
-                (VerifyAttempt { passed, exit_code, signal, timed_out, duration_ms, output_tail }, can_help)
+                // The whole output, not its tail: the first error may be far above the end.
+                let first_error = if passed { None } else { crate::failure::first_error(&output) };
+                (VerifyAttempt { passed, exit_code, signal, timed_out, duration_ms, output_tail }, can_help, first_error)
             }
             Reply::VerifyError { code, message } => {
                 if code == "interrupted" {
@@ -1691,7 +1730,7 @@ split the file or the task",
                     duration_ms: None,
                     output_tail: message,
                 };
-                (result, false)
+                (result, false, None)
             }
             other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a verify request")),
         };
@@ -1712,7 +1751,13 @@ split the file or the task",
         }
         let generated = !self.units.is_empty();
         if can_help && generated && tries <= self.max_retries() {
-            let feedback = prompts::verify_failure(&command, &how, &result.output_tail);
+            // The first error and its location, then only a short tail: the failure itself, not
+            // a tail of frames with the message cut off.
+            let end = match &first_error {
+                Some(_) => tail(&crate::failure::short_tail(&result.output_tail, FEEDBACK_TAIL_LINES), FEEDBACK_TAIL_BYTES, FEEDBACK_TAIL_LINES),
+                None => result.output_tail.clone(),
+            };
+            let feedback = prompts::verify_failure(&command, &how, first_error.as_deref(), &end);
             self.after_rollback = AfterRollback::Retry(feedback);
         } else {
             let why = if !can_help {
@@ -1940,6 +1985,26 @@ split the file or the task",
         self.result = Some(result.clone());
         Request::Done { result: Box::new(result) }
     }
+}
+
+/// Sampling for a unit's call: 0 the first time, then higher, since a deterministic model asked
+/// again gives the same answer again.
+fn retry_temperature(attempts: u32) -> f32 {
+    match attempts {
+        0 => 0.0,
+        1 => 0.4,
+        _ => 0.7,
+    }
+}
+
+fn prompt_hash(messages: &[ChatMessage]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for m in messages {
+        m.role.hash(&mut h);
+        m.content.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// The first of `files` that `path`'s code loads, by a relative specifier.

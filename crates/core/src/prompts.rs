@@ -276,13 +276,16 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
 }
 
 /// What a unit's retry is told after the project's check failed on the written files: the
-/// command, how it ended, and the end of its output. The files were restored first, so the
-/// retry starts from the original content.
-pub fn verify_failure(command: &str, how_it_ended: &str, output_tail: &str) -> String {
+/// command, how it ended, the first error in its output with its location (`failure::first_error`)
+/// when one was found, and the end of the output. The files were restored first, so the retry
+/// starts from the original content.
+pub fn verify_failure(command: &str, how_it_ended: &str, first_error: Option<&str>, output_tail: &str) -> String {
     let tail = output_tail.trim_end();
+    let first = first_error.map_or(String::new(), |e| format!("The first error it reported:\n{}", fenced("text", e.trim_end())));
+    let end = if first_error.is_some() { "The end of its output" } else { "The end of the check's output" };
     format!(
         "THE PROJECT'S CHECK FAILED ON THE LAST ATTEMPT: after it was written, `{command}` ended with {how_it_ended}. \
-The files were restored; this is a fresh attempt. The end of the check's output:\n{}\
+The files were restored; this is a fresh attempt. {first}{end}:\n{}\
 Change the code so that the check passes, and still do everything the task asks.\n",
         fenced("text", tail)
     )
@@ -351,7 +354,7 @@ mod tests {
             read_only: &read_only,
             skills: &[],
             previous_error: None,
-            verify_failure: Some(&verify_failure("npm test", "exit code 1", "Expected:\n```\n3\n```")),
+            verify_failure: Some(&verify_failure("npm test", "exit code 1", None, "Expected:\n```\n3\n```")),
         });
         let text = &unit[1].content;
         // Each fenced piece of the prompt reads back whole, as the model's Markdown reader sees it.

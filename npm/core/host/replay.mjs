@@ -52,9 +52,16 @@ export function readReplay(eventsJsonl) {
 export function createReplayCompleter(replay) {
   const { calls } = typeof replay === 'string' ? readReplay(replay) : replay;
   const byId = new Map(calls.map((c) => [c.id, c]));
+  // A recording made when every run asked the planner, replayed by a core that derives a one-file
+  // plan (no L1 call): its plan calls are passed over, and the unit calls answered from the rest.
+  // Where the derived plan differs from the recorded one, the paths tell, and the replay stops.
+  const sorted = [...calls].sort((a, b) => a.id - b.id);
+  const leadingPlans = sorted.findIndex((c) => c.stage !== 'L1');
+  let offset = null;
   return async function complete(request) {
+    if (offset === null) offset = request.stage !== 'L1' && request.id === sorted[0]?.id && leadingPlans > 0 ? leadingPlans : 0;
     const where = `call ${request.id} (${request.stage}${request.path ? ` ${request.path}` : ''})`;
-    const call = byId.get(request.id);
+    const call = byId.get(request.id + offset);
     // 'bad_response' is the core's code for an answer it cannot use: the run stops with it.
     if (!call) {
       throw new CompletionError('bad_response', `replay diverged: the recorded run has no answer for ${where}; with another task, scope or options, use a live model`);

@@ -1449,3 +1449,59 @@ fn a_delete_imported_from_another_folder_by_an_esm_path_is_blocked_and_an_update
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!((host.text("src/main.js"), host.text("src/legacy.js"), host.prompts().len()), (Some(MAIN_NEW), None, 2));
 }
+
+#[test]
+fn a_failed_checks_retry_is_told_the_first_error_and_its_location_not_only_the_tail() {
+    // Jest's report: the failure first, then pages of frames and summaries; the host's tail of it
+    // (80 lines) holds none of the message.
+    let frames: String = (0..120).map(|i| format!("      at step{i} (node_modules/jest-circus/build/run.js:{i}:1)\n")).collect();
+    let output = format!(
+        "FAIL ./sum.test.js\n  ● sum › adds\n\n    expect(received).toBe(expected)\n\n    Expected: 5\n    Received: 6\n\n      at Object.toBe (sum.test.js:2:31)\n{frames}\nTests: 1 failed, 1 total\n"
+    );
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([fenced(SUM_WRONG), fenced(SUM_RIGHT)]);
+    host.verifies.extend([check_exit(1, &output), check_exit(0, "")]);
+    let r = host.run("fix sum", &["sum.js"], verify_options("npx jest"));
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert!(!r.verify.as_ref().unwrap().attempts[0].output_tail.contains("Expected: 5"), "the tail alone lacks the message");
+    let retry = &host.prompts()[1].messages[1].content;
+    assert!(retry.contains("The first error it reported:\n```text\n● sum › adds\n"), "{retry}");
+    assert!(retry.contains("Expected: 5\n  Received: 6") && retry.contains("at Object.toBe (sum.test.js:2:31)"), "{retry}");
+    // Then a short tail without the dependencies' frames.
+    assert!(retry.contains("The end of its output:") && retry.contains("Tests: 1 failed, 1 total"), "{retry}");
+    assert!(!retry.contains("jest-circus"), "{retry}");
+}
+
+#[test]
+fn a_spec_copied_back_is_refused_in_plain_words_and_the_retry_samples_differently() {
+    let stub = "function say(n) {\n  return '';\n}\nmodule.exports = { say };\n";
+    let spec = "const { say } = require('./say');\n\ndescribe('say', () => {\n  test('one', () => {\n    expect(say(1)).toBe('one');\n  });\n});\n";
+    let done = "function say(n) {\n  return 'one';\n}\nmodule.exports = { say };\n";
+    let mut host = Host::new(&[("say.js", stub), ("say.spec.js", spec)]);
+    host.answers.extend([fenced(spec), fenced(done)]);
+    let r = host.run("Implement say in say.js so that the tests in say.spec.js pass.", &["say.js"], RunOptions::default());
+    assert_eq!((r.status, host.text("say.js")), (Status::Ok, Some(done)), "{r:?}");
+    let prompts = host.prompts();
+    let retry = &prompts[1].messages[1].content;
+    assert!(
+        retry.contains("A PREVIOUS ANSWER WAS REJECTED: the answer was say.spec.js copied back: that file is read-only context, not the file to write; return the implementation of say.js"),
+        "{retry}"
+    );
+    assert_eq!((prompts[0].temperature, prompts[1].temperature), (0.0, 0.4));
+}
+
+#[test]
+fn no_retry_goes_out_with_a_prompt_already_sent() {
+    // The same failed check twice: the third prompt would be the second's again.
+    let mut host = Host::new(&[("sum.js", SUM_OLD)]);
+    host.answers.extend([fenced(SUM_WRONG), fenced(SUM_WRONG), fenced(SUM_RIGHT)]);
+    host.verifies.extend([check_exit(1, "AssertionError: 6 !== 5\n"), check_exit(1, "AssertionError: 6 !== 5\n"), check_exit(0, "")]);
+    let r = host.run("fix sum", &["sum.js"], RunOptions { max_retries: Some(2), ..verify_options("node sum.test.js") });
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let prompts = host.prompts();
+    assert_eq!(prompts.len(), 3);
+    let texts: BTreeSet<&str> = prompts.iter().map(|p| p.messages[1].content.as_str()).collect();
+    assert_eq!(texts.len(), 3, "every prompt differs");
+    assert!(prompts[2].messages[1].content.contains("THIS IS ATTEMPT 3: this same request was answered before"), "{}", prompts[2].messages[1].content);
+    assert_eq!(prompts.iter().map(|p| p.temperature).collect::<Vec<_>>(), [0.0, 0.4, 0.7]);
+}

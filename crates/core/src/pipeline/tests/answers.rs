@@ -30,7 +30,7 @@ fn a_lone_test_block_is_sent_back_not_written() {
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/add.js"), Some(ADD));
     let retry = &units(&host)[1].messages[1].content;
-    assert!(retry.contains("REJECTED: the answer's code block is a test of src/add.js"), "{retry}");
+    assert!(retry.contains("REJECTED: the answer was a test file, not src/add.js; return the implementation of src/add.js (the answer's code block is a test of src/add.js"), "{retry}");
 }
 
 #[test]
