@@ -103,6 +103,14 @@ impl Host {
                         .collect(),
                 },
                 // Running out of scripted answers ends the run with an error the assertions will show.
+                // A scripted plan where the run asks for code: the run derived its plan (one file
+                // in scope), so the script should hold no plan.
+                Request::Complete { ref request }
+                    if request.stage == "L3"
+                        && matches!(self.answers.front(), Some(Reply::Completion { text, .. }) if text.starts_with("{\"actions\"")) =>
+                {
+                    panic!("a scripted plan answer is next, but the run asks for the code of {:?}: it derived its plan", request.path)
+                }
                 Request::Complete { .. } => self.answers.pop_front().unwrap_or(Reply::CompletionError {
                     code: "bad_response".into(),
                     message: format!("no scripted answer left; events: {:?}", self.events),
@@ -295,11 +303,11 @@ fn a_reply_without_response_format_still_parses() {
 fn modify_keeps_exports_in_the_prompt_and_passes_the_gate() {
     let mut host = Host::new(&[("src/server.js", SERVER)]);
     let new = format!("{SERVER}\n// health\nroutes.set('/health', () => ({{ status: 'ok' }}));\n");
-    host.answers.extend([plan(&[("src/server.js", "MODIFY")]), fenced(&new)]);
+    host.answers.extend([fenced(&new)]);
     let r = host.run("Add a health route", &["./src/server.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/server.js"), Some(new.as_str()));
-    let unit = &host.prompts()[1].messages[1].content;
+    let unit = &host.prompts()[0].messages[1].content;
     assert!(unit.contains("KEEP THESE EXPORTS: createServer, routes"), "{unit}");
     assert!(unit.contains("MODULE FORMAT: CommonJS"));
 }
@@ -742,7 +750,7 @@ fn kinds_of_events(host: &Host) -> Vec<&'static str> {
 #[test]
 fn a_passing_check_makes_the_run_ok_and_is_reported() {
     let mut host = Host::new(&[("sum.js", SUM_OLD)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.answers.extend([fenced(SUM_RIGHT)]);
     host.verifies.push_back(check_exit(0, "ok 1 sum\n"));
     let r = host.run("fix sum", &["sum.js"], verify_options("node --test"));
     assert_eq!(r.status, Status::Ok, "{r:?}");
@@ -872,7 +880,7 @@ fn keep_on_fail_leaves_the_writes_and_a_missing_command_is_not_retried() {
 #[test]
 fn an_interrupt_during_the_check_is_interrupted_not_failed() {
     let mut host = Host::new(&[("sum.js", SUM_OLD)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.answers.extend([fenced(SUM_RIGHT)]);
     host.verifies.push_back(Reply::VerifyError { code: "interrupted".into(), message: "SIGINT".into() });
     let r = host.run("fix sum", &["sum.js"], verify_options("npm test"));
     assert_eq!(r.status, Status::Interrupted);
@@ -907,7 +915,7 @@ fn output_tail_keeps_the_end_within_bounds() {
 fn a_crlf_file_with_a_bom_keeps_both_when_the_model_answers_with_lf() {
     let old = "\u{FEFF}function sum(a, b) {\r\n  return a - b;\r\n}\r\nmodule.exports = { sum };\r\n";
     let mut host = Host::new(&[("sum.js", old)]);
-    host.answers.extend([plan(&[("sum.js", "MODIFY")]), fenced(SUM_RIGHT)]);
+    host.answers.extend([fenced(SUM_RIGHT)]);
     let r = host.run("fix sum", &["sum.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("sum.js"), Some(format!("\u{FEFF}{}", SUM_RIGHT.replace('\n', "\r\n")).as_str()));
@@ -1032,7 +1040,7 @@ fn a_file_changed_before_its_write_is_kept_and_the_other_writes_are_taken_back()
 fn a_create_target_that_appears_and_a_delete_target_that_changes_are_conflicts() {
     let mut host = Host::new(&[("old.js", A_OLD)]);
     host.edits.push((0, "new.js".into(), Some(USERS.into())));
-    host.answers.extend([plan(&[("new.js", "CREATE")]), fenced("module.exports = 3;\n")]);
+    host.answers.extend([fenced("module.exports = 3;\n")]);
     let r = host.run("add new.js", &["new.js"], RunOptions::default());
     assert_eq!(r.error.as_ref().unwrap().code, "conflict", "{r:?}");
     assert_eq!(host.text("new.js"), Some(USERS));
