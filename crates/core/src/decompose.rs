@@ -121,7 +121,14 @@ const REMOVAL_STEMS: [&str; 13] =
     ["delet", "remov", "drop", "replac", "renam", "retir", "obsolet", "eliminat", "discard", "purg", "eras", "merg", "mov"];
 
 fn asks_for_removal(sentence: &str) -> bool {
-    words(sentence).map(str::to_lowercase).any(|w| w == "rid" || REMOVAL_STEMS.iter().any(|s| w.starts_with(s)))
+    words(sentence).filter(|w| !is_identifier(w)).map(str::to_lowercase).any(|w| w == "rid" || REMOVAL_STEMS.iter().any(|s| w.starts_with(s)))
+}
+
+/// A name from code, not a word of the sentence: camelCase (`mergeIntervals`), or with `_`/`$`/a
+/// digit (`remove_item`). "Delete", "REMOVE" and "moved" are words.
+fn is_identifier(w: &str) -> bool {
+    let camel = w.chars().skip(1).any(char::is_uppercase) && w.chars().any(char::is_lowercase);
+    camel || w.contains(['_', '$']) || w.chars().any(|c| c.is_ascii_digit())
 }
 
 /// Some sentence of the task asks for something to go (so a plan may drop exports).
@@ -295,7 +302,7 @@ pub fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, context: &B
     if !file.exists && !words(task).map(str::to_lowercase).any(|w| CREATE_STEMS.iter().any(|s| w.starts_with(s))) {
         return None;
     }
-    if words(task).map(str::to_lowercase).any(|w| RESHAPE_STEMS.iter().any(|s| w.starts_with(s))) {
+    if words(task).filter(|w| !is_identifier(w)).map(str::to_lowercase).any(|w| RESHAPE_STEMS.iter().any(|s| w.starts_with(s))) {
         return None;
     }
     if task_paths(task).iter().any(|p| p != path && !context.contains(p)) {

@@ -773,6 +773,7 @@ impl Session {
         // Large files cost the planner their outline; when even that is over the budget, only
         // their top-level outline, then only their exports.
         let mut tokens = 0;
+        let shape = self.plan_shape();
         for detail in [BriefDetail::Full, BriefDetail::TopLevel, BriefDetail::Exports] {
             let messages = prompts::plan_messages(
                 &self.input.task,
@@ -780,6 +781,7 @@ impl Session {
                 &read_only,
                 &self.input.skills,
                 &self.plan_problems,
+                &shape,
             );
             tokens = estimate_tokens(&messages);
             if tokens > budget {
@@ -798,7 +800,7 @@ impl Session {
                     temperature: 0.0,
                     // A plan is a line or two per file.
                     max_tokens: (1024 + 256 * files).clamp(2048, MAX_OUTPUT_TOKENS),
-                    response_format: Some(ResponseFormat { name: PLAN_SCHEMA_NAME.into(), schema: JsonSchema(plan_schema_for(&self.plan_shape())) }),
+                    response_format: Some(ResponseFormat { name: PLAN_SCHEMA_NAME.into(), schema: JsonSchema(plan_schema_for(&shape)) }),
                 },
             };
         }

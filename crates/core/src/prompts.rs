@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::analysis::{Language, ModuleFormat};
 use crate::fence::{fence_for, fenced};
-use crate::plan::Action;
+use crate::plan::{Action, PlanShape};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ChatMessage {
@@ -84,7 +84,15 @@ You decide, for each file in scope, one action: CREATE (the file does not exist 
 EXTRACT (move named top-level declarations of an existing file into a new file), or DELETE (remove an existing file). \
 Answer with one JSON object and nothing else.";
 
-pub fn plan_messages(task: &str, files: &[FileBrief], read_only: &[String], skills: &[String], problems: &[String]) -> Vec<ChatMessage> {
+/// `shape`: what this run's plan can hold (the schema it sends); the format rules name only that.
+pub fn plan_messages(
+    task: &str,
+    files: &[FileBrief],
+    read_only: &[String],
+    skills: &[String],
+    problems: &[String],
+    shape: &PlanShape,
+) -> Vec<ChatMessage> {
     let mut user = block("L1", None, None, json!({}));
     user.push_str("\n\nTASK:\n");
     user.push_str(task.trim());
@@ -120,18 +128,7 @@ pub fn plan_messages(task: &str, files: &[FileBrief], read_only: &[String], skil
         user.push_str(&format!("\nREAD-ONLY CONTEXT (never plan these): {}\n", read_only.join(", ")));
     }
     push_skills(&mut user, skills);
-    user.push_str(
-        "\nANSWER FORMAT (JSON only):\n\
-{\"actions\": [{\"path\": \"<file in scope>\", \"action\": \"CREATE|MODIFY|EXTRACT|DELETE\", \"intent\": \"<what to do to this file, one sentence>\"}]}\n\
-For EXTRACT add \"from\": \"<existing file>\" and \"symbols\": [\"<top-level names that move>\"].\n\
-For MODIFY of a file listed with sections, add \"sections\": [\"#<n>\", ...]: every section the change touches (new code goes into the section it belongs after).\n\
-For MODIFY, if the task explicitly asks to remove exports, add \"dropExports\": [\"<names>\"].\n\
-For CREATE and MODIFY of a script, add \"exports\": [\"<every name the file must export when done>\"] as the task requires them: the code is checked against this list, and the other files are told these names.\n\
-DELETE only a file the task asks to delete, remove or replace by its name.\n\
-EXTRACT moves code mechanically (no code is written by you) and turns \"from\" into a facade that still exports the moved names: do not also MODIFY that file.\n\
-For a file that only needs its imports pointed at extracted code, use MODIFY with \"rewire\": true (done mechanically).\n\
-RULES: one entry per file in scope, no other paths; CREATE only files that do not exist; MODIFY, DELETE and EXTRACT \"from\" only files that exist.\n",
-    );
+    push_plan_format(&mut user, shape);
     if !problems.is_empty() {
         user.push_str("\nYOUR PREVIOUS PLAN WAS REJECTED:\n");
         for p in problems {
@@ -140,6 +137,45 @@ RULES: one entry per file in scope, no other paths; CREATE only files that do no
         user.push_str("Answer again with a corrected plan.\n");
     }
     vec![ChatMessage::new("system", PLAN_SYSTEM.to_string()), ChatMessage::new("user", user)]
+}
+
+/// The answer format, cut to what the run's plan can hold (issue 18: the rules for EXTRACT,
+/// sections, dropExports and DELETE went into every plan prompt, whether they could apply or not).
+fn push_plan_format(user: &mut String, shape: &PlanShape) {
+    let has = |a: Action| shape.actions.contains(&a);
+    let names: Vec<&str> = shape.actions.iter().map(|a| a.name()).collect();
+    user.push_str(&format!(
+        "\nANSWER FORMAT (JSON only):\n\
+{{\"actions\": [{{\"path\": \"<file in scope>\", \"action\": \"{}\", \"intent\": \"<what to do to this file, one sentence>\"}}]}}\n",
+        names.join("|")
+    ));
+    if has(Action::Create) || has(Action::Modify) {
+        user.push_str("For CREATE and MODIFY of a script, add \"exports\": [\"<every name the file must export when done>\"] as the task requires them: the code is checked against this list, and the other files are told these names.\n");
+    }
+    if has(Action::Modify) && shape.sections > 0 {
+        user.push_str("For MODIFY of a file listed with sections, add \"sections\": [\"#<n>\", ...]: every section the change touches (new code goes into the section it belongs after).\n");
+    }
+    if has(Action::Modify) && shape.drop_exports {
+        user.push_str("For MODIFY, if the task explicitly asks to remove exports, add \"dropExports\": [\"<names>\"].\n");
+    }
+    if has(Action::Extract) {
+        user.push_str(
+            "For EXTRACT add \"from\": \"<existing file>\" and \"symbols\": [\"<top-level names that move>\"]. \
+EXTRACT moves code mechanically (no code is written by you) and turns \"from\" into a facade that still exports the moved names: do not also MODIFY that file.\n\
+For a file that only needs its imports pointed at extracted code, use MODIFY with \"rewire\": true (done mechanically).\n",
+        );
+    }
+    if has(Action::Delete) {
+        user.push_str("DELETE only a file the task asks to delete, remove or replace by its name.\n");
+    }
+    user.push_str("RULES: one entry per file in scope, no other paths; CREATE only files that do not exist; MODIFY");
+    if has(Action::Delete) {
+        user.push_str(", DELETE");
+    }
+    if has(Action::Extract) {
+        user.push_str(" and EXTRACT \"from\"");
+    }
+    user.push_str(" only files that exist.\n");
 }
 
 const UNIT_SYSTEM: &str = "You are the code generation stage of a governed code executor. You write exactly one file. \
@@ -304,7 +340,7 @@ mod tests {
 
     #[test]
     fn every_prompt_carries_its_block() {
-        let plan = plan_messages("do it", &[], &[], &[], &[]);
+        let plan = plan_messages("do it", &[], &[], &[], &[], &PlanShape::any(&[]));
         let b = read_block(&plan).unwrap();
         assert_eq!(b["stage"], "L1");
         assert!(b["path"].is_null());
@@ -375,8 +411,30 @@ mod tests {
             declarations: vec!["f".into()],
             outline: None,
         }];
-        let m = plan_messages("t", &files, &[], &[], &["a.js is missing".into()]);
+        let m = plan_messages("t", &files, &[], &[], &["a.js is missing".into()], &PlanShape::any(&[]));
         assert!(m[1].content.contains("- a.js (exists, 3 lines, CommonJS); exports: f; declares: f"));
         assert!(m[1].content.contains("PREVIOUS PLAN WAS REJECTED:\n- a.js is missing"));
+    }
+
+    #[test]
+    fn the_plan_format_names_only_what_the_runs_plan_can_hold() {
+        let scope = vec!["a.js".to_string(), "b.js".to_string()];
+        let modify_only = PlanShape { scope: scope.clone(), existing: scope.clone(), actions: vec![Action::Modify], sections: 0, drop_exports: false };
+        let text = |shape: &PlanShape| plan_messages("change a.js and b.js", &[], &[], &[], &[], shape)[1].content.clone();
+        let small = text(&modify_only);
+        assert!(small.contains("\"action\": \"MODIFY\""), "{small}");
+        for absent in ["EXTRACT", "DELETE", "CREATE|", "\"sections\"", "dropExports", "rewire"] {
+            assert!(!small.contains(absent), "{absent}: {small}");
+        }
+        assert!(small.contains("\"exports\": [") && small.contains("RULES: one entry per file in scope"), "{small}");
+        let all = text(&PlanShape::any(&scope));
+        for present in ["CREATE|MODIFY|EXTRACT|DELETE", "\"sections\"", "dropExports", "rewire", "DELETE only a file"] {
+            assert!(all.contains(present), "{present}: {all}");
+        }
+        assert!(estimate_tokens_of(&small) + 100 < estimate_tokens_of(&all), "the compact format is shorter");
+    }
+
+    fn estimate_tokens_of(text: &str) -> usize {
+        text.len() / 4
     }
 }

@@ -224,9 +224,11 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
     // (task, scope, derived?): one present file with its spec named is derived; a second file,
     // a delete, a move/rename/extract/split word, another file named, or a large (sectioned) file is the planner's.
     let big: String = (0..130).map(|i| format!("function f{i}(x) {{\n  return x + {i};\n}}\n")).collect::<String>() + "module.exports = { f0 };\n";
-    let cases: [(&str, &[&str], bool); 8] = [
+    let cases: [(&str, &[&str], bool); 9] = [
         ("Implement say in say.js so that the tests in say.spec.js pass. Do not modify the test file.", &["say.js"], true),
         ("Implement say; it removes nothing it should keep", &["say.js"], true),
+        // A name from code is not a removal word: `mergeSay` in say.js asks for no delete.
+        ("Implement mergeSay in say.js", &["say.js"], true),
         ("Implement say in say.js and in other.js", &["say.js", "other.js"], false),
         ("Delete say.js", &["say.js"], false),
         ("Move say into lib.js", &["say.js"], false),
