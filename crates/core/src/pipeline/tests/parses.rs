@@ -56,8 +56,9 @@ const MONEY: &str = "function round(x) {\n  return Math.round(x * 100) / 100;\n}
 
 #[test]
 fn parses_per_whole_file_answer() {
+    // One file in scope: the plan is derived, so the scripts hold no plan answer.
     let created = "function health() {\n  return { status: 'ok' };\n}\n\nmodule.exports = { health };\n";
-    let (r, create) = parses_per_answer(&[], "Create src/health.js", &["src/health.js"], &[], vec![plan(&[("src/health.js", "CREATE")]), fenced(created)]);
+    let (r, create) = parses_per_answer(&[], "Create src/health.js", &["src/health.js"], &[], vec![fenced(created)]);
     assert_eq!(r.status, Status::Ok, "{r:?}");
 
     let modified = PRICES.replace("module.exports = { total };", "function count(items) {\n  return items.length;\n}\n\nmodule.exports = { total, count };");
@@ -66,7 +67,7 @@ fn parses_per_whole_file_answer() {
         "Add count(items) to src/prices.js",
         &["src/prices.js"],
         &["src/money.js"],
-        vec![plan(&[("src/prices.js", "MODIFY")]), fenced(&modified)],
+        vec![fenced(&modified)],
     );
     assert_eq!(r.status, Status::Ok, "{r:?}");
 
@@ -77,7 +78,7 @@ fn parses_per_whole_file_answer() {
         "Create src/health.js",
         &["src/health.js"],
         &[],
-        vec![plan(&[("src/health.js", "CREATE")]), answer(&format!("```js\n{created}```\nA test:\n```js\n{test}```\n"))],
+        vec![answer(&format!("```js\n{created}```\nA test:\n```js\n{test}```\n"))],
     );
     assert_eq!(r.status, Status::Ok, "{r:?}");
 
