@@ -163,7 +163,8 @@ test('a plan that creates or modifies .red-exec.json is refused; the trusted fil
       // The plan, and the plan again when the core asks once more: refused both times.
       const bad = planJson([{ path: 'src/sum.js', action: 'MODIFY', intent: 'fix' }, { path: target, action, intent: 'configure' }]);
       server.answer(bad).answer(bad);
-      r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl, '--json'], { cwd: s.ws, env: s.env });
+      // A task with a move word, so the plan is the planner's (a derived plan names only the scope).
+      r = await runCli(['Fix sum and move it to the top', '--files', 'src/sum.js', '--base-url', server.baseUrl, '--json'], { cwd: s.ws, env: s.env });
       assert.equal(r.code, 7, `${action} ${target}: ${r.stdout}`);
       assert.equal(JSON.parse(r.stdout).error.code, 'plan_invalid');
       // The model is told why: the core's plan rule, not only "not in scope".

@@ -30,6 +30,9 @@ import { EXIT, EXIT_TABLE } from '../../npm/red-exec/lib/exit-codes.js';
 const server = useModelServer();
 
 const TASK = 'Add a GET /health route';
+// One file in scope and a task about it: the plan is derived (no L1 call). A task with a move
+// word leaves the plan to the planner, for the cases about the planner's answers.
+const PLANNED_TASK = 'Add a GET /health route and move the route table to the top';
 const PLAN_MODIFY_SERVER = planJson([{ path: 'src/server.js', action: 'MODIFY', intent: 'add GET /health' }]);
 const ESM_SERVER = `import http from 'node:http';
 
@@ -195,13 +198,13 @@ const cases = [
     name: 'an empty model answer',
     setup: ({ server: s }) => s.answer(PLAN_MODIFY_SERVER).answer(''),
     argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl, '--max-retries', '0'],
-    expect: { code: 7, message: /^red-exec: no usable code in the model's answers: the answer was empty \[model_answer\]$/, calls: 2, logs: true },
+    expect: { code: 7, message: /^red-exec: no usable code in the model's answers: the answer was empty \[model_answer\]$/, calls: 1, logs: true },
   },
   {
     name: 'an answer that is prose only',
     setup: ({ server: s }) => s.answer(PLAN_MODIFY_SERVER).answer(PROSE_ONLY),
     argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl, '--max-retries', '0'],
-    expect: { code: 7, message: /^red-exec: no usable code in the model's answers: the answer contains no code block \[model_answer\]$/, calls: 2, logs: true },
+    expect: { code: 7, message: /^red-exec: no usable code in the model's answers: the answer contains no code block \[model_answer\]$/, calls: 1, logs: true },
   },
   {
     name: 'a plan naming a file outside --files (asked twice)',
@@ -209,13 +212,13 @@ const cases = [
       const sneaky = planJson([{ path: 'src/greet.js', action: 'MODIFY', intent: 'sneak in' }]);
       s.answer(sneaky).answer(sneaky);
     },
-    argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],
+    argv: ({ baseUrl }) => [PLANNED_TASK, '--files', 'src/server.js', '--base-url', baseUrl],
     expect: { code: 7, message: /^red-exec: the model's plan is invalid: src\/greet\.js is not in scope; only these files may be planned: src\/server\.js; src\/server\.js is in scope but has no action \[plan_invalid\]$/, calls: 2, logs: true },
   },
   {
     name: 'a plan that is not JSON (asked twice)',
     setup: ({ server: s }) => s.answer('I would modify src/server.js to add the route.').answer('{ "actions": [ oops'),
-    argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],
+    argv: ({ baseUrl }) => [PLANNED_TASK, '--files', 'src/server.js', '--base-url', baseUrl],
     expect: { code: 7, message: /^red-exec: the model's plan is invalid: the plan answer contains no complete JSON \[plan_invalid\]$/, calls: 2, logs: true },
   },
   {
@@ -225,7 +228,7 @@ const cases = [
       const nul = planJson([{ path: 'src/server.js\u0000.js', action: 'MODIFY', intent: 'add GET /health' }]);
       s.answer(nul).answer(nul);
     },
-    argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],
+    argv: ({ baseUrl }) => [PLANNED_TASK, '--files', 'src/server.js', '--base-url', baseUrl],
     expect: { code: 7, message: /^red-exec: the model's plan is invalid: src\/server\.js\\u0000\.js is not in scope; only these files may be planned: src\/server\.js; src\/server\.js is in scope but has no action \[plan_invalid\]$/, calls: 2, logs: true },
   },
   {
@@ -246,7 +249,7 @@ const cases = [
     setup: ({ server: s }) =>
       s.answer(PLAN_MODIFY_SERVER).garbage(Buffer.concat([Buffer.from('{"choices":[{"message":{"role":"assistant","content":"// caf'), Buffer.from([0xe9]), Buffer.from('"}}]}')]), 'application/json'),
     argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],
-    expect: { code: 7, message: /^red-exec: model server http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions answered with bytes that are not valid UTF-8 \[model_answer\]$/, calls: 2, logs: true },
+    expect: { code: 7, message: /^red-exec: model server http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions answered with bytes that are not valid UTF-8 \[model_answer\]$/, calls: 1, logs: true },
   },
 
   // blocked (1): the gate blocks the file and logs why; nothing is written.
@@ -257,7 +260,7 @@ const cases = [
     expect: {
       code: 1,
       message: /^red-exec: src\/server\.js \(MODIFY\) was blocked by module_format \(uses import\/export, but this file must be CommonJS \(require \/ module\.exports\)\); nothing was written: a plan is applied whole \(--partial keeps the changes that do not need it\) \[blocked\]$/,
-      calls: 2,
+      calls: 1,
       logs: true,
     },
   },
@@ -317,14 +320,14 @@ const cases = [
       s.answer(PLAN_MODIFY_SERVER).answer(fenced(SERVER_WITH_HEALTH));
     },
     argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--dry-run', '--base-url', baseUrl],
-    expect: { code: 0, message: null, calls: 2, logs: true },
+    expect: { code: 0, message: null, calls: 1, logs: true },
   },
   // The same file named three ways is one file in scope (a dry run, so nothing changes).
   {
     name: '--files naming the same file three ways',
     setup: ({ server: s }) => s.answer(PLAN_MODIFY_SERVER).answer(fenced(SERVER_WITH_HEALTH)),
     argv: ({ ws, baseUrl }) => [TASK, '--files', 'src/server.js', './src/server.js', path.join(ws, 'src', 'server.js'), '--dry-run', '--base-url', baseUrl],
-    expect: { code: 0, message: null, calls: 2, logs: true },
+    expect: { code: 0, message: null, calls: 1, logs: true },
     check: ({ ws }) => {
       const result = lastRunLog(ws).events.at(-1);
       assert.deepEqual(result.files.map((f) => [f.path, f.outcome]), [['src/server.js', 'written']]);

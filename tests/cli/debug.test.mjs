@@ -49,7 +49,7 @@ test('--export-debug zips meta.json, events.jsonl and the written files', async 
   assert.deepEqual(meta.writtenFiles.missing, []);
   // The prompts and answers are in the events.
   const events = entries['events.jsonl'].trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(events.filter((e) => e.kind === 'model_request').length, 2);
+  assert.equal(events.filter((e) => e.kind === 'model_request').length, 1, 'one file: the plan is derived, one call');
   assert.ok(events.find((e) => e.kind === 'model_response' && e.text.includes("'GET /health'")));
 });
 

@@ -31,8 +31,8 @@ async function requestsReach(n) {
 
 /** Start a run of "Fix sum" held in its plan call; returns { done, release }. */
 async function heldRun(ws) {
-  const release = server.held(PLAN);
-  server.answer(fenced(SUM_RIGHT));
+  // One file in scope: the plan is derived, so the held call is the unit's.
+  const release = server.held(fenced(SUM_RIGHT));
   const run = startCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });
   await requestsReach(1);
   return { ...run, release };
@@ -123,7 +123,7 @@ test('the lock is released on an error and on Ctrl-C', async () => {
   assert.equal(r.code, 5, r.stderr);
   assert.equal(fs.existsSync(lockOf(ws)), false);
 
-  server.held(PLAN);
+  server.held(fenced(SUM_RIGHT));
   const run = startCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });
   await requestsReach(2);
   assert.ok(fs.existsSync(lockOf(ws)));

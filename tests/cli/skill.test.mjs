@@ -127,7 +127,8 @@ test('--skill, --read (repeatable, comma-separated) and --context-budget reach t
     assert.ok(prompt.includes('Always answer JSON errors.'), `${q.marker.stage} prompt carries the second skill`);
     assert.equal(prompt.includes('HIDDEN-NOTE'), false, 'HTML comments stay out of the prompts');
   }
-  assert.ok(JSON.stringify(server.requests[1].body.messages).includes('Health checks answer within 50 ms.'));
+  // One file in scope: the plan is derived, so the one request is the unit's.
+  assert.ok(JSON.stringify(server.requests[0].body.messages).includes('Health checks answer within 50 ms.'));
   assert.deepEqual(events.find((e) => e.kind === 'host_start').cli.skills, [path.join(skills, 'style.md'), path.join(skills, 'more.md')]);
 });
 
@@ -136,7 +137,8 @@ test('a --read file is never written: a plan that changes it is refused', async 
   const before = snapshot(ws);
   const sneaky = planJson([{ path: 'src/greet.js', action: 'MODIFY', intent: 'add farewell()' }]);
   server.answer(sneaky).answer(sneaky);
-  const r = await runCli(['Add farewell()', '--files', 'src/server.js', '--read', 'src/greet.js', '--base-url', server.baseUrl], { cwd: ws });
+  // A task with a move word: the plan is the planner's (a derived plan names only the scope).
+  const r = await runCli(['Add farewell() and move it next to greet()', '--files', 'src/server.js', '--read', 'src/greet.js', '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(r.code, 7, r.stderr);
   assert.match(r.stderr, /src\/greet\.js/);
   assert.equal(lastRunLog(ws).events.at(-1).error.code, 'plan_invalid');
