@@ -147,15 +147,15 @@ pub fn task_removes(task: &str, name: &str) -> bool {
 pub fn task_deletes(task: &str, path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     let stem = base.split_once('.').map_or(base, |(s, _)| s);
+    let is_it = |w: &str| {
+        let w = w.trim_end_matches(['.', '!', '?']);
+        let w = w.strip_prefix("./").unwrap_or(w);
+        w == path || w == base || (w.ends_with(&format!("/{base}")) && path.ends_with(w)) || (!stem.is_empty() && w == stem)
+    };
     sentences(task).into_iter().any(|s| {
-        let names_it = s
-            .split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,:".contains(c))
-            .map(|w| w.trim_end_matches(['.', '!', '?']))
-            .any(|w| {
-                let w = w.strip_prefix("./").unwrap_or(w);
-                w == path || w == base || (w.ends_with(&format!("/{base}")) && path.ends_with(w)) || (!stem.is_empty() && w == stem)
-            });
-        names_it && asks_for_removal(s)
+        let tokens: Vec<&str> = s.split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,:".contains(c)).collect();
+        // The file's own name is no removal word (`interval-merge.js` holds "merge").
+        tokens.iter().any(|w| is_it(w)) && tokens.iter().filter(|w| !is_it(w)).any(|w| asks_for_removal(w))
     })
 }
 

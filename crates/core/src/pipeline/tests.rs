@@ -224,11 +224,13 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
     // (task, scope, derived?): one present file with its spec named is derived; a second file,
     // a delete, a move/rename/extract/split word, another file named, or a large (sectioned) file is the planner's.
     let big: String = (0..130).map(|i| format!("function f{i}(x) {{\n  return x + {i};\n}}\n")).collect::<String>() + "module.exports = { f0 };\n";
-    let cases: [(&str, &[&str], bool); 9] = [
+    let cases: [(&str, &[&str], bool); 10] = [
         ("Implement say in say.js so that the tests in say.spec.js pass. Do not modify the test file.", &["say.js"], true),
         ("Implement say; it removes nothing it should keep", &["say.js"], true),
         // A name from code is not a removal word: `mergeSay` in say.js asks for no delete.
         ("Implement mergeSay in say.js", &["say.js"], true),
+        // Nor is a word inside the file's own name (`say-merge.js` holds "merge").
+        ("Implement say in say-merge.js; it merges lists", &["say-merge.js"], true),
         ("Implement say in say.js and in other.js", &["say.js", "other.js"], false),
         ("Delete say.js", &["say.js"], false),
         ("Move say into lib.js", &["say.js"], false),
@@ -237,7 +239,8 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
         ("Tidy big.js", &["big.js"], false),
     ];
     for (i, (task, scope, derived)) in cases.into_iter().enumerate() {
-        let mut host = Host::new(&[("say.js", stub), ("say.spec.js", spec), ("other.js", stub), ("big.js", big.as_str())]);
+        let mut host =
+            Host::new(&[("say.js", stub), ("say-merge.js", stub), ("say.spec.js", spec), ("other.js", stub), ("big.js", big.as_str())]);
         if derived {
             host.answers.push_back(fenced(done));
         }
@@ -245,7 +248,7 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
         let l1 = host.prompts().iter().filter(|p| p.stage == "L1").count();
         assert_eq!((l1 == 0, r.plan_source == PlanSource::Derived), (derived, derived), "case {i}: {r:?}");
         if derived {
-            assert_eq!((r.status, host.text("say.js")), (Status::Ok, Some(done)), "case {i}");
+            assert_eq!((r.status, host.text(scope[0])), (Status::Ok, Some(done)), "case {i}");
         }
     }
     // A missing file the task does not ask to make may be a wrong path: the planner is asked.
