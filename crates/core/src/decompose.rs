@@ -154,8 +154,9 @@ pub fn task_deletes(task: &str, path: &str) -> bool {
     };
     sentences(task).into_iter().any(|s| {
         let tokens: Vec<&str> = s.split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,:".contains(c)).collect();
-        // The file's own name is no removal word (`interval-merge.js` holds "merge").
-        tokens.iter().any(|w| is_it(w)) && tokens.iter().filter(|w| !is_it(w)).any(|w| asks_for_removal(w))
+        // A file name is no removal word (`interval-merge.js`, `interval-merge.spec.js` hold "merge").
+        let a_path = |w: &str| w.contains('/') || w.trim_end_matches(['.', '!', '?']).contains('.');
+        tokens.iter().any(|w| is_it(w)) && tokens.iter().filter(|w| !is_it(w) && !a_path(w)).any(|w| asks_for_removal(w))
     })
 }
 

@@ -230,7 +230,7 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
         // A name from code is not a removal word: `mergeSay` in say.js asks for no delete.
         ("Implement mergeSay in say.js", &["say.js"], true),
         // Nor is a word inside the file's own name (`say-merge.js` holds "merge").
-        ("Implement say in say-merge.js; it merges lists", &["say-merge.js"], true),
+        ("Implement say in say-merge.js so that say-merge.spec.js passes; it merges lists", &["say-merge.js"], true),
         ("Implement say in say.js and in other.js", &["say.js", "other.js"], false),
         ("Delete say.js", &["say.js"], false),
         ("Move say into lib.js", &["say.js"], false),
@@ -240,7 +240,7 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
     ];
     for (i, (task, scope, derived)) in cases.into_iter().enumerate() {
         let mut host =
-            Host::new(&[("say.js", stub), ("say-merge.js", stub), ("say.spec.js", spec), ("other.js", stub), ("big.js", big.as_str())]);
+            Host::new(&[("say.js", stub), ("say-merge.js", stub), ("say-merge.spec.js", spec), ("say.spec.js", spec), ("other.js", stub), ("big.js", big.as_str())]);
         if derived {
             host.answers.push_back(fenced(done));
         }
