@@ -72,16 +72,17 @@ test('--live runs the pipeline, the pipeline with --verify and the whole-file ba
   assert.equal(baseline.calls, 1);
   assert.deepEqual(baseline.badWrites.map((b) => [b.path, b.why]), [[`${EXERCISE}.js`, 'syntax']]);
 
-  // What the server saw: the plan call carried the plan's JSON schema; the baseline's call none.
+  // What the server saw: no plan call (one file in scope: the pipeline derives its plan), so no
+  // call with the plan's JSON schema; the baseline's call has none either.
   const seen = s.requests();
   const plans = seen.filter((q) => q.stage === 'L1');
-  assert.equal(plans.length, 2, JSON.stringify(seen));
+  assert.equal(plans.length, 0, JSON.stringify(seen));
   for (const p of plans) {
     assert.equal(p.responseFormat?.type, 'json_schema', JSON.stringify(p));
     assert.equal(p.responseFormat.json_schema.strict, true);
     assert.ok(p.responseFormat.json_schema.schema.properties, JSON.stringify(p.responseFormat));
   }
-  assert.equal(pipeline.responseFormat, 'json_schema');
+  assert.equal(pipeline.responseFormat ?? null, null, 'no call carried a schema');
   const whole = seen.filter((q) => q.stage === 'whole-file');
   assert.deepEqual(whole.map((q) => [q.target, q.responseFormat]), [[`${EXERCISE}.js`, null]]);
   // The server is stopped at the end.
