@@ -40,6 +40,10 @@ test('npm run demo replays it: report, diff with the new route, exit 0', async (
   assert.match(r.stdout, /Status:\s*OK/);
   assert.match(r.stdout, /^\+get\('\/health'/m);
   assert.match(r.stdout, /^\+\s+json\(res, 200, \{ status: 'ok', uptime: Math\.round\(process\.uptime\(\)\) \}\);$/m);
-  const result = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'transcript.jsonl'), 'utf8').trim().split('\n').at(-1));
-  assert.deepEqual(tokenLine(r.stdout), { tokens: result.usage.totalTokens, calls: 2 });
+  // A one-file task derives its plan now: the replay passes over the recorded plan call and
+  // reports the one call it made, with that call's recorded tokens.
+  const events = fs.readFileSync(path.join(EXAMPLE, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const l3 = events.find((e) => e.kind === 'model_request' && e.stage === 'L3');
+  const answer = events.find((e) => e.kind === 'model_response' && e.id === l3.id);
+  assert.deepEqual(tokenLine(r.stdout), { tokens: answer.usage.promptTokens + answer.usage.completionTokens, calls: 1 });
 });
