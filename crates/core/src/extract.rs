@@ -848,21 +848,7 @@ fn heading_start(source: &str, prev_tail: u32, lead: u32) -> Option<u32> {
 }
 
 fn classify(source: &str, stmt: &Statement<'_>) -> StmtKind {
-    let names = |decl: &Declaration<'_>| -> Vec<String> {
-        match decl {
-            Declaration::VariableDeclaration(v) => v
-                .declarations
-                .iter()
-                .flat_map(|d| d.id.get_binding_identifiers().into_iter().map(|id| id.name.as_str().to_string()))
-                .collect(),
-            Declaration::FunctionDeclaration(f) => f.id.iter().map(|id| id.name.as_str().to_string()).collect(),
-            Declaration::ClassDeclaration(c) => c.id.iter().map(|id| id.name.as_str().to_string()).collect(),
-            Declaration::TSTypeAliasDeclaration(t) => vec![t.id.name.as_str().to_string()],
-            Declaration::TSInterfaceDeclaration(t) => vec![t.id.name.as_str().to_string()],
-            Declaration::TSEnumDeclaration(t) => vec![t.id.name.as_str().to_string()],
-            _ => Vec::new(),
-        }
-    };
+    let names = crate::lang::analysis::declaration_names;
     let type_only =
         |decl: &Declaration<'_>| matches!(decl, Declaration::TSTypeAliasDeclaration(_) | Declaration::TSInterfaceDeclaration(_));
     let decl = |names: Vec<String>, export, type_only| {

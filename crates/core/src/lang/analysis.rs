@@ -410,7 +410,8 @@ fn binding_names(pattern: &BindingPattern<'_>) -> Vec<String> {
     pattern.get_binding_identifiers().iter().map(|id| id.name.as_str().to_string()).collect()
 }
 
-fn declaration_names(decl: &Declaration<'_>) -> Vec<String> {
+/// The names a declaration binds (also used by extract's statement classifier).
+pub(crate) fn declaration_names(decl: &Declaration<'_>) -> Vec<String> {
     match decl {
         Declaration::VariableDeclaration(v) => v.declarations.iter().flat_map(|d| binding_names(&d.id)).collect(),
         Declaration::FunctionDeclaration(f) => f.id.iter().map(|id| id.name.as_str().to_string()).collect(),
