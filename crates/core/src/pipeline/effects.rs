@@ -1,0 +1,185 @@
+//! Effects: the staged changes written and deleted by the host, and what the run withholds.
+
+use super::*;
+
+impl Session {
+    pub(super) fn begin_effects(&mut self) -> Request {
+        self.check_deletes();
+        let blocked = self.outcomes.iter().any(|o| o.outcome == Outcome::Blocked);
+        self.set_stage("gate", if blocked { StageState::Failed } else { StageState::Ok });
+        self.withhold();
+        self.next_effect(0)
+    }
+
+    /// The plan is the unit of application: once a file of it is blocked or failed, none of the
+    /// other changes is written; with `partial`, the ones that do not need it still are. A change
+    /// is needed when it imports a file that is not written (directly, or through another withheld
+    /// change), and a delete is withheld while any file left on disk still imports the file.
+    pub(super) fn withhold(&mut self) {
+        let stopped = |o: &&FileOutcome| matches!(o.outcome, Outcome::Blocked | Outcome::Failed);
+        // A delete that is not made leaves its file in place: nothing that imports it misses it.
+        let mut missing: BTreeSet<String> =
+            self.outcomes.iter().filter(stopped).filter(|o| o.action != Action::Delete).map(|o| o.path.clone()).collect();
+        let Some(first) = self.outcomes.iter().find(stopped) else { return };
+        let first = format!("{} was {}", first.path, if first.outcome == Outcome::Blocked { "blocked" } else { "not generated" });
+        let mut withheld: BTreeMap<usize, String> = BTreeMap::new();
+        if !self.input.options.partial {
+            withheld.extend(self.staged.iter().enumerate().map(|(i, staged)| {
+                let not = if staged.new.is_some() { "not written" } else { "not deleted" };
+                (i, format!("{not}: {first}, and a plan is applied whole (--partial keeps what does not need it)"))
+            }));
+        }
+        loop {
+            let mut changed = false;
+            for (i, staged) in self.staged.iter().enumerate() {
+                if withheld.contains_key(&i) {
+                    continue;
+                }
+                let why = match &staged.new {
+                    Some(text) => imported(&staged.path, &self.facts.analyze(&staged.path, text), &missing)
+                        .map(|dep| format!("not written: it imports {dep}, which is not written")),
+                    None => self
+                        .importer_after_run(&staged.path, &withheld)
+                        .map(|by| format!("not deleted: {by} still imports it")),
+                };
+                if let Some(why) = why {
+                    if staged.new.is_some() {
+                        missing.insert(staged.path.clone());
+                    }
+                    withheld.insert(i, why);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let staged = std::mem::take(&mut self.staged);
+        for (i, change) in staged.into_iter().enumerate() {
+            match withheld.remove(&i) {
+                Some(why) => self.outcomes.push(FileOutcome {
+                    path: change.path,
+                    action: change.action,
+                    outcome: Outcome::Withheld,
+                    diff: String::new(),
+                    violations: change.violations,
+                    attempts: change.attempts,
+                    error: Some(why),
+                }),
+                None => self.staged.push(change),
+            }
+        }
+    }
+
+    /// A script file that will be on disk after the run (kept changes in place, withheld ones as
+    /// they were) and imports `path`.
+    pub(super) fn importer_after_run(&self, path: &str, withheld: &BTreeMap<usize, String>) -> Option<String> {
+        let mut after: BTreeMap<&str, &str> =
+            self.texts.iter().filter_map(|(p, t)| t.as_deref().map(|t| (p.as_str(), t))).collect();
+        for (_, staged) in self.staged.iter().enumerate().filter(|(i, _)| !withheld.contains_key(i)) {
+            match &staged.new {
+                Some(new) => after.insert(&staged.path, new),
+                None => after.remove(staged.path.as_str()),
+            };
+        }
+        let target = BTreeSet::from([path.to_string()]);
+        after.into_iter().filter(|(p, _)| *p != path && Language::of(p).is_script()).find_map(|(p, text)| {
+            let unchanged = self.texts.get(p).and_then(Option::as_deref) == Some(text);
+            let analysis = match self.analyses.get(p) {
+                Some(a) if unchanged => a.clone(),
+                _ => (*self.facts.analyze(p, text)).clone(),
+            };
+            imported(p, &analysis, &target).map(|_| p.to_string())
+        })
+    }
+
+    /// What `path` must be before the run changes it: what the run last wrote there, else what it read.
+    pub(super) fn expected(&self, path: &str) -> Expected {
+        // Every path the run may change is in scope, and every path in scope was read.
+        Expected::of(self.disk.get(path).or_else(|| self.texts.get(path)).cloned().flatten())
+    }
+
+    pub(super) fn next_effect(&mut self, index: usize) -> Request {
+        let Some(staged) = self.staged.get(index).cloned() else { return self.after_effects() };
+        let old = self.texts.get(&staged.path).cloned().flatten();
+        self.phase = Phase::AwaitEffect { index };
+        match staged.new.clone() {
+            Some(text) if old.as_deref() == Some(text.as_str()) => {
+                self.push_outcome(&staged, Outcome::Unchanged, String::new());
+                self.next_effect(index + 1)
+            }
+            Some(text) => Request::Write { expect: self.expected(&staged.path), path: staged.path, text, rollback: false },
+            None => Request::Delete { expect: self.expected(&staged.path), path: staged.path, rollback: false },
+        }
+    }
+
+    pub(super) fn push_outcome(&mut self, staged: &Staged, outcome: Outcome, diff: String) {
+        self.outcomes.push(FileOutcome {
+            path: staged.path.clone(),
+            action: staged.action,
+            outcome,
+            diff,
+            violations: staged.violations.clone(),
+            attempts: staged.attempts,
+            error: None,
+        });
+    }
+
+    pub(super) fn on_effect(&mut self, index: usize, reply: Reply) -> Request {
+        let staged = self.staged[index].clone();
+        let old = self.texts.get(&staged.path).cloned().flatten();
+        let diff = diff::unified(&staged.path, old.as_deref(), staged.new.as_deref());
+        match reply {
+            Reply::Written => {
+                self.emit(EventBody::Write { path: staged.path.clone() });
+                self.push_outcome(&staged, Outcome::Written, diff);
+                self.applied.push(index);
+                self.disk.insert(staged.path.clone(), staged.new.clone());
+            }
+            Reply::Deleted => {
+                self.emit(EventBody::Delete { path: staged.path.clone() });
+                self.push_outcome(&staged, Outcome::Deleted, diff);
+                self.applied.push(index);
+                self.disk.insert(staged.path.clone(), None);
+            }
+            Reply::WriteError { message, code } | Reply::DeleteError { message, code } => {
+                if code.as_deref() == Some("interrupted") {
+                    // The user stopped the run between two writes: take back the ones made.
+                    let made = self.applied.len();
+                    let message = format!(
+                        "interrupted during the writes: the {made} change(s) already made were rolled back, nothing else was written"
+                    );
+                    self.error = Some(run_error("interrupted", message));
+                    self.after_rollback = AfterRollback::Finish;
+                    return self.begin_rollback();
+                }
+                self.emit(EventBody::WriteError { path: staged.path.clone(), message: message.clone() });
+                self.outcomes.push(FileOutcome {
+                    path: staged.path.clone(),
+                    action: staged.action,
+                    outcome: Outcome::Failed,
+                    diff: String::new(),
+                    violations: staged.violations.clone(),
+                    attempts: staged.attempts,
+                    error: Some(message.clone()),
+                });
+                // All or nothing: the changes already made are taken back.
+                let restored = if self.applied.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the {} change(s) made before it were rolled back", self.applied.len())
+                };
+                self.error = Some(if code.as_deref() == Some("conflict") {
+                    let message = format!("{} changed on disk during the run and was left as it is: {message}{restored}", staged.path);
+                    run_error("conflict", message)
+                } else {
+                    run_error("write_failed", format!("{}: {message}{restored}", staged.path))
+                });
+                self.after_rollback = AfterRollback::Finish;
+                return self.begin_rollback();
+            }
+            other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a write")),
+        }
+        self.next_effect(index + 1)
+    }
+}

@@ -1,0 +1,414 @@
+//! Generate (L3): each unit's request, its answer, post-processing, and the context it is shown.
+
+use super::*;
+
+impl Session {
+    pub(super) fn budget(&self) -> u32 {
+        self.input.options.context_budget.unwrap_or(DEFAULT_CONTEXT_BUDGET)
+    }
+
+    /// Read-only files as a unit sees them: whole, or (`whole == false`) cut to their outline.
+    pub(super) fn read_only_views(&self, whole: bool) -> Vec<ReadOnlyView> {
+        self.scope
+            .read_only
+            .iter()
+            .filter_map(|p| {
+                let text = self.texts.get(p).cloned().flatten()?;
+                if whole {
+                    return Some(ReadOnlyView { path: p.clone(), text, whole: true });
+                }
+                let cut = match self.analyses.get(p) {
+                    Some(a) if Language::of(p).is_script() && a.is_valid() => {
+                        section::outline(&text, &section::sections(&text, a), &[])
+                    }
+                    // Prose keeps its headings: enough to know what the file is about.
+                    _ => text.lines().filter(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect(),
+                };
+                Some(ReadOnlyView { path: p.clone(), text: cut, whole: false })
+            })
+            .collect()
+    }
+
+    pub(super) fn expected_format(&self, path: &str) -> Option<ModuleFormat> {
+        let lang = Language::of(path);
+        if !lang.is_script() {
+            return None;
+        }
+        if let Some(fixed) = ModuleFormat::of_extension(path) {
+            return Some(fixed);
+        }
+        match self.input.options.module_format {
+            FormatChoice::Cjs => return Some(ModuleFormat::Cjs),
+            FormatChoice::Esm => return Some(ModuleFormat::Esm),
+            FormatChoice::Auto => {}
+        }
+        if let Some(own) = self.analyses.get(path).and_then(Analysis::module_format) {
+            return Some(own);
+        }
+        if matches!(lang, Language::TypeScript | Language::Tsx | Language::Jsx) {
+            // TypeScript and JSX sources are written with import/export whatever they compile to.
+            return Some(ModuleFormat::Esm);
+        }
+        if let Some(pkg) = self.package_format {
+            return Some(pkg);
+        }
+        // Follow the other script files of the run; Node's default for `.js` is CommonJS.
+        let (mut cjs, mut esm) = (0, 0);
+        for (p, a) in &self.analyses {
+            if p != path && Language::of(p).is_script() {
+                match a.module_format() {
+                    Some(ModuleFormat::Cjs) => cjs += 1,
+                    Some(ModuleFormat::Esm) => esm += 1,
+                    None => {}
+                }
+            }
+        }
+        Some(if esm > cjs { ModuleFormat::Esm } else { ModuleFormat::Cjs })
+    }
+
+    /// The format the gate holds a file to: the [expected](Self::expected_format) one, unless
+    /// `auto` found a toolchain that also runs the other (see [`Toolchain::required`]).
+    pub(super) fn required_format(&self, path: &str) -> Option<ModuleFormat> {
+        let expected = self.expected_format(path)?;
+        if ModuleFormat::of_extension(path).is_some() || self.input.options.module_format != FormatChoice::Auto {
+            return Some(expected);
+        }
+        self.toolchain.required(expected)
+    }
+
+    /// What a MODIFY's prompt asks it to keep: never a name the plan drops or the task says to remove.
+    pub(super) fn keep_exports(&self, entry: &PlanEntry) -> Vec<String> {
+        match (entry.action, self.analyses.get(&entry.path)) {
+            (Action::Modify, Some(a)) => a
+                .exports
+                .iter()
+                .filter(|e| !entry.drop_exports.contains(e) && !decompose::task_removes(&self.input.task, e))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Other script files as a unit sees them once the plan is done: each export with the signature
+    /// of its declaration (`createServer: function createServer(port) { …`), never a body. A file the
+    /// plan creates or modifies shows the exports the plan declared for it (a MODIFY also those it
+    /// must keep); a file the plan deletes is not shown.
+    pub(super) fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
+        let planned = |p: &str| self.plan.iter().find(|e| e.path == p);
+        let mut paths: BTreeSet<&String> = self.analyses.keys().collect();
+        paths.extend(self.plan.iter().filter(|e| matches!(e.action, Action::Create | Action::Extract)).map(|e| &e.path));
+        paths
+            .into_iter()
+            .filter(|p| p.as_str() != path && Language::of(p).is_script())
+            .filter(|p| planned(p).is_none_or(|e| e.action != Action::Delete))
+            .filter_map(|p| {
+                let before = self.analyses.get(p);
+                let names: BTreeSet<String> = match planned(p) {
+                    Some(e) if e.action == Action::Modify => {
+                        let kept = before.map(|a| a.exports.iter().filter(|x| !e.drop_exports.contains(x)).cloned());
+                        kept.into_iter().flatten().chain(e.exports.iter().cloned()).collect()
+                    }
+                    Some(e) if e.action == Action::Create => e.exports.iter().cloned().collect(),
+                    Some(e) if e.action == Action::Extract => e.symbols.iter().chain(&e.exports).cloned().collect(),
+                    _ => before?.exports.clone(),
+                };
+                // A new file whose exports the plan does not say: nothing to show but that it exists.
+                if names.is_empty() && before.is_none() {
+                    return Some((p.clone(), vec!["(created by this run; its exports are not planned)".to_string()]));
+                }
+                let text = self.texts.get(p).cloned().flatten().unwrap_or_default();
+                let sections = before.map(|a| section::sections(&text, a)).unwrap_or_default();
+                let shapes = names
+                    .into_iter()
+                    .map(|name| match sections.iter().find(|s| s.names.contains(&name)) {
+                        Some(s) => format!("{name}: {}", section::signature(&text, s)),
+                        None => name,
+                    })
+                    .collect();
+                Some((p.clone(), shapes))
+            })
+            .collect()
+    }
+
+    pub(super) fn next_unit(&mut self, index: usize) -> Request {
+        let mut index = index;
+        while self.units.get(index).is_some_and(|u| self.failed_files.contains(&u.entry.path)) {
+            index += 1;
+        }
+        let Some(unit) = self.units.get(index).cloned() else {
+            let state = if self.units.is_empty() { StageState::Skipped } else { StageState::Ok };
+            self.set_stage("L3", state);
+            return self.begin_effects();
+        };
+        let entry = &unit.entry;
+        let file_text = self.texts.get(&entry.path).cloned().flatten();
+        let keep = self.keep_exports(entry);
+        let neighbours = self.neighbours(&entry.path);
+        let (current, outline, last) = match (&unit.section, file_text.as_deref()) {
+            (Some(s), Some(text)) => {
+                let all = &self.sections[&entry.path];
+                // A unit may span several sections (a large file cut into chunks): all of them leave the outline.
+                let covered: Vec<usize> = all.iter().filter(|x| x.start >= s.start && x.end <= s.end).map(|x| x.index).collect();
+                let last = all.iter().filter(|x| covered.contains(&x.index) && x.parent == s.parent).map(|x| x.index).max();
+                let current = text[s.start as usize..s.end as usize].to_string();
+                (Some(current), section::outline(text, all, &covered), last.unwrap_or(s.index).max(s.index))
+            }
+            _ => (file_text.clone(), String::new(), 0),
+        };
+        let max_tokens = output_tokens(current.as_deref());
+        if max_tokens > MAX_OUTPUT_TOKENS {
+            let what = match &unit.section {
+                Some(s) => format!("section #{} ({}) of {}", s.index, s.label, entry.path),
+                None => entry.path.clone(),
+            };
+            let why = if unit.section.is_some() || self.sections.contains_key(&entry.path) {
+                "and cannot be cut smaller"
+            } else {
+                "and it cannot be cut into sections (it does not parse, or is not a script)"
+            };
+            let reason = format!(
+                "too large for one answer: {what} needs about {max_tokens} tokens of answer, over the {MAX_OUTPUT_TOKENS}-token \
+limit, {why}; split the file or the task"
+            );
+            self.over_budget = true;
+            self.file_failed(&unit, Outcome::Failed, Vec::new(), reason);
+            return self.next_unit(index + 1);
+        }
+        let budget = self.budget();
+        for whole in [true, false] {
+            let views = self.read_only_views(whole);
+            let messages = prompts::unit_messages(&UnitPrompt {
+                task: &self.input.task,
+                path: &entry.path,
+                action: entry.action,
+                intent: &entry.intent,
+                language: Language::of(&entry.path),
+                module_format: self.expected_format(&entry.path),
+                current: current.as_deref(),
+                keep_exports: &keep,
+                planned_exports: &entry.exports,
+                neighbours: &neighbours,
+                section: unit.section.as_ref().map(|s| SectionPrompt { index: s.index, last, label: &s.label, outline: &outline }),
+                read_only: &views,
+                skills: &self.input.skills,
+                previous_error: unit.last_error.as_deref(),
+                verify_failure: unit.verify_failure.as_deref(),
+            });
+            let tokens = estimate_tokens(&messages);
+            self.emit(EventBody::Context {
+                path: entry.path.clone(),
+                section: unit.section.as_ref().map(|s| s.index),
+                tokens,
+                budget,
+                read_only: views.iter().map(|v| ReadOnlyShown { path: v.path.clone(), whole: v.whole }).collect(),
+            });
+            if tokens <= budget {
+                let mut messages = messages;
+                if !self.sent_prompts.insert(prompt_hash(&messages)) {
+                    // The same question again would get the same answer: say that it was asked before.
+                    if let Some(last) = messages.iter_mut().rev().find(|m| m.role == "user") {
+                        last.content.push_str(&format!(
+                            "\nTHIS IS ATTEMPT {}: this same request was answered before, and that answer was not usable. Answer differently.\n",
+                            unit.attempts + 1
+                        ));
+                    }
+                    self.sent_prompts.insert(prompt_hash(&messages));
+                }
+                self.phase = Phase::AwaitUnit { index };
+                return Request::Complete {
+                    request: CompletionRequest {
+                        id: self.next_request_id(),
+                        stage: "L3".into(),
+                        path: Some(entry.path.clone()),
+                        action: Some(entry.action),
+                        attempt: unit.attempts,
+                        messages,
+                        temperature: retry_temperature(unit.attempts),
+                        max_tokens: max_tokens.max(MIN_OUTPUT_TOKENS),
+                        response_format: None,
+                    },
+                };
+            }
+            if views.is_empty() {
+                break;
+            }
+        }
+        // Over budget even with read-only context cut to outlines: say so, never truncate.
+        let reason = format!(
+            "context over budget: the prompt for {} needs more than {budget} tokens (--context-budget); \
+split the file or the task",
+            entry.path
+        );
+        self.over_budget = true;
+        self.file_failed(&unit, Outcome::Failed, Vec::new(), reason);
+        self.next_unit(index + 1)
+    }
+
+    pub(super) fn file_failed(&mut self, unit: &Unit, outcome: Outcome, violations: Vec<Violation>, reason: String) {
+        self.failed_files.insert(unit.entry.path.clone());
+        let error = if outcome == Outcome::Failed { Some(reason) } else { None };
+        self.outcomes.push(FileOutcome {
+            path: unit.entry.path.clone(),
+            action: unit.entry.action,
+            outcome,
+            diff: String::new(),
+            violations,
+            attempts: unit.attempts,
+            error,
+        });
+    }
+
+    pub(super) fn on_unit(&mut self, index: usize, answer: &str) -> Request {
+        self.units[index].attempts += 1;
+        let unit = self.units[index].clone();
+        let path = unit.entry.path.clone();
+        let old = self.texts.get(&path).cloned().flatten();
+        // What the file must export (kept and planned) tells the module from its examples when an
+        // answer holds several blocks.
+        let exports = match unit.section {
+            None => {
+                let mut exports = self.keep_exports(&unit.entry);
+                exports.extend(unit.entry.exports.iter().filter(|e| !exports.contains(e)).cloned().collect::<Vec<_>>());
+                exports
+            }
+            Some(_) => Vec::new(),
+        };
+        let checked = match crate::generate::extract_code_for(answer, &path, &exports) {
+            Err(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
+            Ok(code) => {
+                // A section answer is checked inside its file: the gate always sees whole files.
+                // Post-processing runs on whole files: for sections, once the file is assembled.
+                let candidate = match (&unit.section, old.as_deref()) {
+                    (Some(s), Some(text)) => section::splice(text, &[(s.start, s.end, code.clone())]),
+                    _ => self.post_process(&path, code.clone()),
+                };
+                // A section answer can make its file larger than any host will read back.
+                if candidate.len() > crate::generate::MAX_FILE_BYTES {
+                    Err((crate::generate::too_large(candidate.len()), Vec::new(), Outcome::Failed, None))
+                } else {
+                    let mut violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
+                    // A section's file may still import a deleted file from a section not yet redone:
+                    // the whole file is held to it, with every other change, by `check_deletes`.
+                    if unit.section.is_none() {
+                        violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
+                    }
+                    match gate::decide(&violations, self.input.options.gate) {
+                        Decision::Block => {
+                            let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
+                            Err((reason, violations, Outcome::Blocked, Some(candidate)))
+                        }
+                        _ => Ok((code, candidate, violations)),
+                    }
+                }
+            }
+        };
+        match checked {
+            Err((reason, violations, outcome, candidate)) => {
+                let reason = self.plain_reason(&path, answer, reason);
+                self.emit(EventBody::UnitRejected { path: path.clone(), attempt: unit.attempts - 1, reason: reason.clone() });
+                if !violations.is_empty() {
+                    self.emit(EventBody::Gate {
+                        path: path.clone(),
+                        action: unit.entry.action,
+                        decision: Decision::Block,
+                        violations: violations.clone(),
+                    });
+                }
+                // The same answer to the same question: another retry would only cost another call.
+                let repeated = unit.last_rejected.as_deref() == Some(answer);
+                if !repeated && unit.attempts - unit.round_start <= self.max_retries() {
+                    self.units[index].last_error = Some(reason);
+                    self.units[index].last_rejected = Some(answer.to_string());
+                    return self.next_unit(index);
+                }
+                // Out of retries, an answer whose one finding is that it still imports a file the
+                // plan deletes is kept: the delete is what gives way, and `check_deletes` stops the
+                // plan there (`--partial`: the delete alone), naming both files.
+                if violations.iter().all(|v| v.rule == Rule::DeleteStillImported)
+                    && let Some(candidate) = candidate.filter(|_| !violations.is_empty())
+                {
+                    self.stage(&unit.entry, Some(candidate), Vec::new(), unit.attempts);
+                } else {
+                    self.file_failed(&unit, outcome, violations, reason);
+                    if repeated && let Some(o) = self.outcomes.last_mut() {
+                        let note = "the retry gave the same answer again: no further retries";
+                        o.error = Some(o.error.take().map_or(note.to_string(), |e| format!("{e} ({note})")));
+                    }
+                }
+            }
+            Ok((code, candidate, violations)) => match &unit.section {
+                // A whole-file answer was just checked: stage it with those findings, don't parse it again.
+                None => self.stage(&unit.entry, Some(candidate), violations, unit.attempts),
+                Some(s) => self.replacements.entry(path.clone()).or_default().push((s.start, s.end, code)),
+            },
+        }
+        let last_of_file = self.units.get(index + 1).is_none_or(|next| next.entry.path != path);
+        if last_of_file
+            && !self.failed_files.contains(&path)
+            && let Some(replacements) = self.replacements.remove(&path)
+        {
+            let text = section::splice(old.as_deref().unwrap_or(""), &replacements);
+            let text = self.post_process(&path, text);
+            self.gate_and_stage(&unit.entry, old.as_deref(), Some(text), unit.attempts);
+        }
+        self.next_unit(index + 1)
+    }
+
+    /// A refusal in plain words first when the answer was not the file at all: a read-only file
+    /// (the spec, most often) copied back, or a test of the file. A small model reads "exports
+    /// lost" as a reason to fix exports, not to stop returning the spec.
+    pub(super) fn plain_reason(&self, path: &str, answer: &str, reason: String) -> String {
+        let copied = self.scope.read_only.iter().find(|ro| {
+            self.texts.get(*ro).cloned().flatten().is_some_and(|text| crate::failure::copied_back(&text, answer))
+        });
+        if let Some(ro) = copied {
+            return format!(
+                "the answer was {ro} copied back: that file is read-only context, not the file to write; return the \
+implementation of {path} ({reason})"
+            );
+        }
+        if reason.contains("is a test of") {
+            return format!("the answer was a test file, not {path}; return the implementation of {path} ({reason})");
+        }
+        reason
+    }
+
+    /// The small mechanical repairs models most often need, each a named pass in `postprocess`.
+    pub(super) fn post_process(&mut self, path: &str, text: String) -> String {
+        let (text, mut fixes) = if Language::of(path).is_script() { self.script_passes(path, text) } else { (text, Vec::new()) };
+        // Last, so lines the passes added get the file's line ends too.
+        let before = self.texts.get(path).cloned().flatten();
+        let (text, more) = postprocess::keep_text_conventions(before.as_deref(), &text);
+        fixes.extend(more);
+        for fix in fixes {
+            self.emit(EventBody::PostProcess { path: path.to_string(), pass: fix.pass.to_string(), description: fix.description });
+        }
+        text
+    }
+
+    pub(super) fn script_passes(&self, path: &str, text: String) -> (String, Vec<postprocess::Fix>) {
+        let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
+        // Neighbours: files as they will be after this run (generated ones included), not deleted ones.
+        let mut after: BTreeMap<String, Analysis> = self.analyses.clone();
+        for staged in &self.staged {
+            match &staged.new {
+                Some(new) => {
+                    after.insert(staged.path.clone(), (*self.facts.analyze(&staged.path, new)).clone());
+                }
+                None => {
+                    after.remove(&staged.path);
+                }
+            }
+        }
+        let neighbours: Vec<Neighbour<'_>> = after
+            .iter()
+            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
+            .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
+            .collect();
+        let banned: Vec<String> = self.input.skills.iter().flat_map(|s| crate::skill::parse_skill(s).banned).collect();
+        let (text, mut fixes) = postprocess::recover_imports(path, &text, format, &neighbours);
+        let (text, more) = postprocess::strip_banned(path, &text, &banned);
+        fixes.extend(more);
+        (text, fixes)
+    }
+}

@@ -1,0 +1,169 @@
+//! Plan (L1): the plan derived from the task or asked of the model, and its answer.
+
+use super::*;
+
+impl Session {
+    /// One file in scope and a task that asks for nothing but its change: the plan is the scope's
+    /// (`decompose::derived_plan`), and no L1 call is made. It is validated like a planner's; one
+    /// that does not pass (it should not) is left to the planner.
+    pub(super) fn derive_plan(&mut self) -> Option<Request> {
+        let known = self.known_files();
+        let mut plan = decompose::derived_plan(&known, &self.input.task, &self.scope.read_only)?;
+        if !decompose::validate(&mut plan, &known, &self.input.task).is_empty() {
+            return None;
+        }
+        self.plan = plan;
+        if !self.prepare_mechanical().is_empty() {
+            self.plan.clear();
+            return None;
+        }
+        self.plan_source = PlanSource::Derived;
+        self.emit(EventBody::Plan { actions: self.plan.clone(), source: PlanSource::Derived });
+        self.set_stage("L1", StageState::Ok);
+        Some(self.build_units())
+    }
+
+    /// What this run's plan can hold (the plan schema it sends): the actions the scope and the
+    /// task allow, as `decompose::validate` will judge them.
+    pub(super) fn plan_shape(&self) -> PlanShape {
+        let scope: Vec<String> = self.scope.writable.iter().cloned().collect();
+        let exists = |p: &String| matches!(self.texts.get(p), Some(Some(_)));
+        let existing: Vec<String> = scope.iter().filter(|p| exists(p)).cloned().collect();
+        let absent = existing.len() < scope.len();
+        let mut actions = Vec::new();
+        if absent {
+            actions.push(Action::Create);
+        }
+        if !existing.is_empty() {
+            actions.push(Action::Modify);
+        }
+        if absent && !existing.is_empty() {
+            actions.push(Action::Extract);
+        }
+        if existing.iter().any(|p| decompose::task_deletes(&self.input.task, p)) {
+            actions.push(Action::Delete);
+        }
+        let sections = self.sections.values().map(Vec::len).max().unwrap_or(0);
+        PlanShape { scope, existing, actions, sections, drop_exports: decompose::task_asks_for_removal(&self.input.task) }
+    }
+
+    pub(super) fn briefs(&self, detail: BriefDetail) -> Vec<FileBrief> {
+        self.scope
+            .writable
+            .iter()
+            .map(|p| {
+                let text = self.texts.get(p).cloned().flatten();
+                let analysis = self.analyses.get(p);
+                let source = text.as_deref().unwrap_or("");
+                let mut exports: Vec<String> = analysis.map(|a| a.exports.iter().cloned().collect()).unwrap_or_default();
+                let (declarations, outline) = match detail {
+                    BriefDetail::Full => (
+                        analysis.map(section::declared_names).unwrap_or_default(),
+                        self.sections.get(p).map(|s| section::outline(source, s, &[])),
+                    ),
+                    BriefDetail::TopLevel => {
+                        let top = |all: &Vec<Section>| all.iter().filter(|s| s.parent.is_none()).cloned().collect::<Vec<_>>();
+                        (Vec::new(), self.sections.get(p).map(|s| section::outline(source, &top(s), &[])))
+                    }
+                    BriefDetail::Exports => {
+                        const SHOWN: usize = 40;
+                        if exports.len() > SHOWN {
+                            let more = exports.len() - SHOWN;
+                            exports.truncate(SHOWN);
+                            exports.push(format!("... and {more} more"));
+                        }
+                        (Vec::new(), None)
+                    }
+                };
+                FileBrief {
+                    path: p.clone(),
+                    exists: text.is_some(),
+                    lines: text.as_deref().map_or(0, |t| t.lines().count()),
+                    bytes: text.as_deref().map_or(0, str::len),
+                    format: analysis.and_then(Analysis::module_format),
+                    exports,
+                    declarations,
+                    outline,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn plan_request(&mut self, attempt: u32) -> Request {
+        let read_only: Vec<String> = self.scope.read_only.iter().cloned().collect();
+        let budget = self.budget();
+        // Large files cost the planner their outline; when even that is over the budget, only
+        // their top-level outline, then only their exports.
+        let mut tokens = 0;
+        let shape = self.plan_shape();
+        for detail in [BriefDetail::Full, BriefDetail::TopLevel, BriefDetail::Exports] {
+            let messages = prompts::plan_messages(
+                &self.input.task,
+                &self.briefs(detail),
+                &read_only,
+                &self.input.skills,
+                &self.plan_problems,
+                &shape,
+            );
+            tokens = estimate_tokens(&messages);
+            if tokens > budget {
+                continue;
+            }
+            self.phase = Phase::AwaitPlan { attempt };
+            let files = self.scope.writable.len() as u32;
+            return Request::Complete {
+                request: CompletionRequest {
+                    id: self.next_request_id(),
+                    stage: "L1".into(),
+                    path: None,
+                    action: None,
+                    attempt,
+                    messages,
+                    temperature: 0.0,
+                    // A plan is a line or two per file.
+                    max_tokens: (1024 + 256 * files).clamp(2048, MAX_OUTPUT_TOKENS),
+                    response_format: Some(ResponseFormat { name: PLAN_SCHEMA_NAME.into(), schema: JsonSchema(plan_schema_for(&shape)) }),
+                },
+            };
+        }
+        self.set_stage("L1", StageState::Failed);
+        self.fail(
+            "input_over_budget",
+            format!(
+                "context over budget: the plan prompt needs about {tokens} tokens even with every file shown as its exports only, \
+more than {budget} (--context-budget); give fewer files in --files or a larger budget"
+            ),
+        )
+    }
+
+    pub(super) fn on_plan(&mut self, attempt: u32, answer: &str) -> Request {
+        let problems = match decompose::parse_plan(answer) {
+            Ok(mut plan) => {
+                let mut problems = decompose::validate(&mut plan, &self.known_files(), &self.input.task);
+                self.plan = plan;
+                if problems.is_empty() {
+                    problems = self.prepare_mechanical();
+                }
+                problems
+            }
+            Err(message) => vec![Problem::Model(message)],
+        };
+        if let Some(missing) = problems.iter().find(|p| matches!(p, Problem::MissingTarget(_))) {
+            self.set_stage("L1", StageState::Failed);
+            return self.fail("input_missing", missing.message().to_string());
+        }
+        if !problems.is_empty() {
+            self.plan_problems = problems.iter().map(|p| p.message().to_string()).collect();
+            self.emit(EventBody::PlanRejected { problems: self.plan_problems.clone() });
+            if attempt == 0 {
+                return self.plan_request(1);
+            }
+            self.set_stage("L1", StageState::Failed);
+            let message = format!("the model's plan is invalid: {}", self.plan_problems.join("; "));
+            return self.fail("plan_invalid", message);
+        }
+        self.emit(EventBody::Plan { actions: self.plan.clone(), source: PlanSource::Model });
+        self.set_stage("L1", StageState::Ok);
+        self.build_units()
+    }
+}

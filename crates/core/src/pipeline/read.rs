@@ -1,0 +1,129 @@
+//! Read: the run's start, the files the host read, and what the session knows of them.
+
+use super::*;
+
+impl Session {
+    pub(super) fn start(&mut self) -> Request {
+        let input = self.input.clone();
+        self.emit(EventBody::RunStart {
+            run_id: input.run_id.clone(),
+            task: input.task.clone(),
+            files: input.files.clone(),
+            read: input.read.clone(),
+            options: input.options.clone(),
+        });
+        if input.task.trim().is_empty() {
+            return self.fail("input_task", "the task is empty");
+        }
+        if input.files.is_empty() {
+            return self.fail("input_files", "no files in scope: give at least one path with --files");
+        }
+        for raw in &input.files {
+            match gate::normalize_path(raw) {
+                Ok(p) if gate::tool_path(&p).is_some() => {
+                    return self.fail("input_path", gate::tool_path(&p).unwrap_or_default());
+                }
+                Ok(p) => {
+                    self.scope.writable.insert(p);
+                }
+                Err(v) => return self.fail("input_path", v.message),
+            }
+        }
+        for raw in &input.read {
+            match gate::normalize_path(raw) {
+                Ok(p) if !self.scope.writable.contains(&p) => {
+                    self.scope.read_only.insert(p);
+                }
+                Ok(_) => {}
+                Err(v) => return self.fail("input_path", v.message),
+            }
+        }
+        for path in decompose::task_paths(&input.task) {
+            if !self.scope.writable.contains(&path) && !self.scope.read_only.contains(&path) {
+                self.optional_read.insert(path);
+            }
+        }
+        let mut paths: Vec<String> =
+            self.scope.writable.iter().chain(&self.scope.read_only).chain(&self.optional_read).cloned().collect();
+        // package.json and the toolchain's config files tell which module syntax the project runs.
+        for extra in std::iter::once(PACKAGE_JSON).chain(toolchain::CONFIG_FILES.iter().copied()) {
+            if !paths.iter().any(|p| p == extra) {
+                paths.push(extra.to_string());
+            }
+        }
+        self.phase = Phase::AwaitFiles;
+        Request::Read { paths }
+    }
+
+    pub(super) fn on_files(&mut self, mut files: BTreeMap<String, FileState>) -> Request {
+        let package_json = match files.get(PACKAGE_JSON) {
+            Some(FileState::Present { text }) => Some(text.as_str()),
+            _ => None,
+        };
+        let existing = files.iter().filter(|(_, state)| **state != FileState::Absent).map(|(p, _)| p.as_str());
+        self.toolchain = Toolchain::detect(existing, package_json);
+        let wanted: Vec<String> = self.scope.writable.iter().chain(&self.scope.read_only).cloned().collect();
+        for path in std::mem::take(&mut self.optional_read) {
+            // A path the task merely mentions joins only when it is there and readable.
+            if let Some(FileState::Present { text }) = files.remove(&path) {
+                self.scope.read_only.insert(path.clone());
+                self.analyses.insert(path.clone(), (*self.facts.analyze(&path, &text)).clone());
+                self.texts.insert(path, Some(text));
+            }
+        }
+        for path in wanted {
+            match files.remove(&path) {
+                Some(FileState::Present { text }) => {
+                    let analysis = (*self.facts.analyze(&path, &text)).clone();
+                    if self.scope.writable.contains(&path)
+                        && analysis.is_valid()
+                        && text.lines().count() >= section::MIN_SECTIONED_LINES
+                    {
+                        self.sections.insert(path.clone(), section::sections(&text, &analysis));
+                    }
+                    self.analyses.insert(path.clone(), analysis);
+                    self.texts.insert(path, Some(text));
+                }
+                Some(FileState::Absent) if self.scope.read_only.contains(&path) => {
+                    return self.fail("input_missing", format!("{path}: read-only context file does not exist"));
+                }
+                Some(FileState::Absent) => {
+                    self.texts.insert(path, None);
+                }
+                Some(FileState::Unreadable { reason, message }) => {
+                    let code = if reason == "outside_workspace" { "input_path" } else { "input_unreadable" };
+                    return self.fail(code, format!("{path}: {message}"));
+                }
+                None => return self.fail("host_protocol", format!("the host did not report on {path}")),
+            }
+        }
+        self.package_format = match files.remove(PACKAGE_JSON).or_else(|| {
+            self.texts.get(PACKAGE_JSON).cloned().flatten().map(|text| FileState::Present { text })
+        }) {
+            Some(FileState::Present { text }) => package_type(&text),
+            _ => None,
+        };
+        if let Some(request) = self.derive_plan() {
+            return request;
+        }
+        self.plan_request(0)
+    }
+
+    pub(super) fn known_files(&self) -> BTreeMap<String, KnownFile> {
+        self.scope
+            .writable
+            .iter()
+            .map(|p| {
+                let analysis = self.analyses.get(p);
+                let known = KnownFile {
+                    exists: self.texts.get(p).is_some_and(Option::is_some),
+                    exports: analysis.map(|a| a.exports.clone()).unwrap_or_default(),
+                    declarations: analysis.map(|a| section::declared_names(a).into_iter().collect()).unwrap_or_default(),
+                    sources: analysis.map(|a| a.sources.clone()).unwrap_or_default(),
+                    sections: self.sections.get(p).cloned().unwrap_or_default(),
+                };
+                (p.clone(), known)
+            })
+            .collect()
+    }
+}

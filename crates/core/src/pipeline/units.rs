@@ -1,0 +1,120 @@
+//! Units (L2): the plan cut into units of generation work, and the changes made without a model.
+
+use super::*;
+
+impl Session {
+    /// EXTRACT and rewiring are done here, by the core: the moved code never passes through a
+    /// model. Several EXTRACTs from one source apply in plan order to the evolving facade.
+    pub(super) fn prepare_mechanical(&mut self) -> Vec<Problem> {
+        self.mechanical.clear();
+        let mut problems = Vec::new();
+        let mut facades: BTreeMap<String, String> = BTreeMap::new();
+        let mut moves: Vec<(String, String, Vec<String>)> = Vec::new();
+        for entry in self.plan.iter().filter(|e| e.action == Action::Extract) {
+            let Some(from) = entry.from.clone() else { continue };
+            let text = facades.get(&from).cloned().or_else(|| self.texts.get(&from).cloned().flatten()).unwrap_or_default();
+            let spec = ExtractSpec {
+                source_path: &from,
+                source_text: &text,
+                target_path: &entry.path,
+                symbols: &entry.symbols,
+                format: self.expected_format(&from).unwrap_or(ModuleFormat::Cjs),
+            };
+            match extract::extract(&spec) {
+                Ok(done) => {
+                    facades.insert(from.clone(), done.source_text);
+                    self.mechanical.push((entry.clone(), done.target_text));
+                    moves.push((from, entry.path.clone(), done.moved));
+                }
+                Err(err) => problems.push(Problem::Model(format!("EXTRACT {} from {from}: {err}", entry.path))),
+            }
+        }
+        for entry in self.plan.iter().filter(|e| e.action == Action::Modify && e.rewire) {
+            let Some(mut text) = self.texts.get(&entry.path).cloned().flatten() else { continue };
+            let format = self.expected_format(&entry.path).unwrap_or(ModuleFormat::Cjs);
+            for (source, target, moved) in &moves {
+                if let Some(rewired) = extract::rewire(&entry.path, &text, source, target, moved, format) {
+                    text = rewired;
+                }
+            }
+            self.mechanical.push((entry.clone(), text));
+        }
+        for (source, text) in facades {
+            let entry = PlanEntry {
+                path: source,
+                action: Action::Modify,
+                intent: "facade: re-exports the extracted code".into(),
+                from: None,
+                symbols: Vec::new(),
+                sections: Vec::new(),
+                rewire: false,
+                drop_exports: Vec::new(),
+                exports: Vec::new(),
+            };
+            self.mechanical.push((entry, text));
+        }
+        problems
+    }
+
+    /// L2: one unit per file the model writes; deletes and mechanical changes need no model and
+    /// go straight to the gate.
+    pub(super) fn build_units(&mut self) -> Request {
+        for entry in self.stage_without_model() {
+            self.push_units(entry);
+        }
+        self.set_stage("L2", StageState::Ok);
+        self.next_unit(0)
+    }
+
+    /// Gate and stage the changes that need no model (mechanical moves, deletes); returns the
+    /// plan entries that do.
+    pub(super) fn stage_without_model(&mut self) -> Vec<PlanEntry> {
+        for (entry, text) in self.mechanical.clone() {
+            let old = self.texts.get(&entry.path).cloned().flatten();
+            self.gate_and_stage(&entry, old.as_deref(), Some(text), 0);
+        }
+        let extract_sources: BTreeSet<String> = self.plan.iter().filter_map(|e| e.from.clone()).collect();
+        let mut for_model = Vec::new();
+        for entry in self.plan.clone() {
+            // Done mechanically above; a MODIFY of an EXTRACT source is folded into its facade.
+            let mechanical = entry.action == Action::Extract
+                || (entry.action == Action::Modify && (entry.rewire || extract_sources.contains(&entry.path)));
+            if mechanical {
+                continue;
+            }
+            if entry.action == Action::Delete {
+                let old = self.texts.get(&entry.path).cloned().flatten();
+                self.gate_and_stage(&entry, old.as_deref(), None, 1);
+            } else {
+                for_model.push(entry);
+            }
+        }
+        for_model
+    }
+
+    /// A MODIFY that names sections of a sectioned file becomes one unit per section; anything
+    /// else is one whole-file unit.
+    pub(super) fn push_units(&mut self, entry: PlanEntry) {
+        let sections = self.sections.get(&entry.path);
+        let chosen = match (entry.action, sections) {
+            (Action::Modify, Some(all)) if !entry.sections.is_empty() => {
+                section::resolve(all, &entry.sections).ok().map(|idx| idx.iter().map(|i| all[i - 1].clone()).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        // A whole-file MODIFY too large for one answer, or for half the prompt, goes section by section.
+        let limit = chunk_tokens(self.budget());
+        let chosen = chosen.or_else(|| match (entry.action, sections, self.texts.get(&entry.path).cloned().flatten()) {
+            (Action::Modify, Some(all), Some(text)) if text_tokens(&text) > limit => Some(chunks(&text, all, limit)),
+            _ => None,
+        });
+        match chosen {
+            Some(chosen) => {
+                for s in chosen {
+                    self.units.push(Unit::new(entry.clone(), Some(s)));
+                }
+            }
+            None => self.units.push(Unit::new(entry, None)),
+        }
+    }
+}
