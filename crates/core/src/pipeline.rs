@@ -403,49 +403,25 @@ mod verify;
 mod rollback;
 mod finish;
 
+/// A run, as a sans-IO state machine: the host calls `resume` with the answer to the last request
+/// and carries out the next. Each phase keeps its own state; the rest is the run's input, the
+/// event log and what the result reports.
 pub struct Session {
     input: RunInput,
     phase: Phase,
     seq: u64,
     events: Vec<Event>,
     next_id: u32,
-    texts: BTreeMap<String, Option<String>>,
-    analyses: BTreeMap<String, Analysis>,
-    /// The facts of every text the session analyses, once per content.
-    facts: crate::analysis::Cache,
-    scope: Scope,
-    /// Paths the task names: read-only context when they exist, ignored when they don't.
-    optional_read: BTreeSet<String>,
-    /// Sections of the files large enough to be changed section by section.
-    sections: BTreeMap<String, Vec<Section>>,
-    /// Accepted section answers per file, spliced in when the file's last unit is done.
-    replacements: BTreeMap<String, Vec<(u32, u32, String)>>,
-    /// Files that already failed: their remaining units are skipped.
-    failed_files: BTreeSet<String>,
-    /// A unit could not be sent because its context exceeds the budget.
-    over_budget: bool,
-    /// Changes the core makes without a model: EXTRACT targets, facades, rewired dependents.
-    mechanical: Vec<(PlanEntry, String)>,
-    package_format: Option<ModuleFormat>,
-    toolchain: Toolchain,
-    plan: Vec<PlanEntry>,
-    plan_source: PlanSource,
-    plan_problems: Vec<String>,
-    /// Every generation prompt sent so far (hashes): no retry goes out identical to one of them.
-    sent_prompts: BTreeSet<u64>,
-    units: Vec<Unit>,
-    staged: Vec<Staged>,
-    /// Indexes into `staged` of the changes on disk, in the order they were made.
-    applied: Vec<usize>,
-    /// What the run last left at each path it changed (None: deleted); other paths are as read.
-    disk: BTreeMap<String, Option<String>>,
-    /// Restores the host refused because the file had changed since the run wrote it.
-    rollback_conflicts: Vec<String>,
-    /// Restores to request, newest change first: (path, content before the run; None = the run
-    /// created it).
-    rollback: Vec<(String, Option<String>)>,
-    rollback_failures: Vec<String>,
-    after_rollback: AfterRollback,
+    /// The files in scope as read, and what is known of them (read).
+    files: read::Files,
+    /// The plan and where it came from (plan).
+    plan: plan::PlanState,
+    /// The units of work and what generating them has gathered (units, generate).
+    generate: generate::GenerateState,
+    /// The changes to write, those written, and what the run left on disk (stage, effects).
+    effects: effects::EffectsState,
+    /// The restores still to request and how they went (rollback).
+    rollback: rollback::RollbackState,
     verify: Option<VerifyReport>,
     outcomes: Vec<FileOutcome>,
     stages: Stages,
@@ -467,30 +443,11 @@ impl Session {
             seq: 0,
             events: Vec::new(),
             next_id: 0,
-            texts: BTreeMap::new(),
-            analyses: BTreeMap::new(),
-            facts: crate::analysis::Cache::default(),
-            scope: Scope::default(),
-            optional_read: BTreeSet::new(),
-            sections: BTreeMap::new(),
-            replacements: BTreeMap::new(),
-            failed_files: BTreeSet::new(),
-            over_budget: false,
-            mechanical: Vec::new(),
-            package_format: None,
-            toolchain: Toolchain::default(),
-            plan: Vec::new(),
-            plan_source: PlanSource::Model,
-            plan_problems: Vec::new(),
-            sent_prompts: BTreeSet::new(),
-            units: Vec::new(),
-            staged: Vec::new(),
-            applied: Vec::new(),
-            disk: BTreeMap::new(),
-            rollback_conflicts: Vec::new(),
-            rollback: Vec::new(),
-            rollback_failures: Vec::new(),
-            after_rollback: AfterRollback::Finish,
+            files: read::Files::default(),
+            plan: plan::PlanState::default(),
+            generate: generate::GenerateState::default(),
+            effects: effects::EffectsState::default(),
+            rollback: rollback::RollbackState::default(),
             verify: None,
             outcomes: Vec::new(),
             stages: Stages::default(),

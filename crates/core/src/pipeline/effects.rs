@@ -2,6 +2,16 @@
 
 use super::*;
 
+/// The changes staged to be written, those on disk, and what the run left there.
+#[derive(Default)]
+pub(super) struct EffectsState {
+    pub(super) staged: Vec<Staged>,
+    /// Indexes into `staged` of the changes on disk, in the order they were made.
+    pub(super) applied: Vec<usize>,
+    /// What the run last left at each path it changed (None: deleted); other paths are as read.
+    pub(super) disk: BTreeMap<String, Option<String>>,
+}
+
 impl Session {
     pub(super) fn begin_effects(&mut self) -> Request {
         self.check_deletes();
@@ -24,19 +34,19 @@ impl Session {
         let first = format!("{} was {}", first.path, if first.outcome == Outcome::Blocked { "blocked" } else { "not generated" });
         let mut withheld: BTreeMap<usize, String> = BTreeMap::new();
         if !self.input.options.partial {
-            withheld.extend(self.staged.iter().enumerate().map(|(i, staged)| {
+            withheld.extend(self.effects.staged.iter().enumerate().map(|(i, staged)| {
                 let not = if staged.new.is_some() { "not written" } else { "not deleted" };
                 (i, format!("{not}: {first}, and a plan is applied whole (--partial keeps what does not need it)"))
             }));
         }
         loop {
             let mut changed = false;
-            for (i, staged) in self.staged.iter().enumerate() {
+            for (i, staged) in self.effects.staged.iter().enumerate() {
                 if withheld.contains_key(&i) {
                     continue;
                 }
                 let why = match &staged.new {
-                    Some(text) => imported(&staged.path, &self.facts.analyze(&staged.path, text), &missing)
+                    Some(text) => imported(&staged.path, &self.files.facts.analyze(&staged.path, text), &missing)
                         .map(|dep| format!("not written: it imports {dep}, which is not written")),
                     None => self
                         .importer_after_run(&staged.path, &withheld)
@@ -54,7 +64,7 @@ impl Session {
                 break;
             }
         }
-        let staged = std::mem::take(&mut self.staged);
+        let staged = std::mem::take(&mut self.effects.staged);
         for (i, change) in staged.into_iter().enumerate() {
             match withheld.remove(&i) {
                 Some(why) => self.outcomes.push(FileOutcome {
@@ -66,7 +76,7 @@ impl Session {
                     attempts: change.attempts,
                     error: Some(why),
                 }),
-                None => self.staged.push(change),
+                None => self.effects.staged.push(change),
             }
         }
     }
@@ -75,8 +85,8 @@ impl Session {
     /// they were) and imports `path`.
     pub(super) fn importer_after_run(&self, path: &str, withheld: &BTreeMap<usize, String>) -> Option<String> {
         let mut after: BTreeMap<&str, &str> =
-            self.texts.iter().filter_map(|(p, t)| t.as_deref().map(|t| (p.as_str(), t))).collect();
-        for (_, staged) in self.staged.iter().enumerate().filter(|(i, _)| !withheld.contains_key(i)) {
+            self.files.texts.iter().filter_map(|(p, t)| t.as_deref().map(|t| (p.as_str(), t))).collect();
+        for (_, staged) in self.effects.staged.iter().enumerate().filter(|(i, _)| !withheld.contains_key(i)) {
             match &staged.new {
                 Some(new) => after.insert(&staged.path, new),
                 None => after.remove(staged.path.as_str()),
@@ -84,10 +94,10 @@ impl Session {
         }
         let target = BTreeSet::from([path.to_string()]);
         after.into_iter().filter(|(p, _)| *p != path && Language::of(p).is_script()).find_map(|(p, text)| {
-            let unchanged = self.texts.get(p).and_then(Option::as_deref) == Some(text);
-            let analysis = match self.analyses.get(p) {
+            let unchanged = self.files.texts.get(p).and_then(Option::as_deref) == Some(text);
+            let analysis = match self.files.analyses.get(p) {
                 Some(a) if unchanged => a.clone(),
-                _ => (*self.facts.analyze(p, text)).clone(),
+                _ => (*self.files.facts.analyze(p, text)).clone(),
             };
             imported(p, &analysis, &target).map(|_| p.to_string())
         })
@@ -96,12 +106,12 @@ impl Session {
     /// What `path` must be before the run changes it: what the run last wrote there, else what it read.
     pub(super) fn expected(&self, path: &str) -> Expected {
         // Every path the run may change is in scope, and every path in scope was read.
-        Expected::of(self.disk.get(path).or_else(|| self.texts.get(path)).cloned().flatten())
+        Expected::of(self.effects.disk.get(path).or_else(|| self.files.texts.get(path)).cloned().flatten())
     }
 
     pub(super) fn next_effect(&mut self, index: usize) -> Request {
-        let Some(staged) = self.staged.get(index).cloned() else { return self.after_effects() };
-        let old = self.texts.get(&staged.path).cloned().flatten();
+        let Some(staged) = self.effects.staged.get(index).cloned() else { return self.after_effects() };
+        let old = self.files.texts.get(&staged.path).cloned().flatten();
         self.phase = Phase::AwaitEffect { index };
         match staged.new.clone() {
             Some(text) if old.as_deref() == Some(text.as_str()) => {
@@ -126,31 +136,31 @@ impl Session {
     }
 
     pub(super) fn on_effect(&mut self, index: usize, reply: Reply) -> Request {
-        let staged = self.staged[index].clone();
-        let old = self.texts.get(&staged.path).cloned().flatten();
+        let staged = self.effects.staged[index].clone();
+        let old = self.files.texts.get(&staged.path).cloned().flatten();
         let diff = diff::unified(&staged.path, old.as_deref(), staged.new.as_deref());
         match reply {
             Reply::Written => {
                 self.emit(EventBody::Write { path: staged.path.clone() });
                 self.push_outcome(&staged, Outcome::Written, diff);
-                self.applied.push(index);
-                self.disk.insert(staged.path.clone(), staged.new.clone());
+                self.effects.applied.push(index);
+                self.effects.disk.insert(staged.path.clone(), staged.new.clone());
             }
             Reply::Deleted => {
                 self.emit(EventBody::Delete { path: staged.path.clone() });
                 self.push_outcome(&staged, Outcome::Deleted, diff);
-                self.applied.push(index);
-                self.disk.insert(staged.path.clone(), None);
+                self.effects.applied.push(index);
+                self.effects.disk.insert(staged.path.clone(), None);
             }
             Reply::WriteError { message, code } | Reply::DeleteError { message, code } => {
                 if code.as_deref() == Some("interrupted") {
                     // The user stopped the run between two writes: take back the ones made.
-                    let made = self.applied.len();
+                    let made = self.effects.applied.len();
                     let message = format!(
                         "interrupted during the writes: the {made} change(s) already made were rolled back, nothing else was written"
                     );
                     self.error = Some(run_error("interrupted", message));
-                    self.after_rollback = AfterRollback::Finish;
+                    self.rollback.after = AfterRollback::Finish;
                     return self.begin_rollback();
                 }
                 self.emit(EventBody::WriteError { path: staged.path.clone(), message: message.clone() });
@@ -164,10 +174,10 @@ impl Session {
                     error: Some(message.clone()),
                 });
                 // All or nothing: the changes already made are taken back.
-                let restored = if self.applied.is_empty() {
+                let restored = if self.effects.applied.is_empty() {
                     String::new()
                 } else {
-                    format!("; the {} change(s) made before it were rolled back", self.applied.len())
+                    format!("; the {} change(s) made before it were rolled back", self.effects.applied.len())
                 };
                 self.error = Some(if code.as_deref() == Some("conflict") {
                     let message = format!("{} changed on disk during the run and was left as it is: {message}{restored}", staged.path);
@@ -175,7 +185,7 @@ impl Session {
                 } else {
                     run_error("write_failed", format!("{}: {message}{restored}", staged.path))
                 });
-                self.after_rollback = AfterRollback::Finish;
+                self.rollback.after = AfterRollback::Finish;
                 return self.begin_rollback();
             }
             other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a write")),

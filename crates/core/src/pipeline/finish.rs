@@ -49,13 +49,13 @@ impl Session {
             }
         }
         let nothing_usable = self.error.is_none()
-            && !self.units.is_empty()
+            && !self.generate.units.is_empty()
             && counts.failed as usize == self.outcomes.len()
             && counts.failed > 0;
         if nothing_usable {
             let reasons: Vec<String> = self.outcomes.iter().filter_map(|o| o.error.clone()).collect();
             self.set_stage("L3", StageState::Failed);
-            self.error = Some(if self.over_budget {
+            self.error = Some(if self.generate.over_budget {
                 run_error("input_over_budget", reasons.join("; "))
             } else {
                 run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; ")))
@@ -74,8 +74,8 @@ impl Session {
             run_id: self.input.run_id.clone(),
             status,
             stages: self.stages.clone(),
-            plan: self.plan.clone(),
-            plan_source: self.plan_source,
+            plan: self.plan.entries.clone(),
+            plan_source: self.plan.source,
             files: self.outcomes.clone(),
             counts,
             cost_usd: report::estimate_cost(&model, &self.usage),

@@ -2,6 +2,22 @@
 
 use super::*;
 
+/// The units of generation work and what generating them has gathered.
+#[derive(Default)]
+pub(super) struct GenerateState {
+    pub(super) units: Vec<Unit>,
+    /// Changes the core makes without a model: EXTRACT targets, facades, rewired dependents.
+    pub(super) mechanical: Vec<(PlanEntry, String)>,
+    /// Every generation prompt sent so far (hashes): no retry goes out identical to one of them.
+    pub(super) sent_prompts: BTreeSet<u64>,
+    /// Accepted section answers per file, spliced in when the file's last unit is done.
+    pub(super) replacements: BTreeMap<String, Vec<(u32, u32, String)>>,
+    /// Files that already failed: their remaining units are skipped.
+    pub(super) failed_files: BTreeSet<String>,
+    /// A unit could not be sent because its context exceeds the budget.
+    pub(super) over_budget: bool,
+}
+
 impl Session {
     pub(super) fn budget(&self) -> u32 {
         self.input.options.context_budget.unwrap_or(DEFAULT_CONTEXT_BUDGET)
@@ -9,15 +25,15 @@ impl Session {
 
     /// Read-only files as a unit sees them: whole, or (`whole == false`) cut to their outline.
     pub(super) fn read_only_views(&self, whole: bool) -> Vec<ReadOnlyView> {
-        self.scope
+        self.files.scope
             .read_only
             .iter()
             .filter_map(|p| {
-                let text = self.texts.get(p).cloned().flatten()?;
+                let text = self.files.texts.get(p).cloned().flatten()?;
                 if whole {
                     return Some(ReadOnlyView { path: p.clone(), text, whole: true });
                 }
-                let cut = match self.analyses.get(p) {
+                let cut = match self.files.analyses.get(p) {
                     Some(a) if Language::of(p).is_script() && a.is_valid() => {
                         section::outline(&text, &section::sections(&text, a), &[])
                     }
@@ -42,19 +58,19 @@ impl Session {
             FormatChoice::Esm => return Some(ModuleFormat::Esm),
             FormatChoice::Auto => {}
         }
-        if let Some(own) = self.analyses.get(path).and_then(Analysis::module_format) {
+        if let Some(own) = self.files.analyses.get(path).and_then(Analysis::module_format) {
             return Some(own);
         }
         if matches!(lang, Language::TypeScript | Language::Tsx | Language::Jsx) {
             // TypeScript and JSX sources are written with import/export whatever they compile to.
             return Some(ModuleFormat::Esm);
         }
-        if let Some(pkg) = self.package_format {
+        if let Some(pkg) = self.files.package_format {
             return Some(pkg);
         }
         // Follow the other script files of the run; Node's default for `.js` is CommonJS.
         let (mut cjs, mut esm) = (0, 0);
-        for (p, a) in &self.analyses {
+        for (p, a) in &self.files.analyses {
             if p != path && Language::of(p).is_script() {
                 match a.module_format() {
                     Some(ModuleFormat::Cjs) => cjs += 1,
@@ -73,12 +89,12 @@ impl Session {
         if ModuleFormat::of_extension(path).is_some() || self.input.options.module_format != FormatChoice::Auto {
             return Some(expected);
         }
-        self.toolchain.required(expected)
+        self.files.toolchain.required(expected)
     }
 
     /// What a MODIFY's prompt asks it to keep: never a name the plan drops or the task says to remove.
     pub(super) fn keep_exports(&self, entry: &PlanEntry) -> Vec<String> {
-        match (entry.action, self.analyses.get(&entry.path)) {
+        match (entry.action, self.files.analyses.get(&entry.path)) {
             (Action::Modify, Some(a)) => a
                 .exports
                 .iter()
@@ -94,15 +110,15 @@ impl Session {
     /// plan creates or modifies shows the exports the plan declared for it (a MODIFY also those it
     /// must keep); a file the plan deletes is not shown.
     pub(super) fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
-        let planned = |p: &str| self.plan.iter().find(|e| e.path == p);
-        let mut paths: BTreeSet<&String> = self.analyses.keys().collect();
-        paths.extend(self.plan.iter().filter(|e| matches!(e.action, Action::Create | Action::Extract)).map(|e| &e.path));
+        let planned = |p: &str| self.plan.entries.iter().find(|e| e.path == p);
+        let mut paths: BTreeSet<&String> = self.files.analyses.keys().collect();
+        paths.extend(self.plan.entries.iter().filter(|e| matches!(e.action, Action::Create | Action::Extract)).map(|e| &e.path));
         paths
             .into_iter()
             .filter(|p| p.as_str() != path && Language::of(p).is_script())
             .filter(|p| planned(p).is_none_or(|e| e.action != Action::Delete))
             .filter_map(|p| {
-                let before = self.analyses.get(p);
+                let before = self.files.analyses.get(p);
                 let names: BTreeSet<String> = match planned(p) {
                     Some(e) if e.action == Action::Modify => {
                         let kept = before.map(|a| a.exports.iter().filter(|x| !e.drop_exports.contains(x)).cloned());
@@ -116,7 +132,7 @@ impl Session {
                 if names.is_empty() && before.is_none() {
                     return Some((p.clone(), vec!["(created by this run; its exports are not planned)".to_string()]));
                 }
-                let text = self.texts.get(p).cloned().flatten().unwrap_or_default();
+                let text = self.files.texts.get(p).cloned().flatten().unwrap_or_default();
                 let sections = before.map(|a| section::sections(&text, a)).unwrap_or_default();
                 let shapes = names
                     .into_iter()
@@ -132,21 +148,21 @@ impl Session {
 
     pub(super) fn next_unit(&mut self, index: usize) -> Request {
         let mut index = index;
-        while self.units.get(index).is_some_and(|u| self.failed_files.contains(&u.entry.path)) {
+        while self.generate.units.get(index).is_some_and(|u| self.generate.failed_files.contains(&u.entry.path)) {
             index += 1;
         }
-        let Some(unit) = self.units.get(index).cloned() else {
-            let state = if self.units.is_empty() { StageState::Skipped } else { StageState::Ok };
+        let Some(unit) = self.generate.units.get(index).cloned() else {
+            let state = if self.generate.units.is_empty() { StageState::Skipped } else { StageState::Ok };
             self.set_stage("L3", state);
             return self.begin_effects();
         };
         let entry = &unit.entry;
-        let file_text = self.texts.get(&entry.path).cloned().flatten();
+        let file_text = self.files.texts.get(&entry.path).cloned().flatten();
         let keep = self.keep_exports(entry);
         let neighbours = self.neighbours(&entry.path);
         let (current, outline, last) = match (&unit.section, file_text.as_deref()) {
             (Some(s), Some(text)) => {
-                let all = &self.sections[&entry.path];
+                let all = &self.files.sections[&entry.path];
                 // A unit may span several sections (a large file cut into chunks): all of them leave the outline.
                 let covered: Vec<usize> = all.iter().filter(|x| x.start >= s.start && x.end <= s.end).map(|x| x.index).collect();
                 let last = all.iter().filter(|x| covered.contains(&x.index) && x.parent == s.parent).map(|x| x.index).max();
@@ -161,7 +177,7 @@ impl Session {
                 Some(s) => format!("section #{} ({}) of {}", s.index, s.label, entry.path),
                 None => entry.path.clone(),
             };
-            let why = if unit.section.is_some() || self.sections.contains_key(&entry.path) {
+            let why = if unit.section.is_some() || self.files.sections.contains_key(&entry.path) {
                 "and cannot be cut smaller"
             } else {
                 "and it cannot be cut into sections (it does not parse, or is not a script)"
@@ -170,7 +186,7 @@ impl Session {
                 "too large for one answer: {what} needs about {max_tokens} tokens of answer, over the {MAX_OUTPUT_TOKENS}-token \
 limit, {why}; split the file or the task"
             );
-            self.over_budget = true;
+            self.generate.over_budget = true;
             self.file_failed(&unit, Outcome::Failed, Vec::new(), reason);
             return self.next_unit(index + 1);
         }
@@ -204,7 +220,7 @@ limit, {why}; split the file or the task"
             });
             if tokens <= budget {
                 let mut messages = messages;
-                if !self.sent_prompts.insert(prompt_hash(&messages)) {
+                if !self.generate.sent_prompts.insert(prompt_hash(&messages)) {
                     // The same question again would get the same answer: say that it was asked before.
                     if let Some(last) = messages.iter_mut().rev().find(|m| m.role == "user") {
                         last.content.push_str(&format!(
@@ -212,7 +228,7 @@ limit, {why}; split the file or the task"
                             unit.attempts + 1
                         ));
                     }
-                    self.sent_prompts.insert(prompt_hash(&messages));
+                    self.generate.sent_prompts.insert(prompt_hash(&messages));
                 }
                 self.phase = Phase::AwaitUnit { index };
                 return Request::Complete {
@@ -239,13 +255,13 @@ limit, {why}; split the file or the task"
 split the file or the task",
             entry.path
         );
-        self.over_budget = true;
+        self.generate.over_budget = true;
         self.file_failed(&unit, Outcome::Failed, Vec::new(), reason);
         self.next_unit(index + 1)
     }
 
     pub(super) fn file_failed(&mut self, unit: &Unit, outcome: Outcome, violations: Vec<Violation>, reason: String) {
-        self.failed_files.insert(unit.entry.path.clone());
+        self.generate.failed_files.insert(unit.entry.path.clone());
         let error = if outcome == Outcome::Failed { Some(reason) } else { None };
         self.outcomes.push(FileOutcome {
             path: unit.entry.path.clone(),
@@ -259,10 +275,10 @@ split the file or the task",
     }
 
     pub(super) fn on_unit(&mut self, index: usize, answer: &str) -> Request {
-        self.units[index].attempts += 1;
-        let unit = self.units[index].clone();
+        self.generate.units[index].attempts += 1;
+        let unit = self.generate.units[index].clone();
         let path = unit.entry.path.clone();
-        let old = self.texts.get(&path).cloned().flatten();
+        let old = self.files.texts.get(&path).cloned().flatten();
         // What the file must export (kept and planned) tells the module from its examples when an
         // answer holds several blocks.
         let exports = match unit.section {
@@ -317,8 +333,8 @@ split the file or the task",
                 // The same answer to the same question: another retry would only cost another call.
                 let repeated = unit.last_rejected.as_deref() == Some(answer);
                 if !repeated && unit.attempts - unit.round_start <= self.max_retries() {
-                    self.units[index].last_error = Some(reason);
-                    self.units[index].last_rejected = Some(answer.to_string());
+                    self.generate.units[index].last_error = Some(reason);
+                    self.generate.units[index].last_rejected = Some(answer.to_string());
                     return self.next_unit(index);
                 }
                 // Out of retries, an answer whose one finding is that it still imports a file the
@@ -339,13 +355,13 @@ split the file or the task",
             Ok((code, candidate, violations)) => match &unit.section {
                 // A whole-file answer was just checked: stage it with those findings, don't parse it again.
                 None => self.stage(&unit.entry, Some(candidate), violations, unit.attempts),
-                Some(s) => self.replacements.entry(path.clone()).or_default().push((s.start, s.end, code)),
+                Some(s) => self.generate.replacements.entry(path.clone()).or_default().push((s.start, s.end, code)),
             },
         }
-        let last_of_file = self.units.get(index + 1).is_none_or(|next| next.entry.path != path);
+        let last_of_file = self.generate.units.get(index + 1).is_none_or(|next| next.entry.path != path);
         if last_of_file
-            && !self.failed_files.contains(&path)
-            && let Some(replacements) = self.replacements.remove(&path)
+            && !self.generate.failed_files.contains(&path)
+            && let Some(replacements) = self.generate.replacements.remove(&path)
         {
             let text = section::splice(old.as_deref().unwrap_or(""), &replacements);
             let text = self.post_process(&path, text);
@@ -358,8 +374,8 @@ split the file or the task",
     /// (the spec, most often) copied back, or a test of the file. A small model reads "exports
     /// lost" as a reason to fix exports, not to stop returning the spec.
     pub(super) fn plain_reason(&self, path: &str, answer: &str, reason: String) -> String {
-        let copied = self.scope.read_only.iter().find(|ro| {
-            self.texts.get(*ro).cloned().flatten().is_some_and(|text| crate::failure::copied_back(&text, answer))
+        let copied = self.files.scope.read_only.iter().find(|ro| {
+            self.files.texts.get(*ro).cloned().flatten().is_some_and(|text| crate::failure::copied_back(&text, answer))
         });
         if let Some(ro) = copied {
             return format!(
@@ -377,7 +393,7 @@ implementation of {path} ({reason})"
     pub(super) fn post_process(&mut self, path: &str, text: String) -> String {
         let (text, mut fixes) = if Language::of(path).is_script() { self.script_passes(path, text) } else { (text, Vec::new()) };
         // Last, so lines the passes added get the file's line ends too.
-        let before = self.texts.get(path).cloned().flatten();
+        let before = self.files.texts.get(path).cloned().flatten();
         let (text, more) = postprocess::keep_text_conventions(before.as_deref(), &text);
         fixes.extend(more);
         for fix in fixes {
@@ -389,11 +405,11 @@ implementation of {path} ({reason})"
     pub(super) fn script_passes(&self, path: &str, text: String) -> (String, Vec<postprocess::Fix>) {
         let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
         // Neighbours: files as they will be after this run (generated ones included), not deleted ones.
-        let mut after: BTreeMap<String, Analysis> = self.analyses.clone();
-        for staged in &self.staged {
+        let mut after: BTreeMap<String, Analysis> = self.files.analyses.clone();
+        for staged in &self.effects.staged {
             match &staged.new {
                 Some(new) => {
-                    after.insert(staged.path.clone(), (*self.facts.analyze(&staged.path, new)).clone());
+                    after.insert(staged.path.clone(), (*self.files.facts.analyze(&staged.path, new)).clone());
                 }
                 None => {
                     after.remove(&staged.path);

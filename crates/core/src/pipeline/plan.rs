@@ -2,23 +2,31 @@
 
 use super::*;
 
+/// The plan, where it came from, and what was wrong with the answers refused.
+#[derive(Default)]
+pub(super) struct PlanState {
+    pub(super) entries: Vec<PlanEntry>,
+    pub(super) source: PlanSource,
+    pub(super) problems: Vec<String>,
+}
+
 impl Session {
     /// One file in scope and a task that asks for nothing but its change: the plan is the scope's
     /// (`decompose::derived_plan`), and no L1 call is made. It is validated like a planner's; one
     /// that does not pass (it should not) is left to the planner.
     pub(super) fn derive_plan(&mut self) -> Option<Request> {
         let known = self.known_files();
-        let mut plan = decompose::derived_plan(&known, &self.input.task, &self.scope.read_only)?;
+        let mut plan = decompose::derived_plan(&known, &self.input.task, &self.files.scope.read_only)?;
         if !decompose::validate(&mut plan, &known, &self.input.task).is_empty() {
             return None;
         }
-        self.plan = plan;
+        self.plan.entries = plan;
         if !self.prepare_mechanical().is_empty() {
-            self.plan.clear();
+            self.plan.entries.clear();
             return None;
         }
-        self.plan_source = PlanSource::Derived;
-        self.emit(EventBody::Plan { actions: self.plan.clone(), source: PlanSource::Derived });
+        self.plan.source = PlanSource::Derived;
+        self.emit(EventBody::Plan { actions: self.plan.entries.clone(), source: PlanSource::Derived });
         self.set_stage("L1", StageState::Ok);
         Some(self.build_units())
     }
@@ -26,8 +34,8 @@ impl Session {
     /// What this run's plan can hold (the plan schema it sends): the actions the scope and the
     /// task allow, as `decompose::validate` will judge them.
     pub(super) fn plan_shape(&self) -> PlanShape {
-        let scope: Vec<String> = self.scope.writable.iter().cloned().collect();
-        let exists = |p: &String| matches!(self.texts.get(p), Some(Some(_)));
+        let scope: Vec<String> = self.files.scope.writable.iter().cloned().collect();
+        let exists = |p: &String| matches!(self.files.texts.get(p), Some(Some(_)));
         let existing: Vec<String> = scope.iter().filter(|p| exists(p)).cloned().collect();
         let absent = existing.len() < scope.len();
         let mut actions = Vec::new();
@@ -43,27 +51,27 @@ impl Session {
         if existing.iter().any(|p| decompose::task_deletes(&self.input.task, p)) {
             actions.push(Action::Delete);
         }
-        let sections = self.sections.values().map(Vec::len).max().unwrap_or(0);
+        let sections = self.files.sections.values().map(Vec::len).max().unwrap_or(0);
         PlanShape { scope, existing, actions, sections, drop_exports: decompose::task_asks_for_removal(&self.input.task) }
     }
 
     pub(super) fn briefs(&self, detail: BriefDetail) -> Vec<FileBrief> {
-        self.scope
+        self.files.scope
             .writable
             .iter()
             .map(|p| {
-                let text = self.texts.get(p).cloned().flatten();
-                let analysis = self.analyses.get(p);
+                let text = self.files.texts.get(p).cloned().flatten();
+                let analysis = self.files.analyses.get(p);
                 let source = text.as_deref().unwrap_or("");
                 let mut exports: Vec<String> = analysis.map(|a| a.exports.iter().cloned().collect()).unwrap_or_default();
                 let (declarations, outline) = match detail {
                     BriefDetail::Full => (
                         analysis.map(section::declared_names).unwrap_or_default(),
-                        self.sections.get(p).map(|s| section::outline(source, s, &[])),
+                        self.files.sections.get(p).map(|s| section::outline(source, s, &[])),
                     ),
                     BriefDetail::TopLevel => {
                         let top = |all: &Vec<Section>| all.iter().filter(|s| s.parent.is_none()).cloned().collect::<Vec<_>>();
-                        (Vec::new(), self.sections.get(p).map(|s| section::outline(source, &top(s), &[])))
+                        (Vec::new(), self.files.sections.get(p).map(|s| section::outline(source, &top(s), &[])))
                     }
                     BriefDetail::Exports => {
                         const SHOWN: usize = 40;
@@ -90,7 +98,7 @@ impl Session {
     }
 
     pub(super) fn plan_request(&mut self, attempt: u32) -> Request {
-        let read_only: Vec<String> = self.scope.read_only.iter().cloned().collect();
+        let read_only: Vec<String> = self.files.scope.read_only.iter().cloned().collect();
         let budget = self.budget();
         // Large files cost the planner their outline; when even that is over the budget, only
         // their top-level outline, then only their exports.
@@ -102,7 +110,7 @@ impl Session {
                 &self.briefs(detail),
                 &read_only,
                 &self.input.skills,
-                &self.plan_problems,
+                &self.plan.problems,
                 &shape,
             );
             tokens = estimate_tokens(&messages);
@@ -110,7 +118,7 @@ impl Session {
                 continue;
             }
             self.phase = Phase::AwaitPlan { attempt };
-            let files = self.scope.writable.len() as u32;
+            let files = self.files.scope.writable.len() as u32;
             return Request::Complete {
                 request: CompletionRequest {
                     id: self.next_request_id(),
@@ -140,7 +148,7 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
         let problems = match decompose::parse_plan(answer) {
             Ok(mut plan) => {
                 let mut problems = decompose::validate(&mut plan, &self.known_files(), &self.input.task);
-                self.plan = plan;
+                self.plan.entries = plan;
                 if problems.is_empty() {
                     problems = self.prepare_mechanical();
                 }
@@ -153,16 +161,16 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
             return self.fail("input_missing", missing.message().to_string());
         }
         if !problems.is_empty() {
-            self.plan_problems = problems.iter().map(|p| p.message().to_string()).collect();
-            self.emit(EventBody::PlanRejected { problems: self.plan_problems.clone() });
+            self.plan.problems = problems.iter().map(|p| p.message().to_string()).collect();
+            self.emit(EventBody::PlanRejected { problems: self.plan.problems.clone() });
             if attempt == 0 {
                 return self.plan_request(1);
             }
             self.set_stage("L1", StageState::Failed);
-            let message = format!("the model's plan is invalid: {}", self.plan_problems.join("; "));
+            let message = format!("the model's plan is invalid: {}", self.plan.problems.join("; "));
             return self.fail("plan_invalid", message);
         }
-        self.emit(EventBody::Plan { actions: self.plan.clone(), source: PlanSource::Model });
+        self.emit(EventBody::Plan { actions: self.plan.entries.clone(), source: PlanSource::Model });
         self.set_stage("L1", StageState::Ok);
         self.build_units()
     }

@@ -2,6 +2,23 @@
 
 use super::*;
 
+/// The files in scope as the host read them, and what the session knows of them.
+#[derive(Default)]
+pub(super) struct Files {
+    /// Each path's text as read (None: the file does not exist).
+    pub(super) texts: BTreeMap<String, Option<String>>,
+    pub(super) analyses: BTreeMap<String, Analysis>,
+    /// The facts of every text the session analyses, once per content.
+    pub(super) facts: crate::analysis::Cache,
+    pub(super) scope: Scope,
+    /// Paths the task names: read-only context when they exist, ignored when they don't.
+    pub(super) optional_read: BTreeSet<String>,
+    /// Sections of the files large enough to be changed section by section.
+    pub(super) sections: BTreeMap<String, Vec<Section>>,
+    pub(super) package_format: Option<ModuleFormat>,
+    pub(super) toolchain: Toolchain,
+}
+
 impl Session {
     pub(super) fn start(&mut self) -> Request {
         let input = self.input.clone();
@@ -24,27 +41,27 @@ impl Session {
                     return self.fail("input_path", gate::tool_path(&p).unwrap_or_default());
                 }
                 Ok(p) => {
-                    self.scope.writable.insert(p);
+                    self.files.scope.writable.insert(p);
                 }
                 Err(v) => return self.fail("input_path", v.message),
             }
         }
         for raw in &input.read {
             match gate::normalize_path(raw) {
-                Ok(p) if !self.scope.writable.contains(&p) => {
-                    self.scope.read_only.insert(p);
+                Ok(p) if !self.files.scope.writable.contains(&p) => {
+                    self.files.scope.read_only.insert(p);
                 }
                 Ok(_) => {}
                 Err(v) => return self.fail("input_path", v.message),
             }
         }
         for path in decompose::task_paths(&input.task) {
-            if !self.scope.writable.contains(&path) && !self.scope.read_only.contains(&path) {
-                self.optional_read.insert(path);
+            if !self.files.scope.writable.contains(&path) && !self.files.scope.read_only.contains(&path) {
+                self.files.optional_read.insert(path);
             }
         }
         let mut paths: Vec<String> =
-            self.scope.writable.iter().chain(&self.scope.read_only).chain(&self.optional_read).cloned().collect();
+            self.files.scope.writable.iter().chain(&self.files.scope.read_only).chain(&self.files.optional_read).cloned().collect();
         // package.json and the toolchain's config files tell which module syntax the project runs.
         for extra in std::iter::once(PACKAGE_JSON).chain(toolchain::CONFIG_FILES.iter().copied()) {
             if !paths.iter().any(|p| p == extra) {
@@ -61,34 +78,34 @@ impl Session {
             _ => None,
         };
         let existing = files.iter().filter(|(_, state)| **state != FileState::Absent).map(|(p, _)| p.as_str());
-        self.toolchain = Toolchain::detect(existing, package_json);
-        let wanted: Vec<String> = self.scope.writable.iter().chain(&self.scope.read_only).cloned().collect();
-        for path in std::mem::take(&mut self.optional_read) {
+        self.files.toolchain = Toolchain::detect(existing, package_json);
+        let wanted: Vec<String> = self.files.scope.writable.iter().chain(&self.files.scope.read_only).cloned().collect();
+        for path in std::mem::take(&mut self.files.optional_read) {
             // A path the task merely mentions joins only when it is there and readable.
             if let Some(FileState::Present { text }) = files.remove(&path) {
-                self.scope.read_only.insert(path.clone());
-                self.analyses.insert(path.clone(), (*self.facts.analyze(&path, &text)).clone());
-                self.texts.insert(path, Some(text));
+                self.files.scope.read_only.insert(path.clone());
+                self.files.analyses.insert(path.clone(), (*self.files.facts.analyze(&path, &text)).clone());
+                self.files.texts.insert(path, Some(text));
             }
         }
         for path in wanted {
             match files.remove(&path) {
                 Some(FileState::Present { text }) => {
-                    let analysis = (*self.facts.analyze(&path, &text)).clone();
-                    if self.scope.writable.contains(&path)
+                    let analysis = (*self.files.facts.analyze(&path, &text)).clone();
+                    if self.files.scope.writable.contains(&path)
                         && analysis.is_valid()
                         && text.lines().count() >= section::MIN_SECTIONED_LINES
                     {
-                        self.sections.insert(path.clone(), section::sections(&text, &analysis));
+                        self.files.sections.insert(path.clone(), section::sections(&text, &analysis));
                     }
-                    self.analyses.insert(path.clone(), analysis);
-                    self.texts.insert(path, Some(text));
+                    self.files.analyses.insert(path.clone(), analysis);
+                    self.files.texts.insert(path, Some(text));
                 }
-                Some(FileState::Absent) if self.scope.read_only.contains(&path) => {
+                Some(FileState::Absent) if self.files.scope.read_only.contains(&path) => {
                     return self.fail("input_missing", format!("{path}: read-only context file does not exist"));
                 }
                 Some(FileState::Absent) => {
-                    self.texts.insert(path, None);
+                    self.files.texts.insert(path, None);
                 }
                 Some(FileState::Unreadable { reason, message }) => {
                     let code = if reason == "outside_workspace" { "input_path" } else { "input_unreadable" };
@@ -97,8 +114,8 @@ impl Session {
                 None => return self.fail("host_protocol", format!("the host did not report on {path}")),
             }
         }
-        self.package_format = match files.remove(PACKAGE_JSON).or_else(|| {
-            self.texts.get(PACKAGE_JSON).cloned().flatten().map(|text| FileState::Present { text })
+        self.files.package_format = match files.remove(PACKAGE_JSON).or_else(|| {
+            self.files.texts.get(PACKAGE_JSON).cloned().flatten().map(|text| FileState::Present { text })
         }) {
             Some(FileState::Present { text }) => package_type(&text),
             _ => None,
@@ -110,17 +127,17 @@ impl Session {
     }
 
     pub(super) fn known_files(&self) -> BTreeMap<String, KnownFile> {
-        self.scope
+        self.files.scope
             .writable
             .iter()
             .map(|p| {
-                let analysis = self.analyses.get(p);
+                let analysis = self.files.analyses.get(p);
                 let known = KnownFile {
-                    exists: self.texts.get(p).is_some_and(Option::is_some),
+                    exists: self.files.texts.get(p).is_some_and(Option::is_some),
                     exports: analysis.map(|a| a.exports.clone()).unwrap_or_default(),
                     declarations: analysis.map(|a| section::declared_names(a).into_iter().collect()).unwrap_or_default(),
                     sources: analysis.map(|a| a.sources.clone()).unwrap_or_default(),
-                    sections: self.sections.get(p).cloned().unwrap_or_default(),
+                    sections: self.files.sections.get(p).cloned().unwrap_or_default(),
                 };
                 (p.clone(), known)
             })

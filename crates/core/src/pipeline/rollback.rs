@@ -2,25 +2,43 @@
 
 use super::*;
 
+/// The restores still to request, how those requested went, and what follows them.
+pub(super) struct RollbackState {
+    /// Restores to request, newest change first: (path, content before the run; None = the run
+    /// created it).
+    pub(super) pending: Vec<(String, Option<String>)>,
+    /// Restores the host refused because the file had changed since the run wrote it.
+    pub(super) conflicts: Vec<String>,
+    pub(super) failures: Vec<String>,
+    pub(super) after: AfterRollback,
+}
+
+impl Default for RollbackState {
+    fn default() -> RollbackState {
+        RollbackState { pending: Vec::new(), conflicts: Vec::new(), failures: Vec::new(), after: AfterRollback::Finish }
+    }
+}
+
 impl Session {
     /// Ask the host to restore every applied change, newest first.
     pub(super) fn begin_rollback(&mut self) -> Request {
-        self.rollback = self
+        self.rollback.pending = self
+            .effects
             .applied
             .iter()
             .rev()
             .map(|&i| {
-                let path = self.staged[i].path.clone();
-                let before = self.texts.get(&path).cloned().flatten();
+                let path = self.effects.staged[i].path.clone();
+                let before = self.files.texts.get(&path).cloned().flatten();
                 (path, before)
             })
             .collect();
-        self.applied.clear();
+        self.effects.applied.clear();
         self.next_rollback(0)
     }
 
     pub(super) fn next_rollback(&mut self, done: usize) -> Request {
-        let Some((path, before)) = self.rollback.get(done).cloned() else {
+        let Some((path, before)) = self.rollback.pending.get(done).cloned() else {
             return self.after_rolled_back();
         };
         self.phase = Phase::AwaitRollback { index: done };
@@ -33,11 +51,11 @@ impl Session {
     }
 
     pub(super) fn on_rollback(&mut self, done: usize, reply: Reply) -> Request {
-        let (path, before) = self.rollback[done].clone();
+        let (path, before) = self.rollback.pending[done].clone();
         match reply {
             Reply::Written | Reply::Deleted => {
                 self.emit(EventBody::Rollback { path: path.clone() });
-                self.disk.insert(path.clone(), before);
+                self.effects.disk.insert(path.clone(), before);
                 if let Some(o) = self
                     .outcomes
                     .iter_mut()
@@ -60,12 +78,12 @@ impl Session {
                     o.outcome = Outcome::Failed;
                     o.error = Some(format!("changed on disk after the run wrote it; left as it is ({message})"));
                 }
-                self.rollback_conflicts.push(format!("{path} ({message})"));
+                self.rollback.conflicts.push(format!("{path} ({message})"));
             }
             Reply::WriteError { message, .. } | Reply::DeleteError { message, .. } => {
                 // Keep going: every other file is still restored; the backup covers this one.
                 self.emit(EventBody::RollbackError { path: path.clone(), message: message.clone() });
-                self.rollback_failures.push(format!("{path}: {message}"));
+                self.rollback.failures.push(format!("{path}: {message}"));
             }
             other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a rollback")),
         }
@@ -73,19 +91,19 @@ impl Session {
     }
 
     pub(super) fn after_rolled_back(&mut self) -> Request {
-        self.rollback.clear();
+        self.rollback.pending.clear();
         if let Some(report) = self.verify.as_mut() {
             report.rolled_back = true;
         }
-        if !self.rollback_conflicts.is_empty() {
-            let also = if self.rollback_failures.is_empty() {
+        if !self.rollback.conflicts.is_empty() {
+            let also = if self.rollback.failures.is_empty() {
                 String::new()
             } else {
-                format!("; could not restore {} either", self.rollback_failures.join("; "))
+                format!("; could not restore {} either", self.rollback.failures.join("; "))
             };
             let message = format!(
                 "changed on disk after the run wrote it, so not restored (left as they are now): {}{also}; every other change was taken back",
-                self.rollback_conflicts.join("; ")
+                self.rollback.conflicts.join("; ")
             );
             // A write refused the same way keeps its message first.
             let message = match self.error.take() {
@@ -94,14 +112,14 @@ impl Session {
             };
             return self.fail("conflict", message);
         }
-        if !self.rollback_failures.is_empty() {
+        if !self.rollback.failures.is_empty() {
             let message = format!(
                 "could not restore {} (red-exec --undo restores from the run's backup)",
-                self.rollback_failures.join("; ")
+                self.rollback.failures.join("; ")
             );
             return self.fail("rollback_failed", message);
         }
-        match std::mem::replace(&mut self.after_rollback, AfterRollback::Finish) {
+        match std::mem::replace(&mut self.rollback.after, AfterRollback::Finish) {
             AfterRollback::Finish => self.finish(),
             AfterRollback::Retry(feedback) => self.retry_after_verify(feedback),
         }

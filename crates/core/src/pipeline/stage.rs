@@ -14,7 +14,7 @@ impl Session {
             planned_exports: &entry.exports,
             allowed: &self.allowed_capabilities(),
         };
-        gate::check_with(&proposal, &self.scope, self.input.options.gate, &self.facts)
+        gate::check_with(&proposal, &self.files.scope, self.input.options.gate, &self.files.facts)
     }
 
     /// What `new_capability` lets an answer add: the user's `allow`, and what the task asks for.
@@ -34,6 +34,7 @@ impl Session {
         }
         let deleted: BTreeSet<String> = self
             .plan
+            .entries
             .iter()
             .filter(|e| e.action == Action::Delete && e.path != entry.path)
             .map(|e| e.path.clone())
@@ -41,7 +42,7 @@ impl Session {
         if deleted.is_empty() {
             return None;
         }
-        let dep = imported(&entry.path, &self.facts.analyze(&entry.path, text), &deleted)?;
+        let dep = imported(&entry.path, &self.files.facts.analyze(&entry.path, text), &deleted)?;
         Some(gate::delete_still_imported::importer(&entry.path, &dep))
     }
 
@@ -58,6 +59,7 @@ impl Session {
         }
         let none = BTreeMap::new();
         let found: Vec<(usize, String)> = self
+            .effects
             .staged
             .iter()
             .enumerate()
@@ -67,14 +69,14 @@ impl Session {
         let mut blocked = Vec::new();
         // From the last, so the indexes of the ones still to look at stay valid.
         for (i, by) in found.into_iter().rev() {
-            let path = self.staged[i].path.clone();
+            let path = self.effects.staged[i].path.clone();
             let violation = gate::delete_still_imported::deleted(&path, &by);
             let decision = gate::decide(std::slice::from_ref(&violation), self.input.options.gate);
-            self.staged[i].violations.push(violation);
-            let violations = self.staged[i].violations.clone();
+            self.effects.staged[i].violations.push(violation);
+            let violations = self.effects.staged[i].violations.clone();
             self.emit(EventBody::Gate { path: path.clone(), action: Action::Delete, decision, violations: violations.clone() });
             if decision == Decision::Block {
-                let staged = self.staged.remove(i);
+                let staged = self.effects.staged.remove(i);
                 blocked.push(FileOutcome {
                     path,
                     action: staged.action,
@@ -111,6 +113,6 @@ impl Session {
             });
             return;
         }
-        self.staged.push(Staged { path: entry.path.clone(), action: entry.action, new, violations, attempts });
+        self.effects.staged.push(Staged { path: entry.path.clone(), action: entry.action, new, violations, attempts });
     }
 }

@@ -6,13 +6,13 @@ impl Session {
     /// EXTRACT and rewiring are done here, by the core: the moved code never passes through a
     /// model. Several EXTRACTs from one source apply in plan order to the evolving facade.
     pub(super) fn prepare_mechanical(&mut self) -> Vec<Problem> {
-        self.mechanical.clear();
+        self.generate.mechanical.clear();
         let mut problems = Vec::new();
         let mut facades: BTreeMap<String, String> = BTreeMap::new();
         let mut moves: Vec<(String, String, Vec<String>)> = Vec::new();
-        for entry in self.plan.iter().filter(|e| e.action == Action::Extract) {
+        for entry in self.plan.entries.iter().filter(|e| e.action == Action::Extract) {
             let Some(from) = entry.from.clone() else { continue };
-            let text = facades.get(&from).cloned().or_else(|| self.texts.get(&from).cloned().flatten()).unwrap_or_default();
+            let text = facades.get(&from).cloned().or_else(|| self.files.texts.get(&from).cloned().flatten()).unwrap_or_default();
             let spec = ExtractSpec {
                 source_path: &from,
                 source_text: &text,
@@ -23,21 +23,21 @@ impl Session {
             match extract::extract(&spec) {
                 Ok(done) => {
                     facades.insert(from.clone(), done.source_text);
-                    self.mechanical.push((entry.clone(), done.target_text));
+                    self.generate.mechanical.push((entry.clone(), done.target_text));
                     moves.push((from, entry.path.clone(), done.moved));
                 }
                 Err(err) => problems.push(Problem::Model(format!("EXTRACT {} from {from}: {err}", entry.path))),
             }
         }
-        for entry in self.plan.iter().filter(|e| e.action == Action::Modify && e.rewire) {
-            let Some(mut text) = self.texts.get(&entry.path).cloned().flatten() else { continue };
+        for entry in self.plan.entries.iter().filter(|e| e.action == Action::Modify && e.rewire) {
+            let Some(mut text) = self.files.texts.get(&entry.path).cloned().flatten() else { continue };
             let format = self.expected_format(&entry.path).unwrap_or(ModuleFormat::Cjs);
             for (source, target, moved) in &moves {
                 if let Some(rewired) = extract::rewire(&entry.path, &text, source, target, moved, format) {
                     text = rewired;
                 }
             }
-            self.mechanical.push((entry.clone(), text));
+            self.generate.mechanical.push((entry.clone(), text));
         }
         for (source, text) in facades {
             let entry = PlanEntry {
@@ -51,7 +51,7 @@ impl Session {
                 drop_exports: Vec::new(),
                 exports: Vec::new(),
             };
-            self.mechanical.push((entry, text));
+            self.generate.mechanical.push((entry, text));
         }
         problems
     }
@@ -69,13 +69,13 @@ impl Session {
     /// Gate and stage the changes that need no model (mechanical moves, deletes); returns the
     /// plan entries that do.
     pub(super) fn stage_without_model(&mut self) -> Vec<PlanEntry> {
-        for (entry, text) in self.mechanical.clone() {
-            let old = self.texts.get(&entry.path).cloned().flatten();
+        for (entry, text) in self.generate.mechanical.clone() {
+            let old = self.files.texts.get(&entry.path).cloned().flatten();
             self.gate_and_stage(&entry, old.as_deref(), Some(text), 0);
         }
-        let extract_sources: BTreeSet<String> = self.plan.iter().filter_map(|e| e.from.clone()).collect();
+        let extract_sources: BTreeSet<String> = self.plan.entries.iter().filter_map(|e| e.from.clone()).collect();
         let mut for_model = Vec::new();
-        for entry in self.plan.clone() {
+        for entry in self.plan.entries.clone() {
             // Done mechanically above; a MODIFY of an EXTRACT source is folded into its facade.
             let mechanical = entry.action == Action::Extract
                 || (entry.action == Action::Modify && (entry.rewire || extract_sources.contains(&entry.path)));
@@ -83,7 +83,7 @@ impl Session {
                 continue;
             }
             if entry.action == Action::Delete {
-                let old = self.texts.get(&entry.path).cloned().flatten();
+                let old = self.files.texts.get(&entry.path).cloned().flatten();
                 self.gate_and_stage(&entry, old.as_deref(), None, 1);
             } else {
                 for_model.push(entry);
@@ -95,7 +95,7 @@ impl Session {
     /// A MODIFY that names sections of a sectioned file becomes one unit per section; anything
     /// else is one whole-file unit.
     pub(super) fn push_units(&mut self, entry: PlanEntry) {
-        let sections = self.sections.get(&entry.path);
+        let sections = self.files.sections.get(&entry.path);
         let chosen = match (entry.action, sections) {
             (Action::Modify, Some(all)) if !entry.sections.is_empty() => {
                 section::resolve(all, &entry.sections).ok().map(|idx| idx.iter().map(|i| all[i - 1].clone()).collect::<Vec<_>>())
@@ -104,17 +104,17 @@ impl Session {
         };
         // A whole-file MODIFY too large for one answer, or for half the prompt, goes section by section.
         let limit = chunk_tokens(self.budget());
-        let chosen = chosen.or_else(|| match (entry.action, sections, self.texts.get(&entry.path).cloned().flatten()) {
+        let chosen = chosen.or_else(|| match (entry.action, sections, self.files.texts.get(&entry.path).cloned().flatten()) {
             (Action::Modify, Some(all), Some(text)) if text_tokens(&text) > limit => Some(chunks(&text, all, limit)),
             _ => None,
         });
         match chosen {
             Some(chosen) => {
                 for s in chosen {
-                    self.units.push(Unit::new(entry.clone(), Some(s)));
+                    self.generate.units.push(Unit::new(entry.clone(), Some(s)));
                 }
             }
-            None => self.units.push(Unit::new(entry, None)),
+            None => self.generate.units.push(Unit::new(entry, None)),
         }
     }
 }

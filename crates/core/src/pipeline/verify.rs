@@ -15,7 +15,7 @@ impl Session {
         }
         // Nothing written and something blocked: the check would only test the old code.
         let bad = self.outcomes.iter().any(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed));
-        if self.applied.is_empty() && bad {
+        if self.effects.applied.is_empty() && bad {
             return self.finish();
         }
         let report = self.verify.get_or_insert_with(|| VerifyReport {
@@ -52,7 +52,7 @@ impl Session {
                     }
                     let message = "interrupted while the check was running: every file was restored";
                     self.error = Some(run_error("interrupted", message));
-                    self.after_rollback = AfterRollback::Finish;
+                    self.rollback.after = AfterRollback::Finish;
                     return self.begin_rollback();
                 }
                 let result = VerifyAttempt {
@@ -82,7 +82,7 @@ impl Session {
             let message = format!("`{command}` failed ({how}); the changes were kept (--keep-on-fail)");
             return self.fail("verify_failed", message);
         }
-        let generated = !self.units.is_empty();
+        let generated = !self.generate.units.is_empty();
         if can_help && generated && tries <= self.max_retries() {
             // The first error and its location, then only a short tail: the failure itself, not
             // a tail of frames with the message cut off.
@@ -91,7 +91,7 @@ impl Session {
                 None => result.output_tail.clone(),
             };
             let feedback = prompts::verify_failure(&command, &how, first_error.as_deref(), &end);
-            self.after_rollback = AfterRollback::Retry(feedback);
+            self.rollback.after = AfterRollback::Retry(feedback);
         } else {
             let why = if !can_help {
                 " (the command could not be run: fix it, a new answer will not)"
@@ -103,7 +103,7 @@ impl Session {
             let attempts = if tries > 1 { format!(" on all {tries} attempts") } else { String::new() };
             let message = format!("`{command}` failed ({how}){attempts}{why}; every file was restored");
             self.error = Some(run_error("verify_failed", message));
-            self.after_rollback = AfterRollback::Finish;
+            self.rollback.after = AfterRollback::Finish;
         }
         self.begin_rollback()
     }
@@ -111,12 +111,12 @@ impl Session {
     /// A fresh round: the same plan, every model unit generated again from the original files
     /// with the failed check in its prompt; mechanical changes are staged again as they were.
     pub(super) fn retry_after_verify(&mut self, feedback: String) -> Request {
-        self.staged.clear();
+        self.effects.staged.clear();
         self.outcomes.clear();
-        self.replacements.clear();
-        self.failed_files.clear();
-        self.over_budget = false;
-        for unit in &mut self.units {
+        self.generate.replacements.clear();
+        self.generate.failed_files.clear();
+        self.generate.over_budget = false;
+        for unit in &mut self.generate.units {
             unit.round_start = unit.attempts;
             unit.last_error = None;
             unit.last_rejected = None;
