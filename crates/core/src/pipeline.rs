@@ -346,17 +346,6 @@ struct Staged {
     attempts: u32,
 }
 
-/// How much of each file in scope the plan prompt shows: less when the budget says so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BriefDetail {
-    /// Exports, declarations and the section outline (members of large classes included).
-    Full,
-    /// Exports and the outline of top-level sections.
-    TopLevel,
-    /// Exports only (at most 40).
-    Exports,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Start,
@@ -382,14 +371,6 @@ const MIN_OUTPUT_TOKENS: u32 = 4096;
 const GROWTH_TOKENS: u32 = 1024;
 /// The check's default time limit when the host sets none.
 pub const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 300_000;
-/// How much of the check's output a retry's prompt carries: the end is where test runners
-/// put the failures and the summary.
-const VERIFY_TAIL_BYTES: usize = 4_000;
-const VERIFY_TAIL_LINES: usize = 80;
-/// The end of a failed check's output a retry is shown after its first error.
-const FEEDBACK_TAIL_BYTES: usize = 1_200;
-const FEEDBACK_TAIL_LINES: usize = 12;
-const PACKAGE_JSON: &str = "package.json";
 
 // The phases of a run, in the order a run goes through them: each file is an `impl Session`
 // block holding one phase's handlers. `resume` below dispatches to them.
@@ -539,26 +520,6 @@ impl Session {
     }
 }
 
-/// Sampling for a unit's call: 0 the first time, then higher, since a deterministic model asked
-/// again gives the same answer again.
-fn retry_temperature(attempts: u32) -> f32 {
-    match attempts {
-        0 => 0.0,
-        1 => 0.4,
-        _ => 0.7,
-    }
-}
-
-fn prompt_hash(messages: &[ChatMessage]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for m in messages {
-        m.role.hash(&mut h);
-        m.content.hash(&mut h);
-    }
-    h.finish()
-}
-
 /// The first of `files` that `path`'s code loads, by a relative specifier.
 fn imported<'f>(path: &str, analysis: &Analysis, files: &'f BTreeSet<String>) -> Option<&'f String> {
     analysis.requests.iter().find_map(|spec| files.iter().find(|f| crate::lang::resolve::resolves_to(spec, path, f)))
@@ -656,15 +617,6 @@ fn model_error_code(code: &str) -> &'static str {
         "rate_limit" | "server" | "timeout" | "network" => "model_unavailable",
         "interrupted" => "interrupted",
         _ => "model_answer",
-    }
-}
-
-fn package_type(text: &str) -> Option<ModuleFormat> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    match value.get("type").and_then(|t| t.as_str()) {
-        Some("module") => Some(ModuleFormat::Esm),
-        Some("commonjs") => Some(ModuleFormat::Cjs),
-        _ => None,
     }
 }
 

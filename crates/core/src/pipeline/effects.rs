@@ -25,7 +25,7 @@ impl Session {
     /// other changes is written; with `partial`, the ones that do not need it still are. A change
     /// is needed when it imports a file that is not written (directly, or through another withheld
     /// change), and a delete is withheld while any file left on disk still imports the file.
-    pub(super) fn withhold(&mut self) {
+    fn withhold(&mut self) {
         let stopped = |o: &&FileOutcome| matches!(o.outcome, Outcome::Blocked | Outcome::Failed);
         // A delete that is not made leaves its file in place: nothing that imports it misses it.
         let mut missing: BTreeSet<String> =
@@ -109,7 +109,7 @@ impl Session {
         Expected::of(self.effects.disk.get(path).or_else(|| self.files.texts.get(path)).cloned().flatten())
     }
 
-    pub(super) fn next_effect(&mut self, index: usize) -> Request {
+    fn next_effect(&mut self, index: usize) -> Request {
         let Some(staged) = self.effects.staged.get(index).cloned() else { return self.after_effects() };
         let old = self.files.texts.get(&staged.path).cloned().flatten();
         self.phase = Phase::AwaitEffect { index };
@@ -123,7 +123,7 @@ impl Session {
         }
     }
 
-    pub(super) fn push_outcome(&mut self, staged: &Staged, outcome: Outcome, diff: String) {
+    fn push_outcome(&mut self, staged: &Staged, outcome: Outcome, diff: String) {
         self.outcomes.push(FileOutcome {
             path: staged.path.clone(),
             action: staged.action,

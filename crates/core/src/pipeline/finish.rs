@@ -4,7 +4,7 @@ use super::*;
 
 impl Session {
     /// Which files stopped the run and why, for the `blocked` error.
-    pub(super) fn blocked_message(&self) -> String {
+    fn blocked_message(&self) -> String {
         let stopped: Vec<String> = self
             .outcomes
             .iter()

@@ -24,7 +24,7 @@ impl Session {
     }
 
     /// Read-only files as a unit sees them: whole, or (`whole == false`) cut to their outline.
-    pub(super) fn read_only_views(&self, whole: bool) -> Vec<ReadOnlyView> {
+    fn read_only_views(&self, whole: bool) -> Vec<ReadOnlyView> {
         self.files.scope
             .read_only
             .iter()
@@ -93,7 +93,7 @@ impl Session {
     }
 
     /// What a MODIFY's prompt asks it to keep: never a name the plan drops or the task says to remove.
-    pub(super) fn keep_exports(&self, entry: &PlanEntry) -> Vec<String> {
+    fn keep_exports(&self, entry: &PlanEntry) -> Vec<String> {
         match (entry.action, self.files.analyses.get(&entry.path)) {
             (Action::Modify, Some(a)) => a
                 .exports
@@ -109,7 +109,7 @@ impl Session {
     /// of its declaration (`createServer: function createServer(port) { …`), never a body. A file the
     /// plan creates or modifies shows the exports the plan declared for it (a MODIFY also those it
     /// must keep); a file the plan deletes is not shown.
-    pub(super) fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
+    fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
         let planned = |p: &str| self.plan.entries.iter().find(|e| e.path == p);
         let mut paths: BTreeSet<&String> = self.files.analyses.keys().collect();
         paths.extend(self.plan.entries.iter().filter(|e| matches!(e.action, Action::Create | Action::Extract)).map(|e| &e.path));
@@ -260,7 +260,7 @@ split the file or the task",
         self.next_unit(index + 1)
     }
 
-    pub(super) fn file_failed(&mut self, unit: &Unit, outcome: Outcome, violations: Vec<Violation>, reason: String) {
+    fn file_failed(&mut self, unit: &Unit, outcome: Outcome, violations: Vec<Violation>, reason: String) {
         self.generate.failed_files.insert(unit.entry.path.clone());
         let error = if outcome == Outcome::Failed { Some(reason) } else { None };
         self.outcomes.push(FileOutcome {
@@ -373,7 +373,7 @@ split the file or the task",
     /// A refusal in plain words first when the answer was not the file at all: a read-only file
     /// (the spec, most often) copied back, or a test of the file. A small model reads "exports
     /// lost" as a reason to fix exports, not to stop returning the spec.
-    pub(super) fn plain_reason(&self, path: &str, answer: &str, reason: String) -> String {
+    fn plain_reason(&self, path: &str, answer: &str, reason: String) -> String {
         let copied = self.files.scope.read_only.iter().find(|ro| {
             self.files.texts.get(*ro).cloned().flatten().is_some_and(|text| crate::failure::copied_back(&text, answer))
         });
@@ -390,7 +390,7 @@ implementation of {path} ({reason})"
     }
 
     /// The small mechanical repairs models most often need, each a named pass in `postprocess`.
-    pub(super) fn post_process(&mut self, path: &str, text: String) -> String {
+    fn post_process(&mut self, path: &str, text: String) -> String {
         let (text, mut fixes) = if Language::of(path).is_script() { self.script_passes(path, text) } else { (text, Vec::new()) };
         // Last, so lines the passes added get the file's line ends too.
         let before = self.files.texts.get(path).cloned().flatten();
@@ -402,7 +402,7 @@ implementation of {path} ({reason})"
         text
     }
 
-    pub(super) fn script_passes(&self, path: &str, text: String) -> (String, Vec<postprocess::Fix>) {
+    fn script_passes(&self, path: &str, text: String) -> (String, Vec<postprocess::Fix>) {
         let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
         // Neighbours: files as they will be after this run (generated ones included), not deleted ones.
         let mut after: BTreeMap<String, Analysis> = self.files.analyses.clone();
@@ -427,4 +427,24 @@ implementation of {path} ({reason})"
         fixes.extend(more);
         (text, fixes)
     }
+}
+
+/// Sampling for a unit's call: 0 the first time, then higher, since a deterministic model asked
+/// again gives the same answer again.
+fn retry_temperature(attempts: u32) -> f32 {
+    match attempts {
+        0 => 0.0,
+        1 => 0.4,
+        _ => 0.7,
+    }
+}
+
+fn prompt_hash(messages: &[ChatMessage]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for m in messages {
+        m.role.hash(&mut h);
+        m.content.hash(&mut h);
+    }
+    h.finish()
 }

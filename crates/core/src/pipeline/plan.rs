@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// How much of each file in scope the plan prompt shows: less when the budget says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BriefDetail {
+    /// Exports, declarations and the section outline (members of large classes included).
+    Full,
+    /// Exports and the outline of top-level sections.
+    TopLevel,
+    /// Exports only (at most 40).
+    Exports,
+}
+
 /// The plan, where it came from, and what was wrong with the answers refused.
 #[derive(Default)]
 pub(super) struct PlanState {
@@ -33,7 +44,7 @@ impl Session {
 
     /// What this run's plan can hold (the plan schema it sends): the actions the scope and the
     /// task allow, as `decompose::validate` will judge them.
-    pub(super) fn plan_shape(&self) -> PlanShape {
+    fn plan_shape(&self) -> PlanShape {
         let scope: Vec<String> = self.files.scope.writable.iter().cloned().collect();
         let exists = |p: &String| matches!(self.files.texts.get(p), Some(Some(_)));
         let existing: Vec<String> = scope.iter().filter(|p| exists(p)).cloned().collect();
@@ -55,7 +66,7 @@ impl Session {
         PlanShape { scope, existing, actions, sections, drop_exports: decompose::task_asks_for_removal(&self.input.task) }
     }
 
-    pub(super) fn briefs(&self, detail: BriefDetail) -> Vec<FileBrief> {
+    fn briefs(&self, detail: BriefDetail) -> Vec<FileBrief> {
         self.files.scope
             .writable
             .iter()

@@ -2,6 +2,8 @@
 
 use super::*;
 
+const PACKAGE_JSON: &str = "package.json";
+
 /// The files in scope as the host read them, and what the session knows of them.
 #[derive(Default)]
 pub(super) struct Files {
@@ -142,5 +144,14 @@ impl Session {
                 (p.clone(), known)
             })
             .collect()
+    }
+}
+
+fn package_type(text: &str) -> Option<ModuleFormat> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    match value.get("type").and_then(|t| t.as_str()) {
+        Some("module") => Some(ModuleFormat::Esm),
+        Some("commonjs") => Some(ModuleFormat::Cjs),
+        _ => None,
     }
 }

@@ -37,7 +37,7 @@ impl Session {
         self.next_rollback(0)
     }
 
-    pub(super) fn next_rollback(&mut self, done: usize) -> Request {
+    fn next_rollback(&mut self, done: usize) -> Request {
         let Some((path, before)) = self.rollback.pending.get(done).cloned() else {
             return self.after_rolled_back();
         };
@@ -90,7 +90,7 @@ impl Session {
         self.next_rollback(done + 1)
     }
 
-    pub(super) fn after_rolled_back(&mut self) -> Request {
+    fn after_rolled_back(&mut self) -> Request {
         self.rollback.pending.clear();
         if let Some(report) = self.verify.as_mut() {
             report.rolled_back = true;

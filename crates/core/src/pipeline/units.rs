@@ -94,7 +94,7 @@ impl Session {
 
     /// A MODIFY that names sections of a sectioned file becomes one unit per section; anything
     /// else is one whole-file unit.
-    pub(super) fn push_units(&mut self, entry: PlanEntry) {
+    fn push_units(&mut self, entry: PlanEntry) {
         let sections = self.files.sections.get(&entry.path);
         let chosen = match (entry.action, sections) {
             (Action::Modify, Some(all)) if !entry.sections.is_empty() => {

@@ -2,8 +2,16 @@
 
 use super::*;
 
+/// How much of the check's output a retry's prompt carries: the end is where test runners
+/// put the failures and the summary.
+const VERIFY_TAIL_BYTES: usize = 4_000;
+const VERIFY_TAIL_LINES: usize = 80;
+/// The end of a failed check's output a retry is shown after its first error.
+const FEEDBACK_TAIL_BYTES: usize = 1_200;
+const FEEDBACK_TAIL_LINES: usize = 12;
+
 impl Session {
-    pub(super) fn verify_timeout_ms(&self) -> u64 {
+    fn verify_timeout_ms(&self) -> u64 {
         self.input.options.verify_timeout_ms.unwrap_or(DEFAULT_VERIFY_TIMEOUT_MS)
     }
 
