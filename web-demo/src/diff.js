@@ -64,3 +64,10 @@ export function sideBySideRows(diff) {
   flush();
   return rows;
 }
+
+/** The new file's line numbers (1-based) of the lines a unified diff adds: what an accept highlights. */
+export function addedLines(diff) {
+  return sideBySideRows(diff)
+    .filter((row) => row.kind === 'line' && row.right?.change === 'add')
+    .map((row) => row.right.n);
+}
