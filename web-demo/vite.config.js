@@ -24,6 +24,7 @@ export default defineConfig({
   plugins: [examplesPlugin()],
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
-  // One chunk of ~560 kB (CodeMirror is most of it; 190 kB gzipped): splitting it would not load sooner.
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 700 },
+  // The first screen (task, Run, files, the core's glue) is the entry chunk; the editor and the
+  // merge view (CodeMirror, most of the JS) are a chunk of their own, imported once the page is up.
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 600 },
 });

@@ -1,9 +1,12 @@
-// The code editor: CodeMirror 6 with JavaScript/TypeScript highlighting chosen by file extension.
+// The code editor and the side-by-side merge view: CodeMirror 6 (with @codemirror/merge), loaded
+// by the page only once its first screen is up (a dynamic import: this module and CodeMirror are
+// a chunk of their own).
 
 import { basicSetup } from 'codemirror';
 import { javascript } from '@codemirror/lang-javascript';
-import { EditorState } from '@codemirror/state';
-import { EditorView } from '@codemirror/view';
+import { MergeView } from '@codemirror/merge';
+import { EditorState, RangeSetBuilder, StateField } from '@codemirror/state';
+import { Decoration, EditorView } from '@codemirror/view';
 
 function languageFor(path) {
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
@@ -14,20 +17,42 @@ function languageFor(path) {
   return [];
 }
 
+const acceptedLine = Decoration.line({ class: 'cm-accepted' });
+
+/** Line decorations on `lines` (1-based), kept in place as the text is edited. */
+function highlightLines(lines) {
+  return StateField.define({
+    create(state) {
+      const builder = new RangeSetBuilder();
+      for (const n of [...new Set(lines)].sort((a, b) => a - b)) {
+        if (n >= 1 && n <= state.doc.lines) builder.add(state.doc.line(n).from, state.doc.line(n).from, acceptedLine);
+      }
+      return builder.finish();
+    },
+    update: (decorations, tr) => decorations.map(tr.changes),
+    provide: (field) => EditorView.decorations.from(field),
+  });
+}
+
 /**
  * An editor in `parent`. `onChange(path, text)` follows every edit of the open file.
- * Returns { open(path, text), close(), path() }.
+ * open(path, text, { readOnly, highlight: [line numbers] }), close(), path().
  */
 export function createEditor(parent, onChange) {
   let current = null;
+  parent.replaceChildren();
   const view = new EditorView({ parent });
 
-  function stateFor(path, text) {
+  function stateFor(path, text, { readOnly = false, highlight = [] }) {
     return EditorState.create({
       doc: text,
       extensions: [
         basicSetup,
         ...languageFor(path),
+        EditorView.lineWrapping,
+        highlight.length ? highlightLines(highlight) : [],
+        EditorState.readOnly.of(readOnly),
+        EditorView.editable.of(!readOnly),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) onChange(path, update.state.doc.toString());
         }),
@@ -37,9 +62,9 @@ export function createEditor(parent, onChange) {
   }
 
   return {
-    open(path, text) {
+    open(path, text, options = {}) {
       current = path;
-      view.setState(stateFor(path, text));
+      view.setState(stateFor(path, text, options));
     },
     close() {
       current = null;
@@ -47,4 +72,10 @@ export function createEditor(parent, onChange) {
     },
     path: () => current,
   };
+}
+
+/** A read-only side-by-side merge view of `before` and `after` in `parent`; returns it (destroy() to drop). */
+export function createMergeView(parent, path, before, after) {
+  const side = (doc) => ({ doc, extensions: [basicSetup, ...languageFor(path), EditorState.readOnly.of(true), EditorView.editable.of(false)] });
+  return new MergeView({ a: side(before), b: side(after), parent, highlightChanges: true, gutter: true, collapseUnchanged: { margin: 3, minSize: 6 } });
 }
