@@ -10,6 +10,8 @@
 //   server.otherwise((request) => '...');   // when the queue is empty
 //   server.dynamic(() => ({ type: 'answer', content, usage, delayMs: 150 }))   // a slow answer
 //   const release = server.held(content)   // answered only once release() is called
+//   const release = server.streamed(content, { heldAfter: 2 })   // to a `stream: true` request: server-sent
+//                                  // events, a piece at a time; with heldAfter, the rest only after release()
 //   ... run the CLI with --base-url server.baseUrl ...
 //   server.requests  -> every request received: { method, url, headers, body, marker }
 //   await server.close();
@@ -143,9 +145,32 @@ export async function startModelServer({ cors = false } = {}) {
     more();
   }
 
+  // A streamed chat completion (server-sent events, as OpenAI sends them for `stream: true`).
+  function stream(res, body, step) {
+    completionCounter += 1;
+    const id = `chatcmpl-test-${completionCounter}`;
+    const event = (data) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+    const piece = (content) => event({ id, object: 'chat.completion.chunk', model: body?.model ?? 'unknown', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const pieces = step.content.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+    const held = step.heldAfter ?? pieces.length;
+    for (const p of pieces.slice(0, held)) piece(p);
+    const finish = () => {
+      if (res.destroyed) return;
+      for (const p of pieces.slice(held)) piece(p);
+      event({ id, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: step.usage.prompt, completion_tokens: step.usage.completion, total_tokens: step.usage.prompt + step.usage.completion } });
+      res.end('data: [DONE]\n\n');
+    };
+    if (held >= pieces.length) return finish();
+    stalled.add(res);
+    res.on('close', () => stalled.delete(res));
+    step.release.then(finish);
+  }
+
   function send(res, body, step) {
     if (res.destroyed) return;
     if (step.type === 'flood') return flood(res, step.bytes);
+    if (step.type === 'stream' && body?.stream === true) return stream(res, body, step);
     if (step.type === 'raw') {
       res.writeHead(step.status, { 'content-type': step.contentType, ...step.headers });
       res.end(step.body);
@@ -212,6 +237,17 @@ export async function startModelServer({ cors = false } = {}) {
       let release;
       const after = new Promise((resolve) => (release = resolve));
       queue.push({ type: 'answer', content, usage, after });
+      return release;
+    },
+    /**
+     * Queue an answer sent as server-sent events to a request that asks for a stream (one line a
+     * piece; a request without `stream: true` gets it whole). With `heldAfter: n`, only the first
+     * n pieces go until the returned release() is called.
+     */
+    streamed(content, { heldAfter, usage = { prompt: 100, completion: 50 } } = {}) {
+      let release;
+      const after = new Promise((resolve) => (release = resolve));
+      queue.push({ type: 'stream', content, usage, heldAfter, release: after });
       return release;
     },
     /** Queue a function (request record) -> step, for answers that depend on the request. */

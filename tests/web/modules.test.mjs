@@ -9,8 +9,12 @@ import { createMemoryHost, createOpenAICompleter, createReplayCompleter, parseCo
 import { loadExamples } from '../../web-demo/examples.mjs';
 import { Workspace } from '../../web-demo/src/workspace.js';
 import { applyEvent, newProgress } from '../../web-demo/src/progress.js';
-import { sideBySideRows, unifiedLines } from '../../web-demo/src/diff.js';
+import { addedLines, sideBySideRows, unifiedLines } from '../../web-demo/src/diff.js';
 import { workspaceZip } from '../../web-demo/src/zip.js';
+import { editedFiles, recordingRefusal } from '../../web-demo/src/recording.js';
+import { pageWords, statusLine } from '../../web-demo/src/words.js';
+import { streamingFetch } from '../../web-demo/src/stream.js';
+import { readEntries, textOf } from '../../web-demo/src/files.js';
 import { startModelServer } from '../support/model-server.mjs';
 import { fenced, planJson } from '../support/cli.mjs';
 import { HEALTH_MODULE } from '../support/answers.mjs';
@@ -180,6 +184,8 @@ test('diff: unified line kinds and side-by-side rows with line numbers', () => {
     { kind: 'line', left: null, right: { n: 6, text: 'D', change: 'add' } },
   ]);
   assert.deepEqual(unifiedLines(''), []);
+  // What an accept highlights: the new file's numbers of the added lines.
+  assert.deepEqual(addedLines(diff), [4, 5, 6]);
 });
 
 test('zip: every file under the example folder, bytes intact', () => {
@@ -187,4 +193,74 @@ test('zip: every file under the example folder, bytes intact', () => {
   const entries = unzipSync(workspaceZip(files, 'add-health'));
   assert.deepEqual(Object.keys(entries).sort(), ['add-health/package.json', 'add-health/src/server.js']);
   assert.equal(strFromU8(entries['add-health/src/server.js']), files['src/server.js']);
+});
+
+test('recorded mode replays only what it recorded: another task, scope or edited file is refused in a sentence', () => {
+  const ex = example('add-health');
+  const workspace = new Workspace(ex.workspace);
+  const ask = (over = {}) => recordingRefusal({ example: ex, task: ex.task, files: ex.files, workspace, ...over });
+  assert.equal(ask(), null);
+  assert.equal(ask({ task: `  ${ex.task}\n` }), null, 'spaces around the task do not matter');
+  assert.equal(
+    ask({ task: 'Rename /books to /library' }),
+    'This recording answers the task "Add a GET /health route to src/server.js that responds with JSON { status: \'ok\', uptime }…" on src/server.js; switch to live mode to run your own.',
+  );
+  assert.equal(
+    ask({ files: ['src/server.js', 'src/health.js'] }),
+    'This recording answers its task on src/server.js only (this run names src/server.js, src/health.js); switch to live mode to run your own.',
+  );
+  workspace.set('src/server.js', `${ex.workspace['src/server.js']}// mine\n`);
+  assert.deepEqual(editedFiles(ex, workspace), ['src/server.js']);
+  assert.match(ask(), /^This recording was made on the example's files as they were; src\/server\.js changed since/);
+  workspace.set('src/server.js', ex.workspace['src/server.js']);
+  workspace.set('notes.md', 'x');
+  assert.deepEqual(editedFiles(ex, workspace), ['notes.md'], 'an added file counts as a change');
+  assert.match(recordingRefusal({ example: example('fixture-express-app'), task: 't', files: ['a'], workspace }), /no recorded run: switch to live mode/);
+});
+
+test('words: the CLI status words and exit-code names; the CLI flags in core messages become the page controls', () => {
+  assert.equal(statusLine({ status: 'OK', error: null }), 'OK');
+  assert.equal(statusLine({ status: 'FAILED', error: { code: 'model_unavailable', message: 'x' } }), 'FAILED: model unavailable');
+  assert.equal(statusLine({ status: 'FAILED', error: { code: 'input_missing', message: 'x' } }), 'FAILED: input');
+  assert.equal(statusLine({ status: 'FAILED', error: { code: 'blocked', message: 'x' } }), 'FAILED: blocked');
+  assert.equal(statusLine({ status: 'INTERRUPTED', error: { code: 'interrupted', message: 'x' } }), 'INTERRUPTED');
+  assert.equal(
+    pageWords("`a.js`: the answer used the other module system. State the project's with `--module-format cjs` or `--module-format esm`."),
+    '`a.js`: the answer used the other module system. State the project\'s with Module format "cjs" (run options) or Module format "esm" (run options).',
+  );
+  assert.equal(pageWords('`b.js` is not in `--files`: add it if the run may write it.'), '`b.js` is not in the ticked files: add it if the run may write it.');
+  assert.equal(pageWords('raise `--max-retries`; --allow process'), 'raise Retries per file (run options); --allow process', 'a flag without a page control keeps its name');
+});
+
+test('streamingFetch: a streamed answer reaches onDelta piece by piece and the completer as one completion; plain JSON passes', async () => {
+  const server = await startModelServer();
+  try {
+    const content = '```js\nmodule.exports = 1;\n```\n';
+    server.streamed(content, { usage: { prompt: 7, completion: 3 } });
+    server.answer('whole');
+    const pieces = [];
+    const complete = createOpenAICompleter({ baseUrl: server.baseUrl, model: 'm', fetch: streamingFetch((t) => pieces.push(t)) });
+    const request = { id: 1, messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxTokens: 10 };
+    const streamed = await complete(request);
+    assert.deepEqual([streamed.text, streamed.usage], [content, { promptTokens: 7, completionTokens: 3 }]);
+    assert.equal((await complete(request)).text, 'whole', 'a server that ignores stream: true answers as before');
+    assert.deepEqual(pieces, ['```js\n', 'module.exports = 1;\n', '```\n']);
+    assert.deepEqual(server.requests.map((r) => [r.body.stream, r.body.stream_options?.include_usage]), [[true, true], [true, true]]);
+  } finally {
+    await server.close();
+  }
+});
+
+test('own files: UTF-8 text only, a common top folder taken off, dependency folders passed over', async () => {
+  const file = (text) => new Blob([text]);
+  const { files, skipped, root } = await readEntries([
+    { path: 'proj/src/a.js', file: file('a\n') },
+    { path: 'proj/README.md', file: file('é\n') },
+    { path: 'proj/node_modules/x/index.js', file: file('x') },
+    { path: 'proj/logo.png', file: file(new Uint8Array([0x89, 0x50, 0, 1])) },
+    { path: 'proj/latin1.txt', file: file(new Uint8Array([0xe9, 0x0a])) },
+  ]);
+  assert.deepEqual({ files, skipped, root }, { files: { 'src/a.js': 'a\n', 'README.md': 'é\n' }, skipped: ['logo.png', 'latin1.txt'], root: 'proj' });
+  assert.deepEqual((await readEntries([{ path: 'a.js', file: file('1') }, { path: 'b.js', file: file('2') }])).root, null);
+  assert.equal(textOf(new Uint8Array([0xff])), null);
 });

@@ -85,7 +85,12 @@ const state = {
 // ---------- the editor, loaded after the first screen ----------
 
 let editor = null;
-const editorModule = new Promise((resolve) => requestAnimationFrame(() => resolve(import('./editor.js'))));
+// After the core's wasm (the first run needs it, the first screen does not need the editor), and
+// after a frame, so the page is drawn first.
+let coreReady;
+const editorModule = new Promise((resolve) => (coreReady = resolve)).then(
+  () => new Promise((resolve) => requestAnimationFrame(() => resolve(import('./editor.js')))),
+);
 editorModule.then((mod) => {
   editor = mod.createEditor($('editor'), (path, text) => {
     if (state.openView !== 'workspace' || !state.workspace.has(path)) return;
@@ -499,7 +504,7 @@ function renderDiff(file) {
     editorLoaded.createMergeView(box, file.path, before, after);
     return box;
   }
-  return h('pre', { class: 'diff' }, unifiedLines(file.diff).map((l) => h('span', { class: l.kind }, l.text)));
+  return h('pre', { class: 'diff unified' }, unifiedLines(file.diff).map((l) => h('span', { class: l.kind }, `${l.text}\n`)));
 }
 let editorLoaded = null;
 editorModule.then((mod) => (editorLoaded = mod));
@@ -796,4 +801,5 @@ init()
   })
   .catch((err) => {
     $('core-version').textContent = `the core failed to load: ${err.message}`;
-  });
+  })
+  .finally(() => coreReady());

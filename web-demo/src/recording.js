@@ -5,7 +5,8 @@
 const sameList = (a, b) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 const quote = (text) => {
   const line = text.split('\n')[0].trim();
-  return `"${line.length > 70 ? `${line.slice(0, 70)}…` : line}"`;
+  // Long tasks are cut at a word, so the sentence stays readable.
+  return `"${line.length > 90 ? `${line.slice(0, line.lastIndexOf(' ', 90))}…` : line}"`;
 };
 
 /** The files of the example's workspace whose text differs from the recorded one (edited, added or deleted). */
