@@ -287,12 +287,15 @@ test('recorded mode refuses a changed task up front; a hand edit makes the examp
   await page.focus('#task');
   await page.keyboard.press('Control+Enter');
   await waitForRun('OK');
-  await page.click('#discard');
 
-  // A hand edit of a recorded file: the recording no longer fits, so the example runs live only.
+  // A hand edit of a recorded file: the recording no longer fits, so the example runs live only;
+  // and the staged change, made from the file as it was, is not applied over the edit.
   await page.click('#editor .cm-content');
   await page.keyboard.press('Control+End');
   await page.keyboard.type('// my own line\n');
+  await page.click('#accept');
+  assert.equal(await page.textContent('#decision'), 'Accept refused: src/server.js changed since the run read it; your version is kept. Run again on it, or discard.');
+  assert.match(await editorText(), /\/\/ my own line\n$/);
   assert.equal(await page.isDisabled('input[name=mode][value=recorded]'), true);
   assert.equal(await page.isChecked('input[name=mode][value=live]'), true);
   assert.equal(await page.isVisible('#live-fields'), true);
@@ -301,7 +304,7 @@ test('recorded mode refuses a changed task up front; a hand edit makes the examp
   // Switching examples would throw the edit away: the page asks; "cancel" keeps everything.
   let asked = answerDialog({ accept: false });
   await page.selectOption('#example', 'esm-in-cjs');
-  assert.match(await asked, /^This throws away your edits to src\/server\.js\. Download the workspace \(\.zip\) first to keep them\./);
+  assert.match(await asked, /^This throws away your edits to src\/server\.js and 1 staged change\(s\)\. Download the workspace \(\.zip\) first to keep them\./);
   assert.equal(await page.inputValue('#example'), 'add-health');
   assert.match(await editorText(), /\/\/ my own line\n$/);
   asked = answerDialog({ accept: true });
@@ -370,10 +373,20 @@ test('own files through the file input: the tree, add, rename, read-only, delete
     allowedModelOrigin = null;
     await model.close();
   }
-  // Leaving your own files asks first: they were changed here.
+  // Dropped files (a drag from the desktop) open the same way.
   const asked = answerDialog();
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['export const a = 1;\n'], 'a.mjs', { type: 'text/javascript' }));
+    data.items.add(new File(['# b\n'], 'b.md', { type: 'text/markdown' }));
+    document.querySelector('.files').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  assert.match(await asked, /^This throws away your edits to /, 'the edited own files are not dropped silently');
+  await page.waitForFunction(() => document.querySelectorAll('#tree li.file').length === 2);
+  assert.deepEqual(await treePaths(), ['a.mjs', 'b.md']);
+  // Leaving your own files asks first only when they were changed here: these were not.
   await page.selectOption('#example', 'add-health');
-  assert.match(await asked, /^This throws away your edits to /);
+  assert.equal(await page.inputValue('#example'), 'add-health');
 });
 
 test("live mode: the CLI's defaults, the CORS hint before any run, a connection test, the answer streamed, Stop mid-answer stages nothing", async () => {

@@ -77,5 +77,5 @@ export function createEditor(parent, onChange) {
 /** A read-only side-by-side merge view of `before` and `after` in `parent`; returns it (destroy() to drop). */
 export function createMergeView(parent, path, before, after) {
   const side = (doc) => ({ doc, extensions: [basicSetup, ...languageFor(path), EditorView.lineWrapping, EditorState.readOnly.of(true), EditorView.editable.of(false)] });
-  return new MergeView({ a: side(before), b: side(after), parent, highlightChanges: true, gutter: true, collapseUnchanged: { margin: 3, minSize: 6 } });
+  return new MergeView({ a: side(before), b: side(after), parent, highlightChanges: false, gutter: true, collapseUnchanged: { margin: 3, minSize: 6 } });
 }

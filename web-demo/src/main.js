@@ -637,7 +637,7 @@ async function run() {
     $('usage').textContent = usageText({ ...result.usage, calls: result.usage.calls }, result.costUsd);
     showRunError(result.error ? `${result.error.code}: ${pageWords(result.error.message)}` : null);
     renderOutcomes();
-    $('report').textContent = renderReport(result, wallMs);
+    $('report').textContent = pageWords(renderReport(result, wallMs));
     setStatus(result.status, statusLine(result));
     setDecisionButtons(changes.size > 0);
     $('decision').textContent =
@@ -673,6 +673,13 @@ function stopRun() {
 
 function accept() {
   if (!state.pending || state.pending.size === 0) return;
+  // As the CLI's conflict rule: a file edited, renamed or deleted since the run read it keeps the
+  // person's version; nothing is applied over it.
+  const moved = [...state.pending.keys()].filter((p) => (state.workspace.has(p) ? state.workspace.get(p) : undefined) !== state.runBase[p]);
+  if (moved.length > 0) {
+    $('decision').textContent = `Accept refused: ${moved.join(', ')} changed since the run read it; your version is kept. Run again on it, or discard.`;
+    return;
+  }
   const count = state.pending.size;
   const before = new Map([...state.pending.keys()].map((p) => [p, state.workspace.has(p) ? state.workspace.get(p) : null]));
   state.lastAccept = { before, after: state.pending };
