@@ -226,10 +226,11 @@ test('words: the CLI status words and exit-code names; the CLI flags in core mes
   assert.equal(statusLine({ status: 'INTERRUPTED', error: { code: 'interrupted', message: 'x' } }), 'INTERRUPTED');
   assert.equal(
     pageWords("`a.js`: the answer used the other module system. State the project's with `--module-format cjs` or `--module-format esm`."),
-    '`a.js`: the answer used the other module system. State the project\'s with Module format "cjs" (run options) or Module format "esm" (run options).',
+    '`a.js`: the answer used the other module system. State the project\'s with Module format "cjs" in the run options or Module format "esm" in the run options.',
   );
   assert.equal(pageWords('`b.js` is not in `--files`: add it if the run may write it.'), '`b.js` is not in the ticked files: add it if the run may write it.');
-  assert.equal(pageWords('raise `--max-retries`; --allow process'), 'raise Retries per file (run options); --allow process', 'a flag without a page control keeps its name');
+  assert.equal(pageWords('process use [--allow process]: spawn (--partial keeps the rest)'), 'process use [Allow "process" in the run options]: spawn (the Partial run option keeps the rest)');
+  assert.equal(pageWords('raise `--max-retries`; --verify x'), 'raise the Retries per file run option; --verify x', 'a flag without a page control keeps its name');
 });
 
 test('streamingFetch: a streamed answer reaches onDelta piece by piece and the completer as one completion; plain JSON passes', async () => {

@@ -498,6 +498,19 @@ test('live mode: an unreachable server is "FAILED: model unavailable" (not CRASH
     assert.equal(await page.textContent('#status-line'), 'FAILED: input');
     assert.equal(model.requests.length, 2);
     assert.match(await page.textContent('#options-summary'), /0 retries, esm, budget 100/);
+    // Allow process: an answer that starts spawning is blocked, in the page's words, until allowed.
+    await page.fill('#context-budget', '24000');
+    await page.selectOption('#module-format', 'auto');
+    const spawning = `\`\`\`js\n${example('esm-in-cjs', 'workspace/src/server.js')}\nmodule.exports.revision = () => require('child_process').execSync('git rev-parse HEAD').toString().trim();\n\`\`\``;
+    model.otherwise(() => spawning);
+    await page.click('#run');
+    await waitForRun('FAILED');
+    assert.match(await page.textContent('.outcome[data-path="src/server.js"] .violations'), /adds process spawning \[Allow "process" in the run options\]/);
+    await page.check('#allow input[value="process"]');
+    await page.click('#run');
+    await waitForRun('OK');
+    assert.match(await page.textContent('#options-summary'), /0 retries, allow process/);
+    await page.click('#discard');
     assert.deepEqual(foreign, []);
   } finally {
     allowedModelOrigin = null;

@@ -51,7 +51,8 @@ const OWN = '__own__';
 
 // The CLI's defaults (npm/red-exec/lib/args.js and models.js): model deepseek-chat on its
 // provider's endpoint, 2 retries per unit, gate block, module format auto, a 120 s call limit,
-// a 24,000-token prompt budget. A known model's provider gives the base URL, as in the CLI.
+// a 24,000-token prompt budget, not partial, nothing allowed beyond what the task asks. A known
+// model's provider gives the base URL, as in the CLI.
 const DEFAULTS = { model: 'deepseek-chat', maxRetries: 2, gate: 'block', moduleFormat: 'auto', timeoutS: 120, contextBudget: 24_000 };
 const PROVIDER_URLS = { deepseek: 'https://api.deepseek.com/v1', openai: 'https://api.openai.com/v1' };
 
@@ -351,6 +352,8 @@ function runOptions(model) {
     maxRetries: Number.isInteger(retries) && retries >= 0 ? Math.min(retries, 10) : DEFAULTS.maxRetries,
     moduleFormat: $('module-format').value,
     contextBudget: Number.isInteger(budget) && budget >= 100 ? budget : DEFAULTS.contextBudget,
+    partial: $('partial').checked,
+    allow: [...document.querySelectorAll('#allow input:checked')].map((box) => box.value),
   };
 }
 
@@ -362,6 +365,8 @@ function summarizeOptions() {
     o.moduleFormat !== DEFAULTS.moduleFormat && o.moduleFormat,
     o.contextBudget !== DEFAULTS.contextBudget && `budget ${o.contextBudget.toLocaleString('en-US')}`,
     liveSettings().timeoutMs !== DEFAULTS.timeoutS * 1000 && `timeout ${liveSettings().timeoutMs / 1000}s`,
+    o.partial && 'partial',
+    o.allow.length > 0 && `allow ${o.allow.join(', ')}`,
   ].filter(Boolean);
   $('options-summary').textContent = changed.length ? `(${changed.join(', ')})` : "(the CLI's defaults)";
 }
@@ -794,7 +799,7 @@ $('model-name').addEventListener('change', () => {
   const url = providerUrl($('model-name').value.trim());
   if (url && Object.values(PROVIDER_URLS).includes($('base-url').value.trim())) $('base-url').value = url;
 });
-for (const id of ['gate-mode', 'max-retries', 'module-format', 'context-budget', 'timeout']) $(id).addEventListener('change', summarizeOptions);
+for (const id of ['gate-mode', 'max-retries', 'module-format', 'context-budget', 'timeout', 'partial', 'allow']) $(id).addEventListener('change', summarizeOptions);
 summarizeOptions();
 loadWorkspace(examples[0]);
 

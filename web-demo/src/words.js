@@ -25,24 +25,28 @@ export function statusLine(result) {
 
 // What the CLI calls a flag, the page calls its control (issue 17 moves these words out of the core;
 // until then the page rewrites the core's messages). A flag the page has no control for keeps its name.
-const FLAG_WORDS = {
-  '--context-budget': 'Prompt budget (run options)',
-  '--module-format': 'Module format (run options)',
-  '--max-retries': 'Retries per file (run options)',
-  '--timeout': 'Call timeout (run options)',
-  '--gate': 'Gate (run options)',
+const RUN_OPTIONS = {
+  '--context-budget': 'Prompt budget',
+  '--module-format': 'Module format',
+  '--max-retries': 'Retries per file',
+  '--timeout': 'Call timeout',
+  '--partial': 'Partial',
+  '--allow': 'Allow',
+  '--gate': 'Gate',
+};
+const CONTROLS = {
   '--base-url': 'the Base URL field',
   '--model': 'model (the Model field)',
   '--files': 'the ticked files',
   '--read': 'the r/o (read-only) files',
 };
-const FLAG = /`?(--[a-z][a-z-]*)(?: (cjs|esm|auto|block|warn|off))?`?/g;
+const FLAG = /`?(--[a-z][a-z-]*)(?: (cjs|esm|auto|block|warn|off|process|network|dynamic-code|fs))?`?/g;
 
 /** A core message with the CLI's flag names replaced by the page's controls. */
 export function pageWords(message) {
   return String(message).replace(FLAG, (whole, flag, value) => {
-    const word = FLAG_WORDS[flag];
-    if (!word) return whole;
-    return value ? `${word.replace(/ \(run options\)$/, '')} "${value}"${word.endsWith('(run options)') ? ' (run options)' : ''}` : word;
+    const option = RUN_OPTIONS[flag];
+    if (option) return value ? `${option} "${value}" in the run options` : `the ${option} run option`;
+    return CONTROLS[flag] ? `${CONTROLS[flag]}${value ? ` ${value}` : ''}` : whole;
   });
 }
