@@ -247,6 +247,13 @@ test('streamingFetch: a streamed answer reaches onDelta piece by piece and the c
     assert.equal((await complete(request)).text, 'whole', 'a server that ignores stream: true answers as before');
     assert.deepEqual(pieces, ['```js\n', 'module.exports = 1;\n', '```\n']);
     assert.deepEqual(server.requests.map((r) => [r.body.stream, r.body.stream_options?.include_usage]), [[true, true], [true, true]]);
+    // A server that refuses the stream parameters gets the call unstreamed, for the rest of the run.
+    server.fail(400, { error: { message: "Unrecognized request argument supplied: stream_options" } }).answer('again').answer('and again');
+    assert.equal((await complete(request)).text, 'again');
+    assert.equal((await complete(request)).text, 'and again');
+    assert.deepEqual(server.requests.slice(2).map((r) => r.body.stream ?? null), [true, null, null]);
+    server.fail(400, { error: { message: 'bad temperature' } });
+    await assert.rejects(complete(request), (err) => err.code === 'bad_response' && /400 Bad Request: bad temperature/.test(err.message));
   } finally {
     await server.close();
   }

@@ -405,6 +405,17 @@ test("live mode: the CLI's defaults, the CORS hint before any run, a connection 
   await page.dispatchEvent('#model-name', 'change');
   assert.equal(await page.inputValue('#base-url'), 'https://api.openai.com/v1');
 
+  // A provider's own endpoint without its key is refused before any call, as the CLI refuses it.
+  await page.fill('#model-name', 'deepseek-chat');
+  await page.dispatchEvent('#model-name', 'change');
+  await page.click('#run');
+  await waitForRun('refused');
+  assert.equal(await page.textContent('#run-error'), 'api.deepseek.com needs an API key: type it, or point the Base URL at a local server.');
+  await page.fill('#base-url', '');
+  await page.click('#test-connection');
+  assert.equal(await page.textContent('#connection'), 'Type the base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.');
+  assert.deepEqual(foreign, [], 'nothing was sent');
+
   const model = await startModelServer({ cors: true });
   allowedModelOrigin = new URL(model.baseUrl).origin;
   const health = example('add-health', 'answers/src/server.js');

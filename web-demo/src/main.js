@@ -371,9 +371,30 @@ function summarizeOptions() {
   $('options-summary').textContent = changed.length ? `(${changed.join(', ')})` : "(the CLI's defaults)";
 }
 
+/** Why a live call cannot go out as the settings are (as the CLI refuses a provider without its key), or null. */
+function liveRefusal() {
+  const { baseUrl, apiKey } = liveSettings();
+  let url;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return `Type the base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1${baseUrl ? ` ("${baseUrl}" is not a URL)` : ''}.`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `The base URL must start with http:// or https:// (is "${baseUrl}").`;
+  const provider = Object.entries(PROVIDER_URLS).find(([, u]) => new URL(u).origin === url.origin);
+  if (provider && !apiKey) return `${url.host} needs an API key: type it, or point the Base URL at a local server.`;
+  return null;
+}
+
 async function testConnection() {
   const { baseUrl, model, apiKey, timeoutMs } = liveSettings();
   const out = $('connection');
+  const refusal = liveRefusal();
+  if (refusal) {
+    out.className = 'small error';
+    out.textContent = refusal;
+    return;
+  }
   out.className = 'small';
   out.textContent = `asking ${baseUrl || '(no base URL)'}…`;
   try {
@@ -574,6 +595,13 @@ async function run() {
     setStatus('refused', null);
     return showRunError(!task ? 'Write a task first.' : 'Tick at least one file (or name a new one) for the scope.');
   }
+  if (mode === 'live') {
+    const refusal = liveRefusal();
+    if (refusal) {
+      setStatus('refused', 'Not run');
+      return showRunError(refusal);
+    }
+  }
   if (mode === 'recorded') {
     // Up front, before any call: a recording replays only the run it recorded.
     const refusal = recordingRefusal({ example: state.example, task, files, workspace: state.workspace });
@@ -639,7 +667,7 @@ async function run() {
     state.progress.activity = '';
     state.pending = changes;
     renderProgress();
-    $('usage').textContent = usageText({ ...result.usage, calls: result.usage.calls }, result.costUsd);
+    $('usage').textContent = usageText(result.usage, result.costUsd);
     showRunError(result.error ? `${result.error.code}: ${pageWords(result.error.message)}` : null);
     renderOutcomes();
     $('report').textContent = pageWords(renderReport(result, wallMs));

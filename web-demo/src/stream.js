@@ -37,10 +37,22 @@ async function* sseData(body, signal) {
  * `maxBytes` bounds the answer as the completer's own limit would.
  */
 export function streamingFetch(onDelta, { fetch: fetchImpl = globalThis.fetch, maxBytes = 4 * 1024 * 1024 } = {}) {
+  // Set once the server refused the stream parameters: later calls of this run go without them.
+  let plain = false;
   return async (url, init) => {
+    if (plain) return fetchImpl(url, init);
     const payload = JSON.parse(init.body);
     const body = JSON.stringify({ ...payload, stream: true, stream_options: { include_usage: true } });
-    const response = await fetchImpl(url, { ...init, body, headers: { ...init.headers, accept: 'text/event-stream, application/json' } });
+    let response = await fetchImpl(url, { ...init, body, headers: { ...init.headers, accept: 'text/event-stream, application/json' } });
+    if (response.status === 400 || response.status === 422) {
+      // A server that takes no `stream` / `stream_options` gets the call as it was, unstreamed.
+      const text = await response.text();
+      if (/stream/i.test(text)) {
+        plain = true;
+        return fetchImpl(url, init);
+      }
+      response = new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    }
     if (!response.ok || !/text\/event-stream/i.test(response.headers.get('content-type') ?? '') || !response.body) return response;
     let text = '';
     let usage;
