@@ -92,7 +92,9 @@ let coreReady;
 const editorModule = new Promise((resolve) => (coreReady = resolve)).then(
   () => new Promise((resolve) => requestAnimationFrame(() => resolve(import('./editor.js')))),
 );
+let editorLoaded = null;
 editorModule.then((mod) => {
+  editorLoaded = mod;
   editor = mod.createEditor($('editor'), (path, text) => {
     if (state.openView !== 'workspace' || !state.workspace.has(path)) return;
     state.workspace.set(path, text);
@@ -101,6 +103,8 @@ editorModule.then((mod) => {
   showOpenFile();
   document.body.dataset.editor = 'ready';
   if (state.result) renderOutcomes();
+}, (err) => {
+  $('editor').replaceChildren(h('p', { class: 'error small loading' }, `The editor failed to load (${err.message}); runs still work. Reload the page to try again.`));
 });
 
 // ---------- workspace, tree, editor ----------
@@ -450,7 +454,7 @@ function makeCompleter(mode, signal) {
     timeoutMs,
     maxRetries: 2,
     signal,
-    fetch: streamingFetch((text) => appendStream(text)),
+    fetch: streamingFetch(appendStream, { onStart: () => state.streamTarget && (state.streamTarget.querySelector('pre').textContent = '') }),
   });
   return { complete, model };
 }
@@ -532,8 +536,6 @@ function renderDiff(file) {
   }
   return h('pre', { class: 'diff unified' }, unifiedLines(file.diff).map((l) => h('span', { class: l.kind }, `${l.text}\n`)));
 }
-let editorLoaded = null;
-editorModule.then((mod) => (editorLoaded = mod));
 
 function renderOutcomes() {
   const result = state.result;

@@ -34,12 +34,14 @@ async function* sseData(body, signal) {
 
 /**
  * A fetch that streams chat completions. `onDelta(text)` gets each new piece of the answer;
- * `maxBytes` bounds the answer as the completer's own limit would.
+ * `onStart()` is told of each HTTP attempt (a retry starts the answer afresh); `maxBytes` bounds
+ * the answer as the completer's own limit would.
  */
-export function streamingFetch(onDelta, { fetch: fetchImpl = globalThis.fetch, maxBytes = 4 * 1024 * 1024 } = {}) {
+export function streamingFetch(onDelta, { onStart = () => {}, fetch: fetchImpl = globalThis.fetch, maxBytes = 4 * 1024 * 1024 } = {}) {
   // Set once the server refused the stream parameters: later calls of this run go without them.
   let plain = false;
   return async (url, init) => {
+    onStart();
     if (plain) return fetchImpl(url, init);
     const payload = JSON.parse(init.body);
     const body = JSON.stringify({ ...payload, stream: true, stream_options: { include_usage: true } });
