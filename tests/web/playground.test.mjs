@@ -529,8 +529,8 @@ test('live mode: an unreachable server is "FAILED: model unavailable" (not CRASH
   }
 });
 
-test('layout at 390, 1024 and 1440 px: nothing overflows sideways, the task box and Run are on the first screen', async () => {
-  for (const [width, height] of [[390, 844], [1024, 768], [1440, 900]]) {
+test('layout at 360, 390, 1024 and 1440 px: nothing overflows sideways, the task box and Run are on the first screen', async () => {
+  for (const [width, height] of [[360, 640], [390, 844], [1024, 768], [1440, 900]]) {
     const view = await context.newPage();
     try {
       await view.setViewportSize({ width, height });
