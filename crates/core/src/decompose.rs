@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::gate::normalize_path;
-use crate::plan::{Action, PlanEntry};
+use crate::protocol::{Action, PlanEntry};
 use crate::section::{self, Section};
 
 /// What the core knows of a file in scope when it validates a plan.

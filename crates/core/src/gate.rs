@@ -7,11 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
-use crate::analysis::{self, Analysis, Capability, ModuleFormat};
-use crate::plan::Action;
+use crate::analysis::{self, Analysis, ModuleFormat};
+use crate::protocol::{Action, Capability, Decision, GateMode, Violation};
 
 mod rules;
 
@@ -21,37 +18,10 @@ pub(crate) use rules::new_capability::capabilities_asked;
 pub(crate) use rules::delete_still_imported;
 use rules::{CHECK_ORDER, Check, Facts};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Violation {
-    pub rule: Rule,
-    pub message: String,
-}
-
 impl Violation {
     pub(crate) fn new(rule: Rule, message: impl Into<String>) -> Self {
         Violation { rule, message: message.into() }
     }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-pub enum GateMode {
-    /// Refuse the write and record the violation.
-    #[default]
-    Block,
-    /// Write anyway and record the violation.
-    Warn,
-    /// Check nothing but scope: scope is not a rule a user can switch off.
-    Off,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "lowercase")]
-#[ts(rename = "GateDecision")]
-pub enum Decision {
-    Pass,
-    Warn,
-    Block,
 }
 
 /// Which paths a run may write, and which it may only read.

@@ -7,6 +7,8 @@
 //! they and the answers use. [`postprocess`] holds
 //! the mechanical repairs run on generated files before the gate. [`lang`] is what every stage
 //! asks of languages and modules (extensions, parsing, formats, specifiers, a file's facts).
+//! [`protocol`] holds every type that crosses the wasm boundary (input, requests, replies,
+//! events, result).
 
 pub mod decompose;
 pub mod diff;
@@ -22,6 +24,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod postprocess;
 pub mod prompts;
+pub mod protocol;
 pub mod report;
 pub mod section;
 pub mod skill;

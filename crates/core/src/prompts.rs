@@ -4,21 +4,13 @@
 //! target path and action, so any model, a proxy or the benchmark's reference model can tell what
 //! is asked without reading the prose.
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::analysis::{Language, ModuleFormat};
 use crate::fence::{fence_for, fenced};
-use crate::plan::{Action, PlanShape};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct ChatMessage {
-    /// The OpenAI chat roles; the core itself sends `system` and `user`.
-    #[ts(type = "'system' | 'user' | 'assistant'")]
-    pub role: String,
-    pub content: String,
-}
+use crate::plan::PlanShape;
+use crate::protocol::{Action, ChatMessage};
 
 impl ChatMessage {
     fn new(role: &str, content: String) -> Self {

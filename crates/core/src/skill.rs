@@ -8,21 +8,8 @@ use oxc_allocator::Allocator;
 use oxc_ast::ast::{Declaration, Directive, ExportDefaultDeclarationKind, Statement, StringLiteral};
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::GetSpan;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
 use crate::analysis::{Language, ModuleFormat, analyze};
-
-/// A parsed skill file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Skill {
-    /// Identifiers generated code must not use (`postprocess::strip_banned` removes them): plain
-    /// names (`eval`), member paths (`console.log`) or `debugger`. In file order, no duplicates.
-    pub banned: Vec<String>,
-    /// The Markdown without HTML comments (notes for the human, not for the model), trimmed.
-    pub text: String,
-}
-
+use crate::protocol::Skill;
 
 /// Read a skill file.
 ///

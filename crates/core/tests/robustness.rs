@@ -26,12 +26,14 @@ use proptest::test_runner::{Config, TestCaseResult, TestRunner};
 
 use red_exec_core::analysis::{Language, ModuleFormat, analyze, analyze_checked};
 use red_exec_core::decompose::{self, KnownFile};
-use red_exec_core::gate::{self, Decision, GateMode, Proposal, Scope};
+use red_exec_core::gate::{self, Proposal, Scope};
 use red_exec_core::generate::extract_code;
-use red_exec_core::pipeline::{EventBody, Expected, FileState, FormatChoice, Reply, Request, RunInput, RunOptions, Session, TokenUsage};
-use red_exec_core::plan::Action;
+use red_exec_core::pipeline::Session;
+use red_exec_core::protocol::{
+    Action, Decision, EventBody, Expected, FileState, FormatChoice, GateMode, Outcome, Reply, Request, RunInput, RunOptions,
+    Status, TokenUsage,
+};
 use red_exec_core::lang::GLOBALS;
-use red_exec_core::report::{Outcome, Status};
 use red_exec_core::section;
 
 // ---------------------------------------------------------------------------------------------

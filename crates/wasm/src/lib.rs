@@ -3,13 +3,13 @@
 
 use std::cell::RefCell;
 
-use red_exec_core::pipeline::{Reply, RunInput, Session as CoreSession};
-use red_exec_core::report::{self, RunResult};
 use red_exec_core::gate;
+use red_exec_core::pipeline::Session as CoreSession;
+use red_exec_core::protocol::{GateRuleInfo, ModelInfo, Reply, RunInput, RunResult, Step};
+use red_exec_core::report;
 use red_exec_core::skill;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use ts_rs::TS;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -65,16 +65,6 @@ pub fn new_run_id() -> Result<String, JsError> {
     ))
 }
 
-/// What `knownModels()` says about one model: its provider and list prices (USD per million tokens).
-#[derive(Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-struct ModelInfo {
-    #[ts(type = "'deepseek' | 'openai'")]
-    provider: &'static str,
-    input_per_m: f64,
-    output_per_m: f64,
-}
-
 #[wasm_bindgen(js_name = knownModels)]
 pub fn known_models() -> Result<JsValue, JsError> {
     let models: std::collections::BTreeMap<&str, ModelInfo> = report::PRICES
@@ -82,13 +72,6 @@ pub fn known_models() -> Result<JsValue, JsError> {
         .map(|&(name, provider, input_per_m, output_per_m)| (name, ModelInfo { provider, input_per_m, output_per_m }))
         .collect();
     to_js(&models)
-}
-
-/// One gate rule as `gateRules()` lists it: its wire name and what it holds a write to.
-#[derive(Serialize, TS)]
-struct GateRuleInfo {
-    name: gate::Rule,
-    summary: &'static str,
 }
 
 #[wasm_bindgen(js_name = gateRules)]
@@ -128,14 +111,6 @@ pub fn skill_starter(files: JsValue, package_json: Option<String>) -> Result<Str
 #[wasm_bindgen(js_name = parseSkill)]
 pub fn parse_skill(markdown: String) -> Result<JsValue, JsError> {
     to_js(&skill::parse_skill(&markdown))
-}
-
-/// What `Session.resume(reply)` returns: the next request and the events since the last call.
-#[derive(Serialize, TS)]
-#[ts(rename = "SessionStep")]
-struct Step<'a> {
-    request: &'a red_exec_core::pipeline::Request,
-    events: &'a [red_exec_core::pipeline::Event],
 }
 
 /// One run. `resume(reply)` returns `{ request, events }`.

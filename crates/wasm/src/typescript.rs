@@ -13,11 +13,8 @@ use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use red_exec_core::pipeline::{Reply, RunInput};
-use red_exec_core::skill::Skill;
+use red_exec_core::protocol::{GateRuleInfo, ModelInfo, Reply, RunInput, Skill, Step};
 use ts_rs::{Config, TS, TypeVisitor};
-
-use super::{GateRuleInfo, ModelInfo, Step};
 
 const REGENERATE: &str = "UPDATE_TYPES=1 cargo test -p red_exec_wasm typescript";
 

@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Proposal, Scope, Violation};
+use super::{Proposal, Scope};
+use crate::protocol::Violation;
 use crate::analysis::Analysis;
 
 /// When the gate runs a rule, and what the rule is given.
@@ -128,7 +129,7 @@ pub(crate) mod test_support {
 
     use super::super::{Proposal, Rule, Scope, Violation};
     use crate::analysis::ModuleFormat;
-    use crate::plan::Action;
+    use crate::protocol::Action;
 
     pub(crate) fn scope(paths: &[&str]) -> Scope {
         Scope { writable: paths.iter().map(|p| p.to_string()).collect(), read_only: BTreeSet::new() }

@@ -16,9 +16,9 @@ use oxc_ast_visit::{Visit, walk};
 use oxc_semantic::SemanticBuilder;
 use oxc_span::GetSpan;
 use serde::Serialize;
-use ts_rs::TS;
 
 pub use crate::lang::{Language, ModuleFormat};
+use crate::protocol::Capability;
 
 /// A syntax error, with a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -636,23 +636,6 @@ impl<'a> Visit<'a> for RequestFinder {
 
 // ---------------------------------------------------------------------------------------------
 // Capabilities: what the code can reach beyond computing (gate rule `new_capability`).
-
-/// A power a file's code can use beyond computing: the gate holds an answer that adds one the
-/// file did not already use (`new_capability`), unless the task asks for it or `allow` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum Capability {
-    /// Starting processes: `child_process`, `cluster`, `Bun.spawn`, `Deno.Command`, `process.binding`.
-    Process,
-    /// Network access: `net`, `http(s)`, `http2`, `dgram`, `tls`, `dns`, client libraries, `fetch`
-    /// or `WebSocket` to a literal absolute URL.
-    Network,
-    /// Code made at run time: `eval`, `Function()`, `vm`, a `require()`/`import()` of a computed
-    /// name, computed access to the global object, a timer given a string.
-    DynamicCode,
-    /// File-system access: `fs`, `fs/promises`, Bun's and Deno's file calls.
-    Fs,
-}
 
 impl Capability {
     pub(crate) const ALL: [Capability; 4] = [Capability::Process, Capability::Network, Capability::DynamicCode, Capability::Fs];

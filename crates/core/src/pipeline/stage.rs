@@ -18,7 +18,7 @@ impl Session {
     }
 
     /// What `new_capability` lets an answer add: the user's `allow`, and what the task asks for.
-    fn allowed_capabilities(&self) -> Vec<crate::analysis::Capability> {
+    fn allowed_capabilities(&self) -> Vec<crate::protocol::Capability> {
         let mut allowed = self.input.options.allow.clone();
         allowed.extend(gate::capabilities_asked(&self.input.task));
         allowed

@@ -3,7 +3,7 @@
 //! imports one is sent back (`importer`), and a delete that a file left on disk still needs is
 //! blocked, and the plan with it (`deleted`).
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Rule};
 
 pub(crate) const SUMMARY: &str = "no file left on disk imports a file the plan deletes";

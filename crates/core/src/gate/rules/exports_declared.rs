@@ -2,7 +2,7 @@
 //! global). `module.exports = { gone }` parses, but throws a ReferenceError the moment anything
 //! requires the file.
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Facts, Rule};
 
 pub(crate) const SUMMARY: &str = "nothing is exported that the file does not declare";

@@ -2,7 +2,7 @@
 //! (`Proposal::may_drop`: moved by an EXTRACT, or named for removal by the task). A lost export
 //! breaks every file that imports it, and nothing in the answer itself shows it.
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Facts, Rule};
 
 pub(crate) const SUMMARY: &str = "a MODIFY keeps its exports unless the plan moves them or the task removes them";

@@ -2,10 +2,10 @@
 //! it (`PlanEntry::exports`), so the files planned to import them find them. A file with an
 //! `export * from` may provide any name, so it is not held to the list.
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Facts, Rule};
 use crate::analysis::Language;
-use crate::plan::Action;
+use crate::protocol::Action;
 
 pub(crate) const SUMMARY: &str = "a CREATE or MODIFY exports every name the plan declared for it";
 

@@ -2,7 +2,8 @@
 //! (`--files`), inside the workspace, and never one of red-exec's own files (`tool_path`), even when
 //! a host passes one. A path that leaves the workspace is refused as this rule (`normalize_path`).
 
-use super::super::{Scope, Violation};
+use super::super::Scope;
+use crate::protocol::Violation;
 use super::{Check, Rule};
 
 pub(crate) const SUMMARY: &str = "every write and delete is a file in --files (always on)";

@@ -1,7 +1,7 @@
 //! Rule `json`: a `.json` file is valid JSON (`package.json`, `tsconfig.json` and the like are read
 //! by tools that stop at the first error). The same check as `syntax`, named for the file kind.
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Rule};
 use crate::analysis::{Analysis, Language};
 

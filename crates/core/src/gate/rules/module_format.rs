@@ -3,7 +3,7 @@
 //! toolchain, and given as `Proposal::module_format`). `import` in a file Node loads as CommonJS,
 //! or `require` in an ES module, fails the moment the file is loaded.
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Facts, Rule};
 use crate::analysis::{Language, ModuleFormat};
 

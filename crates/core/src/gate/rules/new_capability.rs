@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::{Proposal, Violation};
+use super::super::Proposal;
 use super::{Check, Facts, Rule};
-use crate::analysis::{Analysis, Capability, CapabilityUse, Language};
-use crate::plan::Action;
+use crate::analysis::{Analysis, CapabilityUse, Language};
+use crate::protocol::{Action, Capability, Violation};
 
 pub(crate) const SUMMARY: &str =
     "no process, network, dynamic-code or fs use the file did not have, unless the task asks (--allow)";

@@ -1,7 +1,8 @@
 //! Rule `read_only` (always on): no write to a file given as read-only context (`--read`). The
 //! model sees such files to write the others; changing them is not what the user handed them over for.
 
-use super::super::{Scope, Violation};
+use super::super::Scope;
+use crate::protocol::Violation;
 use super::{Check, Rule};
 
 pub(crate) const SUMMARY: &str = "no write to a read-only context file (always on)";

@@ -2,7 +2,7 @@
 //! run and still uses. Dropping `function helper` while a caller stays parses, passes the export
 //! rules, and throws a ReferenceError when the caller runs.
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Facts, Rule};
 
 pub(crate) const SUMMARY: &str = "a MODIFY does not call a top-level name it no longer declares";
@@ -43,7 +43,7 @@ mod tests {
     use super::super::super::{GateMode, Proposal, check};
     use super::super::test_support::{modify, rules, scope};
     use super::*;
-    use crate::plan::Action;
+    use crate::protocol::Action;
 
     #[test]
     fn a_deleted_helper_still_called_is_caught() {

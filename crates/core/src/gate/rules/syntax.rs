@@ -3,7 +3,7 @@
 //! and TOML files must be well-formed. Text that does not parse cannot run, and its exports and
 //! module syntax are not facts, so the other rules of the answer are not checked. (`.json`: `json`.)
 
-use super::super::Violation;
+use crate::protocol::Violation;
 use super::{Check, Rule};
 use crate::analysis::{Analysis, Language};
 

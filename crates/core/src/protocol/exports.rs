@@ -1,0 +1,32 @@
+//! What the wasm crate's other exports return: `knownModels()`, `gateRules()`, and the step
+//! `Session.resume(reply)` gives back.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{Event, Request, Rule};
+
+/// What `knownModels()` says about one model: its provider and list prices (USD per million tokens).
+#[derive(Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    #[ts(type = "'deepseek' | 'openai'")]
+    pub provider: &'static str,
+    pub input_per_m: f64,
+    pub output_per_m: f64,
+}
+
+/// One gate rule as `gateRules()` lists it: its wire name and what it holds a write to.
+#[derive(Serialize, TS)]
+pub struct GateRuleInfo {
+    pub name: Rule,
+    pub summary: &'static str,
+}
+
+/// What `Session.resume(reply)` returns: the next request and the events since the last call.
+#[derive(Serialize, TS)]
+#[ts(rename = "SessionStep")]
+pub struct Step<'a> {
+    pub request: &'a Request,
+    pub events: &'a [Event],
+}

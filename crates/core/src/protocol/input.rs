@@ -1,0 +1,74 @@
+//! What a run is given: the task, the files in scope and the options (`new Session(input)`).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{Capability, GateMode};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(rename = "ModuleFormat")]
+pub enum FormatChoice {
+    #[default]
+    Auto,
+    Cjs,
+    Esm,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+// Every field may be left out (`default`); the run_start event carries them all, unset ones as null.
+#[ts(optional_fields = nullable)]
+pub struct RunOptions {
+    /// Model name, for the report and the cost estimate.
+    pub model: Option<String>,
+    /// Fresh retries of a unit whose answer fails extraction, syntax or the gate. Default 2.
+    pub max_retries: Option<u32>,
+    /// Default `block`.
+    #[ts(as = "Option<_>", optional)]
+    pub gate: GateMode,
+    /// Default `auto`: follow the file's own syntax, then package.json `type`; where the project's
+    /// Babel, TypeScript or bundler config (at the workspace root) runs the other form, the gate lets it pass.
+    #[ts(as = "Option<_>", optional)]
+    pub module_format: FormatChoice,
+    /// Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
+    pub context_budget: Option<u32>,
+    /// The user's check, run by the host in the workspace once the files are written: exit 0 passes.
+    pub verify: Option<String>,
+    /// The check's time limit, passed on to the host. Default 300000.
+    pub verify_timeout_ms: Option<u64>,
+    /// Keep the writes when the check fails, instead of restoring every file.
+    #[ts(as = "Option<_>", optional)]
+    pub keep_on_fail: bool,
+    /// When a file is blocked or fails, still write the files that passed, except those that import
+    /// (directly or through other files of the plan) one that is not written, and deletes of files
+    /// something still imports. Default: a plan is applied whole, or not at all.
+    #[ts(as = "Option<_>", optional)]
+    pub partial: bool,
+    /// Capabilities an answer may add to a file that did not use them (gate rule `new_capability`):
+    /// `process`, `network`, `dynamic-code`, `fs`. The task asking for one allows it too.
+    #[ts(as = "Option<_>", optional)]
+    pub allow: Vec<Capability>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunInput {
+    pub task: String,
+    pub files: Vec<String>,
+    /// Read-only context files.
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub read: Vec<String>,
+    /// Skill files (Markdown conventions) added to the prompts.
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub skills: Vec<String>,
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub options: RunOptions,
+    /// Empty or absent: the host made none (`runTask` makes one with `newRunId()`).
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub run_id: String,
+}
