@@ -91,9 +91,12 @@ async function answer(host, request) {
 
 /** Builds the public API over an initialised wasm-bindgen module. */
 export function makeApi(wasm) {
-  async function runTask({ task, files, read = [], skills = [], options = {}, host, runId }) {
+  async function runTask({ task, files, read = [], skills = [], options = {}, host, runId, supplied }) {
     const id = runId ?? callCore(wasm, () => wasm.newRunId());
-    const session = callCore(wasm, () => new wasm.Session({ task, files, read, skills, options, runId: id }));
+    const input = { task, files, read, skills, options, runId: id };
+    // The caller's own content for `files` (governed_write): gated as a model's answer would be.
+    if (supplied) input.supplied = supplied;
+    const session = callCore(wasm, () => new wasm.Session(input));
     try {
       let reply;
       for (;;) {

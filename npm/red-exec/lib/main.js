@@ -212,6 +212,16 @@ async function dispatch(argv, io, json) {
     return EXIT.OK;
   }
 
+  // The MCP server (lib/mcp/) and its SDK load only for `red-exec mcp`: no other command pays for them.
+  if (argv[0] === 'mcp') {
+    const { serveMcp } = await import('./mcp/server.js');
+    try {
+      return await serveMcp(argv.slice(1), io, { main });
+    } catch (err) {
+      return refusal(err, say);
+    }
+  }
+
   let options;
   try {
     options = parseArgs(argv, { stdinPiped: Boolean(io.stdinPiped) });
@@ -415,7 +425,9 @@ async function runTaskCommand(options, core, io) {
     const names = trust.ignored.map((k) => `${k} (${JSON.stringify(trust.file.config[k])})`).join(', ');
     stderr.write(`red-exec: warning: ${printable(`${trust.file.label} is not trusted: ignored ${names}; check it, then run red-exec --trust${options.workspace ? ` --workspace ${options.workspace}` : ''} (or pass --yes for this run)`)}\n`);
   }
-  const model = resolveModel(options, env, core.knownModels());
+  // Content supplied by the caller (`red-exec mcp`'s governed_write, io.supplied): the core asks no model.
+  const supplied = io.supplied ?? null;
+  const model = supplied ? SUPPLIED_MODEL() : resolveModel(options, env, core.knownModels());
   options.settingSources.model = model.modelSource;
   if (model.baseUrlSource) options.settingSources.baseUrl = model.baseUrlSource;
   if (model.notice && !options.quiet) stderr.write(`red-exec: warning: ${printable(model.notice)}\n`);
@@ -467,12 +479,15 @@ async function runTaskCommand(options, core, io) {
   try {
     // A dry run reads and writes a temporary copy; logs and reports still go to the workspace.
     dry = options.dryRun ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite, onCreated: (dir) => (dryDir = dir) }) : null;
-    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, interruptedBy: () => interrupted });
+    return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, supplied, interruptedBy: () => interrupted });
   } finally {
     for (const [name, listener] of listeners) signals?.removeListener?.(name, listener);
     dry?.remove();
   }
 }
+
+/** The model of a run whose content the caller supplied: none is called, no key is needed. */
+const SUPPLIED_MODEL = () => ({ model: 'supplied', modelSource: 'supplied', mode: 'supplied', baseUrl: null, baseUrlSource: null, apiKey: null, keyEnv: null, notice: null });
 
 /** The signals a run stops on, and the exit code of each (128 + its number, as shells report it). */
 const SIGNAL_EXIT = Object.freeze({ SIGINT: EXIT.INTERRUPTED, SIGTERM: EXIT.TERMINATED, SIGHUP: EXIT.HANGUP });
@@ -613,7 +628,7 @@ async function runInside(ctx) {
 }
 
 async function runLocked(ctx) {
-  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, interruptedBy, runId, lock } = ctx;
+  const { options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, supplied, interruptedBy, runId, lock } = ctx;
   // Stopped: by a signal, or because the log broke. Signalled: by a signal (exit 130, 143, 129).
   const isInterrupted = () => interruptedBy() !== null;
   const signalled = () => isInterrupted() && interruptedBy() !== 'log';
@@ -691,12 +706,15 @@ async function runLocked(ctx) {
       log.append(event);
       violations.record(event);
       progress.event(event);
+      io.onEvent?.(event);
     } catch {
       // a logging failure must not break the run
     }
   };
 
-  const completer = transcript
+  const completer = supplied
+    ? () => Promise.reject(Object.assign(new Error('the content was supplied: no model call is made'), { code: 'host_protocol' }))
+    : transcript
     ? createReplayCompleter(transcript)
     : createOpenAICompleter({
         baseUrl: model.baseUrl,
@@ -753,7 +771,9 @@ async function runLocked(ctx) {
   }
   let result;
   try {
-    result = await core.runTask({ task: options.task, files: options.files, read: options.read, skills, options: coreOptions, host, runId });
+    const input = { task: options.task, files: options.files, read: options.read, skills, options: coreOptions, host, runId };
+    if (supplied) input.supplied = supplied;
+    result = await core.runTask(input);
   } catch (err) {
     files.journal?.close();
     progress.stop();
