@@ -195,6 +195,26 @@ test('a real task through npx red-exec against a loopback model server', async (
   assert.equal(server.pending, 0);
 });
 
+test('npx red-exec mcp from the installed tarball: tools/list over stdio with the installed SDK', async () => {
+  fs.cpSync(path.join(FIXTURES, 'express-app'), path.join(project, 'mcp-ws'), { recursive: true });
+  // The SDK the client uses is the one red-exec's install brought (a real dependency, not the repository's).
+  write(
+    'mcp-list.mjs',
+    `import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+const client = new Client({ name: 'packaging', version: '1.0.0' });
+await client.connect(new StdioClientTransport({ command: 'npx', args: ['red-exec', 'mcp', '--workspace', 'mcp-ws'], env: process.env }));
+const { tools } = await client.listTools();
+console.log(JSON.stringify(tools.map((t) => t.name).sort()));
+await client.close();
+`,
+  );
+  const r = await run(process.execPath, ['mcp-list.mjs']);
+  ok(r, 'tools/list through npx red-exec mcp');
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)), ['dry_run', 'get_run', 'governed_write', 'plan', 'run_task', 'runs', 'undo']);
+  assert.ok(fs.realpathSync(path.join(project, 'node_modules', '@modelcontextprotocol', 'sdk')).startsWith(fs.realpathSync(project)), 'the SDK is installed in the project');
+});
+
 test('@codemaestro/core from an ES module', async () => {
   write('esm.mjs', `import * as core from '@codemaestro/core';\n${SCRIPTED_RUN}\nconsole.log(JSON.stringify(await scriptedRun(core)));\n`);
   const r = await run(process.execPath, ['esm.mjs']);

@@ -37,6 +37,10 @@ USAGE
   red-exec --undo [<run-id>] [--force] [--json] [--workspace <dir>]
   red-exec --runs [--json] [--workspace <dir>]
   red-exec completion bash|zsh               print a shell completion script
+  red-exec mcp [--http <port>] [--workspace <dir>] [run flags]
+                                             serve red-exec's tools to an MCP client (Claude
+                                             Code, Codex, Cursor...): governed_write, run_task,
+                                             plan, dry_run, undo, runs, get_run (README: MCP)
 
 OPTIONS
 ${optionsText()}
