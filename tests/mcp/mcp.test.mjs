@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { useModelServer, makeWorkspace, snapshot, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
 import { GREET_WITH_BYE } from '../support/answers.mjs';
 import { startMcp, startMcpHttp } from '../support/mcp.mjs';
@@ -125,4 +126,17 @@ test('Streamable HTTP on 127.0.0.1: list the tools and run a task', async () => 
   } finally {
     await s.close();
   }
+});
+
+test('client roots narrow the workspace: a path outside the roots inside it is refused, a root outside it is ignored', async () => {
+  const ws = makeWorkspace('express-app');
+  const before = snapshot(ws);
+  const { client } = await mcp(ws, [], { roots: [pathToFileURL(path.join(ws, 'src', 'lib')).href, pathToFileURL(path.dirname(ws)).href] });
+  fs.mkdirSync(path.join(ws, 'src', 'lib'));
+  const r = await call(client, 'run_task', { task: 'Add a farewell(name) function to src/greet.js and export it', files: ['src/greet.js'] });
+  assert.equal(r.isError, true);
+  assert.match(r.content[0].text, /src\/greet\.js is outside the client's roots \(src\/lib in the workspace\)/);
+  assert.equal(server.requests.length, 0, 'refused before any model call');
+  fs.rmdirSync(path.join(ws, 'src', 'lib'));
+  assert.deepEqual(snapshot(ws), before);
 });

@@ -4,10 +4,14 @@ import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, cleanEnv } from './cli.mjs';
 
-/** A connected client over stdio to `red-exec mcp --workspace ws ...args`. Returns { client, stderr(), close() }. */
-export async function startMcp(ws, args = [], { env = {}, bin = CLI } = {}) {
+/**
+ * A connected client over stdio to `red-exec mcp --workspace ws ...args`. Returns { client, stderr(), close() }.
+ * `roots`: file URLs the client offers as its roots (it then declares the roots capability).
+ */
+export async function startMcp(ws, args = [], { env = {}, bin = CLI, roots } = {}) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [bin, 'mcp', '--workspace', ws, ...args],
@@ -17,7 +21,8 @@ export async function startMcp(ws, args = [], { env = {}, bin = CLI } = {}) {
   });
   let stderr = '';
   transport.stderr?.on('data', (d) => (stderr += d));
-  const client = new Client({ name: 'red-exec-test', version: '1.0.0' });
+  const client = new Client({ name: 'red-exec-test', version: '1.0.0' }, roots ? { capabilities: { roots: {} } } : undefined);
+  if (roots) client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: roots.map((uri) => ({ uri })) }));
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }

@@ -6,7 +6,10 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { isInside } from '@codemaestro/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { parseArgs } from '../args.js';
@@ -178,6 +181,7 @@ function createServer(config, io, main, serial) {
         }
         let result;
         try {
+          await withinRoots(server, config.workspace, args, extra);
           result = await tool.handler(args, makeContext(config, io, main, extra));
         } catch (err) {
           // The CLI's own refusals (a bad path, no such run...): the agent reads why and calls again.
@@ -196,6 +200,33 @@ function createServer(config, io, main, serial) {
     );
   }
   return server;
+}
+
+/**
+ * The client's roots narrow the workspace, never widen it: when the client declares roots and
+ * some lie inside the workspace, every path of the call must be inside one of those. Roots
+ * outside the workspace are ignored (the workspace is the server's --workspace, fixed at start).
+ */
+async function withinRoots(server, workspace, args, extra) {
+  if (!server.server.getClientCapabilities()?.roots) return;
+  const { roots } = await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema);
+  const inside = roots
+    .map((r) => {
+      try {
+        return fs.realpathSync(fileURLToPath(r.uri));
+      } catch {
+        return null;
+      }
+    })
+    .filter((p) => p && isInside(workspace, p));
+  if (inside.length === 0 || inside.includes(workspace)) return;
+  const given = [...(args.files ?? []).map((f) => (typeof f === 'string' ? f : f.path)), ...(args.read ?? [])];
+  for (const p of given) {
+    const abs = path.resolve(workspace, p);
+    if (!inside.some((root) => isInside(root, abs))) {
+      throw new UsageError(`${p} is outside the client's roots (${inside.map((r) => path.relative(workspace, r) || '.').join(', ')} in the workspace); nothing was done`);
+    }
+  }
 }
 
 function makeSerial() {
