@@ -140,3 +140,146 @@ test('client roots narrow the workspace: a path outside the roots inside it is r
   fs.rmdirSync(path.join(ws, 'src', 'lib'));
   assert.deepEqual(snapshot(ws), before);
 });
+
+// governed_write: the calling agent supplies the content; the core gates it as a model's answer.
+
+const GREET_ESM = "export function greet(name) {\n  return `Hello, ${name}!`;\n}\n";
+const GREET_LOST = "'use strict';\n\nfunction farewell(name) {\n  return `Goodbye, ${name}!`;\n}\n\nmodule.exports = { farewell };\n";
+
+test('governed_write that passes: written whole, journaled, undone through the undo tool; no model call', async () => {
+  const ws = makeWorkspace('express-app');
+  const before = read(ws, 'src/greet.js');
+  const { client } = await mcp(ws);
+  const r = await call(client, 'governed_write', { files: [{ path: 'src/greet.js', content: GREET_WITH_BYE }, { path: 'src/bye.js', content: "'use strict';\n\nmodule.exports = { bye: () => 'bye' };\n" }], summary: 'add farewell' });
+  assert.equal(r.isError, false, r.content[0].text);
+  const out = r.structuredContent;
+  assert.equal(out.status, 'OK');
+  assert.deepEqual(out.files.map((f) => [f.path, f.action, f.outcome]).sort(), [['src/bye.js', 'CREATE', 'written'], ['src/greet.js', 'MODIFY', 'written']]);
+  assert.equal(read(ws, 'src/greet.js'), GREET_WITH_BYE, 'the supplied text, verbatim');
+  assert.match(out.files.find((f) => f.path === 'src/greet.js').diff, /\+function farewell/);
+  assert.equal(server.requests.length, 0, 'no model call');
+  const journal = fs.readFileSync(path.join(ws, LOG_DIR, out.runId, 'journal.jsonl'), 'utf8');
+  assert.match(journal, /src\/greet\.js/);
+  assert.equal(out.plan.length, 2);
+
+  const undone = await call(client, 'undo', {});
+  assert.equal(undone.isError, false, undone.content[0].text);
+  assert.equal(read(ws, 'src/greet.js'), before);
+  assert.equal(fs.existsSync(path.join(ws, 'src/bye.js')), false);
+});
+
+for (const [what, files, rule] of [
+  ['loses an export', [{ path: 'src/greet.js', content: GREET_LOST }], 'exports_kept'],
+  ['is in the wrong module format', [{ path: 'src/greet.js', content: GREET_ESM }], 'module_format'],
+  ['does not parse', [{ path: 'src/greet.js', content: "'use strict';\nfunction greet( {\n" }], 'syntax'],
+  ['is one bad file in a plan of two (nothing written: the plan is applied whole)', [{ path: 'src/bye.js', content: "'use strict';\n\nmodule.exports = { bye: () => 'bye' };\n" }, { path: 'src/greet.js', content: GREET_LOST }], 'exports_kept'],
+]) {
+  test(`governed_write that ${what}: isError with the verdict, nothing changed`, async () => {
+    const ws = makeWorkspace('express-app');
+    const before = snapshot(ws);
+    const { client } = await mcp(ws);
+    const r = await call(client, 'governed_write', { files });
+    assert.equal(r.isError, true);
+    const out = r.structuredContent;
+    assert.notEqual(out.status, 'OK');
+    const blocked = out.files.find((f) => f.outcome === 'blocked');
+    assert.ok(blocked, JSON.stringify(out.files));
+    assert.equal(blocked.path, 'src/greet.js');
+    assert.ok(blocked.verdicts.some((v) => v.rule === rule), JSON.stringify(blocked.verdicts));
+    for (const v of blocked.verdicts) assert.ok(v.message && 'line' in v);
+    assert.deepEqual(snapshot(ws), before);
+  });
+}
+
+test('governed_write: a syntax verdict names its line', async () => {
+  const ws = makeWorkspace('express-app');
+  const { client } = await mcp(ws);
+  const r = await call(client, 'governed_write', { files: [{ path: 'src/greet.js', content: "'use strict';\n\nfunction greet(name) {\n  return name +;\n}\n\nmodule.exports = { greet };\n" }] });
+  const v = r.structuredContent.files[0].verdicts.find((x) => x.rule === 'syntax');
+  assert.equal(v.line, 4, JSON.stringify(v));
+});
+
+for (const [what, p] of [['outside the workspace', '../outside.js'], ["red-exec's own file", '.red-exec.json'], ['absolute, outside the workspace', '/tmp/red-exec-mcp-outside.js']]) {
+  test(`governed_write of a path ${what}: isError, nothing written`, async () => {
+    const ws = makeWorkspace('express-app');
+    const before = snapshot(ws);
+    const { client } = await mcp(ws);
+    const r = await call(client, 'governed_write', { files: [{ path: p, content: "'use strict';\n" }] });
+    assert.equal(r.isError, true, JSON.stringify(r.structuredContent));
+    assert.equal(fs.existsSync(path.resolve(ws, p)), false);
+    assert.deepEqual(snapshot(ws), before);
+  });
+}
+
+test('governed_write whose check fails: isError, the check\'s exit code and output, every file restored', async () => {
+  const ws = makeWorkspace('express-app');
+  const before = snapshot(ws);
+  const { client } = await mcp(ws, ['--verify', 'echo the tests failed; exit 3']);
+  const r = await call(client, 'governed_write', { files: [{ path: 'src/greet.js', content: GREET_WITH_BYE }] });
+  assert.equal(r.isError, true);
+  const out = r.structuredContent;
+  assert.equal(out.check.exitCode, 3);
+  assert.equal(out.check.passed, false);
+  assert.equal(out.check.rolledBack, true);
+  assert.match(out.check.outputTail, /the tests failed/);
+  assert.equal(out.error.code, 'verify_failed');
+  assert.match(out.error.message, /supplied/);
+  assert.deepEqual(snapshot(ws), before);
+  // check: false skips the configured check.
+  const unchecked = await call(client, 'governed_write', { files: [{ path: 'src/greet.js', content: GREET_WITH_BYE }], check: false });
+  assert.equal(unchecked.isError, false, unchecked.content[0].text);
+  assert.equal(unchecked.structuredContent.check, null);
+});
+
+test('governed_write with an idempotency key: a retry (even after a restart) returns the first result and applies nothing again', async () => {
+  const ws = makeWorkspace('express-app');
+  const args = { files: [{ path: 'src/greet.js', content: GREET_WITH_BYE }], idempotencyKey: 'add-farewell-1' };
+  const first = await mcp(ws);
+  const a = await call(first.client, 'governed_write', args);
+  assert.equal(a.isError, false, a.content[0].text);
+  assert.deepEqual(a.structuredContent.idempotency, { key: 'add-farewell-1', replayed: false });
+  // Someone edits the file after the first call: a replay must not write over it.
+  fs.writeFileSync(path.join(ws, 'src/greet.js'), `${GREET_WITH_BYE}// edited\n`);
+  const b = await call(first.client, 'governed_write', args);
+  assert.deepEqual(b.structuredContent.idempotency, { key: 'add-farewell-1', replayed: true });
+  assert.equal(b.structuredContent.runId, a.structuredContent.runId);
+  await first.close();
+  const second = await mcp(ws);
+  const c = await call(second.client, 'governed_write', args);
+  assert.equal(c.structuredContent.runId, a.structuredContent.runId, 'the key survives a restart');
+  assert.equal(read(ws, 'src/greet.js'), `${GREET_WITH_BYE}// edited\n`, 'applied once');
+  const runs = (await call(second.client, 'runs', {})).structuredContent.runs;
+  assert.equal(runs.length, 1);
+  // The same key for another call is refused.
+  const other = await call(second.client, 'governed_write', { ...args, files: [{ path: 'src/greet.js', content: GREET_LOST }] });
+  assert.equal(other.isError, true);
+  assert.match(other.content[0].text, /was used for another call/);
+});
+
+test('a governed_write cancelled while its check runs: the check is stopped, every file restored', async () => {
+  const ws = makeWorkspace('express-app');
+  const before = snapshot(ws, { ignore: [LOG_DIR, 'started'] });
+  const { client } = await mcp(ws, ['--verify', 'touch started; exec sleep 60']);
+  const stop = new AbortController();
+  const pending = call(client, 'governed_write', { files: [{ path: 'src/greet.js', content: GREET_WITH_BYE }] }, { signal: stop.signal });
+  while (!fs.existsSync(path.join(ws, 'started'))) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(read(ws, 'src/greet.js'), GREET_WITH_BYE, 'written before the check');
+  stop.abort();
+  await assert.rejects(pending);
+  const runs = (await call(client, 'runs', {})).structuredContent.runs;
+  assert.equal(runs[0].status, 'INTERRUPTED');
+  assert.deepEqual(snapshot(ws, { ignore: [LOG_DIR, 'started'] }), before);
+});
+
+test('dry_run of supplied files: the verdicts and diffs, nothing changed', async () => {
+  const ws = makeWorkspace('express-app');
+  const before = snapshot(ws);
+  const { client } = await mcp(ws);
+  const ok = await call(client, 'dry_run', { files: [{ path: 'src/greet.js', content: GREET_WITH_BYE }] });
+  assert.equal(ok.isError, false, ok.content[0].text);
+  assert.match(ok.structuredContent.files[0].diff, /\+function farewell/);
+  const bad = await call(client, 'dry_run', { files: [{ path: 'src/greet.js', content: GREET_LOST }] });
+  assert.equal(bad.isError, true);
+  assert.equal(bad.structuredContent.files[0].verdicts[0].rule, 'exports_kept');
+  assert.deepEqual(snapshot(ws), before);
+});
