@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { useModelServer, makeWorkspace, snapshot, fenced, planJson, LOG_DIR } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, snapshot, fenced, planJson, startProcess, cleanEnv, REPO, CLI, LOG_DIR } from '../support/cli.mjs';
 import { GREET_WITH_BYE } from '../support/answers.mjs';
 import { startMcp, startMcpHttp } from '../support/mcp.mjs';
 
@@ -282,4 +282,23 @@ test('dry_run of supplied files: the verdicts and diffs, nothing changed', async
   assert.equal(bad.isError, true);
   assert.equal(bad.structuredContent.files[0].verdicts[0].rule, 'exports_kept');
   assert.deepEqual(snapshot(ws), before);
+});
+
+test('the CLI loads the MCP SDK only for `red-exec mcp`', async () => {
+  const dir = makeWorkspace(null);
+  const record = path.join(dir, 'imports.txt');
+  const hook = path.join(REPO, 'tests', 'support', 'record-imports.mjs');
+  const loaded = async (args) => {
+    fs.writeFileSync(record, '');
+    const r = await startProcess(process.execPath, ['--import', hook, CLI, ...args], { cwd: dir, env: cleanEnv({ RECORD_IMPORTS: record }) }).done;
+    return { r, urls: fs.readFileSync(record, 'utf8') };
+  };
+  const version = await loaded(['--version']);
+  assert.equal(version.r.code, 0, version.r.stderr);
+  assert.match(version.urls, /lib\/main\.js/, 'the hook records');
+  assert.doesNotMatch(version.urls, /@modelcontextprotocol|zod|lib\/mcp\//);
+  const help = await loaded(['mcp', '--help']);
+  assert.equal(help.r.code, 0, help.r.stderr);
+  assert.match(help.r.stdout, /governed_write/);
+  assert.match(help.urls, /@modelcontextprotocol\/sdk/);
 });
