@@ -26,7 +26,7 @@ use crate::prompts::{self, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::protocol::{
     Action, ChatMessage, CompletionRequest, Counts, Decision, Event, EventBody, Expected, FileOutcome, FileState, FormatChoice,
     GateMode, Outcome, PlanEntry, PlanSource, ReadOnlyShown, Reply, Request, ResponseFormat, RunError, RunInput,
-    RunResult, StageState, Stages, Status, TokenUsage, Usage, UsageByStage, VerifyAttempt, VerifyReport, Violation,
+    RunResult, StageState, Stages, Status, SuppliedFile, TokenUsage, Usage, UsageByStage, VerifyAttempt, VerifyReport, Violation,
 };
 use crate::report;
 use crate::section::{self, Section};
@@ -115,6 +115,7 @@ mod effects;
 mod verify;
 mod rollback;
 mod finish;
+mod supplied;
 
 /// A run, as a sans-IO state machine: the host calls `resume` with the answer to the last request
 /// and carries out the next. Each phase keeps its own state; the rest is the run's input, the

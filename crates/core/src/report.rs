@@ -141,7 +141,11 @@ pub fn token_line(result: &RunResult, wall_ms: u64) -> String {
 /// How a derived plan is named in the reports.
 fn derived_line(result: &RunResult) -> String {
     let n = result.plan.len();
-    format!("derived from the scope ({n} file{})", if n == 1 { "" } else { "s" })
+    let files = format!("{n} file{}", if n == 1 { "" } else { "s" });
+    match result.plan_source {
+        PlanSource::Supplied => format!("supplied by the caller ({files}; no model call)"),
+        _ => format!("derived from the scope ({files})"),
+    }
 }
 
 /// The console report. `wall_ms` is the run's wall time as the host measured it.
@@ -167,7 +171,7 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
         mark(s.l3),
         mark(s.gate)
     ));
-    if result.plan_source == PlanSource::Derived {
+    if matches!(result.plan_source, PlanSource::Derived | PlanSource::Supplied) {
         out.push_str(&format!("Plan:     {}\n", derived_line(result)));
     }
     out.push_str(&format!("Files:    {} written, {} deleted, {} blocked", c.written, c.deleted, c.blocked));
@@ -550,7 +554,7 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
     if result.plan.is_empty() {
         out.push_str("No plan: the run stopped before L1 produced one.\n");
     } else {
-        if result.plan_source == PlanSource::Derived {
+        if matches!(result.plan_source, PlanSource::Derived | PlanSource::Supplied) {
             out.push_str(&format!("plan: {} (no L1 call).\n\n", derived_line(result)));
         }
         out.push_str("| # | Action | Path | Intent |\n| --- | --- | --- | --- |\n");

@@ -1395,6 +1395,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
             allow: Vec::new(),
         },
         run_id: "proptest".into(),
+        supplied: Vec::new(),
     };
     let writable: BTreeSet<String> = c.scope.iter().filter_map(|p| gate::normalize_path(p).ok()).collect();
     let scope: Vec<String> = writable.iter().cloned().collect();

@@ -141,9 +141,9 @@ export type PlanEntry = {
 /**
  * Where a run's plan came from: the planner's answer (`model`), or the scope itself (`derived`:
  * one file in scope and a task that asks for nothing but its change, so there is one valid plan
- * and no L1 call is made).
+ * and no L1 call is made), or the content the caller supplied (`supplied`: no model at all).
  */
-export type PlanSource = "model" | "derived";
+export type PlanSource = "model" | "derived" | "supplied";
 
 export type ReadOnlyShown = { path: string; whole: boolean };
 
@@ -287,6 +287,12 @@ export type RunInput = {
    * Empty or absent: the host made none (`runTask` makes one with `newRunId()`).
    */
   runId?: string;
+  /**
+   * The caller's own content for every file in `files` (`red-exec mcp`'s governed_write): the
+   * plan is derived from it, no model is called, and each text is gated as a model's answer
+   * (`pipeline/supplied.rs`). Empty or absent: the model writes the files.
+   */
+  supplied?: Array<SuppliedFile>;
 };
 
 export type RunOptions = {
@@ -428,6 +434,22 @@ export type Stages = { L1: StageState; L2: StageState; L3: StageState; gate: Sta
  * CRASHED: a bug in red-exec.
  */
 export type Status = "OK" | "PARTIAL" | "VERIFY_FAILED" | "INTERRUPTED" | "FAILED" | "CRASHED";
+
+/**
+ * One file whose content the caller supplies: its whole new text, or its deletion.
+ */
+export type SuppliedFile = {
+  path: string;
+  /**
+   * The whole new text (the file is created when absent); none with `delete`.
+   */
+  content?: string;
+  delete?: boolean;
+  /**
+   * Exports this change removes on purpose; losing any other is refused (`exports_kept`).
+   */
+  dropExports?: Array<string>;
+};
 
 export type Usage = { promptTokens: number; completionTokens: number };
 

@@ -57,7 +57,13 @@ impl Session {
                 Err(v) => return self.fail("input_path", v.message),
             }
         }
-        for path in decompose::task_paths(&input.task) {
+        if !input.supplied.is_empty()
+            && let Some(problem) = self.supplied_problem()
+        {
+            return self.fail("input_files", problem);
+        }
+        // A supplied change's task is only its summary: the paths it names are not context.
+        for path in decompose::task_paths(&input.task).into_iter().filter(|_| input.supplied.is_empty()) {
             if !self.files.scope.writable.contains(&path) && !self.files.scope.read_only.contains(&path) {
                 self.files.optional_read.insert(path);
             }
@@ -122,6 +128,9 @@ impl Session {
             Some(FileState::Present { text }) => package_type(&text),
             _ => None,
         };
+        if !self.input.supplied.is_empty() {
+            return self.apply_supplied();
+        }
         if let Some(request) = self.derive_plan() {
             return request;
         }

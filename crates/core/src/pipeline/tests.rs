@@ -11,6 +11,8 @@ use crate::protocol::RunOptions;
 mod answers;
 /// Parses per whole-file answer (issue 17).
 mod parses;
+/// Content the caller supplies: gated as an answer, no model (issue 19).
+mod supplied;
 
 const SERVER: &str = include_str!("../../tests/fixtures/server.js");
 
@@ -29,6 +31,8 @@ struct Host {
     edits: Vec<(usize, String, Option<String>)>,
     /// Someone else's edit made while the check runs (the check itself, say).
     edit_during_verify: Option<(String, Option<String>)>,
+    /// The caller's own content (`RunInput::supplied`); empty: the model writes.
+    supplied: Vec<SuppliedFile>,
 }
 
 fn answer(text: &str) -> Reply {
@@ -64,6 +68,7 @@ impl Host {
             seen_by_verify: Vec::new(),
             edits: Vec::new(),
             edit_during_verify: None,
+            supplied: Vec::new(),
         }
     }
 
@@ -80,6 +85,7 @@ impl Host {
             skills: vec![],
             options,
             run_id: "test-run".into(),
+            supplied: self.supplied.clone(),
         });
         let mut reply = None;
         loop {
@@ -406,6 +412,7 @@ fn a_host_that_breaks_the_protocol_crashes_the_run() {
         skills: vec![],
         options: RunOptions::default(),
         run_id: "t".into(),
+        supplied: Vec::new(),
     });
     assert!(matches!(session.resume(None), Request::Read { .. }));
     // A write acknowledgement where the core asked for files: the host is wrong, not the user.
@@ -670,6 +677,7 @@ fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
             skills: vec!["# Conventions\n\nBanned: console.log\n".into()],
             options: session_input,
             run_id: "t".into(),
+            supplied: Vec::new(),
         });
         let mut reply = None;
         loop {

@@ -103,6 +103,8 @@ impl Session {
         } else {
             let why = if !can_help {
                 " (the command could not be run: fix it, a new answer will not)"
+            } else if self.plan.source == PlanSource::Supplied {
+                " (the content was supplied: correct it and call again)"
             } else if !generated {
                 " (every change was mechanical: a new answer would not differ)"
             } else {

@@ -71,4 +71,28 @@ pub struct RunInput {
     #[serde(default)]
     #[ts(as = "Option<_>", optional)]
     pub run_id: String,
+    /// The caller's own content for every file in `files` (`red-exec mcp`'s governed_write): the
+    /// plan is derived from it, no model is called, and each text is gated as a model's answer
+    /// (`pipeline/supplied.rs`). Empty or absent: the model writes the files.
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub supplied: Vec<SuppliedFile>,
+}
+
+/// One file whose content the caller supplies: its whole new text, or its deletion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SuppliedFile {
+    pub path: String,
+    /// The whole new text (the file is created when absent); none with `delete`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub content: Option<String>,
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub delete: bool,
+    /// Exports this change removes on purpose; losing any other is refused (`exports_kept`).
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub drop_exports: Vec<String>,
 }

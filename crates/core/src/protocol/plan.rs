@@ -65,13 +65,15 @@ pub struct PlanEntry {
 
 /// Where a run's plan came from: the planner's answer (`model`), or the scope itself (`derived`:
 /// one file in scope and a task that asks for nothing but its change, so there is one valid plan
-/// and no L1 call is made).
+/// and no L1 call is made), or the content the caller supplied (`supplied`: no model at all).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanSource {
     #[default]
     Model,
     Derived,
+    /// The caller supplied every file's content (`RunInput::supplied`): no L1, L2 or L3.
+    Supplied,
 }
 
 impl Action {

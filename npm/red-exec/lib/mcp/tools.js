@@ -54,7 +54,7 @@ export const TOOLS = [
     annotations: { ...READ_ONLY, idempotentHint: false, openWorldHint: true },
     handler: (args, ctx) => {
       const supplied = args.files.some((f) => typeof f !== 'string');
-      if (supplied) return ctx.run([...governedWriteArgv(args, ctx), '--dry-run'], { supplied: suppliedFiles(args.files) });
+      if (supplied) return ctx.run(governedWriteArgv({ ...args, check: false }, ctx, ['--dry-run']), { supplied: suppliedFiles(args.files) });
       if (!args.task) throw new UsageError('dry_run: files given as paths need a task (or give each file\'s content, as for governed_write)');
       return ctx.run([...ctx.base({ check: false }), '--dry-run', ...readArgs(args.read), '--files', ...paths(args.files), '--', args.task]);
     },
@@ -104,7 +104,8 @@ function paths(list) {
 
 const readArgs = (read) => (read?.length ? ['--read', paths(read).join(',')] : []);
 
-function governedWriteArgv(args, ctx) {
+/** `flags`: more of the CLI's flags (they must come before the `--` that ends them). */
+function governedWriteArgv(args, ctx, flags = []) {
   const files = args.files.map((f) => f.path);
   const seen = new Set();
   for (const f of args.files) {
@@ -115,7 +116,7 @@ function governedWriteArgv(args, ctx) {
   }
   const summary = args.summary?.trim() || `governed_write: ${files.join(', ')}`;
   const allow = args.allow?.length ? ['--allow', args.allow.join(',')] : [];
-  return [...ctx.base({ check: args.check }), ...allow, '--files', ...paths(files), '--', summary];
+  return [...ctx.base({ check: args.check }), ...flags, ...allow, '--files', ...paths(files), '--', summary];
 }
 
 /** The core's supplied files: content or delete, and the exports dropped on purpose. */

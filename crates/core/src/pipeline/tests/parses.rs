@@ -15,6 +15,7 @@ fn parses_per_answer(files: &[(&str, &str)], task: &str, scope: &[&str], read: &
         skills: vec![],
         options: RunOptions::default(),
         run_id: "parses".into(),
+        supplied: Vec::new(),
     });
     let mut counts = Vec::new();
     let mut reply = None;
