@@ -271,6 +271,21 @@ test('a governed_write cancelled while its check runs: the check is stopped, eve
   assert.deepEqual(snapshot(ws, { ignore: [LOG_DIR, 'started'] }), before);
 });
 
+test('SIGTERM to the server while a governed_write checks: the run is stopped and restored, then the server exits 143', async () => {
+  const ws = makeWorkspace('express-app');
+  const before = snapshot(ws, { ignore: [LOG_DIR, 'started'] });
+  const s = await mcp(ws, ['--verify', 'touch started; exec sleep 60']);
+  const pending = call(s.client, 'governed_write', { files: [{ path: 'src/greet.js', content: GREET_WITH_BYE }] });
+  pending.catch(() => {});
+  while (!fs.existsSync(path.join(ws, 'started'))) await new Promise((r) => setTimeout(r, 20));
+  process.kill(s.pid, 'SIGTERM');
+  assert.deepEqual(await s.exited, { code: 143, signal: null });
+  assert.deepEqual(snapshot(ws, { ignore: [LOG_DIR, 'started'] }), before);
+  const [runId] = fs.readdirSync(path.join(ws, LOG_DIR)).filter((n) => /^\d{8}-/.test(n));
+  const events = fs.readFileSync(path.join(ws, LOG_DIR, runId, 'events.jsonl'), 'utf8');
+  assert.match(events, /"status":"INTERRUPTED"/);
+});
+
 test('dry_run of supplied files: the verdicts and diffs, nothing changed', async () => {
   const ws = makeWorkspace('express-app');
   const before = snapshot(ws);

@@ -24,7 +24,9 @@ export async function startMcp(ws, args = [], { env = {}, bin = CLI, roots } = {
   const client = new Client({ name: 'red-exec-test', version: '1.0.0' }, roots ? { capabilities: { roots: {} } } : undefined);
   if (roots) client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: roots.map((uri) => ({ uri })) }));
   await client.connect(transport);
-  return { client, stderr: () => stderr, close: () => client.close() };
+  // The SDK keeps the child to itself; its exit code is what a test of the server's signals needs.
+  const exited = new Promise((resolve) => transport._process?.once('exit', (code, signal) => resolve({ code, signal })));
+  return { client, pid: transport.pid, exited, stderr: () => stderr, close: () => client.close() };
 }
 
 /** `red-exec mcp --http 0 ...`: the child, the port it took, and a client connected over Streamable HTTP. */

@@ -115,6 +115,7 @@ function makeContext(config, io, main, extra) {
     };
     signal?.addEventListener('abort', stop, { once: true });
     extra.signal.addEventListener('abort', stop, { once: true });
+    config.live.add(signals);
     try {
       const code = await main(argv, {
         env: io.env,
@@ -137,6 +138,7 @@ function makeContext(config, io, main, extra) {
       const lines = err.join('').split('\n').map((l) => l.replace(/^red-exec: /, '').trim()).filter(Boolean);
       return { code, json, message: json?.error?.message ?? (lines.length ? lines.join('; ') : null) };
     } finally {
+      config.live.delete(signals);
       signal?.removeEventListener('abort', stop);
       extra.signal.removeEventListener('abort', stop);
     }
@@ -244,8 +246,9 @@ export async function serveMcp(argv, io, { main }) {
     io.stdout.write(`usage: ${MCP_USAGE}\ntools: ${TOOLS.map((t) => t.name).join(', ')}\n`);
     return EXIT.OK;
   }
-  const config = parseMcpArgs(argv, io.cwd);
+  const config = { ...parseMcpArgs(argv, io.cwd), live: new Set() };
   const serial = makeSerial();
+  const stopped = onServerSignal(config, io);
   if (config.http === null) {
     const server = createServer(config, io, main, serial);
     const transport = new StdioServerTransport();
@@ -255,16 +258,38 @@ export async function serveMcp(argv, io, { main }) {
       process.stdin.once('close', resolve);
     });
     await server.connect(transport);
-    await ended;
+    await Promise.race([ended, stopped.promise]);
     await serial(() => {});
     await server.close();
-    return EXIT.OK;
+    return stopped.code();
   }
-  return serveHttp(config, io, main, serial);
+  return serveHttp(config, io, main, serial, stopped);
+}
+
+const SIGNAL_EXIT = { SIGINT: EXIT.INTERRUPTED, SIGTERM: EXIT.TERMINATED, SIGHUP: EXIT.HANGUP };
+
+/**
+ * A signal to the server stops it as one to the CLI stops a run: each run in progress is told
+ * (its model call cancelled, its check stopped, unchecked changes restored), the server ends once
+ * they have, with the signal's exit code. A second signal exits at once.
+ */
+function onServerSignal(config, io) {
+  let got = null;
+  let resolve;
+  const promise = new Promise((r) => (resolve = r));
+  for (const name of Object.keys(SIGNAL_EXIT)) {
+    io.signals?.on?.(name, () => {
+      if (got) process.exit(SIGNAL_EXIT[name]);
+      got = name;
+      for (const run of config.live) run.emit(name);
+      resolve(name);
+    });
+  }
+  return { promise, code: () => (got ? SIGNAL_EXIT[got] : EXIT.OK) };
 }
 
 /** Streamable HTTP, stateless (a server and transport per request), on 127.0.0.1 only. */
-async function serveHttp(config, io, main, serial) {
+async function serveHttp(config, io, main, serial, stopped) {
   const httpServer = http.createServer(async (req, res) => {
     if (new URL(req.url, 'http://127.0.0.1').pathname !== '/mcp') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the MCP endpoint is /mcp\n');
@@ -294,8 +319,11 @@ async function serveHttp(config, io, main, serial) {
     httpServer.listen(config.http, '127.0.0.1', resolve);
   });
   io.stderr.write(`red-exec mcp: listening on http://127.0.0.1:${httpServer.address().port}/mcp (workspace ${config.workspace})\n`);
+  await stopped.promise;
+  await serial(() => {});
   await new Promise((resolve) => {
-    for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) io.signals?.once?.(name, () => httpServer.close(resolve));
+    httpServer.close(resolve);
+    httpServer.closeAllConnections();
   });
-  return EXIT.OK;
+  return stopped.code();
 }
