@@ -3,7 +3,6 @@
 // key, confinement, workspace lock, journal and backups, gate, check, rollback, undo and report.
 // Nothing here decides what may be written; it only translates arguments and answers.
 
-import { EventEmitter } from 'node:events';
 import * as core from '@codemaestro/core';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
