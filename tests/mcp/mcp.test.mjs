@@ -317,3 +317,13 @@ test('the CLI loads the MCP SDK only for `red-exec mcp`', async () => {
   assert.match(help.r.stdout, /governed_write/);
   assert.match(help.urls, /@modelcontextprotocol\/sdk/);
 });
+
+test('red-exec mcp with a flag that is not a server flag, or a bad --http port: exit 2, one line', async () => {
+  const ws = makeWorkspace('express-app');
+  for (const [args, why] of [[['--dry-run'], /--dry-run is not a server flag/], [['--http', 'eighty'], /--http needs a port/], [['--workspace', 'nowhere'], /not a directory/]]) {
+    const r = await startProcess(process.execPath, [CLI, 'mcp', ...args], { cwd: ws, env: cleanEnv() }).done;
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, why);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
