@@ -91,9 +91,9 @@ async function answer(host, request) {
 
 /** Builds the public API over an initialised wasm-bindgen module. */
 export function makeApi(wasm) {
-  async function runTask({ task, files, read = [], skills = [], options = {}, host, runId, supplied }) {
+  async function runTask({ task, files, read = [], skills = [], options = {}, words, host, runId, supplied }) {
     const id = runId ?? callCore(wasm, () => wasm.newRunId());
-    const input = { task, files, read, skills, options, runId: id };
+    const input = { task, files, read, skills, options, words, runId: id };
     // The caller's own content for `files` (governed_write): gated as a model's answer would be.
     if (supplied) input.supplied = supplied;
     const session = callCore(wasm, () => new wasm.Session(input));
@@ -116,9 +116,10 @@ export function makeApi(wasm) {
 
   return {
     runTask,
-    renderReport: (result, wallMs) => callCore(wasm, () => wasm.renderReport(result, wallMs)),
-    renderMarkdownReport: (result, task, wallMs) => callCore(wasm, () => wasm.renderMarkdownReport(result, task, wallMs)),
-    skillStarter: (files, packageJson = null) => callCore(wasm, () => wasm.skillStarter(files, packageJson ?? undefined)),
+    renderReport: (result, wallMs, words) => callCore(wasm, () => wasm.renderReport(result, wallMs, words)),
+    renderMarkdownReport: (result, task, wallMs, words) => callCore(wasm, () => wasm.renderMarkdownReport(result, task, wallMs, words)),
+    skillStarter: (files, packageJson = null, words) => callCore(wasm, () => wasm.skillStarter(files, packageJson ?? undefined, words)),
+    errorCodes: (words) => callCore(wasm, () => wasm.errorCodes(words)),
     parseSkill: (markdown) => callCore(wasm, () => wasm.parseSkill(markdown)),
     newRunId: () => callCore(wasm, () => wasm.newRunId()),
     version: () => wasm.version(),

@@ -5,7 +5,7 @@
 // Rust types (a Rust test fails when it is stale). This file holds what only the JS side has:
 // the functions and the host contract, written in terms of those generated types.
 
-import type { CompletionRequest, ExpectedFile, FileState, GateRuleInfo, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill } from './types/protocol.js';
+import type { CompletionRequest, ErrorCodeInfo, ExpectedFile, FileState, GateRuleInfo, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill, Words } from './types/protocol.js';
 
 export * from './types/protocol.js';
 
@@ -58,14 +58,19 @@ export interface RunTaskInput extends RunInput {
 
 export function runTask(input: RunTaskInput): Promise<RunResult>;
 
-/** The console report (`=== Run Report ===` ...), with the wall time measured by the host. */
-export function renderReport(result: RunResult, wallMs: number): string;
+/** The console report (`=== Run Report ===` ...), with the wall time measured by the host.
+ *  `words`: the host's names for its controls in the advice (default: the run input's own names). */
+export function renderReport(result: RunResult, wallMs: number, words?: Words): string;
 
 /** The Markdown run report (what `red-exec --report` writes to `.red-exec-logs/report.md`). */
-export function renderMarkdownReport(result: RunResult, task: string, wallMs: number): string;
+export function renderMarkdownReport(result: RunResult, task: string, wallMs: number, words?: Words): string;
 
 /** A starter skill file (Markdown) from the project's sources as [path, text] pairs and its package.json text. */
-export function skillStarter(files: [string, string][], packageJson?: string | null): string;
+export function skillStarter(files: [string, string][], packageJson?: string | null, words?: Words): string;
+
+/** Every error code a run can stop with (`result.error.code`): the run's status, the exit code a
+ *  command-line host ends with, what went wrong and the advice (in `words`). */
+export function errorCodes(words?: Words): ErrorCodeInfo[];
 
 /** A skill file's banned identifiers, and its text without HTML comments (what the prompts should carry). */
 export function parseSkill(markdown: string): Skill;

@@ -18,6 +18,7 @@ export const {
   version,
   knownModels,
   gateRules,
+  errorCodes,
   toolPath,
   panicForDiagnostics,
 } = makeApi(wasm);

@@ -13,7 +13,7 @@ export function init(source) {
 }
 
 const api = makeApi(wasm);
-export const { renderReport, renderMarkdownReport, skillStarter, parseSkill, newRunId, version, knownModels, gateRules, toolPath, panicForDiagnostics } = api;
+export const { renderReport, renderMarkdownReport, skillStarter, parseSkill, newRunId, version, knownModels, gateRules, errorCodes, toolPath, panicForDiagnostics } = api;
 export async function runTask(input) {
   await init();
   return api.runTask(input);

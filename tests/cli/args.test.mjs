@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeWorkspace, cleanup, runCli, snapshot, REPO, LOG_DIR } from '../support/cli.mjs';
+import { RULE_FLAGS } from '../../npm/red-exec/lib/words.js';
 
 after(cleanup);
 
@@ -39,7 +40,9 @@ test('--help lists every gate rule of the core and says a plan is written whole;
   const section = r.stdout.split('GATE RULES')[1].split('\nSAFETY')[0];
   const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
   for (const { name, summary } of rules) {
-    assert.match(section, new RegExp(`^  ${name}\\s+${summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `--help lists ${name}`);
+    // The core's summary names no flag; the CLI adds the flag the rule is about (words.js).
+    const line = RULE_FLAGS[name] ? `${summary} (${RULE_FLAGS[name]})` : summary;
+    assert.match(section, new RegExp(`^  ${name}\\s+${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `--help lists ${name}`);
     assert.ok(readme.includes(`\`${name}\``), `README.md names the rule ${name}`);
   }
   assert.match(section, /written whole or not at all/);

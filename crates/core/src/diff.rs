@@ -1,4 +1,4 @@
-//! Unified diffs of planned changes, for the report, `--diff` and dry runs.
+//! Unified diffs of planned changes, for the report, the host's diff view and dry runs.
 
 use similar::{ChangeTag, TextDiff};
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::analysis::{self, Analysis, ModuleFormat};
-use crate::protocol::{Action, Capability, Decision, GateMode, Violation};
+use crate::protocol::{Action, Capability, Decision, GateMode, Violation, Words};
 
 mod rules;
 
@@ -29,6 +29,8 @@ impl Violation {
 pub struct Scope {
     pub writable: BTreeSet<String>,
     pub read_only: BTreeSet<String>,
+    /// The host's names for its controls, for the messages that point at one.
+    pub words: Words,
 }
 
 /// One change the pipeline wants to make.
@@ -74,7 +76,7 @@ pub(crate) fn check_with(proposal: &Proposal<'_>, scope: &Scope, mode: GateMode,
         (Action::Modify, Some(old_text)) => Some(cache.analyze(proposal.path, old_text)),
         _ => None,
     };
-    let facts = Facts { proposal, new: &new, old: old.as_deref() };
+    let facts = Facts { proposal, new: &new, old: old.as_deref(), words: &scope.words };
     violations.extend(run(Phase::Facts(&facts)));
     violations
 }

@@ -11,6 +11,7 @@
 //! events, result).
 
 pub mod decompose;
+pub mod codes;
 pub mod diff;
 pub(crate) mod extract;
 pub(crate) mod failure;

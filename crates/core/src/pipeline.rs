@@ -24,7 +24,7 @@ use crate::gate::{self, Proposal, Rule, Scope};
 use crate::plan::{JsonSchema, PLAN_SCHEMA_NAME, PlanShape, plan_schema_for};
 use crate::prompts::{self, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::protocol::{
-    Action, ChatMessage, CompletionRequest, Counts, Decision, Event, EventBody, Expected, FileOutcome, FileState, FormatChoice,
+    Action, ChatMessage, CompletionRequest, Counts, Decision, ErrorCode, ModelStage, Stage, Event, EventBody, Expected, FileOutcome, FileState, FormatChoice,
     GateMode, Outcome, PlanEntry, PlanSource, ReadOnlyShown, Reply, Request, ResponseFormat, RunError, RunInput,
     RunResult, StageState, Stages, Status, SuppliedFile, TokenUsage, Usage, UsageByStage, VerifyAttempt, VerifyReport, Violation,
 };
@@ -145,8 +145,8 @@ pub struct Session {
     result: Option<RunResult>,
 }
 
-fn run_error(code: &str, message: impl Into<String>) -> RunError {
-    RunError { code: code.to_string(), message: message.into() }
+fn run_error(code: ErrorCode, message: impl Into<String>) -> RunError {
+    RunError { code, message: message.into() }
 }
 
 impl Session {
@@ -182,15 +182,25 @@ impl Session {
         self.events.push(Event { seq: self.seq, body });
     }
 
-    fn set_stage(&mut self, stage: &'static str, state: StageState) {
+    fn set_stage(&mut self, stage: Stage, state: StageState) {
         let slot = match stage {
-            "L1" => &mut self.stages.l1,
-            "L2" => &mut self.stages.l2,
-            "L3" => &mut self.stages.l3,
-            _ => &mut self.stages.gate,
+            Stage::L1 => &mut self.stages.l1,
+            Stage::L2 => &mut self.stages.l2,
+            Stage::L3 => &mut self.stages.l3,
+            Stage::Gate => &mut self.stages.gate,
         };
         *slot = state;
         self.emit(EventBody::Stage { stage, state });
+    }
+
+    /// The host's word for one of its controls (`files`: the CLI gives its flag).
+    fn word(&self, key: &str) -> String {
+        self.input.words.word(key, None)
+    }
+
+    /// The stage whose model call is waiting: L1 while the plan is, L3 otherwise.
+    fn model_stage(&self) -> ModelStage {
+        if matches!(self.phase, Phase::AwaitPlan { .. }) { ModelStage::L1 } else { ModelStage::L3 }
     }
 
     fn max_retries(&self) -> u32 {
@@ -212,15 +222,14 @@ impl Session {
             }
             (Phase::AwaitPlan { .. } | Phase::AwaitUnit { .. }, Some(Reply::CompletionError { code, message })) => {
                 self.emit(EventBody::ModelError { id: self.next_id, code: code.clone(), message: message.clone() });
-                let stage = if matches!(self.phase, Phase::AwaitPlan { .. }) { "L1" } else { "L3" };
-                self.set_stage(stage, StageState::Failed);
-                self.fail(model_error_code(&code), message)
+                self.set_stage(self.model_stage().into(), StageState::Failed);
+                self.fail(ErrorCode::for_model_error(&code), message)
             }
             (Phase::AwaitEffect { index }, Some(reply)) => self.on_effect(index, reply),
             (Phase::AwaitVerify { attempt }, Some(reply)) => self.on_verify(attempt, reply),
             (Phase::AwaitRollback { index }, Some(reply)) => self.on_rollback(index, reply),
             (Phase::Finished, _) => Request::Done { result: Box::new(self.result.clone().expect("finished run has a result")) },
-            (phase, reply) => self.fail("host_protocol", format!("unexpected reply {reply:?} in phase {phase:?}")),
+            (phase, reply) => self.fail(ErrorCode::HostProtocol, format!("unexpected reply {reply:?} in phase {phase:?}")),
         };
         if let Request::Complete { request } = &request {
             self.emit(EventBody::ModelRequest {
@@ -247,8 +256,7 @@ impl Session {
         self.usage.completion_tokens += u.completion_tokens;
         self.usage.total_tokens += u.prompt_tokens + u.completion_tokens;
         self.usage.model_ms += duration_ms.unwrap_or(0);
-        let stage = if matches!(self.phase, Phase::AwaitPlan { .. }) { "L1" } else { "L3" };
-        self.usage_by_stage.add(stage, u.prompt_tokens, u.completion_tokens);
+        self.usage_by_stage.add(self.model_stage(), u.prompt_tokens, u.completion_tokens);
         self.emit(EventBody::ModelResponse { id: self.next_id, text, usage, duration_ms, response_format });
     }
 }
@@ -341,16 +349,6 @@ fn tail(text: &str, max_bytes: usize, max_lines: usize) -> String {
     }
     let cut = out.len() < trimmed.len();
     if cut { format!("[...]\n{out}") } else { out.to_string() }
-}
-
-/// Host transport codes -> run error codes.
-fn model_error_code(code: &str) -> &'static str {
-    match code {
-        "auth" => "model_auth",
-        "rate_limit" | "server" | "timeout" | "network" => "model_unavailable",
-        "interrupted" => "interrupted",
-        _ => "model_answer",
-    }
 }
 
 #[cfg(test)]

@@ -194,7 +194,7 @@ pub struct UnitPrompt<'a> {
     pub read_only: &'a [ReadOnlyView],
     pub skills: &'a [String],
     pub previous_error: Option<&'a str>,
-    /// Set on the retry after the user's check (`--verify`) failed: [`verify_failure`]'s text.
+    /// Set on the retry after the user's check (`options.verify`) failed: [`verify_failure`]'s text.
     pub verify_failure: Option<&'a str>,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::fence::fence_for;
 use crate::protocol::{
-    FileOutcome, GateMode, Outcome, PlanSource, RunResult, StageState, Status, Usage, UsageByStage, VerifyAttempt, VerifyReport,
+    ErrorCode, Words, FileOutcome, ModelStage, GateMode, Outcome, PlanSource, RunResult, StageState, Status, Usage, UsageByStage, VerifyAttempt, VerifyReport,
 };
 
 /// `report::RunWarning::from_gate` is where the pipeline takes the gate's warnings from.
@@ -80,7 +80,7 @@ fn mark(state: StageState) -> &'static str {
 const CONSOLE_TAIL_LINES: usize = 8;
 
 /// `npm test: passed (attempt 2 of 2)` / `npm test: failed (exit 1), writes rolled back`.
-pub fn verify_line(v: &VerifyReport) -> String {
+pub fn verify_line(v: &VerifyReport, words: &Words) -> String {
     let n = v.attempts.len();
     let tries = if n > 1 { format!(" after {n} attempts") } else { String::new() };
     if v.passed {
@@ -88,11 +88,11 @@ pub fn verify_line(v: &VerifyReport) -> String {
     }
     let how = v.attempts.last().map_or("did not run".to_string(), VerifyAttempt::how_it_ended);
     let writes = if v.kept {
-        "writes kept (--keep-on-fail)"
+        format!("writes kept ({})", words.word("keepOnFail", None))
     } else if v.rolled_back {
-        "writes rolled back"
+        "writes rolled back".into()
     } else {
-        "writes left as they are"
+        "writes left as they are".into()
     };
     format!("`{}` failed ({how}){tries}; {writes}", v.command)
 }
@@ -148,14 +148,15 @@ fn derived_line(result: &RunResult) -> String {
     }
 }
 
-/// The console report. `wall_ms` is the run's wall time as the host measured it.
-pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
+/// The console report. `wall_ms` is the run's wall time as the host measured it; `words` are the
+/// host's names for its controls.
+pub fn render_console(result: &RunResult, wall_ms: u64, words: &Words) -> String {
     let s = &result.stages;
     let c = &result.counts;
     let mut out = String::from("=== Run Report ===\n");
     // FAILED and CRASHED say why in one word: the error code.
     let why = match (&result.status, &result.error) {
-        (Status::Failed | Status::Crashed, Some(e)) => format!(" ({})", printable(&e.code)),
+        (Status::Failed | Status::Crashed, Some(e)) => format!(" ({})", printable(e.code.as_str())),
         _ => String::new(),
     };
     out.push_str(&format!("Status:   {}{why}\n", result.status.name()));
@@ -194,7 +195,7 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
         }
     }
     if let Some(v) = &result.verify {
-        out.push_str(&format!("Verify:   {}\n", printable(&verify_line(v))));
+        out.push_str(&format!("Verify:   {}\n", printable(&verify_line(v, words))));
         // The end of a failing check's output is what the user reads first.
         if let Some(last) = v.attempts.last().filter(|a| !a.passed) {
             let lines: Vec<&str> = last.output_tail.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -217,7 +218,7 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
         out.push_str(&format!("{label}{} {}: {}\n", f.action.name(), printable(&f.path), printable(&why)));
     }
     if bad.len() > NAMES_SHOWN {
-        out.push_str(&format!("          and {} more (--report lists them all)\n", bad.len() - NAMES_SHOWN));
+        out.push_str(&format!("          and {} more ({} lists them all)\n", bad.len() - NAMES_SHOWN, words.word("report", None)));
     }
     for w in &result.warnings {
         let tag = w.rule.as_deref().unwrap_or(&w.code);
@@ -225,7 +226,7 @@ pub fn render_console(result: &RunResult, wall_ms: u64) -> String {
         out.push_str(&format!("Warning:  [{}] {path}{}\n", printable(tag), printable(&w.message)));
     }
     if let Some(err) = &result.error {
-        out.push_str(&format!("Error:    {} ({})\n", printable(&err.message), printable(&err.code)));
+        out.push_str(&format!("Error:    {} ({})\n", printable(&err.message), printable(err.code.as_str())));
     }
     out.push_str(&token_line(result, wall_ms));
     out.push('\n');
@@ -278,7 +279,7 @@ mod tests {
 
     #[test]
     fn console_report_lines() {
-        let text = render_console(&result(), 2100);
+        let text = render_console(&result(), 2100, &crate::codes::cli_words());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
@@ -296,7 +297,7 @@ mod tests {
 
     #[test]
     fn one_token_line_that_both_of_the_original_runners_regexes_read() {
-        let text = render_console(&result(), 2100);
+        let text = render_console(&result(), 2100, &crate::codes::cli_words());
         let token_lines: Vec<&str> = text.lines().filter(|l| l.contains("Tokens")).collect();
         assert_eq!(token_lines.len(), 1, "{text}");
         // Tokens:\s*([\d,]+)t and Calls:\s*(\d+), by hand (no regex crate in the core).
@@ -311,17 +312,18 @@ mod tests {
     fn failed_and_crashed_name_their_error_code_in_the_status_line() {
         let mut r = result();
         r.files.clear();
-        r.error = Some(RunError { code: "model_auth".into(), message: "401 from the server".into() });
-        r.status = Status::for_error("model_auth");
-        let text = render_console(&r, 0);
+        r.error = Some(RunError { code: ErrorCode::ModelAuth, message: "401 from the server".into() });
+        r.status = Status::for_error(ErrorCode::ModelAuth);
+        let text = render_console(&r, 0, &crate::codes::cli_words());
         assert!(text.contains("\nStatus:   FAILED (model_auth)\n"), "{text}");
         assert!(text.contains("\nError:    401 from the server (model_auth)\n"), "{text}");
-        r.error = Some(RunError { code: "host_protocol".into(), message: "unexpected reply".into() });
-        r.status = Status::for_error("host_protocol");
-        assert!(render_console(&r, 0).contains("\nStatus:   CRASHED (host_protocol)\n"));
-        assert_eq!(Status::for_error("interrupted"), Status::Interrupted);
-        assert_eq!(Status::for_error("verify_failed"), Status::VerifyFailed);
-        for code in ["input_missing", "input_path", "input_over_budget", "model_unavailable", "model_answer", "plan_invalid", "write_failed", "conflict"] {
+        r.error = Some(RunError { code: ErrorCode::HostProtocol, message: "unexpected reply".into() });
+        r.status = Status::for_error(ErrorCode::HostProtocol);
+        assert!(render_console(&r, 0, &crate::codes::cli_words()).contains("\nStatus:   CRASHED (host_protocol)\n"));
+        assert_eq!(Status::for_error(ErrorCode::Interrupted), Status::Interrupted);
+        assert_eq!(Status::for_error(ErrorCode::VerifyFailed), Status::VerifyFailed);
+        use ErrorCode::*;
+        for code in [InputMissing, InputPath, InputOverBudget, ModelUnavailable, ModelAnswer, PlanInvalid, WriteFailed, Conflict] {
             assert_eq!(Status::for_error(code), Status::Failed, "{code}");
         }
         assert_eq!(serde_json::to_value(Status::Failed).unwrap(), "FAILED");
@@ -333,7 +335,7 @@ mod tests {
         r.files = (0..13).map(|i| written(&format!("src/f{i}.js"))).collect();
         r.files[0].path = "evil\u{1b}[2J\nStatus:   OK.js".into();
         r.files[12].outcome = Outcome::Deleted;
-        let text = render_console(&r, 0);
+        let text = render_console(&r, 0, &crate::codes::cli_words());
         let written = text.lines().find(|l| l.starts_with("Written:  ")).unwrap();
         assert!(written.starts_with("Written:  evil\\u001b[2J\\u000aStatus:   OK.js, src/f1.js, "), "{written}");
         assert!(written.ends_with(", src/f9.js and 2 more"), "{written}");
@@ -356,7 +358,7 @@ mod tests {
         }];
         r.warnings = RunWarning::from_gate(&r.files);
         r.warnings.push(RunWarning { code: "git_dirty".into(), rule: None, path: Some("b.js".into()), message: "uncommitted".into() });
-        let text = render_console(&r, 0);
+        let text = render_console(&r, 0, &crate::codes::cli_words());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[2], "Gate:     warn (violations are written, not blocked)");
         let warnings: Vec<&str> = lines.iter().copied().filter(|l| l.starts_with("Warning:")).collect();
@@ -369,9 +371,9 @@ mod tests {
             ]
         );
         r.gate = GateMode::Off;
-        assert!(render_console(&r, 0).contains("\nGate:     off (only scope is checked)\n"));
+        assert!(render_console(&r, 0, &crate::codes::cli_words()).contains("\nGate:     off (only scope is checked)\n"));
         r.gate = GateMode::Block;
-        assert!(!render_console(&r, 0).contains("Gate:    "));
+        assert!(!render_console(&r, 0, &crate::codes::cli_words()).contains("Gate:    "));
     }
 
     #[test]
@@ -386,9 +388,12 @@ mod tests {
 }
 
 impl UsageByStage {
-    /// Count one answered call of `stage` ("L1" or "L3").
-    pub fn add(&mut self, stage: &str, prompt_tokens: u64, completion_tokens: u64) {
-        let slot = if stage == "L1" { &mut self.l1 } else { &mut self.l3 };
+    /// Count one answered call of `stage`.
+    pub fn add(&mut self, stage: ModelStage, prompt_tokens: u64, completion_tokens: u64) {
+        let slot = match stage {
+            ModelStage::L1 => &mut self.l1,
+            ModelStage::L3 => &mut self.l3,
+        };
         slot.calls += 1;
         slot.prompt_tokens += prompt_tokens;
         slot.completion_tokens += completion_tokens;
@@ -426,8 +431,9 @@ fn state_name(state: StageState) -> &'static str {
     }
 }
 
-/// What to do next about a run that did not end OK: one line per distinct cause.
-fn suggested_actions(result: &RunResult) -> Vec<String> {
+/// What to do next about a run that did not end OK: one line per distinct cause, in the host's
+/// words.
+fn suggested_actions(result: &RunResult, words: &Words) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |line: String| {
         if !out.contains(&line) {
@@ -435,85 +441,36 @@ fn suggested_actions(result: &RunResult) -> Vec<String> {
         }
     };
     if let Some(err) = &result.error {
-        push(match err.code.as_str() {
-            "input_missing" => "Check the path: a file the plan must MODIFY, or a `--read` file, does not exist in the \
-                workspace. Fix the path, or say in the task that the file is to be created."
-                .into(),
-            "input_unreadable" => "A file in scope cannot be read as text (binary, not UTF-8, a directory or over 2 MB): \
-                leave it out of `--files` and `--read`."
-                .into(),
-            "input_path" => "Give paths inside the workspace: one leaves it (`..`, an absolute path, or a symbolic link \
-                that points outside)."
-                .into(),
-            "input_task" | "input_files" => "Give a task and at least one file with `--files`.".into(),
-            "input_over_budget" => "A prompt is larger than the context budget, or a unit's answer would be larger than \
-                one answer holds: raise `--context-budget`, pass fewer `--read` files, or split the file or the task."
-                .into(),
-            "model_auth" => "The model server refused the key: check the key variable of the model (DEEPSEEK_API_KEY, \
-                OPENAI_API_KEY, or RED_EXEC_API_KEY with `--base-url`)."
-                .into(),
-            "model_unavailable" => "The model could not be reached: run again later, raise `--timeout`, or check \
-                `--base-url`."
-                .into(),
-            "model_answer" => "The model's answers held no usable code: run again, raise `--max-retries`, or try another \
-                `--model`."
-                .into(),
-            "blocked" => "Nothing was written: a plan is applied whole, and a file of it was blocked or failed (see \
-                above). Run again, make the task more specific, or pass `--partial` to keep the files that do not \
-                depend on it."
-                .into(),
-            "plan_invalid" => "The model's plan was invalid twice: say in the task which files change and how, using \
-                the paths given with `--files`."
-                .into(),
-            "write_failed" => "A file could not be written: check permissions and free space in the workspace.".into(),
-            "interrupted" => "The run was interrupted before it finished: run it again, or take back what it wrote with \
-                `red-exec --undo`."
-                .into(),
-            "verify_failed" => {
-                let kept = result.verify.as_ref().is_some_and(|v| v.kept);
-                if kept {
-                    "The check failed and the writes were kept (`--keep-on-fail`): fix them by hand, or take them back \
-                     with `red-exec --undo`."
-                        .into()
-                } else {
-                    "The check failed on every attempt and the files were restored: read the end of its output above, \
-                     make the task more specific, or raise `--max-retries`."
-                        .into()
-                }
+        let advice = match err.code {
+            ErrorCode::VerifyFailed if result.verify.as_ref().is_some_and(|v| v.kept) => {
+                "The check failed and the writes were kept (`{keepOnFail}`): fix them by hand, or take them back with \
+                 `{undo}`."
             }
-            "conflict" => "A file changed on disk while the run was going (edited by hand, by another program, or by the \
-                check): it was left as it is now, and the run's other changes were taken back. The host keeps what the run \
-                would have written (red-exec: under `.red-exec-logs/<run-id>/conflicts/`); run again on the current files."
-                .into(),
-            "rollback_failed" => "A file could not be restored after a failed check: `red-exec --undo` restores it from \
-                the run's backup."
-                .into(),
-            other => format!(
-                "Unexpected error `{other}`: export a debug bundle (`red-exec --export-debug --run-id {}`) and report it.",
-                result.run_id
-            ),
-        });
+            code => code.code().advice,
+        };
+        push(words.fill(advice).replace("RUN_ID", &result.run_id));
     }
     for f in result.files.iter().filter(|f| matches!(f.outcome, Outcome::Blocked | Outcome::Failed)) {
         let p = &f.path;
         for v in &f.violations {
-            push(v.rule.advice(p, &v.message));
+            push(v.rule.advice(p, &v.message, words));
         }
         if f.violations.is_empty() {
             let error = f.error.as_deref().unwrap_or("");
-            push(if error.contains("context over budget") {
-                format!("`{p}`: the prompt is over the context budget: raise `--context-budget` or split the file.")
+            let advice = if error.contains("context over budget") {
+                "the prompt is over the context budget: raise `{contextBudget}` or split the file."
             } else {
-                format!("`{p}`: no usable code in the answers. Run again, raise `--max-retries`, or try another `--model`.")
-            });
+                "no usable code in the answers. Run again, raise `{maxRetries}`, or try another `{model}`."
+            };
+            push(format!("`{p}`: {}", words.fill(advice)));
         }
     }
     out
 }
 
-/// The Markdown run report (`--report` writes it to `.red-exec-logs/report.md`): stages, plan, syntax
+/// The Markdown run report (the CLI writes it to `.red-exec-logs/report.md`): stages, plan, syntax
 /// errors, gate violations, blocked and written files, what to do next, tokens per stage, diffs.
-pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
+pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64, words: &Words) -> String {
     let mut out = String::from("# red-exec run report\n\n");
     out.push_str("| | |\n| --- | --- |\n");
     out.push_str(&format!("| Run | `{}` |\n", result.run_id));
@@ -533,7 +490,7 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
         out.push_str(&format!("| Gate | {mode} |\n"));
     }
     if let Some(v) = &result.verify {
-        out.push_str(&format!("| Verify | {} |\n", cell(&verify_line(v))));
+        out.push_str(&format!("| Verify | {} |\n", cell(&verify_line(v, words))));
     }
     out.push_str(&format!("| Wall time | {:.1} s |\n", wall_ms as f64 / 1000.0));
     let cost = result.cost_usd.map_or("n/a (no price for this model)".to_string(), |c| format!("${c:.4} (estimate)"));
@@ -669,7 +626,7 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64) -> String {
 
     if result.status != Status::Ok {
         out.push_str("\n## Suggested action\n\n");
-        let actions = suggested_actions(result);
+        let actions = suggested_actions(result, words);
         if actions.is_empty() {
             out.push_str("- Read the blocked files above and run again.\n");
         }
@@ -793,7 +750,7 @@ mod markdown_tests {
 
     #[test]
     fn partial_run_lists_everything_a_reader_needs() {
-        let md = render_markdown(&partial(), "Drop g and h\n\nfrom src/a.js", 2150);
+        let md = render_markdown(&partial(), "Drop g and h\n\nfrom src/a.js", 2150, &crate::codes::cli_words());
         assert!(md.starts_with("# red-exec run report\n\n| | |\n| --- | --- |\n| Run | `20250101-000000-abcdef` |\n| Status | **PARTIAL** |\n"));
         assert!(md.contains("| Files | 1 written, 0 deleted, 2 blocked, 0 failed |\n| Wall time | 2.1 s |\n| Cost | $0.0005 (estimate) |\n"));
         assert_eq!(section(&md, "Task"), ["> Drop g and h", ">", "> from src/a.js"]);
@@ -838,8 +795,8 @@ mod markdown_tests {
         r.status = Status::Failed;
         r.files.clear();
         r.plan.clear();
-        r.error = Some(RunError { code: "input_missing".into(), message: "src/x.js: MODIFY target does not exist".into() });
-        let md = render_markdown(&r, "t", 0);
+        r.error = Some(RunError { code: ErrorCode::InputMissing, message: "src/x.js: MODIFY target does not exist".into() });
+        let md = render_markdown(&r, "t", 0, &crate::codes::cli_words());
         assert!(md.contains("| Error | `input_missing`: src/x.js: MODIFY target does not exist |\n"));
         assert_eq!(section(&md, "L1 actions"), ["No plan: the run stopped before L1 produced one."]);
         assert_eq!(section(&md, "Written files"), ["None: nothing was written."]);
@@ -847,17 +804,23 @@ mod markdown_tests {
         assert!(section(&md, "Suggested action")[0].starts_with("- Check the path: a file the plan must MODIFY"));
         assert!(md.ends_with("## Diffs\n\nNo changes.\n"));
 
-        r.error = Some(RunError { code: "module_format_x".into(), message: "?".into() });
-        let md = render_markdown(&r, "t", 0);
+        r.error = Some(RunError { code: ErrorCode::HostProtocol, message: "?".into() });
+        let md = render_markdown(&r, "t", 0, &crate::codes::cli_words());
         assert_eq!(
             section(&md, "Suggested action"),
-            ["- Unexpected error `module_format_x`: export a debug bundle (`red-exec --export-debug --run-id 20250101-000000-abcdef`) and report it."]
+            ["- Unexpected error `host_protocol`: export a debug bundle (`red-exec --export-debug --run-id 20250101-000000-abcdef`) and report it."]
+        );
+        // Without the host's words, the advice names the run input's own fields and no flag.
+        let md = render_markdown(&r, "t", 0, &Words::default());
+        assert_eq!(
+            section(&md, "Suggested action"),
+            ["- Unexpected error `host_protocol`: export a debug bundle (`run 20250101-000000-abcdef`) and report it."]
         );
 
         let mut ok = partial();
         ok.status = Status::Ok;
         ok.files.truncate(0);
-        assert!(!render_markdown(&ok, "t", 0).contains("## Suggested action"));
+        assert!(!render_markdown(&ok, "t", 0, &crate::codes::cli_words()).contains("## Suggested action"));
     }
 
     #[test]
@@ -868,7 +831,7 @@ mod markdown_tests {
             outcome("spec.md", Action::Modify, Outcome::Blocked, "", vec![Violation { rule: Rule::ReadOnly, message: "spec.md is read-only".into() }]),
             FileOutcome { error: Some("context over budget: ...".into()), ..outcome("big.js", Action::Modify, Outcome::Failed, "", vec![]) },
         ];
-        let md = render_markdown(&r, "t", 0);
+        let md = render_markdown(&r, "t", 0, &crate::codes::cli_words());
         let actions = section(&md, "Suggested action");
         assert_eq!(actions.len(), 3);
         assert!(actions[0].contains("`--module-format cjs` or `--module-format esm`"));
@@ -881,10 +844,10 @@ mod markdown_tests {
         let mut r = partial();
         r.gate = GateMode::Warn;
         r.warnings = vec![RunWarning { code: "gate".into(), rule: Some("syntax".into()), path: Some("src/c.js".into()), message: "bad | token".into() }];
-        let md = render_markdown(&r, "t", 0);
+        let md = render_markdown(&r, "t", 0, &crate::codes::cli_words());
         assert!(md.contains("| Gate | warn (violations written, not blocked) |\n"), "{md}");
         assert_eq!(section(&md, "Warnings")[2..], ["| syntax | `src/c.js` | bad \\| token |"]);
-        assert!(!render_markdown(&partial(), "t", 0).contains("## Warnings"));
+        assert!(!render_markdown(&partial(), "t", 0, &crate::codes::cli_words()).contains("## Warnings"));
     }
 
     #[test]
@@ -895,9 +858,9 @@ mod markdown_tests {
     #[test]
     fn usage_by_stage_adds_up_and_reads_from_json_without_it() {
         let mut by = UsageByStage::default();
-        by.add("L1", 10, 2);
-        by.add("L3", 5, 1);
-        by.add("L3", 5, 1);
+        by.add(ModelStage::L1, 10, 2);
+        by.add(ModelStage::L3, 5, 1);
+        by.add(ModelStage::L3, 5, 1);
         assert_eq!(by.l1, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 1 });
         assert_eq!(by.l3, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 2 });
         let json = serde_json::to_value(partial()).unwrap();

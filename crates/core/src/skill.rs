@@ -1,4 +1,4 @@
-//! Skill files: Markdown conventions a user hands to a run with `--skill`.
+//! Skill files: Markdown conventions a user hands to a run (`RunInput.skills`).
 //!
 //! [`starter`] writes a first skill file from what the project's own sources show (module format,
 //! indentation, quotes, semicolons, test runner); [`parse_skill`] reads the banned identifiers out
@@ -9,7 +9,7 @@ use oxc_ast::ast::{Declaration, Directive, ExportDefaultDeclarationKind, Stateme
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::GetSpan;
 use crate::analysis::{Language, ModuleFormat, analyze};
-use crate::protocol::Skill;
+use crate::protocol::{Skill, Words};
 
 /// Read a skill file.
 ///
@@ -295,7 +295,7 @@ fn test_runner_line(files: &[(String, String)], package_json: Option<&serde_json
 
 /// A first skill file for a project: the conventions its sources and package.json show, each
 /// with the evidence, and an empty banned-identifiers list to fill in. `files` are (path, text).
-pub fn starter(files: &[(String, String)], package_json: Option<&str>) -> String {
+pub fn starter(files: &[(String, String)], package_json: Option<&str>, words: &Words) -> String {
     let package: Option<serde_json::Value> = package_json.and_then(|t| serde_json::from_str(t).ok());
     let mut style = Style::default();
     let mut parsed = 0;
@@ -350,10 +350,12 @@ pub fn starter(files: &[(String, String)], package_json: Option<&str>) -> String
     };
     let mut out = String::from("# Project conventions\n\n");
     out.push_str(&format!(
-        "<!-- Written by `red-exec --init-skill` from {sources}.\n\
+        "<!-- Written by `{}` from {sources}.\n\
          Check every line, add what only you know, and pass the file to a run with\n\
-         `--skill <this file>`. Text inside these comment markers is for you: it is not sent\n\
-         to the model. -->\n\n"
+         `{}`. Text inside these comment markers is for you: it is not sent\n\
+         to the model. -->\n\n",
+        words.word("initSkill", None),
+        words.word("skill", Some("<this file>"))
     ));
     out.push_str("## Code style\n\n");
     if lines.is_empty() {

@@ -17,7 +17,7 @@ const ESM_FOUR_DOUBLE_NOSEMI: &str = "import fs from \"node:fs\"\n\nexport funct
 #[test]
 fn starter_reads_cjs_two_spaces_single_quotes_semicolons_and_jest() {
     let pkg = r#"{ "name": "x", "scripts": { "test": "jest --coverage" }, "devDependencies": { "jest": "29" } }"#;
-    let text = starter(&files(&[("src/a.js", CJS_TWO_SINGLE_SEMI), ("src/b.js", CJS_TWO_SINGLE_SEMI)]), Some(pkg));
+    let text = starter(&files(&[("src/a.js", CJS_TWO_SINGLE_SEMI), ("src/b.js", CJS_TWO_SINGLE_SEMI)]), Some(pkg), &Words::default());
     assert!(text.starts_with("# Project conventions\n"));
     assert!(text.contains("from 2 source file(s) (2 parsed) and package.json."));
     assert_eq!(
@@ -39,7 +39,7 @@ fn starter_reads_cjs_two_spaces_single_quotes_semicolons_and_jest() {
 #[test]
 fn starter_reads_esm_four_spaces_double_quotes_no_semicolons() {
     let pkg = r#"{ "type": "module", "devDependencies": { "vitest": "1" } }"#;
-    let text = starter(&files(&[("lib/a.mjs", ESM_FOUR_DOUBLE_NOSEMI)]), Some(pkg));
+    let text = starter(&files(&[("lib/a.mjs", ESM_FOUR_DOUBLE_NOSEMI)]), Some(pkg), &Words::default());
     assert_eq!(
         style_lines(&text),
         [
@@ -55,7 +55,7 @@ fn starter_reads_esm_four_spaces_double_quotes_no_semicolons() {
 #[test]
 fn tabs_win_by_majority_and_node_test_is_found_in_imports() {
     let tabbed = "const test = require('node:test');\n\nfunction f() {\n\tif (x) {\n\t\treturn 1;\n\t}\n}\nmodule.exports = { f };\n";
-    let text = starter(&files(&[("t.cjs", tabbed)]), None);
+    let text = starter(&files(&[("t.cjs", tabbed)]), None, &Words::default());
     let lines = style_lines(&text);
     assert_eq!(lines[0], "- Module format: CommonJS: `require()` and `module.exports`, never `import`/`export` (1 of 1 JavaScript files; package.json sets no \"type\").");
     assert_eq!(lines[1], "- Indentation: tabs (3 of 3 indented lines).");
@@ -65,19 +65,19 @@ fn tabs_win_by_majority_and_node_test_is_found_in_imports() {
 
 #[test]
 fn node_test_script_and_mocha_dependency() {
-    let by_script = starter(&[], Some(r#"{ "scripts": { "test": "node --test test/" } }"#));
+    let by_script = starter(&[], Some(r#"{ "scripts": { "test": "node --test test/" } }"#), &Words::default());
     assert_eq!(style_lines(&by_script), ["- Tests: node:test (`npm test` runs `node --test test/`)."]);
-    let by_dep = starter(&[], Some(r#"{ "dependencies": { "mocha": "10" } }"#));
+    let by_dep = starter(&[], Some(r#"{ "dependencies": { "mocha": "10" } }"#), &Words::default());
     assert_eq!(style_lines(&by_dep), ["- Tests: mocha (package.json dependencies)."]);
 }
 
 #[test]
 fn nothing_found_says_so_and_unparsable_files_only_count_for_indentation() {
-    let text = starter(&[], None);
+    let text = starter(&[], None, &Words::default());
     assert!(text.contains("from no source files and no package.json."));
     assert_eq!(style_lines(&text), ["- Follow the style of the surrounding code."]);
     let broken = "function f( {\n  return 'a'\n}\n";
-    let text = starter(&files(&[("x.js", broken)]), Some("not json"));
+    let text = starter(&files(&[("x.js", broken)]), Some("not json"), &Words::default());
     assert!(text.contains("from 1 source file(s) (0 parsed)."), "{text}");
     assert_eq!(style_lines(&text), ["- Indentation: 2 spaces per level (1 of 1 indentation steps)."]);
 }
@@ -85,7 +85,7 @@ fn nothing_found_says_so_and_unparsable_files_only_count_for_indentation() {
 #[test]
 fn typescript_is_parsed_as_typescript_and_is_no_module_evidence() {
     let ts = "import type { A } from './a';\nexport const f = (a: A): number => {\n  return 1;\n};\n";
-    let text = starter(&files(&[("src/f.ts", ts)]), None);
+    let text = starter(&files(&[("src/f.ts", ts)]), None, &Words::default());
     let lines = style_lines(&text);
     assert!(!lines[0].starts_with("- Module format"), "{lines:?}");
     assert_eq!(lines[0], "- Indentation: 2 spaces per level (1 of 1 indentation steps).");

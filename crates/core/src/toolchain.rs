@@ -72,7 +72,7 @@ impl Toolchain {
     /// The format the gate holds a file to, in `auto` mode, when its own syntax, its language or
     /// the project (`expected`) says it should be in one. `None`: the toolchain runs either.
     /// A file whose extension fixes the format (`.mjs`, `.cjs`), or an explicit
-    /// `--module-format`, is not this function's business: the caller keeps `expected` then.
+    /// `options.moduleFormat`, is not this function's business: the caller keeps `expected` then.
     pub(crate) fn required(self, expected: ModuleFormat) -> Option<ModuleFormat> {
         match expected {
             _ if self.babel => None,

@@ -488,6 +488,7 @@ fn test_scope() -> Scope {
             .map(String::from)
             .into(),
         read_only: ["spec/a.spec.js".to_string()].into(),
+        ..Scope::default()
     }
 }
 
@@ -922,7 +923,7 @@ fn model_answers_are_extracted_or_refused_and_then_gated() {
             Target::OutOfScope => format!("other/{}", own.trim_start_matches("src/")),
             Target::ReadOnly => "spec/a.spec.js".to_string(),
         };
-        let mut scope = Scope { writable: [own.clone()].into(), read_only: ["spec/a.spec.js".to_string()].into() };
+        let mut scope = Scope { writable: [own.clone()].into(), read_only: ["spec/a.spec.js".to_string()].into(), ..Scope::default() };
         if matches!(c.target, Target::ReadOnly) {
             scope.writable.insert(path.clone());
         }
@@ -1378,6 +1379,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
     }
     let before = files.clone();
     let input = RunInput {
+        words: Default::default(),
         task: c.task.to_string(),
         files: c.scope.iter().map(|s| s.to_string()).collect(),
         read: c.read.iter().map(|s| s.to_string()).collect(),
@@ -1560,7 +1562,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
             Request::Done { result } => {
                 let r = *result;
                 tally.add(match &r.error {
-                    Some(e) => e.code.clone(),
+                    Some(e) => e.code.to_string(),
                     None => format!("{:?}", r.status).to_lowercase(),
                 });
                 if !write_log.is_empty() {

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use red_exec_core::gate;
 use red_exec_core::pipeline::Session as CoreSession;
-use red_exec_core::protocol::{GateRuleInfo, ModelInfo, Reply, RunInput, RunResult, Step};
+use red_exec_core::protocol::{ErrorCode, ErrorCodeInfo, GateRuleInfo, ModelInfo, Reply, RunInput, RunResult, Step, Words};
 use red_exec_core::report;
 use red_exec_core::skill;
 use serde::Serialize;
@@ -37,7 +37,11 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 }
 
 fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+    // serde-wasm-bindgen's message is a JS Error's text: `Error: missing field ...`.
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        let e = e.to_string();
+        JsError::new(&format!("invalid {what}: {}", e.strip_prefix("Error: ").unwrap_or(&e)))
+    })
 }
 
 #[wasm_bindgen]
@@ -87,24 +91,45 @@ pub fn tool_path(path: String) -> Option<String> {
     gate::normalize_path(&path).ok().and_then(|p| gate::tool_path(&p))
 }
 
+/// How the host names its controls (`Words`); absent: the run input's own names.
+fn words(words: JsValue) -> Result<Words, JsError> {
+    if words.is_undefined() || words.is_null() { Ok(Words::default()) } else { from_js(words, "words") }
+}
+
+/// The console report of a run; `words`: the host's names for its controls.
 #[wasm_bindgen(js_name = renderReport)]
-pub fn render_report(result: JsValue, wall_ms: f64) -> Result<String, JsError> {
+pub fn render_report(result: JsValue, wall_ms: f64, words: JsValue) -> Result<String, JsError> {
     let result: RunResult = from_js(result, "run result")?;
-    Ok(report::render_console(&result, wall_ms.max(0.0) as u64))
+    Ok(report::render_console(&result, wall_ms.max(0.0) as u64, &self::words(words)?))
 }
 
 /// The Markdown report (`red-exec --report` writes it to `.red-exec-logs/report.md`) of a run.
 #[wasm_bindgen(js_name = renderMarkdownReport)]
-pub fn render_markdown_report(result: JsValue, task: String, wall_ms: f64) -> Result<String, JsError> {
+pub fn render_markdown_report(result: JsValue, task: String, wall_ms: f64, words: JsValue) -> Result<String, JsError> {
     let result: RunResult = from_js(result, "run result")?;
-    Ok(report::render_markdown(&result, &task, wall_ms.max(0.0) as u64))
+    Ok(report::render_markdown(&result, &task, wall_ms.max(0.0) as u64, &self::words(words)?))
+}
+
+/// Every error code a run can stop with: its status, exit code, message and advice (in `words`).
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes(words: JsValue) -> Result<JsValue, JsError> {
+    let words = self::words(words)?;
+    let rows: Vec<ErrorCodeInfo> = ErrorCode::ALL
+        .iter()
+        .map(|&code| {
+            let row = code.code();
+            let advice = words.fill(row.advice).replace("RUN_ID", "<run-id>");
+            ErrorCodeInfo { code, status: row.status, exit: row.exit, message: row.message, advice }
+        })
+        .collect();
+    to_js(&rows)
 }
 
 /// A starter skill file from the project's sources (`[[path, text], ...]`) and package.json.
 #[wasm_bindgen(js_name = skillStarter)]
-pub fn skill_starter(files: JsValue, package_json: Option<String>) -> Result<String, JsError> {
+pub fn skill_starter(files: JsValue, package_json: Option<String>, words: JsValue) -> Result<String, JsError> {
     let files: Vec<(String, String)> = from_js(files, "source files ([path, text] pairs)")?;
-    Ok(skill::starter(&files, package_json.as_deref()))
+    Ok(skill::starter(&files, package_json.as_deref(), &self::words(words)?))
 }
 
 /// `{ banned, text }` of a skill file.

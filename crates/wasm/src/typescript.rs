@@ -13,7 +13,7 @@ use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use red_exec_core::protocol::{GateRuleInfo, ModelInfo, Reply, RunInput, Skill, Step};
+use red_exec_core::protocol::{ErrorCodeInfo, GateRuleInfo, ModelInfo, Reply, RunInput, Skill, Step, Words};
 use ts_rs::{Config, TS, TypeVisitor};
 
 const REGENERATE: &str = "UPDATE_TYPES=1 cargo test -p red_exec_wasm typescript";
@@ -57,6 +57,8 @@ fn render() -> String {
     d.visit::<ModelInfo>();
     d.visit::<GateRuleInfo>();
     d.visit::<Skill>();
+    d.visit::<ErrorCodeInfo>();
+    d.visit::<Words>();
     assert!(d.clashes.is_empty(), "two Rust types would be declared under one TypeScript name (add #[ts(rename)]):\n{}", d.clashes.join("\n"));
     let mut out = String::from(
         "// Generated from the Rust types that cross the wasm boundary (`#[derive(TS)]`, ts-rs). Do not edit:\n",

@@ -22,7 +22,7 @@ export type CompletionRequest = {
   /**
    * `stage`, `path` and `action` repeat the machine-readable line of the prompt.
    */
-  stage: 'L1' | 'L3';
+  stage: ModelStage;
   path: string | null;
   action: Action | null;
   /**
@@ -48,6 +48,41 @@ export type Counts = {
   failed: number;
   rolledBack: number;
   withheld: number;
+};
+
+/**
+ * Why a run stopped (`error.code` of the result): every code the core emits. Its status, exit
+ * code, message and advice are one row of the core's table of codes (`errorCodes()`).
+ */
+export type ErrorCode =
+  | "input_task"
+  | "input_files"
+  | "input_path"
+  | "input_missing"
+  | "input_unreadable"
+  | "input_over_budget"
+  | "model_auth"
+  | "model_unavailable"
+  | "model_answer"
+  | "plan_invalid"
+  | "blocked"
+  | "write_failed"
+  | "rollback_failed"
+  | "conflict"
+  | "verify_failed"
+  | "interrupted"
+  | "host_protocol";
+
+/**
+ * One row of `errorCodes()`: an error code, the status of a run it stops, the exit code of a
+ * command-line host, what went wrong and what to do (in the words given).
+ */
+export type ErrorCodeInfo = {
+  code: ErrorCode;
+  status: Status;
+  exit: number;
+  message: string;
+  advice: string;
 };
 
 /**
@@ -93,6 +128,11 @@ export type GateRuleInfo = { name: Rule; summary: string };
  * What `knownModels()` says about one model: its provider and list prices (USD per million tokens).
  */
 export type ModelInfo = { provider: 'deepseek' | 'openai'; inputPerM: number; outputPerM: number };
+
+/**
+ * A stage that calls the model: L1 (the plan) or L3 (the code).
+ */
+export type ModelStage = "L1" | "L3";
 
 export type ModuleFormat = "auto" | "cjs" | "esm";
 
@@ -204,7 +244,7 @@ export type Rule =
   | "delete_still_imported"
   | "new_capability";
 
-export type RunError = { code: string; message: string };
+export type RunError = { code: ErrorCode; message: string };
 
 export type RunEvent = {
   /**
@@ -220,11 +260,11 @@ export type RunEvent = {
     read: Array<string>;
     options: RunOptions;
   }
-  | { "kind": "stage"; stage: 'L1' | 'L2' | 'L3' | 'gate'; state: StageState }
+  | { "kind": "stage"; stage: Stage; state: StageState }
   | {
     "kind": "model_request";
     id: number;
-    stage: 'L1' | 'L3';
+    stage: ModelStage;
     path: string | null;
     action: Action | null;
     attempt: number;
@@ -283,6 +323,10 @@ export type RunInput = {
    */
   skills?: Array<string>;
   options?: RunOptions;
+  /**
+   * How the host names its controls in the run's messages (the CLI: its flags).
+   */
+  words?: Words;
   /**
    * Empty or absent: the host made none (`runTask` makes one with `newRunId()`).
    */
@@ -420,6 +464,11 @@ export type Skill = {
   text: string;
 };
 
+/**
+ * A stage of a run, as the `stage` event names it.
+ */
+export type Stage = "L1" | "L2" | "L3" | "gate";
+
 export type StageState = "pending" | "ok" | "failed" | "skipped";
 
 /**
@@ -471,17 +520,78 @@ export type VerifyAttempt = {
 };
 
 /**
- * What `--verify` did: the command, every attempt, and what became of the writes.
+ * What the user's check (`options.verify`) did: the command, every attempt, and what became of the writes.
  */
 export type VerifyReport = {
   command: string;
   attempts: Array<VerifyAttempt>;
   passed: boolean;
   /**
-   * The failing run's writes were restored (the default), or kept (`--keep-on-fail`).
+   * The failing run's writes were restored (the default), or kept (`options.keepOnFail`).
    */
   rolledBack: boolean;
   kept: boolean;
 };
 
 export type Violation = { rule: Rule; message: string };
+
+/**
+ * How the host names its own controls in the core's messages and advice: the CLI gives its
+ * flags, the playground its fields. A word left out reads as the run input's own name (`files`,
+ * `options.contextBudget`, ...). `{}` in a word stands for its argument (a capability, a format).
+ */
+export type Words = {
+  /**
+   * The files the run may change.
+   */
+  files?: string | null;
+  /**
+   * Read-only context files.
+   */
+  read?: string | null;
+  contextBudget?: string | null;
+  maxRetries?: string | null;
+  model?: string | null;
+  /**
+   * `{}`: `cjs` or `esm`.
+   */
+  moduleFormat?: string | null;
+  /**
+   * `{}`: a capability (`process`, `network`, `dynamic-code`, `fs`).
+   */
+  allow?: string | null;
+  partial?: string | null;
+  keepOnFail?: string | null;
+  /**
+   * Taking a run's changes back.
+   */
+  undo?: string | null;
+  /**
+   * The full (Markdown) report of a run.
+   */
+  report?: string | null;
+  /**
+   * `{}`: the run id. Making a bundle of a run for a bug report.
+   */
+  exportDebug?: string | null;
+  /**
+   * The model server's address.
+   */
+  baseUrl?: string | null;
+  /**
+   * The time limit of a model call.
+   */
+  timeout?: string | null;
+  /**
+   * Where the model server's key is set.
+   */
+  apiKey?: string | null;
+  /**
+   * `{}`: a skill file. Handing one to a run.
+   */
+  skill?: string | null;
+  /**
+   * Writing a starter skill file.
+   */
+  initSkill?: string | null;
+};

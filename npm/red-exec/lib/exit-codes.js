@@ -41,6 +41,30 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.TERMINATED, name: 'terminated', meaning: 'stopped by SIGTERM (kill, a service manager, CI cancelling the job): status INTERRUPTED, as for Ctrl-C' },
 ]);
 
+/** The exit code of each error code the core stops a run with. The core's table of codes
+ *  (crates/core/src/codes.rs, `errorCodes()`) is the source: tests/wasm/api.test.mjs fails when
+ *  this differs from it. */
+export const CORE_ERROR_EXIT = Object.freeze({
+  input_task: EXIT.INPUT,
+  input_files: EXIT.INPUT,
+  input_path: EXIT.INPUT,
+  input_missing: EXIT.INPUT,
+  input_unreadable: EXIT.INPUT,
+  input_over_budget: EXIT.INPUT,
+  model_auth: EXIT.MODEL_AUTH,
+  model_unavailable: EXIT.MODEL_UNAVAILABLE,
+  model_answer: EXIT.MODEL_ANSWER,
+  plan_invalid: EXIT.MODEL_ANSWER,
+  // A file of the plan was blocked, so none was written: the same exit as PARTIAL.
+  blocked: EXIT.PARTIAL,
+  write_failed: EXIT.WRITE_FAILED,
+  rollback_failed: EXIT.WRITE_FAILED,
+  conflict: EXIT.CONFLICT,
+  verify_failed: EXIT.VERIFY_FAILED,
+  interrupted: EXIT.INTERRUPTED,
+  host_protocol: EXIT.INTERNAL,
+});
+
 /** Exit code for a RunResult returned by the core. */
 export function exitCodeForResult(result) {
   if (!result || typeof result !== 'object') return EXIT.INTERNAL;
@@ -52,15 +76,9 @@ export function exitCodeForResult(result) {
   if (result.status === 'CRASHED') return EXIT.INTERNAL;
   // FAILED: the error code says whose the failure is.
   const code = (result.error && result.error.code) || '';
+  if (Object.hasOwn(CORE_ERROR_EXIT, code)) return CORE_ERROR_EXIT[code];
+  // A code of the host's own (e.g. a failed run log is write_failed, in the table).
   if (code.startsWith('input_')) return EXIT.INPUT;
-  if (code === 'model_auth') return EXIT.MODEL_AUTH;
-  if (code === 'model_unavailable') return EXIT.MODEL_UNAVAILABLE;
-  if (code === 'write_failed' || code === 'rollback_failed') return EXIT.WRITE_FAILED;
-  if (code === 'conflict') return EXIT.CONFLICT;
-  if (code === 'interrupted') return EXIT.INTERRUPTED;
-  // A file of the plan was blocked, so none was written: the same exit as PARTIAL.
-  if (code === 'blocked') return EXIT.PARTIAL;
-  // model_answer, plan_invalid.
   return EXIT.MODEL_ANSWER;
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs, OPTIONS, optionLabel } from './args.js';
 import { UsageError, ConfigError, WriteError, UndoRefused } from './errors.js';
 import { EXIT, EXIT_TABLE, exitCodeForResult } from './exit-codes.js';
+import { WORDS } from './words.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
 // Loaded with the module: a broken install is caught by bin/red-exec.js (exit 70, one line).
 import * as core from '@codemaestro/core';
@@ -368,7 +369,7 @@ function initSkill(options, core, { cwd, stdout }) {
     throw new UsageError(`${shown(cwd, out)} already exists; pass --force to overwrite it`);
   }
   const { files, packageJson, skipped } = collectSources(workspace);
-  const text = core.skillStarter(files, packageJson);
+  const text = core.skillStarter(files, packageJson, WORDS);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, text);
   if (options.json) {
@@ -771,7 +772,7 @@ async function runLocked(ctx) {
   }
   let result;
   try {
-    const input = { task: options.task, files: options.files, read: options.read, skills, options: coreOptions, host, runId };
+    const input = { task: options.task, files: options.files, read: options.read, skills, options: coreOptions, words: WORDS, host, runId };
     if (supplied) input.supplied = supplied;
     result = await core.runTask(input);
   } catch (err) {
@@ -802,7 +803,7 @@ async function runLocked(ctx) {
   let reportFile = null;
   if (options.report) {
     try {
-      reportFile = writeReport(workspace, redact(withSettingRows(core.renderMarkdownReport(result, options.task, wallMs), settingsInForce(options, Boolean(dry)))), { dryRun: Boolean(dry) });
+      reportFile = writeReport(workspace, redact(withSettingRows(core.renderMarkdownReport(result, options.task, wallMs, WORDS), settingsInForce(options, Boolean(dry)))), { dryRun: Boolean(dry) });
     } catch (err) {
       reportProblem = `could not write the run report ${REPORT_FILE}: ${err.code ?? err.message}`;
     }
@@ -812,7 +813,7 @@ async function runLocked(ctx) {
   if (options.json) {
     stdout.write(redact(`${JSON.stringify({ ...result, settings }, null, 2)}\n`));
   } else if (!options.quiet) {
-    let text = withSettingLines(core.renderReport(result, wallMs), settings);
+    let text = withSettingLines(core.renderReport(result, wallMs, WORDS), settings);
     if (!text.endsWith('\n')) text += '\n';
     if (options.diff) {
       const diffs = diffsText(result);

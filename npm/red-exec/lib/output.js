@@ -4,6 +4,7 @@ import { exitTableText } from './exit-codes.js';
 import { PROVIDERS } from './models.js';
 import { OPTIONS, optionLabel } from './args.js';
 import { BENCH_OPTIONS, BENCH_USAGE } from './bench-commands.js';
+import { RULE_FLAGS } from './words.js';
 
 /** An options section from an option table: label in a 25-column field, then the help. */
 function optionsText(options = OPTIONS) {
@@ -24,7 +25,7 @@ export function helpText(known, rules) {
       return `    ${name.padEnd(20)}${p ? p.keyEnv : known[name].provider}`;
     })
     .join('\n');
-  const gateRules = rules.map((r) => `  ${r.name.padEnd(23)}${r.summary}`).join('\n');
+  const gateRules = rules.map((r) => `  ${r.name.padEnd(23)}${r.summary}${RULE_FLAGS[r.name] ? ` (${RULE_FLAGS[r.name]})` : ''}`).join('\n');
   return `red-exec: a governed AI coding executor. A task and a bounded file list in, checked code out.
 
 USAGE

@@ -1,7 +1,7 @@
 //! The gate's rules: one file each under `rules/`, listed once in `rules!` below.
 //!
 //! A rule's file holds what the rule is (its module doc), `SUMMARY` (one line for `gateRules()` and
-//! `red-exec --help`), `CHECK` (when the gate runs it, and the function that finds the violation and
+//! a host's help), `CHECK` (when the gate runs it, and the function that finds the violation and
 //! words its message), `advice` (what the user can do about a violation of it, for the report) and
 //! its tests. Adding a rule: a new file, a line in `rules!` and its place in [`CHECK_ORDER`].
 
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Proposal, Scope};
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use crate::analysis::Analysis;
 
 /// When the gate runs a rule, and what the rule is given.
@@ -32,6 +32,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) new: &'a Analysis,
     /// The old text of a MODIFY, whether it parses or not (`is_valid` says): what oxc recovered of it.
     pub(crate) old: Option<&'a Analysis>,
+    /// The host's names for its controls.
+    pub(crate) words: &'a Words,
 }
 
 /// Declares the rules: their modules, the `Rule` enum (wire name: the module's name) and
@@ -47,7 +49,7 @@ macro_rules! rules {
         }
 
         impl Rule {
-            /// Every rule, in the order `--help` lists them.
+            /// Every rule, in the order a host's help lists them.
             pub const ALL: [Rule; [$(stringify!($variant)),*].len()] = [$(Rule::$variant,)*];
 
             /// The rule's wire name (`"in_scope"`): the name of its file.
@@ -57,7 +59,7 @@ macro_rules! rules {
                 }
             }
 
-            /// What the rule holds a write to, in one line (`gateRules()`, `red-exec --help`).
+            /// What the rule holds a write to, in one line (`gateRules()`, a host's help).
             pub fn summary(self) -> &'static str {
                 match self {
                     $(Rule::$variant => $module::SUMMARY,)*
@@ -66,9 +68,9 @@ macro_rules! rules {
 
             /// What to do about a violation of the rule at `path` with `message` (the report's
             /// "Suggested action").
-            pub(crate) fn advice(self, path: &str, message: &str) -> String {
+            pub(crate) fn advice(self, path: &str, message: &str, words: &Words) -> String {
                 match self {
-                    $(Rule::$variant => $module::advice(path, message),)*
+                    $(Rule::$variant => $module::advice(path, message, words),)*
                 }
             }
 
@@ -125,14 +127,13 @@ pub(crate) const CHECK_ORDER: [Rule; Rule::ALL.len()] = [
 /// Helpers for the rules' tests.
 #[cfg(test)]
 pub(crate) mod test_support {
-    use std::collections::BTreeSet;
 
     use super::super::{Proposal, Rule, Scope, Violation};
     use crate::analysis::ModuleFormat;
     use crate::protocol::Action;
 
     pub(crate) fn scope(paths: &[&str]) -> Scope {
-        Scope { writable: paths.iter().map(|p| p.to_string()).collect(), read_only: BTreeSet::new() }
+        Scope { writable: paths.iter().map(|p| p.to_string()).collect(), words: crate::codes::cli_words(), ..Scope::default() }
     }
 
     pub(crate) fn modify<'a>(path: &'a str, old: &'a str, new: &'a str, fmt: Option<ModuleFormat>) -> Proposal<'a> {

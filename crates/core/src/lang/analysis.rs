@@ -640,7 +640,7 @@ impl<'a> Visit<'a> for RequestFinder {
 impl Capability {
     pub(crate) const ALL: [Capability; 4] = [Capability::Process, Capability::Network, Capability::DynamicCode, Capability::Fs];
 
-    /// The name `--allow` takes.
+    /// The name `options.allow` takes.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Capability::Process => "process",

@@ -16,7 +16,7 @@ impl Session {
     pub(super) fn begin_effects(&mut self) -> Request {
         self.check_deletes();
         let blocked = self.outcomes.iter().any(|o| o.outcome == Outcome::Blocked);
-        self.set_stage("gate", if blocked { StageState::Failed } else { StageState::Ok });
+        self.set_stage(Stage::Gate, if blocked { StageState::Failed } else { StageState::Ok });
         self.withhold();
         self.next_effect(0)
     }
@@ -34,9 +34,10 @@ impl Session {
         let first = format!("{} was {}", first.path, if first.outcome == Outcome::Blocked { "blocked" } else { "not generated" });
         let mut withheld: BTreeMap<usize, String> = BTreeMap::new();
         if !self.input.options.partial {
+            let partial = self.word("partial");
             withheld.extend(self.effects.staged.iter().enumerate().map(|(i, staged)| {
                 let not = if staged.new.is_some() { "not written" } else { "not deleted" };
-                (i, format!("{not}: {first}, and a plan is applied whole (--partial keeps what does not need it)"))
+                (i, format!("{not}: {first}, and a plan is applied whole ({partial} keeps what does not need it)"))
             }));
         }
         loop {
@@ -159,7 +160,7 @@ impl Session {
                     let message = format!(
                         "interrupted during the writes: the {made} change(s) already made were rolled back, nothing else was written"
                     );
-                    self.error = Some(run_error("interrupted", message));
+                    self.error = Some(run_error(ErrorCode::Interrupted, message));
                     self.rollback.after = AfterRollback::Finish;
                     return self.begin_rollback();
                 }
@@ -181,14 +182,14 @@ impl Session {
                 };
                 self.error = Some(if code.as_deref() == Some("conflict") {
                     let message = format!("{} changed on disk during the run and was left as it is: {message}{restored}", staged.path);
-                    run_error("conflict", message)
+                    run_error(ErrorCode::Conflict, message)
                 } else {
-                    run_error("write_failed", format!("{}: {message}{restored}", staged.path))
+                    run_error(ErrorCode::WriteFailed, format!("{}: {message}{restored}", staged.path))
                 });
                 self.rollback.after = AfterRollback::Finish;
                 return self.begin_rollback();
             }
-            other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a write")),
+            other => return self.fail(ErrorCode::HostProtocol, format!("unexpected reply {other:?} to a write")),
         }
         self.next_effect(index + 1)
     }

@@ -23,14 +23,14 @@ impl Session {
             })
             .collect();
         let how = if self.input.options.partial {
-            "every other change needs it or changes nothing"
+            "every other change needs it or changes nothing".to_string()
         } else {
-            "a plan is applied whole (--partial keeps the changes that do not need it)"
+            format!("a plan is applied whole ({} keeps the changes that do not need it)", self.word("partial"))
         };
         format!("{}; nothing was written: {how}", stopped.join("; "))
     }
 
-    pub(super) fn fail(&mut self, code: &str, message: impl Into<String>) -> Request {
+    pub(super) fn fail(&mut self, code: ErrorCode, message: impl Into<String>) -> Request {
         self.error = Some(run_error(code, message));
         self.finish()
     }
@@ -54,18 +54,18 @@ impl Session {
             && counts.failed > 0;
         if nothing_usable {
             let reasons: Vec<String> = self.outcomes.iter().filter_map(|o| o.error.clone()).collect();
-            self.set_stage("L3", StageState::Failed);
+            self.set_stage(Stage::L3, StageState::Failed);
             self.error = Some(if self.generate.over_budget {
-                run_error("input_over_budget", reasons.join("; "))
+                run_error(ErrorCode::InputOverBudget, reasons.join("; "))
             } else {
-                run_error("model_answer", format!("no usable code in the model's answers: {}", reasons.join("; ")))
+                run_error(ErrorCode::ModelAnswer, format!("no usable code in the model's answers: {}", reasons.join("; ")))
             });
         }
         if self.error.is_none() && counts.blocked + counts.failed > 0 && counts.written + counts.deleted == 0 {
-            self.error = Some(run_error("blocked", self.blocked_message()));
+            self.error = Some(run_error(ErrorCode::Blocked, self.blocked_message()));
         }
         let status = match (&self.error, counts.blocked + counts.failed) {
-            (Some(e), _) => Status::for_error(&e.code),
+            (Some(e), _) => Status::for_error(e.code),
             (None, 0) => Status::Ok,
             (None, _) => Status::Partial,
         };

@@ -153,7 +153,7 @@ impl Session {
         }
         let Some(unit) = self.generate.units.get(index).cloned() else {
             let state = if self.generate.units.is_empty() { StageState::Skipped } else { StageState::Ok };
-            self.set_stage("L3", state);
+            self.set_stage(Stage::L3, state);
             return self.begin_effects();
         };
         let entry = &unit.entry;
@@ -234,7 +234,7 @@ limit, {why}; split the file or the task"
                 return Request::Complete {
                     request: CompletionRequest {
                         id: self.next_request_id(),
-                        stage: "L3".into(),
+                        stage: ModelStage::L3,
                         path: Some(entry.path.clone()),
                         action: Some(entry.action),
                         attempt: unit.attempts,
@@ -251,9 +251,10 @@ limit, {why}; split the file or the task"
         }
         // Over budget even with read-only context cut to outlines: say so, never truncate.
         let reason = format!(
-            "context over budget: the prompt for {} needs more than {budget} tokens (--context-budget); \
+            "context over budget: the prompt for {} needs more than {budget} tokens ({}); \
 split the file or the task",
-            entry.path
+            entry.path,
+            self.word("contextBudget")
         );
         self.generate.over_budget = true;
         self.file_failed(&unit, Outcome::Failed, Vec::new(), reason);
@@ -339,7 +340,7 @@ split the file or the task",
                 }
                 // Out of retries, an answer whose one finding is that it still imports a file the
                 // plan deletes is kept: the delete is what gives way, and `check_deletes` stops the
-                // plan there (`--partial`: the delete alone), naming both files.
+                // plan there (`options.partial`: the delete alone), naming both files.
                 if violations.iter().all(|v| v.rule == Rule::DeleteStillImported)
                     && let Some(candidate) = candidate.filter(|_| !violations.is_empty())
                 {

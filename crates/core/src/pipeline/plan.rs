@@ -38,7 +38,7 @@ impl Session {
         }
         self.plan.source = PlanSource::Derived;
         self.emit(EventBody::Plan { actions: self.plan.entries.clone(), source: PlanSource::Derived });
-        self.set_stage("L1", StageState::Ok);
+        self.set_stage(Stage::L1, StageState::Ok);
         Some(self.build_units())
     }
 
@@ -133,7 +133,7 @@ impl Session {
             return Request::Complete {
                 request: CompletionRequest {
                     id: self.next_request_id(),
-                    stage: "L1".into(),
+                    stage: ModelStage::L1,
                     path: None,
                     action: None,
                     attempt,
@@ -145,14 +145,14 @@ impl Session {
                 },
             };
         }
-        self.set_stage("L1", StageState::Failed);
-        self.fail(
-            "input_over_budget",
-            format!(
-                "context over budget: the plan prompt needs about {tokens} tokens even with every file shown as its exports only, \
-more than {budget} (--context-budget); give fewer files in --files or a larger budget"
-            ),
-        )
+        self.set_stage(Stage::L1, StageState::Failed);
+        let message = format!(
+            "context over budget: the plan prompt needs about {tokens} tokens even with every file shown as its exports only, \
+more than {budget} ({}); give fewer files in {} or a larger budget",
+            self.word("contextBudget"),
+            self.word("files")
+        );
+        self.fail(ErrorCode::InputOverBudget, message)
     }
 
     pub(super) fn on_plan(&mut self, attempt: u32, answer: &str) -> Request {
@@ -168,8 +168,8 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
             Err(message) => vec![Problem::Model(message)],
         };
         if let Some(missing) = problems.iter().find(|p| matches!(p, Problem::MissingTarget(_))) {
-            self.set_stage("L1", StageState::Failed);
-            return self.fail("input_missing", missing.message().to_string());
+            self.set_stage(Stage::L1, StageState::Failed);
+            return self.fail(ErrorCode::InputMissing, missing.message().to_string());
         }
         if !problems.is_empty() {
             self.plan.problems = problems.iter().map(|p| p.message().to_string()).collect();
@@ -177,12 +177,12 @@ more than {budget} (--context-budget); give fewer files in --files or a larger b
             if attempt == 0 {
                 return self.plan_request(1);
             }
-            self.set_stage("L1", StageState::Failed);
+            self.set_stage(Stage::L1, StageState::Failed);
             let message = format!("the model's plan is invalid: {}", self.plan.problems.join("; "));
-            return self.fail("plan_invalid", message);
+            return self.fail(ErrorCode::PlanInvalid, message);
         }
         self.emit(EventBody::Plan { actions: self.plan.entries.clone(), source: PlanSource::Model });
-        self.set_stage("L1", StageState::Ok);
+        self.set_stage(Stage::L1, StageState::Ok);
         self.build_units()
     }
 }

@@ -23,6 +23,7 @@ pub(super) struct Files {
 
 impl Session {
     pub(super) fn start(&mut self) -> Request {
+        self.files.scope.words = self.input.words.clone();
         let input = self.input.clone();
         self.emit(EventBody::RunStart {
             run_id: input.run_id.clone(),
@@ -32,20 +33,21 @@ impl Session {
             options: input.options.clone(),
         });
         if input.task.trim().is_empty() {
-            return self.fail("input_task", "the task is empty");
+            return self.fail(ErrorCode::InputTask, "the task is empty");
         }
         if input.files.is_empty() {
-            return self.fail("input_files", "no files in scope: give at least one path with --files");
+            let message = format!("no files in scope: give at least one path with {}", self.word("files"));
+            return self.fail(ErrorCode::InputFiles, message);
         }
         for raw in &input.files {
             match gate::normalize_path(raw) {
                 Ok(p) if gate::tool_path(&p).is_some() => {
-                    return self.fail("input_path", gate::tool_path(&p).unwrap_or_default());
+                    return self.fail(ErrorCode::InputPath, gate::tool_path(&p).unwrap_or_default());
                 }
                 Ok(p) => {
                     self.files.scope.writable.insert(p);
                 }
-                Err(v) => return self.fail("input_path", v.message),
+                Err(v) => return self.fail(ErrorCode::InputPath, v.message),
             }
         }
         for raw in &input.read {
@@ -54,13 +56,13 @@ impl Session {
                     self.files.scope.read_only.insert(p);
                 }
                 Ok(_) => {}
-                Err(v) => return self.fail("input_path", v.message),
+                Err(v) => return self.fail(ErrorCode::InputPath, v.message),
             }
         }
         if !input.supplied.is_empty()
             && let Some(problem) = self.supplied_problem()
         {
-            return self.fail("input_files", problem);
+            return self.fail(ErrorCode::InputFiles, problem);
         }
         // A supplied change's task is only its summary: the paths it names are not context.
         for path in decompose::task_paths(&input.task).into_iter().filter(|_| input.supplied.is_empty()) {
@@ -110,16 +112,16 @@ impl Session {
                     self.files.texts.insert(path, Some(text));
                 }
                 Some(FileState::Absent) if self.files.scope.read_only.contains(&path) => {
-                    return self.fail("input_missing", format!("{path}: read-only context file does not exist"));
+                    return self.fail(ErrorCode::InputMissing, format!("{path}: read-only context file does not exist"));
                 }
                 Some(FileState::Absent) => {
                     self.files.texts.insert(path, None);
                 }
                 Some(FileState::Unreadable { reason, message }) => {
-                    let code = if reason == "outside_workspace" { "input_path" } else { "input_unreadable" };
+                    let code = if reason == "outside_workspace" { ErrorCode::InputPath } else { ErrorCode::InputUnreadable };
                     return self.fail(code, format!("{path}: {message}"));
                 }
-                None => return self.fail("host_protocol", format!("the host did not report on {path}")),
+                None => return self.fail(ErrorCode::HostProtocol, format!("the host did not report on {path}")),
             }
         }
         self.files.package_format = match files.remove(PACKAGE_JSON).or_else(|| {

@@ -85,7 +85,7 @@ impl Session {
                 self.emit(EventBody::RollbackError { path: path.clone(), message: message.clone() });
                 self.rollback.failures.push(format!("{path}: {message}"));
             }
-            other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a rollback")),
+            other => return self.fail(ErrorCode::HostProtocol, format!("unexpected reply {other:?} to a rollback")),
         }
         self.next_rollback(done + 1)
     }
@@ -110,14 +110,15 @@ impl Session {
                 Some(e) if e.code == "conflict" => format!("{}; also {message}", e.message),
                 _ => message,
             };
-            return self.fail("conflict", message);
+            return self.fail(ErrorCode::Conflict, message);
         }
         if !self.rollback.failures.is_empty() {
             let message = format!(
-                "could not restore {} (red-exec --undo restores from the run's backup)",
-                self.rollback.failures.join("; ")
+                "could not restore {} ({} restores from the run's backup)",
+                self.rollback.failures.join("; "),
+                self.word("undo")
             );
-            return self.fail("rollback_failed", message);
+            return self.fail(ErrorCode::RollbackFailed, message);
         }
         match std::mem::replace(&mut self.rollback.after, AfterRollback::Finish) {
             AfterRollback::Finish => self.finish(),

@@ -49,7 +49,7 @@ impl Session {
     /// Rule `delete_still_imported`, for a delete: no file that will be on disk after the run
     /// (new texts of the changes, old texts of the files in scope left alone, read-only files)
     /// may still import it. Checked once every change has passed the gate, before any effect;
-    /// a delete that breaks it is blocked, and the plan with it (`--partial`: the delete alone).
+    /// a delete that breaks it is blocked, and the plan with it (`options.partial`: the delete alone).
     pub(super) fn check_deletes(&mut self) {
         if self.input.options.gate == GateMode::Off
             || self.outcomes.iter().any(|o| matches!(o.outcome, Outcome::Blocked | Outcome::Failed))

@@ -37,7 +37,7 @@ impl Session {
             let path = gate::normalize_path(&s.path).unwrap_or(s.path.clone());
             let exists = matches!(self.files.texts.get(&path), Some(Some(_)));
             let action = match (s.delete, exists) {
-                (true, false) => return self.fail("input_missing", format!("{path}: cannot be deleted: it does not exist")),
+                (true, false) => return self.fail(ErrorCode::InputMissing, format!("{path}: cannot be deleted: it does not exist")),
                 (true, true) => Action::Delete,
                 (false, true) => Action::Modify,
                 (false, false) => Action::Create,
@@ -58,8 +58,8 @@ impl Session {
         self.plan.entries = entries.clone();
         self.plan.source = PlanSource::Supplied;
         self.emit(EventBody::Plan { actions: entries.clone(), source: PlanSource::Supplied });
-        self.set_stage("L1", StageState::Skipped);
-        self.set_stage("L2", StageState::Skipped);
+        self.set_stage(Stage::L1, StageState::Skipped);
+        self.set_stage(Stage::L2, StageState::Skipped);
         for (entry, new) in entries.into_iter().zip(texts) {
             if let Some(text) = &new
                 && text.len() > crate::generate::MAX_FILE_BYTES
@@ -79,7 +79,7 @@ impl Session {
             // A file that still imports one the plan deletes stands; the delete is blocked (`check_deletes`).
             self.gate_and_stage(&entry, old.as_deref(), new, 1);
         }
-        self.set_stage("L3", StageState::Skipped);
+        self.set_stage(Stage::L3, StageState::Skipped);
         self.begin_effects()
     }
 }

@@ -79,6 +79,7 @@ impl Host {
     /// `run` with read-only context files (`--read`).
     fn run_reading(&mut self, task: &str, scope: &[&str], read: &[&str], options: RunOptions) -> RunResult {
         let mut session = Session::new(RunInput {
+            words: crate::codes::cli_words(),
             task: task.into(),
             files: scope.iter().map(|s| s.to_string()).collect(),
             read: read.iter().map(|s| s.to_string()).collect(),
@@ -208,8 +209,8 @@ fn create_one_file() {
     let sources: Vec<PlanSource> =
         host.events.iter().filter_map(|e| match &e.body { EventBody::Plan { source, .. } => Some(*source), _ => None }).collect();
     assert_eq!(sources, [PlanSource::Derived]);
-    assert!(report::render_console(&r, 10).contains("Plan:     derived from the scope (1 file)\n"));
-    assert!(report::render_markdown(&r, "Create src/health.js", 10).contains("plan: derived from the scope (1 file) (no L1 call)."));
+    assert!(report::render_console(&r, 10, &crate::codes::cli_words()).contains("Plan:     derived from the scope (1 file)\n"));
+    assert!(report::render_markdown(&r, "Create src/health.js", 10, &crate::codes::cli_words()).contains("plan: derived from the scope (1 file) (no L1 call)."));
     // The recorded events carry what replay needs: every request and every answer.
     let kinds: Vec<&str> = host
         .events
@@ -406,6 +407,7 @@ fn lost_export_is_blocked_and_warn_mode_writes() {
 #[test]
 fn a_host_that_breaks_the_protocol_crashes_the_run() {
     let mut session = Session::new(RunInput {
+        words: crate::codes::cli_words(),
         task: "make a.js".into(),
         files: vec!["a.js".into()],
         read: vec![],
@@ -671,6 +673,7 @@ fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
     session_input.max_retries = Some(0);
     let r = {
         let mut session = Session::new(RunInput {
+            words: crate::codes::cli_words(),
             task: "Create src/title.js".into(),
             files: vec!["src/title.js".into(), "src/slug.js".into()],
             read: vec![],
@@ -773,7 +776,7 @@ fn a_passing_check_makes_the_run_ok_and_is_reported() {
     let v = r.verify.as_ref().unwrap();
     assert_eq!((v.passed, v.attempts.len(), v.rolled_back), (true, 1, false));
     assert_eq!(kinds_of_events(&host), ["write", "verify", "passed"]);
-    assert!(report::render_console(&r, 10).contains("Verify:   `node --test` passed\n"));
+    assert!(report::render_console(&r, 10, &crate::codes::cli_words()).contains("Verify:   `node --test` passed\n"));
 }
 
 #[test]
@@ -842,10 +845,10 @@ fn a_check_that_keeps_failing_ends_verify_failed_with_every_file_as_before() {
     assert!(!r.files[0].diff.is_empty(), "the report still shows what was tried");
     let v = r.verify.as_ref().unwrap();
     assert_eq!((v.passed, v.rolled_back, v.kept, v.attempts.len()), (false, true, false, 2));
-    let text = report::render_console(&r, 10);
+    let text = report::render_console(&r, 10, &crate::codes::cli_words());
     assert!(text.contains("Status:   VERIFY_FAILED\n"), "{text}");
     assert!(text.contains("`npm test` failed (exit 1) after 2 attempts; writes rolled back"), "{text}");
-    let md = report::render_markdown(&r, "fix sum", 10);
+    let md = report::render_markdown(&r, "fix sum", 10, &crate::codes::cli_words());
     assert!(md.contains("## Verify") && md.contains("fail 2"), "{md}");
 
     // --max-retries 0: one check, no retry.
@@ -898,7 +901,7 @@ fn an_interrupt_during_the_check_is_interrupted_not_failed() {
     host.verifies.push_back(Reply::VerifyError { code: "interrupted".into(), message: "SIGINT".into() });
     let r = host.run("fix sum", &["sum.js"], verify_options("npm test"));
     assert_eq!(r.status, Status::Interrupted);
-    assert!(report::render_console(&r, 1).contains("Status:   INTERRUPTED"));
+    assert!(report::render_console(&r, 1, &crate::codes::cli_words()).contains("Status:   INTERRUPTED"));
     // Unchecked is not done: the file is restored.
     assert_eq!(host.text("sum.js"), Some(SUM_OLD));
     assert_eq!(r.counts.rolled_back, 1);
@@ -943,6 +946,7 @@ fn an_interrupt_between_two_writes_takes_back_the_first() {
     let mut host = Host::new(&[("a.js", "module.exports = 1;\n"), ("b.js", "module.exports = 2;\n")]);
     host.answers.extend([plan(&[("a.js", "MODIFY"), ("b.js", "MODIFY")]), fenced("module.exports = 10;\n"), fenced("module.exports = 20;\n")]);
     let mut session = Session::new(RunInput {
+        words: crate::codes::cli_words(),
         task: "bump both".into(),
         files: vec!["a.js".into(), "b.js".into()],
         options: RunOptions::default(),
@@ -1039,7 +1043,7 @@ fn a_file_changed_before_its_write_is_kept_and_the_other_writes_are_taken_back()
     let b = r.files.iter().find(|f| f.path == "b.js").unwrap();
     assert_eq!(b.outcome, Outcome::Failed);
     assert_eq!((r.counts.written, r.counts.rolled_back, r.counts.failed), (0, 1, 1));
-    let text = report::render_console(&r, 1);
+    let text = report::render_console(&r, 1, &crate::codes::cli_words());
     assert!(text.contains("Status:   FAILED (conflict)"), "{text}");
 
     // Edited before the first write: nothing is written at all.
@@ -1145,7 +1149,7 @@ fn a_blocked_file_stops_the_whole_plan_by_default() {
         Some("not written: src/health.js was blocked, and a plan is applied whole (--partial keeps what does not need it)")
     );
     assert_eq!((r.counts.written, r.counts.blocked, r.counts.withheld), (0, 1, 3));
-    let console = report::render_console(&r, 10);
+    let console = report::render_console(&r, 10, &crate::codes::cli_words());
     assert!(console.contains("Status:   FAILED (blocked)\n"), "{console}");
     assert!(console.contains("Withheld: src/server.js, src/util.js, src/app.js\n"), "{console}");
 }
@@ -1430,7 +1434,7 @@ fn a_delete_that_a_read_only_file_still_imports_stops_the_plan() {
     );
     let blocked = |e: &&Event| matches!(&e.body, EventBody::Gate { path, decision: Decision::Block, .. } if path == "src/legacy.js");
     assert_eq!(host.events.iter().filter(blocked).count(), 1, "the blocked delete is in the gate log");
-    assert!(report::render_markdown(&r, LEGACY_TASK, 1).contains("deleting it would break loading"));
+    assert!(report::render_markdown(&r, LEGACY_TASK, 1, &crate::codes::cli_words()).contains("deleting it would break loading"));
 
     // --partial: main.js no longer needs legacy.js and is written; the delete alone is not made.
     let mut host = legacy_host(&[("src/app.js", app)]);

@@ -62,7 +62,7 @@ impl Session {
         for entry in self.stage_without_model() {
             self.push_units(entry);
         }
-        self.set_stage("L2", StageState::Ok);
+        self.set_stage(Stage::L2, StageState::Ok);
         self.next_unit(0)
     }
 

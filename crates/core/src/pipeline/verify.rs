@@ -54,12 +54,15 @@ impl Session {
                 if code == "interrupted" {
                     // Unchecked is not done: restore, as after a failed check (unless told to keep).
                     if self.input.options.keep_on_fail {
-                        let message = "interrupted while the check was running: the changes were kept unchecked \
-(--keep-on-fail; red-exec --undo takes them back)";
-                        return self.fail("interrupted", message);
+                        let message = format!(
+                            "interrupted while the check was running: the changes were kept unchecked ({}; {} takes them back)",
+                            self.word("keepOnFail"),
+                            self.word("undo")
+                        );
+                        return self.fail(ErrorCode::Interrupted, message);
                     }
                     let message = "interrupted while the check was running: every file was restored";
-                    self.error = Some(run_error("interrupted", message));
+                    self.error = Some(run_error(ErrorCode::Interrupted, message));
                     self.rollback.after = AfterRollback::Finish;
                     return self.begin_rollback();
                 }
@@ -73,7 +76,7 @@ impl Session {
                 };
                 (result, false, None)
             }
-            other => return self.fail("host_protocol", format!("unexpected reply {other:?} to a verify request")),
+            other => return self.fail(ErrorCode::HostProtocol, format!("unexpected reply {other:?} to a verify request")),
         };
         self.emit(EventBody::VerifyEnd { attempt, result: result.clone() });
         let report = self.verify.as_mut().expect("a verify request has a report");
@@ -87,8 +90,8 @@ impl Session {
         let how = result.how_it_ended();
         if self.input.options.keep_on_fail {
             report.kept = true;
-            let message = format!("`{command}` failed ({how}); the changes were kept (--keep-on-fail)");
-            return self.fail("verify_failed", message);
+            let message = format!("`{command}` failed ({how}); the changes were kept ({})", self.word("keepOnFail"));
+            return self.fail(ErrorCode::VerifyFailed, message);
         }
         let generated = !self.generate.units.is_empty();
         if can_help && generated && tries <= self.max_retries() {
@@ -112,7 +115,7 @@ impl Session {
             };
             let attempts = if tries > 1 { format!(" on all {tries} attempts") } else { String::new() };
             let message = format!("`{command}` failed ({how}){attempts}{why}; every file was restored");
-            self.error = Some(run_error("verify_failed", message));
+            self.error = Some(run_error(ErrorCode::VerifyFailed, message));
             self.rollback.after = AfterRollback::Finish;
         }
         self.begin_rollback()

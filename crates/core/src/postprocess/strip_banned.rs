@@ -1,4 +1,4 @@
-//! Pass `strip-banned`: take out the statements that use an identifier a skill file bans (`--skill`).
+//! Pass `strip-banned`: take out the statements that use an identifier a skill file bans (`RunInput.skills`).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,21 +3,19 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{Action, ChatMessage, Decision, PlanEntry, PlanSource, RunError, RunOptions, StageState, Status, TokenUsage, VerifyAttempt, Violation};
+use super::{Action, ChatMessage, ModelStage, Stage, Decision, PlanEntry, PlanSource, RunError, RunOptions, StageState, Status, TokenUsage, VerifyAttempt, Violation};
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum EventBody {
     RunStart { run_id: String, task: String, files: Vec<String>, read: Vec<String>, options: RunOptions },
     Stage {
-        #[ts(type = "'L1' | 'L2' | 'L3' | 'gate'")]
-        stage: &'static str,
+        stage: Stage,
         state: StageState,
     },
     ModelRequest {
         id: u32,
-        #[ts(type = "'L1' | 'L3'")]
-        stage: String,
+        stage: ModelStage,
         path: Option<String>,
         action: Option<Action>,
         attempt: u32,

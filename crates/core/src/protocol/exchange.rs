@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Action, RunResult};
+use super::{Action, ModelStage, RunResult};
 use crate::plan::JsonSchema;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -34,8 +34,7 @@ pub struct TokenUsage {
 pub struct CompletionRequest {
     pub id: u32,
     /// `stage`, `path` and `action` repeat the machine-readable line of the prompt.
-    #[ts(type = "'L1' | 'L3'")]
-    pub stage: String,
+    pub stage: ModelStage,
     pub path: Option<String>,
     pub action: Option<Action>,
     /// 0 for the first call of a unit (or of the plan); 1, 2, ... for its fresh retries.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{Event, Request, Rule};
+use super::{ErrorCode, Event, Request, Rule, Status};
 
 /// What `knownModels()` says about one model: its provider and list prices (USD per million tokens).
 #[derive(Serialize, TS)]
@@ -29,4 +29,15 @@ pub struct GateRuleInfo {
 pub struct Step<'a> {
     pub request: &'a Request,
     pub events: &'a [Event],
+}
+
+/// One row of `errorCodes()`: an error code, the status of a run it stops, the exit code of a
+/// command-line host, what went wrong and what to do (in the words given).
+#[derive(Serialize, TS)]
+pub struct ErrorCodeInfo {
+    pub code: ErrorCode,
+    pub status: Status,
+    pub exit: u8,
+    pub message: &'static str,
+    pub advice: String,
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Capability, GateMode};
+use super::{Capability, GateMode, Words};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -67,6 +67,10 @@ pub struct RunInput {
     #[serde(default)]
     #[ts(as = "Option<_>", optional)]
     pub options: RunOptions,
+    /// How the host names its controls in the run's messages (the CLI: its flags).
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub words: Words,
     /// Empty or absent: the host made none (`runTask` makes one with `newRunId()`).
     #[serde(default)]
     #[ts(as = "Option<_>", optional)]

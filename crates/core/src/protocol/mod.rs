@@ -4,6 +4,7 @@
 //! TypeScript declarations (`npm/core/types/protocol.d.ts`) are generated from these types
 //! (`crates/wasm/src/typescript.rs`); the stage modules import them from here.
 
+mod codes;
 mod events;
 mod exchange;
 mod exports;
@@ -13,6 +14,7 @@ mod plan;
 mod result;
 mod skill;
 
+pub use codes::*;
 pub use events::*;
 pub use exchange::*;
 pub use exports::*;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Action, GateMode, PlanEntry, PlanSource, Violation};
+use super::{Action, ErrorCode, GateMode, PlanEntry, PlanSource, Violation};
 
 /// How a run ended. FAILED: a user's mistake or a model/server failure (`error.code` says which);
 /// CRASHED: a bug in red-exec.
@@ -12,7 +12,7 @@ use super::{Action, GateMode, PlanEntry, PlanSource, Violation};
 pub enum Status {
     Ok,
     Partial,
-    /// The user's check (`--verify`) failed on the written files; they were rolled back unless kept.
+    /// The user's check (`options.verify`) failed on the written files; they were rolled back unless kept.
     VerifyFailed,
     /// Stopped by the user (Ctrl-C) before the run finished.
     Interrupted,
@@ -35,20 +35,13 @@ impl Status {
         }
     }
 
-    /// The status of a run that stopped with error `code`: only a broken contract between core
-    /// and host (a bug) is CRASHED; everything a user or a model server can cause is FAILED.
-    pub fn for_error(code: &str) -> Status {
-        match code {
-            "interrupted" => Status::Interrupted,
-            "verify_failed" => Status::VerifyFailed,
-            c if INTERNAL_ERRORS.contains(&c) => Status::Crashed,
-            _ => Status::Failed,
-        }
+    /// The status of a run that stopped with error `code` (its row in `crate::codes`): only a
+    /// broken contract between core and host (a bug) is CRASHED; everything a user or a model
+    /// server can cause is FAILED.
+    pub fn for_error(code: ErrorCode) -> Status {
+        code.code().status
     }
 }
-
-/// Error codes that mean red-exec itself is wrong (the host answered what the core never asked).
-pub const INTERNAL_ERRORS: &[&str] = &["host_protocol"];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -128,7 +121,7 @@ pub struct Usage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RunError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -176,14 +169,14 @@ pub struct RunWarning {
     pub message: String,
 }
 
-/// What `--verify` did: the command, every attempt, and what became of the writes.
+/// What the user's check (`options.verify`) did: the command, every attempt, and what became of the writes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
     pub command: String,
     pub attempts: Vec<VerifyAttempt>,
     pub passed: bool,
-    /// The failing run's writes were restored (the default), or kept (`--keep-on-fail`).
+    /// The failing run's writes were restored (the default), or kept (`options.keepOnFail`).
     pub rolled_back: bool,
     pub kept: bool,
 }

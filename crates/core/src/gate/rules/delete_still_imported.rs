@@ -3,7 +3,7 @@
 //! imports one is sent back (`importer`), and a delete that a file left on disk still needs is
 //! blocked, and the plan with it (`deleted`).
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Rule};
 
 pub(crate) const SUMMARY: &str = "no file left on disk imports a file the plan deletes";
@@ -26,10 +26,11 @@ pub(crate) fn deleted(path: &str, by: &str) -> Violation {
     )
 }
 
-pub(crate) fn advice(path: &str, _message: &str) -> String {
+pub(crate) fn advice(path: &str, _message: &str, words: &Words) -> String {
     format!(
         "`{path}`: a file left on disk still imports it, so deleting it would break loading. Say in the task \
-         that the import must go (and add that file to `--files` if it is not there), or keep `{path}`."
+         that the import must go (and add that file to `{}` if it is not there), or keep `{path}`.",
+        words.word("files", None)
     )
 }
 
@@ -41,6 +42,6 @@ mod tests {
     fn both_messages_name_the_files_and_the_advice_to_keep_it() {
         assert_eq!(importer("a.js", "./old"), Violation::new(Rule::DeleteStillImported, "a.js: still imports ./old, which the plan deletes: drop or replace that import"));
         assert_eq!(deleted("old.js", "a.js").message, "old.js: the plan deletes it, but a.js still imports it (as the run leaves it on disk)");
-        assert!(advice("old.js", "").ends_with("or keep `old.js`."));
+        assert!(advice("old.js", "", &crate::codes::cli_words()).ends_with("or keep `old.js`."));
     }
 }

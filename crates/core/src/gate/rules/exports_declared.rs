@@ -2,7 +2,7 @@
 //! global). `module.exports = { gone }` parses, but throws a ReferenceError the moment anything
 //! requires the file.
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Facts, Rule};
 
 pub(crate) const SUMMARY: &str = "nothing is exported that the file does not declare";
@@ -25,7 +25,7 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
     })
 }
 
-pub(crate) fn advice(path: &str, _message: &str) -> String {
+pub(crate) fn advice(path: &str, _message: &str, _words: &Words) -> String {
     format!(
         "`{path}`: the answer exports a name it no longer declares (the file would throw when loaded). Run \
          again; if the function was meant to go, remove it from the task's export list too."

@@ -2,7 +2,7 @@
 //! (`Proposal::may_drop`: moved by an EXTRACT, or named for removal by the task). A lost export
 //! breaks every file that imports it, and nothing in the answer itself shows it.
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Facts, Rule};
 
 pub(crate) const SUMMARY: &str = "a MODIFY keeps its exports unless the plan moves them or the task removes them";
@@ -23,7 +23,7 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
     Some(Violation::new(Rule::ExportsKept, format!("{}: export(s) lost: {}", facts.proposal.path, lost.join(", "))))
 }
 
-pub(crate) fn advice(path: &str, message: &str) -> String {
+pub(crate) fn advice(path: &str, message: &str, _words: &Words) -> String {
     let names = message.rsplit_once("lost: ").map_or("", |(_, n)| n);
     format!(
         "`{path}`: the change would remove export(s) {names}. If they must go, name them in the task \
@@ -56,7 +56,7 @@ mod tests {
     #[test]
     fn the_advice_names_the_lost_exports() {
         assert_eq!(
-            advice("src/a.js", "src/a.js: export(s) lost: g, h"),
+            advice("src/a.js", "src/a.js: export(s) lost: g, h", &crate::codes::cli_words()),
             "`src/a.js`: the change would remove export(s) g, h. If they must go, name them in the task (\"remove the export g, h\"); otherwise run again."
         );
     }

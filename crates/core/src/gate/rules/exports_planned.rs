@@ -2,7 +2,7 @@
 //! it (`PlanEntry::exports`), so the files planned to import them find them. A file with an
 //! `export * from` may provide any name, so it is not held to the list.
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Facts, Rule};
 use crate::analysis::Language;
 use crate::protocol::Action;
@@ -26,7 +26,7 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
     })
 }
 
-pub(crate) fn advice(path: &str, message: &str) -> String {
+pub(crate) fn advice(path: &str, message: &str, _words: &Words) -> String {
     let names = message.rsplit_once("missing: ").map_or("", |(_, n)| n);
     format!(
         "`{path}`: the answer does not export {names}, which the plan says it must. Run again; name the \
@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn the_advice_names_the_missing_exports() {
         assert_eq!(
-            advice("a.js", "a.js: planned export(s) missing: deslugify"),
+            advice("a.js", "a.js: planned export(s) missing: deslugify", &crate::codes::cli_words()),
             "`a.js`: the answer does not export deslugify, which the plan says it must. Run again; name the exports in the task if the plan got them wrong."
         );
     }

@@ -1,12 +1,12 @@
 //! Rule `in_scope` (always on): every write and delete is a file the user handed over for writing
-//! (`--files`), inside the workspace, and never one of red-exec's own files (`tool_path`), even when
+//! (`RunInput.files`), inside the workspace, and never one of red-exec's own files (`tool_path`), even when
 //! a host passes one. A path that leaves the workspace is refused as this rule (`normalize_path`).
 
 use super::super::Scope;
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Rule};
 
-pub(crate) const SUMMARY: &str = "every write and delete is a file in --files (always on)";
+pub(crate) const SUMMARY: &str = "every write and delete is a file in scope (always on)";
 
 pub(crate) const CHECK: Check = Check::Scope(check);
 
@@ -68,13 +68,13 @@ fn check(path: &str, scope: &Scope) -> Option<Violation> {
         return Some(Violation::new(Rule::InScope, why));
     }
     if !scope.read_only.contains(path) && !scope.writable.contains(path) {
-        return Some(Violation::new(Rule::InScope, format!("{path} is not in --files")));
+        return Some(Violation::new(Rule::InScope, format!("{path} is not in {}", scope.words.word("files", None))));
     }
     None
 }
 
-pub(crate) fn advice(path: &str, _message: &str) -> String {
-    format!("`{path}` is not in `--files`: add it if the run may write it.")
+pub(crate) fn advice(path: &str, _message: &str, words: &Words) -> String {
+    format!("`{path}` is not in `{}`: add it if the run may write it.", words.word("files", None))
 }
 
 #[cfg(test)]
@@ -131,6 +131,10 @@ mod tests {
         s.read_only.insert("spec.js".into());
         assert_eq!(check("b.js", &s).unwrap().message, "b.js is not in --files");
         assert!(check("spec.js", &s).is_none());
-        assert_eq!(advice("b.js", "b.js is not in --files"), "`b.js` is not in `--files`: add it if the run may write it.");
+        assert_eq!(advice("b.js", "b.js is not in --files", &crate::codes::cli_words()), "`b.js` is not in `--files`: add it if the run may write it.");
+        // The host's words, not the core's: without them the message names the run input's field.
+        s.words = Words::default();
+        assert_eq!(check("b.js", &s).unwrap().message, "b.js is not in files");
+        assert_eq!(advice("b.js", "", &s.words), "`b.js` is not in `files`: add it if the run may write it.");
     }
 }

@@ -1,7 +1,7 @@
 //! Rule `json`: a `.json` file is valid JSON (`package.json`, `tsconfig.json` and the like are read
 //! by tools that stop at the first error). The same check as `syntax`, named for the file kind.
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Rule};
 use crate::analysis::{Analysis, Language};
 
@@ -13,8 +13,8 @@ fn check(path: &str, new: &Analysis) -> Option<Violation> {
     (Language::of(path) == Language::Json).then(|| super::syntax::parse_errors(Rule::Json, path, new)).flatten()
 }
 
-pub(crate) fn advice(path: &str, message: &str) -> String {
-    super::syntax::advice(path, message)
+pub(crate) fn advice(path: &str, message: &str, words: &Words) -> String {
+    super::syntax::advice(path, message, words)
 }
 
 #[cfg(test)]

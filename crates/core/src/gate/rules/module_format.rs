@@ -1,13 +1,13 @@
-//! Rule `module_format`: a script uses the module system its project runs (`--module-format
-//! cjs|esm|auto`; `auto` is decided by the pipeline from the file, package.json `"type"` and the
+//! Rule `module_format`: a script uses the module system its project runs (`options.moduleFormat`
+//! `cjs|esm|auto`; `auto` is decided by the pipeline from the file, package.json `"type"` and the
 //! toolchain, and given as `Proposal::module_format`). `import` in a file Node loads as CommonJS,
 //! or `require` in an ES module, fails the moment the file is loaded.
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Facts, Rule};
 use crate::analysis::{Language, ModuleFormat};
 
-pub(crate) const SUMMARY: &str = "the file uses the module format its project runs (--module-format)";
+pub(crate) const SUMMARY: &str = "the file uses the module format its project runs";
 
 pub(crate) const CHECK: Check = Check::Facts(check);
 
@@ -27,10 +27,12 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
     })
 }
 
-pub(crate) fn advice(path: &str, _message: &str) -> String {
+pub(crate) fn advice(path: &str, _message: &str, words: &Words) -> String {
     format!(
-        "`{path}`: the answer used the other module system. State the project's with `--module-format cjs` or \
-         `--module-format esm` (or set \"type\" in package.json)."
+        "`{path}`: the answer used the other module system. State the project's with `{}` or `{}` (or set \"type\" in \
+         package.json).",
+        words.word("moduleFormat", Some("cjs")),
+        words.word("moduleFormat", Some("esm"))
     )
 }
 
@@ -55,7 +57,7 @@ mod tests {
     #[test]
     fn the_advice_names_both_formats() {
         assert_eq!(
-            advice("a.js", "a.js: uses import/export"),
+            advice("a.js", "a.js: uses import/export", &crate::codes::cli_words()),
             "`a.js`: the answer used the other module system. State the project's with `--module-format cjs` or `--module-format esm` (or set \"type\" in package.json)."
         );
     }

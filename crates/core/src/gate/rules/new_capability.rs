@@ -1,6 +1,6 @@
 //! Rule `new_capability`: an answer adds no capability (process spawning, network access, dynamic
 //! code, file-system access) the file did not already use, unless the task asks for it
-//! ([`capabilities_asked`]) or the user allows it (`--allow`). A CREATE has nothing already used.
+//! ([`capabilities_asked`]) or the user allows it (`options.allow`). A CREATE has nothing already used.
 //! A `package.json` script added or changed is process spawning too: npm runs it. Static analysis
 //! sees what the file says, not what it computes: see SECURITY.md for what it cannot see.
 
@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::super::Proposal;
 use super::{Check, Facts, Rule};
 use crate::analysis::{Analysis, CapabilityUse, Language};
-use crate::protocol::{Action, Capability, Violation};
+use crate::protocol::{Action, Capability, Violation, Words};
 
 pub(crate) const SUMMARY: &str =
-    "no process, network, dynamic-code or fs use the file did not have, unless the task asks (--allow)";
+    "no process, network, dynamic-code or fs use the file did not have, unless the task asks or the run allows it";
 
 pub(crate) const CHECK: Check = Check::Facts(check);
 
@@ -24,10 +24,10 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
         return None;
     }
     match Language::of(proposal.path) {
-        language if language.is_script() => added(proposal, facts.old, facts.new),
+        language if language.is_script() => added(proposal, facts.old, facts.new, facts.words),
         Language::Json => {
             let uses = package_scripts_added(proposal.path, proposal.old, proposal.new.unwrap_or_default());
-            added(proposal, None, &Analysis { capabilities: uses, ..Analysis::default() })
+            added(proposal, None, &Analysis { capabilities: uses, ..Analysis::default() }, facts.words)
         }
         _ => None,
     }
@@ -80,7 +80,7 @@ pub(crate) fn capabilities_asked(task: &str) -> Vec<Capability> {
 }
 
 /// The violation of an answer that uses no capability the old text did not, unless allowed.
-fn added(proposal: &Proposal<'_>, old: Option<&Analysis>, new: &Analysis) -> Option<Violation> {
+fn added(proposal: &Proposal<'_>, old: Option<&Analysis>, new: &Analysis, words: &Words) -> Option<Violation> {
     let had: BTreeSet<Capability> = old.map(|a| a.capabilities.iter().map(|u| u.capability).collect()).unwrap_or_default();
     let mut parts: Vec<String> = Vec::new();
     for capability in Capability::ALL {
@@ -97,7 +97,8 @@ fn added(proposal: &Proposal<'_>, old: Option<&Analysis>, new: &Analysis) -> Opt
             continue;
         }
         let more = if uses.len() > 3 { format!(", +{} more", uses.len() - 3) } else { String::new() };
-        parts.push(format!("{} [--allow {}]: {}{more}", capability.describe(), capability.name(), uses[..uses.len().min(3)].join(", ")));
+        let allow = words.word("allow", Some(capability.name()));
+        parts.push(format!("{} [{allow}]: {}{more}", capability.describe(), uses[..uses.len().min(3)].join(", ")));
     }
     (!parts.is_empty()).then(|| {
         let before = if proposal.action == Action::Create { "a new file" } else { "the file did not use it before" };
@@ -109,7 +110,7 @@ fn added(proposal: &Proposal<'_>, old: Option<&Analysis>, new: &Analysis) -> Opt
 }
 
 /// The `scripts` of a package.json a CREATE or MODIFY adds or changes: npm runs them (`npm test`
-/// under `--verify`, `postinstall` on install), so each is process spawning the file did not have.
+/// as a run's check, `postinstall` on install), so each is process spawning the file did not have.
 fn package_scripts_added(path: &str, old: Option<&str>, new: &str) -> Vec<CapabilityUse> {
     if path.rsplit('/').next() != Some("package.json") {
         return Vec::new();
@@ -136,19 +137,19 @@ fn package_scripts_added(path: &str, old: Option<&str>, new: &str) -> Vec<Capabi
         .collect()
 }
 
-pub(crate) fn advice(path: &str, message: &str) -> String {
-    let allow: Vec<&str> = message
-        .match_indices("[--allow ")
-        .filter_map(|(i, _)| {
-            let rest = &message[i + 9..];
-            rest.find(']').map(|end| &rest[..end])
-        })
+/// The capabilities a message names, from its `[allow-word]` tags (each tag is the host's word
+/// for allowing one capability).
+pub(crate) fn advice(path: &str, message: &str, words: &Words) -> String {
+    let allow: Vec<&str> = Capability::ALL
+        .into_iter()
+        .filter(|c| message.contains(&format!("[{}]", words.word("allow", Some(c.name())))))
+        .map(Capability::name)
         .collect();
     format!(
         "`{path}`: the answer adds code that can {} that the file did not have; review it. If the task \
-         needs it, say so in the task or pass `--allow {}`; otherwise run again.",
+         needs it, say so in the task or pass `{}`; otherwise run again.",
         "spawn processes, reach the network, run generated code or touch files",
-        allow.join(",")
+        words.word("allow", Some(&allow.join(",")))
     )
 }
 

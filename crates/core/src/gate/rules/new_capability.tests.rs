@@ -126,7 +126,7 @@ fn a_package_json_script_added_or_changed_is_process_spawning() {
 fn the_advice_names_what_to_allow() {
     let message = "src/x.js: adds process spawning [--allow process]: require('child_process') (line 1); file-system access [--allow fs]: require('fs') (line 2) (a new file, and the task does not ask for it)";
     assert_eq!(
-        advice("src/x.js", message),
+        advice("src/x.js", message, &crate::codes::cli_words()),
         "`src/x.js`: the answer adds code that can spawn processes, reach the network, run generated code or touch files that the file did not have; review it. If the task needs it, say so in the task or pass `--allow process,fs`; otherwise run again."
     );
 }

@@ -1,8 +1,8 @@
-//! Rule `read_only` (always on): no write to a file given as read-only context (`--read`). The
+//! Rule `read_only` (always on): no write to a file given as read-only context (`RunInput.read`). The
 //! model sees such files to write the others; changing them is not what the user handed them over for.
 
 use super::super::Scope;
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Rule};
 
 pub(crate) const SUMMARY: &str = "no write to a read-only context file (always on)";
@@ -17,8 +17,12 @@ fn check(path: &str, scope: &Scope) -> Option<Violation> {
     None
 }
 
-pub(crate) fn advice(path: &str, _message: &str) -> String {
-    format!("`{path}` was given as read-only context (`--read`): pass it with `--files` if the run may change it.")
+pub(crate) fn advice(path: &str, _message: &str, words: &Words) -> String {
+    format!(
+        "`{path}` was given as read-only context (`{}`): pass it with `{}` if the run may change it.",
+        words.word("read", None),
+        words.word("files", None)
+    )
 }
 
 #[cfg(test)]
@@ -35,6 +39,6 @@ mod tests {
         assert!(check("a.js", &s).is_none());
         assert!(check("b.js", &s).is_none());
         assert!(check(".red-exec.json", &s).is_none());
-        assert!(advice("spec.js", "").starts_with("`spec.js` was given as read-only context (`--read`)"));
+        assert!(advice("spec.js", "", &crate::codes::cli_words()).starts_with("`spec.js` was given as read-only context (`--read`)"));
     }
 }

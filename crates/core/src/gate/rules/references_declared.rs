@@ -2,7 +2,7 @@
 //! run and still uses. Dropping `function helper` while a caller stays parses, passes the export
 //! rules, and throws a ReferenceError when the caller runs.
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Facts, Rule};
 
 pub(crate) const SUMMARY: &str = "a MODIFY does not call a top-level name it no longer declares";
@@ -30,7 +30,7 @@ fn check(facts: &Facts<'_>) -> Option<Violation> {
     })
 }
 
-pub(crate) fn advice(path: &str, message: &str) -> String {
+pub(crate) fn advice(path: &str, message: &str, _words: &Words) -> String {
     let names = message.rsplit_once("declares: ").map_or("", |(_, n)| n);
     format!(
         "`{path}`: the answer removed {names} but still uses it (a ReferenceError when that code runs). Run \
@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn a_dangling_reference_names_what_was_removed() {
         assert_eq!(
-            advice("a.js", "a.js: still uses name(s) it no longer declares: digit, RATE"),
+            advice("a.js", "a.js: still uses name(s) it no longer declares: digit, RATE", &crate::codes::cli_words()),
             "`a.js`: the answer removed digit, RATE but still uses it (a ReferenceError when that code runs). Run again; if it must go, say in the task what replaces it."
         );
     }

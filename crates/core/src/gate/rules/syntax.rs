@@ -3,7 +3,7 @@
 //! and TOML files must be well-formed. Text that does not parse cannot run, and its exports and
 //! module syntax are not facts, so the other rules of the answer are not checked. (`.json`: `json`.)
 
-use crate::protocol::Violation;
+use crate::protocol::{Violation, Words};
 use super::{Check, Rule};
 use crate::analysis::{Analysis, Language};
 
@@ -23,8 +23,12 @@ pub(super) fn parse_errors(rule: Rule, path: &str, analysis: &Analysis) -> Optio
     Some(Violation::new(rule, format!("{path}: {first}{tail}")))
 }
 
-pub(crate) fn advice(path: &str, _message: &str) -> String {
-    format!("`{path}`: the generated code does not parse. Run again or raise `--max-retries`; another `--model` may also help.")
+pub(crate) fn advice(path: &str, _message: &str, words: &Words) -> String {
+    format!(
+        "`{path}`: the generated code does not parse. Run again or raise `{}`; another `{}` may also help.",
+        words.word("maxRetries", None),
+        words.word("model", None)
+    )
 }
 
 #[cfg(test)]
@@ -58,7 +62,7 @@ mod tests {
     #[test]
     fn the_advice_is_to_run_again() {
         assert_eq!(
-            advice("src/b.js", "src/b.js: Unexpected token at line 3"),
+            advice("src/b.js", "src/b.js: Unexpected token at line 3", &crate::codes::cli_words()),
             "`src/b.js`: the generated code does not parse. Run again or raise `--max-retries`; another `--model` may also help."
         );
     }

@@ -9,6 +9,7 @@ fn parses_per_answer(files: &[(&str, &str)], task: &str, scope: &[&str], read: &
     let mut files: BTreeMap<String, String> = files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
     let mut answers = VecDeque::from(answers);
     let mut session = Session::new(RunInput {
+        words: crate::codes::cli_words(),
         task: task.into(),
         files: scope.iter().map(|s| s.to_string()).collect(),
         read: read.iter().map(|s| s.to_string()).collect(),
