@@ -135,7 +135,7 @@ impl ErrorCode {
     }
 
     /// The run error code for a host's model-call error code (`Reply::CompletionError`).
-    pub fn for_model_error(code: &str) -> ErrorCode {
+    pub(crate) fn for_model_error(code: &str) -> ErrorCode {
         match code {
             "auth" => ErrorCode::ModelAuth,
             "rate_limit" | "server" | "timeout" | "network" => ErrorCode::ModelUnavailable,
@@ -150,7 +150,7 @@ impl ErrorCode {
 macro_rules! words {
     ($($field:ident: $key:literal => $default:literal,)*) => {
         /// The keys a text may name (`{key}`).
-        pub const WORD_KEYS: &[&str] = &[$($key),*];
+        pub(crate) const WORD_KEYS: &[&str] = &[$($key),*];
 
         impl Words {
             /// The default and the host's word for `key`.

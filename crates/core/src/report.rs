@@ -10,7 +10,7 @@ pub(crate) use crate::protocol::RunWarning;
 
 impl RunWarning {
     /// The warnings the gate let through: violations on files that were written (or kept) anyway.
-    pub fn from_gate(files: &[FileOutcome]) -> Vec<RunWarning> {
+    pub(crate) fn from_gate(files: &[FileOutcome]) -> Vec<RunWarning> {
         files
             .iter()
             .filter(|f| !matches!(f.outcome, Outcome::Blocked | Outcome::Failed | Outcome::Withheld))
@@ -28,7 +28,7 @@ impl RunWarning {
 
 impl VerifyAttempt {
     /// `exit 1`, `timed out`, `killed by SIGSEGV`, or why it could not run.
-    pub fn how_it_ended(&self) -> String {
+    pub(crate) fn how_it_ended(&self) -> String {
         if self.timed_out {
             return "timed out".into();
         }
@@ -50,13 +50,13 @@ pub const PRICES: &[(&str, &str, f64, f64)] = &[
     ("gpt-4o-mini", "openai", 0.15, 0.60),
 ];
 
-pub fn estimate_cost(model: &str, usage: &Usage) -> Option<f64> {
+pub(crate) fn estimate_cost(model: &str, usage: &Usage) -> Option<f64> {
     let (_, _, input, output) = PRICES.iter().find(|(name, ..)| *name == model)?;
     Some((usage.prompt_tokens as f64 * input + usage.completion_tokens as f64 * output) / 1_000_000.0)
 }
 
 /// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -80,7 +80,7 @@ fn mark(state: StageState) -> &'static str {
 const CONSOLE_TAIL_LINES: usize = 8;
 
 /// `npm test: passed (attempt 2 of 2)` / `npm test: failed (exit 1), writes rolled back`.
-pub fn verify_line(v: &VerifyReport, words: &Words) -> String {
+pub(crate) fn verify_line(v: &VerifyReport, words: &Words) -> String {
     let n = v.attempts.len();
     let tries = if n > 1 { format!(" after {n} attempts") } else { String::new() };
     if v.passed {
@@ -102,7 +102,7 @@ const NAMES_SHOWN: usize = 10;
 
 /// `text` safe for a terminal and for one report line: every control character (a newline or an
 /// escape sequence in a file name or a model's message) shown as `\uXXXX`.
-pub fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() {
@@ -127,7 +127,7 @@ fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
 
 /// The one token line, in the form the original's runners parse (`Tokens:\s*([\d,]+)t`,
 /// `Calls:\s*(\d+)`), with the wall time and the cost estimate.
-pub fn token_line(result: &RunResult, wall_ms: u64) -> String {
+pub(crate) fn token_line(result: &RunResult, wall_ms: u64) -> String {
     let u = &result.usage;
     let cost = result.cost_usd.map_or("n/a".to_string(), |c| format!("${c:.4}"));
     format!(
