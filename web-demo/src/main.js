@@ -21,7 +21,7 @@ import { dropEntries, directoryEntries, inputEntries, readEntries } from './file
 import { applyEvent, newProgress, STAGES } from './progress.js';
 import { editedFiles, recordingRefusal } from './recording.js';
 import { streamingFetch } from './stream.js';
-import { pageWords, statusLine } from './words.js';
+import { CORE_WORDS, pageWords, statusLine } from './words.js';
 import { Workspace } from './workspace.js';
 import { workspaceZip } from './zip.js';
 
@@ -660,7 +660,7 @@ async function run() {
       panels.set(request.id, state.streamTarget);
       return answer(request);
     };
-    const result = await runTask({ task, files, read: [...state.readOnly].filter((p) => state.workspace.has(p)), options: runOptions(model), host: { ...copy, complete } });
+    const result = await runTask({ task, files, read: [...state.readOnly].filter((p) => state.workspace.has(p)), options: runOptions(model), words: CORE_WORDS, host: { ...copy, complete } });
     // Stopped: whatever the copy holds is dropped, nothing is staged.
     const changes = result.status === 'INTERRUPTED' ? new Map() : copy.changes();
     const wallMs = Math.round(performance.now() - started);
@@ -672,7 +672,7 @@ async function run() {
     $('usage').textContent = usageText(result.usage, result.costUsd);
     showRunError(result.error ? `${result.error.code}: ${pageWords(result.error.message)}` : null);
     renderOutcomes();
-    $('report').textContent = pageWords(renderReport(result, wallMs));
+    $('report').textContent = pageWords(renderReport(result, wallMs, CORE_WORDS));
     setStatus(result.status, statusLine(result));
     setDecisionButtons(changes.size > 0);
     $('decision').textContent =

@@ -40,6 +40,20 @@ const CONTROLS = {
   '--files': 'the ticked files',
   '--read': 'the r/o (read-only) files',
 };
+// The core names no host's control by itself (issue 17): a host gives its words (the core's
+// `Words`). The page gives the CLI's flag for each control it has, and pageWords words those.
+export const CORE_WORDS = Object.freeze({
+  files: '--files',
+  read: '--read',
+  contextBudget: '--context-budget',
+  maxRetries: '--max-retries',
+  model: '--model',
+  moduleFormat: '--module-format {}',
+  allow: '--allow {}',
+  partial: '--partial',
+  baseUrl: '--base-url',
+  timeout: '--timeout',
+});
 const FLAG = /`?(--[a-z][a-z-]*)(?: (cjs|esm|auto|block|warn|off|process|network|dynamic-code|fs))?`?/g;
 
 /** A core message with the CLI's flag names replaced by the page's controls. */
