@@ -152,6 +152,7 @@ test('recorded add-health: stages, plan, diff and report; staged until accepted;
 
   // Staged, not applied: the editor still shows the file as it was.
   assert.equal(await page.textContent('li.file[data-path="src/server.js"] .badge'), 'staged');
+  assert.equal(await page.textContent('.outcome[data-path="src/server.js"] header .badge'), 'staged', 'not "written" before Accept');
   assert.equal(await editorText(), example('add-health', 'workspace/src/server.js'));
   // Side by side is CodeMirror's merge view: the whole staged line on the right, marked as changed.
   await page.check('#side-by-side');

@@ -551,7 +551,8 @@ function renderOutcomes() {
           {},
           h('span', { class: 'mono' }, file.path),
           ` ${file.action} `,
-          h('span', { class: `badge ${file.outcome}` }, file.outcome),
+          // The core wrote to the page's staging host: until Accept, that is "staged", not written.
+          h('span', { class: `badge ${file.outcome}` }, staged && file.outcome === 'written' ? 'staged' : file.outcome),
           file.attempts > 1 ? h('span', { class: 'muted small' }, ` ${file.attempts} attempts`) : null,
           staged ? h('button', { type: 'button', class: 'small open-staged', onclick: () => openFile(file.path, 'staged') }, 'Open staged version') : null,
         ),
