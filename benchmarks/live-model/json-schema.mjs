@@ -11,6 +11,12 @@
 //   that schema, `definitions` → `$defs`, a `type` array naming object/array → oneOf of one schema per type.
 // - Anything else that changes the shape (not, allOf of several, if/then/else, patternProperties, contains,
 //   refs outside #/$defs, an unknown type or keyword) is refused: SchemaError names the keyword and where.
+// - Optional properties are emulated. node-llama-cpp's object grammar makes every listed property mandatory
+//   (it ignores `required`), so a small model held to it fills a plan's `dropExports`/`exports` with
+//   invented names. An object with optional properties becomes a oneOf of one object per choice of them
+//   (each branch lists its properties as required, in the schema's order): the grammar can then close the
+//   object after the required ones. Up to MAX_OPTIONAL_GROUPS choices are free; any further optional
+//   properties come as one group (all or none), so the union stays at most 2^MAX_OPTIONAL_GROUPS branches.
 
 export class SchemaError extends Error {}
 
@@ -25,6 +31,19 @@ const KEYWORDS = {
   object: new Set(['properties', 'required', 'additionalProperties', 'minProperties', 'maxProperties']),
   array: new Set(['items', 'prefixItems', 'minItems', 'maxItems']),
 };
+
+const MAX_OPTIONAL_GROUPS = 5;
+
+/** Every choice of the optional properties, in the schema's order: the first groups one by one, the rest together. */
+function optionalChoices(optional) {
+  const groups = optional.slice(0, MAX_OPTIONAL_GROUPS - 1).map((k) => [k]);
+  const rest = optional.slice(MAX_OPTIONAL_GROUPS - 1);
+  if (rest.length) groups.push(rest);
+  let choices = [[]];
+  for (const group of groups) choices = choices.flatMap((c) => [c, [...c, ...group]]);
+  // Fewest properties first: a grammar that must pick has the plain object as its first branch.
+  return choices.sort((a, b) => a.length - b.length);
+}
 
 function isObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -125,7 +144,17 @@ export function fitJsonSchema(root) {
       }
       if (s.minProperties !== undefined) obj.minProperties = count(s.minProperties, where, 'minProperties');
       if (s.maxProperties !== undefined) obj.maxProperties = count(s.maxProperties, where, 'maxProperties');
-      return obj;
+      const names = Object.keys(obj.properties ?? {});
+      const required = new Set(obj.required ?? []);
+      const optional = names.filter((k) => !required.has(k));
+      if (optional.length === 0) return obj;
+      const branches = optionalChoices(optional).map((chosen) => {
+        const keep = new Set([...names.filter((k) => required.has(k)), ...chosen]);
+        const listed = names.filter((k) => keep.has(k));
+        const branch = { ...obj, properties: Object.fromEntries(listed.map((k) => [k, obj.properties[k]])), required: [...listed, ...(obj.required ?? []).filter((k) => !names.includes(k))] };
+        return branch;
+      });
+      return branches.length === 1 ? branches[0] : { oneOf: branches };
     }
     if (type === 'array') {
       const arr = { type };

@@ -197,7 +197,10 @@ test('fitJsonSchema: keeps the shape, drops annotations, reports value constrain
     additionalProperties: false,
     definitions: { File: { type: 'object', properties: { action: { enum: ['CREATE', 'MODIFY'] } }, required: ['action'] } },
   });
-  assert.deepEqual(schema, {
+  // Four optional properties: one branch per choice of them (16), the plain object first, all of them last.
+  assert.equal(schema.oneOf.length, 16);
+  assert.deepEqual(schema.oneOf[0], { type: 'object', properties: { files: { type: 'array', minItems: 1, items: { $ref: '#/$defs/File' } } }, required: ['files'], additionalProperties: false });
+  assert.deepEqual(schema.oneOf[15], {
     type: 'object',
     properties: {
       files: { type: 'array', minItems: 1, items: { $ref: '#/$defs/File' } },
@@ -206,11 +209,70 @@ test('fitJsonSchema: keeps the shape, drops annotations, reports value constrain
       tag: { type: 'string' },
       when: { type: 'string', format: 'date' },
     },
-    required: ['files'],
+    required: ['files', 'note', 'size', 'tag', 'when'],
     additionalProperties: false,
-    $defs: { File: { type: 'object', properties: { action: { enum: ['CREATE', 'MODIFY'] } }, required: ['action'] } },
   });
+  assert.deepEqual(schema.$defs, { File: { type: 'object', properties: { action: { enum: ['CREATE', 'MODIFY'] } }, required: ['action'] } });
   assert.deepEqual(ignored, ['format', 'minimum', 'pattern']);
+});
+
+// The plan schema as the core sends it for a run whose task removes something (plan::plan_schema_for,
+// required names first): path, action, intent required; dropExports and exports optional.
+const PLAN_SCHEMA = {
+  type: 'object',
+  properties: {
+    actions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          path: { type: 'string', enum: ['src/a.js', 'src/b.js'] },
+          action: { type: 'string', enum: ['CREATE', 'MODIFY'] },
+          intent: { type: 'string', maxLength: 400 },
+          dropExports: { type: 'array', items: { type: 'string' }, maxItems: 64 },
+          exports: { type: 'array', items: { type: 'string' }, maxItems: 64 },
+        },
+        required: ['path', 'action', 'intent'],
+        additionalProperties: false,
+      },
+      minItems: 1,
+      maxItems: 2,
+    },
+  },
+  required: ['actions'],
+  additionalProperties: false,
+};
+
+test('fitJsonSchema: optional properties stay optional for a grammar that makes every listed property mandatory (the plan schema)', () => {
+  const { schema } = fitJsonSchema(PLAN_SCHEMA);
+  // The root has nothing optional: it stays one object.
+  assert.deepEqual(schema.required, ['actions']);
+  const entry = schema.properties.actions.items;
+  // Every branch lists exactly the properties it requires, so the grammar can close a plan entry after
+  // path, action and intent, without dropExports or exports (the core derives them then).
+  const shapes = entry.oneOf.map((b) => Object.keys(b.properties));
+  assert.deepEqual(shapes, [
+    ['path', 'action', 'intent'],
+    ['path', 'action', 'intent', 'exports'],
+    ['path', 'action', 'intent', 'dropExports'],
+    ['path', 'action', 'intent', 'dropExports', 'exports'],
+  ]);
+  for (const b of entry.oneOf) {
+    assert.deepEqual(b.required, Object.keys(b.properties));
+    assert.equal(b.additionalProperties, false);
+    assert.deepEqual(b.properties.intent, { type: 'string', maxLength: 400 });
+  }
+});
+
+test('fitJsonSchema: past five optional properties the rest come as one group, so the union stays at 32 branches', () => {
+  const props = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => [k, { type: 'boolean' }]));
+  const { schema } = fitJsonSchema({ type: 'object', properties: { id: { type: 'string' }, ...props }, required: ['id'] });
+  assert.equal(schema.oneOf.length, 32);
+  const shapes = schema.oneOf.map((b) => Object.keys(b.properties).join(''));
+  assert.equal(shapes[0], 'id');
+  assert.ok(shapes.includes('idabcdefg'));
+  assert.ok(shapes.includes('ide') === false && shapes.includes('idefg'), 'e, f and g come together');
+  assert.equal(new Set(shapes).size, 32);
 });
 
 test('fitJsonSchema: refuses what would change the shape, naming the keyword and where', () => {
