@@ -115,6 +115,89 @@ fn sentences(task: &str) -> Vec<&str> {
     out
 }
 
+/// The task's sentences as byte ranges that cover it whole (each with its full stop and the space
+/// after it): cut after `.`/`!`/`?` before a space, and at a line end before a blank line or a
+/// list item. Unlike [`sentences`], not at `;`: a part of the task keeps its clauses together.
+fn sentence_spans(task: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = task.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let at_end = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
+        let paragraph_or_item = c == '\n' && {
+            let next = task[i + 1..].lines().next().unwrap_or("").trim_start();
+            next.is_empty() || ["- ", "* ", "+ "].iter().any(|m| next.starts_with(m))
+        };
+        if paragraph_or_item || (matches!(c, '.' | '!' | '?') && at_end) {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, n)) = chars.peek() {
+                if !n.is_whitespace() {
+                    break;
+                }
+                end = j + n.len_utf8();
+                chars.next();
+            }
+            out.push(start..end);
+            start = end;
+        }
+    }
+    if start < task.len() {
+        out.push(start..task.len());
+    }
+    out
+}
+
+/// The files of `scope` a piece of the task names: by path (`src/lib/text.js`, `./src/a.js`), or
+/// by base name when no other file in scope has that base name.
+fn named_files<'s>(text: &str, scope: &'s [String]) -> Vec<&'s String> {
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let tokens: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,;:".contains(c))
+        .map(|w| w.trim_end_matches(['.', '!', '?']))
+        .map(|w| w.strip_prefix("./").unwrap_or(w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    scope
+        .iter()
+        .filter(|p| {
+            let b = base(p);
+            let unique = scope.iter().filter(|q| base(q) == b).count() == 1;
+            tokens.iter().any(|w| w == p || (unique && *w == b))
+        })
+        .collect()
+}
+
+/// Words that point back at the sentence before ("Use it in src/fetcher.js").
+const BACK_REFERENCES: [&str; 4] = ["it", "them", "this", "these"];
+
+/// The parts of the task that concern one unit's file (issue 18: each unit gets its brief, not the
+/// whole task): every sentence that names no file of the plan (it is about the whole change), the
+/// sentences that name `path` or one of `related` (the files it imports), and the sentence before
+/// one of those when that one points back at it ("Use it in src/fetcher.js"). A sentence about
+/// other files only is left out; when nothing is, the task comes back as it is.
+pub fn task_for_unit(task: &str, path: &str, scope: &[String], related: &[String]) -> String {
+    let spans = sentence_spans(task);
+    let mut keep: Vec<bool> = spans
+        .iter()
+        .map(|r| {
+            let named = named_files(&task[r.clone()], scope);
+            named.is_empty() || named.iter().any(|p| p.as_str() == path || related.contains(p))
+        })
+        .collect();
+    for i in 1..spans.len() {
+        let own = named_files(&task[spans[i].clone()], scope).iter().any(|p| p.as_str() == path);
+        let points_back = words(&task[spans[i].clone()]).any(|w| BACK_REFERENCES.contains(&w));
+        if own && points_back {
+            keep[i - 1] = true;
+        }
+    }
+    if keep.iter().all(|k| *k) {
+        return task.to_string();
+    }
+    let parts: String = spans.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| &task[r.clone()]).collect();
+    format!("{}\n(The parts of the task about other files are done in their own steps.)", parts.trim_end())
+}
+
 /// Words that ask for something to go: a word starting with one of these (`deleted`, `Removal`,
 /// `replaces`), or `rid` (get rid of).
 const REMOVAL_STEMS: [&str; 13] =
@@ -354,6 +437,33 @@ fn list(files: &BTreeMap<String, KnownFile>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_unit_gets_the_parts_of_the_task_that_concern_it() {
+        let task = "This project is an ES module package. Add a cache: create src/cache.js exporting a class TtlCache \
+with get(key) and set(key, value). Use it in src/fetcher.js: createFetcher(load) serves a key from the cache. \
+Also export TtlCache from src/index.js. Keep ES module syntax.";
+        let scope: Vec<String> = ["src/cache.js", "src/fetcher.js", "src/index.js"].map(String::from).to_vec();
+        let index = task_for_unit(task, "src/index.js", &scope, &[]);
+        assert_eq!(
+            index,
+            "This project is an ES module package. Also export TtlCache from src/index.js. Keep ES module syntax.\n\
+(The parts of the task about other files are done in their own steps.)"
+        );
+        // "Use it in src/fetcher.js" points back: the sentence before comes along.
+        let fetcher = task_for_unit(task, "src/fetcher.js", &scope, &[]);
+        assert!(fetcher.contains("class TtlCache") && fetcher.contains("createFetcher(load)") && !fetcher.contains("src/index.js"), "{fetcher}");
+        // A file the unit imports counts as its own.
+        let cache = task_for_unit(task, "src/cache.js", &scope, &["src/index.js".to_string()]);
+        assert!(cache.contains("class TtlCache") && cache.contains("from src/index.js") && !cache.contains("createFetcher"), "{cache}");
+        // Nothing left out: the task as it is.
+        assert_eq!(task_for_unit(task, "src/cache.js", &scope[..1], &[]), task);
+        // A base name counts only where it is unique in scope (an ambiguous one names no file: kept).
+        let twins: Vec<String> = ["src/index.js", "src/handlers/index.js"].map(String::from).to_vec();
+        let t = "Register it in src/handlers/index.js. Export it from index.js too.";
+        assert!(task_for_unit(t, "src/index.js", &twins, &[]).starts_with("Export it from index.js too.\n"));
+        assert_eq!(task_for_unit(t, "src/handlers/index.js", &twins, &[]), t);
+    }
 
     fn files() -> BTreeMap<String, KnownFile> {
         let mut m = BTreeMap::new();

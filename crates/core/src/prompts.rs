@@ -65,9 +65,9 @@ fn push_skills(user: &mut String, skills: &[String]) {
 
 fn push_read_only(user: &mut String, views: &[ReadOnlyView]) {
     for v in views {
-        let how = if v.whole { "read-only, never change it" } else { "read-only, outline only" };
+        let how = if v.whole { "" } else { " (outline only)" };
         let fence = Language::of(&v.path).fence_tag();
-        user.push_str(&format!("\nCONTEXT FILE {} ({how}):\n{}", v.path, fenced(fence, &v.text)));
+        user.push_str(&format!("\nREAD-ONLY FILE {}{how}:\n{}", v.path, fenced(fence, &v.text)));
     }
 }
 
@@ -170,9 +170,24 @@ For a file that only needs its imports pointed at extracted code, use MODIFY wit
     user.push_str(" only files that exist.\n");
 }
 
-const UNIT_SYSTEM: &str = "You are the code generation stage of a governed code executor. You write exactly one file. \
-Answer with the complete content of that file in a single fenced code block and nothing else: no explanation, no \
-second block. Keep everything the instructions do not ask you to change.";
+const UNIT_SYSTEM: &str = "You write exactly one file for a governed code executor. Answer with its complete content \
+in one fenced code block and nothing else. Keep everything the instructions do not ask you to change.";
+
+/// The system message of every L3 call of a run: the system text, the project's conventions and
+/// the read-only context, in that order and in identical bytes for each call of the run (issue 18,
+/// a stable prefix: providers' prompt caches and a local server's KV cache reuse it). What differs
+/// per unit (the target, its brief, its current content) is in the user message after it; so the
+/// read-only files are also never next to the target, where a small model could take them for it.
+fn unit_system(skills: &[String], read_only: &[ReadOnlyView]) -> String {
+    let mut system = UNIT_SYSTEM.to_string();
+    system.push('\n');
+    push_skills(&mut system, skills);
+    if !read_only.is_empty() {
+        system.push_str("\nREAD-ONLY CONTEXT (reference only: never return, copy or change these files):");
+        push_read_only(&mut system, read_only);
+    }
+    system
+}
 
 /// Everything one L3 call may see.
 #[derive(Debug, Clone)]
@@ -238,10 +253,16 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         extra["retry"] = json!("verify");
     }
     let mut user = block("L3", Some(u.path), Some(u.action), extra);
-    user.push_str(&format!("\n\nTASK:\n{}\n\nFILE: {}\nACTION: {}\n", u.task.trim(), u.path, u.action.name()));
+    // The target and what to produce lead the message (and close it, below).
+    let what = match u.action {
+        Action::Create => "CREATE this new file",
+        _ => "MODIFY this existing file",
+    };
+    user.push_str(&format!("\n\nYOU WRITE: {} ({what}).\n", u.path));
     if !u.intent.trim().is_empty() {
         user.push_str(&format!("WHAT TO DO IN THIS FILE: {}\n", u.intent.trim()));
     }
+    user.push_str(&format!("\nTASK:\n{}\n\n", u.task.trim()));
     if let Some(f) = u.module_format {
         let forbidden = match f {
             ModuleFormat::Cjs => "Do not use import or export statements.",
@@ -257,9 +278,13 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     if !planned.is_empty() {
         user.push_str(&format!("EXPORT THESE (the plan's list for this file): {}\n", planned.join(", ")));
     }
-    if !u.neighbours.is_empty() {
+    // A read-only file without exports (a test suite) is shown whole or outlined in the context
+    // already: "no exports" would only repeat its name.
+    let neighbours: Vec<&(String, Vec<String>)> =
+        u.neighbours.iter().filter(|(p, e)| !(e.is_empty() && u.read_only.iter().any(|v| &v.path == p))).collect();
+    if !neighbours.is_empty() {
         user.push_str("OTHER FILES IN SCOPE (exports and their signatures only):\n");
-        for (path, exports) in u.neighbours {
+        for (path, exports) in neighbours {
             if exports.is_empty() {
                 user.push_str(&format!("- {path}: no exports\n"));
                 continue;
@@ -270,8 +295,6 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
             }
         }
     }
-    push_skills(&mut user, u.skills);
-    push_read_only(&mut user, u.read_only);
     if let Some(s) = &u.section {
         user.push_str(&format!("\nTHE REST OF {} (unchanged, shown as signatures):\n{}", u.path, s.outline));
     }
@@ -298,9 +321,13 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
             s.name(),
             if s.last > s.index { "them" } else { "that section" }
         )),
-        None => user.push_str(&format!("\nAnswer with the complete new content of {} in one {answer_fence}{fence} block.\n", u.path)),
+        None => user.push_str(&format!(
+            "\nAnswer with the complete new content of {} in one {answer_fence}{fence} block{}.\n",
+            u.path,
+            if u.read_only.is_empty() { "" } else { " (not a read-only file)" }
+        )),
     }
-    vec![ChatMessage::new("system", UNIT_SYSTEM.to_string()), ChatMessage::new("user", user)]
+    vec![ChatMessage::new("system", unit_system(u.skills, u.read_only)), ChatMessage::new("user", user)]
 }
 
 /// What a unit's retry is told after the project's check failed on the written files: the
@@ -386,9 +413,50 @@ mod tests {
         });
         let text = &unit[1].content;
         // Each fenced piece of the prompt reads back whole, as the model's Markdown reader sees it.
-        let bodies: Vec<String> = crate::fence::blocks(text).into_iter().map(|b| b.body).collect();
+        let bodies: Vec<String> = unit.iter().flat_map(|m| crate::fence::blocks(&m.content)).map(|b| b.body).collect();
         assert_eq!(bodies, ["Use it:\n```\nnpm i\n```\n", doc, "Expected:\n```\n3\n```\n"], "{text}");
         assert!(text.contains("in one ````js block"), "{text}");
+    }
+
+    #[test]
+    fn unit_prompts_share_a_stable_prefix_and_name_the_target_first_and_last() {
+        let read_only = [ReadOnlyView { path: "say.spec.js".into(), text: "test('says hi', () => {});\n".into(), whole: true }];
+        let skills = ["Use two spaces.".to_string()];
+        let neighbours = [("say.spec.js".to_string(), Vec::new()), ("b.js".to_string(), vec!["g".to_string()])];
+        let prompt = |path: &'static str, action: Action, error: Option<&'static str>| {
+            unit_messages(&UnitPrompt {
+                task: "Implement say.js and b.js.",
+                path,
+                action,
+                intent: "do it",
+                language: Language::JavaScript,
+                module_format: Some(ModuleFormat::Cjs),
+                current: if action == Action::Create { None } else { Some("module.exports = {};\n") },
+                keep_exports: &[],
+                planned_exports: &[],
+                neighbours: &neighbours,
+                section: None,
+                read_only: &read_only,
+                skills: &skills,
+                previous_error: error,
+                verify_failure: None,
+            })
+        };
+        let (a, b, retry) = (prompt("say.js", Action::Modify, None), prompt("c.js", Action::Create, None), prompt("say.js", Action::Modify, Some("bad")));
+        // What is the same across the run's calls comes first, in identical bytes.
+        assert_eq!(a[0], b[0]);
+        assert_eq!(a[0], retry[0]);
+        let system = &a[0].content;
+        assert!(system.starts_with(UNIT_SYSTEM), "{system}");
+        let (conventions, context) = (system.find("Use two spaces.").unwrap(), system.find("READ-ONLY FILE say.spec.js:").unwrap());
+        assert!(conventions < context && system.contains("never return, copy or change them"), "{system}");
+        // The target leads and closes the unit's message; the read-only file is not beside it.
+        let user = &a[1].content;
+        let second_line = user.lines().nth(2).unwrap();
+        assert_eq!(second_line, "YOU WRITE: say.js (MODIFY this existing file).");
+        assert!(b[1].content.contains("YOU WRITE: c.js (CREATE this new file)."));
+        assert!(user.trim_end().ends_with("Answer with the complete new content of say.js in one ```js block (not a read-only file)."), "{user}");
+        assert!(!user.contains("says hi") && !user.contains("say.spec.js: no exports") && user.contains("- b.js:\n    g\n"), "{user}");
     }
 
     #[test]

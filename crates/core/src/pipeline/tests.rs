@@ -584,8 +584,10 @@ fn task_named_files_join_read_only_and_the_budget_cuts_them_to_an_outline() {
     let r = host.run(task, &["bowling.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert!(host.prompts()[0].messages[1].content.contains("READ-ONLY CONTEXT (never plan these): bowling.spec.js"));
-    let unit = &host.prompts()[1].messages[1].content;
-    assert!(unit.contains("CONTEXT FILE bowling.spec.js (read-only, never change it)") && unit.contains("gutter game"));
+    // The read-only context is in the system message (the stable prefix), never beside the target.
+    let (system, unit) = (&host.prompts()[1].messages[0].content, &host.prompts()[1].messages[1].content);
+    assert!(system.contains("READ-ONLY FILE bowling.spec.js:") && system.contains("gutter game"), "{system}");
+    assert!(!unit.contains("gutter game") && unit.contains("YOU WRITE: bowling.js (CREATE this new file)"), "{unit}");
 
     // A plan that tries to write the spec is refused.
     let mut host = Host::new(&[("bowling.spec.js", spec)]);
