@@ -191,7 +191,9 @@ pub fn task_for_unit(task: &str, path: &str, scope: &[String], related: &[String
             keep[i - 1] = true;
         }
     }
-    if keep.iter().all(|k| *k) {
+    // A file no sentence names (nor one it imports) was planned from the task as a whole: it gets it whole.
+    let concerns_it = spans.iter().any(|r| named_files(&task[r.clone()], scope).iter().any(|p| p.as_str() == path || related.contains(p)));
+    if !concerns_it || keep.iter().all(|k| *k) {
         return task.to_string();
     }
     let parts: String = spans.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| &task[r.clone()]).collect();
@@ -456,13 +458,16 @@ Also export TtlCache from src/index.js. Keep ES module syntax.";
         // A file the unit imports counts as its own.
         let cache = task_for_unit(task, "src/cache.js", &scope, &["src/index.js".to_string()]);
         assert!(cache.contains("class TtlCache") && cache.contains("from src/index.js") && !cache.contains("createFetcher"), "{cache}");
-        // Nothing left out: the task as it is.
+        // Nothing left out, or a file the task does not name: the task as it is.
         assert_eq!(task_for_unit(task, "src/cache.js", &scope[..1], &[]), task);
-        // A base name counts only where it is unique in scope (an ambiguous one names no file: kept).
-        let twins: Vec<String> = ["src/index.js", "src/handlers/index.js"].map(String::from).to_vec();
-        let t = "Register it in src/handlers/index.js. Export it from index.js too.";
-        assert!(task_for_unit(t, "src/index.js", &twins, &[]).starts_with("Export it from index.js too.\n"));
-        assert_eq!(task_for_unit(t, "src/handlers/index.js", &twins, &[]), t);
+        let more: Vec<String> = [&scope[..], &["src/log.js".to_string()]].concat();
+        assert_eq!(task_for_unit(task, "src/log.js", &more, &[]), task);
+        // A base name counts only where it is unique in scope (an ambiguous one names no file).
+        let twins: Vec<String> = ["src/index.js", "src/handlers/index.js", "src/a.js"].map(String::from).to_vec();
+        let t = "Register it in src/handlers/index.js. Export it from index.js too. Fix src/a.js.";
+        assert_eq!(task_for_unit(t, "src/handlers/index.js", &twins, &[]), "Register it in src/handlers/index.js. Export it from index.js too.\n\
+(The parts of the task about other files are done in their own steps.)");
+        assert_eq!(task_for_unit(t, "src/index.js", &twins, &[]), t);
     }
 
     fn files() -> BTreeMap<String, KnownFile> {

@@ -206,7 +206,10 @@ pub struct UnitPrompt<'a> {
     pub neighbours: &'a [(String, Vec<String>)],
     /// Set when the unit is one section of the file: `current` is then that section only.
     pub section: Option<SectionPrompt<'a>>,
+    /// Read-only files as the run's stable prefix shows them (whole, or outlined).
     pub read_only: &'a [ReadOnlyView],
+    /// The sections of outlined read-only files this unit references (`context::cut`).
+    pub read_only_parts: &'a [ReadOnlyView],
     pub skills: &'a [String],
     pub previous_error: Option<&'a str>,
     /// Set on the retry after the user's check (`options.verify`) failed: [`verify_failure`]'s text.
@@ -295,6 +298,10 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
             }
         }
     }
+    for part in u.read_only_parts {
+        let fence = Language::of(part.path.split(' ').next().unwrap_or(&part.path)).fence_tag();
+        user.push_str(&format!("\nREAD-ONLY, THE PARTS THIS FILE USES: {} (reference only, not your answer):\n{}", part.path, fenced(fence, &part.text)));
+    }
     if let Some(s) = &u.section {
         user.push_str(&format!("\nTHE REST OF {} (unchanged, shown as signatures):\n{}", u.path, s.outline));
     }
@@ -377,6 +384,7 @@ mod tests {
             neighbours: &[],
             section: None,
             read_only: &[],
+            read_only_parts: &[],
             skills: &[],
             previous_error: Some("bad"),
             verify_failure: None,
@@ -407,6 +415,7 @@ mod tests {
             neighbours: &[],
             section: None,
             read_only: &read_only,
+            read_only_parts: &[],
             skills: &[],
             previous_error: None,
             verify_failure: Some(&verify_failure("npm test", "exit code 1", None, "Expected:\n```\n3\n```")),
@@ -437,6 +446,7 @@ mod tests {
                 neighbours: &neighbours,
                 section: None,
                 read_only: &read_only,
+                read_only_parts: &[],
                 skills: &skills,
                 previous_error: error,
                 verify_failure: None,
@@ -449,7 +459,7 @@ mod tests {
         let system = &a[0].content;
         assert!(system.starts_with(UNIT_SYSTEM), "{system}");
         let (conventions, context) = (system.find("Use two spaces.").unwrap(), system.find("READ-ONLY FILE say.spec.js:").unwrap());
-        assert!(conventions < context && system.contains("never return, copy or change them"), "{system}");
+        assert!(conventions < context && system.contains("never return, copy or change these files"), "{system}");
         // The target leads and closes the unit's message; the read-only file is not beside it.
         let user = &a[1].content;
         let second_line = user.lines().nth(2).unwrap();

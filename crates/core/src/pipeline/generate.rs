@@ -1,6 +1,7 @@
 //! Generate (L3): each unit's request, its answer, post-processing, and the context it is shown.
 
 use super::*;
+use crate::context;
 
 /// The units of generation work and what generating them has gathered.
 #[derive(Default)]
@@ -23,26 +24,40 @@ impl Session {
         self.input.options.context_budget.unwrap_or(DEFAULT_CONTEXT_BUDGET)
     }
 
-    /// Read-only files as a unit sees them: whole, or (`whole == false`) cut to their outline.
-    fn read_only_views(&self, whole: bool) -> Vec<ReadOnlyView> {
-        self.files.scope
-            .read_only
-            .iter()
-            .filter_map(|p| {
-                let text = self.files.texts.get(p).cloned().flatten()?;
-                if whole {
-                    return Some(ReadOnlyView { path: p.clone(), text, whole: true });
-                }
-                let cut = match self.files.analyses.get(p) {
-                    Some(a) if Language::of(p).is_script() && a.is_valid() => {
-                        section::outline(&text, &section::sections(&text, a), &[])
-                    }
-                    // Prose keeps its headings: enough to know what the file is about.
-                    _ => text.lines().filter(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect(),
-                };
-                Some(ReadOnlyView { path: p.clone(), text: cut, whole: false })
-            })
-            .collect()
+    /// Read-only files as one unit sees them (`context::cut`): the stable views (whole, or the
+    /// outline of a large file; the same for every unit of the run) and the sections of the large
+    /// ones that this unit's `terms` reference (`with_parts == false`: none, to fit the budget).
+    fn read_only_views(&self, terms: &context::Terms, with_parts: bool) -> (Vec<ReadOnlyView>, Vec<ReadOnlyView>) {
+        let mut stable = Vec::new();
+        let mut parts = Vec::new();
+        for p in &self.files.scope.read_only {
+            let Some(text) = self.files.texts.get(p).cloned().flatten() else { continue };
+            let (view, used) = context::cut(p, &text, self.files.analyses.get(p), terms);
+            stable.push(view);
+            parts.extend(used.filter(|_| with_parts));
+        }
+        (stable, parts)
+    }
+
+    /// Files of the run related to `path` by imports, either way, as the files are now.
+    fn import_related(&self, path: &str) -> Vec<String> {
+        let imports = |from: &str, to: &str| {
+            self.files.analyses.get(from).is_some_and(|a| a.requests.iter().any(|spec| crate::lang::resolve::resolves_to(spec, from, to)))
+        };
+        self.files.analyses.keys().filter(|p| p.as_str() != path && (imports(path, p) || imports(p, path))).cloned().collect()
+    }
+
+    /// What one unit is about, to cut read-only files by: its names (what it declares and exports
+    /// now, what it must export), its intent and its part of the task.
+    fn unit_terms(&self, entry: &PlanEntry, task: &str) -> context::Terms {
+        let own = self.files.analyses.get(&entry.path);
+        let names = own
+            .into_iter()
+            .flat_map(|a| a.exports.iter().chain(a.items.iter().flat_map(|i| i.names.iter())))
+            .chain(&entry.exports)
+            .chain(&entry.symbols)
+            .cloned();
+        context::Terms::of(names.collect::<Vec<_>>(), &[&entry.intent, task])
     }
 
     pub(super) fn expected_format(&self, path: &str) -> Option<ModuleFormat> {
@@ -109,13 +124,27 @@ impl Session {
     /// of its declaration (`createServer: function createServer(port) { …`), never a body. A file the
     /// plan creates or modifies shows the exports the plan declared for it (a MODIFY also those it
     /// must keep); a file the plan deletes is not shown.
-    fn neighbours(&self, path: &str) -> Vec<(String, Vec<String>)> {
+    ///
+    /// An existing file sees only the neighbours it deals with: those it imports or that import it
+    /// (`related`), the files this run creates, and those its part of the `task` names. A new file
+    /// may import anything: it sees them all.
+    fn neighbours(&self, path: &str, related: &[String], task: &str) -> Vec<(String, Vec<String>)> {
         let planned = |p: &str| self.plan.entries.iter().find(|e| e.path == p);
         let mut paths: BTreeSet<&String> = self.files.analyses.keys().collect();
         paths.extend(self.plan.entries.iter().filter(|e| matches!(e.action, Action::Create | Action::Extract)).map(|e| &e.path));
+        let exists = self.files.analyses.contains_key(path);
+        let named = decompose::task_paths(task);
+        let deals_with = |p: &String| {
+            !exists
+                || related.contains(p)
+                || !self.files.analyses.contains_key(p)
+                || named.contains(p)
+                || task.contains(p.rsplit('/').next().unwrap_or(p))
+        };
         paths
             .into_iter()
             .filter(|p| p.as_str() != path && Language::of(p).is_script())
+            .filter(|p| deals_with(p))
             .filter(|p| planned(p).is_none_or(|e| e.action != Action::Delete))
             .filter_map(|p| {
                 let before = self.files.analyses.get(p);
@@ -159,7 +188,12 @@ impl Session {
         let entry = &unit.entry;
         let file_text = self.files.texts.get(&entry.path).cloned().flatten();
         let keep = self.keep_exports(entry);
-        let neighbours = self.neighbours(&entry.path);
+        // The unit's brief: its part of the task, and the neighbours it deals with (issue 18).
+        let related = self.import_related(&entry.path);
+        let scope: Vec<String> = self.plan.entries.iter().map(|e| e.path.clone()).collect();
+        let task = decompose::task_for_unit(&self.input.task, &entry.path, &scope, &related);
+        let neighbours = self.neighbours(&entry.path, &related, &task);
+        let terms = self.unit_terms(entry, &task);
         let (current, outline, last) = match (&unit.section, file_text.as_deref()) {
             (Some(s), Some(text)) => {
                 let all = &self.files.sections[&entry.path];
@@ -191,10 +225,10 @@ limit, {why}; split the file or the task"
             return self.next_unit(index + 1);
         }
         let budget = self.budget();
-        for whole in [true, false] {
-            let views = self.read_only_views(whole);
+        for with_parts in [true, false] {
+            let (views, parts) = self.read_only_views(&terms, with_parts);
             let messages = prompts::unit_messages(&UnitPrompt {
-                task: &self.input.task,
+                task: &task,
                 path: &entry.path,
                 action: entry.action,
                 intent: &entry.intent,
@@ -206,6 +240,7 @@ limit, {why}; split the file or the task"
                 neighbours: &neighbours,
                 section: unit.section.as_ref().map(|s| SectionPrompt { index: s.index, last, label: &s.label, outline: &outline }),
                 read_only: &views,
+                read_only_parts: &parts,
                 skills: &self.input.skills,
                 previous_error: unit.last_error.as_deref(),
                 verify_failure: unit.verify_failure.as_deref(),
@@ -245,7 +280,7 @@ limit, {why}; split the file or the task"
                     },
                 };
             }
-            if views.is_empty() {
+            if parts.is_empty() {
                 break;
             }
         }
