@@ -1533,3 +1533,32 @@ fn no_retry_goes_out_with_a_prompt_already_sent() {
     assert!(prompts[2].messages[1].content.contains("THIS IS ATTEMPT 3: this same request was answered before"), "{}", prompts[2].messages[1].content);
     assert_eq!(prompts.iter().map(|p| p.temperature).collect::<Vec<_>>(), [0.0, 0.4, 0.7]);
 }
+
+#[test]
+fn each_unit_gets_its_part_of_the_task_its_neighbours_and_the_read_only_sections_it_uses() {
+    let mut contract = String::from("# Contract\n\nAll amounts are in cents.\n");
+    for (name, body) in [("Billing", "invoiceTotal(items) sums item.cents."), ("Shipping", "shipOrder(order) returns a tracking id.")] {
+        contract.push_str(&format!("\n## {name}\n\n{body}\n{}\n", "Every rule of this part holds for every order. ".repeat(18)));
+    }
+    let billing = "function invoiceTotal() {}\nmodule.exports = { invoiceTotal };\n";
+    let ship = "function shipOrder() {}\nmodule.exports = { shipOrder };\n";
+    let mut host = Host::new(&[("docs/CONTRACT.md", &contract), ("src/billing.js", billing), ("src/ship.js", ship)]);
+    host.answers.extend([plan(&[("src/billing.js", "MODIFY"), ("src/ship.js", "MODIFY")]), fenced(billing), fenced(ship)]);
+    let task = "Follow docs/CONTRACT.md. Implement invoiceTotal in src/billing.js. Implement shipOrder in src/ship.js.";
+    let r = host.run(task, &["src/billing.js", "src/ship.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let prompts = host.prompts();
+    let (b, s) = (&prompts[1].messages, &prompts[2].messages);
+    // The same stable prefix for both units: the contract's outline, not its body.
+    assert_eq!(b[0], s[0]);
+    assert!(b[0].content.contains("READ-ONLY FILE docs/CONTRACT.md (outline only):\n```\n# Contract\n## Billing\n## Shipping\n```"), "{}", b[0].content);
+    assert!(!b[0].content.contains("Every rule"));
+    let (b, s) = (&b[1].content, &s[1].content);
+    // Its part of the task; the other file's part is left out, and so is that file as a neighbour.
+    assert!(b.contains("TASK:\nFollow docs/CONTRACT.md. Implement invoiceTotal in src/billing.js.\n(The parts of the task about other files"), "{b}");
+    assert!(!b.contains("shipOrder") && !b.contains("src/ship.js"), "{b}");
+    // The section of the contract it uses, labelled as read-only, before its own content.
+    assert!(b.contains("READ-ONLY, THE PARTS THIS FILE USES: docs/CONTRACT.md (# Contract, ## Billing)"), "{b}");
+    assert!(b.find("## Billing").unwrap() < b.find("CURRENT CONTENT OF src/billing.js").unwrap());
+    assert!(s.contains("(# Contract, ## Shipping)") && !s.contains("invoiceTotal"), "{s}");
+}
