@@ -107,9 +107,12 @@ pub fn plan_messages(
                         user.push_str(&format!("    {line}\n"));
                     }
                 }
-                None if !f.declarations.is_empty() => {
-                    user.push_str(&format!("; declares: {}\n", f.declarations.join(", ")));
+                // What it declares besides its exports (those are listed already).
+                None if f.declarations.iter().any(|d| !f.exports.contains(d)) => {
+                    let others: Vec<&str> = f.declarations.iter().filter(|d| !f.exports.contains(d)).map(String::as_str).collect();
+                    user.push_str(&format!("; {}declares: {}\n", if f.exports.is_empty() { "" } else { "also " }, others.join(", ")));
                 }
+                None if !f.exports.is_empty() || !f.declarations.is_empty() => user.push('\n'),
                 None => user.push('\n'),
             }
         } else {
@@ -142,19 +145,19 @@ fn push_plan_format(user: &mut String, shape: &PlanShape) {
         names.join("|")
     ));
     if has(Action::Create) || has(Action::Modify) {
-        user.push_str("For CREATE and MODIFY of a script, add \"exports\": [\"<every name the file must export when done>\"] as the task requires them: the code is checked against this list, and the other files are told these names.\n");
+        user.push_str("CREATE/MODIFY of a script: add \"exports\": [\"<every name it must export when done>\"] (the code is checked against it; other files are told these names).\n");
     }
     if has(Action::Modify) && shape.sections > 0 {
-        user.push_str("For MODIFY of a file listed with sections, add \"sections\": [\"#<n>\", ...]: every section the change touches (new code goes into the section it belongs after).\n");
+        user.push_str("MODIFY of a file listed with sections: add \"sections\": [\"#<n>\", ...], every section the change touches.\n");
     }
     if has(Action::Modify) && shape.drop_exports {
-        user.push_str("For MODIFY, if the task explicitly asks to remove exports, add \"dropExports\": [\"<names>\"].\n");
+        user.push_str("MODIFY: add \"dropExports\": [\"<names>\"] only for exports the task says to remove.\n");
     }
     if has(Action::Extract) {
         user.push_str(
-            "For EXTRACT add \"from\": \"<existing file>\" and \"symbols\": [\"<top-level names that move>\"]. \
-EXTRACT moves code mechanically (no code is written by you) and turns \"from\" into a facade that still exports the moved names: do not also MODIFY that file.\n\
-For a file that only needs its imports pointed at extracted code, use MODIFY with \"rewire\": true (done mechanically).\n",
+            "EXTRACT: add \"from\": \"<existing file>\", \"symbols\": [\"<top-level names that move>\"]; the code moves mechanically and \
+\"from\" becomes a facade still exporting them (do not also MODIFY it). A file that only needs its imports pointed at the \
+moved code: MODIFY with \"rewire\": true (done mechanically).\n",
         );
     }
     if has(Action::Delete) {
@@ -262,7 +265,9 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         _ => "MODIFY this existing file",
     };
     user.push_str(&format!("\n\nYOU WRITE: {} ({what}).\n", u.path));
-    if !u.intent.trim().is_empty() {
+    // An intent that is a sentence of the task already below would only say it twice.
+    let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !u.intent.trim().is_empty() && !squash(u.task).contains(&squash(u.intent.trim().trim_end_matches('.'))) {
         user.push_str(&format!("WHAT TO DO IN THIS FILE: {}\n", u.intent.trim()));
     }
     user.push_str(&format!("\nTASK:\n{}\n\n", u.task.trim()));
@@ -478,11 +483,12 @@ mod tests {
             bytes: 20,
             format: Some(ModuleFormat::Cjs),
             exports: vec!["f".into()],
-            declarations: vec!["f".into()],
+            declarations: vec!["f".into(), "helper".into()],
             outline: None,
         }];
         let m = plan_messages("t", &files, &[], &[], &["a.js is missing".into()], &PlanShape::any(&[]));
-        assert!(m[1].content.contains("- a.js (exists, 3 lines, CommonJS); exports: f; declares: f"));
+        // Declarations are listed besides the exports, not again.
+        assert!(m[1].content.contains("- a.js (exists, 3 lines, CommonJS); exports: f; also declares: helper\n"), "{}", m[1].content);
         assert!(m[1].content.contains("PREVIOUS PLAN WAS REJECTED:\n- a.js is missing"));
     }
 
