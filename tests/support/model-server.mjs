@@ -189,6 +189,8 @@ export async function startModelServer({ cors = false } = {}) {
           prompt_tokens: step.usage.prompt,
           completion_tokens: step.usage.completion,
           total_tokens: step.usage.prompt + step.usage.completion,
+          // Extra usage fields as a provider sends them (prompt_tokens_details, prompt_cache_hit_tokens).
+          ...(step.usage.extra ?? {}),
         },
       }),
     );

@@ -254,9 +254,11 @@ impl Session {
         self.usage.calls += 1;
         self.usage.prompt_tokens += u.prompt_tokens;
         self.usage.completion_tokens += u.completion_tokens;
+        let cached = u.cached_tokens.unwrap_or(0).min(u.prompt_tokens);
+        self.usage.cached_tokens += cached;
         self.usage.total_tokens += u.prompt_tokens + u.completion_tokens;
         self.usage.model_ms += duration_ms.unwrap_or(0);
-        self.usage_by_stage.add(self.model_stage(), u.prompt_tokens, u.completion_tokens);
+        self.usage_by_stage.add(self.model_stage(), u.prompt_tokens, u.completion_tokens, cached);
         self.emit(EventBody::ModelResponse { id: self.next_id, text, usage, duration_ms, response_format });
     }
 }

@@ -50,9 +50,23 @@ pub const PRICES: &[(&str, &str, f64, f64)] = &[
     ("gpt-4o-mini", "openai", 0.15, 0.60),
 ];
 
+/// List prices in USD per million prompt tokens served from the provider's prompt cache (a cache
+/// hit), as published in 2025; a model not listed here is priced at its full input rate.
+pub const CACHED_INPUT_PRICES: &[(&str, f64)] = &[
+    ("deepseek-chat", 0.028),
+    ("deepseek-reasoner", 0.028),
+    ("gpt-4.1", 0.50),
+    ("gpt-4.1-mini", 0.10),
+    ("gpt-4o", 1.25),
+    ("gpt-4o-mini", 0.075),
+];
+
 pub(crate) fn estimate_cost(model: &str, usage: &Usage) -> Option<f64> {
     let (_, _, input, output) = PRICES.iter().find(|(name, ..)| *name == model)?;
-    Some((usage.prompt_tokens as f64 * input + usage.completion_tokens as f64 * output) / 1_000_000.0)
+    let cached_rate = CACHED_INPUT_PRICES.iter().find(|(name, _)| *name == model).map_or(*input, |(_, rate)| *rate);
+    let cached = usage.cached_tokens.min(usage.prompt_tokens);
+    let fresh = usage.prompt_tokens - cached;
+    Some((fresh as f64 * input + cached as f64 * cached_rate + usage.completion_tokens as f64 * output) / 1_000_000.0)
 }
 
 /// `1234567` -> `1,234,567`.
@@ -130,8 +144,9 @@ fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
 pub(crate) fn token_line(result: &RunResult, wall_ms: u64) -> String {
     let u = &result.usage;
     let cost = result.cost_usd.map_or("n/a".to_string(), |c| format!("${c:.4}"));
+    let cached = if u.cached_tokens > 0 { format!(" | cached: {}t", thousands(u.cached_tokens)) } else { String::new() };
     format!(
-        "Tokens:   {}t | Calls: {} | {:.1}s | cost: {cost}",
+        "Tokens:   {}t | Calls: {} | {:.1}s | cost: {cost}{cached}",
         thousands(u.total_tokens),
         u.calls,
         wall_ms as f64 / 1000.0
@@ -267,7 +282,7 @@ mod tests {
                 error: None,
             }, written("b.js")],
             counts: Counts { written: 1, deleted: 0, blocked: 1, failed: 0, rolled_back: 0, withheld: 0 },
-            usage: Usage { prompt_tokens: 1000, completion_tokens: 234, total_tokens: 1234, calls: 2, model_ms: 900 },
+            usage: Usage { prompt_tokens: 1000, completion_tokens: 234, total_tokens: 1234, calls: 2, model_ms: 900, cached_tokens: 0 },
             cost_usd: Some(0.00038),
             error: None,
             usage_by_stage: UsageByStage::default(),
@@ -384,17 +399,22 @@ mod tests {
         let u = Usage { prompt_tokens: 1_000_000, completion_tokens: 1_000_000, ..Usage::default() };
         assert_eq!(estimate_cost("gpt-4o-mini", &u), Some(0.75));
         assert_eq!(estimate_cost("llama-local", &u), None);
+        // Cached prompt tokens at the cached rate: half of the million cached at $0.075 instead of $0.15.
+        let cached = Usage { cached_tokens: 500_000, ..u };
+        assert!((estimate_cost("gpt-4o-mini", &cached).unwrap() - (0.075 + 0.0375 + 0.60)).abs() < 1e-9);
+        assert!((estimate_cost("deepseek-chat", &cached).unwrap() - (0.14 + 0.014 + 0.42)).abs() < 1e-9);
     }
 }
 
 impl UsageByStage {
     /// Count one answered call of `stage`.
-    pub fn add(&mut self, stage: ModelStage, prompt_tokens: u64, completion_tokens: u64) {
+    pub fn add(&mut self, stage: ModelStage, prompt_tokens: u64, completion_tokens: u64, cached_tokens: u64) {
         let slot = match stage {
             ModelStage::L1 => &mut self.l1,
             ModelStage::L3 => &mut self.l3,
         };
         slot.calls += 1;
+        slot.cached_tokens += cached_tokens;
         slot.prompt_tokens += prompt_tokens;
         slot.completion_tokens += completion_tokens;
     }
@@ -655,6 +675,14 @@ pub fn render_markdown(result: &RunResult, task: &str, wall_ms: u64, words: &Wor
         thousands(u.total_tokens),
         u.model_ms as f64 / 1000.0
     ));
+    if u.cached_tokens > 0 {
+        out.push_str(&format!(
+            "Cached prompt tokens (served from the provider's prompt cache, priced at its cached rate): {} (L1 {}, L3 {}).\n",
+            thousands(u.cached_tokens),
+            thousands(by.l1.cached_tokens),
+            thousands(by.l3.cached_tokens)
+        ));
+    }
 
     out.push_str("\n## Diffs\n");
     let diffs: Vec<&FileOutcome> = result.files.iter().filter(|f| !f.diff.is_empty()).collect();
@@ -728,12 +756,12 @@ mod markdown_tests {
                 outcome("src/c.js", Action::Extract, Outcome::Written, "--- /dev/null\n+++ b/src/c.js\n@@ -0,0 +1,2 @@\n+a\n+b\n", vec![]),
             ],
             counts: Counts { written: 1, deleted: 0, blocked: 2, failed: 0, rolled_back: 0, withheld: 0 },
-            usage: Usage { prompt_tokens: 1500, completion_tokens: 300, total_tokens: 1800, calls: 3, model_ms: 4200 },
+            usage: Usage { prompt_tokens: 1500, completion_tokens: 300, total_tokens: 1800, calls: 3, model_ms: 4200, cached_tokens: 0 },
             cost_usd: Some(0.0005),
             error: None,
             usage_by_stage: UsageByStage {
-                l1: StageUsage { prompt_tokens: 1000, completion_tokens: 100, calls: 1 },
-                l3: StageUsage { prompt_tokens: 500, completion_tokens: 200, calls: 2 },
+                l1: StageUsage { prompt_tokens: 1000, completion_tokens: 100, calls: 1, cached_tokens: 0 },
+                l3: StageUsage { prompt_tokens: 500, completion_tokens: 200, calls: 2, cached_tokens: 0 },
             },
             verify: None,
             gate: GateMode::Block,
@@ -858,11 +886,11 @@ mod markdown_tests {
     #[test]
     fn usage_by_stage_adds_up_and_reads_from_json_without_it() {
         let mut by = UsageByStage::default();
-        by.add(ModelStage::L1, 10, 2);
-        by.add(ModelStage::L3, 5, 1);
-        by.add(ModelStage::L3, 5, 1);
-        assert_eq!(by.l1, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 1 });
-        assert_eq!(by.l3, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 2 });
+        by.add(ModelStage::L1, 10, 2, 0);
+        by.add(ModelStage::L3, 5, 1, 0);
+        by.add(ModelStage::L3, 5, 1, 0);
+        assert_eq!(by.l1, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 1, cached_tokens: 0 });
+        assert_eq!(by.l3, StageUsage { prompt_tokens: 10, completion_tokens: 2, calls: 2, cached_tokens: 0 });
         let json = serde_json::to_value(partial()).unwrap();
         assert_eq!(json["usageByStage"]["L3"]["promptTokens"], 500);
         let mut older = json.clone();

@@ -1477,7 +1477,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                         continue;
                     }
                 };
-                Reply::Completion { text, usage: Some(TokenUsage { prompt_tokens: 10, completion_tokens: 5 }), duration_ms: Some(1), response_format: None }
+                Reply::Completion { text, usage: Some(TokenUsage { prompt_tokens: 10, completion_tokens: 5, cached_tokens: None }), duration_ms: Some(1), response_format: None }
             }
             // A rollback puts back exactly what was there before the run.
             Request::Write { path, text, rollback, expect } => {

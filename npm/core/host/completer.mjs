@@ -142,6 +142,10 @@ export function parseCompletion(bodyText, redact = (s) => s) {
   const u = body.usage;
   if (u && Number.isFinite(u.prompt_tokens) && Number.isFinite(u.completion_tokens)) {
     completion.usage = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
+    // Prompt tokens served from the provider's prompt cache: OpenAI's prompt_tokens_details.cached_tokens,
+    // DeepSeek's prompt_cache_hit_tokens. The core prices them at the cached rate.
+    const cached = u.prompt_tokens_details?.cached_tokens ?? u.prompt_cache_hit_tokens;
+    if (Number.isFinite(cached) && cached > 0) completion.usage.cachedTokens = Math.min(cached, u.prompt_tokens);
   }
   return completion;
 }

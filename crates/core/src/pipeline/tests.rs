@@ -38,7 +38,7 @@ struct Host {
 fn answer(text: &str) -> Reply {
     Reply::Completion {
         text: text.to_string(),
-        usage: Some(TokenUsage { prompt_tokens: 100, completion_tokens: 20 }),
+        usage: Some(TokenUsage { prompt_tokens: 100, completion_tokens: 20, cached_tokens: None }),
         duration_ms: Some(5),
         response_format: None,
     }

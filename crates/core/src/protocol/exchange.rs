@@ -27,6 +27,11 @@ pub enum FileState {
 pub struct TokenUsage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    /// Of `prompt_tokens`, those the provider served from its prompt cache (OpenAI's
+    /// `usage.prompt_tokens_details.cached_tokens`, DeepSeek's `prompt_cache_hit_tokens`).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached_tokens: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -117,6 +117,10 @@ pub struct Usage {
     pub total_tokens: u64,
     pub calls: u32,
     pub model_ms: u64,
+    /// Of `prompt_tokens`, those the provider reported served from its prompt cache (priced at
+    /// the cached rate). A result recorded before this field existed reads as 0.
+    #[serde(default)]
+    pub cached_tokens: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -200,6 +204,9 @@ pub struct StageUsage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub calls: u32,
+    /// Of `prompt_tokens`, those served from the provider's prompt cache.
+    #[serde(default)]
+    pub cached_tokens: u64,
 }
 
 /// Usage per model stage: L1 (the plan) and L3 (the code). L2 makes no model call.
