@@ -63,3 +63,49 @@ test("every generation call of a run starts with the same system message: the st
     assert.match(user.trimEnd().split('\n').at(-1), new RegExp(`^Answer with the complete new content of ${target.replace('.', '\\.')} `));
   }
 });
+
+test('--max-tokens: a run estimated over it from its plan is refused before any generation call, exit 13, nothing written', async () => {
+  const ws = makeWorkspace();
+  const before = snapshot(ws);
+  // One file, so the plan is derived: no model call at all before the refusal (nothing is queued).
+  const r = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl, '--max-tokens', '50', '--json'], { cwd: ws });
+  assert.equal(r.code, 13, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.error.code, 'budget_exceeded');
+  assert.match(result.error.message, /estimated, from its plan \(1 unit\(s\) to generate\), at about [\d,]+ tokens, over --max-tokens 50; nothing was written/);
+  assert.equal(server.requests.length, 0);
+  assert.deepEqual(snapshot(ws), before);
+});
+
+test('--max-tokens from .red-exec.json: a run that goes over after an answer (a retry) stops, exit 13, nothing written', async () => {
+  const ws = makeWorkspace();
+  fs.writeFileSync(path.join(ws, '.red-exec.json'), JSON.stringify({ maxTokens: 2000 }));
+  const before = snapshot(ws);
+  // The first answer is unusable (no code) and large: the retry would go out over the budget.
+  server.answer('no code here, sorry', { prompt: 1500, completion: 600 });
+  // A retry, if one went out, would be answered (and counted).
+  server.otherwise(() => fenced(SERVER_WITH_HEALTH));
+  const r = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl, '--json'], { cwd: ws });
+  server.clearOtherwise();
+  assert.equal(r.code, 13, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.error.code, 'budget_exceeded');
+  assert.match(result.error.message, /the run has used 2,100 tokens, over --max-tokens 2,000/);
+  assert.equal(server.requests.length, 1, 'no retry went out');
+  assert.deepEqual(snapshot(ws), before);
+});
+
+test('--max-cost: over it is exit 13; for a model without a price it is refused before any call', async () => {
+  const ws = makeWorkspace();
+  server.answer(fenced(SERVER_WITH_HEALTH), { prompt: 100_000, completion: 10_000 });
+  const over = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl, '--model', 'gpt-4o', '--max-cost', '0.01', '--json'], { cwd: ws });
+  assert.equal(over.code, 13, over.stderr);
+  assert.match(JSON.parse(over.stdout).error.message, /over --max-cost \$0\.01/);
+  const unpriced = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl, '--model', 'llama-local', '--max-cost', '1', '--json'], { cwd: makeWorkspace() });
+  assert.equal(unpriced.code, 13, unpriced.stderr);
+  assert.match(JSON.parse(unpriced.stdout).error.message, /no price is known for the model "llama-local"/);
+  assert.equal(server.requests.length, 1, 'the unpriced run made no call');
+  const bad = await runCli([TASK, '--files', 'src/server.js', '--max-tokens', 'lots'], { cwd: makeWorkspace() });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--max-tokens must be an integer/);
+});

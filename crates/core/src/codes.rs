@@ -24,7 +24,7 @@ const fn failed(exit: u8, message: &'static str, advice: &'static str) -> Code {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InputTask,
         ErrorCode::InputFiles,
         ErrorCode::InputPath,
@@ -41,6 +41,7 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::VerifyFailed,
         ErrorCode::Interrupted,
+        ErrorCode::BudgetExceeded,
         ErrorCode::HostProtocol,
     ];
 
@@ -125,6 +126,12 @@ impl ErrorCode {
                 message: "the run was interrupted",
                 advice: "The run was interrupted before it finished: run it again, or take back what it wrote with `{undo}`.",
             },
+            ErrorCode::BudgetExceeded => failed(
+                13,
+                "the run would go, or went, over its token or cost budget: nothing was written",
+                "The run would cost more than its budget, or did: raise `{maxTokens}` or `{maxCost}`, narrow the task or the \
+                 files, or pass fewer `{read}` files.",
+            ),
             ErrorCode::HostProtocol => Code {
                 status: Status::Crashed,
                 exit: 70,
@@ -175,6 +182,8 @@ words! {
     files: "files" => "files",
     read: "read" => "read",
     context_budget: "contextBudget" => "options.contextBudget",
+    max_tokens: "maxTokens" => "options.maxTokens",
+    max_cost: "maxCost" => "options.maxCostUsd",
     max_retries: "maxRetries" => "options.maxRetries",
     model: "model" => "options.model",
     module_format: "moduleFormat" => "options.moduleFormat {}",

@@ -116,6 +116,7 @@ mod verify;
 mod rollback;
 mod finish;
 mod supplied;
+mod budget;
 
 /// A run, as a sans-IO state machine: the host calls `resume` with the answer to the last request
 /// and carries out the next. Each phase keeps its own state; the rest is the run's input, the
@@ -210,15 +211,30 @@ impl Session {
     /// Advance the run with the answer to the previous request (`None` for the first call).
     pub fn resume(&mut self, reply: Option<Reply>) -> Request {
         let request = match (self.phase, reply) {
-            (Phase::Start, None) => self.start(),
+            (Phase::Start, None) => match self.unpriced_budget() {
+                Some(why) => self.fail(ErrorCode::BudgetExceeded, why),
+                None => self.start(),
+            },
             (Phase::AwaitFiles, Some(Reply::Files { files })) => self.on_files(files),
             (Phase::AwaitPlan { attempt }, Some(Reply::Completion { text, usage, duration_ms, response_format })) => {
                 self.record_completion(text.clone(), usage, duration_ms, response_format);
-                self.on_plan(attempt, &text)
+                // Over the budget: stop here, before anything is written.
+                if let Some(why) = self.budget_spent_exceeded() {
+                    self.set_stage(Stage::L1, StageState::Failed);
+                    self.fail(ErrorCode::BudgetExceeded, why)
+                } else {
+                    self.on_plan(attempt, &text)
+                }
             }
             (Phase::AwaitUnit { index }, Some(Reply::Completion { text, usage, duration_ms, response_format })) => {
                 self.record_completion(text.clone(), usage, duration_ms, response_format);
-                self.on_unit(index, &text)
+                // Over the budget: stop here, before anything is written.
+                if let Some(why) = self.budget_spent_exceeded() {
+                    self.set_stage(Stage::L3, StageState::Failed);
+                    self.fail(ErrorCode::BudgetExceeded, why)
+                } else {
+                    self.on_unit(index, &text)
+                }
             }
             (Phase::AwaitPlan { .. } | Phase::AwaitUnit { .. }, Some(Reply::CompletionError { code, message })) => {
                 self.emit(EventBody::ModelError { id: self.next_id, code: code.clone(), message: message.clone() });

@@ -1395,6 +1395,8 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
             keep_on_fail: c.keep_on_fail,
             partial: c.partial,
             allow: Vec::new(),
+            max_tokens: None,
+            max_cost_usd: None,
         },
         run_id: "proptest".into(),
         supplied: Vec::new(),

@@ -362,6 +362,17 @@ export type RunOptions = {
    */
   contextBudget?: number | null;
   /**
+   * The most tokens (prompt and completion) the whole run may use: over the estimate made from
+   * the plan before the first generation call, or over the tokens spent after any answer, the
+   * run stops with `budget_exceeded` and nothing written.
+   */
+  maxTokens?: number | null;
+  /**
+   * The most the run may cost, in USD at the model's list prices (cached prompt tokens at the
+   * cached rate); checked as `max_tokens`. A model without a price is refused before any call.
+   */
+  maxCostUsd?: number | null;
+  /**
    * The user's check, run by the host in the workspace once the files are written: exit 0 passes.
    */
   verify?: string | null;

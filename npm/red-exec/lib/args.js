@@ -37,6 +37,8 @@ export const OPTIONS = Object.freeze([
   { name: 'read', kind: 'list', value: '<paths>', complete: 'file', help: 'read-only context files (repeatable, comma-separated); never written' },
   { name: 'skill', kind: 'list', value: '<file.md>', complete: 'file', help: 'conventions for the model, e.g. from --init-skill (repeatable)' },
   { name: 'context-budget', kind: 'value', value: '<n>', help: 'largest prompt one model call may send, the plan included, in tokens (default 24000)' },
+  { name: 'max-tokens', kind: 'value', value: '<n>', help: 'the most tokens the whole run may use: over the estimate from the plan,\nor over what it has used after any answer, it stops (exit 13, nothing written)' },
+  { name: 'max-cost', kind: 'value', value: '<usd>', help: 'the most the run may cost in USD at the model\'s list prices (cached\nprompt tokens at the cached rate), checked as --max-tokens (exit 13)' },
   { name: 'dry-run', kind: 'bool', help: 'run on a temporary copy; print the diffs, change nothing' },
   { name: 'verify', kind: 'value', value: '<command>', help: 'after the writes, run <command> in the workspace (sh -c); if it\nfails, restore every file and retry with the end of its output\n(up to --max-retries times), else exit 9 with the files restored' },
   { name: 'pass-env', kind: 'list', value: '<NAME>', help: 'let the check see the variable NAME although it looks like a secret\n(*_TOKEN, *_KEY, *SECRET*, *PASSWORD*, AWS_*...: dropped by default;\nrepeatable, comma-separated)' },
@@ -350,6 +352,8 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
   if (flags.has('context-budget')) {
     options.contextBudget = parseNumber('context-budget', str('context-budget'), { integer: true, min: 100, max: 10_000_000 });
   }
+  if (flags.has('max-tokens')) options.maxTokens = parseNumber('max-tokens', str('max-tokens'), { integer: true, min: 1, max: 1e12 });
+  if (flags.has('max-cost')) options.maxCost = parseNumber('max-cost', str('max-cost'), { integer: false, min: 0, max: 1e6 });
   if (lists.get('read').length > 0 && options.read.length === 0) throw new UsageError('--read is empty');
   options.allow = [...new Set(lists.get('allow').flatMap(splitFileList))];
   if (lists.get('allow').length > 0 && options.allow.length === 0) throw new UsageError('--allow is empty');

@@ -15,6 +15,7 @@ export const EXIT = Object.freeze({
   UNDO_REFUSED: 10,
   CONFLICT: 11,
   LOCKED: 12,
+  BUDGET: 13,
   INTERNAL: 70,
   HANGUP: 129,
   INTERRUPTED: 130,
@@ -35,6 +36,7 @@ export const EXIT_TABLE = Object.freeze([
   { code: EXIT.UNDO_REFUSED, name: 'undo refused', meaning: '--undo: a file changed since the run (without --force), the run is still going or was committed with --commit (use git revert), or its backup or journal is damaged; nothing changed' },
   { code: EXIT.CONFLICT, name: 'conflict', meaning: 'a file in scope changed on disk during the run (by you, another program or the --verify command): it was left as it is, the run\'s other changes were taken back, and what the run would have written is kept under .red-exec-logs/<run-id>/conflicts/' },
   { code: EXIT.LOCKED, name: 'locked', meaning: 'another red-exec run (or --undo) holds the workspace (.red-exec-logs/lock); nothing was done. A lock left by a killed run on this machine is taken over by itself' },
+  { code: EXIT.BUDGET, name: 'budget exceeded', meaning: 'the run would go (estimated from its plan, before the first generation call) or went (after an answer) over --max-tokens or --max-cost; nothing was written. A --max-cost for a model without a price is refused before any call' },
   { code: EXIT.INTERNAL, name: 'internal', meaning: 'red-exec itself failed (a bug or a broken install): status CRASHED' },
   { code: EXIT.HANGUP, name: 'hangup', meaning: 'stopped by SIGHUP (the terminal closed): status INTERRUPTED, as for Ctrl-C' },
   { code: EXIT.INTERRUPTED, name: 'interrupted', meaning: 'stopped by Ctrl-C (SIGINT): the model call cancelled, the --verify check\'s process group stopped, unchecked changes restored; status INTERRUPTED' },
@@ -62,6 +64,7 @@ export const CORE_ERROR_EXIT = Object.freeze({
   conflict: EXIT.CONFLICT,
   verify_failed: EXIT.VERIFY_FAILED,
   interrupted: EXIT.INTERRUPTED,
+  budget_exceeded: EXIT.BUDGET,
   host_protocol: EXIT.INTERNAL,
 });
 

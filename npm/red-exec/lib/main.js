@@ -676,6 +676,8 @@ async function runLocked(ctx) {
       moduleFormat: options.moduleFormat,
       maxRetries: options.maxRetries,
       contextBudget: options.contextBudget ?? null,
+      maxTokens: options.maxTokens ?? null,
+      maxCost: options.maxCost ?? null,
       timeoutMs: options.timeoutMs,
       baseUrl: safeUrl(model.baseUrl),
       dryRun: options.dryRun,
@@ -766,6 +768,8 @@ async function runLocked(ctx) {
   if (options.partial) coreOptions.partial = true;
   if (options.allow?.length > 0) coreOptions.allow = options.allow;
   if (options.contextBudget !== undefined) coreOptions.contextBudget = options.contextBudget;
+  if (options.maxTokens !== undefined) coreOptions.maxTokens = options.maxTokens;
+  if (options.maxCost !== undefined) coreOptions.maxCostUsd = options.maxCost;
   // A dry run's copy holds only the files in scope: the project's check cannot run there.
   if (options.verify && !dry) {
     Object.assign(coreOptions, { verify: options.verify, verifyTimeoutMs: options.verifyTimeoutMs, keepOnFail: options.keepOnFail });

@@ -50,6 +50,8 @@ const KEYS = {
   gate: [['gate', 'no-gate'], oneOf('block', 'warn', 'off'), (o, v) => (o.gate = v)],
   moduleFormat: [['module-format'], oneOf('auto', 'cjs', 'esm'), (o, v) => (o.moduleFormat = v)],
   contextBudget: [['context-budget'], number(100, 10_000_000, true), (o, v) => (o.contextBudget = v)],
+  maxTokens: [['max-tokens'], number(1, 1e12, true), (o, v) => (o.maxTokens = v)],
+  maxCost: [['max-cost'], number(0, 1e6, false), (o, v) => (o.maxCost = v)],
   timeout: [['timeout'], number(0.001, 3600, false), (o, v) => (o.timeoutMs = Math.round(v * 1000))],
   model: [['model'], text, (o, v, from) => (o.configured.model = { value: v, ...from })],
   baseUrl: [['base-url'], url, (o, v, from) => (o.configured.baseUrl = { value: checkBaseUrl(v, 'baseUrl'), ...from })],

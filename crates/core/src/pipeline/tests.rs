@@ -1562,3 +1562,62 @@ fn each_unit_gets_its_part_of_the_task_its_neighbours_and_the_read_only_sections
     assert!(b.find("## Billing").unwrap() < b.find("CURRENT CONTENT OF src/billing.js").unwrap());
     assert!(s.contains("(# Contract, ## Shipping)") && !s.contains("invoiceTotal"), "{s}");
 }
+
+#[test]
+fn a_run_over_its_budget_stops_before_anything_is_written() {
+    let two = &[("src/a.js", "function a() {}\nmodule.exports = { a };\n"), ("src/b.js", "function b() {}\nmodule.exports = { b };\n")];
+    let plan_ab = || plan(&[("src/a.js", "MODIFY"), ("src/b.js", "MODIFY")]);
+    let code = |n: &str| fenced(&format!("function {n}() {{ return 1; }}\nmodule.exports = {{ {n} }};\n"));
+    let task = "make a and b return 1";
+    let scope = &["src/a.js", "src/b.js"];
+
+    // The estimate from the plan (the plan call's 120 tokens plus two units) is over 200: refused
+    // before the first generation call.
+    let mut host = Host::new(two);
+    host.answers.extend([plan_ab(), code("a"), code("b")]);
+    let r = host.run(task, scope, RunOptions { max_tokens: Some(200), ..RunOptions::default() });
+    let err = r.error.as_ref().unwrap();
+    assert_eq!((r.status, err.code.as_str()), (Status::Failed, "budget_exceeded"), "{r:?}");
+    assert!(err.message.contains("estimated, from its plan (2 unit(s) to generate)") && err.message.contains("over --max-tokens 200"), "{}", err.message);
+    assert_eq!((host.prompts().len(), host.writes()), (1, 0), "no generation call, nothing written");
+
+    // Within the estimate (480), but the answers (400 tokens each) take it over 600: stops after the
+    // one that does (the second), with nothing written.
+    let long = |n: &str| match code(n) {
+        Reply::Completion { text, duration_ms, response_format, .. } => Reply::Completion {
+            text,
+            usage: Some(TokenUsage { prompt_tokens: 100, completion_tokens: 300, cached_tokens: None }),
+            duration_ms,
+            response_format,
+        },
+        other => other,
+    };
+    let mut host = Host::new(two);
+    host.answers.extend([plan_ab(), long("a"), long("b")]);
+    let r = host.run(task, scope, RunOptions { max_tokens: Some(600), ..RunOptions::default() });
+    assert_eq!(r.error.as_ref().map(|e| e.code.as_str()), Some("budget_exceeded"), "{r:?}");
+    assert!(r.error.as_ref().unwrap().message.contains("the run has used 920 tokens, over --max-tokens 600"), "{r:?}");
+    assert_eq!(host.prompts().len(), 3);
+    assert_eq!(host.writes(), 0);
+    assert_eq!(host.text("src/a.js"), Some(two[0].1));
+
+    // Enough budget: the run as without one.
+    let mut host = Host::new(two);
+    host.answers.extend([plan_ab(), code("a"), code("b")]);
+    let r = host.run(task, scope, RunOptions { max_tokens: Some(10_000), ..RunOptions::default() });
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+
+    // A cost limit on a model with no price cannot be held: refused before any call.
+    let mut host = Host::new(two);
+    host.answers.extend([plan_ab()]);
+    let r = host.run(task, scope, RunOptions { max_cost_usd: Some(1.0), model: Some("llama-local".into()), ..RunOptions::default() });
+    assert_eq!(r.error.as_ref().map(|e| e.code.as_str()), Some("budget_exceeded"));
+    assert!(host.prompts().is_empty());
+    // With a price: 3 calls of 100 + 20 tokens on gpt-4o are about $0.0014, over $0.001.
+    let mut host = Host::new(two);
+    host.answers.extend([plan_ab(), code("a"), code("b")]);
+    let r = host.run(task, scope, RunOptions { max_cost_usd: Some(0.001), model: Some("gpt-4o".into()), ..RunOptions::default() });
+    assert_eq!(r.error.as_ref().map(|e| e.code.as_str()), Some("budget_exceeded"), "{r:?}");
+    assert!(r.error.as_ref().unwrap().message.contains("over --max-cost $0.001"), "{r:?}");
+    assert_eq!(host.writes(), 0);
+}

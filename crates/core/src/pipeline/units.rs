@@ -63,6 +63,9 @@ impl Session {
             self.push_units(entry);
         }
         self.set_stage(Stage::L2, StageState::Ok);
+        if let Some(why) = self.budget_estimate_exceeded() {
+            return self.fail(ErrorCode::BudgetExceeded, why);
+        }
         self.next_unit(0)
     }
 

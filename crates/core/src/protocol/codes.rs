@@ -67,6 +67,8 @@ pub enum ErrorCode {
     Conflict,
     VerifyFailed,
     Interrupted,
+    /// The run would go or went over `max_tokens` or `max_cost_usd`: nothing was written.
+    BudgetExceeded,
     /// The host answered what the core never asked: a bug in red-exec (status CRASHED).
     HostProtocol,
 }
@@ -91,6 +93,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::VerifyFailed => "verify_failed",
             ErrorCode::Interrupted => "interrupted",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
             ErrorCode::HostProtocol => "host_protocol",
         }
     }
@@ -136,6 +139,10 @@ pub struct Words {
     /// Read-only context files.
     pub read: Option<String>,
     pub context_budget: Option<String>,
+    /// The run's token budget.
+    pub max_tokens: Option<String>,
+    /// The run's cost budget.
+    pub max_cost: Option<String>,
     pub max_retries: Option<String>,
     pub model: Option<String>,
     /// `{}`: `cjs` or `esm`.

@@ -15,7 +15,7 @@ pub enum FormatChoice {
     Esm,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 // Every field may be left out (`default`); the run_start event carries them all, unset ones as null.
 #[ts(optional_fields = nullable)]
@@ -33,6 +33,13 @@ pub struct RunOptions {
     pub module_format: FormatChoice,
     /// Largest prompt one call may send, in tokens (estimated); a unit over it fails, it is never cut.
     pub context_budget: Option<u32>,
+    /// The most tokens (prompt and completion) the whole run may use: over the estimate made from
+    /// the plan before the first generation call, or over the tokens spent after any answer, the
+    /// run stops with `budget_exceeded` and nothing written.
+    pub max_tokens: Option<u64>,
+    /// The most the run may cost, in USD at the model's list prices (cached prompt tokens at the
+    /// cached rate); checked as `max_tokens`. A model without a price is refused before any call.
+    pub max_cost_usd: Option<f64>,
     /// The user's check, run by the host in the workspace once the files are written: exit 0 passes.
     pub verify: Option<String>,
     /// The check's time limit, passed on to the host. Default 300000.
