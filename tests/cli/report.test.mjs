@@ -134,8 +134,8 @@ test('an OK run with --report --json: JSON on stdout, a report without advice, n
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   assert.deepEqual(result.usageByStage, {
-    L1: { promptTokens: 0, completionTokens: 0, calls: 0 },
-    L3: { promptTokens: 400, completionTokens: 280, calls: 1 },
+    L1: { promptTokens: 0, completionTokens: 0, calls: 0, cachedTokens: 0 },
+    L3: { promptTokens: 400, completionTokens: 280, calls: 1, cachedTokens: 0 },
   });
   assert.equal(result.planSource, 'derived');
   const md = read(ws, REPORT);

@@ -119,7 +119,7 @@ test('live completer: posts to <base>/chat/completions with the key, maps the an
     assert.equal(result.status, 'OK');
     assert.deepEqual([...changes], [['src/health.js', HEALTH_MODULE]]);
     // One file in scope: the plan is derived (the scripted plan is passed over), one call.
-    assert.deepEqual(result.usage, { promptTokens: 500, completionTokens: 90, totalTokens: 590, calls: 1, modelMs: result.usage.modelMs });
+    assert.deepEqual(result.usage, { promptTokens: 500, completionTokens: 90, totalTokens: 590, calls: 1, modelMs: result.usage.modelMs, cachedTokens: 0 });
     assert.deepEqual(server.requests.map((r) => [r.method, r.url, r.headers.authorization, r.body.model, r.marker.stage]), [
       ['POST', '/v1/chat/completions', 'Bearer sk-test-playground', 'gpt-4.1-mini', 'L3'],
     ]);
