@@ -93,11 +93,11 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
 }
 
-/// The task's sentences: cut at `;`, at `.`/`!`/`?` before a space (so `a.js` stays whole), and at
-/// a line end before a blank line or a list item (a sentence wrapped over lines stays whole).
-fn sentences(task: &str) -> Vec<&str> {
+/// Where the task's sentences end: the byte offset of each cut character (and its length). Cut at
+/// `.`/`!`/`?` before a space (so `a.js` stays whole), at a line end before a blank line or a list
+/// item (a sentence wrapped over lines stays whole), and, with `at_semicolon`, at `;`.
+fn sentence_ends(task: &str, at_semicolon: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut start = 0;
     let mut chars = task.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         let at_end = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
@@ -106,40 +106,38 @@ fn sentences(task: &str) -> Vec<&str> {
             let numbered = next.split_once(['.', ')']).is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
             next.is_empty() || ["- ", "* ", "+ "].iter().any(|m| next.starts_with(m)) || numbered
         };
-        if paragraph_or_item || c == ';' || (matches!(c, '.' | '!' | '?') && at_end) {
-            out.push(&task[start..i]);
-            start = i + c.len_utf8();
+        if paragraph_or_item || (at_semicolon && c == ';') || (matches!(c, '.' | '!' | '?') && at_end) {
+            out.push((i, c.len_utf8()));
         }
+    }
+    out
+}
+
+/// The task's sentences, each without the character that ends it; also cut at `;`.
+fn sentences(task: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, len) in sentence_ends(task, true) {
+        out.push(&task[start..i]);
+        start = i + len;
     }
     out.push(&task[start..]);
     out
 }
 
-/// The task's sentences as byte ranges that cover it whole (each with its full stop and the space
-/// after it): cut after `.`/`!`/`?` before a space, and at a line end before a blank line or a
-/// list item. Unlike [`sentences`], not at `;`: a part of the task keeps its clauses together.
+/// The task's sentences as byte ranges that cover it whole (each with its full stop and the
+/// whitespace after it). Unlike [`sentences`], not cut at `;`: a part of the task keeps its clauses.
 fn sentence_spans(task: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut chars = task.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let at_end = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
-        let paragraph_or_item = c == '\n' && {
-            let next = task[i + 1..].lines().next().unwrap_or("").trim_start();
-            next.is_empty() || ["- ", "* ", "+ "].iter().any(|m| next.starts_with(m))
-        };
-        if paragraph_or_item || (matches!(c, '.' | '!' | '?') && at_end) {
-            let mut end = i + c.len_utf8();
-            while let Some(&(j, n)) = chars.peek() {
-                if !n.is_whitespace() {
-                    break;
-                }
-                end = j + n.len_utf8();
-                chars.next();
-            }
-            out.push(start..end);
-            start = end;
+    for (i, len) in sentence_ends(task, false) {
+        let end = i + len;
+        if end <= start {
+            continue;
         }
+        let end = end + task[end..].len() - task[end..].trim_start().len();
+        out.push(start..end);
+        start = end;
     }
     if start < task.len() {
         out.push(start..task.len());
