@@ -437,6 +437,11 @@ export type RunUsage = {
   totalTokens: number;
   calls: number;
   modelMs: number;
+  /**
+   * Of `prompt_tokens`, those the provider reported served from its prompt cache (priced at
+   * the cached rate). A result recorded before this field existed reads as 0.
+   */
+  cachedTokens: number;
 };
 
 /**
@@ -485,7 +490,15 @@ export type StageState = "pending" | "ok" | "failed" | "skipped";
 /**
  * Tokens and calls of one stage.
  */
-export type StageUsage = { promptTokens: number; completionTokens: number; calls: number };
+export type StageUsage = {
+  promptTokens: number;
+  completionTokens: number;
+  calls: number;
+  /**
+   * Of `prompt_tokens`, those served from the provider's prompt cache.
+   */
+  cachedTokens: number;
+};
 
 export type Stages = { L1: StageState; L2: StageState; L3: StageState; gate: StageState };
 
@@ -511,7 +524,15 @@ export type SuppliedFile = {
   dropExports?: Array<string>;
 };
 
-export type Usage = { promptTokens: number; completionTokens: number };
+export type Usage = {
+  promptTokens: number;
+  completionTokens: number;
+  /**
+   * Of `prompt_tokens`, those the provider served from its prompt cache (OpenAI's
+   * `usage.prompt_tokens_details.cached_tokens`, DeepSeek's `prompt_cache_hit_tokens`).
+   */
+  cachedTokens?: number;
+};
 
 /**
  * Usage per model stage: L1 (the plan) and L3 (the code). L2 makes no model call.
