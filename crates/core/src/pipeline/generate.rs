@@ -26,15 +26,21 @@ impl Session {
 
     /// Read-only files as one unit sees them (`context::cut`): the stable views (whole, or the
     /// outline of a large file; the same for every unit of the run) and the sections of the large
-    /// ones that this unit's `terms` reference (`with_parts == false`: none, to fit the budget).
-    fn read_only_views(&self, terms: &context::Terms, with_parts: bool) -> (Vec<ReadOnlyView>, Vec<ReadOnlyView>) {
+    /// ones that this unit's `terms` reference. `outlines_only`, to fit the budget: every file as
+    /// its outline, no sections.
+    fn read_only_views(&self, terms: &context::Terms, outlines_only: bool) -> (Vec<ReadOnlyView>, Vec<ReadOnlyView>) {
         let mut stable = Vec::new();
         let mut parts = Vec::new();
         for p in &self.files.scope.read_only {
             let Some(text) = self.files.texts.get(p).cloned().flatten() else { continue };
-            let (view, used) = context::cut(p, &text, self.files.analyses.get(p), terms);
+            let analysis = self.files.analyses.get(p);
+            if outlines_only {
+                stable.push(ReadOnlyView { path: p.clone(), text: context::outline(p, &text, analysis), whole: false });
+                continue;
+            }
+            let (view, used) = context::cut(p, &text, analysis, terms);
             stable.push(view);
-            parts.extend(used.filter(|_| with_parts));
+            parts.extend(used);
         }
         (stable, parts)
     }
@@ -225,8 +231,8 @@ limit, {why}; split the file or the task"
             return self.next_unit(index + 1);
         }
         let budget = self.budget();
-        for with_parts in [true, false] {
-            let (views, parts) = self.read_only_views(&terms, with_parts);
+        for outlines_only in [false, true] {
+            let (views, parts) = self.read_only_views(&terms, outlines_only);
             let messages = prompts::unit_messages(&UnitPrompt {
                 task: &task,
                 path: &entry.path,
@@ -280,7 +286,7 @@ limit, {why}; split the file or the task"
                     },
                 };
             }
-            if parts.is_empty() {
+            if views.is_empty() {
                 break;
             }
         }

@@ -1621,3 +1621,34 @@ fn a_run_over_its_budget_stops_before_anything_is_written() {
     assert!(r.error.as_ref().unwrap().message.contains("over --max-cost $0.001"), "{r:?}");
     assert_eq!(host.writes(), 0);
 }
+
+#[test]
+fn over_the_context_budget_read_only_files_go_as_outlines_only() {
+    // A read-only module whose every section the unit references (it imports every helper): whole in
+    // the first try, and as its outline when that does not fit the budget.
+    let mut lib = String::new();
+    for i in 0..40 {
+        lib.push_str(&format!("function helper{i}(value) {{\n  // step {i} of the pipeline, documented at length here\n  return value + {i};\n}}\n\n"));
+    }
+    lib.push_str(&format!("module.exports = {{ {} }};\n", (0..40).map(|i| format!("helper{i}")).collect::<Vec<_>>().join(", ")));
+    let names = (0..40).map(|i| format!("helper{i}")).collect::<Vec<_>>().join(", ");
+    let a = format!("const {{ {names} }} = require('../lib/helpers');\nmodule.exports = {{}};\n");
+    let mut host = Host::new(&[("lib/helpers.js", &lib), ("src/a.js", &a)]);
+    host.answers.extend([fenced("module.exports = { a: 1 };\n")]);
+    let task = "Use lib/helpers.js (helper0 to helper39) in src/a.js.";
+    let options = RunOptions { context_budget: Some(1_600), ..RunOptions::default() };
+    let r = host.run(task, &["src/a.js"], options);
+    let sizes: Vec<(u32, bool)> = host
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::Context { tokens, read_only, .. } => Some((*tokens, read_only.iter().all(|v| v.whole))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(r.status, Status::Ok, "{sizes:?} {r:?}");
+    assert!(sizes.len() == 2 && sizes[0].0 > 1_600 && sizes[0].1 && sizes[1].0 <= 1_600 && !sizes[1].1, "{sizes:?}");
+    let system = &host.prompts()[0].messages[0].content;
+    assert!(system.contains("READ-ONLY FILE lib/helpers.js (outline only):") && system.contains("#1 function helper0(value) {"), "{system}");
+    assert!(!system.contains("documented at length"), "{system}");
+}
