@@ -71,6 +71,7 @@ export type ErrorCode =
   | "conflict"
   | "verify_failed"
   | "interrupted"
+  | "budget_exceeded"
   | "host_protocol";
 
 /**
@@ -582,6 +583,14 @@ export type Words = {
    */
   read?: string | null;
   contextBudget?: string | null;
+  /**
+   * The run's token budget.
+   */
+  maxTokens?: string | null;
+  /**
+   * The run's cost budget.
+   */
+  maxCost?: string | null;
   maxRetries?: string | null;
   model?: string | null;
   /**

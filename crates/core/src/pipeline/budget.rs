@@ -1,4 +1,4 @@
-//! The run's budget (`--max-tokens`, `--max-cost`; issue 18): an estimate from the plan before the
+//! The run's budget (`RunOptions::max_tokens`, `max_cost_usd`; issue 18): an estimate from the plan before the
 //! first generation call, and the tokens spent after every answer. Over it, the run stops with
 //! `budget_exceeded` before anything is written (writes come only after every unit is generated).
 
