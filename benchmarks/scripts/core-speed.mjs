@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // `npm run bench:core`: how fast the machine's own part is, in one process and one run.
-//  1. The core (wasm) parsing, sectioning, gating and diffing a large real file, driven through
-//     runTask with an in-memory host that answers instantly, against a plain-JS version of the
-//     same checks on acorn + jsdiff. Inputs: TypeScript's lib/typescript.js and lodash.js.
-//  2. The wasm's size, raw and gzipped.  3. Cold start of `red-exec --version`.
-//  4. The share of a benchmark run's wall time spent outside the model (from the latest results).
+//  1. The same work on every side for one whole-file edit: parse the old and the new text, the old
+//     text's export facts, the syntax verdict and facts of the new one, a unified diff. The core
+//     (wasm, each stage timed inside it by `benchStages`, the boundary by `benchBoundary`) against
+//     acorn + jsdiff, meriyah + jsdiff and oxc-parser's npm binding + jsdiff, in interleaved rounds
+//     (every contender once per round, the order rotated), min and median of the rounds.
+//  2. The whole `runTask` of that edit (an in-memory host that answers instantly): prompts,
+//     events, boundary crossings and all; on typescript.js, lodash and generated 50- and 200-file runs.
+//  3. The wasm's size, raw and gzipped.  4. Cold start of `red-exec --version` against `node -e 0`.
+//  5. The share of a benchmark run's wall time spent outside the model (from the latest results).
 // Prints a report and writes benchmarks/results/core-speed.json.
+// Usage: node benchmarks/scripts/core-speed.mjs [--rounds N]
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,63 +18,67 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as acorn from 'acorn';
-import { structuredPatch } from 'diff';
+import * as meriyah from 'meriyah';
+import { parseSync as oxcParse } from 'oxc-parser';
+import { createTwoFilesPatch } from 'diff';
 import { runTask } from '@codemaestro/core';
-
-import { MAX_FILE_BYTES } from '../../npm/core/host/limits.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RESULTS = path.join(ROOT, 'benchmarks', 'results');
-const ROUNDS = 3;
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 7;
 
-const inputs = [
-  { name: 'typescript.js', file: require.resolve('typescript/lib/typescript.js'), version: require('typescript/package.json').version },
-  { name: 'lodash.js', file: require.resolve('lodash/lodash.js'), version: require('lodash/package.json').version },
-];
+// The same glue instance @codemaestro/core initialised: the benchmark-only exports live there.
+const wasm = await import(pathToFileURL(path.join(path.dirname(require.resolve('@codemaestro/core/package.json')), 'dist', 'red_exec_wasm.js')).href);
+if (typeof wasm.benchStages !== 'function') throw new Error('this wasm has no benchStages export: rebuild it (node scripts/build-wasm.mjs)');
 
-/** The edit both sides process: a new top-level function appended, as an L3 answer would add it. */
+// Read from the installed packages (not every one exports its package.json).
+const installed = (n) => JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', n, 'package.json'), 'utf8')).version;
+const versions = Object.fromEntries(['acorn', 'meriyah', 'oxc-parser', 'diff', 'typescript', 'lodash'].map((n) => [n, installed(n)]));
+
+/** The edit every side processes: a new top-level function appended, as an L3 answer would add it. */
 const edited = (text) => `${text}\nfunction benchAddedHelper(a, b) {\n  return a + b;\n}\n`;
 
-async function coreOnce(name, text) {
-  const answer = `\`\`\`js\n${edited(text)}\`\`\`\n`;
-  let writes = 0;
-  const result = await runTask({
-    task: `Append a helper to ${name}`,
-    files: [name],
-    options: { model: 'bench', maxRetries: 0, contextBudget: 2_000_000_000 },
-    host: {
-      complete: async (req) =>
-        req.stage === 'L1'
-          ? { text: JSON.stringify({ actions: [{ path: name, action: 'MODIFY', intent: 'append a helper' }] }) }
-          : { text: answer },
-      readFile: async (p) => (p === name ? { state: 'present', text } : { state: 'absent' }),
-      writeFile: async () => {
-        writes++;
-      },
-      deleteFile: async () => {},
-    },
-  });
-  if (result.status !== 'OK' || writes !== 1) throw new Error(`core run on ${name} did not pass: ${JSON.stringify(result.error ?? result.files)}`);
-  return result;
-}
+// --- the plain-JS contenders: one parser each, the same facts and checks ----------------------
 
-// --- the plain-JS equivalent ------------------------------------------------------------------
+const parsers = {
+  'acorn+jsdiff': (text) => {
+    const comments = [];
+    const ast = acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true, onComment: comments });
+    return { body: ast.body, comments };
+  },
+  'meriyah+jsdiff': (text) => {
+    const comments = [];
+    const ast = meriyah.parseModule(text, { ranges: true, next: true, onComment: (type, value, start, end) => comments.push({ start, end }) });
+    return { body: ast.body, comments };
+  },
+  'oxc-parser+jsdiff': (text) => {
+    const r = oxcParse('file.mjs', text);
+    if (r.errors.length > 0) throw new SyntaxError(r.errors[0].message);
+    return { body: r.program.body, comments: r.comments };
+  },
+};
 
-function facts(text) {
-  const comments = [];
-  const ast = acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, onComment: comments });
+/** Exports (ESM and CommonJS), module syntax and top-level items with their leading comments. */
+function factsOf({ body, comments }) {
   const exports = new Set();
   let esm = false;
   let cjs = false;
-  for (const node of ast.body) {
+  const isModuleExports = (m) => m?.type === 'MemberExpression' && m.object.name === 'module' && m.property.name === 'exports';
+  for (const node of body) {
     if (node.type.startsWith('Export') || node.type === 'ImportDeclaration') esm = true;
+    if (node.type === 'ExportNamedDeclaration') {
+      for (const s of node.specifiers ?? []) exports.add(s.exported.name ?? s.exported.value);
+      const d = node.declaration;
+      if (d?.id) exports.add(d.id.name);
+      for (const v of d?.declarations ?? []) if (v.id.name) exports.add(v.id.name);
+    } else if (node.type === 'ExportDefaultDeclaration') exports.add('default');
     const e = node.type === 'ExpressionStatement' ? node.expression : null;
     if (e?.type === 'AssignmentExpression' && e.left.type === 'MemberExpression') {
       const l = e.left;
-      const isModuleExports = (m) => m.type === 'MemberExpression' && m.object.name === 'module' && m.property.name === 'exports';
       if (isModuleExports(l)) {
         cjs = true;
         if (e.right.type === 'ObjectExpression') for (const p of e.right.properties) if (p.key) exports.add(p.key.name ?? p.key.value);
@@ -79,10 +88,9 @@ function facts(text) {
       }
     }
   }
-  // Top-level items with spans, each starting at its leading comments (what sectioning needs).
   let c = 0;
   let prevEnd = 0;
-  const items = ast.body.map((node) => {
+  const items = body.map((node) => {
     let start = node.start;
     while (c < comments.length && comments[c].end <= node.start) {
       if (comments[c].start >= prevEnd) start = Math.min(start, comments[c].start);
@@ -94,41 +102,172 @@ function facts(text) {
   return { exports, esm, cjs, items };
 }
 
-function jsOnce(name, text) {
-  const old = facts(text);
-  const answer = `\`\`\`js\n${edited(text)}\`\`\`\n`;
-  const open = answer.indexOf('\n') + 1;
-  const code = answer.slice(open, answer.lastIndexOf('```'));
-  const now = facts(code);
-  const lost = [...old.exports].filter((e) => !now.exports.has(e));
-  if (lost.length > 0 || old.esm !== now.esm) throw new Error('js gate failed');
-  const patch = structuredPatch(name, name, text, code, '', '', { context: 3 });
-  if (patch.hunks.length === 0 || old.items.length === 0) throw new Error('js diff found nothing');
+/** One contender's stages on one edit, each timed; `work` is what the core's stages add up to. */
+function jsStages(parse, name, old, now) {
+  const t = {};
+  let s = performance.now();
+  parse(old);
+  parse(now);
+  t.parse = performance.now() - s;
+  s = performance.now();
+  const before = factsOf(parse(old));
+  t.facts = performance.now() - s;
+  s = performance.now();
+  let after;
+  try {
+    after = factsOf(parse(now));
+  } catch {
+    throw new Error(`${name}: the new text does not parse`);
+  }
+  const lost = [...before.exports].filter((e) => !after.exports.has(e));
+  if (lost.length > 0 || before.esm !== after.esm) throw new Error('js gate failed');
+  t.gate = performance.now() - s;
+  s = performance.now();
+  const patch = createTwoFilesPatch(`a/${name}`, `b/${name}`, old, now, '', '', { context: 3 });
+  t.diff = performance.now() - s;
+  if (patch.length === 0) throw new Error('js diff found nothing');
+  t.work = t.facts + t.gate + t.diff;
+  return t;
 }
 
-async function timeIt(fn) {
-  const times = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+function coreStages(name, old, now) {
+  let s = performance.now();
+  if (wasm.benchBoundary(old, now) === 0) throw new Error('nothing crossed');
+  const boundary = performance.now() - s;
+  s = performance.now();
+  const r = wasm.benchStages(name, old, now);
+  const call = performance.now() - s;
+  if (r.violations !== 0 || r.diffBytes === 0) throw new Error(`core stages: ${JSON.stringify(r)}`);
+  return { parse: r.parseMs, facts: r.factsMs, gate: r.gateMs, diff: r.diffMs, boundary, work: r.factsMs + r.gateMs + r.diffMs + boundary, call };
 }
+
+// --- whole runs through runTask -----------------------------------------------------------------
+
+/** `files`: [{ path, text, next }]: a MODIFY of each, answered at once with `next`. */
+async function coreRun(files) {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  let writes = 0;
+  const result = await runTask({
+    task: `Append a helper to ${files.map((f) => f.path).join(', ')}`,
+    files: files.map((f) => f.path),
+    options: { model: 'bench', maxRetries: 0, contextBudget: 2_000_000_000 },
+    host: {
+      complete: async (req) =>
+        req.stage === 'L1'
+          ? { text: JSON.stringify({ actions: files.map((f) => ({ path: f.path, action: 'MODIFY', intent: 'append a helper' })) }) }
+          : { text: `\`\`\`js\n${byPath.get(req.path).next}\`\`\`\n` },
+      readFile: async (p) => (byPath.has(p) ? { state: 'present', text: byPath.get(p).text } : { state: 'absent' }),
+      writeFile: async () => {
+        writes++;
+      },
+      deleteFile: async () => {},
+    },
+  });
+  if (result.status !== 'OK' || writes !== files.length) {
+    const why = result.error ?? result.files?.find((f) => f.error)?.error ?? result.status;
+    throw new Error(String(typeof why === 'string' ? why : JSON.stringify(why)).slice(0, 300));
+  }
+}
+
+/** `n` small CommonJS modules, each requiring the one before it. */
+function generated(n) {
+  return Array.from({ length: n }, (_, i) => {
+    const dep = i > 0 ? `const { value${i - 1} } = require('./m${i - 1}');\n\n` : '';
+    const body = i > 0 ? `value${i - 1}(x) + ${i}` : 'x';
+    const text = `${dep}/** Step ${i} of the chain. */\nfunction value${i}(x) {\n  return ${body};\n}\n\nfunction label${i}() {\n  return 'm${i}';\n}\n\nmodule.exports = { value${i}, label${i} };\n`;
+    const next = text.replace(`module.exports = { value${i}, label${i} };`, `function twice${i}(x) {\n  return 2 * value${i}(x);\n}\n\nmodule.exports = { value${i}, label${i}, twice${i} };`);
+    return { path: `src/m${i}.js`, text, next };
+  });
+}
+
+// --- measuring ------------------------------------------------------------------------------------
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: Number(s[0].toFixed(1)), median: Number(s[Math.floor(s.length / 2)].toFixed(1)) };
+};
+const STAGES = ['parse', 'facts', 'gate', 'diff', 'boundary', 'work'];
+
+/** Every contender once per round, the starting one rotated, so drift and GC hit all alike. */
+async function interleaved(contenders) {
+  const names = Object.keys(contenders);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) await contenders[n](); // warm-up: JIT, wasm tier-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(r + k) % names.length];
+      const s = performance.now();
+      const out = await contenders[n]();
+      samples[n].push({ total: performance.now() - s, ...(out ?? {}) });
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => {
+      const keys = Object.keys(samples[n][0]).filter((k) => typeof samples[n][0][k] === 'number');
+      return [n, Object.fromEntries(keys.map((k) => [k, stats(samples[n].map((x) => x[k]))]))];
+    }),
+  );
+}
+
+const report = {
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version },
+  rounds: ROUNDS,
+  versions,
+  stages: [],
+  runs: [],
+};
+
+const single = [
+  { name: 'typescript.js', text: fs.readFileSync(require.resolve('typescript/lib/typescript.js'), 'utf8') },
+  { name: 'lodash.js', text: fs.readFileSync(require.resolve('lodash/lodash.js'), 'utf8') },
+];
+
+for (const { name, text } of single) {
+  const now = edited(text);
+  const contenders = { core: () => coreStages(name, text, now) };
+  for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => jsStages(parse, name, text, now);
+  report.stages.push({ name, bytes: Buffer.byteLength(text), lines: text.split('\n').length, results: await interleaved(contenders) });
+}
+
+// Whole runs: the core's runTask against the JS contenders' `work` on the same files.
+const runInputs = [
+  ...single.map(({ name, text }) => ({ name, files: [{ path: name, text, next: edited(text) }] })),
+  { name: '50 files', files: generated(50) },
+  { name: '200 files', files: generated(200) },
+];
+for (const { name, files } of runInputs) {
+  const entry = { name, files: files.length, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) };
+  try {
+    await coreRun(files);
+  } catch (err) {
+    entry.refused = err.message;
+    report.runs.push(entry);
+    continue;
+  }
+  const contenders = { runTask: () => coreRun(files) };
+  for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => files.forEach((f) => jsStages(parse, f.path, f.text, f.next));
+  entry.results = await interleaved(contenders);
+  report.runs.push(entry);
+}
+
+const wasmFile = fs.readFileSync(path.join(ROOT, 'npm', 'core', 'dist', 'red_exec_wasm_bg.wasm'));
+report.wasm = { rawBytes: wasmFile.length, gzipBytes: zlib.gzipSync(wasmFile, { level: 9 }).length };
 
 function coldStart() {
   const bin = path.join(ROOT, 'npm', 'red-exec', 'bin', 'red-exec.js');
-  const times = [];
-  for (let i = 0; i < 5; i++) {
-    const t = performance.now();
-    const r = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
-    times.push(performance.now() - t);
-    if (r.status !== 0) throw new Error(`red-exec --version failed: ${r.stderr}`);
+  const runs = { 'red-exec --version': [bin, '--version'], 'node -e 0': ['-e', '0'] };
+  const times = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+  for (let i = 0; i < 11; i++) {
+    for (const [k, args] of Object.entries(runs)) {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      times[k].push(performance.now() - t);
+      if (r.status !== 0) throw new Error(`${k} failed: ${r.stderr}`);
+    }
   }
-  times.sort((a, b) => a - b);
-  return { medianMs: Math.round(times[2]), minMs: Math.round(times[0]) };
+  return Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, stats(xs)]));
 }
+report.coldStart = coldStart();
 
 function outsideModelShare() {
   const out = {};
@@ -141,58 +280,35 @@ function outsideModelShare() {
   }
   return out;
 }
-
-const mb = (bytes) => bytes / (1024 * 1024);
-const report = { machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version }, rounds: ROUNDS, files: [] };
-
-report.skipped = [];
-for (const input of inputs) {
-  const text = fs.readFileSync(input.file, 'utf8');
-  // The core refuses a file in scope over its limit (MAX_FILE_BYTES), so there is no run to time:
-  // say so rather than fail the whole bench (issue 20 is about gating such files).
-  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    report.skipped.push({ name: input.name, version: input.version, bytes: Buffer.byteLength(text), why: `over the core's ${MAX_FILE_BYTES}-byte file limit` });
-    continue;
-  }
-  try {
-    await coreOnce(input.name, text); // warm-up: the wasm compiles on first use
-  } catch (err) {
-    // A core that refuses the run (e.g. an answer over its per-unit budget) has nothing to time.
-    report.skipped.push({ name: input.name, version: input.version, bytes: Buffer.byteLength(text), why: `the core refused the run: ${err.message.replace(/^core run on \S+ did not pass: /, '')}` });
-    continue;
-  }
-  jsOnce(input.name, text);
-  const coreMs = await timeIt(() => coreOnce(input.name, text));
-  const jsMs = await timeIt(() => jsOnce(input.name, text));
-  const bytes = Buffer.byteLength(text);
-  report.files.push({
-    name: input.name,
-    version: input.version,
-    bytes,
-    lines: text.split('\n').length,
-    coreMs: Math.round(coreMs),
-    jsMs: Math.round(jsMs),
-    coreMBps: Number((mb(bytes) / (coreMs / 1000)).toFixed(2)),
-    jsMBps: Number((mb(bytes) / (jsMs / 1000)).toFixed(2)),
-    ratio: Number((jsMs / coreMs).toFixed(2)),
-  });
-}
-
-const wasm = fs.readFileSync(path.join(ROOT, 'npm', 'core', 'dist', 'red_exec_wasm_bg.wasm'));
-report.wasm = { rawBytes: wasm.length, gzipBytes: zlib.gzipSync(wasm, { level: 9 }).length };
-report.coldStart = coldStart();
 report.outsideModel = outsideModelShare();
 
 fs.mkdirSync(RESULTS, { recursive: true });
 fs.writeFileSync(path.join(RESULTS, 'core-speed.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-const lines = [`Core speed (median of ${ROUNDS}) on ${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}`];
-for (const f of report.skipped) lines.push(`  ${f.name} ${f.version}: not measured, ${f.why}`);
-for (const f of report.files) {
-  lines.push(`  ${f.name} ${f.version} (${mb(f.bytes).toFixed(2)} MB, ${f.lines} lines): core ${f.coreMBps} MB/s (${f.coreMs} ms), acorn+jsdiff ${f.jsMBps} MB/s (${f.jsMs} ms), core/JS speed ${f.ratio}x`);
+// --- the printed report ---------------------------------------------------------------------------
+
+const ms = (s) => (s ? `${s.median} (${s.min})` : '-');
+const lines = [`Core speed: ms, median (min) of ${ROUNDS} interleaved rounds, on ${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}`];
+for (const s of report.stages) {
+  lines.push(`  ${s.name} (${(s.bytes / 2 ** 20).toFixed(2)} MB, ${s.lines} lines), stage by stage:`);
+  lines.push(`    ${'contender'.padEnd(18)} ${STAGES.map((k) => k.padStart(17)).join('')}`);
+  for (const [n, r] of Object.entries(s.results)) lines.push(`    ${n.padEnd(18)} ${STAGES.map((k) => ms(r[k]).padStart(17)).join('')}`);
 }
-lines.push(`  wasm: ${(report.wasm.rawBytes / 1024).toFixed(0)} KiB raw, ${(report.wasm.gzipBytes / 1024).toFixed(0)} KiB gzipped`);
-lines.push(`  red-exec --version cold start: ${report.coldStart.medianMs} ms median (min ${report.coldStart.minMs} ms)`);
+lines.push('  Whole runs (core: runTask; the others: their `work` per file):');
+for (const r of report.runs) {
+  if (r.refused) {
+    lines.push(`    ${r.name}: the core refused the run: ${r.refused}`);
+    continue;
+  }
+  const core = r.results.runTask.total;
+  const others = Object.entries(r.results).filter(([n]) => n !== 'runTask');
+  lines.push(`    ${r.name} (${r.files} file${r.files > 1 ? 's' : ''}): runTask ${ms(core)}; ${others.map(([n, x]) => `${n} ${ms(x.total)} = ${(x.total.median / core.median).toFixed(2)}x`).join('; ')}`);
+}
+const r50 = report.runs.find((r) => r.name === '50 files')?.results;
+const r200 = report.runs.find((r) => r.name === '200 files')?.results;
+if (r50 && r200) lines.push(`    200 files / (4 x 50 files), runTask medians: ${(r200.runTask.total.median / (4 * r50.runTask.total.median)).toFixed(2)}`);
+lines.push(`  wasm: ${report.wasm.rawBytes} bytes raw, ${report.wasm.gzipBytes} gzipped`);
+for (const [k, s] of Object.entries(report.coldStart)) lines.push(`  ${k}: ${ms(s)} ms`);
 for (const [suite, s] of Object.entries(report.outsideModel)) {
   lines.push(`  ${suite} (${s.model}${s.chaos ? `, chaos ${s.chaos}` : ''}): ${(s.outsideShare * 100).toFixed(1)}% of ${(s.wallMs / 1000).toFixed(1)}s harness wall time outside the model`);
 }

@@ -11,6 +11,8 @@
 //! events, result).
 
 pub mod context;
+/// Benchmark-only: the stages of one edit timed one by one (`npm run bench:core`).
+pub mod bench;
 pub mod decompose;
 pub mod codes;
 pub mod diff;

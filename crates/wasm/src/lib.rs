@@ -163,6 +163,8 @@ impl Session {
 #[cfg(test)]
 mod typescript;
 
+mod bench;
+
 /// Diagnostic: make the core panic, so hosts can test that a panic becomes a clean error.
 #[wasm_bindgen(js_name = panicForDiagnostics)]
 pub fn panic_for_diagnostics(message: String) {
