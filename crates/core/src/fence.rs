@@ -79,13 +79,13 @@ pub(crate) fn blocks(answer: &str) -> Vec<Block<'_>> {
             continue;
         };
         let inner = &lines[i + 1..];
-        let strip = |l: &'_ str| -> String {
-            // Content lines lose up to the opening fence's indent, as CommonMark says.
-            let own = indent_of(l);
-            l[own.min(indent)..].to_string()
+        // Each line joins the body in place, its indent up to the fence's stripped: no copy per
+        // line of a 9 MB answer.
+        let mut body = String::new();
+        let mut push = |l: &str| {
+            body.push_str(&l[indent_of(l).min(indent)..]);
+            body.push('\n');
         };
-        // The first line that closes the block: a closing fence, or code glued to one.
-        let mut body_lines: Vec<String> = Vec::new();
         let mut closed = false;
         let mut consumed = inner.len();
         for (n, l) in inner.iter().enumerate() {
@@ -94,16 +94,11 @@ pub(crate) fn blocks(answer: &str) -> Vec<Block<'_>> {
                 break;
             }
             if let Some(code) = closed_on_last_line(l, ch, len) {
-                body_lines.push(strip(code));
+                push(code);
                 (closed, consumed) = (true, n + 1);
                 break;
             }
-            body_lines.push(strip(l));
-        }
-        let mut body = String::new();
-        for l in body_lines {
-            body.push_str(&l);
-            body.push('\n');
+            push(l);
         }
         out.push(Block { info, body, closed });
         i += 1 + consumed;

@@ -50,8 +50,12 @@ pub struct Fix {
 pub(crate) use crate::lang::is_global;
 
 /// The import passes in order, [`recover_missing_imports`] then [`recover_extends_import`],
-/// reading the file's import facts once when the first pass leaves the text as it was.
+/// reading the file's import facts once when the first pass leaves the text as it was. Both
+/// import only what another file exports: with no such file, nothing is parsed.
 pub(crate) fn recover_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
+    if neighbours.iter().all(|n| n.path == path || n.exports.is_empty()) {
+        return (text.to_string(), Vec::new());
+    }
     let Some(facts) = imports::import_facts(path, text) else { return (text.to_string(), Vec::new()) };
     let (out, mut fixes) = missing_imports::missing_imports_with(path, text, &facts, format, neighbours);
     let (out, more) = if out == text {
