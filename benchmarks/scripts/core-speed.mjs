@@ -9,8 +9,9 @@
 //     events, boundary crossings and all; on typescript.js, lodash and generated 50- and 200-file runs.
 //  3. The wasm's size, raw and gzipped.  4. Cold start of `red-exec --version` against `node -e 0`.
 //  5. The share of a benchmark run's wall time spent outside the model (from the latest results).
-// Prints a report and writes benchmarks/results/core-speed.json.
-// Usage: node benchmarks/scripts/core-speed.mjs [--rounds N]
+// Each of --runs (default 3) is its own process (a run of one build); prints a report and writes
+// benchmarks/results/core-speed.json: { runs: [one object per run], wasm, coldStart, outsideModel }.
+// Usage: node benchmarks/scripts/core-speed.mjs [--runs N] [--rounds N]
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,8 +29,11 @@ import { runTask } from '@codemaestro/core';
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RESULTS = path.join(ROOT, 'benchmarks', 'results');
-const roundsArg = process.argv.indexOf('--rounds');
-const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 7;
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const ROUNDS = Number(arg('--rounds', 5));
+const RUNS = Number(arg('--runs', 3));
+// A run's child process writes its figures here and prints nothing.
+const CHILD_OUT = arg('--child', null);
 
 // The same glue instance @codemaestro/core initialised: the benchmark-only exports live there.
 const wasm = await import(pathToFileURL(path.join(path.dirname(require.resolve('@codemaestro/core/package.json')), 'dist', 'red_exec_wasm.js')).href);
@@ -209,45 +213,59 @@ async function interleaved(contenders) {
   );
 }
 
+if (CHILD_OUT) {
+  const run = { stages: [], runs: [] };
+
+  const single = [
+    { name: 'typescript.js', text: fs.readFileSync(require.resolve('typescript/lib/typescript.js'), 'utf8') },
+    { name: 'lodash.js', text: fs.readFileSync(require.resolve('lodash/lodash.js'), 'utf8') },
+  ];
+
+  for (const { name, text } of single) {
+    const now = edited(text);
+    const contenders = { core: () => coreStages(name, text, now) };
+    for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => jsStages(parse, name, text, now);
+    run.stages.push({ name, bytes: Buffer.byteLength(text), lines: text.split('\n').length, results: await interleaved(contenders) });
+  }
+
+  // Whole runs: the core's runTask against the JS contenders' `work` on the same files.
+  const runInputs = [
+    ...single.map(({ name, text }) => ({ name, files: [{ path: name, text, next: edited(text) }] })),
+    { name: '50 files', files: generated(50) },
+    { name: '200 files', files: generated(200) },
+  ];
+  for (const { name, files } of runInputs) {
+    const entry = { name, files: files.length, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) };
+    try {
+      await coreRun(files);
+    } catch (err) {
+      entry.refused = err.message;
+      run.runs.push(entry);
+      continue;
+    }
+    const contenders = { runTask: () => coreRun(files) };
+    for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => files.forEach((f) => jsStages(parse, f.path, f.text, f.next));
+    entry.results = await interleaved(contenders);
+    run.runs.push(entry);
+  }
+
+  fs.writeFileSync(CHILD_OUT, JSON.stringify(run));
+  process.exit(0);
+}
+
 const report = {
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version },
   rounds: ROUNDS,
   versions,
-  stages: [],
   runs: [],
 };
-
-const single = [
-  { name: 'typescript.js', text: fs.readFileSync(require.resolve('typescript/lib/typescript.js'), 'utf8') },
-  { name: 'lodash.js', text: fs.readFileSync(require.resolve('lodash/lodash.js'), 'utf8') },
-];
-
-for (const { name, text } of single) {
-  const now = edited(text);
-  const contenders = { core: () => coreStages(name, text, now) };
-  for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => jsStages(parse, name, text, now);
-  report.stages.push({ name, bytes: Buffer.byteLength(text), lines: text.split('\n').length, results: await interleaved(contenders) });
-}
-
-// Whole runs: the core's runTask against the JS contenders' `work` on the same files.
-const runInputs = [
-  ...single.map(({ name, text }) => ({ name, files: [{ path: name, text, next: edited(text) }] })),
-  { name: '50 files', files: generated(50) },
-  { name: '200 files', files: generated(200) },
-];
-for (const { name, files } of runInputs) {
-  const entry = { name, files: files.length, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) };
-  try {
-    await coreRun(files);
-  } catch (err) {
-    entry.refused = err.message;
-    report.runs.push(entry);
-    continue;
-  }
-  const contenders = { runTask: () => coreRun(files) };
-  for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => files.forEach((f) => jsStages(parse, f.path, f.text, f.next));
-  entry.results = await interleaved(contenders);
-  report.runs.push(entry);
+for (let n = 1; n <= RUNS; n++) {
+  const out = path.join(os.tmpdir(), `red-exec-core-speed-${process.pid}-${n}.json`);
+  process.stderr.write(`bench:core: run ${n} of ${RUNS}\n`);
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', out, '--rounds', String(ROUNDS)], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`run ${n} failed`);
+  report.runs.push(JSON.parse(fs.readFileSync(out, 'utf8')));
+  fs.rmSync(out);
 }
 
 const wasmFile = fs.readFileSync(path.join(ROOT, 'npm', 'core', 'dist', 'red_exec_wasm_bg.wasm'));
@@ -287,29 +305,38 @@ fs.writeFileSync(path.join(RESULTS, 'core-speed.json'), `${JSON.stringify(report
 
 // --- the printed report ---------------------------------------------------------------------------
 
-const ms = (s) => (s ? `${s.median} (${s.min})` : '-');
-const lines = [`Core speed: ms, median (min) of ${ROUNDS} interleaved rounds, on ${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}`];
-for (const s of report.stages) {
-  lines.push(`  ${s.name} (${(s.bytes / 2 ** 20).toFixed(2)} MB, ${s.lines} lines), stage by stage:`);
-  lines.push(`    ${'contender'.padEnd(18)} ${STAGES.map((k) => k.padStart(17)).join('')}`);
-  for (const [n, r] of Object.entries(s.results)) lines.push(`    ${n.padEnd(18)} ${STAGES.map((k) => ms(r[k]).padStart(17)).join('')}`);
+// Each figure: the median of each run's rounds, run by run, and the least of all rounds.
+const across = (get) => {
+  const xs = report.runs.map(get).filter(Boolean);
+  return xs.length === 0 ? null : { medians: xs.map((x) => x.median), min: Math.min(...xs.map((x) => x.min)) };
+};
+const ms = (a) => (a ? `${a.medians.map((m) => Math.round(m)).join('/')} (${Math.round(a.min)})` : '-');
+const mid = (a) => [...a.medians].sort((x, y) => x - y)[Math.floor(a.medians.length / 2)];
+const lines = [`Core speed: ms, each run's median of ${ROUNDS} interleaved rounds, run by run (${RUNS} runs), and the least round in (); ${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}`];
+for (const [k, s0] of report.runs[0].stages.entries()) {
+  lines.push(`  ${s0.name} (${(s0.bytes / 2 ** 20).toFixed(2)} MB, ${s0.lines} lines), stage by stage:`);
+  lines.push(`    ${'contender'.padEnd(18)} ${STAGES.map((st) => st.padStart(22)).join('')}`);
+  for (const n of Object.keys(s0.results)) lines.push(`    ${n.padEnd(18)} ${STAGES.map((st) => ms(across((r) => r.stages[k].results[n][st])).padStart(22)).join('')}`);
 }
-lines.push('  Whole runs (core: runTask; the others: their `work` per file):');
-for (const r of report.runs) {
-  if (r.refused) {
-    lines.push(`    ${r.name}: the core refused the run: ${r.refused}`);
+lines.push('  Whole runs (core: runTask; the others: their `work` on every file), and how many times faster the core is (medians):');
+for (const [k, r0] of report.runs[0].runs.entries()) {
+  if (r0.refused) {
+    lines.push(`    ${r0.name}: the core refused the run: ${r0.refused}`);
     continue;
   }
-  const core = r.results.runTask.total;
-  const others = Object.entries(r.results).filter(([n]) => n !== 'runTask');
-  lines.push(`    ${r.name} (${r.files} file${r.files > 1 ? 's' : ''}): runTask ${ms(core)}; ${others.map(([n, x]) => `${n} ${ms(x.total)} = ${(x.total.median / core.median).toFixed(2)}x`).join('; ')}`);
+  const core = across((r) => r.runs[k].results?.runTask.total);
+  const others = Object.keys(r0.results).filter((n) => n !== 'runTask');
+  lines.push(`    ${r0.name}: runTask ${ms(core)}; ${others.map((n) => { const o = across((r) => r.runs[k].results?.[n].total); return `${n} ${ms(o)} = ${(mid(o) / mid(core)).toFixed(2)}x`; }).join('; ')}`);
 }
-const r50 = report.runs.find((r) => r.name === '50 files')?.results;
-const r200 = report.runs.find((r) => r.name === '200 files')?.results;
-if (r50 && r200) lines.push(`    200 files / (4 x 50 files), runTask medians: ${(r200.runTask.total.median / (4 * r50.runTask.total.median)).toFixed(2)}`);
+const runOf = (name) => report.runs[0].runs.findIndex((r) => r.name === name && !r.refused);
+const [k50, k200] = [runOf('50 files'), runOf('200 files')];
+if (k50 >= 0 && k200 >= 0) {
+  const ratio = report.runs.map((r) => (r.runs[k200].results.runTask.total.median / (4 * r.runs[k50].results.runTask.total.median)).toFixed(2));
+  lines.push(`    200 files / (4 x 50 files), runTask medians, run by run: ${ratio.join('/')}`);
+}
 lines.push(`  wasm: ${report.wasm.rawBytes} bytes raw, ${report.wasm.gzipBytes} gzipped`);
-for (const [k, s] of Object.entries(report.coldStart)) lines.push(`  ${k}: ${ms(s)} ms`);
-for (const [suite, s] of Object.entries(report.outsideModel)) {
-  lines.push(`  ${suite} (${s.model}${s.chaos ? `, chaos ${s.chaos}` : ''}): ${(s.outsideShare * 100).toFixed(1)}% of ${(s.wallMs / 1000).toFixed(1)}s harness wall time outside the model`);
+for (const [k, st] of Object.entries(report.coldStart)) lines.push(`  ${k}: ${st.median} ms median of 11 (min ${st.min})`);
+for (const [suite, o] of Object.entries(report.outsideModel)) {
+  lines.push(`  ${suite} (${o.model}${o.chaos ? `, chaos ${o.chaos}` : ''}): ${(o.outsideShare * 100).toFixed(1)}% of ${(o.wallMs / 1000).toFixed(1)}s harness wall time outside the model`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);

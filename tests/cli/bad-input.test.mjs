@@ -141,10 +141,10 @@ const cases = [
     expect: { code: 4, message: /^red-exec: src\/latin1\.js: not valid UTF-8 text \[input_unreadable\]$/, calls: 0, logs: true },
   },
   {
-    name: 'a 5 MB file (over the 2 MB read limit, far over the context budget)',
+    name: 'a 5 MB file (over a 2 MB --max-file-bytes)',
     setup: ({ ws }) => write(ws, 'src/huge.js', `// ${'x'.repeat(5 * 1024 * 1024)}\n`),
-    argv: ({ baseUrl }) => [TASK, '--files', 'src/huge.js', '--base-url', baseUrl],
-    expect: { code: 4, message: /^red-exec: src\/huge\.js: 5242884 bytes, over the 2 MB limit for a file in scope \(2097152 bytes\) \[input_unreadable\]$/, calls: 0, logs: true },
+    argv: ({ baseUrl }) => [TASK, '--files', 'src/huge.js', '--base-url', baseUrl, '--max-file-bytes', '2097152'],
+    expect: { code: 4, message: /^red-exec: src\/huge\.js: 5242884 bytes, over the limit for a file in scope \(2097152 bytes\) \[input_unreadable\]$/, calls: 0, logs: true },
   },
   {
     // Under the read limit, a long file is planned from its outline; the one call that needs
@@ -238,7 +238,7 @@ const cases = [
     expect: { code: 7, message: /^red-exec: model server did not answer with JSON \(body starts: "<html><body>502 gateway says hi<\/body><\/html>"\) \[model_answer\]$/, calls: 1, logs: true },
   },
   {
-    // Refused as it streams in: never held whole, never written (a file over 2 MB is refused on reading).
+    // Refused as it streams in: never held whole, never written (a file in scope is sent by sections, never whole).
     name: 'a 50 MB answer',
     setup: ({ server: s }) => s.flood(50 * 1024 * 1024),
     argv: ({ baseUrl }) => [TASK, '--files', 'src/server.js', '--base-url', baseUrl],

@@ -41,12 +41,13 @@ test('the Node entry exports the whole kit; the browser entry all of it but the 
   for (const name of kit) assert.equal(webEntry[name], core[name], `web entry: ${name} (the same module)`);
   for (const name of nodeOnly) assert.equal(name in webEntry, false, `web entry has no ${name}`);
   // "@codemaestro/core/host": the kit alone (no wasm API), the same functions, Node pieces in Node only.
-  const limits = ['MAX_FILE_BYTES', 'MAX_RESPONSE_BYTES'];
+  const limits = ['MAX_FILE_BYTES', 'LARGEST_FILE_BYTES', 'MAX_RESPONSE_BYTES'];
   assert.equal(core.IO_REASONS.EACCES, 'permission denied');
   assert.equal('IO_REASONS' in webEntry, false);
   for (const name of limits) assert.equal(typeof core[name], 'number', `node entry: ${name}`);
-  assert.equal(core.MAX_FILE_BYTES, 2 * 1024 * 1024);
-  assert.equal(core.MAX_RESPONSE_BYTES, 2 * core.MAX_FILE_BYTES);
+  assert.equal(core.MAX_FILE_BYTES, 16 * 1024 * 1024);
+  assert.equal(core.LARGEST_FILE_BYTES, 32 * 1024 * 1024);
+  assert.equal(core.MAX_RESPONSE_BYTES, 4 * 1024 * 1024);
   assert.deepEqual(Object.keys(hostEntry).sort(), [...kit, ...nodeOnly, ...limits, 'IO_REASONS'].sort());
   for (const name of Object.keys(hostEntry)) assert.equal(hostEntry[name], core[name], `host entry: ${name} (the same module)`);
   assert.deepEqual(Object.keys(webHostEntry).sort(), [...kit, ...limits].sort());
@@ -269,7 +270,8 @@ test('node host: file states the core expects', async () => {
   fs.writeFileSync(path.join(ws, 'bin.dat'), Buffer.from([1, 0, 2]));
   fs.writeFileSync(path.join(ws, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
   fs.writeFileSync(path.join(ws, 'big.txt'), 'x'.repeat(2 * 1024 * 1024 + 1));
-  const host = createNodeHost({ workspace: ws });
+  // Under the default limit (16 MiB), over the one set here.
+  const host = createNodeHost({ workspace: ws, maxFileBytes: 2 * 1024 * 1024 });
   assert.equal(host.root, fs.realpathSync(ws));
   assert.deepEqual(await host.readFile('src/a.js'), { state: 'present', text: 'a\n' });
   assert.deepEqual(await host.readFile('./src\\a.js'), { state: 'present', text: 'a\n' });
@@ -279,6 +281,8 @@ test('node host: file states the core expects', async () => {
   assert.equal(await reason('bin.dat'), 'binary');
   assert.equal(await reason('latin1.txt'), 'not_utf8');
   assert.equal(await reason('big.txt'), 'too_large');
+  assert.equal((await createNodeHost({ workspace: ws }).readFile('big.txt')).state, 'present');
+  for (const bad of [0, 1.5, 32 * 1024 * 1024 + 1, '1']) assert.throws(() => createNodeHost({ workspace: ws, maxFileBytes: bad }), /maxFileBytes must be a whole number of bytes from 1 to 33554432/);
   assert.deepEqual(await host.readFile('src/a.js/x'), { state: 'unreadable', reason: 'io', message: 'a parent of this path is a file, not a directory' });
 });
 
@@ -380,7 +384,7 @@ test('memory host: a copy of the files, the same states and path rule, and the c
     await assert.rejects(host.writeFile(p, 'x'), (err) => err.code === 'outside_workspace', p);
   }
   await assert.rejects(host.writeFile('src', 'x'), /it is a directory/);
-  assert.equal((await createMemoryHost({ 'big.txt': 'é'.repeat(1024 * 1024 + 1) }).readFile('big.txt')).reason, 'too_large');
+  assert.equal((await createMemoryHost({ 'big.txt': 'é'.repeat(8 * 1024 * 1024 + 1) }).readFile('big.txt')).reason, 'too_large');
   assert.throws(() => createMemoryHost({ 'D:/x.js': '' }), /absolute/);
 
   await host.writeFile('src/a.js', 'A');

@@ -64,7 +64,7 @@ impl ErrorCode {
             ErrorCode::InputUnreadable => failed(
                 4,
                 "a file in scope cannot be read as text",
-                "A file in scope cannot be read as text (binary, not UTF-8, a directory or over 2 MB): leave it out of `{files}` \
+                "A file in scope cannot be read as text (binary, not UTF-8, a directory or over the read limit): leave it out of `{files}` \
                  and `{read}`.",
             ),
             ErrorCode::InputOverBudget => failed(

@@ -4,9 +4,10 @@
 use crate::analysis::{Language, analyze};
 use crate::fence::{Block, blocks};
 
-/// The largest file a host reads back (npm/core/host/limits.mjs): code over it would be written
-/// and then refused by the next run, so an answer holding more is refused here.
-pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
+/// The largest file a host may be set to read back (npm/core/host/limits.mjs LARGEST_FILE_BYTES,
+/// `--max-file-bytes`): code over it could be written and never read again, so an answer holding
+/// more is refused here. What a model is sent is the context budget's call, not this limit's.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
 fn info_fits(info: &str, language: Language) -> bool {
     let tag = info.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
@@ -190,7 +191,7 @@ pub fn extract_code_for(answer: &str, path: &str, exports: &[String]) -> Result<
 /// Why an answer of `bytes` is refused.
 pub fn too_large(bytes: usize) -> String {
     format!(
-        "the answer is too large: {bytes} bytes of code, over the {MAX_FILE_BYTES}-byte (2 MB) limit for a file in scope, \
+        "the answer is too large: {bytes} bytes of code, over the {MAX_FILE_BYTES}-byte (32 MiB) limit for a file in scope, \
 far more than this change needs"
     )
 }
@@ -286,7 +287,7 @@ mod tests {
         let line = "x = 1;\n";
         let code = line.repeat(MAX_FILE_BYTES / line.len() + 1);
         let err = extract_code(&format!("```js\n{code}```\n"), "a.js").unwrap_err();
-        assert!(err.contains("too large") && err.contains("2 MB"), "{err}");
+        assert!(err.contains("too large") && err.contains("32 MiB"), "{err}");
         let huge = "y".repeat(2 * MAX_FILE_BYTES + 1);
         assert!(extract_code(&huge, "a.js").unwrap_err().contains("too large"));
         let fits = line.repeat(1000);

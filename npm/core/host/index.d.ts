@@ -18,10 +18,17 @@ export declare class WorkspacePathError extends Error {
  */
 export declare function normalizeWorkspacePath(path: string): string;
 
-/** A file in scope over this many bytes (2 MB) is refused as 'too_large' by every file host of the kit. */
+/**
+ * A file in scope over this many bytes (16 MiB) is refused as 'too_large' by the file hosts of the
+ * kit, unless set otherwise (createNodeHost's maxFileBytes). What goes to a model is the context
+ * budget's call: a large file is sectioned, and a prompt over the budget is refused.
+ */
 export declare const MAX_FILE_BYTES: number;
 
-/** createOpenAICompleter's default maxResponseBytes: twice MAX_FILE_BYTES. */
+/** The most maxFileBytes may be (32 MiB): the core refuses an answer whose code is larger. */
+export declare const LARGEST_FILE_BYTES: number;
+
+/** createOpenAICompleter's default maxResponseBytes (4 MiB): far over what one unit's max_tokens allows. */
 export declare const MAX_RESPONSE_BYTES: number;
 
 /** A failed model call, as createOpenAICompleter and createReplayCompleter throw it. */
@@ -165,6 +172,8 @@ export interface NodeHostOptions {
   hooks?: NodeHostHooks;
   /** Start of the temporary files' names. Default '.red-exec'. */
   tempPrefix?: string;
+  /** A file over this many bytes is refused as 'too_large'. Default MAX_FILE_BYTES; at most LARGEST_FILE_BYTES. */
+  maxFileBytes?: number;
 }
 
 /** The file callbacks of a Host over a directory; `root` is its real path. */

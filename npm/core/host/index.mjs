@@ -6,4 +6,4 @@ export { normalizeWorkspacePath, WorkspacePathError } from './paths.mjs';
 export { createOpenAICompleter, parseCompletion, CompletionError, refusesResponseFormat } from './completer.mjs';
 export { readReplay, createReplayCompleter } from './replay.mjs';
 export { createMemoryHost } from './memory.mjs';
-export { MAX_FILE_BYTES, MAX_RESPONSE_BYTES } from './limits.mjs';
+export { LARGEST_FILE_BYTES, MAX_FILE_BYTES, MAX_RESPONSE_BYTES } from './limits.mjs';

@@ -14,7 +14,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { normalizeWorkspacePath } from './paths.mjs';
-import { MAX_FILE_BYTES, tooLarge } from './limits.mjs';
+import { checkMaxFileBytes, tooLarge } from './limits.mjs';
 import { isInside, noHardLinks, IO_REASONS, sha256 } from './fs-paths.mjs';
 
 const BINARY_SNIFF_BYTES = 8192;
@@ -79,8 +79,9 @@ const noHooks = {};
  *   step(point, prepare) at 'mid-write' (half of the bytes are in the temp file) and 'before-rename',
  *     for tests that stop a process there; `prepare` makes what is written so far durable.
  */
-export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-exec' } = {}) {
+export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-exec', maxFileBytes } = {}) {
   if (typeof workspace !== 'string' || workspace === '') throw new TypeError('createNodeHost: workspace (a directory) is required');
+  const limit = checkMaxFileBytes(maxFileBytes, 'createNodeHost');
   const root = fs.realpathSync(workspace);
   if (!fs.statSync(root).isDirectory()) throw new Error(`createNodeHost: ${workspace} is not a directory`);
   const step = hooks.step ?? (async () => {});
@@ -153,14 +154,14 @@ export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-
     if (st.isDirectory()) return unreadable('directory', 'a directory, not a file');
     if (!st.isFile()) return unreadable('io', 'not a regular file (a device, socket or pipe)');
     // Checked before reading: reading a file this size whole would be the first cost of refusing it.
-    if (st.size > MAX_FILE_BYTES) return tooLarge(st.size);
+    if (st.size > limit) return tooLarge(st.size, limit);
     let bytes;
     try {
       bytes = await fsp.readFile(where.real);
     } catch (err) {
       return ioProblem(err);
     }
-    if (bytes.length > MAX_FILE_BYTES) return tooLarge(bytes.length);
+    if (bytes.length > limit) return tooLarge(bytes.length, limit);
     if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return unreadable('binary', 'looks binary (it contains a NUL byte)');
     try {
       return { state: 'present', text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };

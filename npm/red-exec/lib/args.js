@@ -9,6 +9,7 @@
 // lists it.
 
 import { Command, Option, CommanderError } from 'commander';
+import { LARGEST_FILE_BYTES } from '@codemaestro/core/host';
 import { UsageError, ConfigError } from './errors.js';
 import { isRunId } from './paths.js';
 
@@ -39,6 +40,7 @@ export const OPTIONS = Object.freeze([
   { name: 'context-budget', kind: 'value', value: '<n>', help: 'largest prompt one model call may send, the plan included, in tokens (default 24000)' },
   { name: 'max-tokens', kind: 'value', value: '<n>', help: 'the most tokens the whole run may use: over the estimate from the plan,\nor over what it has used after any answer, it stops (exit 13, nothing written)' },
   { name: 'max-cost', kind: 'value', value: '<usd>', help: 'the most the run may cost in USD at the model\'s list prices (cached\nprompt tokens at the cached rate), checked as --max-tokens (exit 13)' },
+  { name: 'max-file-bytes', kind: 'value', value: '<n>', help: 'largest file in scope a run reads, in bytes (default 16777216, 16 MiB;\nat most 33554432); what a model sees is --context-budget\'s call' },
   { name: 'dry-run', kind: 'bool', help: 'run on a temporary copy; print the diffs, change nothing' },
   { name: 'verify', kind: 'value', value: '<command>', help: 'after the writes, run <command> in the workspace (sh -c); if it\nfails, restore every file and retry with the end of its output\n(up to --max-retries times), else exit 9 with the files restored' },
   { name: 'pass-env', kind: 'list', value: '<NAME>', help: 'let the check see the variable NAME although it looks like a secret\n(*_TOKEN, *_KEY, *SECRET*, *PASSWORD*, AWS_*...: dropped by default;\nrepeatable, comma-separated)' },
@@ -261,6 +263,7 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
     skills: lists.get('skill'),
     passEnv: [...new Set(lists.get('pass-env').flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean))],
     contextBudget: undefined,
+    maxFileBytes: undefined,
     verifyTimeoutMs: 300_000,
     // Flags given on the command line: they win over the environment and the config files.
     given: new Set([...flags.keys(), ...[...lists].filter(([, v]) => v.length > 0).map(([k]) => k)]),
@@ -354,6 +357,9 @@ export function parseArgs(argv, { stdinPiped = false } = {}) {
   }
   if (flags.has('max-tokens')) options.maxTokens = parseNumber('max-tokens', str('max-tokens'), { integer: true, min: 1, max: 1e12 });
   if (flags.has('max-cost')) options.maxCost = parseNumber('max-cost', str('max-cost'), { integer: false, min: 0, max: 1e6 });
+  if (flags.has('max-file-bytes')) {
+    options.maxFileBytes = parseNumber('max-file-bytes', str('max-file-bytes'), { integer: true, min: 1, max: LARGEST_FILE_BYTES });
+  }
   if (lists.get('read').length > 0 && options.read.length === 0) throw new UsageError('--read is empty');
   options.allow = [...new Set(lists.get('allow').flatMap(splitFileList))];
   if (lists.get('allow').length > 0 && options.allow.length === 0) throw new UsageError('--allow is empty');

@@ -15,8 +15,8 @@ import { confineArtifact } from './paths.js';
  * from the copy and, for a path the copy lacks, from the workspace (read-only), so a file the
  * task merely mentions, or one the workspace cannot read, looks exactly as in a real run.
  */
-export async function prepareDryRun(workspace, paths, { canWrite = () => true, onCreated = () => {} } = {}) {
-  const original = createFsHost(workspace);
+export async function prepareDryRun(workspace, paths, { canWrite = () => true, onCreated = () => {}, maxFileBytes } = {}) {
+  const original = createFsHost(workspace, { maxFileBytes });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'red-exec-dry-run-'));
   // Before the copy starts: a process that must exit mid-copy (a second signal) removes it too.
   onCreated(dir);
@@ -35,7 +35,7 @@ export async function prepareDryRun(workspace, paths, { canWrite = () => true, o
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const copy = createFsHost(dir, { canWrite });
+  const copy = createFsHost(dir, { canWrite, maxFileBytes });
   return {
     dir,
     copied,

@@ -16,10 +16,11 @@ const interrupted = (what) => Object.assign(new Error(`interrupted: not ${what}`
  * `journal(root)` (optional) makes the journal every write and delete is recorded in before it
  * happens (lib/backup.js); `crash(point)` is the test hook of lib/crash-hook.js.
  */
-export function createFsHost(workspace, { canWrite = () => true, journal: makeJournal = null, crash = async () => {} } = {}) {
+export function createFsHost(workspace, { canWrite = () => true, journal: makeJournal = null, crash = async () => {}, maxFileBytes } = {}) {
   let journal = null;
   const host = createNodeHost({
     workspace,
+    maxFileBytes,
     hooks: {
       async beforeWrite({ target, text, tmp, dirs, before }) {
         const seq = journal ? journal.beginWrite({ target, text, tmp, dirs, before }) : null;

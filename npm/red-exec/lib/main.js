@@ -21,10 +21,8 @@ import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
 import { makeRedactor, looksSecret } from './redact.js';
 import { helpText, failureMessage, diffsText, printable } from './output.js';
-import { isBenchCommand, runBenchCommand, BENCH_OPTIONS } from './bench-commands.js';
 import { createViolationLog, writeReport, SKILL_FILE, REPORT_FILE } from './artifacts.js';
 import { prepareDryRun } from './dry-run.js';
-import { writeDebugBundle } from './debug-bundle.js';
 import { readSkillFiles, collectSources, SOURCE_CAP_TEXT } from './skill-files.js';
 import { loadConfigLayers, applyConfig, findProjectConfig, readConfigBytes, parseConfigText, userConfigPath } from './project-config.js';
 import { applyTrust, grantTrust, settingsNeedingTrust, sourceLabel, trustStorePath } from './trust.js';
@@ -34,7 +32,6 @@ import { runVerify, verifyEnv } from './verify.js';
 import { checkWritable } from './preflight.js';
 import { openJournal } from './backup.js';
 import { parseCrashAt, createCrashHook, createSyncCrashHook } from './crash-hook.js';
-import { undoRun, locateRun } from './undo.js';
 import { acquireLock, WorkspaceLocked } from './lock.js';
 import { listRuns, runsText } from './runs.js';
 import { findRepo, uncommitted, describeStatus, commitObstacle, commitRun, recordCommit } from './git.js';
@@ -165,7 +162,12 @@ function errorJson(code, message) {
  * bytes. Resolves to the exit code.
  */
 export async function main(argv, io) {
-  if (isBenchCommand(argv)) return runBenchCommand(argv, io);
+  // Loaded only when a run may need them (CLI start-up, issue 20): the benchmarks' forwarder, the
+  // zip writer of --export-debug, undo.
+  if (argv.some((a) => a.startsWith('--benchmark') || a.startsWith('--score') || a.startsWith('--compare'))) {
+    const bench = await import('./bench-commands.js');
+    if (bench.isBenchCommand(argv)) return bench.runBenchCommand(argv, io);
+  }
   const json = wantsJson(argv);
   // With --json, whatever reaches stdout is the answer; a path that wrote none gets errorJson().
   const seen = { answered: false, error: null };
@@ -234,6 +236,7 @@ async function dispatch(argv, io, json) {
     const text = helpText(core.knownModels(), core.gateRules());
     if (options.json) {
       const flags = OPTIONS.map((o) => ({ flag: optionLabel(o), description: o.help.replace(/\s*\n\s*/g, ' ') }));
+      const { BENCH_OPTIONS } = await import('./bench-commands.js');
       const benchmarkOptions = BENCH_OPTIONS.map((o) => ({ flag: optionLabel(o), description: o.help }));
       stdout.write(`${JSON.stringify({ status: 'OK', help: text, options: flags, benchmarkOptions, exitCode: EXIT.OK }, null, 2)}\n`);
     } else stdout.write(text);
@@ -252,7 +255,7 @@ async function dispatch(argv, io, json) {
   try {
     if (options.initSkill) return initSkill(options, core, io);
     if (options.runId !== undefined) return await exportEarlierRun(options, io);
-    if (options.undo) return undoCommand(options, io);
+    if (options.undo) return await undoCommand(options, io);
     if (options.runs) return runsCommand(options, io);
     if (options.trust) return trustCommand(options, io);
     return await runTaskCommand(options, core, io);
@@ -297,7 +300,8 @@ function tookOverNotice(lock, options, stderr) {
 }
 
 /** --undo [run-id]: restore what a run wrote or deleted, from its journal and backups. */
-function undoCommand(options, { env, cwd, stdout, stderr }) {
+async function undoCommand(options, { env, cwd, stdout, stderr }) {
+  const { undoRun } = await import('./undo.js');
   const crash = createSyncCrashHook(parseCrashAt(env.RED_EXEC_CRASH_AT));
   const workspace = resolveWorkspace(cwd, options.workspace);
   const lock = lockWorkspace(workspace, 'undo', options.undo.runId ?? null);
@@ -386,6 +390,7 @@ function initSkill(options, core, { cwd, stdout }) {
 /** --export-debug --run-id <id>: the bundle of an earlier run, from its log. */
 async function exportEarlierRun(options, { env, cwd, stdout }) {
   const workspace = resolveWorkspace(cwd, options.workspace);
+  const [{ locateRun }, { writeDebugBundle }] = await Promise.all([import('./undo.js'), import('./debug-bundle.js')]);
   const { runId, runDir: logDir } = locateRun(workspace, options.runId, '--run-id');
   const file = await writeDebugBundle({
     logDir,
@@ -479,7 +484,7 @@ async function runTaskCommand(options, core, io) {
   };
   try {
     // A dry run reads and writes a temporary copy; logs and reports still go to the workspace.
-    dry = options.dryRun ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite, onCreated: (dir) => (dryDir = dir) }) : null;
+    dry = options.dryRun ? await prepareDryRun(workspace, [...options.files, ...options.read, 'package.json'], { canWrite, onCreated: (dir) => (dryDir = dir), maxFileBytes: options.maxFileBytes }) : null;
     return await runInside({ options, core, io, workspace, model, transcript, skills, dry, stop, canWrite, redact, fail, started, crashAt, git, aliases, halt, supplied, interruptedBy: () => interrupted });
   } finally {
     for (const [name, listener] of listeners) signals?.removeListener?.(name, listener);
@@ -644,7 +649,7 @@ async function runLocked(ctx) {
     log = openRunLog(workspace, runId, redact, { onBroken: halt });
     files = dry
       ? dry.host
-      : createFsHost(workspace, { canWrite, journal: (root) => openJournal(log.dir, root), crash: createCrashHook(crashAt) });
+      : createFsHost(workspace, { canWrite, journal: (root) => openJournal(log.dir, root), crash: createCrashHook(crashAt), maxFileBytes: options.maxFileBytes });
   } catch (err) {
     // checkWritable found the directory fine; this is a full disk, a race, or the like.
     log?.close();
@@ -750,19 +755,23 @@ async function runLocked(ctx) {
   };
 
   const bundle = () =>
-    writeDebugBundle({
-      logDir: log.dir,
-      runId,
-      filesRoot: runDir,
-      redact,
-      exportedBy: { redExec: PACKAGE.version, node: process.version, later: false },
-    }).then(
-      (file) => shown(cwd, file),
-      (err) => {
-        stderr.write(`red-exec: could not write the debug bundle: ${redact(String(err && err.message))}\n`);
-        return null;
-      },
-    );
+    import('./debug-bundle.js')
+      .then(({ writeDebugBundle }) =>
+        writeDebugBundle({
+          logDir: log.dir,
+          runId,
+          filesRoot: runDir,
+          redact,
+          exportedBy: { redExec: PACKAGE.version, node: process.version, later: false },
+        }),
+      )
+      .then(
+        (file) => shown(cwd, file),
+        (err) => {
+          stderr.write(`red-exec: could not write the debug bundle: ${redact(String(err && err.message))}\n`);
+          return null;
+        },
+      );
 
   const coreOptions = { model: model.model, maxRetries: options.maxRetries, gate: options.gate, moduleFormat: options.moduleFormat };
   if (options.partial) coreOptions.partial = true;

@@ -78,7 +78,7 @@ CONFIG FILES
   found from the workspace up to the git root), then the user file
   ($XDG_CONFIG_HOME/red-exec/config.json, else ~/.config/red-exec/config.json). Keys: verify,
   verifyTimeout (seconds), keepOnFail, maxRetries, gate, moduleFormat, contextBudget,
-  timeout (seconds), model, baseUrl. Example: { "verify": "npm test", "model": "qwen2.5-coder" }
+  maxFileBytes, timeout (seconds), model, baseUrl. Example: { "verify": "npm test", "model": "qwen2.5-coder" }
   A project file's verify, gate (warn/off) and keepOnFail apply only once you trust its exact
   content (red-exec --trust; --yes for one run); until then each is ignored, with a warning.
   No run writes red-exec's own files (.red-exec.json, .red-exec-logs/, the skill file).

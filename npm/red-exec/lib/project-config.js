@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LARGEST_FILE_BYTES } from '@codemaestro/core/host';
 import { ConfigError } from './errors.js';
 import { checkBaseUrl, closest } from './args.js';
 
@@ -52,6 +53,7 @@ const KEYS = {
   contextBudget: [['context-budget'], number(100, 10_000_000, true), (o, v) => (o.contextBudget = v)],
   maxTokens: [['max-tokens'], number(1, 1e12, true), (o, v) => (o.maxTokens = v)],
   maxCost: [['max-cost'], number(0, 1e6, false), (o, v) => (o.maxCost = v)],
+  maxFileBytes: [['max-file-bytes'], number(1, LARGEST_FILE_BYTES, true), (o, v) => (o.maxFileBytes = v)],
   timeout: [['timeout'], number(0.001, 3600, false), (o, v) => (o.timeoutMs = Math.round(v * 1000))],
   model: [['model'], text, (o, v, from) => (o.configured.model = { value: v, ...from })],
   baseUrl: [['base-url'], url, (o, v, from) => (o.configured.baseUrl = { value: checkBaseUrl(v, 'baseUrl'), ...from })],

@@ -3,13 +3,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { MAX_FILE_BYTES } from '@codemaestro/core';
 import { ConfigError } from './errors.js';
 
 export const SOURCE_EXTENSIONS = ['.js', '.ts', '.mjs', '.cjs'];
 export const MAX_SOURCE_FILES = 200;
-/** The sources --init-skill reads, together: no more than the host kit reads of one file in scope. */
-export const MAX_SOURCE_BYTES = MAX_FILE_BYTES;
+/** The sources --init-skill reads, together: enough for a starter, little to wait for. */
+export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
 
 /** The caps of collectSources in words: "200-file / 2 MB". */
 export const SOURCE_CAP_TEXT = `${MAX_SOURCE_FILES}-file / ${MAX_SOURCE_BYTES / (1024 * 1024)} MB`;

@@ -19,7 +19,7 @@ import { userConfigDir } from './project-config.js';
  * The settings a project file needs trust for, and when: `verify` runs a command as the user,
  * `gate` other than block and `keepOnFail: true` weaken what the run checks or undoes.
  * Everything else (model, baseUrl: it never gets a key from a project file, maxRetries, timeout,
- * verifyTimeout, contextBudget, moduleFormat: it chooses the syntax the gate holds answers to and
+ * verifyTimeout, contextBudget, maxFileBytes, moduleFormat: it chooses the syntax the gate holds answers to and
  * runs nothing) applies without trust.
  */
 export const NEEDS_TRUST = Object.freeze({
