@@ -84,7 +84,7 @@ pub fn sections(source: &str, analysis: &Analysis) -> Vec<Section> {
         let label = label_of(text, &item.names);
         let index = out.len() + 1;
         out.push(Section { index, names: item.names.clone(), marker, label: label.clone(), start: item.start, end: item.end, parent: None });
-        if text.lines().count() >= LARGE_CLASS_LINES {
+        if text.lines().nth(LARGE_CLASS_LINES - 1).is_some() {
             for m in &item.members {
                 out.push(Section {
                     index: out.len() + 1,

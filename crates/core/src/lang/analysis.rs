@@ -133,14 +133,13 @@ fn analyze_at(path: &str, source: &str, depth: Depth) -> Analysis {
 /// staged before this answer and a retried answer seen again are not parsed twice.
 #[derive(Default)]
 pub(crate) struct Cache {
-    /// Every (path, depth, text) analysed so far, with its facts. A run sees a few texts per path
-    /// (the text read, an answer, its retries): a list, searched by path and depth first, then
-    /// by the whole text (length first).
-    facts: RefCell<Vec<Entry>>,
+    /// Every (depth, text) analysed so far, by path, with its facts. A run sees a few texts per
+    /// path (the text read, an answer, its retries): a list per path, searched by depth, then by
+    /// the whole text (length first). By path, so a run over many files finds each in log time.
+    facts: RefCell<BTreeMap<String, Vec<Entry>>>,
 }
 
 struct Entry {
-    path: String,
     depth: Depth,
     text: String,
     facts: Rc<Analysis>,
@@ -158,10 +157,11 @@ impl Cache {
     }
 
     fn get(&self, path: &str, source: &str, depth: Depth) -> Rc<Analysis> {
-        let hit = self.facts.borrow().iter().find(|e| e.depth == depth && e.path == path && e.text == source).map(|e| Rc::clone(&e.facts));
+        let hit = self.facts.borrow().get(path).and_then(|entries| entries.iter().find(|e| e.depth == depth && e.text == source).map(|e| Rc::clone(&e.facts)));
         hit.unwrap_or_else(|| {
             let facts = Rc::new(analyze_at(path, source, depth));
-            self.facts.borrow_mut().push(Entry { path: path.to_string(), depth, text: source.to_string(), facts: Rc::clone(&facts) });
+            let entry = Entry { depth, text: source.to_string(), facts: Rc::clone(&facts) };
+            self.facts.borrow_mut().entry(path.to_string()).or_default().push(entry);
             facts
         })
     }

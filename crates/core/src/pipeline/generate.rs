@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::context;
+use std::rc::Rc;
 
 /// The units of generation work and what generating them has gathered.
 #[derive(Default)]
@@ -446,21 +447,21 @@ implementation of {path} ({reason})"
 
     fn script_passes(&self, path: &str, text: String) -> (String, Vec<postprocess::Fix>) {
         let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
-        // Neighbours: files as they will be after this run (generated ones included), not deleted ones.
-        let mut after: BTreeMap<String, Analysis> = self.files.analyses.clone();
-        for staged in &self.effects.staged {
-            match &staged.new {
-                Some(new) => {
-                    after.insert(staged.path.clone(), (*self.files.facts.analyze(&staged.path, new)).clone());
-                }
-                None => {
-                    after.remove(&staged.path);
-                }
-            }
-        }
-        let neighbours: Vec<Neighbour<'_>> = after
+        // Neighbours: files as they will be after this run (generated ones included), not deleted
+        // ones. Borrowed, not copied: a staged file's facts come from the cache, at the depth the
+        // gate analysed its text when it was checked (exports and format are the same at both).
+        let staged: BTreeMap<&str, Option<Rc<Analysis>>> = self
+            .effects
+            .staged
             .iter()
-            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
+            .map(|s| (s.path.as_str(), s.new.as_deref().map(|new| self.files.facts.analyze_checked(&s.path, new))))
+            .collect();
+        let read = self.files.analyses.iter().filter(|(p, _)| !staged.contains_key(p.as_str())).map(|(p, a)| (p.as_str(), a));
+        let mut after: Vec<(&str, &Analysis)> = read.chain(staged.iter().filter_map(|(p, a)| Some((*p, a.as_deref()?)))).collect();
+        after.sort_by(|a, b| a.0.cmp(b.0));
+        let neighbours: Vec<Neighbour<'_>> = after
+            .into_iter()
+            .filter(|(p, _)| *p != path && Language::of(p).is_script())
             .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
             .collect();
         let banned: Vec<String> = self.input.skills.iter().flat_map(|s| crate::skill::parse_skill(s).banned).collect();

@@ -104,7 +104,8 @@ impl Session {
                     let analysis = (*self.files.facts.analyze(&path, &text)).clone();
                     if self.files.scope.writable.contains(&path)
                         && analysis.is_valid()
-                        && text.lines().count() >= section::MIN_SECTIONED_LINES
+                        // Counting stops at the threshold: a 200k-line file is not walked to its end.
+                        && text.lines().nth(section::MIN_SECTIONED_LINES - 1).is_some()
                     {
                         self.files.sections.insert(path.clone(), section::sections(&text, &analysis));
                     }

@@ -100,5 +100,32 @@ fn parses_per_whole_file_answer() {
     eprintln!("parses per whole-file answer: create {create:?}, modify {modify:?}, two blocks {blocks:?}, two files {two:?}");
     // One parse for the gate; the import passes parse too only when a neighbour exports something
     // they could import (not for a new file alone, issue 20).
-    assert_eq!((create, modify, blocks, two), (vec![1], vec![2], vec![1], vec![2, 3]));
+    assert_eq!((create, modify, blocks, two), (vec![1], vec![2], vec![1], vec![2, 2]));
+}
+
+#[test]
+fn parses_per_answer_do_not_grow_with_the_files_staged_before_it() {
+    // A chain of modules, each requiring the one before: every answer after the first has staged
+    // neighbours whose facts the import passes read. Those come from the cache (each staged text
+    // was analysed when it was checked), so each answer costs the same parses: linear in files.
+    let n = 8;
+    let texts: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            let dep = if i > 0 { format!("const {{ v{} }} = require('./m{}');\n\n", i - 1, i - 1) } else { String::new() };
+            (format!("src/m{i}.js"), format!("{dep}function v{i}(x) {{\n  return x + {i};\n}}\n\nmodule.exports = {{ v{i} }};\n"))
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let scope: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+    let plan_entries: Vec<(&str, &str)> = scope.iter().map(|p| (*p, "MODIFY")).collect();
+    let mut answers = vec![plan(&plan_entries)];
+    for (i, (_, text)) in texts.iter().enumerate() {
+        answers.push(fenced(&text.replace(&format!("module.exports = {{ v{i} }};"), &format!("const w{i} = 1;\n\nmodule.exports = {{ v{i}, w{i} }};"))));
+    }
+    let (r, counts) = parses_per_answer(&files, "Add a constant w<i> to every module", &scope, &[], answers);
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    eprintln!("parses per answer, {n} chained files: {counts:?}");
+    assert_eq!(counts.len(), n);
+    assert!(counts[1..].iter().all(|&c| c == counts[1]), "{counts:?}");
+    assert_eq!(counts[1], 2, "{counts:?}");
 }
