@@ -42,7 +42,11 @@ test('a file over 2 MB is read, gated and written by default; the model sees the
   assert.equal(JSON.parse(r.stdout).status, 'OK');
   assert.equal(fs.readFileSync(path.join(ws, 'src', 'big.js'), 'utf8'), before.replace(GREET, LOUD));
   // Every prompt stayed far under the file: the default context budget (24000 tokens) held.
-  for (const req of server.requests) assert.ok(req.body.length < 200_000, `a prompt of ${req.body.length} bytes`);
+  assert.equal(server.requests.length, 2);
+  for (const req of server.requests) {
+    const size = JSON.stringify(req.body.messages).length;
+    assert.ok(size < 100_000, `a prompt of ${size} bytes`);
+  }
 });
 
 test('--max-file-bytes and maxFileBytes set the read limit: a file over it is refused before any call', async () => {
