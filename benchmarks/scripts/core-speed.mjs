@@ -9,9 +9,10 @@
 //     events, boundary crossings and all; on typescript.js, lodash and generated 50- and 200-file runs.
 //  3. The wasm's size, raw and gzipped.  4. Cold start of `red-exec --version` against `node -e 0`.
 //  5. The share of a benchmark run's wall time spent outside the model (from the latest results).
-// Each of --runs (default 3) is its own process (a run of one build); prints a report and writes
+// Each of --runs (default 3) is a run of one build, each input's stages and whole runs in a process
+// of their own; prints a report and writes
 // benchmarks/results/core-speed.json: { runs: [one object per run], wasm, coldStart, outsideModel }.
-// Usage: node benchmarks/scripts/core-speed.mjs [--runs N] [--rounds N]
+// Usage: node benchmarks/scripts/core-speed.mjs [--runs N] [--rounds N] [--update-results]
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,7 @@ import * as meriyah from 'meriyah';
 import { parseSync as oxcParse } from 'oxc-parser';
 import { createTwoFilesPatch } from 'diff';
 import { runTask } from '@codemaestro/core';
+import { coreSpeedSection, replaceSection } from '../lib/core-speed-report.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -213,43 +215,42 @@ async function interleaved(contenders) {
   );
 }
 
+// What one child process measures: one input's stages, or one input's whole runs. Each in its own
+// process, so one input's garbage (acorn's AST of typescript.js) and the wasm heap it grew never
+// weigh on another's figures.
+const PARTS = [
+  ['stages', 'typescript.js'],
+  ['stages', 'lodash.js'],
+  ['runs', 'typescript.js'],
+  ['runs', 'lodash.js'],
+  ['runs', '50 files'],
+  ['runs', '200 files'],
+];
+const readInput = (name) => fs.readFileSync(name === 'typescript.js' ? require.resolve('typescript/lib/typescript.js') : require.resolve('lodash/lodash.js'), 'utf8');
+
 if (CHILD_OUT) {
-  const run = { stages: [], runs: [] };
-
-  const single = [
-    { name: 'typescript.js', text: fs.readFileSync(require.resolve('typescript/lib/typescript.js'), 'utf8') },
-    { name: 'lodash.js', text: fs.readFileSync(require.resolve('lodash/lodash.js'), 'utf8') },
-  ];
-
-  for (const { name, text } of single) {
+  const [kind, name] = PARTS[Number(arg('--part'))];
+  let part;
+  if (kind === 'stages') {
+    const text = readInput(name);
     const now = edited(text);
     const contenders = { core: () => coreStages(name, text, now) };
     for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => jsStages(parse, name, text, now);
-    run.stages.push({ name, bytes: Buffer.byteLength(text), lines: text.split('\n').length, results: await interleaved(contenders) });
-  }
-
-  // Whole runs: the core's runTask against the JS contenders' `work` on the same files.
-  const runInputs = [
-    ...single.map(({ name, text }) => ({ name, files: [{ path: name, text, next: edited(text) }] })),
-    { name: '50 files', files: generated(50) },
-    { name: '200 files', files: generated(200) },
-  ];
-  for (const { name, files } of runInputs) {
-    const entry = { name, files: files.length, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) };
+    part = { name, bytes: Buffer.byteLength(text), lines: text.split('\n').length, results: await interleaved(contenders) };
+  } else {
+    // Whole runs: the core's runTask against the JS contenders' `work` on the same files.
+    const files = name.endsWith(' files') ? generated(Number.parseInt(name, 10)) : [{ path: name, text: readInput(name), next: edited(readInput(name)) }];
+    part = { name, files: files.length, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) };
     try {
       await coreRun(files);
+      const contenders = { runTask: () => coreRun(files) };
+      for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => files.forEach((f) => jsStages(parse, f.path, f.text, f.next));
+      part.results = await interleaved(contenders);
     } catch (err) {
-      entry.refused = err.message;
-      run.runs.push(entry);
-      continue;
+      part.refused = err.message;
     }
-    const contenders = { runTask: () => coreRun(files) };
-    for (const [n, parse] of Object.entries(parsers)) contenders[n] = () => files.forEach((f) => jsStages(parse, f.path, f.text, f.next));
-    entry.results = await interleaved(contenders);
-    run.runs.push(entry);
   }
-
-  fs.writeFileSync(CHILD_OUT, JSON.stringify(run));
+  fs.writeFileSync(CHILD_OUT, JSON.stringify(part));
   process.exit(0);
 }
 
@@ -260,12 +261,16 @@ const report = {
   runs: [],
 };
 for (let n = 1; n <= RUNS; n++) {
-  const out = path.join(os.tmpdir(), `red-exec-core-speed-${process.pid}-${n}.json`);
-  process.stderr.write(`bench:core: run ${n} of ${RUNS}\n`);
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', out, '--rounds', String(ROUNDS)], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`run ${n} failed`);
-  report.runs.push(JSON.parse(fs.readFileSync(out, 'utf8')));
-  fs.rmSync(out);
+  const run = { stages: [], runs: [] };
+  for (const [k, [kind, name]] of PARTS.entries()) {
+    const out = path.join(os.tmpdir(), `red-exec-core-speed-${process.pid}-${n}-${k}.json`);
+    process.stderr.write(`bench:core: run ${n} of ${RUNS}: ${kind} of ${name}\n`);
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', out, '--part', String(k), '--rounds', String(ROUNDS)], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`run ${n}, ${kind} of ${name}: failed`);
+    run[kind].push(JSON.parse(fs.readFileSync(out, 'utf8')));
+    fs.rmSync(out);
+  }
+  report.runs.push(run);
 }
 
 const wasmFile = fs.readFileSync(path.join(ROOT, 'npm', 'core', 'dist', 'red_exec_wasm_bg.wasm'));
@@ -340,3 +345,9 @@ for (const [suite, o] of Object.entries(report.outsideModel)) {
   lines.push(`  ${suite} (${o.model}${o.chaos ? `, chaos ${o.chaos}` : ''}): ${(o.outsideShare * 100).toFixed(1)}% of ${(o.wallMs / 1000).toFixed(1)}s harness wall time outside the model`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);
+
+// --update-results: RESULTS.md's speed section (only it) from these figures.
+if (process.argv.includes('--update-results')) {
+  const file = path.join(ROOT, 'benchmarks', 'RESULTS.md');
+  fs.writeFileSync(file, replaceSection(fs.readFileSync(file, 'utf8'), coreSpeedSection(report, path.join(ROOT, 'benchmarks'))));
+}

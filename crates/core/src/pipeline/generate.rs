@@ -193,7 +193,7 @@ impl Session {
             return self.begin_effects();
         };
         let entry = &unit.entry;
-        let file_text = self.files.texts.get(&entry.path).cloned().flatten();
+        let file_text = self.files.texts.get(&entry.path).and_then(|t| t.as_deref());
         let keep = self.keep_exports(entry);
         // The unit's brief: its part of the task, and the neighbours it deals with (issue 18).
         let related = self.import_related(&entry.path);
@@ -201,7 +201,7 @@ impl Session {
         let task = decompose::task_for_unit(&self.input.task, &entry.path, &scope, &related);
         let neighbours = self.neighbours(&entry.path, &related, &task);
         let terms = self.unit_terms(entry, &task);
-        let (current, outline, last) = match (&unit.section, file_text.as_deref()) {
+        let (current, outline, last) = match (&unit.section, file_text) {
             (Some(s), Some(text)) => {
                 let all = &self.files.sections[&entry.path];
                 // A unit may span several sections (a large file cut into chunks): all of them leave the outline.
@@ -210,7 +210,7 @@ impl Session {
                 let current = text[s.start as usize..s.end as usize].to_string();
                 (Some(current), section::outline(text, all, &covered), last.unwrap_or(s.index).max(s.index))
             }
-            _ => (file_text.clone(), String::new(), 0),
+            _ => (file_text.map(str::to_string), String::new(), 0),
         };
         let max_tokens = output_tokens(current.as_deref());
         if max_tokens > MAX_OUTPUT_TOKENS {
@@ -436,8 +436,8 @@ implementation of {path} ({reason})"
     fn post_process(&mut self, path: &str, text: String) -> String {
         let (text, mut fixes) = if Language::of(path).is_script() { self.script_passes(path, text) } else { (text, Vec::new()) };
         // Last, so lines the passes added get the file's line ends too.
-        let before = self.files.texts.get(path).cloned().flatten();
-        let (text, more) = postprocess::keep_text_conventions(before.as_deref(), &text);
+        let before = self.files.texts.get(path).and_then(|t| t.as_deref());
+        let (text, more) = postprocess::keep_text_conventions(before, &text);
         fixes.extend(more);
         for fix in fixes {
             self.emit(EventBody::PostProcess { path: path.to_string(), pass: fix.pass.to_string(), description: fix.description });

@@ -71,9 +71,10 @@ impl Session {
             .writable
             .iter()
             .map(|p| {
-                let text = self.files.texts.get(p).cloned().flatten();
+                // Borrowed: a brief of a 9 MB file needs its outline, not a copy of it.
+                let text = self.files.texts.get(p).and_then(|t| t.as_deref());
                 let analysis = self.files.analyses.get(p);
-                let source = text.as_deref().unwrap_or("");
+                let source = text.unwrap_or("");
                 let mut exports: Vec<String> = analysis.map(|a| a.exports.iter().cloned().collect()).unwrap_or_default();
                 let (declarations, outline) = match detail {
                     BriefDetail::Full => (
@@ -97,8 +98,8 @@ impl Session {
                 FileBrief {
                     path: p.clone(),
                     exists: text.is_some(),
-                    lines: text.as_deref().map_or(0, |t| t.lines().count()),
-                    bytes: text.as_deref().map_or(0, str::len),
+                    lines: text.map_or(0, |t| t.lines().count()),
+                    bytes: text.map_or(0, str::len),
                     format: analysis.and_then(Analysis::module_format),
                     exports,
                     declarations,
