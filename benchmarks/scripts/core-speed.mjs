@@ -154,7 +154,8 @@ async function coreRun(files) {
   const byPath = new Map(files.map((f) => [f.path, f]));
   let writes = 0;
   const result = await runTask({
-    task: `Append a helper to ${files.map((f) => f.path).join(', ')}`,
+    // One task for any number of files: a task naming every path would grow every prompt with the files.
+    task: files.length === 1 ? `Append a helper to ${files[0].path}` : 'Append a helper to every module in src/',
     files: files.map((f) => f.path),
     options: { model: 'bench', maxRetries: 0, contextBudget: 2_000_000_000 },
     host: {

@@ -3,8 +3,8 @@
 //! since the core has none.
 
 use crate::analysis::{self, Cache};
-use crate::gate::{self, GateMode, Proposal, Scope};
-use crate::plan::Action;
+use crate::gate::{self, Proposal, Scope};
+use crate::protocol::{Action, GateMode};
 
 /// Milliseconds each stage took, and what it found (so the work cannot be skipped unseen).
 #[derive(Debug, Clone, Default, serde::Serialize)]
