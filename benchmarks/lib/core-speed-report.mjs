@@ -63,6 +63,7 @@ export function coreSpeedSection(core, benchRoot) {
     out.push(`- ${suite}, clean run: ${(s.outsideShare * 100).toFixed(1)}% of ${secs(s.wallMs)} harness wall time is outside the model (model HTTP time ${secs(s.modelMs)})`);
   }
   out.push('');
+  out.push(...goals(core, mid, across), '');
   if (before) {
     out.push(`### Before and after issue 20 (the core, stage by stage)`, '', `Before: one run of the same bench (median of ${before.rounds} rounds) on the build before issue 20's changes (${before.note}). After: the runs above. ms, median (min).`, '');
     const bRows = [];
@@ -76,7 +77,7 @@ export function coreSpeedSection(core, benchRoot) {
     for (const [k, r0] of runs[0].runs.entries()) {
       const b = before.runs.find((x) => x.name === r0.name);
       const a = r0.refused ? null : across((r) => r.runs[k].results?.runTask.total);
-      bRows.push([r0.name, 'runTask', b?.results ? `${fmt(Math.round(b.results.runTask.total.median))} (${fmt(Math.round(b.results.runTask.total.min))})` : 'refused', a ? `${fmt(Math.round(mid(a)))} (${fmt(Math.round(a.min))})` : 'refused']);
+      bRows.push([r0.name, 'runTask', b?.results ? `${fmt(Math.round(b.results.runTask.total.median))} (${fmt(Math.round(b.results.runTask.total.min))})` : (b?.why ?? 'refused'), a ? `${fmt(Math.round(mid(a)))} (${fmt(Math.round(a.min))})` : 'refused']);
     }
     bRows.push(['wasm', 'raw / gzipped bytes', `${fmt(before.wasm.rawBytes)} / ${fmt(before.wasm.gzipBytes)}`, `${fmt(core.wasm.rawBytes)} / ${fmt(core.wasm.gzipBytes)}`]);
     out.push(table(['input', 'stage', 'before', 'after'], bRows), '');
@@ -89,5 +90,39 @@ export function replaceSection(markdown, section) {
   const start = markdown.indexOf(`${HEADING}\n`);
   const end = markdown.indexOf('\n## ', start + HEADING.length);
   if (start < 0 || end < 0) throw new Error(`RESULTS.md has no "${HEADING}" section followed by another`);
-  return `${markdown.slice(0, start)}${section.join('\n')}${markdown.slice(end + 1)}`;
+  return `${markdown.slice(0, start)}${section.join('\n')}\n${markdown.slice(end + 1)}`;
+}
+
+/** Issue 20's goals, each with the figure it is judged by (medians of the runs' medians). */
+function goals(core, mid, across) {
+  const runs = core.runs;
+  const stage = (input, who, st) => {
+    const k = runs[0].stages.findIndex((s) => s.name === input);
+    return k < 0 ? null : mid(across((r) => r.stages[k].results[who][st]));
+  };
+  const line = (met, text) => `- ${met === null ? 'not measured' : met ? 'met' : 'not met'}: ${text}`;
+  const ratio = (input, who) => {
+    const c = stage(input, 'core', 'work');
+    const o = stage(input, who, 'work');
+    return c && o ? o / c : null;
+  };
+  const out = ['Issue 20\'s goals on this machine (the stage table\'s **work**; `runTask` of typescript.js and lodash is refused, see above):', ''];
+  const ts = [ratio('typescript.js', 'acorn+jsdiff'), ratio('typescript.js', 'meriyah+jsdiff')];
+  out.push(line(ts[0] === null ? null : ts[0] >= 4 && ts[1] >= 3, `typescript.js >= 4x acorn+jsdiff and >= 3x meriyah+jsdiff: ${ts.map((x) => `${x?.toFixed(2)}x`).join(', ')} (work, not runTask)`));
+  const gate = stage('typescript.js', 'core', 'gate');
+  const diff = stage('typescript.js', 'core', 'diff');
+  out.push(line(gate <= 120, `gate stage <= 120 ms in wasm: ${Math.round(gate)} ms`), line(diff <= 40, `diff <= 40 ms in wasm: ${Math.round(diff)} ms`));
+  const lo = ratio('lodash.js', 'acorn+jsdiff');
+  out.push(line(lo === null ? null : lo >= 3, `lodash >= 3x (acorn+jsdiff): ${lo?.toFixed(2)}x`));
+  const k50 = runs[0].runs.findIndex((r) => r.name === '50 files' && !r.refused);
+  const k200 = runs[0].runs.findIndex((r) => r.name === '200 files' && !r.refused);
+  if (k50 >= 0 && k200 >= 0) {
+    const lin = mid(across((r) => r.runs[k200].results.runTask.total)) / (4 * mid(across((r) => r.runs[k50].results.runTask.total)));
+    out.push(line(lin <= 1.2, `200-file runTask within 1.2x of 4 x the 50-file one: ${lin.toFixed(2)}x`));
+  }
+  const { rawBytes, gzipBytes } = core.wasm;
+  out.push(line(rawBytes <= 1_500_000 && gzipBytes <= 600_000, `wasm <= 1.5 MB raw and <= 600 KB gzipped: ${(rawBytes / 1e6).toFixed(2)} MB, ${Math.round(gzipBytes / 1e3)} KB`));
+  const cold = core.coldStart['red-exec --version'].median - core.coldStart['node -e 0'].median;
+  out.push(line(cold <= 30, `\`red-exec --version\` within 30 ms of \`node -e 0\`: ${Math.round(cold)} ms more`));
+  return out;
 }
