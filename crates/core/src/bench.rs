@@ -43,7 +43,7 @@ pub fn stages(path: &str, old: &str, new: &str, now: &dyn Fn() -> f64) -> StageT
 
     let cache = Cache::default();
     cache.analyze(path, old);
-    let scope = Scope { writable: [path.to_string()].into(), read_only: Default::default() };
+    let scope = Scope { writable: [path.to_string()].into(), ..Scope::default() };
     let proposal = Proposal {
         path,
         action: Action::Modify,

@@ -5,7 +5,7 @@ use crate::analysis::{Language, analyze};
 use crate::fence::{Block, blocks};
 
 /// The largest file a host may be set to read back (npm/core/host/limits.mjs LARGEST_FILE_BYTES,
-/// `--max-file-bytes`): code over it could be written and never read again, so an answer holding
+/// the host's read limit option): code over it could be written and never read again, so an answer holding
 /// more is refused here. What a model is sent is the context budget's call, not this limit's.
 pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
