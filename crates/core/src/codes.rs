@@ -220,7 +220,7 @@ impl<'de> serde::Deserialize<'de> for Words {
 impl Words {
     /// The host's word for `key`, with `arg` in place of its `{}` (the `{}` and the space before
     /// it dropped when there is no argument). An unknown key is returned as it is.
-    pub fn word(&self, key: &str, arg: Option<&str>) -> String {
+    pub(crate) fn word(&self, key: &str, arg: Option<&str>) -> String {
         let Some((default, given)) = self.entry(key) else { return key.to_string() };
         let word = given.filter(|w| !w.trim().is_empty()).unwrap_or(default);
         match (word.split_once("{}"), arg) {

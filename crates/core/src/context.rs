@@ -14,7 +14,7 @@ use crate::prompts::ReadOnlyView;
 use crate::section;
 
 /// At most this many estimated tokens, a read-only file goes whole (its outline would save little).
-pub const SMALL_READ_ONLY_TOKENS: usize = 400;
+pub(crate) const SMALL_READ_ONLY_TOKENS: usize = 400;
 
 /// When the referenced sections are this share of the file or more, it goes whole.
 const MOSTLY_WHOLE: f64 = 0.8;
@@ -27,7 +27,7 @@ const STOP_WORDS: [&str; 24] = [
 
 /// What one unit is about, to pick sections by.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Terms {
+pub(crate) struct Terms {
     /// Identifiers: matched as whole words, case-sensitive.
     pub names: BTreeSet<String>,
     /// Lower-case words of five letters or more: matched against a document's headings.
@@ -38,7 +38,7 @@ impl Terms {
     /// The terms of a unit: `names` it declares, exports or must export, and `brief` (its intent,
     /// its part of the task), whose identifier-shaped words (camelCase, snake_case, `backticked`)
     /// count as names and whose other long words count as words.
-    pub fn of(names: impl IntoIterator<Item = String>, brief: &[&str]) -> Terms {
+    pub(crate) fn of(names: impl IntoIterator<Item = String>, brief: &[&str]) -> Terms {
         let mut terms = Terms { names: names.into_iter().filter(|n| n.len() >= 3).collect(), words: BTreeSet::new() };
         for text in brief {
             for (i, piece) in text.split('`').enumerate() {
@@ -114,7 +114,7 @@ fn pieces(path: &str, text: &str, analysis: Option<&Analysis>) -> Option<Vec<Pie
 }
 
 /// The outline of a read-only file: a script's section signatures, a document's headings.
-pub fn outline(path: &str, text: &str, analysis: Option<&Analysis>) -> String {
+pub(crate) fn outline(path: &str, text: &str, analysis: Option<&Analysis>) -> String {
     match analysis {
         Some(a) if Language::of(path).is_script() && a.is_valid() => section::outline(text, &section::sections(text, a), &[]),
         // Prose keeps its headings: enough to know what the file is about.
@@ -134,7 +134,7 @@ fn refers(piece: &str, heading: Option<&str>, terms: &Terms) -> bool {
 
 /// One read-only file as one unit sees it: the stable view (whole, or its outline) and, for a file
 /// shown as an outline, the sections the unit references (`None`: none is).
-pub fn cut(path: &str, text: &str, analysis: Option<&Analysis>, terms: &Terms) -> (ReadOnlyView, Option<ReadOnlyView>) {
+pub(crate) fn cut(path: &str, text: &str, analysis: Option<&Analysis>, terms: &Terms) -> (ReadOnlyView, Option<ReadOnlyView>) {
     let whole = || (ReadOnlyView { path: path.to_string(), text: text.to_string(), whole: true }, None);
     if tokens(text) <= SMALL_READ_ONLY_TOKENS {
         return whole();

@@ -173,7 +173,7 @@ const BACK_REFERENCES: [&str; 4] = ["it", "them", "this", "these"];
 /// sentences that name `path` or one of `related` (the files it imports), and the sentence before
 /// one of those when that one points back at it ("Use it in src/fetcher.js"). A sentence about
 /// other files only is left out; when nothing is, the task comes back as it is.
-pub fn task_for_unit(task: &str, path: &str, scope: &[String], related: &[String]) -> String {
+pub(crate) fn task_for_unit(task: &str, path: &str, scope: &[String], related: &[String]) -> String {
     let spans = sentence_spans(task);
     let mut keep: Vec<bool> = spans
         .iter()
@@ -215,19 +215,19 @@ fn is_identifier(w: &str) -> bool {
 }
 
 /// Some sentence of the task asks for something to go (so a plan may drop exports).
-pub fn task_asks_for_removal(task: &str) -> bool {
+pub(crate) fn task_asks_for_removal(task: &str) -> bool {
     sentences(task).into_iter().any(asks_for_removal)
 }
 
 /// The task says to remove `name`: one of its sentences names it (as a whole word) together with
 /// a removal word ("remove PatchTool from the index").
-pub fn task_removes(task: &str, name: &str) -> bool {
+pub(crate) fn task_removes(task: &str, name: &str) -> bool {
     sentences(task).into_iter().any(|s| task_names(s, name) && asks_for_removal(s))
 }
 
 /// The task asks for `path` to be deleted: one of its sentences names the file (by its path, its
 /// base name, or its base name without the extension) together with a removal word.
-pub fn task_deletes(task: &str, path: &str) -> bool {
+pub(crate) fn task_deletes(task: &str, path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     let stem = base.split_once('.').map_or(base, |(s, _)| s);
     let is_it = |w: &str| {
@@ -374,7 +374,7 @@ const CREATE_STEMS: [&str; 5] = ["creat", "new", "writ", "generat", "scaffold"];
 /// read-only context (`context`: the paths that joined the run as read-only files). The plan still
 /// goes through [`validate`]. Exports a sentence of the task removes are the entry's `dropExports`,
 /// as a planner would give them.
-pub fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, context: &BTreeSet<String>) -> Option<Vec<PlanEntry>> {
+pub(crate) fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, context: &BTreeSet<String>) -> Option<Vec<PlanEntry>> {
     let mut only = files.iter();
     let (path, file) = only.next()?;
     // A file large enough to go by sections leaves a choice: which sections the change touches.

@@ -11,7 +11,7 @@ const BLOCK_LINES: usize = 24;
 const BLOCK_BYTES: usize = 2_000;
 
 /// The first error of a check's output with its location, or None when nothing in it reads as one.
-pub fn first_error(output: &str) -> Option<String> {
+pub(crate) fn first_error(output: &str) -> Option<String> {
     let stripped: Vec<String> = output.lines().map(strip_ansi_line).collect();
     let lines: Vec<&str> = stripped.iter().map(String::as_str).collect();
     let block = jest_block(&lines).or_else(|| node_error(&lines)).or_else(|| tap_error(&lines)).or_else(|| marked_line(&lines))?;
@@ -31,7 +31,7 @@ pub fn first_error(output: &str) -> Option<String> {
 
 /// The end of a check's output without the frames of node's internals and of dependencies (what
 /// follows the first error is mostly those): at most `max_lines` lines.
-pub fn short_tail(output: &str, max_lines: usize) -> String {
+pub(crate) fn short_tail(output: &str, max_lines: usize) -> String {
     // A line naming node's internals or a dependency is a frame, or the cut-off end of one.
     let noise = |l: &str| (is_frame(l) && !own_frame(l)) || l.contains("node_modules/") || l.contains("node:internal") || l.trim() == "[...]";
     // A tail that was cut (`[...]` first) starts inside a line: that fragment goes too.
@@ -47,7 +47,7 @@ pub fn short_tail(output: &str, max_lines: usize) -> String {
 
 /// `answer` holds `source` copied back: at least 3 of its non-blank lines, and 80 % of them,
 /// appear (trimmed) among the answer's lines.
-pub fn copied_back(source: &str, answer: &str) -> bool {
+pub(crate) fn copied_back(source: &str, answer: &str) -> bool {
     let answer: std::collections::BTreeSet<&str> = answer.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let lines: Vec<&str> = source.lines().map(str::trim).filter(|l| l.len() > 2).collect();
     let found = lines.iter().filter(|l| answer.contains(*l)).count();

@@ -7,7 +7,7 @@ use crate::fence::{Block, blocks};
 /// The largest file a host may be set to read back (npm/core/host/limits.mjs LARGEST_FILE_BYTES,
 /// the host's read limit option): code over it could be written and never read again, so an answer holding
 /// more is refused here. What a model is sent is the context budget's call, not this limit's.
-pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
 fn info_fits(info: &str, language: Language) -> bool {
     let tag = info.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
@@ -149,7 +149,7 @@ pub fn extract_code(answer: &str, path: &str) -> Result<String, String> {
 
 /// [`extract_code`] knowing what the file must export: among several blocks, the one that
 /// declares them is the file; a block that imports the file or tests it never is.
-pub fn extract_code_for(answer: &str, path: &str, exports: &[String]) -> Result<String, String> {
+pub(crate) fn extract_code_for(answer: &str, path: &str, exports: &[String]) -> Result<String, String> {
     if answer.trim().is_empty() {
         return Err("the answer was empty".into());
     }
@@ -189,7 +189,7 @@ pub fn extract_code_for(answer: &str, path: &str, exports: &[String]) -> Result<
 }
 
 /// Why an answer of `bytes` is refused.
-pub fn too_large(bytes: usize) -> String {
+pub(crate) fn too_large(bytes: usize) -> String {
     format!(
         "the answer is too large: {bytes} bytes of code, over the {MAX_FILE_BYTES}-byte (32 MiB) limit for a file in scope, \
 far more than this change needs"

@@ -10,12 +10,12 @@
 //! [`protocol`] holds every type that crosses the wasm boundary (input, requests, replies,
 //! events, result).
 
-pub mod context;
+pub(crate) mod context;
 /// Benchmark-only: the stages of one edit timed one by one (`npm run bench:core`).
 pub mod bench;
 pub mod decompose;
-pub mod codes;
-pub mod diff;
+pub(crate) mod codes;
+pub(crate) mod diff;
 pub(crate) mod extract;
 pub(crate) mod failure;
 pub(crate) mod fence;
@@ -25,8 +25,8 @@ pub mod lang;
 /// The facts of one file (in the language layer, [`lang`]).
 pub use lang::analysis;
 pub mod pipeline;
-pub mod plan;
-pub mod postprocess;
+pub(crate) mod plan;
+pub(crate) mod postprocess;
 pub mod prompts;
 pub mod protocol;
 pub mod report;

@@ -26,7 +26,7 @@ use crate::prompts::{self, FileBrief, ReadOnlyView, SectionPrompt, UnitPrompt};
 use crate::protocol::{
     Action, ChatMessage, CompletionRequest, Counts, Decision, ErrorCode, ModelStage, Stage, Event, EventBody, Expected, FileOutcome, FileState, FormatChoice,
     GateMode, Outcome, PlanEntry, PlanSource, ReadOnlyShown, Reply, Request, ResponseFormat, RunError, RunInput,
-    RunResult, StageState, Stages, Status, SuppliedFile, TokenUsage, Usage, UsageByStage, VerifyAttempt, VerifyReport, Violation,
+    RunResult, StageState, Stages, Status, TokenUsage, Usage, UsageByStage, VerifyAttempt, VerifyReport, Violation,
 };
 use crate::report;
 use crate::section::{self, Section};
@@ -93,16 +93,16 @@ enum Phase {
 const DEFAULT_MAX_RETRIES: u32 = 2;
 /// Default per-call context budget, in estimated tokens: room for a large section, its file's
 /// outline, a test file and the instructions, well inside every supported model's window.
-pub const DEFAULT_CONTEXT_BUDGET: u32 = 24_000;
+pub(crate) const DEFAULT_CONTEXT_BUDGET: u32 = 24_000;
 /// The most one answer may hold (`max_tokens`): what every supported model can produce. A unit
 /// whose answer would need more is cut into sections, or fails; it is never sent to be truncated.
-pub const MAX_OUTPUT_TOKENS: u32 = 8192;
+pub(crate) const MAX_OUTPUT_TOKENS: u32 = 8192;
 /// The least a unit's answer is allowed: a small file may grow several times over.
 const MIN_OUTPUT_TOKENS: u32 = 4096;
 /// Room for growth over the current text, in an answer's `max_tokens`.
 const GROWTH_TOKENS: u32 = 1024;
 /// The check's default time limit when the host sets none.
-pub const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 300_000;
+pub(crate) const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 300_000;
 
 // The phases of a run, in the order a run goes through them: each file is an `impl Session`
 // block holding one phase's handlers. `resume` below dispatches to them.
@@ -286,7 +286,7 @@ fn imported<'f>(path: &str, analysis: &Analysis, files: &'f BTreeSet<String>) ->
 
 /// Tokens a prompt will cost, estimated (about 3.5 bytes per token for code and English) so the
 /// budget can be enforced before the call; the report uses the server's real counts.
-pub fn estimate_tokens(messages: &[ChatMessage]) -> u32 {
+pub(crate) fn estimate_tokens(messages: &[ChatMessage]) -> u32 {
     let bytes: usize = messages.iter().map(|m| m.content.len() + 16).sum();
     (bytes * 2).div_ceil(7) as u32
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::Action;
 
 /// The name a plan's JSON schema goes by in a `response_format` request.
-pub const PLAN_SCHEMA_NAME: &str = "red_exec_plan";
+pub(crate) const PLAN_SCHEMA_NAME: &str = "red_exec_plan";
 
 /// What one run's plan can hold, from its scope and task: the schema it sends is the type's schema
 /// narrowed to this. A server that turns a schema into a grammar may make every property
@@ -13,7 +13,7 @@ pub const PLAN_SCHEMA_NAME: &str = "red_exec_plan";
 /// `sections`, `from` or `dropExports` where they make no sense; so a property that cannot apply
 /// to this run is left out of the schema, and the actions that cannot apply out of its enum.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanShape {
+pub(crate) struct PlanShape {
     /// The files the plan may name (empty: any path).
     pub scope: Vec<String>,
     /// Those that exist (EXTRACT's `from` must be one).
@@ -28,7 +28,8 @@ pub struct PlanShape {
 
 impl PlanShape {
     /// Anything the type allows: the schema of `PlanEntry` itself.
-    pub fn any(scope: &[String]) -> PlanShape {
+    #[cfg(test)]
+    pub(crate) fn any(scope: &[String]) -> PlanShape {
         PlanShape { scope: scope.to_vec(), existing: scope.to_vec(), actions: Action::ALL.to_vec(), sections: usize::MAX, drop_exports: true }
     }
 }
@@ -39,14 +40,15 @@ impl PlanShape {
 /// `path` and `from` are limited to them. Only the keywords the JSON-schema-to-grammar converters
 /// of the small local servers know: `type`, `properties`, `required`, `items`, `minItems`,
 /// `maxItems`, `maxLength`, `enum`, `additionalProperties` (no `$ref`, `oneOf` or type lists).
-pub fn plan_schema(scope: &[String]) -> serde_json::Value {
+#[cfg(test)]
+fn plan_schema(scope: &[String]) -> serde_json::Value {
     plan_schema_for(&PlanShape::any(scope))
 }
 
 /// The plan schema narrowed to one run (see PlanShape). Bounds keep a constrained model from
 /// running on: an intent of at most 400 characters, at most 64 names in a list, no more sections
 /// than the largest file has.
-pub fn plan_schema_for(shape: &PlanShape) -> serde_json::Value {
+pub(crate) fn plan_schema_for(shape: &PlanShape) -> serde_json::Value {
     use serde_json::json;
     let one_of = |paths: &[String]| if paths.is_empty() { json!({ "type": "string" }) } else { json!({ "type": "string", "enum": paths }) };
     let names = json!({ "type": "array", "items": { "type": "string" }, "maxItems": 64 });
@@ -96,7 +98,7 @@ pub fn plan_schema_for(shape: &PlanShape) -> serde_json::Value {
 /// properties in the schema's order: with `path`, `action`, `intent` first a small model can close
 /// the object after them, instead of being offered `dropExports` (the first name alphabetically,
 /// as `serde_json::Value` keeps keys) before anything else.
-pub struct OrderedSchema<'a>(pub &'a serde_json::Value, Option<&'a [serde_json::Value]>);
+pub(crate) struct OrderedSchema<'a>(pub &'a serde_json::Value, Option<&'a [serde_json::Value]>);
 
 impl serde::Serialize for OrderedSchema<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -23,14 +23,13 @@ mod missing_imports;
 mod strip_banned;
 mod text_conventions;
 
-pub use extends_import::{EXTENDS_IMPORT, recover_extends_import};
-pub use missing_imports::{MISSING_IMPORTS, recover_missing_imports};
-pub use strip_banned::{STRIP_BANNED, strip_banned};
-pub use text_conventions::keep_text_conventions;
+pub(crate) use extends_import::recover_extends_import;
+pub(crate) use strip_banned::strip_banned;
+pub(crate) use text_conventions::keep_text_conventions;
 
 /// Another in-scope file the generated file may import from.
 #[derive(Debug, Clone, Copy)]
-pub struct Neighbour<'a> {
+pub(crate) struct Neighbour<'a> {
     /// Workspace-relative path, `/`-separated.
     pub path: &'a str,
     /// What it exports, as [`crate::analysis::Analysis::exports`] reports it.
@@ -42,14 +41,14 @@ pub struct Neighbour<'a> {
 /// What a pass changed (or, for [`strip_banned`], deliberately left alone), for the report and
 /// the event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fix {
+pub(crate) struct Fix {
     pub pass: &'static str,
     pub description: String,
 }
 
 pub(crate) use crate::lang::is_global;
 
-/// The import passes in order, [`recover_missing_imports`] then [`recover_extends_import`],
+/// The import passes in order, the missing-imports pass (`missing_imports`) then [`recover_extends_import`],
 /// reading the file's import facts once when the first pass leaves the text as it was. Both
 /// import only what another file exports: with no such file, nothing is parsed.
 pub(crate) fn recover_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {

@@ -19,7 +19,7 @@ impl ChatMessage {
 }
 
 /// The prefix of the machine-readable line.
-pub const BLOCK_PREFIX: &str = "@@red-exec ";
+pub(crate) const BLOCK_PREFIX: &str = "@@red-exec ";
 
 fn block(stage: &str, path: Option<&str>, action: Option<Action>, extra: serde_json::Value) -> String {
     let mut value = json!({ "stage": stage, "path": path, "action": action.map(Action::name) });
@@ -32,7 +32,7 @@ fn block(stage: &str, path: Option<&str>, action: Option<Action>, extra: serde_j
 /// What L1 is told about one file in scope: never its body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FileBrief {
+pub(crate) struct FileBrief {
     pub path: String,
     pub exists: bool,
     pub lines: usize,
@@ -46,7 +46,7 @@ pub struct FileBrief {
 
 /// A read-only file as one prompt sees it: whole, or cut to its outline when the budget says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadOnlyView {
+pub(crate) struct ReadOnlyView {
     pub path: String,
     pub text: String,
     pub whole: bool,
@@ -77,7 +77,7 @@ EXTRACT (move named top-level declarations of an existing file into a new file),
 Answer with one JSON object and nothing else.";
 
 /// `shape`: what this run's plan can hold (the schema it sends); the format rules name only that.
-pub fn plan_messages(
+pub(crate) fn plan_messages(
     task: &str,
     files: &[FileBrief],
     read_only: &[String],
@@ -194,7 +194,7 @@ fn unit_system(skills: &[String], read_only: &[ReadOnlyView]) -> String {
 
 /// Everything one L3 call may see.
 #[derive(Debug, Clone)]
-pub struct UnitPrompt<'a> {
+pub(crate) struct UnitPrompt<'a> {
     pub task: &'a str,
     pub path: &'a str,
     pub action: Action,
@@ -220,7 +220,7 @@ pub struct UnitPrompt<'a> {
 }
 
 #[derive(Debug, Clone)]
-pub struct SectionPrompt<'a> {
+pub(crate) struct SectionPrompt<'a> {
     pub index: usize,
     /// The last section the unit covers: `index` itself, or a later one when a large file is
     /// cut into runs of sections.
@@ -241,7 +241,7 @@ impl SectionPrompt<'_> {
     }
 }
 
-pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
+pub(crate) fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     let fence = u.language.fence_tag();
     let format = u.module_format.map(|f| match f {
         ModuleFormat::Cjs => "cjs",
@@ -346,7 +346,7 @@ pub fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
 /// command, how it ended, the first error in its output with its location (`failure::first_error`)
 /// when one was found, and the end of the output. The files were restored first, so the retry
 /// starts from the original content.
-pub fn verify_failure(command: &str, how_it_ended: &str, first_error: Option<&str>, output_tail: &str) -> String {
+pub(crate) fn verify_failure(command: &str, how_it_ended: &str, first_error: Option<&str>, output_tail: &str) -> String {
     let tail = output_tail.trim_end();
     let first = first_error.map_or(String::new(), |e| format!("The first error it reported:\n{}", fenced("text", e.trim_end())));
     let end = if first_error.is_some() { "The end of its output" } else { "The end of the check's output" };

@@ -52,7 +52,7 @@ pub const PRICES: &[(&str, &str, f64, f64)] = &[
 
 /// List prices in USD per million prompt tokens served from the provider's prompt cache (a cache
 /// hit), as published in 2025; a model not listed here is priced at its full input rate.
-pub const CACHED_INPUT_PRICES: &[(&str, f64)] = &[
+pub(crate) const CACHED_INPUT_PRICES: &[(&str, f64)] = &[
     ("deepseek-chat", 0.028),
     ("deepseek-reasoner", 0.028),
     ("gpt-4.1", 0.50),
@@ -408,7 +408,7 @@ mod tests {
 
 impl UsageByStage {
     /// Count one answered call of `stage`.
-    pub fn add(&mut self, stage: ModelStage, prompt_tokens: u64, completion_tokens: u64, cached_tokens: u64) {
+    pub(crate) fn add(&mut self, stage: ModelStage, prompt_tokens: u64, completion_tokens: u64, cached_tokens: u64) {
         let slot = match stage {
             ModelStage::L1 => &mut self.l1,
             ModelStage::L3 => &mut self.l3,

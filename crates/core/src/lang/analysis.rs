@@ -658,10 +658,6 @@ impl Capability {
             Capability::Fs => "file-system access",
         }
     }
-
-    pub fn parse(name: &str) -> Option<Capability> {
-        Capability::ALL.into_iter().find(|c| c.name() == name.trim())
-    }
 }
 
 /// One place a file uses a capability.

@@ -36,6 +36,6 @@ pub const GLOBALS: &[&str] = &[
     "AsyncIterableIterator", "ReadonlyArray", "ReadonlyMap", "ReadonlySet", "TemplateStringsArray",
 ];
 
-pub fn is_global(name: &str) -> bool {
+pub(crate) fn is_global(name: &str) -> bool {
     GLOBALS.contains(&name)
 }

@@ -21,7 +21,7 @@ pub enum Language {
 /// Every extension the core gives a language (lower case). Adding a language: a [`Language`]
 /// variant, its rows here, and the arms the compiler then asks for (fence tags, the parser in
 /// [`super::parse()`] or the data check in `analysis`).
-pub const EXTENSIONS: &[(&str, Language)] = &[
+pub(crate) const EXTENSIONS: &[(&str, Language)] = &[
     ("js", Language::JavaScript),
     ("mjs", Language::JavaScript),
     ("cjs", Language::JavaScript),
@@ -56,7 +56,7 @@ pub const EXTENSIONS: &[(&str, Language)] = &[
 const PROSE_EXTENSIONS: [&str; 2] = ["md", "txt"];
 
 /// The extension of a path's file name as written (`None` without a dot).
-pub fn extension(path: &str) -> Option<&str> {
+pub(crate) fn extension(path: &str) -> Option<&str> {
     path.rsplit_once('.').map(|(_, e)| e)
 }
 
@@ -66,19 +66,19 @@ fn of_extension(ext: &str) -> Option<Language> {
 }
 
 /// Is `ext` (exactly as written, lower case) the extension of a script?
-pub fn is_script_extension(ext: &str) -> bool {
+pub(crate) fn is_script_extension(ext: &str) -> bool {
     of_extension(ext).is_some_and(Language::is_script)
 }
 
 /// The extension of a script file name (the last segment of `path`), as written.
-pub fn script_extension(path: &str) -> Option<&str> {
+pub(crate) fn script_extension(path: &str) -> Option<&str> {
     let name = path.rsplit('/').next()?;
     let (_, ext) = name.rsplit_once('.')?;
     is_script_extension(ext).then_some(ext)
 }
 
 /// `path` without its script extension (unchanged if it has none).
-pub fn strip_script_extension(path: &str) -> &str {
+pub(crate) fn strip_script_extension(path: &str) -> &str {
     match script_extension(path) {
         Some(ext) => &path[..path.len() - ext.len() - 1],
         None => path,
@@ -87,19 +87,19 @@ pub fn strip_script_extension(path: &str) -> &str {
 
 /// Extensions by which a task names a workspace file (`bowling.spec.js`, `README.md`): scripts,
 /// JSON and prose.
-pub fn is_task_path_extension(ext: &str) -> bool {
+pub(crate) fn is_task_path_extension(ext: &str) -> bool {
     is_script_extension(ext) || of_extension(ext) == Some(Language::Json) || PROSE_EXTENSIONS.contains(&ext)
 }
 
 /// Is `name` (a specifier's last segment) a file name with a script or JSON extension? Such a
 /// name is compared by its stem.
-pub fn has_code_extension(name: &str) -> bool {
+pub(crate) fn has_code_extension(name: &str) -> bool {
     extension(name).is_some_and(|ext| is_script_extension(ext) || of_extension(ext) == Some(Language::Json))
 }
 
 /// The extensions a TypeScript file is imported by (its emitted names, first the one the core
 /// writes): `x.ts` as `./x.js`, `x.tsx` as `./x.js` or `./x.jsx`, `x.mts` as `./x.mjs`.
-pub fn imported_as(ext: &str) -> &'static [&'static str] {
+pub(crate) fn imported_as(ext: &str) -> &'static [&'static str] {
     match ext {
         "ts" => &["js"],
         "tsx" => &["js", "jsx"],

@@ -6,16 +6,18 @@
 //! means adding to this module.
 
 pub mod analysis;
-pub mod globals;
-pub mod language;
-pub mod module_format;
-pub mod parse;
-pub mod resolve;
+pub(crate) mod globals;
+pub(crate) mod language;
+pub(crate) mod module_format;
+pub(crate) mod parse;
+pub(crate) mod resolve;
 
-pub use globals::{GLOBALS, is_global};
-pub use language::{
-    EXTENSIONS, Language, extension, has_code_extension, imported_as, is_script_extension, is_task_path_extension, script_extension,
+pub use globals::GLOBALS;
+pub(crate) use globals::is_global;
+pub use language::Language;
+pub(crate) use language::{
+    extension, has_code_extension, imported_as, is_task_path_extension, script_extension,
     strip_script_extension,
 };
 pub use module_format::ModuleFormat;
-pub use parse::{parse, source_type};
+pub(crate) use parse::parse;

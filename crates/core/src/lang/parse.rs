@@ -10,7 +10,7 @@ use super::Language;
 /// How oxc parses a file of this language. Plain `.js` may be either module system; it is
 /// parsed as a module so ESM syntax is accepted and the module-format rule (not the parser)
 /// decides whether it belongs.
-pub fn source_type(language: Language) -> SourceType {
+pub(crate) fn source_type(language: Language) -> SourceType {
     match language {
         Language::TypeScript => SourceType::ts(),
         Language::Tsx => SourceType::tsx(),
@@ -20,7 +20,7 @@ pub fn source_type(language: Language) -> SourceType {
 }
 
 /// Parse `source` as the script language of `path`.
-pub fn parse<'a>(allocator: &'a Allocator, path: &str, source: &'a str) -> ParserReturn<'a> {
+pub(crate) fn parse<'a>(allocator: &'a Allocator, path: &str, source: &'a str) -> ParserReturn<'a> {
     #[cfg(test)]
     counter::bump();
     Parser::new(allocator, source, source_type(Language::of(path))).parse()

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::*;
 use crate::analysis::analyze;
 use crate::gate::Rule;
-use crate::protocol::RunOptions;
+use crate::protocol::{RunOptions, SuppliedFile};
 
 /// Answers taken rightly: several blocks, size limits, budgets and answer sizes (issue 13).
 mod answers;

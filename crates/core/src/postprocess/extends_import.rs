@@ -5,7 +5,7 @@ use super::{Fix, Neighbour, is_global};
 use crate::analysis::ModuleFormat;
 
 /// The pass name, as in [`Fix::pass`].
-pub const EXTENDS_IMPORT: &str = "extends-import";
+pub(crate) const EXTENDS_IMPORT: &str = "extends-import";
 
 /// Whether a file's name is the natural home of class `name`: `b.js` or `B.js` for `B`,
 /// `base-model.js` or `base_model.ts` for `BaseModel` (case and `-`/`_` ignored).
@@ -24,7 +24,7 @@ fn file_named_for(path: &str, name: &str) -> bool {
 /// `const B = require('./b');` / `import B from './b.js';` for a whole-module export, the named
 /// forms of [`super::recover_missing_imports`] otherwise. A CommonJS file is not given an ESM default
 /// (that needs `require(...).default`, which is a guess about the runtime).
-pub fn recover_extends_import(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
+pub(crate) fn recover_extends_import(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
     match import_facts(path, text) {
         Some(facts) => extends_import_with(path, text, &facts, format, neighbours),
         None => (text.to_string(), Vec::new()),

@@ -1,12 +1,12 @@
 //! Pass `missing-imports`: import a name the file uses but never declares, when exactly one
 //! in-scope neighbour exports it.
 
-use super::imports::{Binding, ImportFacts, WantedImport, add_imports, import_facts};
+use super::imports::{Binding, ImportFacts, WantedImport, add_imports};
 use super::{Fix, Neighbour, is_global};
 use crate::analysis::ModuleFormat;
 
 /// The pass name, as in [`Fix::pass`].
-pub const MISSING_IMPORTS: &str = "missing-imports";
+pub(crate) const MISSING_IMPORTS: &str = "missing-imports";
 
 /// Import names the file uses but never declares or imports, when exactly one neighbour exports
 /// them.
@@ -23,8 +23,9 @@ pub const MISSING_IMPORTS: &str = "missing-imports";
 /// named import of the same module). Specifiers are relative to the file's directory, from
 /// [`crate::lang::resolve::relative_specifier`]: CommonJS without extension, ESM with `.js` (also for `.ts` sources).
 /// New statements go after the last top-level import/require.
-pub fn recover_missing_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
-    match import_facts(path, text) {
+#[cfg(test)]
+fn recover_missing_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
+    match super::imports::import_facts(path, text) {
         Some(facts) => missing_imports_with(path, text, &facts, format, neighbours),
         None => (text.to_string(), Vec::new()),
     }

@@ -15,7 +15,7 @@ use super::imports::import_facts;
 use crate::analysis::{Language, analyze, line_col};
 
 /// The pass name, as in [`Fix::pass`].
-pub const STRIP_BANNED: &str = "strip-banned";
+pub(crate) const STRIP_BANNED: &str = "strip-banned";
 
 
 /// Where a statement sits, which decides how it can be taken out.
@@ -357,7 +357,7 @@ fn excerpt(text: &str, span: Span) -> String {
 /// error, drop an export or leave a name undefined (a removed declaration that is still used) is
 /// not made. Those statements stay, each with a Fix saying why; when none can go, the output is
 /// the input unchanged. An input that does not parse is returned unchanged without Fixes.
-pub fn strip_banned(path: &str, text: &str, banned: &[String]) -> (String, Vec<Fix>) {
+pub(crate) fn strip_banned(path: &str, text: &str, banned: &[String]) -> (String, Vec<Fix>) {
     let unchanged = || (text.to_string(), Vec::new());
     let lang = Language::of(path);
     if banned.is_empty() || !lang.is_script() {

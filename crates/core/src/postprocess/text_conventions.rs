@@ -5,7 +5,7 @@ use super::Fix;
 /// A changed file keeps its byte-level conventions: models answer with LF line ends and no
 /// byte-order mark, so a file that had CRLF throughout (or a BOM) gets them back, and its diff
 /// shows only the lines that really changed.
-pub fn keep_text_conventions(old: Option<&str>, new: &str) -> (String, Vec<Fix>) {
+pub(crate) fn keep_text_conventions(old: Option<&str>, new: &str) -> (String, Vec<Fix>) {
     let Some(old) = old else { return (new.to_string(), Vec::new()) };
     let mut text = new.to_string();
     let mut fixes = Vec::new();

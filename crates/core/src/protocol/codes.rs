@@ -31,7 +31,7 @@ impl From<ModelStage> for Stage {
 }
 
 impl ModelStage {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ModelStage::L1 => "L1",
             ModelStage::L3 => "L3",

@@ -14,7 +14,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Action::Create => "CREATE",
             Action::Modify => "MODIFY",
@@ -78,5 +78,6 @@ pub enum PlanSource {
 
 impl Action {
     /// Every action, in the order the prompts name them.
-    pub const ALL: [Action; 4] = [Action::Create, Action::Modify, Action::Extract, Action::Delete];
+    #[cfg(test)]
+    pub(crate) const ALL: [Action; 4] = [Action::Create, Action::Modify, Action::Extract, Action::Delete];
 }

@@ -24,7 +24,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Status::Ok => "OK",
             Status::Partial => "PARTIAL",
@@ -38,7 +38,7 @@ impl Status {
     /// The status of a run that stopped with error `code` (its row in `crate::codes`): only a
     /// broken contract between core and host (a bug) is CRASHED; everything a user or a model
     /// server can cause is FAILED.
-    pub fn for_error(code: ErrorCode) -> Status {
+    pub(crate) fn for_error(code: ErrorCode) -> Status {
         code.code().status
     }
 }
