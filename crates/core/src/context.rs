@@ -29,9 +29,9 @@ const STOP_WORDS: [&str; 24] = [
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Terms {
     /// Identifiers: matched as whole words, case-sensitive.
-    pub names: BTreeSet<String>,
+    pub(crate) names: BTreeSet<String>,
     /// Lower-case words of five letters or more: matched against a document's headings.
-    pub words: BTreeSet<String>,
+    pub(crate) words: BTreeSet<String>,
 }
 
 impl Terms {

@@ -24,22 +24,22 @@ use crate::lang::{script_extension, strip_script_extension};
 /// What to extract: `symbols` move from `source_path` into the new file `target_path`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ExtractSpec<'a> {
-    pub source_path: &'a str,
-    pub source_text: &'a str,
-    pub target_path: &'a str,
-    pub symbols: &'a [String],
+    pub(crate) source_path: &'a str,
+    pub(crate) source_text: &'a str,
+    pub(crate) target_path: &'a str,
+    pub(crate) symbols: &'a [String],
     /// The module syntax to write imports and exports in.
-    pub format: ModuleFormat,
+    pub(crate) format: ModuleFormat,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Extracted {
     /// The new file.
-    pub target_text: String,
+    pub(crate) target_text: String,
     /// The old file as a facade: the moved code is gone, its names are imported back.
-    pub source_text: String,
+    pub(crate) source_text: String,
     /// Every name that moved, in source order.
-    pub moved: Vec<String>,
+    pub(crate) moved: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,10 +19,10 @@ pub(crate) fn fenced(info: &str, text: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Block<'a> {
     /// The info string, trimmed: `js`, `ts title="a.ts"`, or empty.
-    pub info: &'a str,
-    pub body: String,
+    pub(crate) info: &'a str,
+    pub(crate) body: String,
     /// False when the answer ends before a closing fence: the answer was cut off.
-    pub closed: bool,
+    pub(crate) closed: bool,
 }
 
 fn indent_of(line: &str) -> usize {

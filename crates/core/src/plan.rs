@@ -15,15 +15,15 @@ pub(crate) const PLAN_SCHEMA_NAME: &str = "red_exec_plan";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PlanShape {
     /// The files the plan may name (empty: any path).
-    pub scope: Vec<String>,
+    pub(crate) scope: Vec<String>,
     /// Those that exist (EXTRACT's `from` must be one).
-    pub existing: Vec<String>,
+    pub(crate) existing: Vec<String>,
     /// The actions the plan can use.
-    pub actions: Vec<Action>,
+    pub(crate) actions: Vec<Action>,
     /// The most sections of one file in scope worked on section by section (0: none is).
-    pub sections: usize,
+    pub(crate) sections: usize,
     /// The task asks for something to go: `dropExports` can apply.
-    pub drop_exports: bool,
+    pub(crate) drop_exports: bool,
 }
 
 impl PlanShape {

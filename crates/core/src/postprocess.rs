@@ -31,19 +31,19 @@ pub(crate) use text_conventions::keep_text_conventions;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Neighbour<'a> {
     /// Workspace-relative path, `/`-separated.
-    pub path: &'a str,
+    pub(crate) path: &'a str,
     /// What it exports, as [`crate::analysis::Analysis::exports`] reports it.
-    pub exports: &'a BTreeSet<String>,
+    pub(crate) exports: &'a BTreeSet<String>,
     /// Its module format; `None` (unknown or mixed) is treated as the importing file's format.
-    pub format: Option<ModuleFormat>,
+    pub(crate) format: Option<ModuleFormat>,
 }
 
 /// What a pass changed (or, for [`strip_banned`], deliberately left alone), for the report and
 /// the event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Fix {
-    pub pass: &'static str,
-    pub description: String,
+    pub(crate) pass: &'static str,
+    pub(crate) description: String,
 }
 
 pub(crate) use crate::lang::is_global;

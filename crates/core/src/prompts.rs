@@ -33,23 +33,23 @@ fn block(stage: &str, path: Option<&str>, action: Option<Action>, extra: serde_j
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FileBrief {
-    pub path: String,
-    pub exists: bool,
-    pub lines: usize,
-    pub bytes: usize,
-    pub format: Option<ModuleFormat>,
-    pub exports: Vec<String>,
-    pub declarations: Vec<String>,
+    pub(crate) path: String,
+    pub(crate) exists: bool,
+    pub(crate) lines: usize,
+    pub(crate) bytes: usize,
+    pub(crate) format: Option<ModuleFormat>,
+    pub(crate) exports: Vec<String>,
+    pub(crate) declarations: Vec<String>,
     /// Section outline (`#n signature`) of a file large enough to be changed section by section.
-    pub outline: Option<String>,
+    pub(crate) outline: Option<String>,
 }
 
 /// A read-only file as one prompt sees it: whole, or cut to its outline when the budget says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ReadOnlyView {
-    pub path: String,
-    pub text: String,
-    pub whole: bool,
+    pub(crate) path: String,
+    pub(crate) text: String,
+    pub(crate) whole: bool,
 }
 
 fn push_skills(user: &mut String, skills: &[String]) {
@@ -195,39 +195,39 @@ fn unit_system(skills: &[String], read_only: &[ReadOnlyView]) -> String {
 /// Everything one L3 call may see.
 #[derive(Debug, Clone)]
 pub(crate) struct UnitPrompt<'a> {
-    pub task: &'a str,
-    pub path: &'a str,
-    pub action: Action,
-    pub intent: &'a str,
-    pub language: Language,
-    pub module_format: Option<ModuleFormat>,
-    pub current: Option<&'a str>,
-    pub keep_exports: &'a [String],
+    pub(crate) task: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) action: Action,
+    pub(crate) intent: &'a str,
+    pub(crate) language: Language,
+    pub(crate) module_format: Option<ModuleFormat>,
+    pub(crate) current: Option<&'a str>,
+    pub(crate) keep_exports: &'a [String],
     /// What the plan says this file must export when done.
-    pub planned_exports: &'a [String],
+    pub(crate) planned_exports: &'a [String],
     /// Other files' exports, so imports can be written right without their bodies.
-    pub neighbours: &'a [(String, Vec<String>)],
+    pub(crate) neighbours: &'a [(String, Vec<String>)],
     /// Set when the unit is one section of the file: `current` is then that section only.
-    pub section: Option<SectionPrompt<'a>>,
+    pub(crate) section: Option<SectionPrompt<'a>>,
     /// Read-only files as the run's stable prefix shows them (whole, or outlined).
-    pub read_only: &'a [ReadOnlyView],
+    pub(crate) read_only: &'a [ReadOnlyView],
     /// The sections of outlined read-only files this unit references (`context::cut`).
-    pub read_only_parts: &'a [ReadOnlyView],
-    pub skills: &'a [String],
-    pub previous_error: Option<&'a str>,
+    pub(crate) read_only_parts: &'a [ReadOnlyView],
+    pub(crate) skills: &'a [String],
+    pub(crate) previous_error: Option<&'a str>,
     /// Set on the retry after the user's check (`options.verify`) failed: [`verify_failure`]'s text.
-    pub verify_failure: Option<&'a str>,
+    pub(crate) verify_failure: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct SectionPrompt<'a> {
-    pub index: usize,
+    pub(crate) index: usize,
     /// The last section the unit covers: `index` itself, or a later one when a large file is
     /// cut into runs of sections.
-    pub last: usize,
-    pub label: &'a str,
+    pub(crate) last: usize,
+    pub(crate) label: &'a str,
     /// The rest of the file as signatures.
-    pub outline: &'a str,
+    pub(crate) outline: &'a str,
 }
 
 impl SectionPrompt<'_> {

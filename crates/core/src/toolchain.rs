@@ -41,9 +41,9 @@ pub(crate) const CONFIG_FILES: &[&str] = &[
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Toolchain {
     /// Babel compiles the sources (and gives an `import` of a CommonJS file its exports).
-    pub babel: bool,
+    pub(crate) babel: bool,
     /// tsc, or a bundler (Vite, webpack, Rollup), reads ES modules whatever package.json says.
-    pub compiles_esm: bool,
+    pub(crate) compiles_esm: bool,
 }
 
 impl Toolchain {
