@@ -230,7 +230,7 @@ impl Words {
         }
     }
 
-    /// `text` with each `{key}` or `{key:arg}` replaced by the host's word ([`Words::word`]).
+    /// `text` with each `{key}` or `{key:arg}` replaced by the host's word (`Words::word`).
     pub fn fill(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;

@@ -3,8 +3,8 @@
 //! The core does no I/O. [`pipeline::Session`] is a state machine: the host asks it what to do
 //! next, performs that (read a file, call the model, write a file) and hands back the answer.
 //! Stages: [`decompose`] (L1 plan), [`section`] (L2), [`generate`] (L3 answers), [`gate`]
-//! (InvariantGate), [`diff`], [`report`]; [`prompts`] holds every prompt, [`context`] cuts read-only files to what a unit uses, [`fence`] the Markdown fences
-//! they and the answers use. [`postprocess`] holds
+//! (InvariantGate), `diff`, [`report`]; [`prompts`] holds every prompt, `context` cuts read-only files to what a unit uses, `fence` the Markdown fences
+//! they and the answers use. `postprocess` holds
 //! the mechanical repairs run on generated files before the gate. [`lang`] is what every stage
 //! asks of languages and modules (extensions, parsing, formats, specifiers, a file's facts).
 //! [`protocol`] holds every type that crosses the wasm boundary (input, requests, replies,

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// The language of a workspace file, decided by its extension ([`EXTENSIONS`]).
+/// The language of a workspace file, decided by its extension (`EXTENSIONS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {

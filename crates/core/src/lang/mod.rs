@@ -1,8 +1,8 @@
 //! The language layer: what the core knows of languages and modules, asked by every other
-//! module. Languages and their extensions ([`language`]), the one oxc entry point ([`parse()`]),
-//! module formats ([`module_format`]), specifiers and their resolution to workspace paths
-//! ([`resolve`]), the names the platform provides ([`globals`]) and the facts of one file
-//! ([`analysis`], computed once per content with an [`analysis::Cache`]). Adding a language
+//! module. Languages and their extensions (`language`), the one oxc entry point (`parse()`),
+//! module formats (`module_format`), specifiers and their resolution to workspace paths
+//! (`resolve`), the names the platform provides (`globals`) and the facts of one file
+//! ([`analysis`], computed once per content with an `analysis::Cache`). Adding a language
 //! means adding to this module.
 
 pub mod analysis;
