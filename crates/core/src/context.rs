@@ -13,6 +13,9 @@ use crate::analysis::{Analysis, Language};
 use crate::prompts::ReadOnlyView;
 use crate::section;
 
+/// Of the context budget, the share a task-named directory's outlines may take, all directories together.
+pub const DIR_OUTLINE_SHARE: u32 = 4;
+
 /// At most this many estimated tokens, a read-only file goes whole (its outline would save little).
 pub(crate) const SMALL_READ_ONLY_TOKENS: usize = 400;
 
@@ -161,6 +164,56 @@ pub(crate) fn cut(path: &str, text: &str, analysis: Option<&Analysis>, terms: &T
     (stable, Some(ReadOnlyView { path: label, text: body, whole: false }))
 }
 
+/// Paths the task names that may be directories: a path ending in `/` (`systems/core/triage/`),
+/// or a path with a `/` whose last part has no extension (`lib/triage`): the host lists each, and
+/// one that is not a directory comes back absent.
+pub fn task_dirs(task: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for word in task.split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,;".contains(c)) {
+        let word = word.trim_end_matches(['.', ':', '!', '?']);
+        if word.contains("://") || !word.contains('/') || word.starts_with('/') {
+            continue;
+        }
+        if !word.chars().all(|c| c.is_alphanumeric() || "_-./@".contains(c)) {
+            continue;
+        }
+        let last = word.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        if !word.ends_with('/') && last.contains('.') {
+            continue;
+        }
+        if let Ok(path) = crate::gate::normalize_path(word)
+            && !found.contains(&path)
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The read-only views of the script files listed under task-named directories (`files`: path,
+/// text, analysis; in the order to show them): each as its outline, while all of them together fit
+/// `max_tokens`; the files past it, and those with no outline, are named in one view, not shown.
+pub fn dir_views(files: &[(String, String, Option<Analysis>)], max_tokens: usize) -> Vec<ReadOnlyView> {
+    let mut views = Vec::new();
+    let mut named = Vec::new();
+    let mut used = 0;
+    for (path, text, analysis) in files {
+        let outline = outline(path, text, analysis.as_ref());
+        let cost = tokens(&outline) + tokens(path) + 8;
+        if outline.trim().is_empty() || used + cost > max_tokens {
+            named.push(path.as_str());
+            continue;
+        }
+        used += cost;
+        views.push(ReadOnlyView { path: path.clone(), text: outline, whole: false });
+    }
+    if !named.is_empty() {
+        let text = named.iter().map(|p| format!("{p}\n")).collect();
+        views.push(ReadOnlyView { path: "(files of the named directories not shown: over the context budget)".into(), text, whole: false });
+    }
+    views
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +275,29 @@ mod tests {
         let t = Terms::of(["greet".to_string(), "ok".to_string()], &["Call `ping` and parseArgs; see the refunds section."]);
         assert_eq!(t.names, ["greet", "parseArgs", "ping"].map(String::from).into_iter().collect());
         assert!(t.words.contains("refunds") && t.words.contains("section") && !t.words.contains("parseargs"));
+    }
+
+    #[test]
+    fn task_dirs_are_paths_ending_in_a_slash_or_without_an_extension() {
+        let task = "Study the triage system at `systems/core/triage/` and lib/queue, see docs/API.md and https://x.org/a/.";
+        assert_eq!(task_dirs(task), ["systems/core/triage", "lib/queue"]);
+        assert!(task_dirs("Fix /etc/ and ../up/ and bowling.js.").is_empty());
+    }
+
+    #[test]
+    fn directory_outlines_fit_their_budget_and_the_rest_are_named() {
+        let a = "function alpha(x) {\n  return x + 1;\n}\nmodule.exports = { alpha };\n".to_string();
+        let b = "function beta(y) {\n  return y * 2;\n}\nmodule.exports = { beta };\n".to_string();
+        let files = vec![
+            ("lib/a.js".to_string(), a.clone(), Some(analyze("lib/a.js", &a))),
+            ("lib/b.js".to_string(), b.clone(), Some(analyze("lib/b.js", &b))),
+        ];
+        let all = dir_views(&files, 1_000);
+        assert_eq!(all.len(), 2);
+        assert!(all[0].text.contains("function alpha(x)") && !all[0].text.contains("return x + 1") && !all[0].whole, "{}", all[0].text);
+        let one = dir_views(&files, 30);
+        assert_eq!(one.len(), 2);
+        assert_eq!(one[0].path, "lib/a.js");
+        assert!(one[1].path.contains("not shown") && one[1].text == "lib/b.js\n", "{one:?}");
     }
 }

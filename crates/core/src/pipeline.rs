@@ -215,7 +215,7 @@ impl Session {
                 Some(why) => self.fail(ErrorCode::BudgetExceeded, why),
                 None => self.start(),
             },
-            (Phase::AwaitFiles, Some(Reply::Files { files })) => self.on_files(files),
+            (Phase::AwaitFiles, Some(Reply::Files { files, dirs })) => self.on_files(files, dirs),
             (Phase::AwaitPlan { attempt }, Some(Reply::Completion { text, usage, duration_ms, response_format })) => {
                 self.record_completion(text.clone(), usage, duration_ms, response_format);
                 // Over the budget: stop here, before anything is written.

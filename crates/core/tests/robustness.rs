@@ -1433,7 +1433,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
             }
         }
         reply = Some(match request {
-            Request::Read { paths } => {
+            Request::Read { paths, .. } => {
                 let unreadable = c.unreadable.as_ref().map(|i| i.get(&paths).clone());
                 let states = paths
                     .iter()
@@ -1448,7 +1448,7 @@ fn run_session(c: &SessionCase, tally: &Tally) -> TestCaseResult {
                         (p.clone(), state)
                     })
                     .collect();
-                Reply::Files { files: states }
+                Reply::Files { files: states, dirs: Default::default() }
             }
             Request::Complete { request } => {
                 let user = request.messages.iter().rev().find(|m| m.role == "user").map(|m| m.content.clone()).unwrap_or_default();

@@ -68,7 +68,8 @@ impl Session {
             .iter()
             .filter_map(|p| self.files.texts.get(p).cloned().flatten())
             .map(|t| text_tokens(&t) as u64)
-            .sum();
+            .sum::<u64>()
+            + self.files.dir_views.iter().map(|v| text_tokens(&v.text) as u64).sum::<u64>();
         let task = text_tokens(&self.input.task) as u64;
         let mut estimate = self.usage;
         for unit in &self.generate.units {

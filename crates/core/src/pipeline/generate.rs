@@ -43,6 +43,8 @@ impl Session {
             stable.push(view);
             parts.extend(used);
         }
+        // The task-named directories' files: outlines already, the same in every unit.
+        stable.extend(self.files.dir_views.iter().cloned());
         (stable, parts)
     }
 

@@ -1,6 +1,7 @@
 //! Read: the run's start, the files the host read, and what the session knows of them.
 
 use super::*;
+use crate::protocol::DirState;
 
 const PACKAGE_JSON: &str = "package.json";
 
@@ -19,6 +20,11 @@ pub(super) struct Files {
     pub(super) sections: BTreeMap<String, Vec<Section>>,
     pub(super) package_format: Option<ModuleFormat>,
     pub(super) toolchain: Toolchain,
+    /// Paths the task names that may be directories, asked of the host to list.
+    pub(super) dirs: Vec<String>,
+    /// The script files of the task-named directories as read-only outlines (`context::dir_views`),
+    /// in every unit's stable prefix after the read-only files.
+    pub(super) dir_views: Vec<ReadOnlyView>,
 }
 
 impl Session {
@@ -70,6 +76,10 @@ impl Session {
                 self.files.optional_read.insert(path);
             }
         }
+        if input.supplied.is_empty() {
+            let named = crate::context::task_dirs(&input.task);
+            self.files.dirs = named.into_iter().filter(|d| !self.files.scope.writable.contains(d) && !self.files.scope.read_only.contains(d)).collect();
+        }
         let mut paths: Vec<String> =
             self.files.scope.writable.iter().chain(&self.files.scope.read_only).chain(&self.files.optional_read).cloned().collect();
         // package.json and the toolchain's config files tell which module syntax the project runs.
@@ -79,10 +89,11 @@ impl Session {
             }
         }
         self.phase = Phase::AwaitFiles;
-        Request::Read { paths }
+        Request::Read { paths, dirs: self.files.dirs.clone() }
     }
 
-    pub(super) fn on_files(&mut self, mut files: BTreeMap<String, FileState>) -> Request {
+    pub(super) fn on_files(&mut self, mut files: BTreeMap<String, FileState>, dirs: BTreeMap<String, DirState>) -> Request {
+        self.take_dir_files(&mut files, dirs);
         let package_json = match files.get(PACKAGE_JSON) {
             Some(FileState::Present { text }) => Some(text.as_str()),
             _ => None,
@@ -138,6 +149,39 @@ impl Session {
             return request;
         }
         self.plan_request(0)
+    }
+
+    /// The script files listed under the task-named directories, not otherwise in the run, as
+    /// outlines within a share of the context budget. A directory the host did not list (absent, a
+    /// file, outside the workspace) brings nothing, as a task-named file that is not there; the
+    /// listed files are taken out of `files`, so a file the run reads anyway keeps its own role.
+    fn take_dir_files(&mut self, files: &mut BTreeMap<String, FileState>, dirs: BTreeMap<String, DirState>) {
+        let in_run = |p: &String| self.files.scope.writable.contains(p) || self.files.scope.read_only.contains(p) || self.files.optional_read.contains(p);
+        let mut listed: BTreeSet<String> = BTreeSet::new();
+        for dir in &self.files.dirs {
+            if let Some(DirState::Listed { paths, .. }) = dirs.get(dir) {
+                let prefix = format!("{dir}/");
+                for raw in paths {
+                    if let Ok(p) = gate::normalize_path(raw)
+                        && p.starts_with(&prefix)
+                        && gate::tool_path(&p).is_none()
+                        && Language::of(&p).is_script()
+                        && !in_run(&p)
+                    {
+                        listed.insert(p);
+                    }
+                }
+            }
+        }
+        let mut shown = Vec::new();
+        for p in listed {
+            if let Some(FileState::Present { text }) = files.remove(&p) {
+                let analysis = (*self.files.facts.analyze(&p, &text)).clone();
+                shown.push((p, text, Some(analysis)));
+            }
+        }
+        let share = (self.budget() / crate::context::DIR_OUTLINE_SHARE) as usize;
+        self.files.dir_views = crate::context::dir_views(&shown, share);
     }
 
     pub(super) fn known_files(&self) -> BTreeMap<String, KnownFile> {

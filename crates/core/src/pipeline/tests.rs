@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::*;
 use crate::analysis::analyze;
 use crate::gate::Rule;
-use crate::protocol::{RunOptions, SuppliedFile};
+use crate::protocol::{DirState, RunOptions, SuppliedFile};
 
 /// Answers taken rightly: several blocks, size limits, budgets and answer sizes (issue 13).
 mod answers;
@@ -94,22 +94,35 @@ impl Host {
             self.events.extend(session.take_events());
             self.requests.push(request.clone());
             reply = Some(match request {
-                Request::Read { paths } => Reply::Files {
-                    files: paths
-                        .into_iter()
-                        .map(|p| {
-                            let state = match self.files.get(&p).cloned().flatten() {
-                                Some(text) if text == "\u{0}binary" => FileState::Unreadable {
-                                    reason: "binary".into(),
-                                    message: "is a binary file".into(),
-                                },
-                                Some(text) => FileState::Present { text },
-                                None => FileState::Absent,
-                            };
-                            (p, state)
-                        })
-                        .collect(),
-                },
+                Request::Read { mut paths, dirs } => {
+                    // A directory is listed by prefix, and its files are read with the rest.
+                    let mut listings = BTreeMap::new();
+                    for d in dirs {
+                        let prefix = format!("{d}/");
+                        let under: Vec<String> =
+                            self.files.iter().filter(|(p, t)| p.starts_with(&prefix) && t.is_some()).map(|(p, _)| p.clone()).collect();
+                        paths.extend(under.iter().cloned());
+                        let state = if under.is_empty() { DirState::Absent } else { DirState::Listed { paths: under, truncated: false } };
+                        listings.insert(d, state);
+                    }
+                    Reply::Files {
+                        files: paths
+                            .into_iter()
+                            .map(|p| {
+                                let state = match self.files.get(&p).cloned().flatten() {
+                                    Some(text) if text == "\u{0}binary" => FileState::Unreadable {
+                                        reason: "binary".into(),
+                                        message: "is a binary file".into(),
+                                    },
+                                    Some(text) => FileState::Present { text },
+                                    None => FileState::Absent,
+                                };
+                                (p, state)
+                            })
+                            .collect(),
+                        dirs: listings,
+                    }
+                }
                 // Running out of scripted answers ends the run with an error the assertions will show.
                 // A scripted plan where the run asks for code: the run derived its plan (one file
                 // in scope), so the script should hold no plan.
@@ -598,6 +611,40 @@ fn task_named_files_join_read_only_and_the_budget_cuts_them_to_an_outline() {
 }
 
 #[test]
+fn a_directory_the_task_names_is_listed_and_joins_as_outlines_within_the_budget() {
+    let intake = "function intake(ticket) {\n  const level = ticket.severity > 3 ? 'high' : 'low';\n  return { ...ticket, level };\n}\nmodule.exports = { intake };\n";
+    let route = "function route(ticket) {\n  if (ticket.level === 'high') return 'oncall';\n  return 'queue';\n}\nmodule.exports = { route };\n";
+    let files = [("lib/triage/intake.js", intake), ("lib/triage/route.js", route), ("lib/triage/NOTES.md", "# notes\n"), ("lib/other.js", "module.exports = {};\n")];
+    let mut host = Host::new(&files);
+    host.answers.push_back(fenced("module.exports = { triage: () => 'queue' };\n"));
+    let task = "Study the triage system at `lib/triage/` and write src/triage.js with the same routing.";
+    let r = host.run(task, &["src/triage.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    // The session asked the host to list the directory; the file path with an extension is no directory.
+    assert!(matches!(&host.requests[0], Request::Read { dirs, .. } if dirs == &["lib/triage".to_string()]), "{:?}", host.requests[0]);
+    let system = &host.prompts()[0].messages[0].content;
+    assert!(system.contains("READ-ONLY FILE lib/triage/intake.js (outline only):") && system.contains("function intake(ticket)"), "{system}");
+    assert!(system.contains("READ-ONLY FILE lib/triage/route.js (outline only):") && system.contains("function route(ticket)"), "{system}");
+    // Outlines, not bodies; script files only; nothing outside the directory.
+    assert!(!system.contains("'oncall'") && !system.contains("NOTES.md") && !system.contains("lib/other.js"), "{system}");
+
+    // Over the directories' share of the budget: the files past it are named, not shown.
+    let mut many: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("lib/triage/step{i:02}.js"), format!("function step{i}(ticket, options, context) {{\n  return ticket;\n}}\nmodule.exports = {{ step{i} }};\n")))
+        .collect();
+    many.push(("lib/triage/.gitkeep".into(), String::new()));
+    let refs: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let mut host = Host::new(&refs);
+    host.answers.push_back(fenced("module.exports = { triage: () => 'queue' };\n"));
+    let options = RunOptions { context_budget: Some(1_200), ..RunOptions::default() };
+    let r = host.run(task, &["src/triage.js"], options);
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let system = &host.prompts()[0].messages[0].content;
+    assert!(system.contains("READ-ONLY FILE lib/triage/step00.js (outline only):") && !system.contains("READ-ONLY FILE lib/triage/step11.js"), "{system}");
+    assert!(system.contains("not shown: over the context budget") && system.contains("\nlib/triage/step11.js\n"), "{system}");
+}
+
+#[test]
 fn over_budget_is_reported_not_truncated() {
     let mut host = Host::new(&[("inventory.js", INVENTORY)]);
     host.answers.push_back(plan(&[("inventory.js", "MODIFY")]));
@@ -689,7 +736,7 @@ fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
             let request = session.resume(reply.take());
             host.events.extend(session.take_events());
             reply = Some(match request {
-                Request::Read { paths } => Reply::Files {
+                Request::Read { paths, .. } => Reply::Files {
                     files: paths
                         .into_iter()
                         .map(|p| {
@@ -697,6 +744,7 @@ fn post_processing_adds_a_missing_import_and_strips_banned_calls() {
                             (p, state)
                         })
                         .collect(),
+                    dirs: Default::default(),
                 },
                 Request::Complete { .. } => host.answers.pop_front().unwrap(),
                 Request::Write { path, text, .. } => {
@@ -959,11 +1007,12 @@ fn an_interrupt_between_two_writes_takes_back_the_first() {
     let mut writes = Vec::new();
     let result = loop {
         reply = Some(match session.resume(reply.take()) {
-            Request::Read { paths } => Reply::Files {
+            Request::Read { paths, .. } => Reply::Files {
                 files: paths.into_iter().map(|p| {
                     let state = host.files.get(&p).cloned().flatten().map_or(FileState::Absent, |text| FileState::Present { text });
                     (p, state)
                 }).collect(),
+                dirs: Default::default(),
             },
             Request::Complete { .. } => host.answers.pop_front().unwrap(),
             // The user presses Ctrl-C after the first write: the host refuses the next ordinary

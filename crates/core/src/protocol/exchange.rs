@@ -21,6 +21,24 @@ pub enum FileState {
     },
 }
 
+/// A directory the task names, as the host listed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DirState {
+    /// The files under it, workspace paths, recursively (the Node host skips what `.gitignore`
+    /// ignores, `node_modules/`, `.git/` and the tool's own files). `truncated`: the host's cap cut the list.
+    Listed {
+        paths: Vec<String>,
+        #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
+        truncated: bool,
+    },
+    /// Nothing there, or a file: not a directory.
+    Absent,
+    /// `reason` as in `FileState::Unreadable` (`outside_workspace` for one that leaves the workspace).
+    Unreadable { reason: String, message: String },
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(rename = "Usage")]
@@ -83,7 +101,14 @@ pub enum Expected {
 pub enum Request {
     /// The files in scope, plus package.json and the root's toolchain configs (Babel, tsconfig,
     /// bundlers): those are read only to learn which module syntax the project runs, and may be absent.
-    Read { paths: Vec<String> },
+    /// `dirs`: paths the task names that may be directories: the host lists each (`Reply::Files`
+    /// `dirs`) and reads the files it lists into `files` too; they join as read-only outlines.
+    Read {
+        paths: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        #[ts(as = "Option<_>", optional)]
+        dirs: Vec<String>,
+    },
     Complete { request: CompletionRequest },
     /// `rollback`: restoring the content from before the run (the host lets these through
     /// even after the user interrupted the run, so the workspace ends as it was). `expect`: what
@@ -100,7 +125,14 @@ pub enum Request {
 // A missing Option field reads as None, so the host may leave it out.
 #[ts(optional_fields = nullable)]
 pub enum Reply {
-    Files { files: BTreeMap<String, FileState> },
+    /// `dirs`: how each directory of the request's `dirs` was listed (a host that lists none may
+    /// leave it out); `files` then holds the listed files too.
+    Files {
+        files: BTreeMap<String, FileState>,
+        #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
+        dirs: BTreeMap<String, DirState>,
+    },
     /// `response_format`: how the host asked, when the request carried a schema: `json_schema`
     /// (the server took it) or `prompt` (it refused it, so the request went without).
     Completion {

@@ -30,7 +30,7 @@ fn parses_per_answer(files: &[(&str, &str)], task: &str, scope: &[&str], read: &
         l3 = false;
         session.take_events();
         reply = Some(match request {
-            Request::Read { paths } => Reply::Files {
+            Request::Read { paths, .. } => Reply::Files {
                 files: paths
                     .into_iter()
                     .map(|p| {
@@ -38,6 +38,7 @@ fn parses_per_answer(files: &[(&str, &str)], task: &str, scope: &[&str], read: &
                         (p, state)
                     })
                     .collect(),
+                dirs: Default::default(),
             },
             Request::Complete { request } => {
                 l3 = request.stage == "L3";
