@@ -26,22 +26,40 @@ function changeErrorCode(err) {
   return err?.code === 'interrupted' || err?.code === 'conflict' ? err.code : null;
 }
 
-async function readAll(host, paths) {
+async function readAll(host, paths, dirs = []) {
   const files = {};
-  for (const path of paths) {
+  const read = async (path) => {
+    if (path in files) return;
     try {
       files[path] = await host.readFile(path);
     } catch (err) {
       files[path] = { state: 'unreadable', reason: 'io', message: errorMessage(err) };
     }
+  };
+  for (const path of paths) await read(path);
+  // Directories the task names: the host lists each (a host without listDir lists none), and the
+  // files it lists are read here, in the same reply, so the core can outline them.
+  const listings = {};
+  for (const dir of dirs) {
+    if (typeof host.listDir !== 'function') {
+      listings[dir] = { state: 'unreadable', reason: 'unsupported', message: 'this host cannot list a directory' };
+      continue;
+    }
+    try {
+      listings[dir] = await host.listDir(dir);
+    } catch (err) {
+      listings[dir] = { state: 'unreadable', reason: 'io', message: errorMessage(err) };
+      continue;
+    }
+    if (listings[dir]?.state === 'listed') for (const path of listings[dir].paths) await read(path);
   }
-  return files;
+  return { files, dirs: listings };
 }
 
 async function answer(host, request) {
   switch (request.kind) {
     case 'read':
-      return { kind: 'files', files: await readAll(host, request.paths) };
+      return { kind: 'files', ...(await readAll(host, request.paths, request.dirs)) };
     case 'complete':
       try {
         const c = await host.complete(request.request);

@@ -5,7 +5,7 @@
 // Rust types (a Rust test fails when it is stale). This file holds what only the JS side has:
 // the functions and the host contract, written in terms of those generated types.
 
-import type { CompletionRequest, ErrorCodeInfo, ExpectedFile, FileState, GateRuleInfo, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill, Words } from './types/protocol.js';
+import type { CompletionRequest, DirState, ErrorCodeInfo, ExpectedFile, FileState, GateRuleInfo, ModelInfo, Reply, Request, RunEvent, RunInput, RunResult, Skill, Words } from './types/protocol.js';
 
 export * from './types/protocol.js';
 
@@ -37,6 +37,10 @@ export interface Host {
   /** Throw to fail the call; an `error.code` from CompletionErrorCode says how (default 'network'). */
   complete(request: CompletionRequest): Promise<Completion>;
   readFile(path: string): Promise<FileState>;
+  /** Lists a directory the task names, recursively, as workspace paths (the core outlines their
+   *  script files as read-only context); without it, no directory is listed. `absent` for nothing
+   *  there or a file; `unreadable` with reason 'outside_workspace' for one that leads out. */
+  listDir?(path: string): Promise<DirState>;
   /** `rollback`: the core is restoring the content from before the run; let it through even after
    *  the user stopped the run. Throw an error with `code: 'interrupted'` to refuse an ordinary write
    *  because the user stopped the run: the core then takes back the changes already made.

@@ -190,6 +190,31 @@ pub fn task_dirs(task: &str) -> Vec<String> {
     found
 }
 
+/// A script's top-level declarations, one first line each (`function route(ticket) { …`), and
+/// its exports: what a file of a named directory offers, without the statements around them.
+/// None for a script that does not parse or declares nothing.
+fn declarations_outline(text: &str, analysis: Option<&Analysis>) -> Option<String> {
+    let a = analysis.filter(|a| a.is_valid())?;
+    let mut out = String::new();
+    for item in a.items.iter().filter(|i| !i.names.is_empty()) {
+        let code = text.get(item.start as usize..item.end as usize)?;
+        // An item's span may begin with what comes before it ('use strict', comments): the line
+        // that declares one of its names is its signature.
+        let mut lines = code.lines().map(str::trim_end);
+        let Some(first) = lines.find(|l| identifiers(l).any(|w| item.names.iter().any(|n| n == w))) else {
+            continue;
+        };
+        let rest = lines.any(|l| !l.trim().is_empty());
+        let clipped: String = first.chars().take(120).collect();
+        let more = if rest || clipped.len() < first.len() { " …" } else { "" };
+        out.push_str(&format!("{clipped}{more}\n"));
+    }
+    if !a.exports.is_empty() {
+        out.push_str(&format!("exports: {}\n", a.exports.iter().map(String::as_str).collect::<Vec<_>>().join(", ")));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// The read-only views of the script files listed under task-named directories (`files`: path,
 /// text, analysis; in the order to show them): each as its outline, while all of them together fit
 /// `max_tokens`; the files past it, and those with no outline, are named in one view, not shown.
@@ -198,7 +223,7 @@ pub fn dir_views(files: &[(String, String, Option<Analysis>)], max_tokens: usize
     let mut named = Vec::new();
     let mut used = 0;
     for (path, text, analysis) in files {
-        let outline = outline(path, text, analysis.as_ref());
+        let outline = declarations_outline(text, analysis.as_ref()).unwrap_or_else(|| outline(path, text, analysis.as_ref()));
         let cost = tokens(&outline) + tokens(path) + 8;
         if outline.trim().is_empty() || used + cost > max_tokens {
             named.push(path.as_str());
@@ -294,8 +319,9 @@ mod tests {
         ];
         let all = dir_views(&files, 1_000);
         assert_eq!(all.len(), 2);
-        assert!(all[0].text.contains("function alpha(x)") && !all[0].text.contains("return x + 1") && !all[0].whole, "{}", all[0].text);
-        let one = dir_views(&files, 30);
+        assert_eq!(all[0].text, "function alpha(x) { …\nexports: alpha\n");
+        assert!(!all[0].whole);
+        let one = dir_views(&files, 25);
         assert_eq!(one.len(), 2);
         assert_eq!(one[0].path, "lib/a.js");
         assert!(one[1].path.contains("not shown") && one[1].text == "lib/b.js\n", "{one:?}");

@@ -1,7 +1,7 @@
 // The host kit: hand-written types of its JS API (npm/core/host/*.mjs). The core's wire types
 // (Host, FileState, CompletionRequest, ...) come from ../index.js.
 
-import type { Completion, CompletionErrorCode, CompletionRequest, FileState, Host, RunEvent, Usage } from '../index.js';
+import type { Completion, CompletionErrorCode, CompletionRequest, DirState, FileState, Host, RunEvent, Usage } from '../index.js';
 
 /** Thrown by normalizeWorkspacePath for a path outside the workspace. */
 export declare class WorkspacePathError extends Error {
@@ -117,6 +117,8 @@ export declare function createReplayCompleter(replay: Replay | string): (request
 
 /** The file callbacks of a Host over an in-memory copy of `files`. */
 export interface MemoryHost extends Pick<Host, 'readFile' | 'writeFile' | 'deleteFile' | 'onEvent'> {
+  /** The files whose paths start with `path/`, at most `max` (default 200). */
+  listDir(path: string, options?: { max?: number }): Promise<DirState>;
   /** Every file now, by path. */
   files(): Record<string, string>;
   /** Each path whose content differs from the start: its text now, or null when it was deleted. */
@@ -179,10 +181,16 @@ export interface NodeHostOptions {
 /** The file callbacks of a Host over a directory; `root` is its real path. */
 export interface NodeHost extends Pick<Host, 'readFile' | 'writeFile' | 'deleteFile'> {
   readonly root: string;
+  /** The files under `path`, recursively, at most `max` (default MAX_LISTED_FILES, 200): inside the
+   *  workspace only, without what .gitignore files ignore, node_modules/, .git/ and .red-exec*. */
+  listDir(path: string, options?: { max?: number }): Promise<DirState>;
 }
 
 /** Node only (not in the browser entry): a workspace-confined file host with atomic writes. */
 export declare function createNodeHost(options: NodeHostOptions): NodeHost;
+
+/** Node only: the most files createNodeHost's listDir lists (200). */
+export declare const MAX_LISTED_FILES: number;
 
 /** What mergeAliases made of the lists in scope. */
 export interface MergedScope {

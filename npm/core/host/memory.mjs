@@ -8,7 +8,7 @@ import { MAX_FILE_BYTES, tooLarge } from './limits.mjs';
 const encoder = new TextEncoder();
 
 /**
- * `files`: path -> text (an object or a Map). Returns the host's readFile, writeFile and deleteFile
+ * `files`: path -> text (an object or a Map). Returns the host's readFile, listDir, writeFile and deleteFile
  * (and `onEvent` as given, so the object can be handed to runTask with a `complete`), plus
  * files() (every file now, by path) and changes() (path -> new text, or null for a deleted file,
  * for each path whose content differs from the start).
@@ -71,6 +71,18 @@ export function createMemoryHost(files = {}, { onEvent } = {}) {
       if (isFolder(p)) return { state: 'unreadable', reason: 'directory', message: 'a directory, not a file' };
       if (fileParent(p)) return { state: 'unreadable', reason: 'io', message: 'a parent of this path is a file, not a directory' };
       return { state: 'absent' };
+    },
+    /** The files under the directory `raw` by prefix, in path order (as the Node host, at most `max`). */
+    async listDir(raw, { max = 200 } = {}) {
+      let p;
+      try {
+        p = normalizeWorkspacePath(raw);
+      } catch (err) {
+        return { state: 'unreadable', reason: 'outside_workspace', message: err.why };
+      }
+      const under = [...current.keys()].filter((q) => q.startsWith(`${p}/`)).sort();
+      if (under.length === 0) return { state: 'absent' };
+      return { state: 'listed', paths: under.slice(0, max), truncated: under.length > max };
     },
     // Compare-and-swap as the Node host does: with `expect`, only over exactly that file.
     async writeFile(raw, text, { expect } = {}) {

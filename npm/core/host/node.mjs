@@ -13,11 +13,29 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import ignore from 'ignore';
 import { normalizeWorkspacePath } from './paths.mjs';
 import { checkMaxFileBytes, tooLarge } from './limits.mjs';
 import { isInside, noHardLinks, IO_REASONS, sha256 } from './fs-paths.mjs';
 
 const BINARY_SNIFF_BYTES = 8192;
+
+/** listDir lists at most this many files (the core outlines them within its context budget). */
+export const MAX_LISTED_FILES = 200;
+
+/** Directories listDir never enters: dependencies and version control. */
+const UNLISTED_DIRS = new Set(['node_modules', '.git']);
+
+/** The rules of `dir`/.gitignore (an `ignore` instance), or null when it has none. */
+async function gitignoreIn(dir) {
+  let text;
+  try {
+    text = await fsp.readFile(path.join(dir, '.gitignore'), 'utf8');
+  } catch {
+    return null;
+  }
+  return ignore().add(text);
+}
 
 // The core puts "<path>: " in front of these messages, so they do not name the path again.
 function unreadable(reason, message) {
@@ -67,7 +85,7 @@ async function checkExpected(rel, file, expect) {
 const noHooks = {};
 
 /**
- * { root, readFile, writeFile, deleteFile } for the directory `workspace`.
+ * { root, readFile, listDir, writeFile, deleteFile } for the directory `workspace`.
  * `hooks` (all optional, each may be async; a throw stops the step) let a host add its own policy
  * around each change without copying this file:
  *   beforeWrite({ path, target, text, tmp, dirs, rollback, before }) before anything is created on
@@ -168,6 +186,91 @@ export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-
     } catch {
       return unreadable('not_utf8', 'not valid UTF-8 text');
     }
+  }
+
+  /**
+   * The files under the directory `raw`, recursively, as workspace paths in name order:
+   * { state: 'listed', paths, truncated } (at most `max`), { state: 'absent' } for nothing there or
+   * a file, or an unreadable state ('outside_workspace' for one that leads out, as readFile says).
+   * Skipped: what a .gitignore ignores (the workspace root's, those of the directories down to
+   * `raw` and those met below it, each applied to the paths under its own directory; a negation
+   * does not undo an ignore of another .gitignore, and .git/info/exclude and the global excludes
+   * file are not read), node_modules/ and .git/, the tool's own files (.red-exec*), and symbolic
+   * links that lead out of the workspace or to a directory.
+   */
+  async function listDir(raw, { max = MAX_LISTED_FILES } = {}) {
+    let where;
+    try {
+      where = await locate(raw, 'list');
+    } catch (err) {
+      if (err.code !== 'outside_workspace') return ioProblem(err);
+      return unreadable('outside_workspace', err.real ? `resolves outside the workspace (symbolic link to ${err.real})` : 'outside the workspace');
+    }
+    try {
+      if (!(await fsp.stat(where.real)).isDirectory()) return { state: 'absent' };
+    } catch (err) {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { state: 'absent' };
+      return ioProblem(err);
+    }
+    // Each .gitignore applies to the paths below its own directory (`base`, '' for the root).
+    const rules = [];
+    const parts = where.rel.split('/');
+    for (let n = 0; n < parts.length; n++) {
+      const ig = await gitignoreIn(path.join(root, ...parts.slice(0, n)));
+      if (ig) rules.push({ base: parts.slice(0, n).join('/'), ig });
+    }
+    const ignored = (rel, isDir) =>
+      rules.some(({ base, ig }) => {
+        if (base !== '' && !rel.startsWith(`${base}/`)) return false;
+        const sub = base === '' ? rel : rel.slice(base.length + 1);
+        return ig.ignores(isDir ? `${sub}/` : sub);
+      });
+    const unlisted = (name) => UNLISTED_DIRS.has(name) || name.startsWith('.red-exec') || name.startsWith(tempPrefix);
+    // The named directory itself, or one of its parents, ignored or never listed: nothing in it is.
+    for (let n = 1; n <= parts.length; n++) {
+      if (unlisted(parts[n - 1]) || ignored(parts.slice(0, n).join('/'), true)) return { state: 'listed', paths: [], truncated: false };
+    }
+    const paths = [];
+    let truncated = false;
+    const walk = async (dirReal, dirRel) => {
+      const ig = dirRel === where.rel ? null : await gitignoreIn(dirReal);
+      if (ig) rules.push({ base: dirRel, ig });
+      let entries;
+      try {
+        entries = await fsp.readdir(dirReal, { withFileTypes: true });
+      } catch {
+        entries = [];
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        if (truncated) break;
+        const rel = `${dirRel}/${entry.name}`;
+        const abs = path.join(dirReal, entry.name);
+        if (unlisted(entry.name)) continue;
+        let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          const real = await fsp.realpath(abs).catch(() => null);
+          if (!real || !isInside(root, real)) continue;
+          const st = await fsp.stat(real).catch(() => null);
+          if (!st || st.isDirectory()) continue;
+          isDir = false;
+          isFile = st.isFile();
+        }
+        if (ignored(rel, isDir)) continue;
+        if (isDir) await walk(abs, rel);
+        else if (isFile) {
+          if (paths.length >= max) truncated = true;
+          else paths.push(rel);
+        }
+      }
+      if (ig) rules.pop();
+    };
+    // The named directory's own .gitignore applies to what is under it.
+    const own = await gitignoreIn(where.real);
+    if (own) rules.push({ base: where.rel, ig: own });
+    await walk(where.real, where.rel);
+    return { state: 'listed', paths, truncated };
   }
 
   /** The directories, outermost first, that creating `dir` would make. */
@@ -282,7 +385,7 @@ export function createNodeHost({ workspace, hooks = noHooks, tempPrefix = '.red-
     if (hooks.afterDelete) await hooks.afterDelete(change, token);
   }
 
-  return { root, readFile, writeFile, deleteFile };
+  return { root, readFile, listDir, writeFile, deleteFile };
 }
 
 async function syncDir(dir) {

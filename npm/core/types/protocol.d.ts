@@ -51,6 +51,14 @@ export type Counts = {
 };
 
 /**
+ * A directory the task names, as the host listed it.
+ */
+export type DirState =
+  | { "state": "listed"; paths: Array<string>; truncated?: boolean }
+  | { "state": "absent" }
+  | { "state": "unreadable"; reason: string; message: string };
+
+/**
  * Why a run stopped (`error.code` of the result): every code the core emits. Its status, exit
  * code, message and advice are one row of the core's table of codes (`errorCodes()`).
  */
@@ -189,7 +197,11 @@ export type PlanSource = "model" | "derived" | "supplied";
 export type ReadOnlyShown = { path: string; whole: boolean };
 
 export type Reply =
-  | { "kind": "files"; files: { [key in string]: FileState } }
+  | {
+    "kind": "files";
+    files: { [key in string]: FileState };
+    dirs?: { [key in string]: DirState };
+  }
   | {
     "kind": "completion";
     text: string;
@@ -213,7 +225,7 @@ export type Reply =
   | { "kind": "verify_error"; code: string; message: string };
 
 export type Request =
-  | { "kind": "read"; paths: Array<string> }
+  | { "kind": "read"; paths: Array<string>; dirs?: Array<string> }
   | { "kind": "complete"; request: CompletionRequest }
   | { "kind": "write"; path: string; text: string; rollback: boolean; expect: ExpectedFile }
   | { "kind": "delete"; path: string; rollback: boolean; expect: ExpectedFile }

@@ -10,7 +10,7 @@ import { confineArtifact } from './paths.js';
 
 /**
  * Copy `paths` (workspace-relative; absent or unreadable ones are skipped) from `workspace`
- * into a fresh temp directory (`onCreated(dir)` hears its name at once). Returns { dir, copied, host, readFile, remove }: `host` is the
+ * into a fresh temp directory (`onCreated(dir)` hears its name at once). Returns { dir, copied, host, readFile, listDir, remove }: `host` is the
  * copy's file host (writes land there); readFile answers
  * from the copy and, for a path the copy lacks, from the workspace (read-only), so a file the
  * task merely mentions, or one the workspace cannot read, looks exactly as in a real run.
@@ -44,6 +44,8 @@ export async function prepareDryRun(workspace, paths, { canWrite = () => true, o
       const state = await copy.readFile(rel);
       return state.state === 'absent' ? original.readFile(rel) : state;
     },
+    // A directory the task names is listed in the workspace (its files are read through readFile).
+    listDir: original.listDir,
     remove() {
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -11,7 +11,7 @@ import { LOG_DIR } from './paths.js';
 const interrupted = (what) => Object.assign(new Error(`interrupted: not ${what}`), { code: 'interrupted' });
 
 /**
- * Create { root, journal, readFile, writeFile, deleteFile } for `workspace`.
+ * Create { root, journal, readFile, listDir, writeFile, deleteFile } for `workspace`.
  * `canWrite()` is asked before every write or delete (false once the run is interrupted).
  * `journal(root)` (optional) makes the journal every write and delete is recorded in before it
  * happens (lib/backup.js); `crash(point)` is the test hook of lib/crash-hook.js.
@@ -70,6 +70,7 @@ export function createFsHost(workspace, { canWrite = () => true, journal: makeJo
     root: host.root,
     journal,
     readFile: host.readFile,
+    listDir: host.listDir,
     async writeFile(rel, text, options = {}) {
       if (!canWrite() && !options.rollback) throw interrupted(`writing ${rel}`);
       try {

@@ -740,6 +740,7 @@ async function runLocked(ctx) {
   let eventsSeen = 0;
   const host = {
     readFile: dry ? dry.readFile : files.readFile,
+    listDir: dry ? dry.listDir : files.listDir,
     writeFile: files.writeFile,
     deleteFile: files.deleteFile,
     verify: ({ command, timeoutMs }) =>
