@@ -303,6 +303,36 @@ test('node host: confined to the workspace - "..", absolute, drive-letter paths 
   assert.deepEqual(await host.readFile('src/inner.js'), { state: 'present', text: 'a\n' });
 });
 
+test('node host: listDir - recursive, in name order, without what .gitignore ignores, node_modules, .git, .red-exec*, links out; capped; confined', async () => {
+  const { ws, outside } = nodeWorkspace();
+  const put = (rel, text = 'x\n') => {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), text);
+  };
+  put('.gitignore', '*.log\nsrc/gen/\n');
+  put('src/lib/.gitignore', 'local.js\n!keep.log\n');
+  for (const rel of ['src/lib/b.js', 'src/lib/a.js', 'src/lib/deep/c.js', 'src/lib/local.js', 'src/lib/deep/local.js', 'src/lib/debug.log', 'src/gen/g.js', 'src/lib/node_modules/m/index.js', 'src/lib/.git/HEAD', 'src/lib/.red-exec.json']) put(rel);
+  fs.symlinkSync(path.join(outside, 'secret.js'), path.join(ws, 'src/lib/leak.js'));
+  fs.symlinkSync('a.js', path.join(ws, 'src/lib/inner.js'));
+  const host = createNodeHost({ workspace: ws });
+  assert.deepEqual(await host.listDir('src/lib'), {
+    state: 'listed',
+    paths: ['src/lib/.gitignore', 'src/lib/a.js', 'src/lib/b.js', 'src/lib/deep/c.js', 'src/lib/inner.js'],
+    truncated: false,
+  });
+  assert.deepEqual(await host.listDir('src/lib/', { max: 2 }), { state: 'listed', paths: ['src/lib/.gitignore', 'src/lib/a.js'], truncated: true });
+  // An ignored directory named itself lists nothing; a file or nothing there is no directory.
+  assert.deepEqual(await host.listDir('src/gen'), { state: 'listed', paths: [], truncated: false });
+  assert.deepEqual(await host.listDir('src/a.js'), { state: 'absent' });
+  assert.deepEqual(await host.listDir('nope'), { state: 'absent' });
+  fs.symlinkSync(outside, path.join(ws, 'away'));
+  for (const p of ['../outside', 'away', outside]) assert.equal((await host.listDir(p)).reason, 'outside_workspace', p);
+  // The memory host lists by prefix.
+  const memory = createMemoryHost({ 'lib/x.js': '1', 'lib/sub/y.js': '2', 'libz.js': '3' });
+  assert.deepEqual(await memory.listDir('lib/'), { state: 'listed', paths: ['lib/sub/y.js', 'lib/x.js'], truncated: false });
+  assert.deepEqual(await memory.listDir('other'), { state: 'absent' });
+});
+
 test('node host: a write is atomic - temp file, rename, mode kept, no temp file left, old content on failure', async () => {
   const { ws } = nodeWorkspace();
   const target = path.join(ws, 'src/a.js');

@@ -181,16 +181,13 @@ export interface NodeHostOptions {
 /** The file callbacks of a Host over a directory; `root` is its real path. */
 export interface NodeHost extends Pick<Host, 'readFile' | 'writeFile' | 'deleteFile'> {
   readonly root: string;
-  /** The files under `path`, recursively, at most `max` (default MAX_LISTED_FILES, 200): inside the
+  /** The files under `path`, recursively, at most `max` (default 200): inside the
    *  workspace only, without what .gitignore files ignore, node_modules/, .git/ and .red-exec*. */
   listDir(path: string, options?: { max?: number }): Promise<DirState>;
 }
 
 /** Node only (not in the browser entry): a workspace-confined file host with atomic writes. */
 export declare function createNodeHost(options: NodeHostOptions): NodeHost;
-
-/** Node only: the most files createNodeHost's listDir lists (200). */
-export declare const MAX_LISTED_FILES: number;
 
 /** What mergeAliases made of the lists in scope. */
 export interface MergedScope {

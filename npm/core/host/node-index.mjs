@@ -2,6 +2,6 @@
 // system. The package's Node entry re-exports this; `@codemaestro/core/host` is it without the wasm.
 
 export * from './index.mjs';
-export { createNodeHost, MAX_LISTED_FILES } from './node.mjs';
+export { createNodeHost } from './node.mjs';
 export { mergeAliases } from './aliases.mjs';
 export { isInside, posixRelative, noHardLinks, IO_REASONS, sha256 } from './fs-paths.mjs';
