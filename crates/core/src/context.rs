@@ -14,7 +14,7 @@ use crate::prompts::ReadOnlyView;
 use crate::section;
 
 /// Of the context budget, the share a task-named directory's outlines may take, all directories together.
-pub const DIR_OUTLINE_SHARE: u32 = 4;
+pub(crate) const DIR_OUTLINE_SHARE: u32 = 4;
 
 /// At most this many estimated tokens, a read-only file goes whole (its outline would save little).
 pub(crate) const SMALL_READ_ONLY_TOKENS: usize = 400;
@@ -167,7 +167,7 @@ pub(crate) fn cut(path: &str, text: &str, analysis: Option<&Analysis>, terms: &T
 /// Paths the task names that may be directories: a path ending in `/` (`systems/core/triage/`),
 /// or a path with a `/` whose last part has no extension (`lib/triage`): the host lists each, and
 /// one that is not a directory comes back absent.
-pub fn task_dirs(task: &str) -> Vec<String> {
+pub(crate) fn task_dirs(task: &str) -> Vec<String> {
     let mut found = Vec::new();
     for word in task.split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,;".contains(c)) {
         let word = word.trim_end_matches(['.', ':', '!', '?']);
@@ -218,7 +218,7 @@ fn declarations_outline(text: &str, analysis: Option<&Analysis>) -> Option<Strin
 /// The read-only views of the script files listed under task-named directories (`files`: path,
 /// text, analysis; in the order to show them): each as its outline, while all of them together fit
 /// `max_tokens`; the files past it, and those with no outline, are named in one view, not shown.
-pub fn dir_views(files: &[(String, String, Option<Analysis>)], max_tokens: usize) -> Vec<ReadOnlyView> {
+pub(crate) fn dir_views(files: &[(String, String, Option<Analysis>)], max_tokens: usize) -> Vec<ReadOnlyView> {
     let mut views = Vec::new();
     let mut named = Vec::new();
     let mut used = 0;
