@@ -147,7 +147,7 @@ test('.red-exec.json sets the check; --no-verify skips it; a bad file is a confi
   const before = snapshot(ws);
   r = await runCli(['Fix sum', '--files', 'src/sum.js', '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(r.code, 3);
-  assert.equal(r.stderr, 'red-exec: .red-exec.json: unknown key "verfiy" (did you mean "verify"? known: verify, verifyTimeout, keepOnFail, maxRetries, gate, moduleFormat, contextBudget, timeout, model, baseUrl)\n');
+  assert.equal(r.stderr, 'red-exec: .red-exec.json: unknown key "verfiy" (did you mean "verify"? known: verify, verifyTimeout, keepOnFail, maxRetries, gate, moduleFormat, contextBudget, maxTokens, maxCost, maxFileBytes, timeout, model, baseUrl)\n');
   assert.deepEqual(snapshot(ws), before);
 });
 
