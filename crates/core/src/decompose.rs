@@ -148,21 +148,23 @@ fn sentence_spans(task: &str) -> Vec<std::ops::Range<usize>> {
 /// The files of `scope` a piece of the task names: by path (`src/lib/text.js`, `./src/a.js`), or
 /// by base name when no other file in scope has that base name.
 fn named_files<'s>(text: &str, scope: &'s [String]) -> Vec<&'s String> {
-    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
-    let tokens: Vec<&str> = text
+    let base = |p: &'s String| p.rsplit('/').next().unwrap_or(p);
+    let tokens: BTreeSet<&str> = text
         .split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,;:".contains(c))
         .map(|w| w.trim_end_matches(['.', '!', '?']))
         .map(|w| w.strip_prefix("./").unwrap_or(w))
         .filter(|w| !w.is_empty())
         .collect();
-    scope
-        .iter()
-        .filter(|p| {
-            let b = base(p);
-            let unique = scope.iter().filter(|q| base(q) == b).count() == 1;
-            tokens.iter().any(|w| w == p || (unique && *w == b))
-        })
-        .collect()
+    if tokens.is_empty() {
+        return Vec::new();
+    }
+    // Base names counted once: this runs per sentence and per unit, so a count per file would
+    // make a 200-file run cubic in its files (issue 20's bench).
+    let mut bases: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in scope {
+        *bases.entry(base(p)).or_default() += 1;
+    }
+    scope.iter().filter(|p| tokens.contains(p.as_str()) || (bases[base(p)] == 1 && tokens.contains(base(p)))).collect()
 }
 
 /// Words that point back at the sentence before ("Use it in src/fetcher.js").
