@@ -74,7 +74,7 @@ export function liveSection(all, { source = 'benchmarks/results/live.jsonl' } = 
       })];
     });
     out.push(table(['config', 'failed', ...causeKeys.map((k) => CAUSES[k])], causeRows), '');
-    out.push('Plan invalid: the plan did not parse or named files outside the scope, twice. Answer unusable: no usable code in an answer. Gate blocked: the gate refused a file, so nothing (or only part) was written. Check failed: the files were written (or, under --verify, the check failed on every attempt) and the tests/checks failed: the model was wrong. Timeout: the run or a model call ran out of time. Cannot run: anything else (the harness or server failed).', '');
+    out.push('Plan invalid: the plan did not parse or named files outside the scope, on every attempt. Answer unusable: no usable code in an answer. Gate blocked: the gate refused a file, so nothing (or only part) was written. Check failed: the files were written (or, under --verify, the check failed on every attempt) and the tests/checks failed: the model was wrong. Timeout: the run or a model call ran out of time. Cannot run: anything else (the harness or server failed).', '');
 
     out.push('### Per exercise / fixture', '');
     const perRows = [];
