@@ -81,8 +81,12 @@ async function treePaths() {
   return page.$$eval('#tree li.file', (lis) => lis.map((li) => li.dataset.path));
 }
 
+/** The editor's whole document (CodeMirror draws only the lines in view, so the DOM alone may hold part of it). */
 async function editorText() {
-  return page.$$eval('#editor .cm-line', (lines) => lines.map((l) => l.textContent).join('\n'));
+  return page.$eval('#editor', (el) => {
+    if (!el.editorView) throw new Error('#editor has no editorView');
+    return el.editorView.state.doc.toString();
+  });
 }
 
 async function downloadWorkspace() {

@@ -42,6 +42,8 @@ export function createEditor(parent, onChange) {
   let current = null;
   parent.replaceChildren();
   const view = new EditorView({ parent });
+  // The whole document, for the page's tests and a person's devtools: CodeMirror draws only the lines in view.
+  parent.editorView = view;
 
   function stateFor(path, text, { readOnly = false, highlight = [] }) {
     return EditorState.create({
