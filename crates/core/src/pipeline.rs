@@ -84,6 +84,7 @@ enum Phase {
     AwaitFiles,
     AwaitPlan { attempt: u32 },
     AwaitUnit { index: usize },
+    AwaitImports,
     AwaitEffect { index: usize },
     AwaitVerify { attempt: u32 },
     AwaitRollback { index: usize },
@@ -241,6 +242,7 @@ impl Session {
                 self.set_stage(self.model_stage().into(), StageState::Failed);
                 self.fail(ErrorCode::for_model_error(&code), message)
             }
+            (Phase::AwaitImports, Some(Reply::Files { files, .. })) => self.after_import_targets(files),
             (Phase::AwaitEffect { index }, Some(reply)) => self.on_effect(index, reply),
             (Phase::AwaitVerify { attempt }, Some(reply)) => self.on_verify(attempt, reply),
             (Phase::AwaitRollback { index }, Some(reply)) => self.on_rollback(index, reply),

@@ -470,7 +470,7 @@ fn sectioner_tiles_files_and_splice_back_is_the_identity() {
 // ---------------------------------------------------------------------------------------------
 // Property: the gate
 
-const KNOWN_RULES: [&str; 9] = [
+const KNOWN_RULES: [&str; 10] = [
     "in_scope",
     "read_only",
     "syntax",
@@ -480,6 +480,7 @@ const KNOWN_RULES: [&str; 9] = [
     "module_format",
     "references_declared",
     "new_capability",
+    "import_resolves",
 ];
 
 fn test_scope() -> Scope {

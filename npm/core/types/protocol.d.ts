@@ -255,6 +255,7 @@ export type Rule =
   | "module_format"
   | "references_declared"
   | "delete_still_imported"
+  | "import_resolves"
   | "new_capability";
 
 export type RunError = { code: ErrorCode; message: string };

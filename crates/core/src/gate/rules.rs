@@ -94,6 +94,7 @@ rules! {
     ModuleFormat => module_format,
     ReferencesDeclared => references_declared,
     DeleteStillImported => delete_still_imported,
+    ImportResolves => import_resolves,
     NewCapability => new_capability,
 }
 
@@ -122,6 +123,7 @@ pub(crate) const CHECK_ORDER: [Rule; Rule::ALL.len()] = [
     Rule::ModuleFormat,
     Rule::NewCapability,
     Rule::DeleteStillImported,
+    Rule::ImportResolves,
 ];
 
 /// Helpers for the rules' tests.

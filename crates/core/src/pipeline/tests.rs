@@ -1701,3 +1701,38 @@ fn over_the_context_budget_read_only_files_go_as_outlines_only() {
     assert!(system.contains("READ-ONLY FILE lib/helpers.js (outline only):") && system.contains("#1 function helper0(value) {"), "{system}");
     assert!(!system.contains("documented at length"), "{system}");
 }
+
+#[test]
+fn a_written_file_that_imports_a_missing_module_is_blocked_and_nothing_that_needs_it_is_written() {
+    // Seen live (tool-consolidation): the new tool requires './utils', which nobody creates; its
+    // registry imports the tool. Both would no longer load.
+    let index = "const { a } = require('./tools/a');\n\nmodule.exports = { a };\n";
+    let mut host = Host::new(&[("src/index.js", index)]);
+    host.files.insert("src/tools/b.js".into(), None);
+    let b = "const { quote } = require('./utils');\n\nfunction b(x) {\n  return quote(x);\n}\n\nmodule.exports = { b };\n";
+    let index_after = "const { a } = require('./tools/a');\nconst { b } = require('./tools/b');\n\nmodule.exports = { a, b };\n";
+    host.files.insert("src/tools/a.js".into(), Some("function a() {}\n\nmodule.exports = { a };\n".into()));
+    host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")]), fenced(b), fenced(index_after)]);
+    let r = host.run("create src/tools/b.js and use it in src/index.js", &["src/tools/b.js", "src/index.js"], RunOptions::default());
+    assert_ne!(r.status, Status::Ok, "{r:?}");
+    let file = r.files.iter().find(|f| f.path == "src/tools/b.js").unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(file.outcome, Outcome::Blocked);
+    assert_eq!(file.violations.last().unwrap().rule, Rule::ImportResolves, "{:?}", file.violations);
+    assert_eq!(r.counts.written, 0, "{r:?}");
+    assert_eq!(host.text("src/index.js").as_deref(), Some(index));
+    assert_eq!(host.text("src/tools/b.js"), None);
+    // The host was asked about the targets the run had not read, and only those.
+    assert!(host.requests.iter().any(|q| matches!(q, Request::Read { paths, .. } if paths.contains(&"src/tools/utils.js".to_string()) && !paths.contains(&"src/tools/b.js".to_string()))));
+
+    // The same module on disk (outside the scope, not read): the run asks, finds it, writes both.
+    let mut host = Host::new(&[
+        ("src/index.js", index),
+        ("src/tools/a.js", "function a() {}\n\nmodule.exports = { a };\n"),
+        ("src/tools/utils.js", "module.exports = { quote: (x) => x };\n"),
+    ]);
+    host.files.insert("src/tools/b.js".into(), None);
+    host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")]), fenced(b), fenced(index_after)]);
+    let r = host.run("create src/tools/b.js and use it in src/index.js", &["src/tools/b.js", "src/index.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(r.counts.written, 2);
+}
