@@ -84,6 +84,8 @@ enum Phase {
     AwaitFiles,
     AwaitPlan { attempt: u32 },
     AwaitUnit { index: usize },
+    /// A unit's answer imports modules the run has not seen: the host is asked before it is judged.
+    AwaitUnitImports { index: usize },
     AwaitImports,
     AwaitEffect { index: usize },
     AwaitVerify { attempt: u32 },
@@ -118,6 +120,7 @@ mod rollback;
 mod finish;
 mod supplied;
 mod budget;
+mod imports;
 
 /// A run, as a sans-IO state machine: the host calls `resume` with the answer to the last request
 /// and carries out the next. Each phase keeps its own state; the rest is the run's input, the
@@ -242,6 +245,7 @@ impl Session {
                 self.set_stage(self.model_stage().into(), StageState::Failed);
                 self.fail(ErrorCode::for_model_error(&code), message)
             }
+            (Phase::AwaitUnitImports { index }, Some(Reply::Files { files, .. })) => self.on_unit_imports(index, files),
             (Phase::AwaitImports, Some(Reply::Files { files, .. })) => self.after_import_targets(files),
             (Phase::AwaitEffect { index }, Some(reply)) => self.on_effect(index, reply),
             (Phase::AwaitVerify { attempt }, Some(reply)) => self.on_verify(attempt, reply),

@@ -1,6 +1,7 @@
 //! Effects: the staged changes written and deleted by the host, and what the run withholds.
 
 use super::*;
+use super::imports::ImportTarget;
 
 /// The changes staged to be written, those on disk, and what the run left there.
 #[derive(Default)]
@@ -10,15 +11,21 @@ pub(super) struct EffectsState {
     pub(super) applied: Vec<usize>,
     /// What the run last left at each path it changed (None: deleted); other paths are as read.
     pub(super) disk: BTreeMap<String, Option<String>>,
+    /// The relative imports the staged writes add (index into `staged`), while the host is asked
+    /// about the targets in `asked`.
+    pub(super) imports: Vec<(usize, ImportTarget)>,
+    pub(super) asked: Vec<String>,
 }
 
 impl Session {
     pub(super) fn begin_effects(&mut self) -> Request {
-        // Relative imports of the staged writes whose targets the run has not seen: ask the host.
-        let unknown: BTreeSet<String> = self.import_targets().into_iter().flat_map(|(_, _, c)| c).filter(|p| self.exists_after_run(p).is_none()).collect();
+        // Computed once: the host's answer, if one is needed, is checked against these.
+        self.effects.imports = self.staged_import_targets();
+        let unknown = self.unknown_import_targets(self.effects.imports.iter().map(|(_, (_, c))| c.as_slice()));
         if !unknown.is_empty() {
             self.phase = Phase::AwaitImports;
-            return Request::Read { paths: unknown.into_iter().collect(), dirs: Vec::new() };
+            self.effects.asked = unknown.clone();
+            return Request::Read { paths: unknown, dirs: Vec::new() };
         }
         self.after_import_targets(BTreeMap::new())
     }
@@ -26,7 +33,9 @@ impl Session {
     /// The host's answer about import targets (`found`, empty when none was asked): block each
     /// write that imports a module that is not there after the run, then the rest of the gate.
     pub(super) fn after_import_targets(&mut self, found: BTreeMap<String, FileState>) -> Request {
-        self.check_imports(&found);
+        let asked = std::mem::take(&mut self.effects.asked);
+        self.note_import_targets(&asked, &found);
+        self.check_imports();
         self.check_deletes();
         let blocked = self.outcomes.iter().any(|o| o.outcome == Outcome::Blocked);
         self.set_stage(Stage::Gate, if blocked { StageState::Failed } else { StageState::Ok });
@@ -34,58 +43,36 @@ impl Session {
         self.next_effect(0)
     }
 
-    /// For each staged write of a script: its relative imports and the paths each may load.
-    fn import_targets(&self) -> Vec<(usize, String, Vec<String>)> {
+    /// For each staged write of a script not yet held to `import_resolves` (a whole-file unit's
+    /// answer was, when it came): the relative imports it adds and the paths each may load.
+    fn staged_import_targets(&self) -> Vec<(usize, ImportTarget)> {
         let mut out = Vec::new();
         for (i, staged) in self.effects.staged.iter().enumerate() {
             let Some(text) = &staged.new else { continue };
-            if !Language::of(&staged.path).is_script() {
+            if staged.violations.iter().any(|v| v.rule == Rule::ImportResolves) {
                 continue;
             }
-            let analysis = self.files.facts.analyze_checked(&staged.path, text);
-            for spec in &analysis.requests {
-                let candidates = import_candidates(spec, &staged.path);
-                if !candidates.is_empty() {
-                    out.push((i, spec.clone(), candidates));
-                }
-            }
+            let old = self.files.texts.get(&staged.path).and_then(|t| t.as_deref());
+            out.extend(self.new_import_targets(&staged.path, old, text).into_iter().map(|t| (i, t)));
         }
         out
     }
 
-    /// Whether `path` is a file after the run, as far as the run knows: what it stages, then
-    /// what it read; None when it has not seen the path.
-    fn exists_after_run(&self, path: &str) -> Option<bool> {
-        // A file of the plan counts as there: `delete_still_imported` owns its delete, and the
-        // plan-level withholding owns a file of it that was blocked or failed.
-        if self.plan.entries.iter().any(|e| e.path == path) {
-            return Some(true);
-        }
-        self.files.texts.get(path).map(Option::is_some)
-    }
-
     /// Block every staged write that imports a module none of whose paths exists after the run
-    /// (rule `import_resolves`). A path the host could not answer for counts as there.
-    fn check_imports(&mut self, found: &BTreeMap<String, FileState>) {
-        let there = |s: &Self, p: &str| match s.exists_after_run(p) {
-            Some(known) => known,
-            None => match found.get(p) {
-                Some(FileState::Absent) => false,
-                Some(FileState::Unreadable { reason, .. }) => reason != "directory",
-                _ => true,
-            },
-        };
-        let mut missing: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for (i, spec, candidates) in self.import_targets() {
-            if !candidates.iter().any(|p| there(self, p)) {
-                missing.entry(i).or_default().push(spec);
-            }
+    /// (rule `import_resolves`): no one is asked again here, the answers are all in.
+    fn check_imports(&mut self) {
+        let mut by_write: BTreeMap<usize, Vec<ImportTarget>> = BTreeMap::new();
+        for (i, target) in std::mem::take(&mut self.effects.imports) {
+            by_write.entry(i).or_default().push(target);
         }
         let mut blocked = Vec::new();
         // From the last, so the indexes of the ones still to look at stay valid.
-        for (i, specs) in missing.into_iter().rev() {
+        for (i, targets) in by_write.into_iter().rev() {
             let path = self.effects.staged[i].path.clone();
-            let found: Vec<Violation> = specs.iter().map(|spec| gate::import_resolves::missing(&path, spec)).collect();
+            let found: Vec<Violation> = self.missing_imports(&path, &targets).into_iter().map(|(v, _)| v).collect();
+            if found.is_empty() {
+                continue;
+            }
             let decision = gate::decide(&found, self.input.options.gate);
             self.effects.staged[i].violations.extend(found);
             let violations = self.effects.staged[i].violations.clone();
@@ -270,27 +257,4 @@ impl Session {
         }
         self.next_effect(index + 1)
     }
-}
-
-/// The workspace paths a relative import `spec` in `from` may load: the path itself; with a script
-/// extension, the same stem with any script extension (`./a.js` may be `a.ts`); without one, each
-/// script extension, `.json` and the directory's index files. None for a bare or escaping import.
-fn import_candidates(spec: &str, from: &str) -> Vec<String> {
-    let Some(segments) = crate::lang::resolve::resolve(spec, from) else { return Vec::new() };
-    if segments.is_empty() || segments.first().is_some_and(|s| s == "..") {
-        return Vec::new();
-    }
-    let base = segments.join("/");
-    let scripts = crate::lang::language::EXTENSIONS.iter().filter(|(e, _)| crate::lang::language::is_script_extension(e)).map(|(e, _)| *e);
-    let mut out = vec![base.clone()];
-    if crate::lang::language::script_extension(&base).is_some() {
-        let stem = crate::lang::language::strip_script_extension(&base);
-        out.extend(scripts.map(|e| format!("{stem}.{e}")));
-    } else {
-        out.extend(scripts.clone().map(|e| format!("{base}.{e}")));
-        out.push(format!("{base}.json"));
-        out.extend(scripts.map(|e| format!("{base}/index.{e}")));
-    }
-    out.dedup();
-    out
 }

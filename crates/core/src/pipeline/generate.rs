@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::context;
+use super::imports::ImportTarget;
 use std::rc::Rc;
 
 /// The units of generation work and what generating them has gathered.
@@ -18,6 +19,22 @@ pub(super) struct GenerateState {
     pub(super) failed_files: BTreeSet<String>,
     /// A unit could not be sent because its context exceeds the budget.
     pub(super) over_budget: bool,
+    /// An answer waiting for the host to say whether the modules it imports exist.
+    pub(super) pending: Option<Pending>,
+}
+
+/// An answer checked by the gate, and the relative imports it adds.
+pub(super) enum Checked {
+    /// No file to check: the answer held none, or one larger than any host reads back.
+    Unusable(String),
+    File { code: String, candidate: String, violations: Vec<Violation>, targets: Vec<ImportTarget> },
+}
+
+/// A unit's answer waiting for the host's answer about the import targets in `asked`.
+pub(super) struct Pending {
+    answer: String,
+    checked: Checked,
+    asked: Vec<String>,
 }
 
 impl Session {
@@ -321,6 +338,31 @@ split the file or the task",
 
     pub(super) fn on_unit(&mut self, index: usize, answer: &str) -> Request {
         self.generate.units[index].attempts += 1;
+        let checked = self.check_answer(index, answer);
+        // Imports of modules the run has not seen: the host is asked before the answer is judged.
+        if let Checked::File { targets, .. } = &checked {
+            let unknown = self.unknown_import_targets(targets.iter().map(|(_, c)| c.as_slice()));
+            if !unknown.is_empty() {
+                self.phase = Phase::AwaitUnitImports { index };
+                self.generate.pending = Some(Pending { answer: answer.to_string(), checked, asked: unknown.clone() });
+                return Request::Read { paths: unknown, dirs: Vec::new() };
+            }
+        }
+        self.judge_unit(index, answer, checked)
+    }
+
+    /// The host's answer about the import targets of the answer waiting in `pending`.
+    pub(super) fn on_unit_imports(&mut self, index: usize, found: BTreeMap<String, FileState>) -> Request {
+        let Some(Pending { answer, checked, asked }) = self.generate.pending.take() else {
+            return self.fail(ErrorCode::HostProtocol, "a reply about imports when none was asked");
+        };
+        self.note_import_targets(&asked, &found);
+        self.judge_unit(index, &answer, checked)
+    }
+
+    /// A unit's answer extracted, post-processed and gated (its file with it: a section is checked
+    /// inside its file), with the relative imports it adds, for `import_resolves`.
+    fn check_answer(&mut self, index: usize, answer: &str) -> Checked {
         let unit = self.generate.units[index].clone();
         let path = unit.entry.path.clone();
         let old = self.files.texts.get(&path).cloned().flatten();
@@ -334,32 +376,49 @@ split the file or the task",
             }
             Some(_) => Vec::new(),
         };
-        let checked = match crate::generate::extract_code_for(answer, &path, &exports) {
-            Err(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
-            Ok(code) => {
-                // A section answer is checked inside its file: the gate always sees whole files.
-                // Post-processing runs on whole files: for sections, once the file is assembled.
-                let candidate = match (&unit.section, old.as_deref()) {
-                    (Some(s), Some(text)) => section::splice(text, &[(s.start, s.end, code.clone())]),
-                    _ => self.post_process(&path, code.clone()),
-                };
-                // A section answer can make its file larger than any host will read back.
-                if candidate.len() > crate::generate::MAX_FILE_BYTES {
-                    Err((crate::generate::too_large(candidate.len()), Vec::new(), Outcome::Failed, None))
-                } else {
-                    let mut violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
-                    // A section's file may still import a deleted file from a section not yet redone:
-                    // the whole file is held to it, with every other change, by `check_deletes`.
-                    if unit.section.is_none() {
-                        violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
+        let code = match crate::generate::extract_code_for(answer, &path, &exports) {
+            Err(reason) => return Checked::Unusable(reason),
+            Ok(code) => code,
+        };
+        // Post-processing runs on whole files: for sections, once the file is assembled.
+        let candidate = match (&unit.section, old.as_deref()) {
+            (Some(s), Some(text)) => section::splice(text, &[(s.start, s.end, code.clone())]),
+            _ => self.post_process(&path, code.clone()),
+        };
+        // A section answer can make its file larger than any host will read back.
+        if candidate.len() > crate::generate::MAX_FILE_BYTES {
+            return Checked::Unusable(crate::generate::too_large(candidate.len()));
+        }
+        let mut violations = self.check(&unit.entry, old.as_deref(), Some(&candidate));
+        // A section's file may still import a deleted file from a section not yet redone:
+        // the whole file is held to it, with every other change, by `check_deletes`.
+        if unit.section.is_none() {
+            violations.extend(self.imports_a_deleted_file(&unit.entry, &candidate));
+        }
+        let targets = self.new_import_targets(&path, old.as_deref(), &candidate);
+        Checked::File { code, candidate, violations, targets }
+    }
+
+    /// Accept a checked answer, send its unit back with the reason, or, out of retries, give up on
+    /// its file.
+    fn judge_unit(&mut self, index: usize, answer: &str, checked: Checked) -> Request {
+        let unit = self.generate.units[index].clone();
+        let path = unit.entry.path.clone();
+        let old = self.files.texts.get(&path).cloned().flatten();
+        let checked = match checked {
+            Checked::Unusable(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
+            Checked::File { code, candidate, mut violations, targets } => {
+                // A missing module is refused in plain words: what is not there, what is.
+                let missing = self.missing_imports(&path, &targets);
+                let refusals: Vec<String> = missing.iter().map(|(_, r)| r.clone()).collect();
+                violations.extend(missing.into_iter().map(|(v, _)| v));
+                match gate::decide(&violations, self.input.options.gate) {
+                    Decision::Block => {
+                        let others = violations.iter().filter(|v| v.rule != Rule::ImportResolves).map(|v| v.message.clone());
+                        let reason = others.chain(refusals).collect::<Vec<_>>().join("; ");
+                        Err((reason, violations, Outcome::Blocked, Some(candidate)))
                     }
-                    match gate::decide(&violations, self.input.options.gate) {
-                        Decision::Block => {
-                            let reason = violations.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join("; ");
-                            Err((reason, violations, Outcome::Blocked, Some(candidate)))
-                        }
-                        _ => Ok((code, candidate, violations)),
-                    }
+                    _ => Ok((code, candidate, violations)),
                 }
             }
         };

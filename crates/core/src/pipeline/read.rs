@@ -25,6 +25,9 @@ pub(super) struct Files {
     /// The script files of the task-named directories as read-only outlines (`context::dir_views`),
     /// in every unit's stable prefix after the read-only files.
     pub(super) dir_views: Vec<ReadOnlyView>,
+    /// Import targets outside the run, as the host found them when asked (true: a file is there);
+    /// each path is asked about once per run.
+    pub(super) import_targets: BTreeMap<String, bool>,
 }
 
 impl Session {

@@ -1703,36 +1703,79 @@ fn over_the_context_budget_read_only_files_go_as_outlines_only() {
 }
 
 #[test]
-fn a_written_file_that_imports_a_missing_module_is_blocked_and_nothing_that_needs_it_is_written() {
+fn a_written_file_that_imports_a_missing_module_goes_back_to_the_model_and_out_of_retries_blocks_the_plan() {
     // Seen live (tool-consolidation): the new tool requires './utils', which nobody creates; its
     // registry imports the tool. Both would no longer load.
     let index = "const { a } = require('./tools/a');\n\nmodule.exports = { a };\n";
-    let mut host = Host::new(&[("src/index.js", index)]);
-    host.files.insert("src/tools/b.js".into(), None);
-    let b = "const { quote } = require('./utils');\n\nfunction b(x) {\n  return quote(x);\n}\n\nmodule.exports = { b };\n";
+    let a = "function a() {}\n\nmodule.exports = { a };\n";
+    let b_from = |spec: &str| format!("const {{ quote }} = require('{spec}');\n\nfunction b(x) {{\n  return quote(x);\n}}\n\nmodule.exports = {{ b }};\n");
+    let b_own = "function quote(x) {\n  return `'${x}'`;\n}\n\nfunction b(x) {\n  return quote(x);\n}\n\nmodule.exports = { b };\n";
     let index_after = "const { a } = require('./tools/a');\nconst { b } = require('./tools/b');\n\nmodule.exports = { a, b };\n";
-    host.files.insert("src/tools/a.js".into(), Some("function a() {}\n\nmodule.exports = { a };\n".into()));
-    host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")]), fenced(b), fenced(index_after)]);
-    let r = host.run("create src/tools/b.js and use it in src/index.js", &["src/tools/b.js", "src/index.js"], RunOptions::default());
+    let task = "create src/tools/b.js and use it in src/index.js";
+    let scope = ["src/tools/b.js", "src/index.js"];
+    let new_host = || {
+        let mut host = Host::new(&[("src/index.js", index), ("src/tools/a.js", a)]);
+        host.files.insert("src/tools/b.js".into(), None);
+        host
+    };
+
+    // The retry fixes it: the unit is told in plain words, with other sampling, and its second
+    // answer (the helper defined in the file) is written with the rest of the plan.
+    let mut host = new_host();
+    host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")]), fenced(&b_from("./utils")), fenced(b_own), fenced(index_after)]);
+    let r = host.run(task, &scope, RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(r.counts.written, 2, "{r:?}");
+    assert_eq!(host.text("src/tools/b.js"), Some(b_own));
+    let retry = host.prompts().into_iter().find(|p| p.path.as_deref() == Some("src/tools/b.js") && p.attempt == 1).cloned().expect("b.js asked again");
+    let user = &retry.messages.last().unwrap().content;
+    assert!(
+        user.contains("REJECTED: `./utils` does not exist and no file of the plan creates it: import from one of the files that exist (../index); or define what you need in this file"),
+        "{user}"
+    );
+    assert!(retry.temperature > 0.0, "{retry:?}");
+    // The host was asked about the targets the run had not read, and only those, once.
+    let asked: Vec<&Vec<String>> = host.requests.iter().skip(1).filter_map(|q| match q { Request::Read { paths, .. } => Some(paths), _ => None }).collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].contains(&"src/tools/utils.js".to_string()) && !asked[0].iter().any(|p| p.starts_with("src/tools/b.") || p.starts_with("src/tools/a.")), "{asked:?}");
+
+    // Out of retries (three answers, each importing a module that is not there): the file is
+    // blocked, naming the last import, and nothing that needs it is written.
+    let mut host = new_host();
+    host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")])]);
+    host.answers.extend(["./utils", "./util", "./helpers"].map(|s| fenced(&b_from(s))));
+    host.answers.push_back(fenced(index_after));
+    let r = host.run(task, &scope, RunOptions::default());
     assert_ne!(r.status, Status::Ok, "{r:?}");
     let file = r.files.iter().find(|f| f.path == "src/tools/b.js").unwrap_or_else(|| panic!("{r:?}"));
-    assert_eq!(file.outcome, Outcome::Blocked);
-    assert_eq!(file.violations.last().unwrap().rule, Rule::ImportResolves, "{:?}", file.violations);
+    assert_eq!((file.outcome, file.attempts), (Outcome::Blocked, 3), "{file:?}");
+    let last = file.violations.last().unwrap();
+    assert_eq!(last.rule, Rule::ImportResolves, "{:?}", file.violations);
+    assert_eq!(last.message, "src/tools/b.js: imports ./helpers, which is not in the workspace and which the plan does not create");
+    assert_eq!(r.files.iter().find(|f| f.path == "src/index.js").map(|f| f.outcome), Some(Outcome::Withheld), "{r:?}");
     assert_eq!(r.counts.written, 0, "{r:?}");
-    assert_eq!(host.text("src/index.js").as_deref(), Some(index));
+    assert_eq!(host.text("src/index.js"), Some(index));
     assert_eq!(host.text("src/tools/b.js"), None);
-    // The host was asked about the targets the run had not read, and only those.
-    assert!(host.requests.iter().any(|q| matches!(q, Request::Read { paths, .. } if paths.contains(&"src/tools/utils.js".to_string()) && !paths.contains(&"src/tools/b.js".to_string()))));
 
     // The same module on disk (outside the scope, not read): the run asks, finds it, writes both.
-    let mut host = Host::new(&[
-        ("src/index.js", index),
-        ("src/tools/a.js", "function a() {}\n\nmodule.exports = { a };\n"),
-        ("src/tools/utils.js", "module.exports = { quote: (x) => x };\n"),
-    ]);
-    host.files.insert("src/tools/b.js".into(), None);
-    host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")]), fenced(b), fenced(index_after)]);
-    let r = host.run("create src/tools/b.js and use it in src/index.js", &["src/tools/b.js", "src/index.js"], RunOptions::default());
+    let mut host = new_host();
+    host.files.insert("src/tools/utils.js".into(), Some("module.exports = { quote: (x) => x };\n".into()));
+    host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")]), fenced(&b_from("./utils")), fenced(index_after)]);
+    let r = host.run(task, &scope, RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(r.counts.written, 2);
+}
+
+#[test]
+fn an_import_the_file_already_had_is_not_the_runs_doing() {
+    // A module a build step generates is not on disk before the build: changing its importer is
+    // no reason to refuse, nor to ask the host.
+    let old = "const { parse } = require('./generated/parser');\n\nfunction run(x) {\n  return parse(x);\n}\n\nmodule.exports = { run };\n";
+    let new = "const { parse } = require('./generated/parser');\n\nfunction run(x) {\n  return parse(x.trim());\n}\n\nmodule.exports = { run };\n";
+    let mut host = Host::new(&[("src/run.js", old)]);
+    host.answers.push_back(fenced(new));
+    let r = host.run("trim the input in src/run.js", &["src/run.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("src/run.js"), Some(new));
+    assert_eq!(host.requests.iter().filter(|q| matches!(q, Request::Read { .. })).count(), 1, "{:?}", host.requests);
 }

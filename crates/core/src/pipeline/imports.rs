@@ -1,0 +1,147 @@
+//! Rule `import_resolves` for the session: whether the relative imports a written file adds name
+//! modules that exist after the run. The run knows the files it read and the plan's; the host is
+//! asked about any other target (a `Read` of those paths), once per path and run. Checked on
+//! each unit's answer, so a missing module goes back to the model like any gate refusal, and once
+//! more on everything staged before the writes (sections assembled, mechanical and supplied
+//! changes), where it blocks.
+
+use super::*;
+
+/// A relative import of a written file: its specifier and the workspace paths it may load.
+pub(super) type ImportTarget = (String, Vec<String>);
+
+/// The most existing modules a refusal lists for the model.
+const MODULES_LISTED: usize = 8;
+
+impl Session {
+    /// The relative imports of `new` (the text written at `path`) that `old` did not have, each
+    /// with the paths it may load. One the file already had is not the run's doing: a module a
+    /// build step generates must not make every change of its importer a refusal.
+    pub(super) fn new_import_targets(&self, path: &str, old: Option<&str>, new: &str) -> Vec<ImportTarget> {
+        if self.input.options.gate == GateMode::Off || !Language::of(path).is_script() {
+            return Vec::new();
+        }
+        let before: BTreeSet<String> = match old {
+            Some(old) => self.files.facts.analyze(path, old).requests.iter().cloned().collect(),
+            None => BTreeSet::new(),
+        };
+        let analysis = self.files.facts.analyze_checked(path, new);
+        let mut out: Vec<ImportTarget> = Vec::new();
+        for spec in analysis.requests.iter().filter(|s| !before.contains(*s)) {
+            let candidates = import_candidates(spec, path);
+            if !candidates.is_empty() && !out.iter().any(|(s, _)| s == spec) {
+                out.push((spec.clone(), candidates));
+            }
+        }
+        out
+    }
+
+    /// Whether `path` is a file after the run, as far as the run knows: what it stages, then
+    /// what it read, then what the host said when asked; None when no one has said.
+    fn import_target_there(&self, path: &str) -> Option<bool> {
+        // A file of the plan counts as there: `delete_still_imported` owns its delete, and the
+        // plan-level withholding owns a file of it that was blocked or failed.
+        if self.plan.entries.iter().any(|e| e.path == path) {
+            return Some(true);
+        }
+        self.files.texts.get(path).map(Option::is_some).or_else(|| self.files.import_targets.get(path).copied())
+    }
+
+    /// The paths to ask the host about: the candidates no one has said anything of, of each
+    /// import none of whose known candidates is there.
+    pub(super) fn unknown_import_targets<'t>(&self, targets: impl IntoIterator<Item = &'t [String]>) -> Vec<String> {
+        let mut unknown = BTreeSet::new();
+        for candidates in targets {
+            if candidates.iter().any(|p| self.import_target_there(p) == Some(true)) {
+                continue;
+            }
+            unknown.extend(candidates.iter().filter(|p| self.import_target_there(p).is_none()).cloned());
+        }
+        unknown.into_iter().collect()
+    }
+
+    /// The host's answer about the `asked` import targets. A directory is no module; a path it
+    /// could not read or did not answer for counts as there (the rule blocks only what it knows).
+    pub(super) fn note_import_targets(&mut self, asked: &[String], found: &BTreeMap<String, FileState>) {
+        for path in asked {
+            let there = match found.get(path) {
+                Some(FileState::Absent) => false,
+                Some(FileState::Unreadable { reason, .. }) => reason != "directory",
+                _ => true,
+            };
+            self.files.import_targets.insert(path.clone(), there);
+        }
+    }
+
+    /// The imports of `targets` (written at `path`) none of whose paths exists after the run: the
+    /// violation of each (for the report), and its refusal in plain words for the model.
+    pub(super) fn missing_imports(&self, path: &str, targets: &[ImportTarget]) -> Vec<(Violation, String)> {
+        let missing: Vec<&String> = targets
+            .iter()
+            .filter(|(_, candidates)| !candidates.iter().any(|p| self.import_target_there(p).unwrap_or(true)))
+            .map(|(spec, _)| spec)
+            .collect();
+        if missing.is_empty() {
+            return Vec::new();
+        }
+        let modules = self.existing_modules(path);
+        missing
+            .into_iter()
+            .map(|spec| (gate::import_resolves::missing(path, spec), gate::import_resolves::refusal(spec, &modules)))
+            .collect()
+    }
+
+    /// The modules `path` can import that the run knows exist after it, as `path` would name them:
+    /// the nearest first, at most [`MODULES_LISTED`] and a count of the rest.
+    fn existing_modules(&self, path: &str) -> Vec<String> {
+        let planned = |p: &str| self.plan.entries.iter().find(|e| e.path == p).map(|e| e.action);
+        let mut known: BTreeSet<&str> = self
+            .files
+            .scope
+            .writable
+            .iter()
+            .chain(&self.files.scope.read_only)
+            .filter(|p| matches!(self.files.texts.get(*p), Some(Some(_))))
+            .map(String::as_str)
+            .collect();
+        known.extend(self.plan.entries.iter().map(|e| e.path.as_str()));
+        known.extend(self.files.import_targets.iter().filter(|(_, there)| **there).map(|(p, _)| p.as_str()));
+        known.extend(self.files.dir_views.iter().map(|v| v.path.as_str()).filter(|p| !p.starts_with('(')));
+        let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
+        let mut specs: Vec<String> = known
+            .into_iter()
+            .filter(|p| *p != path && Language::of(p).is_script() && planned(p) != Some(Action::Delete))
+            .map(|p| crate::lang::resolve::relative_specifier(path, p, format))
+            .collect();
+        specs.sort_by_key(|s| (s.matches("../").count(), s.clone()));
+        if specs.len() > MODULES_LISTED {
+            let more = specs.len() - MODULES_LISTED;
+            specs.truncate(MODULES_LISTED);
+            specs.push(format!("and {more} more"));
+        }
+        specs
+    }
+}
+
+/// The workspace paths a relative import `spec` in `from` may load: the path itself; with a script
+/// extension, the same stem with any script extension (`./a.js` may be `a.ts`); without one, each
+/// script extension, `.json` and the directory's index files. None for a bare or escaping import.
+fn import_candidates(spec: &str, from: &str) -> Vec<String> {
+    let Some(segments) = crate::lang::resolve::resolve(spec, from) else { return Vec::new() };
+    if segments.is_empty() || segments.first().is_some_and(|s| s == "..") {
+        return Vec::new();
+    }
+    let base = segments.join("/");
+    let scripts = crate::lang::language::EXTENSIONS.iter().filter(|(e, _)| crate::lang::language::is_script_extension(e)).map(|(e, _)| *e);
+    let mut out = vec![base.clone()];
+    if crate::lang::language::script_extension(&base).is_some() {
+        let stem = crate::lang::language::strip_script_extension(&base);
+        out.extend(scripts.map(|e| format!("{stem}.{e}")));
+    } else {
+        out.extend(scripts.clone().map(|e| format!("{base}.{e}")));
+        out.push(format!("{base}.json"));
+        out.extend(scripts.map(|e| format!("{base}/index.{e}")));
+    }
+    out.dedup();
+    out
+}
