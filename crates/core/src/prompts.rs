@@ -81,6 +81,7 @@ pub(crate) fn plan_messages(
     task: &str,
     files: &[FileBrief],
     read_only: &[String],
+    dirs: &[ReadOnlyView],
     skills: &[String],
     problems: &[String],
     shape: &PlanShape,
@@ -121,6 +122,17 @@ pub(crate) fn plan_messages(
     }
     if !read_only.is_empty() {
         user.push_str(&format!("\nREAD-ONLY CONTEXT (never plan these): {}\n", read_only.join(", ")));
+    }
+    // The task-named directories' files as outlines (`context::dir_views`): what is there to
+    // study or import, so the intents can name it.
+    if !dirs.is_empty() {
+        user.push_str("\nIN THE DIRECTORIES THE TASK NAMES (read-only, never plan these; outlines):\n");
+        for d in dirs {
+            user.push_str(&format!("- {}:\n", d.path));
+            for line in d.text.lines().filter(|l| !l.trim().is_empty()) {
+                user.push_str(&format!("    {line}\n"));
+            }
+        }
     }
     push_skills(&mut user, skills);
     push_plan_format(&mut user, shape);
@@ -371,7 +383,7 @@ mod tests {
 
     #[test]
     fn every_prompt_carries_its_block() {
-        let plan = plan_messages("do it", &[], &[], &[], &[], &PlanShape::any(&[]));
+        let plan = plan_messages("do it", &[], &[], &[], &[], &[], &PlanShape::any(&[]));
         let b = read_block(&plan).unwrap();
         assert_eq!(b["stage"], "L1");
         assert!(b["path"].is_null());
@@ -486,7 +498,7 @@ mod tests {
             declarations: vec!["f".into(), "helper".into()],
             outline: None,
         }];
-        let m = plan_messages("t", &files, &[], &[], &["a.js is missing".into()], &PlanShape::any(&[]));
+        let m = plan_messages("t", &files, &[], &[], &[], &["a.js is missing".into()], &PlanShape::any(&[]));
         // Declarations are listed besides the exports, not again.
         assert!(m[1].content.contains("- a.js (exists, 3 lines, CommonJS); exports: f; also declares: helper\n"), "{}", m[1].content);
         assert!(m[1].content.contains("PREVIOUS PLAN WAS REJECTED:\n- a.js is missing"));
@@ -496,7 +508,7 @@ mod tests {
     fn the_plan_format_names_only_what_the_runs_plan_can_hold() {
         let scope = vec!["a.js".to_string(), "b.js".to_string()];
         let modify_only = PlanShape { scope: scope.clone(), existing: scope.clone(), actions: vec![Action::Modify], sections: 0, drop_exports: false };
-        let text = |shape: &PlanShape| plan_messages("change a.js and b.js", &[], &[], &[], &[], shape)[1].content.clone();
+        let text = |shape: &PlanShape| plan_messages("change a.js and b.js", &[], &[], &[], &[], &[], shape)[1].content.clone();
         let small = text(&modify_only);
         assert!(small.contains("\"action\": \"MODIFY\""), "{small}");
         for absent in ["EXTRACT", "DELETE", "CREATE|", "\"sections\"", "dropExports", "rewire"] {

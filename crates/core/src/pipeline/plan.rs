@@ -116,11 +116,16 @@ impl Session {
         // their top-level outline, then only their exports.
         let mut tokens = 0;
         let shape = self.plan_shape();
-        for detail in [BriefDetail::Full, BriefDetail::TopLevel, BriefDetail::Exports] {
+        // The task-named directories' outlines are already cut to a share of the budget; they go
+        // last, before the run gives up.
+        let dirs = &self.files.dir_views;
+        let tries = [(BriefDetail::Full, true), (BriefDetail::TopLevel, true), (BriefDetail::Exports, true), (BriefDetail::Exports, false)];
+        for (detail, with_dirs) in tries.into_iter().filter(|(_, d)| *d || !dirs.is_empty()) {
             let messages = prompts::plan_messages(
                 &self.input.task,
                 &self.briefs(detail),
                 &read_only,
+                if with_dirs { dirs } else { &[] },
                 &self.input.skills,
                 &self.plan.problems,
                 &shape,

@@ -645,6 +645,57 @@ fn a_directory_the_task_names_is_listed_and_joins_as_outlines_within_the_budget(
 }
 
 #[test]
+fn the_planner_is_shown_the_task_named_directory_as_outlines_too() {
+    // "Study the triage system at systems/core/triage/ and add X": the planner, too, should know
+    // which files are there and what they declare, to write the intents that use them.
+    let intake = "function intake(ticket) {\n  const level = ticket.severity > 3 ? 'high' : 'low';\n  return { ...ticket, level };\n}\nmodule.exports = { intake };\n";
+    let route = "function route(ticket) {\n  if (ticket.level === 'high') return 'oncall';\n  return 'queue';\n}\nmodule.exports = { route };\n";
+    let index = "module.exports = {};\n";
+    let files = [("systems/core/triage/intake.js", intake), ("systems/core/triage/route.js", route), ("src/index.js", index)];
+    let task = "Study the triage system at systems/core/triage/ and add src/escalate.js, exported from src/index.js.";
+    let scope = ["src/escalate.js", "src/index.js"];
+    let mut host = Host::new(&files);
+    host.answers.extend([
+        plan(&[("src/escalate.js", "CREATE"), ("src/index.js", "MODIFY")]),
+        fenced("function escalate(t) {\n  return t;\n}\nmodule.exports = { escalate };\n"),
+        fenced("const { escalate } = require('./escalate');\nmodule.exports = { escalate };\n"),
+    ]);
+    let r = host.run(task, &scope, RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let l1 = &host.prompts()[0];
+    assert_eq!(l1.stage, ModelStage::L1);
+    let user = &l1.messages[1].content;
+    let listed = user.find("IN THE DIRECTORIES THE TASK NAMES (read-only, never plan these; outlines):").unwrap_or_else(|| panic!("{user}"));
+    let dirs = &user[listed..];
+    assert!(dirs.contains("- systems/core/triage/intake.js:\n    function intake(ticket)"), "{dirs}");
+    assert!(dirs.contains("- systems/core/triage/route.js:\n    function route(ticket)"), "{dirs}");
+    // Outlines, not bodies; and never among the files to plan.
+    assert!(!user.contains("'oncall'"), "{user}");
+    let in_scope = &user[user.find("FILES IN SCOPE:").unwrap()..listed];
+    assert!(!in_scope.contains("triage"), "{in_scope}");
+
+    // Within the budget: the directories' share of it cuts the list, the files past it are named.
+    let many: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("systems/core/triage/step{i:02}.js"), format!("function step{i}(ticket, options, context) {{\n  return ticket;\n}}\nmodule.exports = {{ step{i} }};\n")))
+        .chain([("src/index.js".to_string(), index.to_string())])
+        .collect();
+    let refs: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let mut host = Host::new(&refs);
+    host.answers.extend([
+        plan(&[("src/escalate.js", "CREATE"), ("src/index.js", "MODIFY")]),
+        fenced("function escalate(t) {\n  return t;\n}\nmodule.exports = { escalate };\n"),
+        fenced("const { escalate } = require('./escalate');\nmodule.exports = { escalate };\n"),
+    ]);
+    let options = RunOptions { context_budget: Some(1_200), ..RunOptions::default() };
+    let r = host.run(task, &scope, options);
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let user = &host.prompts()[0].messages[1].content;
+    assert!(user.contains("- systems/core/triage/step00.js:\n") && !user.contains("- systems/core/triage/step11.js:\n"), "{user}");
+    assert!(user.contains("not shown: over the context budget):\n") && user.contains("\n    systems/core/triage/step11.js\n"), "{user}");
+    assert!(crate::pipeline::estimate_tokens(&host.prompts()[0].messages) <= 1_200);
+}
+
+#[test]
 fn over_budget_is_reported_not_truncated() {
     let mut host = Host::new(&[("inventory.js", INVENTORY)]);
     host.answers.push_back(plan(&[("inventory.js", "MODIFY")]));
