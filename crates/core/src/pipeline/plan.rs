@@ -173,12 +173,22 @@ more than {budget} ({}); give fewer files in {} or a larger budget",
             }
             Err(message) => vec![Problem::Model(message)],
         };
-        if let Some(missing) = problems.iter().find(|p| matches!(p, Problem::MissingTarget(_))) {
+        // A missing file alone is the task's (a path the user mistyped); beside other mistakes it
+        // is the model's own (seen live: CREATE and MODIFY of one new file, the source given no
+        // action), and the model gets its re-plan round with every problem listed.
+        let missing = |p: &Problem| matches!(p, Problem::MissingTarget(_));
+        if !problems.is_empty() && problems.iter().all(missing) {
             self.set_stage(Stage::L1, StageState::Failed);
-            return self.fail(ErrorCode::InputMissing, missing.message().to_string());
+            return self.fail(ErrorCode::InputMissing, problems[0].message().to_string());
         }
         if !problems.is_empty() {
-            self.plan.problems = problems.iter().map(|p| p.message().to_string()).collect();
+            self.plan.problems = problems
+                .iter()
+                .map(|p| match p {
+                    Problem::MissingTarget(m) => format!("{m}; a file that does not exist yet can only be CREATEd"),
+                    Problem::Model(m) => m.clone(),
+                })
+                .collect();
             self.emit(EventBody::PlanRejected { problems: self.plan.problems.clone() });
             if attempt == 0 {
                 return self.plan_request(1);

@@ -346,6 +346,26 @@ fn modify_of_a_missing_file_is_the_users_error() {
     assert_eq!(r.status, Status::Failed);
     assert_eq!(r.error.as_ref().unwrap().code, "input_missing");
     assert_eq!((host.prompts().len(), host.writes()), (1, 0));
+
+    // Beside other mistakes, a missing file is the model's: seen live on an extraction task, the
+    // new file planned twice (CREATE and MODIFY) and the source given no action. It gets the
+    // re-plan round with every problem listed, and its corrected plan runs.
+    let source = "function a() {}\nfunction b() {}\nmodule.exports = { a, b };\n";
+    let mut host = Host::new(&[("src/all.js", source)]);
+    let wrong = plan(&[("src/b.js", "CREATE"), ("src/b.js", "MODIFY")]);
+    let right = plan_json("{\"actions\":[{\"path\":\"src/b.js\",\"action\":\"EXTRACT\",\"from\":\"src/all.js\",\"symbols\":[\"b\"]}]}");
+    host.answers.extend([wrong, right]);
+    let r = host.run("Move b out of src/all.js into src/b.js", &["src/all.js", "src/b.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let replan = &host.prompts()[1].messages[1].content;
+    for problem in [
+        "src/b.js does not exist, but the task asks to change it: check the path; a file that does not exist yet can only be CREATEd",
+        "src/b.js appears more than once",
+        "src/all.js is in scope but has no action",
+    ] {
+        assert!(replan.contains(problem), "{problem}: {replan}");
+    }
+    assert!(host.text("src/b.js").is_some_and(|t| t.contains("function b()")), "{:?}", host.text("src/b.js"));
 }
 
 #[test]
