@@ -533,9 +533,9 @@ implementation of {path} ({reason})"
     }
 }
 
-/// Sampling for a unit's call: 0 the first time, then higher, since a deterministic model asked
-/// again gives the same answer again.
-fn retry_temperature(attempts: u32) -> f32 {
+/// Sampling for a unit's call (and the plan's re-ask): 0 the first time, then higher, since a
+/// deterministic model asked again gives the same answer again.
+pub(super) fn retry_temperature(attempts: u32) -> f32 {
     match attempts {
         0 => 0.0,
         1 => 0.4,

@@ -144,7 +144,8 @@ impl Session {
                     action: None,
                     attempt,
                     messages,
-                    temperature: 0.0,
+                    // A re-ask after a rejected plan samples differently too.
+                    temperature: super::generate::retry_temperature(attempt),
                     // A plan is a line or two per file.
                     max_tokens: (1024 + 256 * files).clamp(2048, MAX_OUTPUT_TOKENS),
                     response_format: Some(ResponseFormat { name: PLAN_SCHEMA_NAME.into(), schema: JsonSchema(plan_schema_for(&shape)) }),

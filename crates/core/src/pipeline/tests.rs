@@ -375,6 +375,8 @@ fn invalid_plan_is_re_asked_once_with_the_problems() {
     let r = host.run("make a.js", &["a.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok);
     assert!(host.prompts()[1].messages[1].content.contains("PREVIOUS PLAN WAS REJECTED"));
+    // And with other sampling: a deterministic model asked again answers the same way again.
+    assert_eq!((host.prompts()[0].temperature, host.prompts()[1].temperature > 0.0), (0.0, true));
 
     let mut host = Host::new(&[]);
     host.answers.extend([plan(&[("elsewhere.js", "CREATE")]), answer("{\"actions\": 5}")]);
