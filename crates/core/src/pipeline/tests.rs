@@ -1686,6 +1686,31 @@ fn each_unit_gets_its_part_of_the_task_its_neighbours_and_the_read_only_sections
 }
 
 #[test]
+fn a_unit_sees_its_neighbours_as_the_plan_leaves_them_not_as_they_were() {
+    // Seen on main before issue 18: a unit editing an index was shown the exports of a file the
+    // plan deletes, and none of the file the plan creates.
+    let old = "function oldThing() {}\nmodule.exports = { oldThing };\n";
+    let index = "const { oldThing } = require('./old');\nmodule.exports = { oldThing };\n";
+    let mut host = Host::new(&[("src/old.js", old), ("src/index.js", index)]);
+    host.files.insert("src/new.js".into(), None);
+    host.answers.extend([
+        plan_json(
+            "{\"actions\":[{\"path\":\"src/old.js\",\"action\":\"DELETE\",\"intent\":\"replaced by src/new.js\"},\
+{\"path\":\"src/new.js\",\"action\":\"CREATE\",\"intent\":\"newThing\",\"exports\":[\"newThing\"]},\
+{\"path\":\"src/index.js\",\"action\":\"MODIFY\",\"intent\":\"export newThing\",\"exports\":[\"newThing\"]}]}",
+        ),
+        fenced("function newThing() {}\nmodule.exports = { newThing };\n"),
+        fenced("const { newThing } = require('./new');\nmodule.exports = { newThing };\n"),
+    ]);
+    let task = "Delete src/old.js and remove oldThing from src/index.js. Create src/new.js with newThing and export it from src/index.js.";
+    let r = host.run(task, &["src/old.js", "src/new.js", "src/index.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let unit = host.prompts().into_iter().find(|p| p.path.as_deref() == Some("src/index.js")).map(|p| p.messages[1].content.clone()).unwrap();
+    assert!(unit.contains("- src/new.js:\n    newThing\n"), "{unit}");
+    assert!(!unit.contains("- src/old.js:") && !unit.contains("oldThing: function"), "{unit}");
+}
+
+#[test]
 fn a_run_over_its_budget_stops_before_anything_is_written() {
     let two = &[("src/a.js", "function a() {}\nmodule.exports = { a };\n"), ("src/b.js", "function b() {}\nmodule.exports = { b };\n")];
     let plan_ab = || plan(&[("src/a.js", "MODIFY"), ("src/b.js", "MODIFY")]);
