@@ -109,3 +109,14 @@ test('--max-cost: over it is exit 13; for a model without a price it is refused 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--max-tokens must be an integer/);
 });
+
+test('maxCost from .red-exec.json holds as --max-cost does: over it, exit 13, nothing written', async () => {
+  const ws = makeWorkspace();
+  fs.writeFileSync(path.join(ws, '.red-exec.json'), JSON.stringify({ maxCost: 0.01 }));
+  const before = snapshot(ws);
+  server.answer(fenced(SERVER_WITH_HEALTH), { prompt: 100_000, completion: 10_000 });
+  const r = await runCli([TASK, '--files', 'src/server.js', '--base-url', server.baseUrl, '--model', 'gpt-4o', '--json'], { cwd: ws });
+  assert.equal(r.code, 13, r.stderr);
+  assert.match(JSON.parse(r.stdout).error.message, /over --max-cost \$0\.01; nothing was written/);
+  assert.deepEqual(snapshot(ws), before);
+});
