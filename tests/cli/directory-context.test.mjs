@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { useModelServer, makeTempDir, runCli, fenced } from '../support/cli.mjs';
+import { useModelServer, makeTempDir, runCli, fenced, planJson } from '../support/cli.mjs';
 
 const server = useModelServer();
 
@@ -77,5 +77,31 @@ test('a task-named directory that is a symbolic link out of the workspace brings
     assert.ok(!prompt.includes('outsideSecret') && !prompt.includes('READ-ONLY FILE'), prompt);
   } finally {
     fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+test('the planner is shown the task-named directory too: outlines of its files, without what .gitignore ignores, never as files to plan', async () => {
+  const ws = workspace();
+  write(ws, 'src/index.js', "'use strict';\nmodule.exports = {};\n");
+  server
+    .answer(planJson([
+      { path: 'src/triage.js', action: 'CREATE', intent: 'triage(ticket) routing as routeTicket does' },
+      { path: 'src/index.js', action: 'MODIFY', intent: 'export triage' },
+    ]))
+    .answer(ANSWER)
+    .answer(fenced("'use strict';\nconst { triage } = require('./triage');\nmodule.exports = { triage };\n"));
+  const task = 'Study the triage system at lib/triage/ and create src/triage.js exporting triage(ticket), exported from src/index.js too.';
+  const r = await runCli([task, '--files', 'src/triage.js,src/index.js', '--base-url', server.baseUrl, '--json'], { cwd: ws });
+  assert.equal(r.code, 0, r.stderr);
+  const l1 = server.requests.find((q) => q.marker?.stage === 'L1');
+  assert.ok(l1, 'a plan call');
+  const user = l1.body.messages.at(-1).content;
+  const at = user.indexOf('IN THE DIRECTORIES THE TASK NAMES (read-only, never plan these; outlines):');
+  assert.ok(at > user.indexOf('FILES IN SCOPE:'), user);
+  const dirs = user.slice(at);
+  assert.match(dirs, /- lib\/triage\/intake\.js:\n {4}function intakeTicket\(ticket\)/);
+  assert.match(dirs, /- lib\/triage\/rules\/route\.js:\n {4}function routeTicket\(ticket\)/);
+  for (const absent of ['ONCALL_ROTA', 'scratchPad', 'generatedTable', 'vendoredDep', 'notInTheDirectory']) {
+    assert.ok(!user.includes(absent), `${absent} is not in the plan prompt`);
   }
 });
