@@ -1877,3 +1877,23 @@ fn an_import_the_file_already_had_is_not_the_runs_doing() {
     assert_eq!(host.text("src/run.js"), Some(new));
     assert_eq!(host.requests.iter().filter(|q| matches!(q, Request::Read { .. })).count(), 1, "{:?}", host.requests);
 }
+
+#[test]
+fn a_section_answer_that_imports_a_missing_module_is_asked_again_too() {
+    let mut host = Host::new(&[("inventory.js", INVENTORY)]);
+    let old_ship = section_of(INVENTORY, "ship");
+    let check = "if (!Number.isInteger(units) || units <= 0) {\n    throw new RangeError('units must be a positive integer');\n  }\n  if (units > have) {";
+    let bad = old_ship.replace("if (units > have) {", "require('./checks').assertUnits(units);\n  if (units > have) {");
+    let good = old_ship.replace("if (units > have) {", check);
+    host.answers.extend([
+        plan_json("{\"actions\":[{\"path\":\"inventory.js\",\"action\":\"MODIFY\",\"intent\":\"validate units\",\"sections\":[\"ship\"]}]}"),
+        fenced(&bad),
+        fenced(&good),
+    ]);
+    let r = host.run("ship() must reject non-positive units", &["inventory.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("inventory.js").unwrap(), INVENTORY.replace(&old_ship, &good));
+    let retry = &host.prompts()[2];
+    assert_eq!((retry.attempt, crate::prompts::read_block(&retry.messages).unwrap()["section"]["label"].as_str()), (1, Some("ship")));
+    assert!(retry.messages[1].content.contains("REJECTED: `./checks` does not exist and no file of the plan creates it"), "{}", retry.messages[1].content);
+}
