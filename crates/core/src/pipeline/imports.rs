@@ -87,8 +87,38 @@ impl Session {
         let modules = self.existing_modules(path);
         missing
             .into_iter()
-            .map(|spec| (gate::import_resolves::missing(path, spec), gate::import_resolves::refusal(spec, &modules)))
+            .map(|spec| {
+                let imported = self.imported_modules(path, spec, &modules);
+                (gate::import_resolves::missing(path, spec), gate::import_resolves::refusal(spec, &modules, &imported))
+            })
             .collect()
+    }
+
+    /// The modules the files the run read import today, as `path` would name them, that the run
+    /// has not seen itself (a file in scope's `require('./ReadTool')`, when `ReadTool.js` is not in
+    /// scope): most likely there, since code loads them now. Not `missing`, nor one of `listed`,
+    /// nor one known to be absent; the nearest first, at most [`MODULES_LISTED`].
+    fn imported_modules(&self, path: &str, missing: &str, listed: &[String]) -> Vec<String> {
+        let gone = crate::lang::resolve::resolve(missing, path);
+        let mut specs: BTreeSet<String> = BTreeSet::new();
+        for (from, analysis) in &self.files.analyses {
+            for spec in &analysis.requests {
+                let candidates = import_candidates(spec, from);
+                let seen = candidates.iter().map(|p| self.import_target_there(p)).collect::<Vec<_>>();
+                // Listed already (it exists), known to be absent, or the missing module itself.
+                if candidates.is_empty() || seen.iter().all(Option::is_some) || crate::lang::resolve::resolve(spec, from) == gone {
+                    continue;
+                }
+                let named = crate::lang::resolve::respecify(spec, from, path);
+                if !listed.contains(&named) {
+                    specs.insert(named);
+                }
+            }
+        }
+        let mut specs: Vec<String> = specs.into_iter().collect();
+        specs.sort_by_key(|s| (s.matches("../").count(), s.clone()));
+        specs.truncate(MODULES_LISTED);
+        specs
     }
 
     /// The modules `path` can import that the run knows exist after it, as `path` would name them:

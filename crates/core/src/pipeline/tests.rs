@@ -1817,7 +1817,8 @@ fn a_written_file_that_imports_a_missing_module_goes_back_to_the_model_and_out_o
         host
     };
 
-    // The retry fixes it: the unit is told in plain words, with other sampling, and its second
+    // The retry fixes it: the unit is told in plain words (what is not there; what is, and what
+    // src/index.js imports today: ./tools/a, not in scope), with other sampling, and its second
     // answer (the helper defined in the file) is written with the rest of the plan.
     let mut host = new_host();
     host.answers.extend([plan(&[("src/tools/b.js", "CREATE"), ("src/index.js", "MODIFY")]), fenced(&b_from("./utils")), fenced(b_own), fenced(index_after)]);
@@ -1828,7 +1829,7 @@ fn a_written_file_that_imports_a_missing_module_goes_back_to_the_model_and_out_o
     let retry = host.prompts().into_iter().find(|p| p.path.as_deref() == Some("src/tools/b.js") && p.attempt == 1).cloned().expect("b.js asked again");
     let user = &retry.messages.last().unwrap().content;
     assert!(
-        user.contains("REJECTED: `./utils` does not exist and no file of the plan creates it: import from one of the files that exist (../index); or define what you need in this file"),
+        user.contains("REJECTED: `./utils` does not exist and no file of the plan creates it: import from one of the files that exist (../index) or that the run's files already import (./a); or define what you need in this file"),
         "{user}"
     );
     assert!(retry.temperature > 0.0, "{retry:?}");

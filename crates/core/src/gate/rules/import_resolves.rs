@@ -20,13 +20,19 @@ pub(crate) fn missing(path: &str, spec: &str) -> Violation {
 }
 
 /// The refusal a unit is sent back with, in plain words: the module is not there, which are
-/// (`modules`, as the file would import them), and the other way out. A small model told only
-/// that its import is missing adds the same import again.
-pub(crate) fn refusal(spec: &str, modules: &[String]) -> String {
-    let from = if modules.is_empty() {
-        String::new()
-    } else {
-        format!("import from one of the files that exist ({}); or ", modules.join(", "))
+/// (`modules`: files the run knows exist; `imported`: modules the run's files import today), as
+/// the file would import them, and the other way out. A small model told only that its import is
+/// missing adds the same import again.
+pub(crate) fn refusal(spec: &str, modules: &[String], imported: &[String]) -> String {
+    let from = match (modules.is_empty(), imported.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => format!("import from one of the files that exist ({}); or ", modules.join(", ")),
+        (true, false) => format!("import from one of the modules the run's files already import ({}); or ", imported.join(", ")),
+        (false, false) => format!(
+            "import from one of the files that exist ({}) or that the run's files already import ({}); or ",
+            modules.join(", "),
+            imported.join(", ")
+        ),
     };
     format!("`{spec}` does not exist and no file of the plan creates it: {from}define what you need in this file")
 }
@@ -50,11 +56,18 @@ mod tests {
             "src/a.js: imports ./utils, which is not in the workspace and which the plan does not create"
         );
         assert!(advice("src/a.js", "", &crate::codes::cli_words()).contains("--files"));
+        let (files, imported) = (["./index.js".to_string(), "../lib/text.js".to_string()], ["./ReadTool".to_string()]);
         assert_eq!(
-            refusal("./utils", &["./index.js".into(), "../lib/text.js".into()]),
+            refusal("./utils", &files, &[]),
             "`./utils` does not exist and no file of the plan creates it: import from one of the files that exist \
              (./index.js, ../lib/text.js); or define what you need in this file"
         );
-        assert_eq!(refusal("./utils", &[]), "`./utils` does not exist and no file of the plan creates it: define what you need in this file");
+        assert_eq!(
+            refusal("./utils", &files, &imported),
+            "`./utils` does not exist and no file of the plan creates it: import from one of the files that exist \
+             (./index.js, ../lib/text.js) or that the run's files already import (./ReadTool); or define what you need in this file"
+        );
+        assert!(refusal("./utils", &[], &imported).contains(": import from one of the modules the run's files already import (./ReadTool); or "));
+        assert_eq!(refusal("./utils", &[], &[]), "`./utils` does not exist and no file of the plan creates it: define what you need in this file");
     }
 }
