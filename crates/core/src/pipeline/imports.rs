@@ -105,8 +105,9 @@ impl Session {
             for spec in &analysis.requests {
                 let candidates = import_candidates(spec, from);
                 let seen = candidates.iter().map(|p| self.import_target_there(p)).collect::<Vec<_>>();
-                // Listed already (it exists), known to be absent, or the missing module itself.
-                if candidates.is_empty() || seen.iter().all(Option::is_some) || crate::lang::resolve::resolve(spec, from) == gone {
+                // Known to be there (listed already), known to be absent, or the missing module itself.
+                let known = seen.contains(&Some(true)) || seen.iter().all(Option::is_some);
+                if candidates.is_empty() || known || crate::lang::resolve::resolve(spec, from) == gone {
                     continue;
                 }
                 let named = crate::lang::resolve::respecify(spec, from, path);
