@@ -15,6 +15,10 @@ const { encode } = require('gpt-tokenizer');
 const answers = require('./answers.js');
 const chaos = require('./chaos.js');
 
+// RED_EXEC_REF_DUMP=FILE appends one JSON line per answered request (its block, messages, answer and
+// usage): where a run's tokens go, read by benchmarks/scripts/token-breakdown.mjs.
+const DUMP = process.env.RED_EXEC_REF_DUMP;
+
 function usageTokens(messages, text) {
   // The chat format's per-message framing (about 4 tokens) on top of the BPE count of each body.
   const prompt = (messages || []).reduce((n, m) => n + encode(String(m.content ?? '')).length + 4, 3);
@@ -99,6 +103,10 @@ function createReferenceServer({ solutionDir, rate = 0, seed = 1, stallMs = 30_0
           usage: usageTokens(body.messages, text),
         };
         payload.usage.total_tokens = payload.usage.prompt_tokens + payload.usage.completion_tokens;
+        if (DUMP) {
+          const record = { solution: path.basename(path.dirname(solutionDir)), block, messages: body.messages, answer: text, usage: payload.usage };
+          require('node:fs').appendFileSync(DUMP, `${JSON.stringify(record)}\n`);
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };

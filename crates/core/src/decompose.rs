@@ -369,45 +369,63 @@ const RESHAPE_STEMS: [&str; 4] = ["mov", "renam", "extract", "split"];
 /// Words that ask for a file to be made (`Create`, `new`, `write`, `generated`, `scaffold`).
 const CREATE_STEMS: [&str; 5] = ["creat", "new", "writ", "generat", "scaffold"];
 
-/// The plan a run has without asking the planner, when the scope and the task leave one choice:
-/// exactly one file in scope (present and too small to go by sections: MODIFY; absent, and the
-/// task asks for a file to be made: CREATE), a task that does not ask for it
-/// to be deleted, has no move/rename/extract/split word, and names no file other than it and the
-/// read-only context (`context`: the paths that joined the run as read-only files). The plan still
-/// goes through [`validate`]. Exports a sentence of the task removes are the entry's `dropExports`,
-/// as a planner would give them.
+/// The plan a run has without asking the planner, when the scope and the task leave one choice
+/// for every file in scope: present and too small to go by sections, MODIFY; absent, and the task
+/// asks for a file to be made, CREATE. The task must not ask for a file to be deleted, have no
+/// move/rename/extract/split word, and name no file other than those in scope and the read-only
+/// context (`context`: the paths that joined the run as read-only files). With several files,
+/// the task must also name each of them: the planner would then only restate the scope and the
+/// task (its rules ask one entry per file), so it is not asked either (issue 18). The plan still goes through [`validate`]. Exports a sentence of the task
+/// removes are the entry's `dropExports`, as a planner would give them.
 pub(crate) fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, context: &BTreeSet<String>) -> Option<Vec<PlanEntry>> {
-    let mut only = files.iter();
-    let (path, file) = only.next()?;
-    // A file large enough to go by sections leaves a choice: which sections the change touches.
-    if only.next().is_some() || task_deletes(task, path) || !file.sections.is_empty() {
-        return None;
-    }
-    // A missing file the task does not ask to be made is more likely a wrong path than a new
-    // file ("add a route to src/servr.js"): the planner's MODIFY of it stops the run with "check the path".
-    if !file.exists && !words(task).map(str::to_lowercase).any(|w| CREATE_STEMS.iter().any(|s| w.starts_with(s))) {
+    if files.is_empty() {
         return None;
     }
     if words(task).filter(|w| !is_identifier(w)).map(str::to_lowercase).any(|w| RESHAPE_STEMS.iter().any(|s| w.starts_with(s))) {
         return None;
     }
-    if task_paths(task).iter().any(|p| p != path && !context.contains(p)) {
+    if task_paths(task).iter().any(|p| !files.contains_key(p) && !context.contains(p)) {
         return None;
     }
-    // No intent: the task is the unit's whole brief (an intent line would only repeat it).
-    let action = if file.exists { Action::Modify } else { Action::Create };
-    let drop_exports = if file.exists { file.exports.iter().filter(|e| task_removes(task, e)).cloned().collect() } else { Vec::new() };
-    Some(vec![PlanEntry {
-        path: path.clone(),
-        action,
-        intent: String::new(),
-        from: None,
-        symbols: Vec::new(),
-        sections: Vec::new(),
-        rewire: false,
-        drop_exports,
-        exports: Vec::new(),
-    }])
+    // With several files, the planner's worth is an intent per file: when the task names each
+    // one, each unit's part of the task says it already (`task_for_unit`); otherwise it is asked.
+    let scope: Vec<String> = files.keys().cloned().collect();
+    if scope.len() > 1 && named_files(task, &scope).len() < scope.len() {
+        return None;
+    }
+    // Words of the sentences, not of the paths in them (`new.js` asks for nothing).
+    let prose: String = task.split_whitespace().filter(|t| !t.trim_end_matches(['.', ',', ';', ':', '!', '?']).contains(['.', '/'])).collect::<Vec<_>>().join(" ");
+    let asks_to_make = words(&prose).map(str::to_lowercase).any(|w| CREATE_STEMS.iter().any(|s| w.starts_with(s)));
+    let mut plan = Vec::new();
+    for (path, file) in files {
+        // A file large enough to go by sections leaves a choice: which sections the change touches.
+        // (A file that does not exist cannot be deleted: "delete(key)" in a new file's brief is its API.)
+        if (file.exists && task_deletes(task, path)) || !file.sections.is_empty() {
+            return None;
+        }
+        // A missing file the task does not ask to be made is more likely a wrong path than a new
+        // file ("add a route to src/servr.js"): the planner's MODIFY of it stops the run with "check the path".
+        if !file.exists && !asks_to_make {
+            return None;
+        }
+        // No intent: the unit's part of the task is its brief (an intent line would only repeat it).
+        let action = if file.exists { Action::Modify } else { Action::Create };
+        let drop_exports = if file.exists { file.exports.iter().filter(|e| task_removes(task, e)).cloned().collect() } else { Vec::new() };
+        plan.push(PlanEntry {
+            path: path.clone(),
+            action,
+            intent: String::new(),
+            from: None,
+            symbols: Vec::new(),
+            sections: Vec::new(),
+            rewire: false,
+            drop_exports,
+            exports: Vec::new(),
+        });
+    }
+    // New files first: a unit that uses one is then shown what it really exports (no planner said it).
+    plan.sort_by_key(|e| e.action != Action::Create);
+    Some(plan)
 }
 
 /// Workspace paths a task names (`The test file is bowling.spec.js.`): they join the run as

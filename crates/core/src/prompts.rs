@@ -25,6 +25,8 @@ fn block(stage: &str, path: Option<&str>, action: Option<Action>, extra: serde_j
     let mut value = json!({ "stage": stage, "path": path, "action": action.map(Action::name) });
     if let (Some(obj), serde_json::Value::Object(more)) = (value.as_object_mut(), extra) {
         obj.extend(more);
+        // An absent key reads as null: the nulls were tokens in every call (issue 18).
+        obj.retain(|_, v| !v.is_null());
     }
     format!("{BLOCK_PREFIX}{value}")
 }
@@ -71,10 +73,21 @@ fn push_read_only(user: &mut String, views: &[ReadOnlyView]) {
     }
 }
 
-const PLAN_SYSTEM: &str = "You are the planning stage of a governed code executor. You never write code here. \
-You decide, for each file in scope, one action: CREATE (the file does not exist yet), MODIFY (change an existing file), \
-EXTRACT (move named top-level declarations of an existing file into a new file), or DELETE (remove an existing file). \
-Answer with one JSON object and nothing else.";
+/// The planner's system text, naming only the actions the run's plan can hold (`shape`).
+fn plan_system(shape: &PlanShape) -> String {
+    let what = |a: Action| match a {
+        Action::Create => "CREATE (a file that does not exist yet)",
+        Action::Modify => "MODIFY (change an existing file)",
+        Action::Extract => "EXTRACT (move named top-level declarations of an existing file into a new file)",
+        Action::Delete => "DELETE (remove an existing file)",
+    };
+    let actions: Vec<&str> = shape.actions.iter().map(|a| what(*a)).collect();
+    format!(
+        "You are the planning stage of a governed code executor; you write no code. For each file in scope decide one action: {}. \
+Answer with one JSON object only.",
+        actions.join(", ")
+    )
+}
 
 /// `shape`: what this run's plan can hold (the schema it sends); the format rules name only that.
 pub(crate) fn plan_messages(
@@ -143,7 +156,7 @@ pub(crate) fn plan_messages(
         }
         user.push_str("Answer again with a corrected plan.\n");
     }
-    vec![ChatMessage::new("system", PLAN_SYSTEM.to_string()), ChatMessage::new("user", user)]
+    vec![ChatMessage::new("system", plan_system(shape)), ChatMessage::new("user", user)]
 }
 
 /// The answer format, cut to what the run's plan can hold (issue 18: the rules for EXTRACT,
@@ -157,7 +170,7 @@ fn push_plan_format(user: &mut String, shape: &PlanShape) {
         names.join("|")
     ));
     if has(Action::Create) || has(Action::Modify) {
-        user.push_str("CREATE/MODIFY of a script: add \"exports\": [\"<every name it must export when done>\"] (the code is checked against it; other files are told these names).\n");
+        user.push_str("CREATE/MODIFY of a script: \"exports\": [\"<every name it exports when done>\"] (checked; told to the other files).\n");
     }
     if has(Action::Modify) && shape.sections > 0 {
         user.push_str("MODIFY of a file listed with sections: add \"sections\": [\"#<n>\", ...], every section the change touches.\n");
@@ -175,18 +188,12 @@ moved code: MODIFY with \"rewire\": true (done mechanically).\n",
     if has(Action::Delete) {
         user.push_str("DELETE only a file the task asks to delete, remove or replace by its name.\n");
     }
-    user.push_str("RULES: one entry per file in scope, no other paths; CREATE only files that do not exist; MODIFY");
-    if has(Action::Delete) {
-        user.push_str(", DELETE");
-    }
-    if has(Action::Extract) {
-        user.push_str(" and EXTRACT \"from\"");
-    }
-    user.push_str(" only files that exist.\n");
+    // What each action applies to is in the system text (`plan_system`).
+    user.push_str("RULES: one entry per file in scope, no other paths.\n");
 }
 
-const UNIT_SYSTEM: &str = "You write exactly one file for a governed code executor. Answer with its complete content \
-in one fenced code block and nothing else. Keep everything the instructions do not ask you to change.";
+const UNIT_SYSTEM: &str = "You write exactly one file for a governed code executor: answer with its complete content \
+in one fenced code block, nothing else. Keep all that the instructions do not ask you to change.";
 
 /// The system message of every L3 call of a run: the system text, the project's conventions and
 /// the read-only context, in that order and in identical bytes for each call of the run (issue 18,
@@ -296,12 +303,16 @@ pub(crate) fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     let planned: Vec<&str> =
         u.planned_exports.iter().filter(|e| !u.keep_exports.contains(e)).map(String::as_str).collect();
     if !planned.is_empty() {
-        user.push_str(&format!("EXPORT THESE (the plan's list for this file): {}\n", planned.join(", ")));
+        user.push_str(&format!("EXPORT THESE: {}\n", planned.join(", ")));
     }
-    // A read-only file without exports (a test suite) is shown whole or outlined in the context
-    // already: "no exports" would only repeat its name.
-    let neighbours: Vec<&(String, Vec<String>)> =
-        u.neighbours.iter().filter(|(p, e)| !(e.is_empty() && u.read_only.iter().any(|v| &v.path == p))).collect();
+    // A read-only file shown whole in the context shows its exports there already, and one
+    // without exports (a test suite) is shown whole or outlined: listing either would repeat it.
+    let shown_whole = |p: &String| u.read_only.iter().any(|v| &v.path == p && v.whole);
+    let neighbours: Vec<&(String, Vec<String>)> = u
+        .neighbours
+        .iter()
+        .filter(|(p, e)| !shown_whole(p) && !(e.is_empty() && u.read_only.iter().any(|v| &v.path == p)))
+        .collect();
     if !neighbours.is_empty() {
         user.push_str("OTHER FILES IN SCOPE (exports and their signatures only):\n");
         for (path, exports) in neighbours {
@@ -387,6 +398,8 @@ mod tests {
         let b = read_block(&plan).unwrap();
         assert_eq!(b["stage"], "L1");
         assert!(b["path"].is_null());
+        // What is not set is left out, not sent as null in every call.
+        assert!(plan[1].content.starts_with("@@red-exec {\"stage\":\"L1\"}\n"), "{}", plan[1].content);
 
         let unit = unit_messages(&UnitPrompt {
             task: "t",
@@ -410,7 +423,7 @@ mod tests {
         assert_eq!((b["stage"].as_str(), b["path"].as_str(), b["action"].as_str()), (Some("L3"), Some("src/a.js"), Some("MODIFY")));
         assert_eq!(b["module"], "cjs");
         let text = &unit[1].content;
-        assert!(text.contains("KEEP THESE EXPORTS: f\nEXPORT THESE (the plan's list for this file): g\n"), "{text}");
+        assert!(text.contains("KEEP THESE EXPORTS: f\nEXPORT THESE: g\n"), "{text}");
         assert!(text.contains("```js\nx\n```"));
         assert!(text.contains("REJECTED: bad"));
     }
@@ -446,9 +459,16 @@ mod tests {
 
     #[test]
     fn unit_prompts_share_a_stable_prefix_and_name_the_target_first_and_last() {
-        let read_only = [ReadOnlyView { path: "say.spec.js".into(), text: "test('says hi', () => {});\n".into(), whole: true }];
+        let read_only = [
+            ReadOnlyView { path: "say.spec.js".into(), text: "test('says hi', () => {});\n".into(), whole: true },
+            ReadOnlyView { path: "words.js".into(), text: "module.exports = { hi: 'hi' };\n".into(), whole: true },
+        ];
         let skills = ["Use two spaces.".to_string()];
-        let neighbours = [("say.spec.js".to_string(), Vec::new()), ("b.js".to_string(), vec!["g".to_string()])];
+        let neighbours = [
+            ("say.spec.js".to_string(), Vec::new()),
+            ("b.js".to_string(), vec!["g".to_string()]),
+            ("words.js".to_string(), vec!["hi".to_string()]),
+        ];
         let prompt = |path: &'static str, action: Action, error: Option<&'static str>| {
             unit_messages(&UnitPrompt {
                 task: "Implement say.js and b.js.",
@@ -484,6 +504,8 @@ mod tests {
         assert!(b[1].content.contains("YOU WRITE: c.js (CREATE this new file)."));
         assert!(user.trim_end().ends_with("Answer with the complete new content of say.js in one ```js block (not a read-only file)."), "{user}");
         assert!(!user.contains("says hi") && !user.contains("say.spec.js: no exports") && user.contains("- b.js:\n    g\n"), "{user}");
+        // A read-only file shown whole shows its exports there: the neighbour list does not repeat them.
+        assert!(!user.contains("words.js") && system.contains("READ-ONLY FILE words.js:"), "{user}");
     }
 
     #[test]
@@ -510,6 +532,8 @@ mod tests {
         let modify_only = PlanShape { scope: scope.clone(), existing: scope.clone(), actions: vec![Action::Modify], sections: 0, drop_exports: false };
         let text = |shape: &PlanShape| plan_messages("change a.js and b.js", &[], &[], &[], &[], &[], shape)[1].content.clone();
         let small = text(&modify_only);
+        let system = plan_messages("change a.js and b.js", &[], &[], &[], &[], &modify_only)[0].content.clone();
+        assert!(system.contains("MODIFY (change an existing file)") && !system.contains("EXTRACT") && !system.contains("DELETE"), "{system}");
         assert!(small.contains("\"action\": \"MODIFY\""), "{small}");
         for absent in ["EXTRACT", "DELETE", "CREATE|", "\"sections\"", "dropExports", "rewire"] {
             assert!(!small.contains(absent), "{absent}: {small}");

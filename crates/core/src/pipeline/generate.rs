@@ -173,6 +173,25 @@ impl Session {
             .filter(|p| deals_with(p))
             .filter(|p| planned(p).is_none_or(|e| e.action != Action::Delete))
             .filter_map(|p| {
+                // A new file no plan gave exports (a derived plan's), already written by an
+                // earlier unit of this run: what it really exports (new files go first).
+                let written = planned(p)
+                    .filter(|e| e.action == Action::Create && e.exports.is_empty())
+                    .and_then(|_| self.effects.staged.iter().find(|s| &s.path == p))
+                    .and_then(|s| s.new.as_deref())
+                    .map(|text| (text.to_string(), crate::analysis::analyze(p, text)));
+                if let Some((text, analysis)) = written.filter(|(_, a)| a.is_valid()) {
+                    let sections = section::sections(&text, &analysis);
+                    let shapes = analysis
+                        .exports
+                        .iter()
+                        .map(|name| match sections.iter().find(|s| s.names.contains(name)) {
+                            Some(s) => format!("{name}: {}", section::signature(&text, s)),
+                            None => name.clone(),
+                        })
+                        .collect();
+                    return Some((p.clone(), shapes));
+                }
                 let before = self.files.analyses.get(p);
                 let names: BTreeSet<String> = match planned(p) {
                     Some(e) if e.action == Action::Modify => {

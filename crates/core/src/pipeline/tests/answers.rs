@@ -175,11 +175,11 @@ fn the_plan_prompt_is_held_to_the_context_budget() {
 
     // Over the budget even with every file cut to its exports: refused before any call.
     let mut host = Host::new(&[("lib/steps.js", &text)]);
-    let r = host.run("Make step 7 multiply", &["lib/steps.js"], RunOptions { context_budget: Some(300), ..RunOptions::default() });
+    let r = host.run("Make step 7 multiply", &["lib/steps.js"], RunOptions { context_budget: Some(150), ..RunOptions::default() });
     assert_eq!(r.status, Status::Failed);
     let err = r.error.as_ref().unwrap();
     assert_eq!(err.code, "input_over_budget");
-    assert!(err.message.contains("the plan prompt needs about") && err.message.contains("more than 300 (--context-budget)"), "{}", err.message);
+    assert!(err.message.contains("the plan prompt needs about") && err.message.contains("more than 150 (--context-budget)"), "{}", err.message);
     assert_eq!((host.prompts().len(), host.writes()), (0, 0));
 }
 
