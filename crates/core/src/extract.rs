@@ -976,6 +976,33 @@ pub(crate) fn rewire(
     moved: &[String],
     format: ModuleFormat,
 ) -> Option<String> {
+    rewire_imports(dependent_path, dependent_text, source_path, target_path, moved, format, false)
+}
+
+/// [`rewire`] for a source the plan deletes once all of it moved (a file moved or renamed): every
+/// top-level import of it points at the new file, the whole module included (namespace, default,
+/// `const text = require('./strings')`, `export * from`), since the new file has everything. An
+/// import it cannot see (a `require` inside a function) stays, and the gate's
+/// `delete_still_imported` blocks the plan.
+pub(crate) fn rewire_moved_file(
+    dependent_path: &str,
+    dependent_text: &str,
+    source_path: &str,
+    target_path: &str,
+    format: ModuleFormat,
+) -> Option<String> {
+    rewire_imports(dependent_path, dependent_text, source_path, target_path, &[], format, true)
+}
+
+fn rewire_imports(
+    dependent_path: &str,
+    dependent_text: &str,
+    source_path: &str,
+    target_path: &str,
+    moved: &[String],
+    format: ModuleFormat,
+    whole: bool,
+) -> Option<String> {
     let allocator = Allocator::default();
     let ret = crate::lang::parse(&allocator, dependent_path, dependent_text);
     if ret.fatal_error || !ret.diagnostics.is_empty() {
@@ -1017,6 +1044,15 @@ pub(crate) fn rewire(
     };
     for stmt in &ret.program.body {
         match stmt {
+            Statement::ImportDeclaration(import) if at_source(&import.source) && whole => {
+                literals.push((import.source.span.start + 1, import.source.span.end - 1, new_spec(&import.source)));
+            }
+            Statement::ExportFromDeclaration(export) if at_source(&export.source) && whole => {
+                literals.push((export.source.span.start + 1, export.source.span.end - 1, new_spec(&export.source)));
+            }
+            Statement::ExportAllDeclaration(export) if at_source(&export.source) && whole => {
+                literals.push((export.source.span.start + 1, export.source.span.end - 1, new_spec(&export.source)));
+            }
             Statement::ImportDeclaration(import) if at_source(&import.source) => {
                 let only_moved = import.specifiers.as_ref().is_some_and(|specs| {
                     !specs.is_empty()
@@ -1053,6 +1089,10 @@ pub(crate) fn rewire(
                 for d in &v.declarations {
                     let Some(init) = &d.init else { continue };
                     if let Some(lit) = plain_require(init).filter(|lit| at_source(lit)) {
+                        if whole {
+                            literals.push((lit.span.start + 1, lit.span.end - 1, new_spec(lit)));
+                            continue;
+                        }
                         let only_moved = match &d.id {
                             BindingPattern::ObjectPattern(p) => {
                                 p.rest.is_none()
@@ -1087,7 +1127,7 @@ pub(crate) fn rewire(
                         }
                     } else if let Expression::StaticMemberExpression(member) = init.get_inner_expression()
                         && let Some(lit) = plain_require(&member.object).filter(|lit| at_source(lit))
-                        && moved.contains(member.property.name.as_str())
+                        && (whole || moved.contains(member.property.name.as_str()))
                     {
                         literals.push((lit.span.start + 1, lit.span.end - 1, new_spec(lit)));
                     }

@@ -466,3 +466,31 @@ fn cut_leaves_single_blank_lines() {
     let d = text.find("d();").unwrap() as u32;
     assert_eq!(cut(text, &[(d, d + 4)]), "a();\n\n\nb();\n\nc();\n");
 }
+
+#[test]
+fn a_file_moved_whole_has_every_top_level_import_of_it_re_pointed() {
+    // The source is gone: namespace, default and whole-module imports move too, and `export *`;
+    // an import of another module, and one inside a function, are left (the gate sees the latter).
+    let app = "import createQueue from './jobs/queue.js';\n\
+               import * as jobs from './jobs/queue.js';\n\
+               import { every as ev } from './jobs/queue';\n\
+               export * from './jobs/queue.js';\n\
+               import { other } from './other.js';\n\
+               function late() {\n  return import('./jobs/queue.js');\n}\n";
+    let out = rewire_moved_file("src/app.js", app, "src/jobs/queue.js", "src/jobs/schedule.js", ModuleFormat::Esm).unwrap();
+    assert_eq!(
+        out,
+        "import createQueue from './jobs/schedule.js';\n\
+         import * as jobs from './jobs/schedule.js';\n\
+         import { every as ev } from './jobs/schedule';\n\
+         export * from './jobs/schedule.js';\n\
+         import { other } from './other.js';\n\
+         function late() {\n  return import('./jobs/queue.js');\n}\n"
+    );
+    let cjs = "const lib = require('./lib/strings');\nconst up = require('./lib/strings').up;\n";
+    assert_eq!(
+        rewire_moved_file("main.js", cjs, "lib/strings.js", "lib/text.js", ModuleFormat::Cjs).as_deref(),
+        Some("const lib = require('./lib/text');\nconst up = require('./lib/text').up;\n")
+    );
+    assert_eq!(rewire_moved_file("main.js", "const x = require('./x');\n", "lib/strings.js", "lib/text.js", ModuleFormat::Cjs), None);
+}

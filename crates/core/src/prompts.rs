@@ -184,6 +184,9 @@ fn push_plan_format(user: &mut String, shape: &PlanShape) {
 \"from\" becomes a facade still exporting them (do not also MODIFY it). A file that only needs its imports pointed at the \
 moved code: MODIFY with \"rewire\": true (done mechanically).\n",
         );
+        if has(Action::Delete) {
+            user.push_str("To move or rename a whole file: EXTRACT all its top-level names into the new file and DELETE the old one (no facade then); its importers: MODIFY with \"rewire\": true.\n");
+        }
     }
     if has(Action::Delete) {
         user.push_str("DELETE only a file the task asks to delete, remove or replace by its name.\n");

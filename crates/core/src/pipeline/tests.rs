@@ -799,6 +799,42 @@ fn extract_is_mechanical_one_call_byte_identical_with_facade_and_rewire() {
 }
 
 #[test]
+fn a_file_moved_whole_is_one_call_byte_identical_and_every_importer_points_at_the_new_path() {
+    let strings = "'use strict';\n// Text helpers.\n\nfunction shout(s) {\n  return s.toUpperCase();\n}\n\nfunction quiet(s) {\n  return s.toLowerCase();\n}\n\nmodule.exports = { shout, quiet };\n";
+    let greet = "const { shout } = require('../lib/strings');\nmodule.exports = { greet: (n) => shout(n) };\n";
+    let index = "const text = require('./lib/strings');\nconst { greet } = require('./cmd/greet');\nmodule.exports = { text, greet };\n";
+    let files = [("src/lib/strings.js", strings), ("src/cmd/greet.js", greet), ("src/index.js", index)];
+    let move_plan = "{\"actions\":[\
+{\"path\":\"src/lib/text.js\",\"action\":\"EXTRACT\",\"from\":\"src/lib/strings.js\",\"symbols\":[\"shout\",\"quiet\"]},\
+{\"path\":\"src/lib/strings.js\",\"action\":\"DELETE\"},\
+{\"path\":\"src/cmd/greet.js\",\"action\":\"MODIFY\",\"rewire\":true},\
+{\"path\":\"src/index.js\",\"action\":\"MODIFY\",\"rewire\":true}]}";
+    let scope = ["src/lib/strings.js", "src/lib/text.js", "src/cmd/greet.js", "src/index.js"];
+    let task = "Rename src/lib/strings.js to src/lib/text.js and delete src/lib/strings.js; update every import of it.";
+    let mut host = Host::new(&files);
+    host.answers.push_back(plan_json(move_plan));
+    let r = host.run(task, &scope, RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!((r.usage.calls, r.counts.written, r.counts.deleted), (1, 3, 1));
+    // The plan prompt offers the move when the run can both EXTRACT and DELETE.
+    assert!(host.prompts()[0].messages[1].content.contains("To move or rename a whole file"));
+    // The same file under its new name (no facade left behind), and the whole-module require re-pointed too.
+    assert_eq!(host.text("src/lib/text.js"), Some(strings));
+    assert_eq!(host.text("src/lib/strings.js"), None);
+    assert_eq!(host.text("src/cmd/greet.js"), Some(greet.replace("../lib/strings", "../lib/text").as_str()));
+    assert_eq!(host.text("src/index.js"), Some(index.replace("./lib/strings", "./lib/text").as_str()));
+
+    // A delete of a source only part of which moves would lose the rest: the plan goes back.
+    let partial = move_plan.replace("[\"shout\",\"quiet\"]", "[\"shout\"]");
+    let mut host = Host::new(&files);
+    host.answers.extend([plan_json(&partial), plan_json(&partial)]);
+    let r = host.run(task, &scope, RunOptions::default());
+    assert_eq!(r.error.as_ref().unwrap().code, "plan_invalid", "{r:?}");
+    assert!(host.prompts()[1].messages[1].content.contains("moves only part of it (not quiet)"), "{}", host.prompts()[1].messages[1].content);
+    assert_eq!(host.writes(), 0);
+}
+
+#[test]
 fn extract_that_leaves_a_needed_helper_behind_is_re_planned() {
     let mut host = Host::new(&[("lib/jobs.js", JOBS)]);
     let leaves_sleep = "{\"actions\":[{\"path\":\"lib/execution.js\",\"action\":\"EXTRACT\",\"from\":\"lib/jobs.js\",\"symbols\":[\"runJob\",\"withTimeout\",\"retryDelay\"]}]}";

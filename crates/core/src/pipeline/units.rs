@@ -29,17 +29,48 @@ impl Session {
                 Err(err) => problems.push(Problem::Model(format!("EXTRACT {} from {from}: {err}", entry.path))),
             }
         }
+        // A source the plan also deletes was moved whole (a file moved or renamed): it gets no
+        // facade, its importers point at the new file, and so all of it must have moved.
+        let deleted: BTreeSet<String> = self.plan.entries.iter().filter(|e| e.action == Action::Delete).map(|e| e.path.clone()).collect();
+        for source in facades.keys().filter(|s| deleted.contains(*s)) {
+            let moved: BTreeSet<&String> = moves.iter().filter(|(s, _, _)| s == source).flat_map(|(_, _, m)| m).collect();
+            let declared = self.files.analyses.get(source).map(section::declared_names).unwrap_or_default();
+            let left: Vec<&str> = declared.iter().filter(|d| !moved.contains(d)).map(String::as_str).collect();
+            if !left.is_empty() {
+                problems.push(Problem::Model(format!(
+                    "{source}: the plan deletes it but moves only part of it (not {}): EXTRACT every top-level declaration, or keep the file",
+                    left.join(", ")
+                )));
+                continue;
+            }
+            // Moved whole into one file of the same folder: its relative imports still hold, so the
+            // new file is the old one byte for byte (comments and all), not a re-assembly.
+            let dir = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+            let targets: Vec<&String> = moves.iter().filter(|(s, _, _)| s == source).map(|(_, t, _)| t).collect();
+            if let [target] = targets[..]
+                && dir(target) == dir(source)
+                && let Some(original) = self.files.texts.get(source).cloned().flatten()
+                && let Some(unit) = self.generate.mechanical.iter_mut().find(|(e, _)| &e.path == target)
+            {
+                unit.1 = original;
+            }
+        }
         for entry in self.plan.entries.iter().filter(|e| e.action == Action::Modify && e.rewire) {
             let Some(mut text) = self.files.texts.get(&entry.path).cloned().flatten() else { continue };
             let format = self.expected_format(&entry.path).unwrap_or(ModuleFormat::Cjs);
             for (source, target, moved) in &moves {
-                if let Some(rewired) = extract::rewire(&entry.path, &text, source, target, moved, format) {
+                let rewired = if deleted.contains(source) {
+                    extract::rewire_moved_file(&entry.path, &text, source, target, format)
+                } else {
+                    extract::rewire(&entry.path, &text, source, target, moved, format)
+                };
+                if let Some(rewired) = rewired {
                     text = rewired;
                 }
             }
             self.generate.mechanical.push((entry.clone(), text));
         }
-        for (source, text) in facades {
+        for (source, text) in facades.into_iter().filter(|(s, _)| !deleted.contains(s)) {
             let entry = PlanEntry {
                 path: source,
                 action: Action::Modify,
