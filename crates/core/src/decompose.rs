@@ -366,6 +366,18 @@ fn validate_extract(entry: &mut PlanEntry, target: &KnownFile, files: &BTreeMap<
 /// which only the planner can decide.
 const RESHAPE_STEMS: [&str; 4] = ["mov", "renam", "extract", "split"];
 
+/// The task may ask for code to move into a new file, so the planner is offered EXTRACT: a
+/// move/rename/extract/split word, "separate", "own" (its own module) or "out of". Otherwise the
+/// rules for EXTRACT are not sent (issue 18: they went into every plan prompt with a new file).
+pub(crate) fn task_may_move_code(task: &str) -> bool {
+    let lower = task.to_lowercase();
+    lower.contains("out of")
+        || words(task)
+            .filter(|w| !is_identifier(w))
+            .map(str::to_lowercase)
+            .any(|w| w == "own" || w.starts_with("separat") || RESHAPE_STEMS.iter().any(|s| w.starts_with(s)))
+}
+
 /// Words that ask for a file to be made (`Create`, `new`, `write`, `generated`, `scaffold`).
 const CREATE_STEMS: [&str; 5] = ["creat", "new", "writ", "generat", "scaffold"];
 
@@ -594,6 +606,17 @@ Also export TtlCache from src/index.js. Keep ES module syntax.";
         assert!(matches!(&problems[..], [Problem::Model(m)] if m.starts_with("src/b.js: the task does not ask for this file to be deleted")));
         assert!(task_removes("Migrate. Remove PatchTool from the index.", "PatchTool"));
         assert!(!task_removes("Keep PatchTool. Remove the comment.", "PatchTool"));
+    }
+
+    #[test]
+    fn extract_is_offered_only_to_a_task_that_may_move_code() {
+        for task in ["Move the date helpers into src/dates.js", "Put parseDate in its own module", "Take the helpers out of utils.js", "Split lib/jobs.js", "Keep them separate"] {
+            assert!(task_may_move_code(task), "{task}");
+        }
+        // A name from code is not a word of the task (`moveTo`), nor is adding a file a move.
+        for task in ["Add a stats handler in src/stats.js and register it in src/index.js", "Implement moveTo in board.js"] {
+            assert!(!task_may_move_code(task), "{task}");
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl Session {
         if !existing.is_empty() {
             actions.push(Action::Modify);
         }
-        if absent && !existing.is_empty() {
+        if absent && !existing.is_empty() && decompose::task_may_move_code(&self.input.task) {
             actions.push(Action::Extract);
         }
         if existing.iter().any(|p| decompose::task_deletes(&self.input.task, p)) {
