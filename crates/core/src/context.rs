@@ -17,7 +17,9 @@ use crate::section;
 pub(crate) const DIR_OUTLINE_SHARE: u32 = 4;
 
 /// At most this many estimated tokens, a read-only file goes whole (its outline would save little).
-pub(crate) const SMALL_READ_ONLY_TOKENS: usize = 400;
+/// An example file of 190 tokens shown whole to a unit that only registers a module was most of
+/// that unit's context (issue 18): above this, the unit gets the outline and what it uses.
+pub(crate) const SMALL_READ_ONLY_TOKENS: usize = 160;
 
 /// When the referenced sections are this share of the file or more, it goes whole.
 const MOSTLY_WHOLE: f64 = 0.8;
@@ -81,6 +83,8 @@ struct Piece {
     end: usize,
     label: String,
     heading: Option<String>,
+    /// The names a script's section declares (its data, its helpers).
+    declares: Vec<String>,
 }
 
 /// A script's top-level sections, or a document's heading sections (the text before the first
@@ -92,7 +96,13 @@ fn pieces(path: &str, text: &str, analysis: Option<&Analysis>) -> Option<Vec<Pie
             Some(
                 all.iter()
                     .filter(|s| s.parent.is_none())
-                    .map(|s| Piece { start: s.start as usize, end: s.end as usize, label: format!("#{}", s.index), heading: None })
+                    .map(|s| Piece {
+                        start: s.start as usize,
+                        end: s.end as usize,
+                        label: format!("#{}", s.index),
+                        heading: None,
+                        declares: s.names.clone(),
+                    })
                     .collect(),
             )
         }
@@ -106,7 +116,7 @@ fn pieces(path: &str, text: &str, analysis: Option<&Analysis>) -> Option<Vec<Pie
                         last.end = offset;
                     }
                     let heading = line.starts_with('#').then(|| line.trim().to_string());
-                    out.push(Piece { start: offset, end: text.len(), label: heading.clone().unwrap_or_default(), heading });
+                    out.push(Piece { start: offset, end: text.len(), label: heading.clone().unwrap_or_default(), heading, declares: Vec::new() });
                 }
                 offset += line.len();
             }
@@ -143,7 +153,17 @@ pub(crate) fn cut(path: &str, text: &str, analysis: Option<&Analysis>, terms: &T
         return whole();
     }
     let Some(pieces) = pieces(path, text, analysis) else { return whole() };
-    let used: Vec<&Piece> = pieces.iter().filter(|p| refers(&text[p.start..p.end], p.heading.as_deref(), terms)).collect();
+    let mut picked: Vec<bool> = pieces.iter().map(|p| refers(&text[p.start..p.end], p.heading.as_deref(), terms)).collect();
+    // What a picked section uses from the rest of the file comes with it (a test's shared data,
+    // a helper it calls): one level, so a test is never shown without the values it checks.
+    let used_names: BTreeSet<&str> =
+        pieces.iter().zip(&picked).filter(|(_, k)| **k).flat_map(|(p, _)| identifiers(&text[p.start..p.end])).collect();
+    for (p, k) in pieces.iter().zip(picked.iter_mut()) {
+        if !*k && p.declares.iter().any(|d| used_names.contains(d.as_str())) {
+            *k = true;
+        }
+    }
+    let used: Vec<&Piece> = pieces.iter().zip(&picked).filter(|(_, k)| **k).map(|(p, _)| p).collect();
     let used_bytes: usize = used.iter().map(|p| p.end - p.start).sum();
     if used_bytes as f64 >= MOSTLY_WHOLE * text.len() as f64 {
         return whole();
@@ -293,6 +313,25 @@ mod tests {
         let all = Terms::of(["add".to_string(), "mul".to_string(), "div".to_string()], &[]);
         let (view, parts) = cut("calc.spec.js", &spec, Some(&analysis), &all);
         assert!(view.whole && parts.is_none());
+    }
+
+    #[test]
+    fn a_picked_section_brings_the_data_and_helpers_it_uses() {
+        let mut spec = String::from("const { add, mul } = require('./calc');\n\nconst pairs = [[1, 2], [3, 4], [5, 6]];\n\nconst unused = 'nothing here uses this';\n\n");
+        for name in ["add", "mul"] {
+            spec.push_str(&format!("describe('{name}', () => {{\n"));
+            for i in 0..12 {
+                spec.push_str(&format!("  test('{name} pair {i}', () => expect({name}(...pairs[{i} % 3])).toBe({i}));\n"));
+            }
+            spec.push_str("});\n\n");
+        }
+        let analysis = analyze("calc.spec.js", &spec);
+        let (view, parts) = cut("calc.spec.js", &spec, Some(&analysis), &Terms::of(["mul".to_string()], &[]));
+        assert!(!view.whole);
+        let parts = parts.unwrap();
+        // The mul tests, and the pairs they check, not the add tests nor what no picked test uses.
+        assert!(parts.text.contains("mul pair 11") && parts.text.contains("const pairs = [[1, 2]"), "{}", parts.text);
+        assert!(!parts.text.contains("add pair 0") && !parts.text.contains("unused"), "{}", parts.text);
     }
 
     #[test]

@@ -174,16 +174,20 @@ const BACK_REFERENCES: [&str; 4] = ["it", "them", "this", "these"];
 /// whole task): every sentence that names no file of the plan (it is about the whole change), the
 /// sentences that name `path` or one of `related` (the files it imports), and the sentence before
 /// one of those when that one points back at it ("Use it in src/fetcher.js"). A sentence about
-/// other files only is left out; when nothing is, the task comes back as it is.
+/// other files only is left out, and so is one that names none but points back at such a sentence
+/// ("It answers { count }"); when nothing is, the task comes back as it is.
 pub(crate) fn task_for_unit(task: &str, path: &str, scope: &[String], related: &[String]) -> String {
     let spans = sentence_spans(task);
-    let mut keep: Vec<bool> = spans
-        .iter()
-        .map(|r| {
-            let named = named_files(&task[r.clone()], scope);
-            named.is_empty() || named.iter().any(|p| p.as_str() == path || related.contains(p))
-        })
-        .collect();
+    // A sentence that names no file but points back ("For a payload it answers ...") goes on
+    // about the files of the one before: it concerns those, not every file.
+    let mut about: Vec<Vec<&String>> = Vec::with_capacity(spans.len());
+    for (i, r) in spans.iter().enumerate() {
+        let named = named_files(&task[r.clone()], scope);
+        let points_back = words(&task[r.clone()]).any(|w| BACK_REFERENCES.contains(&w));
+        about.push(if named.is_empty() && points_back && i > 0 { about[i - 1].clone() } else { named });
+    }
+    let mut keep: Vec<bool> =
+        about.iter().map(|named| named.is_empty() || named.iter().any(|p| p.as_str() == path || related.contains(p))).collect();
     for i in 1..spans.len() {
         let own = named_files(&task[spans[i].clone()], scope).iter().any(|p| p.as_str() == path);
         let points_back = words(&task[spans[i].clone()]).any(|w| BACK_REFERENCES.contains(&w));
@@ -498,6 +502,12 @@ Also export TtlCache from src/index.js. Keep ES module syntax.";
         assert_eq!(task_for_unit(t, "src/handlers/index.js", &twins, &[]), "Register it in src/handlers/index.js. Export it from index.js too.\n\
 (The parts of the task about other files are done in their own steps.)");
         assert_eq!(task_for_unit(t, "src/index.js", &twins, &[]), t);
+        // A sentence naming no file that points back goes with the sentence before.
+        let t = "Add a handler in src/stats.js. For a payload it answers { count }. Bad input is a bad request. Register the handler in src/index.js.";
+        let two: Vec<String> = ["src/stats.js", "src/index.js"].map(String::from).to_vec();
+        assert_eq!(task_for_unit(t, "src/index.js", &two, &[]), "Bad input is a bad request. Register the handler in src/index.js.\n\
+(The parts of the task about other files are done in their own steps.)");
+        assert!(task_for_unit(t, "src/stats.js", &two, &[]).contains("it answers { count }"));
     }
 
     fn files() -> BTreeMap<String, KnownFile> {

@@ -308,14 +308,10 @@ pub(crate) fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     if !planned.is_empty() {
         user.push_str(&format!("EXPORT THESE: {}\n", planned.join(", ")));
     }
-    // A read-only file shown whole in the context shows its exports there already, and one
-    // without exports (a test suite) is shown whole or outlined: listing either would repeat it.
-    let shown_whole = |p: &String| u.read_only.iter().any(|v| &v.path == p && v.whole);
-    let neighbours: Vec<&(String, Vec<String>)> = u
-        .neighbours
-        .iter()
-        .filter(|(p, e)| !shown_whole(p) && !(e.is_empty() && u.read_only.iter().any(|v| &v.path == p)))
-        .collect();
+    // A read-only file in the context shows its exports there already (whole, or its outline of
+    // signatures): listing it again would only repeat it.
+    let neighbours: Vec<&(String, Vec<String>)> =
+        u.neighbours.iter().filter(|(p, _)| !u.read_only.iter().any(|v| &v.path == p)).collect();
     if !neighbours.is_empty() {
         user.push_str("OTHER FILES IN SCOPE (exports and their signatures only):\n");
         for (path, exports) in neighbours {
