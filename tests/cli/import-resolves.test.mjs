@@ -7,16 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { useModelServer, makeWorkspace, runCli, snapshot, lastRunLog, fenced, planJson } from '../support/cli.mjs';
+import { useModelServer, makeWorkspace, runCli, snapshot, lastRunLog, fenced } from '../support/cli.mjs';
 
 const server = useModelServer();
 
 const TASK = 'Add an EditTool: create src/tools/EditTool.js and register it in src/tools/index.js as edit';
 const SCOPE = ['src/tools/index.js', 'src/tools/EditTool.js'];
-const PLAN = planJson([
-  { path: 'src/tools/index.js', action: 'MODIFY', intent: 'register EditTool as edit' },
-  { path: 'src/tools/EditTool.js', action: 'CREATE', intent: 'EditTool with run(input)' },
-]);
+// The task names both files and asks for the new one: the plan is derived (no plan call), new file first.
 
 const editTool = (from) => `'use strict';\n\nconst { ReadTool } = require('${from}');\n\nclass EditTool {\n  run(input) {\n    return \`edited \${new ReadTool().run(input)}\`;\n  }\n}\n\nmodule.exports = { EditTool };\n`;
 
@@ -42,7 +39,7 @@ const userText = (record) => record.body.messages.at(-1).content;
 
 test('a new file that requires a module nobody creates is sent back with what exists; the retry fixes it and the project loads', async () => {
   const ws = makeWorkspace('tool-migration');
-  server.answer(PLAN).answer(fenced(INDEX)).answer(fenced(editTool('./text-utils'))).answer(fenced(editTool('./ReadTool')));
+  server.answer(fenced(editTool('./text-utils'))).answer(fenced(editTool('./ReadTool'))).answer(fenced(INDEX));
   const r = await runCli(args(), { cwd: ws });
   assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
   const l = loads(ws);
@@ -62,8 +59,8 @@ test('a new file that requires a module nobody creates is sent back with what ex
 test('out of retries, the file is blocked naming its import, and the registry that needs it is not written', async () => {
   const ws = makeWorkspace('tool-migration');
   const before = snapshot(ws);
-  server.answer(PLAN).answer(fenced(INDEX));
   for (const from of ['./text-utils', './textUtils', './utils/text']) server.answer(fenced(editTool(from)));
+  server.answer(fenced(INDEX));
   const r = await runCli(args(), { cwd: ws });
   assert.equal(r.code, 1, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
   assert.equal(server.pending, 0, 'every retry was asked for');
@@ -77,7 +74,7 @@ test('out of retries, the file is blocked naming its import, and the registry th
 
 test('a module on disk outside the scope is found by asking the host: both files written, the project loads', async () => {
   const ws = makeWorkspace('tool-migration');
-  server.answer(PLAN).answer(fenced(INDEX)).answer(fenced(editTool('./ReadTool')));
+  server.answer(fenced(editTool('./ReadTool'))).answer(fenced(INDEX));
   const r = await runCli(args(), { cwd: ws });
   assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
   const l = loads(ws);
