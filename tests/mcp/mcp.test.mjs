@@ -87,11 +87,16 @@ test('plan: the model\'s plan, and nothing changed', async () => {
     { path: 'src/server.js', action: 'MODIFY', intent: 'a /bye route' },
   ];
   server.answer(planJson(actions));
-  const r = await call(client, 'plan', { task: 'Add farewell(name) to src/greet.js and a GET /bye route using it to src/server.js', files: ['src/greet.js', 'src/server.js'] });
+  // The task does not say which file gets what: the planner is asked.
+  const r = await call(client, 'plan', { task: 'Add farewell(name) and a GET /bye route that uses it', files: ['src/greet.js', 'src/server.js'] });
   assert.equal(r.isError, false, JSON.stringify(r.structuredContent));
   assert.deepEqual(r.structuredContent.plan.map((a) => [a.path, a.action]), [['src/greet.js', 'MODIFY'], ['src/server.js', 'MODIFY']]);
   assert.equal(r.structuredContent.source, 'model');
   assert.equal(server.requests.length, 1, 'only the plan was asked for');
+  // A task that names each file leaves no choice: the plan is derived, no model call.
+  const d = await call(client, 'plan', { task: 'Add farewell(name) to src/greet.js and a GET /bye route using it to src/server.js', files: ['src/greet.js', 'src/server.js'] });
+  assert.equal(d.structuredContent.source, 'derived', JSON.stringify(d.structuredContent));
+  assert.equal(server.requests.length, 1, 'no second call');
   assert.deepEqual(snapshot(ws), before);
 });
 
