@@ -370,16 +370,23 @@ fn validate_extract(entry: &mut PlanEntry, target: &KnownFile, files: &BTreeMap<
 /// which only the planner can decide.
 const RESHAPE_STEMS: [&str; 4] = ["mov", "renam", "extract", "split"];
 
+/// Further words of a task that may move code between files. Wide on purpose: a task wrongly
+/// offered EXTRACT costs its rules' tokens; one wrongly not offered it gets copies for moves.
+const MOVE_STEMS: [&str; 15] = [
+    "separat", "factor", "refactor", "relocat", "pull", "break", "decompos", "carv", "hoist", "lift",
+    "reorgani", "restructur", "modulari", "consolidat", "merg",
+];
+
 /// The task may ask for code to move into a new file, so the planner is offered EXTRACT: a
-/// move/rename/extract/split word, "separate", "own" (its own module) or "out of". Otherwise the
-/// rules for EXTRACT are not sent (issue 18: they went into every plan prompt with a new file).
+/// move/rename/extract/split word, one of MOVE_STEMS, "own" (its own module) or "out of".
+/// Otherwise the rules for EXTRACT are not sent (issue 18: they went into every plan prompt
+/// with a new file).
 pub(crate) fn task_may_move_code(task: &str) -> bool {
     let lower = task.to_lowercase();
     lower.contains("out of")
-        || words(task)
-            .filter(|w| !is_identifier(w))
-            .map(str::to_lowercase)
-            .any(|w| w == "own" || w.starts_with("separat") || RESHAPE_STEMS.iter().any(|s| w.starts_with(s)))
+        || words(task).filter(|w| !is_identifier(w)).map(str::to_lowercase).any(|w| {
+            w == "own" || RESHAPE_STEMS.iter().chain(MOVE_STEMS.iter()).any(|s| w.starts_with(s))
+        })
 }
 
 /// Words that ask for a file to be made (`Create`, `new`, `write`, `generated`, `scaffold`).
@@ -620,7 +627,17 @@ Also export TtlCache from src/index.js. Keep ES module syntax.";
 
     #[test]
     fn extract_is_offered_only_to_a_task_that_may_move_code() {
-        for task in ["Move the date helpers into src/dates.js", "Put parseDate in its own module", "Take the helpers out of utils.js", "Split lib/jobs.js", "Keep them separate"] {
+        for task in [
+            "Move the date helpers into src/dates.js",
+            "Put parseDate in its own module",
+            "Take the helpers out of utils.js",
+            "Split lib/jobs.js",
+            "Keep them separate",
+            "Factor the parsing out into src/parse.js",
+            "Refactor src/app.js: its validators go to src/validate.js",
+            "Consolidate the three formatters in src/format.js",
+            "Merge src/a.js and src/b.js into src/ab.js",
+        ] {
             assert!(task_may_move_code(task), "{task}");
         }
         // A name from code is not a word of the task (`moveTo`), nor is adding a file a move.

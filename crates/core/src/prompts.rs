@@ -531,7 +531,7 @@ mod tests {
         let modify_only = PlanShape { scope: scope.clone(), existing: scope.clone(), actions: vec![Action::Modify], sections: 0, drop_exports: false };
         let text = |shape: &PlanShape| plan_messages("change a.js and b.js", &[], &[], &[], &[], &[], shape)[1].content.clone();
         let small = text(&modify_only);
-        let system = plan_messages("change a.js and b.js", &[], &[], &[], &[], &modify_only)[0].content.clone();
+        let system = plan_messages("change a.js and b.js", &[], &[], &[], &[], &[], &modify_only)[0].content.clone();
         assert!(system.contains("MODIFY (change an existing file)") && !system.contains("EXTRACT") && !system.contains("DELETE"), "{system}");
         assert!(small.contains("\"action\": \"MODIFY\""), "{small}");
         for absent in ["EXTRACT", "DELETE", "CREATE|", "\"sections\"", "dropExports", "rewire"] {
