@@ -90,7 +90,8 @@ test('the planner is shown the task-named directory too: outlines of its files, 
     ]))
     .answer(ANSWER)
     .answer(fenced("'use strict';\nconst { triage } = require('./triage');\nmodule.exports = { triage };\n"));
-  const task = 'Study the triage system at lib/triage/ and create src/triage.js exporting triage(ticket), exported from src/index.js too.';
+  // The task leaves the index unnamed, so the plan is the planner's to make (a plan call), not derived.
+  const task = 'Study the triage system at lib/triage/ and create src/triage.js exporting triage(ticket), exported from the package entry too.';
   const r = await runCli([task, '--files', 'src/triage.js,src/index.js', '--base-url', server.baseUrl, '--json'], { cwd: ws });
   assert.equal(r.code, 0, r.stderr);
   const l1 = server.requests.find((q) => q.marker?.stage === 'L1');
