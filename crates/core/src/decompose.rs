@@ -170,38 +170,70 @@ fn named_files<'s>(text: &str, scope: &'s [String]) -> Vec<&'s String> {
 /// Words that point back at the sentence before ("Use it in src/fetcher.js").
 const BACK_REFERENCES: [&str; 4] = ["it", "them", "this", "these"];
 
-/// The parts of the task that concern one unit's file (issue 18: each unit gets its brief, not the
-/// whole task): every sentence that names no file of the plan (it is about the whole change), the
-/// sentences that name `path` or one of `related` (the files it imports), and the sentence before
-/// one of those when that one points back at it ("Use it in src/fetcher.js"). A sentence about
-/// other files only is left out, and so is one that names none but points back at such a sentence
-/// ("It answers { count }"); when nothing is, the task comes back as it is.
+/// [`TaskParts::for_unit`] of a task read for one unit.
+#[cfg(test)]
 pub(crate) fn task_for_unit(task: &str, path: &str, scope: &[String], related: &[String]) -> String {
-    let spans = sentence_spans(task);
-    // A sentence that names no file but points back ("For a payload it answers ...") goes on
-    // about the files of the one before: it concerns those, not every file.
-    let mut about: Vec<Vec<&String>> = Vec::with_capacity(spans.len());
-    for (i, r) in spans.iter().enumerate() {
-        let named = named_files(&task[r.clone()], scope);
-        let points_back = words(&task[r.clone()]).any(|w| BACK_REFERENCES.contains(&w));
-        about.push(if named.is_empty() && points_back && i > 0 { about[i - 1].clone() } else { named });
-    }
-    let mut keep: Vec<bool> =
-        about.iter().map(|named| named.is_empty() || named.iter().any(|p| p.as_str() == path || related.contains(p))).collect();
-    for i in 1..spans.len() {
-        let own = named_files(&task[spans[i].clone()], scope).iter().any(|p| p.as_str() == path);
-        let points_back = words(&task[spans[i].clone()]).any(|w| BACK_REFERENCES.contains(&w));
-        if own && points_back {
-            keep[i - 1] = true;
+    TaskParts::new(task, scope).for_unit(path, related)
+}
+
+/// The task cut into sentences, each with the files of the plan it names: read once per run, since
+/// the task and the plan stay the same from unit to unit (read per unit, every sentence against
+/// every file, a 200-file run was quadratic in its files: issue 20's bench).
+#[derive(Debug, Clone)]
+pub(crate) struct TaskParts {
+    task: String,
+    /// The plan's paths the parts were read for.
+    scope: Vec<String>,
+    spans: Vec<std::ops::Range<usize>>,
+    named: Vec<Vec<String>>,
+    /// Per sentence: the files it is about, its own or, for one that names none but points back
+    /// ("For a payload it answers ..."), those of the sentence before.
+    about: Vec<Vec<String>>,
+    /// Per sentence: it holds a word that points back at the sentence before.
+    points_back: Vec<bool>,
+}
+
+impl TaskParts {
+    pub(crate) fn new(task: &str, scope: &[String]) -> TaskParts {
+        let spans = sentence_spans(task);
+        let named: Vec<Vec<String>> = spans.iter().map(|r| named_files(&task[r.clone()], scope).into_iter().cloned().collect()).collect();
+        let points_back: Vec<bool> = spans.iter().map(|r| words(&task[r.clone()]).any(|w| BACK_REFERENCES.contains(&w))).collect();
+        let mut about: Vec<Vec<String>> = Vec::with_capacity(spans.len());
+        for (i, own) in named.iter().enumerate() {
+            about.push(if own.is_empty() && points_back[i] && i > 0 { about[i - 1].clone() } else { own.clone() });
         }
+        TaskParts { task: task.to_string(), scope: scope.to_vec(), spans, named, about, points_back }
     }
-    // A file no sentence names (nor one it imports) was planned from the task as a whole: it gets it whole.
-    let concerns_it = spans.iter().any(|r| named_files(&task[r.clone()], scope).iter().any(|p| p.as_str() == path || related.contains(p)));
-    if !concerns_it || keep.iter().all(|k| *k) {
-        return task.to_string();
+
+    /// Read for this task and these paths (in this order)?
+    pub(crate) fn is_for<'a>(&self, task: &str, scope: impl ExactSizeIterator<Item = &'a String>) -> bool {
+        self.task == task && scope.len() == self.scope.len() && scope.zip(&self.scope).all(|(a, b)| a == b)
     }
-    let parts: String = spans.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| &task[r.clone()]).collect();
-    format!("{}\n(The parts of the task about other files are done in their own steps.)", parts.trim_end())
+
+    /// The parts of the task that concern one unit's file (issue 18: each unit gets its brief, not
+    /// the whole task): every sentence that names no file of the plan (it is about the whole
+    /// change), the sentences that name `path` or one of `related` (the files it imports), and the
+    /// sentence before one of those when that one points back at it ("Use it in src/fetcher.js").
+    /// A sentence about other files only is left out, and so is one that names none but points
+    /// back at such a sentence ("It answers { count }"); when nothing is, the task comes back as it is.
+    pub(crate) fn for_unit(&self, path: &str, related: &[String]) -> String {
+        let task = self.task.as_str();
+        let ours = |named: &Vec<String>| named.iter().any(|p| p.as_str() == path || related.contains(p));
+        let mut keep: Vec<bool> = self.about.iter().map(|about| about.is_empty() || ours(about)).collect();
+        for i in 1..self.spans.len() {
+            let own = self.named[i].iter().any(|p| p.as_str() == path);
+            if own && self.points_back[i] {
+                keep[i - 1] = true;
+            }
+        }
+        // A file no sentence names (nor one it imports) was planned from the task as a whole: it gets it whole.
+        let concerns_it = self.named.iter().any(ours);
+        if !concerns_it || keep.iter().all(|k| *k) {
+            return task.to_string();
+        }
+        let parts: String = self.spans.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| &task[r.clone()]).collect();
+        format!("{}\n(The parts of the task about other files are done in their own steps.)", parts.trim_end())
+    }
 }
 
 /// Words that ask for something to go: a word starting with one of these (`deleted`, `Removal`,

@@ -74,6 +74,10 @@ struct Staged {
     path: String,
     action: Action,
     new: Option<String>,
+    /// The facts of a script's new text, as the gate analysed it: kept here so that each later
+    /// unit's import passes read them without finding the text in the cache again (a lookup
+    /// compares whole texts: per unit and staged file, a run was quadratic in its bytes).
+    facts: Option<std::rc::Rc<Analysis>>,
     violations: Vec<Violation>,
     attempts: u32,
 }

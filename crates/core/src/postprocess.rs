@@ -50,17 +50,29 @@ pub(crate) use crate::lang::is_global;
 
 /// The import passes in order, the missing-imports pass (`missing_imports`) then [`recover_extends_import`],
 /// reading the file's import facts once when the first pass leaves the text as it was. Both
-/// import only what another file exports: with no such file, nothing is parsed.
-pub(crate) fn recover_imports(path: &str, text: &str, format: ModuleFormat, neighbours: &[Neighbour]) -> (String, Vec<Fix>) {
-    if neighbours.iter().all(|n| n.path == path || n.exports.is_empty()) {
+/// import only what another file exports: with no such file (`anyone_exports` false), nothing is
+/// parsed. `neighbours` (the files the text may import from) is made only for a text that leaves
+/// a name unresolved: listing every file for every unit made a run quadratic in its files.
+pub(crate) fn recover_imports<'n>(
+    path: &str,
+    text: &str,
+    format: ModuleFormat,
+    anyone_exports: bool,
+    neighbours: impl FnOnce() -> Vec<Neighbour<'n>>,
+) -> (String, Vec<Fix>) {
+    if !anyone_exports {
         return (text.to_string(), Vec::new());
     }
     let Some(facts) = imports::import_facts(path, text) else { return (text.to_string(), Vec::new()) };
-    let (out, mut fixes) = missing_imports::missing_imports_with(path, text, &facts, format, neighbours);
+    if facts.unresolved.keys().chain(&facts.unresolved_supers).all(|name| is_global(name)) {
+        return (text.to_string(), Vec::new());
+    }
+    let neighbours = neighbours();
+    let (out, mut fixes) = missing_imports::missing_imports_with(path, text, &facts, format, &neighbours);
     let (out, more) = if out == text {
-        extends_import::extends_import_with(path, &out, &facts, format, neighbours)
+        extends_import::extends_import_with(path, &out, &facts, format, &neighbours)
     } else {
-        recover_extends_import(path, &out, format, neighbours)
+        recover_extends_import(path, &out, format, &neighbours)
     };
     fixes.extend(more);
     (out, fixes)

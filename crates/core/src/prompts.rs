@@ -229,6 +229,8 @@ pub(crate) struct UnitPrompt<'a> {
     pub(crate) planned_exports: &'a [String],
     /// Other files' exports, so imports can be written right without their bodies.
     pub(crate) neighbours: &'a [(String, Vec<String>)],
+    /// How many other files in scope were left out of `neighbours` (a run of many files).
+    pub(crate) neighbours_left_out: usize,
     /// Set when the unit is one section of the file: `current` is then that section only.
     pub(crate) section: Option<SectionPrompt<'a>>,
     /// Read-only files as the run's stable prefix shows them (whole, or outlined).
@@ -324,6 +326,9 @@ pub(crate) fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
                 user.push_str(&format!("    {export}\n"));
             }
         }
+        if u.neighbours_left_out > 0 {
+            user.push_str(&format!("- (and {} other files in scope, not listed)\n", u.neighbours_left_out));
+        }
     }
     for part in u.read_only_parts {
         let fence = Language::of(part.path.split(' ').next().unwrap_or(&part.path)).fence_tag();
@@ -411,6 +416,7 @@ mod tests {
             keep_exports: &["f".to_string()],
             planned_exports: &["f".to_string(), "g".to_string()],
             neighbours: &[],
+            neighbours_left_out: 0,
             section: None,
             read_only: &[],
             read_only_parts: &[],
@@ -442,6 +448,7 @@ mod tests {
             keep_exports: &[],
             planned_exports: &[],
             neighbours: &[],
+            neighbours_left_out: 0,
             section: None,
             read_only: &read_only,
             read_only_parts: &[],
@@ -480,6 +487,7 @@ mod tests {
                 keep_exports: &[],
                 planned_exports: &[],
                 neighbours: &neighbours,
+                neighbours_left_out: 0,
                 section: None,
                 read_only: &read_only,
                 read_only_parts: &[],

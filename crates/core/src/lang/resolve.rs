@@ -2,6 +2,8 @@
 //! and the workspace path a relative specifier names. Paths are workspace-relative with `/`
 //! separators.
 
+use std::collections::BTreeMap;
+
 use super::{ModuleFormat, imported_as, script_extension, strip_script_extension};
 
 /// The specifier `from_file` uses to import `to_file`: `./lib/x` for CommonJS (Node resolves
@@ -74,6 +76,38 @@ pub(crate) fn resolves_to(spec: &str, from_file: &str, file: &str) -> bool {
     same_stem || file_stem.strip_suffix("/index").is_some_and(|dir| dir == resolved) || (file_stem == "index" && resolved.is_empty())
 }
 
+/// Files indexed by the stem a specifier names them by (`src/a` for `src/a.ts`), so that finding
+/// which of many files an import loads is one lookup, not a [`resolves_to`] per file (a run's
+/// import graph was quadratic in its files: issue 20's 200-file bench).
+pub(crate) struct FileIndex<'a> {
+    by_stem: BTreeMap<String, Vec<&'a str>>,
+}
+
+impl<'a> FileIndex<'a> {
+    pub(crate) fn new(files: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut by_stem: BTreeMap<String, Vec<&'a str>> = BTreeMap::new();
+        for file in files {
+            by_stem.entry(strip_script_extension(&segments(file).join("/")).to_string()).or_default().push(file);
+        }
+        FileIndex { by_stem }
+    }
+
+    /// The files `spec`, written in `from_file`, loads: exactly those [`resolves_to`] accepts.
+    pub(crate) fn targets(&self, spec: &str, from_file: &str) -> Vec<&'a str> {
+        let Some(resolved) = resolve(spec, from_file) else { return Vec::new() };
+        let resolved = resolved.join("/");
+        // Every stem `resolves_to` can match: the path itself, without its extension, its `index`.
+        let mut keys = vec![resolved.clone(), strip_script_extension(&resolved).to_string(), format!("{resolved}/index")];
+        if resolved.is_empty() {
+            keys.push("index".to_string());
+        }
+        let mut out: Vec<&'a str> = keys.iter().filter_map(|k| self.by_stem.get(k)).flatten().copied().filter(|f| resolves_to(spec, from_file, f)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 pub(crate) fn segments(path: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for part in path.split(['/', '\\']) {
@@ -134,5 +168,29 @@ mod tests {
         assert!(!resolves_to("./q.mjs", "a.ts", "q.ts"));
         assert!(!resolves_to("../billing/x", "src/routes/a.js", "src/billing.js"));
         assert!(!resolves_to("billing", "src/a.js", "billing.js"));
+    }
+
+    #[test]
+    fn the_index_finds_exactly_what_resolves_to_accepts() {
+        let files = [
+            "a.js", "index.js", "lib/index.js", "lib/x.mjs", "q.ts", "src/billing.js", "src/billing/index.ts", "src/card.tsx",
+            "src/routes/a.js", "data.json", "docs/README.md",
+        ];
+        let index = FileIndex::new(files);
+        let specs = [
+            ".", "..", "./", "./a", "./a.js", "./index", "./lib", "./lib/", "./lib/index.js", "./lib/x", "./lib/x.mjs", "./q.js",
+            "./q.mjs", "./q.ts", "../billing", "../billing.js", "./billing", "./billing/index.js", "./card.js", "./card.jsx",
+            "../../a", "./data.json", "../docs/README.md", "lodash", "../../../up",
+        ];
+        for from in files {
+            for spec in specs {
+                let mut slow: Vec<&str> = files.iter().copied().filter(|f| resolves_to(spec, from, f)).collect();
+                slow.sort_unstable();
+                assert_eq!(index.targets(spec, from), slow, "{spec} from {from}");
+            }
+        }
+        assert_eq!(index.targets("../billing", "src/routes/a.js"), ["src/billing.js", "src/billing/index.ts"]);
+        assert_eq!(index.targets("../billing.js", "src/routes/a.js"), ["src/billing.js"]);
+        assert!(index.targets("lodash", "src/card.tsx").is_empty());
     }
 }

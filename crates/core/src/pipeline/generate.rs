@@ -3,7 +3,6 @@
 use super::*;
 use crate::context;
 use super::imports::ImportTarget;
-use std::rc::Rc;
 
 /// The units of generation work and what generating them has gathered.
 #[derive(Default)]
@@ -21,6 +20,8 @@ pub(super) struct GenerateState {
     pub(super) over_budget: bool,
     /// An answer waiting for the host to say whether the modules it imports exist.
     pub(super) pending: Option<Pending>,
+    /// What every unit's brief is cut from, read once per plan.
+    pub(super) briefs: Option<Briefs>,
 }
 
 /// An answer checked by the gate, and the relative imports it adds.
@@ -35,6 +36,20 @@ pub(super) struct Pending {
     answer: String,
     checked: Checked,
     asked: Vec<String>,
+}
+
+/// At most this many other files in a unit's prompt (`Session::neighbours`); the rest are counted.
+pub(super) const NEIGHBOUR_FILES: usize = 40;
+
+/// The task and the plan as every unit's brief reads them: the task's sentences and the files each
+/// names, the files the plan creates, and the run's files whose base name the task holds. Read
+/// once per plan: read per unit, each over every file, they made a run quadratic in its files.
+pub(super) struct Briefs {
+    pub(super) parts: decompose::TaskParts,
+    pub(super) created: Vec<String>,
+    pub(super) mentioned: Vec<String>,
+    /// Each planned path's (first) entry in the plan.
+    pub(super) planned: BTreeMap<String, usize>,
 }
 
 impl Session {
@@ -65,12 +80,21 @@ impl Session {
         (stable, parts)
     }
 
-    /// Files of the run related to `path` by imports, either way, as the files are now.
+    /// Files of the run related to `path` by imports, either way, as the files were read.
     fn import_related(&self, path: &str) -> Vec<String> {
-        let imports = |from: &str, to: &str| {
-            self.files.analyses.get(from).is_some_and(|a| a.requests.iter().any(|spec| crate::lang::resolve::resolves_to(spec, from, to)))
-        };
-        self.files.analyses.keys().filter(|p| p.as_str() != path && (imports(path, p) || imports(p, path))).cloned().collect()
+        let graph = self.files.import_graph.get_or_init(|| {
+            let analyses = &self.files.analyses;
+            let index = crate::lang::resolve::FileIndex::new(analyses.keys().map(String::as_str));
+            let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (from, a) in analyses {
+                for to in a.requests.iter().flat_map(|spec| index.targets(spec, from)).filter(|to| to != from) {
+                    graph.entry(from.clone()).or_default().insert(to.to_string());
+                    graph.entry(to.to_string()).or_default().insert(from.clone());
+                }
+            }
+            graph
+        });
+        graph.get(path).map(|related| related.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// What one unit is about, to cut read-only files by: its names (what it declares and exports
@@ -153,26 +177,53 @@ impl Session {
     ///
     /// An existing file sees only the neighbours it deals with: those it imports or that import it
     /// (`related`), the files this run creates, and those its part of the `task` names. A new file
-    /// may import anything: it sees them all.
-    fn neighbours(&self, path: &str, related: &[String], task: &str) -> Vec<(String, Vec<String>)> {
-        let planned = |p: &str| self.plan.entries.iter().find(|e| e.path == p);
-        let mut paths: BTreeSet<&String> = self.files.analyses.keys().collect();
-        paths.extend(self.plan.entries.iter().filter(|e| matches!(e.action, Action::Create | Action::Extract)).map(|e| &e.path));
+    /// may import anything: it sees them all. Past [`NEIGHBOUR_FILES`] files, those that matter most
+    /// are shown (related, then named, then the plan's, then the rest; each in path order) and the
+    /// number of the others comes back with them: a long list for every unit made a run's prompts
+    /// grow with the square of its files.
+    fn neighbours(&self, path: &str, related: &[String], task: &str) -> (Vec<(String, Vec<String>)>, usize) {
+        let briefs = self.generate.briefs.as_ref().expect("next_unit reads the briefs first");
+        let planned = |p: &str| briefs.planned.get(p).map(|&i| &self.plan.entries[i]);
         let exists = self.files.analyses.contains_key(path);
         let named = decompose::task_paths(task);
-        let deals_with = |p: &String| {
-            !exists
-                || related.contains(p)
-                || !self.files.analyses.contains_key(p)
-                || named.contains(p)
-                || task.contains(p.rsplit('/').next().unwrap_or(p))
-        };
-        paths
+        let in_run = |p: &String| self.files.analyses.contains_key(p) || briefs.created.contains(p);
+        let base_named = |p: &String| task.contains(p.rsplit('/').next().unwrap_or(p));
+        // How much a file matters to this unit: 0 imports or is imported, 1 named by its brief, 2 the
+        // plan changes it, 3 any other (only a new file sees those).
+        let mut ranked: BTreeMap<&String, u8> = BTreeMap::new();
+        if exists {
+            // The files it deals with, found without going through every file of the run.
+            ranked.extend(related.iter().filter(|p| in_run(p)).map(|p| (p, 0)));
+            let named_here = named.iter().filter_map(|n| self.files.analyses.get_key_value(n).map(|(k, _)| k).or_else(|| briefs.created.iter().find(|c| *c == n)));
+            let mentioned = briefs.mentioned.iter().filter(|p| base_named(p));
+            for p in named_here.chain(mentioned) {
+                ranked.entry(p).or_insert(1);
+            }
+            for p in &briefs.created {
+                ranked.entry(p).or_insert(2);
+            }
+        } else {
+            for p in self.files.analyses.keys().chain(&briefs.created) {
+                let rank = if named.contains(p) || base_named(p) { 1 } else if planned(p).is_some() { 2 } else { 3 };
+                ranked.insert(p, rank);
+            }
+        }
+        let mut shown: Vec<(u8, &String)> = ranked
             .into_iter()
-            .filter(|p| p.as_str() != path && Language::of(p).is_script())
-            .filter(|p| deals_with(p))
-            .filter(|p| planned(p).is_none_or(|e| e.action != Action::Delete))
-            .filter_map(|p| {
+            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
+            .filter(|(p, _)| planned(p).is_none_or(|e| e.action != Action::Delete))
+            .map(|(p, rank)| (rank, p))
+            .collect();
+        let mut left_out = 0;
+        if shown.len() > NEIGHBOUR_FILES {
+            shown.sort();
+            left_out = shown.len() - NEIGHBOUR_FILES;
+            shown.truncate(NEIGHBOUR_FILES);
+            shown.sort_by(|a, b| a.1.cmp(b.1));
+        }
+        let listed = shown
+            .into_iter()
+            .filter_map(|(_, p)| {
                 // A new file no plan gave exports (a derived plan's), already written by an
                 // earlier unit of this run: what it really exports (new files go first).
                 let written = planned(p)
@@ -217,7 +268,28 @@ impl Session {
                     .collect();
                 Some((p.clone(), shapes))
             })
-            .collect()
+            .collect();
+        (listed, left_out)
+    }
+
+    /// The run's task read for the units' briefs, once per plan (see [`Briefs`]).
+    fn read_briefs(&mut self) {
+        let paths = || self.plan.entries.iter().map(|e| &e.path);
+        if self.generate.briefs.as_ref().is_some_and(|b| b.parts.is_for(&self.input.task, paths())) {
+            return;
+        }
+        let scope: Vec<String> = paths().cloned().collect();
+        let created: Vec<String> = self
+            .plan
+            .entries
+            .iter()
+            .filter(|e| matches!(e.action, Action::Create | Action::Extract) && !self.files.analyses.contains_key(&e.path))
+            .map(|e| e.path.clone())
+            .collect();
+        let task = &self.input.task;
+        let mentioned = self.files.analyses.keys().chain(&created).filter(|p| task.contains(p.rsplit('/').next().unwrap_or(p))).cloned().collect();
+        let planned = self.plan.entries.iter().enumerate().map(|(i, e)| (e.path.clone(), i)).rev().collect();
+        self.generate.briefs = Some(Briefs { parts: decompose::TaskParts::new(task, &scope), created, mentioned, planned });
     }
 
     pub(super) fn next_unit(&mut self, index: usize) -> Request {
@@ -230,14 +302,14 @@ impl Session {
             self.set_stage(Stage::L3, state);
             return self.begin_effects();
         };
+        self.read_briefs();
         let entry = &unit.entry;
         let file_text = self.files.texts.get(&entry.path).and_then(|t| t.as_deref());
         let keep = self.keep_exports(entry);
         // The unit's brief: its part of the task, and the neighbours it deals with (issue 18).
         let related = self.import_related(&entry.path);
-        let scope: Vec<String> = self.plan.entries.iter().map(|e| e.path.clone()).collect();
-        let task = decompose::task_for_unit(&self.input.task, &entry.path, &scope, &related);
-        let neighbours = self.neighbours(&entry.path, &related, &task);
+        let task = self.generate.briefs.as_ref().map(|b| b.parts.for_unit(&entry.path, &related)).unwrap_or_default();
+        let (neighbours, neighbours_left_out) = self.neighbours(&entry.path, &related, &task);
         let terms = self.unit_terms(entry, &task);
         let (current, outline, last) = match (&unit.section, file_text) {
             (Some(s), Some(text)) => {
@@ -283,6 +355,7 @@ limit, {why}; split the file or the task"
                 keep_exports: &keep,
                 planned_exports: &entry.exports,
                 neighbours: &neighbours,
+                neighbours_left_out,
                 section: unit.section.as_ref().map(|s| SectionPrompt { index: s.index, last, label: &s.label, outline: &outline }),
                 read_only: &views,
                 read_only_parts: &parts,
@@ -528,24 +601,27 @@ implementation of {path} ({reason})"
     fn script_passes(&self, path: &str, text: String) -> (String, Vec<postprocess::Fix>) {
         let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
         // Neighbours: files as they will be after this run (generated ones included), not deleted
-        // ones. Borrowed, not copied: a staged file's facts come from the cache, at the depth the
-        // gate analysed its text when it was checked (exports and format are the same at both).
-        let staged: BTreeMap<&str, Option<Rc<Analysis>>> = self
-            .effects
-            .staged
-            .iter()
-            .map(|s| (s.path.as_str(), s.new.as_deref().map(|new| self.files.facts.analyze_checked(&s.path, new))))
-            .collect();
-        let read = self.files.analyses.iter().filter(|(p, _)| !staged.contains_key(p.as_str())).map(|(p, a)| (p.as_str(), a));
-        let mut after: Vec<(&str, &Analysis)> = read.chain(staged.iter().filter_map(|(p, a)| Some((*p, a.as_deref()?)))).collect();
-        after.sort_by(|a, b| a.0.cmp(b.0));
-        let neighbours: Vec<Neighbour<'_>> = after
-            .into_iter()
-            .filter(|(p, _)| *p != path && Language::of(p).is_script())
-            .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
-            .collect();
+        // ones. Borrowed, not copied: a staged script's facts are those the gate analysed its
+        // text to (exports and format are the same at both depths).
+        let staged = &self.effects.staged;
+        // Stops at the first file that exports anything: in a run of many files, one of the first.
+        let anyone_exports = staged.iter().any(|s| s.path != path && s.facts.as_ref().is_some_and(|a| !a.exports.is_empty()))
+            || self.files.analyses.iter().any(|(p, a)| {
+                p != path && !a.exports.is_empty() && Language::of(p).is_script() && !staged.iter().any(|s| &s.path == p)
+            });
+        let neighbours = || {
+            let staged: BTreeMap<&str, Option<&Analysis>> = staged.iter().map(|s| (s.path.as_str(), s.facts.as_deref())).collect();
+            let read = self.files.analyses.iter().filter(|(p, _)| !staged.contains_key(p.as_str())).map(|(p, a)| (p.as_str(), a));
+            let mut after: Vec<(&str, &Analysis)> = read.chain(staged.iter().filter_map(|(p, a)| Some((*p, (*a)?)))).collect();
+            after.sort_by(|a, b| a.0.cmp(b.0));
+            after
+                .into_iter()
+                .filter(|(p, _)| *p != path && Language::of(p).is_script())
+                .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
+                .collect()
+        };
         let banned: Vec<String> = self.input.skills.iter().flat_map(|s| crate::skill::parse_skill(s).banned).collect();
-        let (text, mut fixes) = postprocess::recover_imports(path, &text, format, &neighbours);
+        let (text, mut fixes) = postprocess::recover_imports(path, &text, format, anyone_exports, neighbours);
         let (text, more) = postprocess::strip_banned(path, &text, &banned);
         fixes.extend(more);
         (text, fixes)

@@ -28,6 +28,9 @@ pub(super) struct Files {
     /// Import targets outside the run, as the host found them when asked (true: a file is there);
     /// each path is asked about once per run.
     pub(super) import_targets: BTreeMap<String, bool>,
+    /// Each analysed file's neighbours by imports, either way (`Session::import_related`): made
+    /// once, at its first use, since no file's facts change after the read.
+    pub(super) import_graph: std::cell::OnceCell<BTreeMap<String, BTreeSet<String>>>,
 }
 
 impl Session {

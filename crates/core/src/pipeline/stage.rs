@@ -113,6 +113,7 @@ impl Session {
             });
             return;
         }
-        self.effects.staged.push(Staged { path: entry.path.clone(), action: entry.action, new, violations, attempts });
+        let facts = new.as_deref().filter(|_| Language::of(&entry.path).is_script()).map(|text| self.files.facts.analyze_checked(&entry.path, text));
+        self.effects.staged.push(Staged { path: entry.path.clone(), action: entry.action, new, facts, violations, attempts });
     }
 }

@@ -9,6 +9,8 @@ use crate::protocol::{DirState, RunOptions, SuppliedFile};
 
 /// Answers taken rightly: several blocks, size limits, budgets and answer sizes (issue 13).
 mod answers;
+/// A run over many files: prompts that do not grow with them (issue 20).
+mod many_files;
 /// Parses per whole-file answer (issue 17).
 mod parses;
 /// Content the caller supplies: gated as an answer, no model (issue 19).
