@@ -119,7 +119,16 @@ export function makeApi(wasm) {
       let reply;
       for (;;) {
         const step = callCore(wasm, () => session.resume(reply));
-        for (const event of step.events) host.onEvent?.(event);
+        for (const event of step.events) {
+          // A prompt and an answer cross the boundary once (in the request, in the reply): their
+          // events come without them, and get them back here, the same strings, not copies.
+          if (event.kind === 'model_request' && step.request.kind === 'complete' && step.request.request.id === event.id) {
+            event.messages = step.request.request.messages;
+          } else if (event.kind === 'model_response' && reply?.kind === 'completion') {
+            event.text = reply.text;
+          }
+          host.onEvent?.(event);
+        }
         if (step.request.kind === 'done') return step.request.result;
         reply = await answer(host, step.request);
       }

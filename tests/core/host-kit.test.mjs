@@ -398,6 +398,30 @@ test('node host + completer: a library user\'s whole run, no plumbing of their o
   });
 });
 
+test('runTask: each model_request event holds its request\'s prompt and each model_response the answer given', async () => {
+  const answerText = fenced(HEALTH_MODULE);
+  const prompts = [];
+  const events = [];
+  const result = await runTask({
+    task: 'Create src/health.js exporting health()',
+    files: ['src/health.js'],
+    options: { model: 'deepseek-chat' },
+    host: {
+      ...createMemoryHost({}),
+      onEvent: (e) => events.push(e),
+      complete: async (request) => {
+        prompts.push(request);
+        return { text: answerText, usage: { promptTokens: 3, completionTokens: 4 } };
+      },
+    },
+  });
+  assert.equal(result.status, 'OK');
+  const asked = events.filter((e) => e.kind === 'model_request');
+  assert.deepEqual(asked.map((e) => [e.id, e.messages]), prompts.map((p) => [p.id, p.messages]));
+  assert.ok(asked[0].messages[1].content.includes('src/health.js'));
+  assert.deepEqual(events.filter((e) => e.kind === 'model_response').map((e) => e.text), prompts.map(() => answerText));
+});
+
 // ---------- the memory host ----------
 
 test('memory host: a copy of the files, the same states and path rule, and the changes a run made', async () => {

@@ -32,15 +32,17 @@ function throwsOneLine(fn, pattern) {
 function runCreate(words) {
   const session = new wasm.Session({ task: 'Create src/add.js exporting add(a, b)', files: ['src/add.js'], words, runId: 'api-test' });
   const requests = [];
+  const events = [];
   let reply;
   for (let i = 0; i < 20; i++) {
     const step = session.resume(reply);
     assert.ok(Array.isArray(step.events));
+    events.push(...step.events.map((e) => ({ ...e, request: step.request })));
     requests.push(step.request.kind);
     const request = step.request;
     if (request.kind === 'done') {
       session.free();
-      return { result: request.result, requests };
+      return { result: request.result, requests, events };
     }
     if (request.kind === 'read') {
       reply = { kind: 'files', files: Object.fromEntries(request.paths.map((p) => [p, { state: 'absent' }])) };
@@ -120,6 +122,18 @@ test('Session: a whole run, request by request, and the words the host gave', ()
   assert.equal(bare.error.message, 'no files in scope: give at least one path with files');
   const cli = new wasm.Session({ task: 't', files: [], words: WORDS }).resume(undefined).request.result;
   assert.equal(cli.error.message, 'no files in scope: give at least one path with --files');
+});
+
+test('Session: a prompt and an answer cross once; their events come without them (runTask fills them in)', () => {
+  const { events } = runCreate(WORDS);
+  const asked = events.find((e) => e.kind === 'model_request');
+  assert.equal(asked.request.kind, 'complete', 'in the same step as its request');
+  assert.equal(asked.id, asked.request.request.id);
+  assert.ok(asked.request.request.messages.length > 0);
+  assert.deepEqual(asked.messages, []);
+  const answered = events.find((e) => e.kind === 'model_response');
+  assert.equal(answered.text, '');
+  assert.deepEqual(answered.usage, { promptTokens: 10, completionTokens: 5 });
 });
 
 test('Session: malformed input and replies are refused with one clear message', () => {

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use red_exec_core::gate;
 use red_exec_core::pipeline::Session as CoreSession;
-use red_exec_core::protocol::{ErrorCode, ErrorCodeInfo, GateRuleInfo, ModelInfo, Reply, RunInput, RunResult, Step, Words};
+use red_exec_core::protocol::{ErrorCode, ErrorCodeInfo, EventBody, GateRuleInfo, ModelInfo, Reply, RunInput, RunResult, Step, Words};
 use red_exec_core::report;
 use red_exec_core::skill;
 use serde::Serialize;
@@ -155,7 +155,16 @@ impl Session {
     pub fn resume(&mut self, reply: JsValue) -> Result<JsValue, JsError> {
         let reply: Option<Reply> = if reply.is_undefined() || reply.is_null() { None } else { Some(from_js(reply, "host reply")?) };
         let request = self.inner.resume(reply);
-        let events = self.inner.take_events();
+        let mut events = self.inner.take_events();
+        // Large strings cross once (issue 20): a prompt in its `complete` request, an answer in the
+        // host's own reply. The events about them come without; `runTask` puts them back.
+        for event in &mut events {
+            match &mut event.body {
+                EventBody::ModelRequest { messages, .. } => messages.clear(),
+                EventBody::ModelResponse { text, .. } => text.clear(),
+                _ => {}
+            }
+        }
         to_js(&Step { request: &request, events: &events })
     }
 }

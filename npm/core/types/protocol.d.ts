@@ -282,11 +282,17 @@ export type RunEvent = {
     path: string | null;
     action: Action | null;
     attempt: number;
+    /**
+     * The prompt. Empty in `Session.resume`'s step (see `SessionStep`): `runTask` fills it in.
+     */
     messages: Array<ChatMessage>;
   }
   | {
     "kind": "model_response";
     id: number;
+    /**
+     * The answer. Empty in `Session.resume`'s step (see `SessionStep`): `runTask` fills it in.
+     */
     text: string;
     usage: Usage | null;
     durationMs: number | null;
@@ -476,6 +482,10 @@ export type RunWarning = {
 
 /**
  * What `Session.resume(reply)` returns: the next request and the events since the last call.
+ * A prompt and an answer cross the wasm boundary once: in this step, a `model_request` event's
+ * `messages` are empty (they are the `complete` request's, the same `id`) and a `model_response`
+ * event's `text` is empty (it is the text of the reply just given). `runTask` fills both in
+ * before the host's `onEvent` sees the event.
  */
 export type SessionStep = { request: Request; events: Array<RunEvent> };
 

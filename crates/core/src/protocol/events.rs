@@ -19,10 +19,12 @@ pub enum EventBody {
         path: Option<String>,
         action: Option<Action>,
         attempt: u32,
+        /// The prompt. Empty in `Session.resume`'s step (see `SessionStep`): `runTask` fills it in.
         messages: Vec<ChatMessage>,
     },
     ModelResponse {
         id: u32,
+        /// The answer. Empty in `Session.resume`'s step (see `SessionStep`): `runTask` fills it in.
         text: String,
         usage: Option<TokenUsage>,
         duration_ms: Option<u64>,

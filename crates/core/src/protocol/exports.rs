@@ -24,6 +24,10 @@ pub struct GateRuleInfo {
 }
 
 /// What `Session.resume(reply)` returns: the next request and the events since the last call.
+/// A prompt and an answer cross the wasm boundary once: in this step, a `model_request` event's
+/// `messages` are empty (they are the `complete` request's, the same `id`) and a `model_response`
+/// event's `text` is empty (it is the text of the reply just given). `runTask` fills both in
+/// before the host's `onEvent` sees the event.
 #[derive(Serialize, TS)]
 #[ts(rename = "SessionStep")]
 pub struct Step<'a> {
