@@ -11,13 +11,17 @@ function finish(code) {
 
 // lib/ imports @codemaestro/core (the wasm and its host kit) as it loads: an install without a
 // working core fails here, and says so, rather than with Node's bare stack trace. Only
-// exit-codes.js (which imports nothing) is loaded before.
+// exit-codes.js (which imports nothing) is loaded before. A bare --version loads neither the
+// wasm nor the rest of lib/ (lib/version.js: start-up, issue 20), and fails the same way.
 let main;
 let stdinIsPiped;
 let readStream;
+let version;
 try {
-  ({ main } = await import('../lib/main.js'));
-  ({ stdinIsPiped, readStream } = await import('../lib/task-input.js'));
+  const { onlyVersion, versions, versionText } = await import('../lib/version.js');
+  if (onlyVersion(process.argv.slice(2))) version = versionText(versions(), process.argv.includes('--json'), EXIT.OK);
+  else ({ main } = await import('../lib/main.js'));
+  if (main) ({ stdinIsPiped, readStream } = await import('../lib/task-input.js'));
 } catch (err) {
   const text = String(err && err.stack ? err.stack : err);
   const fromCore = /@codemaestro[\\/]core|red_exec_wasm/.test(text);
@@ -31,7 +35,10 @@ try {
   finish(EXIT.INTERNAL);
 }
 
-if (main) {
+if (version !== undefined) {
+  process.stdout.write(version);
+  finish(EXIT.OK);
+} else if (main) {
   main(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),

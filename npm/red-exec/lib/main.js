@@ -10,6 +10,7 @@ import { parseArgs, OPTIONS, optionLabel } from './args.js';
 import { UsageError, ConfigError, WriteError, UndoRefused } from './errors.js';
 import { EXIT, EXIT_TABLE, exitCodeForResult } from './exit-codes.js';
 import { WORDS } from './words.js';
+import { versions, versionText } from './version.js';
 import { resolveModel, KEY_VARIABLES } from './models.js';
 // Loaded with the module: a broken install is caught by bin/red-exec.js (exit 70, one line).
 import * as core from '@codemaestro/core';
@@ -244,11 +245,8 @@ async function dispatch(argv, io, json) {
   }
 
   if (options.version) {
-    stdout.write(
-      options.json
-        ? `${JSON.stringify({ status: 'OK', name: 'red-exec', version: PACKAGE.version, core: core.version(), exitCode: EXIT.OK }, null, 2)}\n`
-        : `red-exec ${PACKAGE.version}${core.version() === PACKAGE.version ? '' : ` (core ${core.version()})`}\n`,
-    );
+    // The same answer as bin/red-exec.js's bare --version (lib/version.js).
+    stdout.write(versionText(versions(), options.json, EXIT.OK));
     return EXIT.OK;
   }
 
