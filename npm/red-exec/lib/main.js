@@ -18,6 +18,7 @@ import { createOpenAICompleter, createReplayCompleter, mergeAliases, isInside, p
 import { locateTranscript, loadTranscript } from './replay.js';
 import { LOG_DIR } from './paths.js';
 import { createFsHost } from './fs-host.js';
+import { httpFetch } from './http-fetch.js';
 import { openRunLog } from './run-log.js';
 import { createProgress, wantsColor, paint } from './progress.js';
 import { makeRedactor, looksSecret } from './redact.js';
@@ -734,6 +735,8 @@ async function runLocked(ctx) {
         onRetry: (info) => record({ kind: 'host_retry', ...info }),
         // The server refused the plan's JSON schema: this run's plan calls go prompt-only.
         onFallback: (info) => record({ kind: 'host_response_format_refused', ...info }),
+        // node:http(s), not Node's fetch: the first call does not wait for fetch to load (start-up).
+        fetch: httpFetch,
       });
   let eventsSeen = 0;
   const host = {
