@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeWorkspace, cleanup, runCli, snapshot, REPO, LOG_DIR } from '../support/cli.mjs';
+import { makeWorkspace, cleanup, runCli, snapshot, startProcess, cleanEnv, REPO, CLI, LOG_DIR } from '../support/cli.mjs';
 import { RULE_FLAGS } from '../../npm/red-exec/lib/words.js';
 
 after(cleanup);
@@ -16,6 +16,28 @@ test('--version prints "red-exec <core version>"', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `red-exec ${corePkg.version}\n`);
   assert.equal(r.stderr, '');
+});
+
+test('a bare --version loads neither lib/main.js nor the wasm; with another flag it goes through main.js', async () => {
+  const dir = makeWorkspace();
+  const record = path.join(dir, 'imports.txt');
+  const hook = path.join(REPO, 'tests', 'support', 'record-imports.mjs');
+  const loaded = async (args) => {
+    fs.writeFileSync(record, '');
+    const r = await startProcess(process.execPath, ['--import', hook, CLI, ...args], { cwd: dir, env: cleanEnv({ RECORD_IMPORTS: record }) }).done;
+    assert.equal(r.code, 0, r.stderr);
+    return { stdout: r.stdout, urls: fs.readFileSync(record, 'utf8') };
+  };
+  for (const args of [['--version'], ['-V'], ['--version', '--json']]) {
+    const { urls } = await loaded(args);
+    assert.match(urls, /lib\/version\.js/, 'the hook records');
+    assert.doesNotMatch(urls, /lib\/main\.js|red_exec_wasm|commander/, args.join(' '));
+  }
+  // Not only a version flag: main.js answers, with the same words.
+  const bare = await loaded(['--version']);
+  const full = await loaded(['--version', '--quiet']);
+  assert.match(full.urls, /lib\/main\.js/);
+  assert.equal(full.stdout, bare.stdout);
 });
 
 test('--help lists usage, every option, the models with their key variables, and the exit codes', async () => {
