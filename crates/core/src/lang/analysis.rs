@@ -226,10 +226,12 @@ fn analyze_script(path: &str, source: &str, depth: Depth) -> Analysis {
     }
     analysis.has_esm_syntax = ret.module_record.has_module_syntax;
     collect_program(&ret.program, source, &mut analysis);
-    collect_module_links(&ret.program, &mut analysis);
-    let mut finder = CapabilityFinder { source, found: Vec::new() };
+    // One walk of the whole tree for the modules it loads and the capabilities it uses.
+    let mut finder = CapabilityFinder { source, found: Vec::new(), requests: BTreeSet::new(), line: (0, 1) };
     finder.visit_program(&ret.program);
     analysis.capabilities = finder.found;
+    analysis.requests = finder.requests;
+    collect_sources(&ret.program, &mut analysis);
     if depth == Depth::Parse || !analysis.is_valid() {
         // Scopes of a tree the parser could not finish are not facts.
         return analysis;
@@ -553,11 +555,9 @@ fn statement_uses_cjs(stmt: &Statement<'_>) -> bool {
     }
 }
 
-/// `requests` and `sources`: which modules the file loads, and which top-level names come from which.
-fn collect_module_links(program: &Program<'_>, out: &mut Analysis) {
-    let mut finder = RequestFinder::default();
-    finder.visit_program(program);
-    out.requests = finder.requests;
+/// `sources`: which top-level names come from which module (`requests`, every module the file
+/// loads, is found by [`CapabilityFinder`]'s walk).
+fn collect_sources(program: &Program<'_>, out: &mut Analysis) {
     for stmt in &program.body {
         match stmt {
             Statement::ImportDeclaration(import) => {
@@ -600,37 +600,6 @@ fn literal_require(call: &CallExpression<'_>) -> Option<String> {
     match call.arguments.first()?.as_expression()? {
         Expression::StringLiteral(s) => Some(s.value.as_str().to_string()),
         _ => None,
-    }
-}
-
-#[derive(Default)]
-struct RequestFinder {
-    requests: BTreeSet<String>,
-}
-
-impl<'a> Visit<'a> for RequestFinder {
-    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
-        self.requests.insert(it.source.value.as_str().to_string());
-    }
-
-    fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
-        self.requests.insert(it.source.value.as_str().to_string());
-    }
-
-    fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
-        self.requests.insert(it.source.value.as_str().to_string());
-    }
-
-    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
-        if let Expression::StringLiteral(s) = &it.source {
-            self.requests.insert(s.value.as_str().to_string());
-        }
-        walk::walk_import_expression(self, it);
-    }
-
-    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
-        self.requests.extend(literal_require(it));
-        walk::walk_call_expression(self, it);
     }
 }
 
@@ -685,20 +654,68 @@ pub(crate) fn module_capability(specifier: &str) -> Option<Capability> {
 }
 
 /// Member paths (after a global-object prefix is dropped) that are a capability by themselves.
+const PATH_CAPABILITIES: [(&str, Capability); 28] = {
+    use Capability::{DynamicCode, Fs, Network, Process};
+    [
+        ("eval", DynamicCode),
+        ("process.binding", Process),
+        ("process._linkedBinding", Process),
+        ("process.dlopen", Process),
+        ("Bun.spawn", Process),
+        ("Bun.spawnSync", Process),
+        ("Bun.$", Process),
+        ("Deno.Command", Process),
+        ("Deno.run", Process),
+        ("Deno.connect", Network),
+        ("Deno.connectTls", Network),
+        ("Deno.listen", Network),
+        ("Deno.listenTls", Network),
+        ("Deno.serve", Network),
+        ("Bun.serve", Network),
+        ("Bun.connect", Network),
+        ("Bun.listen", Network),
+        ("Bun.udpSocket", Network),
+        ("Bun.file", Fs),
+        ("Bun.write", Fs),
+        ("Deno.readFile", Fs),
+        ("Deno.readTextFile", Fs),
+        ("Deno.writeFile", Fs),
+        ("Deno.writeTextFile", Fs),
+        ("Deno.open", Fs),
+        ("Deno.remove", Fs),
+        ("Deno.mkdir", Fs),
+        ("Deno.readDir", Fs),
+    ]
+};
+
 fn path_capability(path: &str) -> Option<Capability> {
-    match path {
-        "eval" => Some(Capability::DynamicCode),
-        "process.binding" | "process._linkedBinding" | "process.dlopen" | "Bun.spawn" | "Bun.spawnSync" | "Bun.$"
-        | "Deno.Command" | "Deno.run" => Some(Capability::Process),
-        "Deno.connect" | "Deno.connectTls" | "Deno.listen" | "Deno.listenTls" | "Deno.serve" | "Bun.serve"
-        | "Bun.connect" | "Bun.listen" | "Bun.udpSocket" => Some(Capability::Network),
-        "Bun.file" | "Bun.write" | "Deno.readFile" | "Deno.readTextFile" | "Deno.writeFile" | "Deno.writeTextFile"
-        | "Deno.open" | "Deno.remove" | "Deno.mkdir" | "Deno.readDir" => Some(Capability::Fs),
+    PATH_CAPABILITIES.iter().find(|(p, _)| *p == path).map(|&(_, c)| c)
+}
+
+/// The first segment of every path [`path_capability`] knows (its test keeps the two lists together).
+const PATH_ROOTS: [&str; 4] = ["eval", "process", "Bun", "Deno"];
+
+/// The names [`CapabilityFinder::invoked`] knows: a call of any other path is no capability.
+const INVOKED: [&str; 7] = ["Function", "fetch", "WebSocket", "EventSource", "setTimeout", "setInterval", "setImmediate"];
+
+const GLOBAL_OBJECTS: [&str; 4] = ["globalThis", "window", "global", "self"];
+
+/// The identifier a member chain starts from (`a` of `a.b['c']`), without building its path:
+/// most expressions of a file are member chains, and a path can only be known if it starts
+/// from a known name or a global object, so the strings are built for those alone.
+fn chain_root<'a>(expr: &'a Expression<'_>) -> Option<&'a str> {
+    match expr.get_inner_expression() {
+        Expression::Identifier(id) => Some(id.name.as_str()),
+        Expression::StaticMemberExpression(m) => chain_root(&m.object),
+        Expression::ComputedMemberExpression(m) => chain_root(&m.object),
         _ => None,
     }
 }
 
-const GLOBAL_OBJECTS: [&str; 4] = ["globalThis", "window", "global", "self"];
+/// Whether the path of `expr` may be one of `known` (after a global-object prefix is dropped).
+fn may_be_one_of(expr: &Expression<'_>, known: &[&str]) -> bool {
+    chain_root(expr).is_some_and(|root| known.contains(&root) || GLOBAL_OBJECTS.contains(&root))
+}
 
 /// `a.b['c']` as `a.b.c`, with a leading global object dropped (`globalThis.eval` is `eval`).
 fn global_path(expr: &Expression<'_>) -> Option<String> {
@@ -756,14 +773,33 @@ fn shown(text: &str) -> String {
     out
 }
 
+/// The walk that finds every place the file uses a capability and every module it loads
+/// (`requests`: `import`/`export ... from`, `import()` and `require()` of a string literal).
 struct CapabilityFinder<'s> {
     source: &'s str,
     found: Vec<CapabilityUse>,
+    requests: BTreeSet<String>,
+    /// The last offset a line was counted for, and its line: the walk goes forward through the
+    /// source, so each newline is counted once, not once per capability found after it.
+    line: (usize, usize),
 }
 
 impl CapabilityFinder<'_> {
+    /// The 1-based line of `at`, as [`line_col`] counts it.
+    fn line_of(&mut self, at: u32) -> usize {
+        let at = floor_char_boundary(self.source, (at as usize).min(self.source.len()));
+        let (from, line) = if at >= self.line.0 { self.line } else { (0, 1) };
+        let line = line + self.source[from..at].matches('\n').count();
+        self.line = (at, line);
+        line
+    }
+
+    fn request(&mut self, specifier: &str) {
+        self.requests.insert(specifier.to_string());
+    }
+
     fn add(&mut self, capability: Capability, what: String, at: u32) {
-        let line = line_col(self.source, at as usize).0;
+        let line = self.line_of(at);
         if !self.found.iter().any(|u| u.capability == capability && u.line == line && u.what == what) {
             self.found.push(CapabilityUse { capability, what, line });
         }
@@ -777,6 +813,9 @@ impl CapabilityFinder<'_> {
 
     /// A call or `new` of `callee` with `args`: `eval`, `Function`, `fetch`/`WebSocket` to a literal host.
     fn invoked(&mut self, callee: &Expression<'_>, args: &oxc_allocator::Vec<'_, Argument<'_>>, is_new: bool, at: u32) {
+        if !may_be_one_of(callee, &INVOKED) {
+            return;
+        }
         let Some(path) = global_path(callee) else { return };
         let first = args.first().and_then(|a| a.as_expression());
         match path.as_str() {
@@ -797,7 +836,8 @@ impl CapabilityFinder<'_> {
     }
 
     fn member(&mut self, expr: &Expression<'_>, at: u32) {
-        if let Some(path) = global_path(expr)
+        if may_be_one_of(expr, &PATH_ROOTS)
+            && let Some(path) = global_path(expr)
             && let Some(c) = path_capability(&path)
         {
             self.add(c, shown(&path), at);
@@ -816,20 +856,26 @@ fn is_require_callee(callee: &Expression<'_>) -> bool {
 
 impl<'a> Visit<'a> for CapabilityFinder<'_> {
     fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        self.request(it.source.value.as_str());
         if !it.import_kind.is_type() {
             self.module("import", it.source.value.as_str(), it.span.start);
         }
     }
 
     fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
+        self.request(it.source.value.as_str());
         self.module("export from", it.source.value.as_str(), it.span.start);
     }
 
     fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+        self.request(it.source.value.as_str());
         self.module("export from", it.source.value.as_str(), it.span.start);
     }
 
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if let Expression::StringLiteral(s) = &it.source {
+            self.request(s.value.as_str());
+        }
         match whole_literal(&it.source) {
             Some(specifier) => self.module("import", specifier, it.span.start),
             None => self.add(Capability::DynamicCode, "import() of a computed name".into(), it.span.start),
@@ -838,6 +884,9 @@ impl<'a> Visit<'a> for CapabilityFinder<'_> {
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if let Some(specifier) = literal_require(it) {
+            self.requests.insert(specifier);
+        }
         if is_require_callee(&it.callee) {
             match it.arguments.first().and_then(|a| a.as_expression()).and_then(whole_literal) {
                 Some(specifier) => self.module("require", specifier, it.span.start),

@@ -251,3 +251,61 @@ fn the_cache_parses_each_content_once_per_depth() {
     assert_eq!(counter::parses(), 1 + 1 + 1 + 1 + 1);
     assert_eq!(*a, analyze("a.js", "module.exports = { a: 1 };\n"));
 }
+
+#[test]
+fn every_known_path_starts_from_a_listed_root() {
+    // The finder builds a member chain's path only when its root is in PATH_ROOTS (or a global object).
+    for (path, _) in PATH_CAPABILITIES {
+        let root = path.split('.').next().unwrap();
+        assert!(PATH_ROOTS.contains(&root), "{path}: its root {root} is missing from PATH_ROOTS");
+    }
+    for root in PATH_ROOTS {
+        assert!(PATH_CAPABILITIES.iter().any(|(p, _)| p.split('.').next() == Some(root)), "{root} roots no path");
+    }
+}
+
+#[test]
+fn every_known_path_and_call_is_found_directly_and_through_a_global_object() {
+    let found = |src: &str| analyze("a.js", src).capabilities.into_iter().map(|u| (u.capability, u.what)).collect::<Vec<_>>();
+    for (path, capability) in PATH_CAPABILITIES {
+        for prefix in ["", "globalThis.", "window.self."] {
+            let src = format!("const x = {prefix}{path};\n");
+            assert_eq!(found(&src), [(capability, path.to_string())], "{src}");
+        }
+    }
+    // Each name `invoked` knows (listed here on their own, so a name missing from INVOKED fails),
+    // called as it must be to count; a longer path of a known name is not one.
+    for name in ["Function", "fetch", "WebSocket", "EventSource", "setTimeout", "setInterval", "setImmediate"] {
+        let arg = if name.starts_with("set") || name == "Function" { "'code()'" } else { "'https://x.example/'" };
+        let new = if name.starts_with("set") { "" } else { "new " };
+        for prefix in ["", "global."] {
+            let src = format!("{new}{prefix}{name}({arg});\n");
+            assert_eq!(found(&src).len(), 1, "{src}: {:?}", found(&src));
+            let src = format!("{new}{prefix}lib.{name}({arg});\n");
+            assert_eq!(found(&src), [], "{src}");
+        }
+    }
+    // A chain that merely ends in a known name, or starts from another identifier, is no capability.
+    assert_eq!(found("const a = ts.process.binding;\nconst b = obj.eval;\nconst c = this.Deno.run;\n"), []);
+}
+
+#[test]
+fn capability_lines_are_counted_as_line_col_counts_them_in_any_order() {
+    let source = "a\nb é\n\nc\r\nd\u{2028}e\n";
+    let mut finder = CapabilityFinder { source, found: Vec::new(), requests: BTreeSet::new(), line: (0, 1) };
+    // Forward, then back, then past the end: the same lines as counting from the start each time.
+    for at in [0, 1, 2, 4, 5, 7, 8, 3, 0, 12, 9, 100] {
+        assert_eq!(finder.line_of(at), line_col(source, at as usize).0, "offset {at}");
+    }
+}
+
+#[test]
+fn requests_come_from_the_same_walk_as_capabilities() {
+    // Loads under the places the capability walk treats specially: a `require` call's callee
+    // object and arguments, a `require.x` member, `typeof require`, a type-only import.
+    let a = analyze(
+        "a.ts",
+        "import type { T } from './types';\nconst m = require('./a').require('./b');\nconst r = require.resolve(require('./c'));\nif (typeof require === 'function') require(`./d`);\nlazy(() => import('./e'));\nexport * from './f';\n",
+    );
+    assert_eq!(a.requests.iter().map(String::as_str).collect::<Vec<_>>(), ["./a", "./c", "./e", "./f", "./types"]);
+}
