@@ -47,6 +47,7 @@ if (!outDir) fail('wasm-pack.toml: [output] out-dir is missing');
 const keepNames = cfg.debug?.['keep-names'] ?? false;
 const keepDwarf = cfg.debug?.['keep-dwarf'] ?? false;
 const opt = cfg['wasm-opt'] ?? { enabled: false };
+const stdFeatures = cfg.std?.features ?? [];
 const crateName = readToml(join(crateDir, 'Cargo.toml')).package.name;
 
 // The wasm-bindgen CLI must be exactly the version the crate pins with `=x.y.z`.
@@ -63,6 +64,8 @@ const libdir = output('rustc', ['--print', 'target-libdir', '--target', WASM_TAR
 const hasWasmStd = !!libdir && existsSync(libdir) && readdirSync(libdir).some((f) => /^libstd-.*\.rlib$/.test(f));
 if (rustcOk('rustc') && hasWasmStd) {
   console.log(`route a: rustc in PATH (${output('rustc', ['--version'])}) has a ${WASM_TARGET} std`);
+  // A prebuilt std has its features fixed: say so rather than build a different wasm silently.
+  if (stdFeatures.length > 0) console.log(`route a: wasm-pack.toml [std] features (${stdFeatures.join(', ')}) need a std built here (route b); the prebuilt one is used as it is`);
 } else if (rustcOk('/usr/bin/rustc') && existsSync('/usr/lib/rustlib/src/rust/library')) {
   // Debian's rustc-web: std is compiled from rust-web-src (needs RUSTC_BOOTSTRAP on a stable rustc), linked by lld.
   console.log(`route b: Debian ${output('/usr/bin/rustc', ['--version'])} with -Z build-std and wasm-ld`);
@@ -76,6 +79,7 @@ if (rustcOk('rustc') && hasWasmStd) {
   };
   if (!output('wasm-ld', ['--version'], env)) fail('wasm-ld not found: apt-get install lld (or run scripts/setup.sh)');
   cargoArgs.push('-Z', 'build-std=std,panic_abort');
+  if (stdFeatures.length > 0) cargoArgs.push('-Z', `build-std-features=${stdFeatures.join(',')}`);
 } else {
   fail(`no usable Rust toolchain: need rustc >= ${MIN_RUSTC.join('.')} with a ${WASM_TARGET} std (rustup target add ${WASM_TARGET}),` +
     ` or Debian's rustc-web + rust-web-src + lld in /usr/bin. Run: bash scripts/setup.sh`);
