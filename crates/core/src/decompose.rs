@@ -460,7 +460,11 @@ pub(crate) fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, cont
         }
         // A missing file the task does not ask to be made is more likely a wrong path than a new
         // file ("add a route to src/servr.js"): the planner's MODIFY of it stops the run with "check the path".
-        if !file.exists && !asks_to_make {
+        // A task that says what the file exports ("src/range.ts exports `range(min, max)`") asks
+        // for it to be made, and the names are the plan's declared exports (checked, and shown to
+        // the other units).
+        let declared = if file.exists { Vec::new() } else { declared_exports(task, path) };
+        if !file.exists && !asks_to_make && declared.is_empty() {
             return None;
         }
         // No intent: the unit's part of the task is its brief (an intent line would only repeat it).
@@ -475,12 +479,46 @@ pub(crate) fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, cont
             sections: Vec::new(),
             rewire: false,
             drop_exports,
-            exports: Vec::new(),
+            exports: declared,
         });
     }
     // New files first: a unit that uses one is then shown what it really exports (no planner said it).
     plan.sort_by_key(|e| e.action != Action::Create);
     Some(plan)
+}
+
+/// Words between "exports" and the name it exports that are not the name.
+const EXPORT_FILLERS: [&str; 8] = ["a", "an", "the", "class", "function", "const", "constant", "one"];
+
+/// The names the task says `path` exports, where it says so right after the path: "`path`
+/// exports `email: Rule`", "path, exporting exportDelimited(rows)", "path that exports a class
+/// TtlCache". A name counts only where it reads as code (in backticks, followed by `(` or `:`, or
+/// with an upper-case letter), so "exports two functions" declares nothing: a wrong declared
+/// export would block a right file.
+pub(crate) fn declared_exports(task: &str, path: &str) -> Vec<String> {
+    let tokens: Vec<&str> = task.split_whitespace().collect();
+    let bare = |t: &str| t.trim_matches(|c: char| "`'\"()[]{}<>,;:.!?".contains(c)).to_string();
+    let mut out = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if normalize_path(&bare(token)).ok().as_deref() != Some(path) {
+            continue;
+        }
+        let mut rest = tokens[i + 1..].iter().copied().peekable();
+        if rest.peek().is_some_and(|w| matches!(*w, "that" | "which")) {
+            rest.next();
+        }
+        if !rest.next().is_some_and(|w| matches!(bare(w).as_str(), "exports" | "exporting")) {
+            continue;
+        }
+        let Some(word) = rest.find(|w| !EXPORT_FILLERS.contains(&bare(w).to_lowercase().as_str())) else { continue };
+        let name: String = word.trim_start_matches(['`', '\'', '"']).chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$').collect();
+        let after = word.trim_start_matches(['`', '\'', '"']).get(name.len()..).unwrap_or("");
+        let code_like = word.starts_with('`') || after.starts_with(['(', ':']) || name.chars().any(|c| c.is_uppercase());
+        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && code_like && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// Workspace paths a task names (`The test file is bowling.spec.js.`): they join the run as
@@ -512,6 +550,23 @@ fn list(files: &BTreeMap<String, KnownFile>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_that_says_what_a_new_file_exports_declares_it() {
+        let task = "add two rules. src/validators/email.ts exports `email: Rule` (name 'email'). \
+src/validators/range.ts exports `range(min, max): Rule`. Create src/cache.js exporting a class TtlCache whose constructor takes { ttlMs }. \
+src/tools/delimited-export.js, exporting exportDelimited(rows, { delimiter }). src/a.js exports two functions. src/b.js that exports `b`.";
+        let declared = |p: &str| declared_exports(task, p);
+        assert_eq!(declared("src/validators/email.ts"), ["email"]);
+        assert_eq!(declared("src/validators/range.ts"), ["range"]);
+        assert_eq!(declared("src/cache.js"), ["TtlCache"]);
+        assert_eq!(declared("src/tools/delimited-export.js"), ["exportDelimited"]);
+        assert_eq!(declared("src/b.js"), ["b"]);
+        // Not code: nothing declared. Not after the path: nothing either.
+        assert!(declared("src/a.js").is_empty());
+        assert!(declared_exports("Add a route to src/servr.js, which exports the app", "src/servr.js").is_empty());
+        assert!(declared_exports("Use `range` from src/validators/range.ts", "src/validators/range.ts").is_empty());
+    }
 
     #[test]
     fn each_unit_gets_the_parts_of_the_task_that_concern_it() {

@@ -17,6 +17,7 @@ pub use rules::in_scope::{normalize_path, tool_path};
 pub(crate) use rules::new_capability::capabilities_asked;
 pub(crate) use rules::delete_still_imported;
 pub(crate) use rules::import_resolves;
+pub(crate) use rules::import_names_exported;
 use rules::{CHECK_ORDER, Check, Facts};
 
 impl Violation {

@@ -195,8 +195,10 @@ moved code: MODIFY with \"rewire\": true (done mechanically).\n",
     user.push_str("RULES: one entry per file in scope, no other paths.\n");
 }
 
-const UNIT_SYSTEM: &str = "You write exactly one file for a governed code executor. Answer with its complete content \
-in one fenced code block and nothing else. Keep everything the instructions do not ask you to change.";
+/// How to answer (one fenced block, the whole file) is said once, where the prompt closes: the
+/// unit's last line names the file and the block's language (issue 18: 14 tokens a call).
+const UNIT_SYSTEM: &str = "You write exactly one file for a governed code executor. Keep everything the instructions \
+do not ask you to change.";
 
 /// The system message of every L3 call of a run: the system text, the project's conventions and
 /// the read-only context, in that order and in identical bytes for each call of the run (issue 18,

@@ -256,6 +256,7 @@ export type Rule =
   | "references_declared"
   | "delete_still_imported"
   | "import_resolves"
+  | "import_names_exported"
   | "new_capability";
 
 export type RunError = { code: ErrorCode; message: string };

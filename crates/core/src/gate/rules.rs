@@ -95,6 +95,7 @@ rules! {
     ReferencesDeclared => references_declared,
     DeleteStillImported => delete_still_imported,
     ImportResolves => import_resolves,
+    ImportNamesExported => import_names_exported,
     NewCapability => new_capability,
 }
 
@@ -124,6 +125,7 @@ pub(crate) const CHECK_ORDER: [Rule; Rule::ALL.len()] = [
     Rule::NewCapability,
     Rule::DeleteStillImported,
     Rule::ImportResolves,
+    Rule::ImportNamesExported,
 ];
 
 /// Helpers for the rules' tests.

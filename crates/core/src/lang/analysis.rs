@@ -9,7 +9,7 @@ use std::rc::Rc;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, BindingPattern, MemberExpression, CallExpression, ClassBody, ClassElement, Declaration, ExportAllDeclaration, ExportFromDeclaration,
-    Expression, ExportDefaultDeclarationKind, ImportDeclaration, ImportExpression, ModuleExportName, ObjectPropertyKind,
+    Expression, ExportDefaultDeclarationKind, ImportDeclaration, ImportDeclarationSpecifier, ImportExpression, ModuleExportName, ObjectPropertyKind,
     Program, Statement,
 };
 use oxc_ast_visit::{Visit, walk};
@@ -77,6 +77,15 @@ pub struct Analysis {
     /// Top-level names that come from another module, with its specifier: imported bindings,
     /// `const x = require('s')` (and `const { a } = require('s')`, `require('s').a`), re-exports.
     pub sources: BTreeMap<String, String>,
+    /// The names each module is asked for by name, by its specifier as written: `import { a }`
+    /// and `export { a } from` (`a`), `import d` (`default`), `const { a } = require()` and
+    /// `require().a` at the top level (`a`). A namespace or whole-module import asks for none.
+    pub imported: BTreeMap<String, BTreeSet<String>>,
+    /// The module may export names `exports` does not list (so no import of a name from it is
+    /// known to fail): TypeScript's `export =`, an exported namespace or `import =`, CommonJS
+    /// exports built at run time (`Object.assign(module.exports, ...)`, `exports[k] =`,
+    /// `module.exports = make()`, a spread), or an `exports` outside the forms read here.
+    pub exports_open: bool,
     /// Every place the file uses a [`Capability`], in source order (gate rule `new_capability`).
     pub capabilities: Vec<CapabilityUse>,
 }
@@ -297,6 +306,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
     let mut prev_end = 0u32;
+    let mut exports_read = 0usize;
     for stmt in &program.body {
         let span = stmt.span();
         let names = declared_names(stmt);
@@ -306,7 +316,7 @@ fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
                 out.bindings.insert(spec.local().name.as_str().to_string());
             }
         }
-        collect_exports(stmt, out);
+        exports_read += collect_exports(stmt, out);
         if statement_uses_cjs(stmt) {
             out.has_cjs_syntax = true;
         }
@@ -315,6 +325,25 @@ fn collect_program(program: &Program<'_>, source: &str, out: &mut Analysis) {
         out.items.push(TopLevelItem { names, start, end: span.end, members });
         prev_end = span.end;
     }
+    // CommonJS exports are whatever code puts on the object: they are known only when every
+    // `exports` outside comments is one of the assignments read above.
+    if out.has_cjs_syntax && exports_words(source, program) > exports_read {
+        out.exports_open = true;
+    }
+}
+
+/// How many times the word `exports` occurs in `source` outside comments.
+fn exports_words(source: &str, program: &Program<'_>) -> usize {
+    let bytes = source.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    source
+        .match_indices("exports")
+        .filter(|(i, w)| {
+            let (start, end) = (*i, i + w.len());
+            (start == 0 || !ident(bytes[start - 1])) && bytes.get(end).is_none_or(|b| !ident(*b))
+        })
+        .filter(|(i, _)| !program.comments.iter().any(|c| (c.span.start as usize..c.span.end as usize).contains(i)))
+        .count()
 }
 
 /// The comment block directly above a statement belongs to it: everything in the gap after the
@@ -448,9 +477,16 @@ fn export_name(name: &ModuleExportName<'_>) -> String {
     name.name().as_str().to_string()
 }
 
-fn collect_exports(stmt: &Statement<'_>, out: &mut Analysis) {
+/// Collects the exports of a top-level statement; returns how many words `exports` of it were read
+/// (CommonJS assignments), for [`Analysis::exports_open`].
+fn collect_exports(stmt: &Statement<'_>, out: &mut Analysis) -> usize {
     match stmt {
-        Statement::ExportDeclaration(e) => out.exports.extend(declaration_names(&e.declaration)),
+        Statement::ExportDeclaration(e) => {
+            let names = declaration_names(&e.declaration);
+            // A namespace, `import =`, `global`: names this reading does not follow.
+            out.exports_open |= names.is_empty();
+            out.exports.extend(names);
+        }
         Statement::ExportNamedDeclaration(e) => {
             out.exports.extend(e.specifiers.iter().map(|spec| export_name(&spec.exported)));
             out.export_refs.extend(e.specifiers.iter().map(|spec| export_name(&spec.local)));
@@ -460,7 +496,9 @@ fn collect_exports(stmt: &Statement<'_>, out: &mut Analysis) {
         }
         Statement::TSExportAssignment(_) => {
             out.exports.insert("default".into());
+            out.exports_open = true;
         }
+        Statement::TSNamespaceExportDeclaration(_) => out.exports_open = true,
         Statement::ExportDefaultDeclaration(e) => {
             out.exports.insert("default".into());
             if let ExportDefaultDeclarationKind::Identifier(id) = &e.declaration {
@@ -475,28 +513,36 @@ fn collect_exports(stmt: &Statement<'_>, out: &mut Analysis) {
                 out.exports.insert(format!("*:{}", e.source.value.as_str()));
             }
         },
-        Statement::ExpressionStatement(s) => collect_cjs_export(&s.expression, out),
+        Statement::ExpressionStatement(s) => return collect_cjs_export(&s.expression, out),
         _ => {}
     }
+    0
 }
 
-/// `module.exports = ...`, `module.exports.x = ...`, `exports.x = ...` (also chained `a = b = c`).
-fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) {
-    let Expression::AssignmentExpression(assign) = expr.get_inner_expression() else { return };
+/// `module.exports = ...`, `module.exports.x = ...`, `exports.x = ...` (also chained `a = b = c`);
+/// returns how many of them it read.
+fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) -> usize {
+    let Expression::AssignmentExpression(assign) = expr.get_inner_expression() else { return 0 };
+    let mut read = 0;
     if let Some(member) = assign.left.as_member_expression() {
         let object = member.object();
         let property = member.static_property_name();
         if object.is_specific_id("module") && property == Some("exports") {
+            read = 1;
             match assign.right.get_inner_expression() {
                 Expression::ObjectExpression(obj) => {
                     for prop in &obj.properties {
-                        if let ObjectPropertyKind::ObjectProperty(p) = prop
-                            && let Some(name) = p.key.static_name()
-                        {
-                            out.exports.insert(name.to_string());
-                            if let Expression::Identifier(id) = p.value.get_inner_expression() {
-                                out.export_refs.insert(id.name.as_str().to_string());
-                            }
+                        match prop {
+                            ObjectPropertyKind::ObjectProperty(p) => match p.key.static_name() {
+                                Some(name) => {
+                                    out.exports.insert(name.to_string());
+                                    if let Expression::Identifier(id) = p.value.get_inner_expression() {
+                                        out.export_refs.insert(id.name.as_str().to_string());
+                                    }
+                                }
+                                None => out.exports_open = true,
+                            },
+                            ObjectPropertyKind::SpreadProperty(_) => out.exports_open = true,
                         }
                     }
                 }
@@ -506,10 +552,14 @@ fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) {
                         _ => None,
                     }) {
                         out.exports.insert(format!("*:{source}"));
+                    } else {
+                        out.exports_open = true;
                     }
                 }
                 other => {
                     out.exports.insert("default".into());
+                    // A function or class may carry properties; any other value is opaque.
+                    out.exports_open = true;
                     if let Expression::Identifier(id) = other {
                         out.export_refs.insert(id.name.as_str().to_string());
                     }
@@ -518,6 +568,7 @@ fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) {
         } else if let Some(name) = property
             && (object.is_specific_id("exports") || object.is_specific_member_access("module", "exports"))
         {
+            read = 1;
             out.exports.insert(name.to_string());
             if let Expression::Identifier(id) = assign.right.get_inner_expression() {
                 out.export_refs.insert(id.name.as_str().to_string());
@@ -525,7 +576,7 @@ fn collect_cjs_export(expr: &Expression<'_>, out: &mut Analysis) {
         }
     }
     // `a = module.exports = {...}`: the export is on the right.
-    collect_cjs_export(&assign.right, out);
+    read + collect_cjs_export(&assign.right, out)
 }
 
 fn expression_uses_cjs(expr: &Expression<'_>) -> bool {
@@ -561,26 +612,57 @@ fn collect_sources(program: &Program<'_>, out: &mut Analysis) {
     for stmt in &program.body {
         match stmt {
             Statement::ImportDeclaration(import) => {
+                let source = import.source.value.as_str();
                 for spec in import.specifiers.iter().flatten() {
-                    out.sources.insert(spec.local().name.as_str().to_string(), import.source.value.as_str().to_string());
+                    out.sources.insert(spec.local().name.as_str().to_string(), source.to_string());
+                    let name = match spec {
+                        ImportDeclarationSpecifier::ImportSpecifier(s) => export_name(&s.imported),
+                        ImportDeclarationSpecifier::ImportDefaultSpecifier(_) => "default".to_string(),
+                        ImportDeclarationSpecifier::ImportNamespaceSpecifier(_) => continue,
+                    };
+                    out.imported.entry(source.to_string()).or_default().insert(name);
                 }
             }
             Statement::ExportFromDeclaration(e) => {
+                let source = e.source.value.as_str();
                 for spec in &e.specifiers {
-                    out.sources.insert(export_name(&spec.exported), e.source.value.as_str().to_string());
+                    out.sources.insert(export_name(&spec.exported), source.to_string());
+                    out.imported.entry(source.to_string()).or_default().insert(export_name(&spec.local));
                 }
             }
             Statement::VariableDeclaration(v) => {
                 for d in &v.declarations {
-                    if let Some(source) = d.init.as_ref().and_then(required_source) {
+                    let Some(init) = d.init.as_ref() else { continue };
+                    if let Some(source) = required_source(init) {
                         for name in binding_names(&d.id) {
                             out.sources.insert(name, source.clone());
                         }
+                    }
+                    if let Some((source, names)) = required_names(init, &d.id) {
+                        out.imported.entry(source).or_default().extend(names);
                     }
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// The module and the names `const { a, b: c } = require('s')` and `const x = require('s').a`
+/// ask for (a computed key asks for none this can read).
+fn required_names(init: &Expression<'_>, id: &BindingPattern<'_>) -> Option<(String, Vec<String>)> {
+    match init.get_inner_expression() {
+        Expression::CallExpression(call) => {
+            let source = literal_require(call)?;
+            let BindingPattern::ObjectPattern(pattern) = id else { return None };
+            let names = pattern.properties.iter().filter_map(|p| p.key.static_name().map(|n| n.to_string())).collect();
+            Some((source, names))
+        }
+        Expression::StaticMemberExpression(m) => match m.object.get_inner_expression() {
+            Expression::CallExpression(call) => Some((literal_require(call)?, vec![m.property.name.as_str().to_string()])),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -309,3 +309,39 @@ fn requests_come_from_the_same_walk_as_capabilities() {
     );
     assert_eq!(a.requests.iter().map(String::as_str).collect::<Vec<_>>(), ["./a", "./c", "./e", "./f", "./types"]);
 }
+
+fn asked(a: &Analysis, spec: &str) -> Vec<String> {
+    a.imported.get(spec).map(|n| n.iter().cloned().collect()).unwrap_or_default()
+}
+
+#[test]
+fn the_names_each_module_is_asked_for() {
+    let e = analyze(
+        "e.ts",
+        "import d, { a, b as c, type T } from './x';\nimport * as ns from './ns';\nexport { y as z, default as w } from './y';\nexport * from './all';\n",
+    );
+    assert_eq!(asked(&e, "./x"), ["a", "b", "default", "T"].map(String::from).into_iter().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>());
+    assert!(asked(&e, "./ns").is_empty() && asked(&e, "./all").is_empty());
+    assert_eq!(asked(&e, "./y"), ["default", "y"]);
+    let c = analyze("c.js", "const { a, b: c } = require('./a');\nconst B = require('./b').B;\nconst whole = require('./w');\n");
+    assert_eq!((asked(&c, "./a"), asked(&c, "./b")), (vec!["a".to_string(), "b".to_string()], vec!["B".to_string()]));
+    assert!(asked(&c, "./w").is_empty());
+}
+
+#[test]
+fn exports_are_open_where_they_are_not_all_named() {
+    let open = |path: &str, src: &str| analyze(path, src).exports_open;
+    // Read in full: ESM, TypeScript declarations, CommonJS assignments (a comment naming exports too).
+    assert!(!open("a.mjs", "export const a = 1;\nexport * from './s.js';\n"));
+    assert!(!open("a.ts", "export interface P { x: number }\nexport declare function f(): void;\n"));
+    assert!(!open("a.js", "// exports the cache\nexports.a = 1;\nmodule.exports.b = exports.c = 2;\n"));
+    assert!(!open("a.js", "const x = 1;\nmodule.exports = { x, y: 2 };\n"));
+    // Not: built at run time, opaque, or TypeScript forms this reading does not follow.
+    assert!(open("a.js", "Object.assign(module.exports, { a: 1 });\nexports.b = 2;\n"));
+    assert!(open("a.js", "for (const k of ['a']) exports[k] = 1;\nexports.b = 2;\n"));
+    assert!(open("a.js", "function make() {}\nmodule.exports = make();\n"));
+    assert!(open("a.js", "const base = {};\nmodule.exports = { ...base, a: 1 };\n"));
+    assert!(open("a.js", "if (x) { exports.a = 1; }\nexports.b = 2;\n"));
+    assert!(open("a.ts", "const f = () => 1;\nexport = f;\n"));
+    assert!(open("a.ts", "export namespace N { export const a = 1; }\n"));
+}

@@ -36,6 +36,7 @@ impl Session {
         let asked = std::mem::take(&mut self.effects.asked);
         self.note_import_targets(&asked, &found);
         self.check_imports();
+        self.check_imported_names();
         self.check_deletes();
         let blocked = self.outcomes.iter().any(|o| o.outcome == Outcome::Blocked);
         self.set_stage(Stage::Gate, if blocked { StageState::Failed } else { StageState::Ok });
@@ -65,14 +66,44 @@ impl Session {
         for (i, target) in std::mem::take(&mut self.effects.imports) {
             by_write.entry(i).or_default().push(target);
         }
+        let found: Vec<(usize, Vec<Violation>)> = by_write
+            .into_iter()
+            .map(|(i, targets)| {
+                let path = &self.effects.staged[i].path;
+                (i, self.missing_imports(path, &targets).into_iter().map(|(v, _)| v).collect())
+            })
+            .collect();
+        self.block_staged(found);
+    }
+
+    /// Block every staged write that imports a name its module does not export after the run
+    /// (rule `import_names_exported`), now that every module's text is known. A whole-file
+    /// unit's answer was held to it when it came, against the files generated before it.
+    fn check_imported_names(&mut self) {
+        let found: Vec<(usize, Vec<Violation>)> = (0..self.effects.staged.len())
+            .filter_map(|i| {
+                let staged = &self.effects.staged[i];
+                let text = staged.new.as_deref()?;
+                if staged.violations.iter().any(|v| v.rule == Rule::ImportNamesExported) {
+                    return None;
+                }
+                let old = self.files.texts.get(&staged.path).and_then(|t| t.as_deref());
+                Some((i, self.unexported_imports(&staged.path, old, text).into_iter().map(|(v, _)| v).collect()))
+            })
+            .collect();
+        self.block_staged(found);
+    }
+
+    /// Add each staged write's `found` violations (by index, in order), and block the writes the
+    /// gate's mode blocks them for.
+    fn block_staged(&mut self, found: Vec<(usize, Vec<Violation>)>) {
         let mut blocked = Vec::new();
         // From the last, so the indexes of the ones still to look at stay valid.
-        for (i, targets) in by_write.into_iter().rev() {
-            let path = self.effects.staged[i].path.clone();
-            let found: Vec<Violation> = self.missing_imports(&path, &targets).into_iter().map(|(v, _)| v).collect();
+        for (i, found) in found.into_iter().rev() {
             if found.is_empty() {
                 continue;
             }
+            let path = self.effects.staged[i].path.clone();
             let decision = gate::decide(&found, self.input.options.gate);
             self.effects.staged[i].violations.extend(found);
             let violations = self.effects.staged[i].violations.clone();

@@ -501,12 +501,15 @@ split the file or the task",
             Checked::Unusable(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
             Checked::File { code, candidate, mut violations, targets } => {
                 // A missing module is refused in plain words: what is not there, what is.
-                let missing = self.missing_imports(&path, &targets);
+                // So is a name the module it comes from does not export.
+                let mut missing = self.missing_imports(&path, &targets);
+                missing.extend(self.unexported_imports(&path, old.as_deref(), &candidate));
                 let refusals: Vec<String> = missing.iter().map(|(_, r)| r.clone()).collect();
                 violations.extend(missing.into_iter().map(|(v, _)| v));
                 match gate::decide(&violations, self.input.options.gate) {
                     Decision::Block => {
-                        let others = violations.iter().filter(|v| v.rule != Rule::ImportResolves).map(|v| v.message.clone());
+                        let worded = |r: Rule| matches!(r, Rule::ImportResolves | Rule::ImportNamesExported);
+                        let others = violations.iter().filter(|v| !worded(v.rule)).map(|v| v.message.clone());
                         let reason = others.chain(refusals).collect::<Vec<_>>().join("; ");
                         Err((reason, violations, Outcome::Blocked, Some(candidate)))
                     }

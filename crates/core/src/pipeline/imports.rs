@@ -13,6 +13,19 @@ pub(super) type ImportTarget = (String, Vec<String>);
 /// The most existing modules a refusal lists for the model.
 const MODULES_LISTED: usize = 8;
 
+/// How deep `export * from` chains are followed for a module's exports.
+const STAR_DEPTH: usize = 4;
+
+/// What the run knows of a workspace module after it, at this point of the run.
+enum ModuleAfterRun {
+    /// Its text after the run: a staged write, or a file the plan leaves as read.
+    Known(std::rc::Rc<Analysis>),
+    /// Not there after the run (absent, or deleted by the plan).
+    Gone,
+    /// A file of the plan not generated yet (or withheld), or one the run never read.
+    Unknown,
+}
+
 impl Session {
     /// The relative imports of `new` (the text written at `path`) that `old` did not have, each
     /// with the paths it may load. One the file already had is not the run's doing: a module a
@@ -45,6 +58,105 @@ impl Session {
             return Some(true);
         }
         self.files.texts.get(path).map(Option::is_some).or_else(|| self.files.import_targets.get(path).copied())
+    }
+
+    /// What `path` is after the run, as far as the run knows now.
+    fn module_after_run(&self, path: &str) -> ModuleAfterRun {
+        if let Some(staged) = self.effects.staged.iter().find(|s| s.path == path) {
+            return match (&staged.new, &staged.facts) {
+                (None, _) => ModuleAfterRun::Gone,
+                (Some(_), Some(facts)) => ModuleAfterRun::Known(facts.clone()),
+                (Some(text), None) => ModuleAfterRun::Known(self.files.facts.analyze(path, text)),
+            };
+        }
+        if self.plan.entries.iter().any(|e| e.path == path) {
+            return ModuleAfterRun::Unknown;
+        }
+        match self.files.texts.get(path) {
+            Some(Some(text)) => ModuleAfterRun::Known(self.files.facts.analyze(path, text)),
+            Some(None) => ModuleAfterRun::Gone,
+            None => ModuleAfterRun::Unknown,
+        }
+    }
+
+    /// The module a relative import `spec` in `from` loads after the run, when the run knows its
+    /// text: the first candidate path it knows (a sibling with another script extension that the
+    /// run never read is not looked for); None when a file of the plan not generated yet could
+    /// be it, or no candidate is known.
+    fn imported_module(&self, spec: &str, from: &str) -> Option<(String, std::rc::Rc<Analysis>)> {
+        for candidate in import_candidates(spec, from) {
+            if !Language::of(&candidate).is_script() {
+                continue;
+            }
+            match self.module_after_run(&candidate) {
+                ModuleAfterRun::Known(facts) => return Some((candidate, facts)),
+                ModuleAfterRun::Unknown if self.plan.entries.iter().any(|e| e.path == candidate) => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Every name the module at `path` (with `facts`) exports after the run, re-exports followed;
+    /// None when they cannot all be named (see `Analysis::exports_open`, a re-exported module the
+    /// run does not know, a file that parses badly or has no module syntax of one kind).
+    fn module_exports(&self, path: &str, facts: &Analysis, depth: usize) -> Option<BTreeSet<String>> {
+        if !facts.is_valid() || facts.exports_open || depth > STAR_DEPTH {
+            return None;
+        }
+        let mut names = BTreeSet::new();
+        match facts.module_format()? {
+            // `import d from './cjs'` is the whole `module.exports`, in Node and in every bundler.
+            ModuleFormat::Cjs => drop(names.insert("default".to_string())),
+            ModuleFormat::Esm => {}
+        }
+        for export in &facts.exports {
+            match export.strip_prefix("*:") {
+                None => drop(names.insert(export.clone())),
+                Some(spec) => {
+                    let (star, star_facts) = self.imported_module(spec, path)?;
+                    // `export *` passes on every name but the default.
+                    names.extend(self.module_exports(&star, &star_facts, depth + 1)?.into_iter().filter(|n| n != "default"));
+                }
+            }
+        }
+        Some(names)
+    }
+
+    /// The names `new` (written at `path`) imports from workspace modules that, as far as the
+    /// run knows now, those do not export after the run; a name `old` already imported from the
+    /// same module is not the run's doing. The violation of each module (for the report) and its
+    /// refusal in plain words for the model (rule `import_names_exported`).
+    pub(super) fn unexported_imports(&self, path: &str, old: Option<&str>, new: &str) -> Vec<(Violation, String)> {
+        if self.input.options.gate == GateMode::Off || !Language::of(path).is_script() {
+            return Vec::new();
+        }
+        let before = old.map(|old| self.files.facts.analyze(path, old));
+        let analysis = self.files.facts.analyze_checked(path, new);
+        let mut out = Vec::new();
+        for (spec, names) in &analysis.imported {
+            let had = before.as_ref().and_then(|b| b.imported.get(spec));
+            let asked: Vec<&String> = names.iter().filter(|n| !had.is_some_and(|h| h.contains(*n))).collect();
+            if asked.is_empty() {
+                continue;
+            }
+            let Some((module, facts)) = self.imported_module(spec, path) else { continue };
+            if module == path {
+                continue;
+            }
+            let Some(exported) = self.module_exports(&module, &facts, 0) else { continue };
+            let missing: Vec<String> = asked.into_iter().filter(|n| !exported.contains(*n)).cloned().collect();
+            if missing.is_empty() {
+                continue;
+            }
+            // The default every CommonJS module has is not one to offer the model.
+            let exported: Vec<String> = exported.into_iter().filter(|n| n != "default" || facts.exports.contains(n)).collect();
+            out.push((
+                gate::import_names_exported::unexported(path, spec, &missing),
+                gate::import_names_exported::refusal(spec, &missing, &exported),
+            ));
+        }
+        out
     }
 
     /// The paths to ask the host about: the candidates no one has said anything of, of each

@@ -301,6 +301,19 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
     let mut host = Host::new(&[]);
     let _ = host.run("Add a route to src/servr.js", &["src/servr.js"], RunOptions::default());
     assert_eq!(host.prompts()[0].stage, "L1");
+    // One the task says what it exports is to be made, and must export it: no planner call, and
+    // an answer without the name goes back.
+    let mut host = Host::new(&[("src/index.ts", "export const rules = {};\n")]);
+    host.files.insert("src/range.ts".into(), None);
+    let wrong = "export function rangeRule(min: number, max: number) {\n  return min <= max;\n}\n";
+    let right = "export function range(min: number, max: number) {\n  return min <= max;\n}\n";
+    let index = "import { range } from './range';\n\nexport const rules = { pct: range(0, 100) };\n";
+    host.answers.extend([fenced(wrong), fenced(right), fenced(index)]);
+    let r = host.run("src/range.ts exports `range(min, max)`. Register range(0, 100) in src/index.ts as pct.", &["src/range.ts", "src/index.ts"], RunOptions::default());
+    assert_eq!((r.status, r.plan_source), (Status::Ok, PlanSource::Derived), "{r:?}");
+    assert_eq!(r.plan[0].exports, ["range"]);
+    assert!(host.prompts().iter().all(|p| p.stage == "L3"));
+    assert_eq!(host.text("src/range.ts"), Some(right));
 }
 
 #[test]
@@ -1926,6 +1939,95 @@ fn a_written_file_that_imports_a_missing_module_goes_back_to_the_model_and_out_o
     let r = host.run(task, &scope, RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(r.counts.written, 2);
+}
+
+#[test]
+fn a_written_file_that_imports_a_name_its_module_does_not_export_goes_back_to_the_model() {
+    // Seen live (ts-validators): index.ts imported `range` from the range.ts a unit before had
+    // written as `rangeRule`; the run said OK and index.ts no longer loaded.
+    let index = "import { minLength } from './minLength';\n\nexport const rules = { short: minLength(3) };\n";
+    let min = "export function minLength(n: number) {\n  return (s: string) => s.length >= n;\n}\n";
+    let range = "export function rangeRule(min: number, max: number) {\n  return (n: number) => n >= min && n <= max;\n}\n";
+    let index_with = |import: &str| format!("import {{ minLength }} from './minLength';\n{import}\n\nexport const rules = {{ short: minLength(3), pct: range(0, 100) }};\n");
+    let bad = index_with("import { range } from './range';");
+    let good = index_with("import { rangeRule as range } from './range';");
+    let task = "create src/range.ts and register range(0, 100) in src/index.ts";
+    let scope = ["src/range.ts", "src/index.ts"];
+    let new_host = || {
+        let mut host = Host::new(&[("src/index.ts", index), ("src/minLength.ts", min)]);
+        host.files.insert("src/range.ts".into(), None);
+        host
+    };
+    let the_plan = || plan(&[("src/range.ts", "CREATE"), ("src/index.ts", "MODIFY")]);
+
+    // The retry is told what the module exports, and its answer is written with the plan.
+    let mut host = new_host();
+    host.answers.extend([the_plan(), fenced(range), fenced(&bad), fenced(&good)]);
+    let r = host.run(task, &scope, RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("src/index.ts"), Some(good.as_str()));
+    let retry = host.prompts().into_iter().find(|p| p.path.as_deref() == Some("src/index.ts") && p.attempt == 1).cloned().expect("index.ts asked again");
+    let user = &retry.messages.last().unwrap().content;
+    assert!(
+        user.contains("REJECTED: `./range` does not export `range` (it exports `rangeRule`): import a name it exports, or define what you need in this file"),
+        "{user}"
+    );
+
+    // Out of retries: the file is blocked, naming the name, and nothing of the plan is written.
+    let mut host = new_host();
+    host.answers.extend([the_plan(), fenced(range), fenced(&bad), fenced(&bad.replace("0, 100", "0, 99")), fenced(&bad.replace("0, 100", "1, 100"))]);
+    let r = host.run(task, &scope, RunOptions::default());
+    assert_ne!(r.status, Status::Ok, "{r:?}");
+    let file = r.files.iter().find(|f| f.path == "src/index.ts").unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(file.outcome, Outcome::Blocked, "{file:?}");
+    let last = file.violations.last().unwrap();
+    assert_eq!((last.rule, last.message.as_str()), (Rule::ImportNamesExported, "src/index.ts: imports `range` from ./range, which does not export it"));
+    assert_eq!(r.counts.written, 0, "{r:?}");
+    assert_eq!((host.text("src/index.ts"), host.text("src/range.ts")), (Some(index), None));
+
+    // With the gate warning, the write goes through and the report says why.
+    let mut host = new_host();
+    host.answers.extend([the_plan(), fenced(range), fenced(&bad)]);
+    let r = host.run(task, &scope, RunOptions { gate: GateMode::Warn, ..RunOptions::default() });
+    assert_eq!(host.text("src/index.ts"), Some(bad.as_str()), "{r:?}");
+    let file = r.files.iter().find(|f| f.path == "src/index.ts").unwrap();
+    assert!(file.violations.iter().any(|v| v.rule == Rule::ImportNamesExported), "{file:?}");
+}
+
+#[test]
+fn an_imported_name_is_checked_against_the_module_as_the_plan_leaves_it() {
+    // The importer is generated before the module it imports from: its answer cannot be judged
+    // then, and is held to the rule once every answer is in, against what the module became.
+    let util = "exports.trim = (s) => s.trim();\n";
+    let main = "const { trim } = require('./util');\n\nmodule.exports = (s) => trim(s);\n";
+    let main_new = "const { trim, pad } = require('./util');\n\nmodule.exports = (s) => pad(trim(s));\n";
+    let util_with = "exports.trim = (s) => s.trim();\nexports.pad = (s) => ` ${s} `;\n";
+    let util_without = "exports.trim = (s) => s.trim();\nexports.padded = (s) => ` ${s} `;\n";
+    let task = "pad the output of main.js with a new helper in util.js";
+    let run = |util_answer: &str| {
+        let mut host = Host::new(&[("main.js", main), ("util.js", util)]);
+        host.answers.extend([plan(&[("main.js", "MODIFY"), ("util.js", "MODIFY")]), fenced(main_new), fenced(util_answer)]);
+        let r = host.run(task, &["main.js", "util.js"], RunOptions::default());
+        (r, host)
+    };
+    let (r, host) = run(util_with);
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("main.js"), Some(main_new));
+    let (r, host) = run(util_without);
+    assert_ne!(r.status, Status::Ok, "{r:?}");
+    let file = r.files.iter().find(|f| f.path == "main.js").unwrap();
+    assert_eq!((file.outcome, file.violations[0].message.as_str()), (Outcome::Blocked, "main.js: imports `pad` from ./util, which does not export it"), "{r:?}");
+    assert_eq!((host.text("main.js"), host.text("util.js")), (Some(main), Some(util)));
+
+    // Exports built at run time cannot be named: not held to the rule. Nor is a name the file
+    // imported before the run (the module not in scope, its export made by a build step).
+    let (r, _) = run("exports.trim = (s) => s.trim();\nObject.assign(exports, { pad: (s) => ` ${s} ` });\n");
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    let old = "const { gen } = require('./gen');\n\nmodule.exports = () => gen(1);\n";
+    let mut host = Host::new(&[("a.js", old), ("gen.js", "exports.other = 1;\n")]);
+    host.answers.push_back(fenced(&old.replace("gen(1)", "gen(2)")));
+    let r = host.run_reading("call gen with 2 in a.js", &["a.js"], &["gen.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
 }
 
 #[test]

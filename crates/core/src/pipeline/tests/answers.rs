@@ -15,8 +15,8 @@ fn units(host: &Host) -> Vec<&CompletionRequest> {
 fn the_module_is_written_not_the_test_that_follows_it() {
     let mut host = Host::new(&[]);
     let answer_text = format!("Here is the module:\n```js\n{ADD}```\nAnd a test for it:\n```js\n{ADD_TEST}```\n");
-    host.answers.extend([plan(&[("src/add.js", "CREATE")]), answer(&answer_text)]);
-    // A missing file the task does not say to create: the planner is asked, and declares the exports.
+    host.answers.extend([answer(&answer_text)]);
+    // A missing file the task says what it exports: made, with `add` declared (no planner call).
     let r = host.run("Add src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert_eq!(host.text("src/add.js"), Some(ADD));
@@ -206,12 +206,10 @@ fn a_large_class_is_shown_to_the_planner_without_its_members_when_the_budget_is_
 fn a_created_file_is_told_from_a_helper_by_the_exports_its_plan_declares() {
     let helper = "function clamp(x, lo, hi) {\n  return Math.min(hi, Math.max(lo, x));\n}\n\nmodule.exports = { clamp };\n";
     let mut host = Host::new(&[]);
-    host.answers.extend([
-        plan_json("{\"actions\":[{\"path\":\"src/add.js\",\"action\":\"CREATE\",\"intent\":\"add(a, b)\",\"exports\":[\"add\"]}]}"),
-        answer(&format!("A helper first:\n```js\n{helper}```\nThen the module:\n```js\n{ADD}```\n")),
-    ]);
-    // A missing file the task does not say to create: the planner is asked, and declares the exports.
+    host.answers.extend([answer(&format!("A helper first:\n```js\n{helper}```\nThen the module:\n```js\n{ADD}```\n"))]);
+    // The task says what the new file exports: the derived plan declares `add`, no planner call.
     let r = host.run("Add src/add.js exporting add(a, b)", &["src/add.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!((r.plan_source, r.plan[0].exports.as_slice()), (PlanSource::Derived, ["add".to_string()].as_slice()));
     assert_eq!(host.text("src/add.js"), Some(ADD));
 }
