@@ -95,9 +95,10 @@ async function healthRun(server) {
   const ws = makeWorkspace();
   server.answer(planJson([{ path: 'src/health.js', action: 'CREATE', intent: 'health()', exports: ['health'] }]));
   server.answer(fenced(HEALTH_MODULE));
-  // A missing file the task does not say to create: the plan is the planner's (a one-file task
-  // that says "create" would derive its plan and make no plan call).
-  const r = await runCli(['Add src/health.js exporting health()', '--files', 'src/health.js', '--base-url', server.baseUrl], { cwd: ws });
+  // A missing file the task does not say to create, nor what it exports, in a folder the run knows
+  // nothing of: the plan is the planner's (a one-file task that says "create" would derive its plan
+  // and make no plan call).
+  const r = await runCli(['Add src/health.js with a health() function', '--files', 'src/health.js', '--base-url', server.baseUrl], { cwd: ws });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(fs.readFileSync(path.join(ws, 'src/health.js'), 'utf8'), HEALTH_MODULE);
   return lastRunLog(ws).events;

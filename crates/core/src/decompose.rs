@@ -464,7 +464,7 @@ pub(crate) fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, cont
         // for it to be made, and the names are the plan's declared exports (checked, and shown to
         // the other units).
         let declared = if file.exists { Vec::new() } else { declared_exports(task, path) };
-        if !file.exists && !asks_to_make && declared.is_empty() {
+        if !file.exists && !asks_to_make && declared.is_empty() && !new_in_known_folder(path, files, context) {
             return None;
         }
         // No intent: the unit's part of the task is its brief (an intent line would only repeat it).
@@ -485,6 +485,41 @@ pub(crate) fn derived_plan(files: &BTreeMap<String, KnownFile>, task: &str, cont
     // New files first: a unit that uses one is then shown what it really exports (no planner said it).
     plan.sort_by_key(|e| e.action != Action::Create);
     Some(plan)
+}
+
+/// Whether a missing `path` reads as a new file of a folder the run knows rather than a mistyped
+/// path: a file the run knows exists (in scope or read-only) is in the same folder, and none of
+/// those has a name within two edits of it (`servr.js` beside `server.js`, `a.js` beside `a.ts`).
+fn new_in_known_folder(path: &str, files: &BTreeMap<String, KnownFile>, context: &BTreeSet<String>) -> bool {
+    fn split(p: &str) -> (&str, String) {
+        p.rsplit_once('/').map_or(("", p.to_lowercase()), |(d, f)| (d, f.to_lowercase()))
+    }
+    let (folder, name) = split(path);
+    let existing = files.iter().filter(|(_, f)| f.exists).map(|(p, _)| p).chain(context);
+    let siblings: Vec<String> = existing.filter_map(|p| {
+        let (d, f) = split(p);
+        (d == folder).then_some(f)
+    }).collect();
+    !siblings.is_empty() && siblings.iter().all(|s| edits_beyond(&name, s, 2))
+}
+
+/// Whether `a` and `b` are more than `most` single-character edits apart (Levenshtein).
+fn edits_beyond(a: &str, b: &str, most: usize) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > most {
+        return true;
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()] > most
 }
 
 /// Words between "exports" and the name it exports that are not the name.
@@ -550,6 +585,25 @@ fn list(files: &BTreeMap<String, KnownFile>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_file_beside_known_files_is_new_unless_its_name_is_one_of_theirs_mistyped() {
+        let known = |paths: &[(&str, bool)]| -> BTreeMap<String, KnownFile> {
+            paths.iter().map(|(p, exists)| (p.to_string(), KnownFile { exists: *exists, ..KnownFile::default() })).collect()
+        };
+        let none = BTreeSet::new();
+        let files = known(&[("src/handlers/stats.js", false), ("src/handlers/index.js", true)]);
+        assert!(new_in_known_folder("src/handlers/stats.js", &files, &none));
+        // A read-only file counts as known too; one in another folder does not.
+        let alone = known(&[("src/handlers/stats.js", false)]);
+        assert!(new_in_known_folder("src/handlers/stats.js", &alone, &BTreeSet::from(["src/handlers/ping.js".to_string()])));
+        assert!(!new_in_known_folder("src/handlers/stats.js", &alone, &BTreeSet::from(["src/ping.js".to_string()])));
+        assert!(!new_in_known_folder("src/handlers/stats.js", &alone, &none));
+        // Within two edits of a known file: likely that file, mistyped.
+        assert!(!new_in_known_folder("src/servr.js", &known(&[("src/servr.js", false), ("src/server.js", true)]), &none));
+        assert!(!new_in_known_folder("src/a.js", &known(&[("src/a.js", false), ("src/a.ts", true)]), &none));
+        assert!(!edits_beyond("kitten", "sitting", 3) && edits_beyond("kitten", "sitting", 2));
+    }
 
     #[test]
     fn a_task_that_says_what_a_new_file_exports_declares_it() {

@@ -267,7 +267,8 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
         ("Create new.js with add(key) and delete(key); use it in say.js", &["say.js", "new.js"], true),
         ("Implement say in say.js", &["say.js", "other.js"], false),
         ("Implement say in say.js and delete other.js", &["say.js", "other.js"], false),
-        ("Use new.js in say.js", &["say.js", "new.js"], false),
+        // A missing file beside files the run knows, with a name none of theirs is near: new.
+        ("Use new.js in say.js", &["say.js", "new.js"], true),
         ("Delete say.js", &["say.js"], false),
         ("Move say into lib.js", &["say.js"], false),
         ("Rename say to speak", &["say.js"], false),
@@ -301,6 +302,16 @@ fn the_plan_is_derived_only_when_the_scope_leaves_no_choice() {
     let mut host = Host::new(&[]);
     let _ = host.run("Add a route to src/servr.js", &["src/servr.js"], RunOptions::default());
     assert_eq!(host.prompts()[0].stage, "L1");
+    // So may one whose name is a known file's mistyped; a new name beside known files is new.
+    let mut host = Host::new(&[("src/server.js", "module.exports = {};\n")]);
+    host.files.insert("src/servr.js".into(), None);
+    let _ = host.run("Add a route to src/servr.js and use it in src/server.js", &["src/servr.js", "src/server.js"], RunOptions::default());
+    assert_eq!(host.prompts()[0].stage, "L1");
+    let mut host = Host::new(&[("src/handlers/index.js", "module.exports = {};\n")]);
+    host.files.insert("src/handlers/stats.js".into(), None);
+    host.answers.extend([fenced("exports.name = 'stats';\n"), fenced("module.exports = { stats: require('./stats') };\n")]);
+    let r = host.run("Add a stats handler in src/handlers/stats.js. Register it in src/handlers/index.js.", &["src/handlers/stats.js", "src/handlers/index.js"], RunOptions::default());
+    assert_eq!((r.status, r.plan_source, r.plan[0].action), (Status::Ok, PlanSource::Derived, Action::Create), "{r:?}");
     // One the task says what it exports is to be made, and must export it: no planner call, and
     // an answer without the name goes back.
     let mut host = Host::new(&[("src/index.ts", "export const rules = {};\n")]);
@@ -652,20 +663,21 @@ fn unknown_section_is_a_plan_problem() {
 fn task_named_files_join_read_only_and_the_budget_cuts_them_to_an_outline() {
     let spec = "const { score } = require('./bowling');\n\ntest('gutter game', () => {\n  expect(score(Array(20).fill(0))).toBe(0);\n});\n";
     let mut host = Host::new(&[("bowling.spec.js", spec)]);
-    host.answers.extend([plan(&[("bowling.js", "CREATE")]), fenced("function score() { return 0; }\nmodule.exports = { score };\n")]);
+    // In a folder the run knows nothing of, the missing file may be a wrong path: the planner is asked.
+    host.answers.extend([plan(&[("src/bowling.js", "CREATE")]), fenced("function score() { return 0; }\nmodule.exports = { score };\n")]);
     let task = "Implement score(rolls). The test file is bowling.spec.js. Do not modify the test file.";
-    let r = host.run(task, &["bowling.js"], RunOptions::default());
+    let r = host.run(task, &["src/bowling.js"], RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
     assert!(host.prompts()[0].messages[1].content.contains("READ-ONLY CONTEXT (never plan these): bowling.spec.js"));
     // The read-only context is in the system message (the stable prefix), never beside the target.
     let (system, unit) = (&host.prompts()[1].messages[0].content, &host.prompts()[1].messages[1].content);
     assert!(system.contains("READ-ONLY FILE bowling.spec.js:") && system.contains("gutter game"), "{system}");
-    assert!(!unit.contains("gutter game") && unit.contains("YOU WRITE: bowling.js (CREATE this new file)"), "{unit}");
+    assert!(!unit.contains("gutter game") && unit.contains("YOU WRITE: src/bowling.js (CREATE this new file)"), "{unit}");
 
     // A plan that tries to write the spec is refused.
     let mut host = Host::new(&[("bowling.spec.js", spec)]);
-    host.answers.extend([plan(&[("bowling.js", "CREATE"), ("bowling.spec.js", "MODIFY")]), plan(&[("bowling.js", "CREATE"), ("bowling.spec.js", "MODIFY")])]);
-    let r = host.run(task, &["bowling.js"], RunOptions::default());
+    host.answers.extend([plan(&[("src/bowling.js", "CREATE"), ("bowling.spec.js", "MODIFY")]), plan(&[("src/bowling.js", "CREATE"), ("bowling.spec.js", "MODIFY")])]);
+    let r = host.run(task, &["src/bowling.js"], RunOptions::default());
     assert_eq!(r.error.as_ref().unwrap().code, "plan_invalid");
     assert_eq!(host.text("bowling.spec.js"), Some(spec));
 }
@@ -712,13 +724,14 @@ fn the_planner_is_shown_the_task_named_directory_as_outlines_too() {
     let route = "function route(ticket) {\n  if (ticket.level === 'high') return 'oncall';\n  return 'queue';\n}\nmodule.exports = { route };\n";
     let index = "module.exports = {};\n";
     let files = [("systems/core/triage/intake.js", intake), ("systems/core/triage/route.js", route), ("src/index.js", index)];
-    let task = "Study the triage system at systems/core/triage/ and add src/escalate.js, exported from src/index.js.";
-    let scope = ["src/escalate.js", "src/index.js"];
+    // (lib/ holds no file the run knows: the missing file may be a wrong path, so there is a planner to ask.)
+    let task = "Study the triage system at systems/core/triage/ and add lib/escalate.js, exported from src/index.js.";
+    let scope = ["lib/escalate.js", "src/index.js"];
     let mut host = Host::new(&files);
     host.answers.extend([
-        plan(&[("src/escalate.js", "CREATE"), ("src/index.js", "MODIFY")]),
+        plan(&[("lib/escalate.js", "CREATE"), ("src/index.js", "MODIFY")]),
         fenced("function escalate(t) {\n  return t;\n}\nmodule.exports = { escalate };\n"),
-        fenced("const { escalate } = require('./escalate');\nmodule.exports = { escalate };\n"),
+        fenced("const { escalate } = require('../lib/escalate');\nmodule.exports = { escalate };\n"),
     ]);
     let r = host.run(task, &scope, RunOptions::default());
     assert_eq!(r.status, Status::Ok, "{r:?}");
@@ -742,9 +755,9 @@ fn the_planner_is_shown_the_task_named_directory_as_outlines_too() {
     let refs: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let mut host = Host::new(&refs);
     host.answers.extend([
-        plan(&[("src/escalate.js", "CREATE"), ("src/index.js", "MODIFY")]),
+        plan(&[("lib/escalate.js", "CREATE"), ("src/index.js", "MODIFY")]),
         fenced("function escalate(t) {\n  return t;\n}\nmodule.exports = { escalate };\n"),
-        fenced("const { escalate } = require('./escalate');\nmodule.exports = { escalate };\n"),
+        fenced("const { escalate } = require('../lib/escalate');\nmodule.exports = { escalate };\n"),
     ]);
     let options = RunOptions { context_budget: Some(1_200), ..RunOptions::default() };
     let r = host.run(task, &scope, options);
