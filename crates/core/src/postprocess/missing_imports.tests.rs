@@ -170,3 +170,14 @@ fn typescript_cjs_and_nested_paths_use_the_shared_specifiers() {
     let (out, _) = recover_missing_imports("src/x/y/a.ts", src, ModuleFormat::Esm, &n);
     assert_eq!(out, "import { other, helper } from '../../lib/helper.js';\nhelper(other);\n");
 }
+
+#[test]
+fn a_name_re_exported_but_never_imported_is_imported_from_its_one_provider() {
+    // Seen live (esm-cache-layer): "Also export TtlCache from src/index.js" answered with
+    // `export { TtlCache };` and no import; the retry gave the same answer.
+    let n = facts(&[("src/cache.js", "export class TtlCache {}\n")]);
+    let src = "import { createFetcher } from './fetcher.js';\n\nexport { createFetcher, TtlCache };\n";
+    let (out, fixes) = recover_missing_imports("src/index.js", src, ModuleFormat::Esm, &neighbours(&n));
+    assert_eq!(out, "import { createFetcher } from './fetcher.js';\nimport { TtlCache } from './cache.js';\n\nexport { createFetcher, TtlCache };\n");
+    assert_eq!(fixes.len(), 1);
+}
