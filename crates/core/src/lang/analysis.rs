@@ -342,7 +342,11 @@ fn exports_words(source: &str, program: &Program<'_>) -> usize {
             let (start, end) = (*i, i + w.len());
             (start == 0 || !ident(bytes[start - 1])) && bytes.get(end).is_none_or(|b| !ident(*b))
         })
-        .filter(|(i, _)| !program.comments.iter().any(|c| (c.span.start as usize..c.span.end as usize).contains(i)))
+        .filter(|(i, _)| {
+            // Comments come in source order: the one that could hold `i` is the last that starts before it.
+            let before = program.comments.partition_point(|c| (c.span.start as usize) <= *i);
+            !before.checked_sub(1).is_some_and(|k| (program.comments[k].span.end as usize) > *i)
+        })
         .count()
 }
 
