@@ -2,12 +2,16 @@
 // A small OpenAI-compatible server over a local GGUF model (node-llama-cpp, CPU), for live benchmarks.
 //
 //   node benchmarks/live-model/serve.mjs --model qwen2.5-coder-1.5b [--port N] [--threads N] [--context N] [--no-install]
+//                                        [--no-prompt-cache]
 //
 // Order: arguments, then the port (bound first, so a port in use fails before a slow load), then the
 // cache (installed when missing unless --no-install; a checksum mismatch moves the file aside), then the
 // model. The FIRST stdout line, `listening http://127.0.0.1:PORT/v1`, comes only once the model is loaded.
-// One generation at a time (a queue); each chat gets a fresh context sequence; a client that hangs up
-// aborts its generation. One line per request on stderr (tokens, seconds), never the prompt.
+// One generation at a time (a queue) on one context sequence that keeps what it evaluated, so a chat
+// that starts with the same tokens as the one before (a run's stable prefix, a retry) evaluates only
+// what differs, as llama.cpp's server does with cache_prompt; usage reports those tokens as
+// prompt_tokens_details.cached_tokens. --no-prompt-cache gives each chat a fresh sequence. A client
+// that hangs up aborts its generation. One line per request on stderr (tokens, seconds), never the prompt.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -27,15 +31,18 @@ const OPTIONS = {
   threads: { type: 'string' },
   context: { type: 'string' },
   'no-install': { type: 'boolean' },
+  'no-prompt-cache': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
-const HELP = `usage: node benchmarks/live-model/serve.mjs --model NAME [--port N] [--threads N] [--context N] [--no-install]
+const HELP = `usage: node benchmarks/live-model/serve.mjs --model NAME [--port N] [--threads N] [--context N] [--no-install] [--no-prompt-cache]
   models:     ${MODEL_NAMES.join(', ')}
   --port      0 (default) picks a free port; the first stdout line is \`listening http://127.0.0.1:PORT/v1\`
   --threads   CPU threads for evaluation (default ${DEFAULTS.threads})
   --context   context size in tokens (default ${DEFAULTS.context})
   --no-install  fail (exit ${EXIT.CACHE_MISSING}) instead of installing what the cache lacks
+  --no-prompt-cache  evaluate every prompt from its first token (default: reuse the tokens a chat shares
+              with the one before, reported as usage.prompt_tokens_details.cached_tokens)
 exit codes: ${Object.entries(EXIT).map(([k, v]) => `${v} ${k.toLowerCase()}`).join(', ')}
 `;
 
@@ -63,6 +70,7 @@ export function parseServeArgs(argv) {
     threads: intOption('threads', values.threads, 1, 256),
     context: intOption('context', values.context, 256, 131072),
     install: !values['no-install'],
+    promptCache: !values['no-prompt-cache'],
   };
 }
 
@@ -216,18 +224,32 @@ async function loadModel(opts, modelPath) {
   return { runtime, llama, model, context, loadSeconds: (Date.now() - started) / 1000 };
 }
 
-// One chat on a fresh sequence of the loaded context; the sequence is disposed afterwards, so nothing of
-// one request's state reaches the next.
-async function complete(loaded, { history, sampling, grammar }, signal) {
+// How many leading tokens of `tokens` the sequence holds evaluated already. One is always left to
+// evaluate: a response needs the state after the last prompt token (node-llama-cpp pops it too).
+function sharedPrefix(held, tokens) {
+  const n = Math.min(held.length, tokens.length - 1);
+  let i = 0;
+  while (i < n && held[i] === tokens[i]) i++;
+  return Math.max(i, 0);
+}
+
+// One chat. With the prompt cache, on the one kept sequence: LlamaChat aligns it with this prompt
+// (erasing from the first token that differs) before evaluating. Without, or after a failure that may
+// have left the sequence half-evaluated, on a fresh one disposed afterwards.
+async function complete(loaded, { history, sampling, grammar }, signal, { promptCache = true } = {}) {
   const { runtime, model, context } = loaded;
-  const sequence = context.getSequence();
-  const chat = new runtime.LlamaChat({ contextSequence: sequence, autoDisposeSequence: true });
+  const sequence = promptCache ? (loaded.sequence ??= context.getSequence()) : context.getSequence();
+  const chat = new runtime.LlamaChat({ contextSequence: sequence, autoDisposeSequence: !promptCache });
+  let failed = true;
   try {
-    const promptTokens = chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer).length;
+    const prompt = chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer);
+    const promptTokens = prompt.length;
     const room = context.contextSize - promptTokens;
     if (room < 1) {
+      failed = false;
       throw new HttpError(400, `the prompt is ${promptTokens} tokens; this server's context is ${context.contextSize} (--context)`, { param: 'messages', code: 'context_length_exceeded' });
     }
+    const cachedTokens = promptCache ? sharedPrefix(sequence.contextTokens ?? [], prompt) : 0;
     const maxTokens = Math.min(sampling.maxTokens ?? room, room);
     const result = await chat.generateResponse(history, {
       temperature: sampling.temperature ?? 0,
@@ -238,12 +260,15 @@ async function complete(loaded, { history, sampling, grammar }, signal) {
       grammar: grammar ?? undefined,
       signal,
     });
+    failed = false;
     const text = result.response;
     const completionTokens = model.tokenize(text).length;
     const stop = result.metadata.stopReason;
-    return { text, promptTokens, completionTokens, finishReason: stop === 'maxTokens' ? 'length' : 'stop' };
+    return { text, promptTokens, cachedTokens, completionTokens, finishReason: stop === 'maxTokens' ? 'length' : 'stop' };
   } finally {
-    chat.dispose();
+    const drop = !promptCache || failed;
+    chat.dispose({ disposeSequence: drop });
+    if (drop && promptCache && loaded.sequence === sequence) loaded.sequence = null;
   }
 }
 
@@ -308,10 +333,10 @@ export function createApp(state) {
       }
       const started = Date.now();
       try {
-        const out = await complete(state.loaded, request, ac.signal);
+        const out = await complete(state.loaded, request, ac.signal, { promptCache: state.opts.promptCache !== false });
         const seconds = (Date.now() - started) / 1000;
         const waited = (started - arrived) / 1000;
-        log(`${id}: prompt ${out.promptTokens} tok, completion ${out.completionTokens} tok, ${seconds.toFixed(1)} s`
+        log(`${id}: prompt ${out.promptTokens} tok${out.cachedTokens ? ` (${out.cachedTokens} cached)` : ''}, completion ${out.completionTokens} tok, ${seconds.toFixed(1)} s`
           + `${waited >= 0.1 ? ` (queued ${waited.toFixed(1)} s)` : ''}, finish ${out.finishReason}`);
         return out;
       } catch (e) {
@@ -339,7 +364,12 @@ export function createApp(state) {
       created: Math.floor(Date.now() / 1000),
       model: state.opts.model,
       choices: [{ index: 0, message: { role: 'assistant', content: out.text }, finish_reason: out.finishReason }],
-      usage: { prompt_tokens: out.promptTokens, completion_tokens: out.completionTokens, total_tokens: out.promptTokens + out.completionTokens },
+      usage: {
+        prompt_tokens: out.promptTokens,
+        completion_tokens: out.completionTokens,
+        total_tokens: out.promptTokens + out.completionTokens,
+        prompt_tokens_details: { cached_tokens: out.cachedTokens },
+      },
     });
   }
 
@@ -351,6 +381,7 @@ export function createApp(state) {
       title: spec.title,
       quantisation: spec.quantisation,
       threads: state.opts.threads,
+      promptCache: state.opts.promptCache !== false,
       contextSize: state.loaded ? state.loaded.context.contextSize : state.opts.context,
       queued: pending,
       served,

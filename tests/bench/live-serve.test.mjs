@@ -299,20 +299,20 @@ function standIn({ contextSize = 64 } = {}) {
   const sequences = [];
   const holds = [];
   const words = (t) => String(t).split(/\s+/).filter(Boolean);
+  const prompt = (chatHistory) => chatHistory.flatMap((h) => words(h.type === 'model' ? h.response.join(' ') : h.text)).concat(['<frame>']);
   class LlamaChat {
     constructor({ contextSequence, autoDisposeSequence }) {
-      assert.equal(autoDisposeSequence, true);
       this.sequence = contextSequence;
-      this.chatWrapper = {
-        generateContextState: ({ chatHistory }) => ({
-          contextText: { tokenize: () => chatHistory.flatMap((h) => words(h.type === 'model' ? h.response.join(' ') : h.text)).concat(['<frame>']) },
-        }),
-      };
+      this.autoDisposeSequence = autoDisposeSequence;
+      this.chatWrapper = { generateContextState: ({ chatHistory }) => ({ contextText: { tokenize: () => prompt(chatHistory) } }) };
     }
     async generateResponse(history, options) {
+      assert.ok(!this.sequence.disposed, 'a chat on a disposed sequence');
       const user = history.filter((h) => h.type === 'user').pop().text;
       const call = { user, options, history, sequence: this.sequence.id };
       calls.push(call);
+      // What the sequence holds afterwards: the prompt, then the answer (as node-llama-cpp keeps it).
+      this.sequence.contextTokens = prompt(history);
       if (user === 'hold') {
         await new Promise((resolve, reject) => {
           holds.push(resolve);
@@ -321,16 +321,17 @@ function standIn({ contextSize = 64 } = {}) {
         return { response: 'released', metadata: { stopReason: 'eogToken' } };
       }
       if (user === 'long') return { response: Array(options.maxTokens).fill('w').join(' '), metadata: { stopReason: 'maxTokens' } };
+      this.sequence.contextTokens.push(...words(user.toUpperCase()));
       return { response: user.toUpperCase(), metadata: { stopReason: 'eogToken' } };
     }
-    dispose() {
-      this.sequence.disposed = true;
+    dispose({ disposeSequence = this.autoDisposeSequence } = {}) {
+      if (disposeSequence) this.sequence.disposed = true;
     }
   }
   const context = {
     contextSize,
     getSequence() {
-      const seq = { id: sequences.length, disposed: false };
+      const seq = { id: sequences.length, disposed: false, contextTokens: [] };
       sequences.push(seq);
       return seq;
     },
@@ -343,10 +344,10 @@ function standIn({ contextSize = 64 } = {}) {
   return { loaded, llama, calls, sequences, holds };
 }
 
-async function startApp(fake) {
+async function startApp(fake, { promptCache = true } = {}) {
   fake.log = [];
   const log = (line) => fake.log.push(line);
-  const state = { opts: { model: MODEL, threads: 1, context: fake.loaded.context.contextSize }, loaded: fake.loaded, grammarFor: createGrammars(fake.llama, log), log };
+  const state = { opts: { model: MODEL, threads: 1, context: fake.loaded.context.contextSize, promptCache }, loaded: fake.loaded, grammarFor: createGrammars(fake.llama, log), log };
   const server = http.createServer(createApp(state));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${server.address().port}`;
@@ -379,7 +380,7 @@ test('chat completions: OpenAI shape, usage from the tokenizer, history roles, d
     assert.equal(r.body.model, MODEL);
     assert.deepEqual(r.body.choices, [{ index: 0, message: { role: 'assistant', content: 'SAY HI' }, finish_reason: 'stop' }]);
     // prompt: be brief | one two | ok | say hi | <frame> = 8; completion: SAY HI = 2
-    assert.deepEqual(r.body.usage, { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 });
+    assert.deepEqual(r.body.usage, { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10, prompt_tokens_details: { cached_tokens: 0 } });
     const call = fake.calls[0];
     assert.deepEqual(call.history.map((h) => h.type), ['system', 'user', 'model', 'user', 'model']);
     assert.equal(call.options.temperature, 0, 'temperature defaults to 0 (deterministic benchmarks)');
@@ -400,10 +401,10 @@ test('chat completions: OpenAI shape, usage from the tokenizer, history roles, d
     assert.equal(over.status, 400);
     assert.equal(over.body.error.code, 'context_length_exceeded');
 
-    // Every chat had its own sequence, disposed after it: nothing carries over.
-    assert.equal(fake.sequences.length, 4);
-    assert.ok(fake.sequences.every((s) => s.disposed));
-    assert.deepEqual(fake.calls.map((c) => c.sequence), [0, 1, 2]);
+    // One kept sequence (the prompt cache), never disposed between chats.
+    assert.equal(fake.sequences.length, 1);
+    assert.ok(!fake.sequences[0].disposed);
+    assert.deepEqual(fake.calls.map((c) => c.sequence), [0, 0, 0]);
 
     // One log line per request, with the token counts, never the prompt.
     assert.equal(fake.log.length, 4);
@@ -412,6 +413,57 @@ test('chat completions: OpenAI shape, usage from the tokenizer, history roles, d
     assert.ok(fake.log.every((l) => !/brief|say hi|one two/.test(l)), fake.log.join('\n'));
   } finally {
     await app.close();
+  }
+});
+
+test('prompt cache: a chat that starts like the one before reports the shared tokens as cached; a failure or --no-prompt-cache starts afresh', async () => {
+  const fake = standIn({ contextSize: 256 });
+  const app = await startApp(fake);
+  const spec = 'the read only spec of the exercise in many words';
+  const ask = (user, system = spec) => chat(app.base, { messages: [{ role: 'system', content: system }, { role: 'user', content: user }] });
+  try {
+    const first = await ask('write a');
+    assert.equal(first.body.usage.prompt_tokens_details.cached_tokens, 0);
+    // The system text (10 words) is shared, the user text is not.
+    const second = await ask('retry b');
+    assert.equal(second.body.usage.prompt_tokens, 13);
+    assert.equal(second.body.usage.prompt_tokens_details.cached_tokens, 10);
+    // The same prompt again: all but the last token (one is always evaluated to answer).
+    const same = await ask('retry b');
+    assert.equal(same.body.usage.prompt_tokens_details.cached_tokens, 12);
+    // A different first token shares nothing.
+    const other = await ask('retry b', 'another system text');
+    assert.equal(other.body.usage.prompt_tokens_details.cached_tokens, 0);
+    assert.match(fake.log[1], /: prompt 13 tok \(10 cached\), completion 2 tok/);
+    assert.equal(fake.sequences.length, 1);
+
+    // A chat that fails (here: aborted mid-answer) may leave the sequence half-evaluated: it is disposed
+    // and the next chat gets a fresh one with nothing cached.
+    const ac = new AbortController();
+    const held = fetch(`${app.base}/v1/chat/completions`, { method: 'POST', signal: ac.signal, body: JSON.stringify({ messages: [{ role: 'system', content: spec }, { role: 'user', content: 'hold' }] }) }).catch(() => 'aborted');
+    await until(() => fake.holds.length === 1);
+    ac.abort();
+    assert.equal(await held, 'aborted');
+    await until(() => fake.sequences[1]?.disposed || fake.sequences[0].disposed);
+    const after = await ask('retry b');
+    assert.equal(after.body.usage.prompt_tokens_details.cached_tokens, 0);
+    assert.equal(fake.sequences.length, 2);
+    assert.ok(fake.sequences[0].disposed && !fake.sequences[1].disposed);
+  } finally {
+    await app.close();
+  }
+
+  const fresh = standIn({ contextSize: 256 });
+  const plain = await startApp(fresh, { promptCache: false });
+  try {
+    for (const user of ['write a', 'retry b']) {
+      const r = await chat(plain.base, { messages: [{ role: 'system', content: spec }, { role: 'user', content: user }] });
+      assert.equal(r.body.usage.prompt_tokens_details.cached_tokens, 0);
+    }
+    assert.equal(fresh.sequences.length, 2);
+    assert.ok(fresh.sequences.every((s) => s.disposed));
+  } finally {
+    await plain.close();
   }
 });
 
