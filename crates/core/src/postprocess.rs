@@ -36,6 +36,9 @@ pub(crate) struct Neighbour<'a> {
     pub(crate) exports: &'a BTreeSet<String>,
     /// Its module format; `None` (unknown or mixed) is treated as the importing file's format.
     pub(crate) format: Option<ModuleFormat>,
+    /// What the plan says it must export (its declared exports): the home of a name that several
+    /// neighbours export (the others re-export it).
+    pub(crate) planned: &'a [String],
 }
 
 /// What a pass changed (or, for [`strip_banned`], deliberately left alone), for the report and
@@ -113,7 +116,7 @@ mod test_support {
     }
 
     pub(crate) fn neighbours(facts: &[Facts]) -> Vec<Neighbour<'_>> {
-        facts.iter().map(|f| Neighbour { path: f.path, exports: &f.exports, format: f.format }).collect()
+        facts.iter().map(|f| Neighbour { path: f.path, exports: &f.exports, format: f.format, planned: &[] }).collect()
     }
 
     pub(crate) fn exports(names: &[&str]) -> BTreeSet<String> {

@@ -615,12 +615,16 @@ implementation of {path} ({reason})"
         let neighbours = || {
             let staged: BTreeMap<&str, Option<&Analysis>> = staged.iter().map(|s| (s.path.as_str(), s.facts.as_deref())).collect();
             let read = self.files.analyses.iter().filter(|(p, _)| !staged.contains_key(p.as_str())).map(|(p, a)| (p.as_str(), a));
+            let declared: BTreeMap<&str, &[String]> = self.plan.entries.iter().map(|e| (e.path.as_str(), e.exports.as_slice())).collect();
             let mut after: Vec<(&str, &Analysis)> = read.chain(staged.iter().filter_map(|(p, a)| Some((*p, (*a)?)))).collect();
             after.sort_by(|a, b| a.0.cmp(b.0));
             after
                 .into_iter()
                 .filter(|(p, _)| *p != path && Language::of(p).is_script())
-                .map(|(p, a)| Neighbour { path: p, exports: &a.exports, format: a.module_format() })
+                .map(|(p, a)| {
+                    let planned = declared.get(p).copied().unwrap_or_default();
+                    Neighbour { path: p, exports: &a.exports, format: a.module_format(), planned }
+                })
                 .collect()
         };
         let banned: Vec<String> = self.input.skills.iter().flat_map(|s| crate::skill::parse_skill(s).banned).collect();

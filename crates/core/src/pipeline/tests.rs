@@ -2076,3 +2076,26 @@ fn a_section_answer_that_imports_a_missing_module_is_asked_again_too() {
     assert_eq!((retry.attempt, crate::prompts::read_block(&retry.messages).unwrap()["section"]["label"].as_str()), (1, Some("ship")));
     assert!(retry.messages[1].content.contains("REJECTED: `./checks` does not exist and no file of the plan creates it"), "{}", retry.messages[1].content);
 }
+
+#[test]
+fn a_name_a_written_file_leaves_unimported_is_imported_from_the_file_the_plan_declares_it_for() {
+    // Seen live twice (esm-cache-layer): index.js answered `export { TtlCache };` without importing
+    // it, while fetcher.js's answer re-exported TtlCache too, so its home was ambiguous; the retry
+    // gave the same answer and the plan was blocked. The task declares src/cache.js's export.
+    let fetcher = "export function createFetcher(load) {\n  return (k) => load(k);\n}\n";
+    let index = "export { createFetcher } from './fetcher.js';\n";
+    let cache = "export class TtlCache {}\n";
+    let fetcher_new = "import { TtlCache } from './cache.js';\n\nexport { TtlCache };\nexport function createFetcher(load) {\n  const c = new TtlCache();\n  return (k) => c.get(k) ?? load(k);\n}\n";
+    let index_new = "import { createFetcher } from './fetcher.js';\n\nexport { createFetcher, TtlCache };\n";
+    let task = "create src/cache.js exporting a class TtlCache. Use it in src/fetcher.js. Also export TtlCache from src/index.js.";
+    let mut host = Host::new(&[("package.json", "{\"type\":\"module\"}\n"), ("src/fetcher.js", fetcher), ("src/index.js", index)]);
+    host.files.insert("src/cache.js".into(), None);
+    host.answers.extend([fenced(cache), fenced(fetcher_new), fenced(index_new)]);
+    let r = host.run(task, &["src/cache.js", "src/fetcher.js", "src/index.js"], RunOptions::default());
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(
+        host.text("src/index.js"),
+        Some("import { createFetcher } from './fetcher.js';\nimport { TtlCache } from './cache.js';\n\nexport { createFetcher, TtlCache };\n")
+    );
+    assert_eq!(host.prompts().len(), 3, "one call per file, no retry");
+}

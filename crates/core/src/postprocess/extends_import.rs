@@ -101,8 +101,8 @@ mod tests {
         let src = "class A extends Base {}\nmodule.exports = A;\n";
         // A named export and a file named for the class: two candidates, no guess.
         let both = [
-            Neighbour { path: "src/base.js", exports: &default, format: Some(ModuleFormat::Cjs) },
-            Neighbour { path: "src/lib.js", exports: &named, format: Some(ModuleFormat::Cjs) },
+            Neighbour { path: "src/base.js", exports: &default, format: Some(ModuleFormat::Cjs), planned: &[] },
+            Neighbour { path: "src/lib.js", exports: &named, format: Some(ModuleFormat::Cjs), planned: &[] },
         ];
         let (out, fixes) = recover_extends_import("src/a.js", src, ModuleFormat::Cjs, &both);
         assert_eq!((out.as_str(), fixes.len()), (src, 0));
@@ -110,10 +110,10 @@ mod tests {
         let (out, _) = recover_extends_import("src/a.js", src, ModuleFormat::Cjs, &both[1..]);
         assert_eq!(out, "const { Base } = require('./lib');\n\nclass A extends Base {}\nmodule.exports = A;\n");
         // A default export in a file named for something else is not a candidate.
-        let other = [Neighbour { path: "src/other.js", exports: &default, format: Some(ModuleFormat::Cjs) }];
+        let other = [Neighbour { path: "src/other.js", exports: &default, format: Some(ModuleFormat::Cjs), planned: &[] }];
         assert_eq!(recover_extends_import("src/a.js", src, ModuleFormat::Cjs, &other).0, src);
         // A CommonJS file is not handed an ESM default.
-        let esm = [Neighbour { path: "src/base.js", exports: &default, format: Some(ModuleFormat::Esm) }];
+        let esm = [Neighbour { path: "src/base.js", exports: &default, format: Some(ModuleFormat::Esm), planned: &[] }];
         assert_eq!(recover_extends_import("src/a.js", src, ModuleFormat::Cjs, &esm).0, src);
         // A base class declared in the file, or a global one, needs nothing.
         let local = "class Base {}\nclass A extends Base {}\nclass E extends Error {}\n";

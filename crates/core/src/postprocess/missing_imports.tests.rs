@@ -98,7 +98,7 @@ fn globals_are_never_imported_even_when_a_neighbour_exports_them() {
 #[test]
 fn assigned_names_type_only_names_in_cjs_and_self_exports_are_skipped() {
     let e = exports(&["counter", "Options", "helper"]);
-    let n = [Neighbour { path: "src/shared.js", exports: &e, format: Some(ModuleFormat::Cjs) }];
+    let n = [Neighbour { path: "src/shared.js", exports: &e, format: Some(ModuleFormat::Cjs), planned: &[] }];
     // `counter = ...` would assign to a read-only import binding.
     let src = "counter = helper(1);\n";
     let (out, _) = recover_missing_imports("src/a.js", src, ModuleFormat::Cjs, &n);
@@ -107,7 +107,7 @@ fn assigned_names_type_only_names_in_cjs_and_self_exports_are_skipped() {
     let (out, fixes) = recover_missing_imports("src/a.ts", "let o: Options;\n", ModuleFormat::Cjs, &n);
     assert_eq!((out.as_str(), fixes.len()), ("let o: Options;\n", 0));
     // The file itself is not its own provider.
-    let self_only = [Neighbour { path: "src/a.js", exports: &e, format: None }];
+    let self_only = [Neighbour { path: "src/a.js", exports: &e, format: None, planned: &[] }];
     let (out, _) = recover_missing_imports("src/a.js", "helper();\n", ModuleFormat::Cjs, &self_only);
     assert_eq!(out, "helper();\n");
 }
@@ -123,7 +123,7 @@ fn default_exports_are_not_the_general_pass_business() {
 #[test]
 fn new_imports_follow_directives_and_skip_code_on_the_anchor_line() {
     let e = exports(&["helper"]);
-    let n = [Neighbour { path: "lib/helper.js", exports: &e, format: None }];
+    let n = [Neighbour { path: "lib/helper.js", exports: &e, format: None, planned: &[] }];
     let (out, _) = recover_missing_imports("main.js", "'use strict';\nhelper();\n", ModuleFormat::Cjs, &n);
     assert_eq!(out, "'use strict';\nconst { helper } = require('./lib/helper');\nhelper();\n");
     // Code after the last require on its line may open a block: insert right after the require.
@@ -138,7 +138,7 @@ fn new_imports_follow_directives_and_skip_code_on_the_anchor_line() {
 #[test]
 fn jsx_components_are_references_and_crlf_files_stay_crlf() {
     let e = exports(&["Button"]);
-    let n = [Neighbour { path: "src/ui/Button.jsx", exports: &e, format: Some(ModuleFormat::Esm) }];
+    let n = [Neighbour { path: "src/ui/Button.jsx", exports: &e, format: Some(ModuleFormat::Esm), planned: &[] }];
     let src = "import React from 'react';\r\n\r\nexport const App = () => <Button label=\"go\" />;\r\n";
     let (out, _) = recover_missing_imports("src/App.jsx", src, ModuleFormat::Esm, &n);
     assert_eq!(
@@ -150,7 +150,7 @@ fn jsx_components_are_references_and_crlf_files_stay_crlf() {
 #[test]
 fn unparsable_and_non_script_files_are_returned_as_given() {
     let e = exports(&["helper"]);
-    let n = [Neighbour { path: "helper.js", exports: &e, format: None }];
+    let n = [Neighbour { path: "helper.js", exports: &e, format: None, planned: &[] }];
     let (out, fixes) = recover_missing_imports("a.js", "helper(\n", ModuleFormat::Cjs, &n);
     assert_eq!((out.as_str(), fixes.len()), ("helper(\n", 0));
     let (out, fixes) = recover_missing_imports("a.json", "{\"helper\": 1}", ModuleFormat::Cjs, &n);
@@ -160,7 +160,7 @@ fn unparsable_and_non_script_files_are_returned_as_given() {
 #[test]
 fn typescript_cjs_and_nested_paths_use_the_shared_specifiers() {
     let e = exports(&["helper"]);
-    let n = [Neighbour { path: "src/lib/helper.ts", exports: &e, format: None }];
+    let n = [Neighbour { path: "src/lib/helper.ts", exports: &e, format: None, planned: &[] }];
     let (out, _) = recover_missing_imports("src/x/y/a.ts", "helper();\n", ModuleFormat::Esm, &n);
     assert_eq!(out, "import { helper } from '../../lib/helper.js';\n\nhelper();\n");
     let (out, _) = recover_missing_imports("src/x/y/a.ts", "helper();\n", ModuleFormat::Cjs, &n);
@@ -180,4 +180,27 @@ fn a_name_re_exported_but_never_imported_is_imported_from_its_one_provider() {
     let (out, fixes) = recover_missing_imports("src/index.js", src, ModuleFormat::Esm, &neighbours(&n));
     assert_eq!(out, "import { createFetcher } from './fetcher.js';\nimport { TtlCache } from './cache.js';\n\nexport { createFetcher, TtlCache };\n");
     assert_eq!(fixes.len(), 1);
+}
+
+#[test]
+fn of_two_neighbours_exporting_a_name_the_one_the_plan_declares_it_for_is_its_home() {
+    // Seen live (esm-cache-layer, twice): index.js answered `export { TtlCache };` with no import while
+    // fetcher.js's answer re-exported TtlCache beside src/cache.js, the file the task creates for it.
+    let cache = exports(&["TtlCache"]);
+    let fetcher = exports(&["createFetcher", "TtlCache"]);
+    let declared = ["TtlCache".to_string()];
+    let src = "import { createFetcher } from './fetcher.js';\n\nexport { createFetcher, TtlCache };\n";
+    let n = [
+        Neighbour { path: "src/cache.js", exports: &cache, format: Some(ModuleFormat::Esm), planned: &declared },
+        Neighbour { path: "src/fetcher.js", exports: &fetcher, format: Some(ModuleFormat::Esm), planned: &[] },
+    ];
+    let (out, fixes) = recover_missing_imports("src/index.js", src, ModuleFormat::Esm, &n);
+    assert_eq!(out, "import { createFetcher } from './fetcher.js';\nimport { TtlCache } from './cache.js';\n\nexport { createFetcher, TtlCache };\n");
+    assert_eq!(descriptions(&fixes), ["added `import { TtlCache } from './cache.js';` (exported by src/cache.js)"]);
+
+    // Without a declared home the two stay ambiguous, and so do two declared homes.
+    let undeclared = [Neighbour { planned: &[], ..n[0] }, n[1]];
+    assert!(recover_missing_imports("src/index.js", src, ModuleFormat::Esm, &undeclared).1.is_empty());
+    let both = [n[0], Neighbour { planned: &declared, ..n[1] }];
+    assert!(recover_missing_imports("src/index.js", src, ModuleFormat::Esm, &both).1.is_empty());
 }
