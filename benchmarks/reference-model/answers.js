@@ -15,20 +15,35 @@ const { sourceFacts, isScript } = require('../lib/source-facts.mjs');
 const BLOCK_PREFIX = '@@red-exec ';
 const PLAN_OVERRIDE = '.plan.json';
 
-/** The `@@red-exec` block of a chat request's user messages, or null. */
+/**
+ * The `@@red-exec` block of a chat request's user messages, or null. An L3 block names the stage and
+ * the file; its fence language (`lang`) and module format (`module`: cjs or esm) are read here from
+ * where the model reads them: the closing line ("in one ```js block") and the MODULE FORMAT line.
+ */
 function readBlock(messages) {
   for (const m of Array.isArray(messages) ? messages : []) {
     if (m.role !== 'user' || typeof m.content !== 'string') continue;
     for (const line of m.content.split('\n')) {
       if (!line.startsWith(BLOCK_PREFIX)) continue;
+      let block;
       try {
-        return JSON.parse(line.slice(BLOCK_PREFIX.length));
+        block = JSON.parse(line.slice(BLOCK_PREFIX.length));
       } catch {
         return null;
       }
+      return block && block.stage === 'L3' ? { ...unitFacts(m.content), ...block } : block;
     }
   }
   return null;
+}
+
+function unitFacts(text) {
+  const fences = [...text.matchAll(/ in one `{3,}([\w+#.-]*) block\b/g)];
+  const format = /^MODULE FORMAT: (CommonJS|ES modules)\b/m.exec(text);
+  const facts = {};
+  if (fences.length) facts.lang = fences[fences.length - 1][1];
+  if (format) facts.module = format[1] === 'CommonJS' ? 'cjs' : 'esm';
+  return facts;
 }
 
 function userText(messages) {

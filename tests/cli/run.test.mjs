@@ -41,7 +41,7 @@ test('MODIFY an existing file from a fenced plan and a fenced file', async () =>
   assert.equal(file.headers.authorization, undefined, 'no key configured, so no Authorization header');
   assert.equal(file.marker.stage, 'L3');
   assert.equal(file.marker.path, 'src/server.js');
-  assert.equal(file.marker.action, 'MODIFY');
+  assert.match(file.body.messages.at(-1).content, /^YOU WRITE: src\/server\.js \(MODIFY this existing file\)\.$/m);
   assert.ok(Array.isArray(file.body.messages) && file.body.messages.length >= 1);
   assert.equal(typeof file.body.temperature, 'number');
   assert.equal(typeof file.body.max_tokens, 'number');
@@ -88,7 +88,7 @@ test('CREATE a new file from a bare JSON plan (comma-separated --files)', async 
   assert.deepEqual(Object.keys(after).sort(), [...Object.keys(before), 'src/health.js'].sort(), 'one new file appeared');
   assert.equal(after['src/server.js'], before['src/server.js']);
   assert.deepEqual(tokenLine(r.stdout), { tokens: 825 + 690 + 690, calls: 3 });
-  const l3 = Object.fromEntries(server.requests.slice(1).map((q) => [q.marker.path, q.marker.action]));
+  const l3 = Object.fromEntries(server.requests.slice(1).map((q) => [q.marker.path, /^YOU WRITE: \S+ \((CREATE|MODIFY)/m.exec(q.body.messages.at(-1).content)?.[1]]));
   assert.deepEqual(l3, { 'src/health.js': 'CREATE', 'src/greet.js': 'MODIFY' });
 });
 

@@ -21,8 +21,12 @@ impl ChatMessage {
 /// The prefix of the machine-readable line.
 pub(crate) const BLOCK_PREFIX: &str = "@@red-exec ";
 
-fn block(stage: &str, path: Option<&str>, action: Option<Action>, extra: serde_json::Value) -> String {
-    let mut value = json!({ "stage": stage, "path": path, "action": action.map(Action::name) });
+/// The machine-readable first line of a user message: the stage, the file and what only a reader of
+/// the line needs (a section, a retry's cause). Not the action, fence language or module format: the
+/// message says those in words (YOU WRITE, the closing line, MODULE FORMAT), and each key here was
+/// tokens in every call (issue 18).
+fn block(stage: &str, path: Option<&str>, extra: serde_json::Value) -> String {
+    let mut value = json!({ "stage": stage, "path": path });
     if let (Some(obj), serde_json::Value::Object(more)) = (value.as_object_mut(), extra) {
         obj.extend(more);
         // An absent key reads as null: the nulls were tokens in every call (issue 18).
@@ -83,8 +87,7 @@ fn plan_system(shape: &PlanShape) -> String {
     };
     let actions: Vec<&str> = shape.actions.iter().map(|a| what(*a)).collect();
     format!(
-        "You are the planning stage of a governed code executor; you write no code. For each file in scope decide one action: {}. \
-Answer with one JSON object only.",
+        "You are the planning stage of a governed code executor; you write no code. For each file in scope decide one action: {}.",
         actions.join(", ")
     )
 }
@@ -99,7 +102,7 @@ pub(crate) fn plan_messages(
     problems: &[String],
     shape: &PlanShape,
 ) -> Vec<ChatMessage> {
-    let mut user = block("L1", None, None, json!({}));
+    let mut user = block("L1", None, json!({}));
     user.push_str("\n\nTASK:\n");
     user.push_str(task.trim());
     user.push_str("\n\nFILES IN SCOPE:\n");
@@ -165,12 +168,12 @@ fn push_plan_format(user: &mut String, shape: &PlanShape) {
     let has = |a: Action| shape.actions.contains(&a);
     let names: Vec<&str> = shape.actions.iter().map(|a| a.name()).collect();
     user.push_str(&format!(
-        "\nANSWER FORMAT (JSON only):\n\
+        "\nANSWER FORMAT (JSON only; one entry per file in scope, no other paths):\n\
 {{\"actions\": [{{\"path\": \"<file in scope>\", \"action\": \"{}\", \"intent\": \"<what to do to this file, one sentence>\"}}]}}\n",
         names.join("|")
     ));
     if has(Action::Create) || has(Action::Modify) {
-        user.push_str("CREATE/MODIFY of a script: \"exports\": [\"<every name it exports when done>\"] (checked; told to the other files).\n");
+        user.push_str("CREATE/MODIFY of a script: \"exports\": [\"<every name it exports when done>\"] (checked).\n");
     }
     if has(Action::Modify) && shape.sections > 0 {
         user.push_str("MODIFY of a file listed with sections: add \"sections\": [\"#<n>\", ...], every section the change touches.\n");
@@ -191,8 +194,8 @@ moved code: MODIFY with \"rewire\": true (done mechanically).\n",
     if has(Action::Delete) {
         user.push_str("DELETE only a file the task asks to delete, remove or replace by its name.\n");
     }
-    // What each action applies to is in the system text (`plan_system`).
-    user.push_str("RULES: one entry per file in scope, no other paths.\n");
+    // What each action applies to is in the system text (`plan_system`); one entry per file, in
+    // the format's heading.
 }
 
 /// How to answer (one fenced block, the whole file) is said once, where the prompt closes: the
@@ -269,10 +272,6 @@ impl SectionPrompt<'_> {
 
 pub(crate) fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     let fence = u.language.fence_tag();
-    let format = u.module_format.map(|f| match f {
-        ModuleFormat::Cjs => "cjs",
-        ModuleFormat::Esm => "esm",
-    });
     let section = u.section.as_ref().map(|s| {
         let mut v = json!({ "index": s.index, "label": s.label });
         if s.last > s.index {
@@ -280,11 +279,11 @@ pub(crate) fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
         }
         v
     });
-    let mut extra = json!({ "lang": fence, "module": format, "section": section });
+    let mut extra = json!({ "section": section });
     if u.verify_failure.is_some() {
         extra["retry"] = json!("verify");
     }
-    let mut user = block("L3", Some(u.path), Some(u.action), extra);
+    let mut user = block("L3", Some(u.path), extra);
     // The target and what to produce lead the message (and close it, below).
     let what = match u.action {
         Action::Create => "CREATE this new file",
@@ -299,10 +298,10 @@ pub(crate) fn unit_messages(u: &UnitPrompt<'_>) -> Vec<ChatMessage> {
     user.push_str(&format!("\nTASK:\n{}\n\n", u.task.trim()));
     if let Some(f) = u.module_format {
         let forbidden = match f {
-            ModuleFormat::Cjs => "Do not use import or export statements.",
-            ModuleFormat::Esm => "Do not use require() or module.exports.",
+            ModuleFormat::Cjs => "never import or export statements",
+            ModuleFormat::Esm => "never require() or module.exports",
         };
-        user.push_str(&format!("MODULE FORMAT: {}. {forbidden}\n", f.describe()));
+        user.push_str(&format!("MODULE FORMAT: {}; {forbidden}.\n", f.describe()));
     }
     if !u.keep_exports.is_empty() {
         user.push_str(&format!("KEEP THESE EXPORTS: {}\n", u.keep_exports.join(", ")));
@@ -427,8 +426,7 @@ mod tests {
             verify_failure: None,
         });
         let b = read_block(&unit).unwrap();
-        assert_eq!((b["stage"].as_str(), b["path"].as_str(), b["action"].as_str()), (Some("L3"), Some("src/a.js"), Some("MODIFY")));
-        assert_eq!(b["module"], "cjs");
+        assert_eq!(b, json!({ "stage": "L3", "path": "src/a.js" }), "the action, fence and format are said in words, once");
         let text = &unit[1].content;
         assert!(text.contains("KEEP THESE EXPORTS: f\nEXPORT THESE: g\n"), "{text}");
         assert!(text.contains("```js\nx\n```"));
@@ -547,7 +545,7 @@ mod tests {
         for absent in ["EXTRACT", "DELETE", "CREATE|", "\"sections\"", "dropExports", "rewire"] {
             assert!(!small.contains(absent), "{absent}: {small}");
         }
-        assert!(small.contains("\"exports\": [") && small.contains("RULES: one entry per file in scope"), "{small}");
+        assert!(small.contains("\"exports\": [") && small.contains("ANSWER FORMAT (JSON only; one entry per file in scope, no other paths):"), "{small}");
         let all = text(&PlanShape::any(&scope));
         for present in ["CREATE|MODIFY|EXTRACT|DELETE", "\"sections\"", "dropExports", "rewire", "DELETE only a file"] {
             assert!(all.contains(present), "{present}: {all}");

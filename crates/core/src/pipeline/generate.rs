@@ -82,19 +82,30 @@ impl Session {
 
     /// Files of the run related to `path` by imports, either way, as the files were read.
     fn import_related(&self, path: &str) -> Vec<String> {
+        self.import_edges(path).map(|edges| edges.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Files that import `path` (as read) and that it does not import: their exports are nothing
+    /// it can use (an import back would be a cycle).
+    fn importers_only(&self, path: &str) -> BTreeSet<&String> {
+        self.import_edges(path).map(|edges| edges.iter().filter(|(_, imports)| !**imports).map(|(p, _)| p).collect()).unwrap_or_default()
+    }
+
+    /// Per file, its neighbours by imports, each `true` when the file imports it (built once a run).
+    fn import_edges(&self, path: &str) -> Option<&BTreeMap<String, bool>> {
         let graph = self.files.import_graph.get_or_init(|| {
             let analyses = &self.files.analyses;
             let index = crate::lang::resolve::FileIndex::new(analyses.keys().map(String::as_str));
-            let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            let mut graph: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
             for (from, a) in analyses {
                 for to in a.requests.iter().flat_map(|spec| index.targets(spec, from)).filter(|to| to != from) {
-                    graph.entry(from.clone()).or_default().insert(to.to_string());
-                    graph.entry(to.to_string()).or_default().insert(from.clone());
+                    graph.entry(from.clone()).or_default().insert(to.to_string(), true);
+                    graph.entry(to.to_string()).or_default().entry(from.clone()).or_insert(false);
                 }
             }
             graph
         });
-        graph.get(path).map(|related| related.iter().cloned().collect()).unwrap_or_default()
+        graph.get(path)
     }
 
     /// What one unit is about, to cut read-only files by: its names (what it declares and exports
@@ -176,7 +187,8 @@ impl Session {
     /// must keep); a file the plan deletes is not shown.
     ///
     /// An existing file sees only the neighbours it deals with: those it imports or that import it
-    /// (`related`), the files this run creates, and those its part of the `task` names. A new file
+    /// (`related`), the files this run creates, and those its part of the `task` names; never a file
+    /// that only imports it (nothing there it could import). A new file
     /// may import anything: it sees them all. Past [`NEIGHBOUR_FILES`] files, those that matter most
     /// are shown (related, then named, then the plan's, then the rest; each in path order) and the
     /// number of the others comes back with them: a long list for every unit made a run's prompts
@@ -208,9 +220,10 @@ impl Session {
                 ranked.insert(p, rank);
             }
         }
+        let importers = self.importers_only(path);
         let mut shown: Vec<(u8, &String)> = ranked
             .into_iter()
-            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script())
+            .filter(|(p, _)| p.as_str() != path && Language::of(p).is_script() && !importers.contains(p))
             .filter(|(p, _)| planned(p).is_none_or(|e| e.action != Action::Delete))
             .map(|(p, rank)| (rank, p))
             .collect();

@@ -30,7 +30,7 @@ pub(super) struct Files {
     pub(super) import_targets: BTreeMap<String, bool>,
     /// Each analysed file's neighbours by imports, either way (`Session::import_related`): made
     /// once, at its first use, since no file's facts change after the read.
-    pub(super) import_graph: std::cell::OnceCell<BTreeMap<String, BTreeSet<String>>>,
+    pub(super) import_graph: std::cell::OnceCell<BTreeMap<String, BTreeMap<String, bool>>>,
 }
 
 impl Session {

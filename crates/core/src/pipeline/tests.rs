@@ -349,7 +349,7 @@ fn the_plan_call_carries_the_plans_schema_and_the_unit_calls_none() {
     assert_eq!(keys, ["action", "exports", "intent", "path"]);
     assert_eq!(prompts[1].response_format, None);
     // The prompt still spells the format out: the schema is a constraint, not a substitute.
-    assert!(prompts[0].messages.iter().any(|m| m.content.contains("ANSWER FORMAT (JSON only)")));
+    assert!(prompts[0].messages.iter().any(|m| m.content.contains("ANSWER FORMAT (JSON only")));
     // Serialized for the host: responseFormat on the plan call only.
     let json = serde_json::to_value(prompts[0]).unwrap();
     assert_eq!(json["responseFormat"]["name"], "red_exec_plan");
