@@ -10,7 +10,7 @@
 //
 //   RED_EXEC_BASE_URL  OpenAI-compatible endpoint (required)   RED_EXEC_MODEL  model name (optional)
 //   RED_EXEC_TIMEOUT   seconds per model call (default 600)    RED_EXEC_MAX_TOKENS  answer limit (default 4096)
-//   BENCH_METRICS_FILE where to write { tokens, promptTokens, completionTokens, calls, modelMs, status, errorCode }
+//   BENCH_METRICS_FILE where to write { tokens, promptTokens, cachedTokens, completionTokens, calls, modelMs, status, errorCode }
 // Exit: 0 every file written; 6 a model call failed (the other files were still asked for);
 // 7 an answer was empty (nothing written for it); 2 usage.
 
@@ -85,7 +85,7 @@ function extract(answer) {
   return m ? `${m[1]}\n` : answer;
 }
 
-const metrics = { tokens: 0, promptTokens: 0, completionTokens: 0, calls: 0, modelMs: 0, status: 'OK', errorCode: null, files: [] };
+const metrics = { tokens: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, calls: 0, modelMs: 0, status: 'OK', errorCode: null, files: [] };
 const save = () => {
   if (process.env.BENCH_METRICS_FILE) fs.writeFileSync(process.env.BENCH_METRICS_FILE, JSON.stringify(metrics));
 };
@@ -103,6 +103,7 @@ async function call(messages) {
     const json = JSON.parse(text);
     const u = json.usage || {};
     metrics.promptTokens += u.prompt_tokens || 0;
+    metrics.cachedTokens += (u.prompt_tokens_details && u.prompt_tokens_details.cached_tokens) || 0;
     metrics.completionTokens += u.completion_tokens || 0;
     metrics.tokens = metrics.promptTokens + metrics.completionTokens;
     const content = json.choices && json.choices[0] && json.choices[0].message && json.choices[0].message.content;

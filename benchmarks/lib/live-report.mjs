@@ -25,7 +25,9 @@ function totalsRow(label, config, rs) {
   const pass = ran.filter((r) => r.pass).length;
   const bad = ran.reduce((n, r) => n + (r.badWrites?.length ?? 0), 0);
   const skipped = rs.length - ran.length;
-  return [label, config, `${ran.length}${skipped ? ` (+${skipped} skipped)` : ''}`, `${pass}/${ran.length} (${pct(pass, ran.length)})`, `${fmt(sum('passed'))}/${fmt(sum('total'))}`, fmt(sum('calls')), fmt(sum('promptTokens')), fmt(sum('completionTokens')), secs(sum('wallMs')), String(bad)];
+  // Records from a server that reports its prompt cache say how much of the prompt it reused.
+  const cached = sum('cachedTokens') > 0 ? ` (${fmt(sum('cachedTokens'))} cached)` : '';
+  return [label, config, `${ran.length}${skipped ? ` (+${skipped} skipped)` : ''}`, `${pass}/${ran.length} (${pct(pass, ran.length)})`, `${fmt(sum('passed'))}/${fmt(sum('total'))}`, fmt(sum('calls')), `${fmt(sum('promptTokens'))}${cached}`, fmt(sum('completionTokens')), secs(sum('wallMs')), String(bad)];
 }
 
 /** The section's Markdown (markers included). */

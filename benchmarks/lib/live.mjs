@@ -225,6 +225,8 @@ function toRecord(run, { item, config, model, facts, threads, machine, verify })
     total: run.total,
     calls: run.calls ?? null,
     promptTokens: run.promptTokens ?? null,
+    // Of promptTokens, those the server reused from the chat before (its prompt cache).
+    cachedTokens: run.cachedTokens ?? null,
     completionTokens: run.completionTokens ?? null,
     wallMs: run.wallMs ?? null,
     modelMs: run.modelMs ?? null,

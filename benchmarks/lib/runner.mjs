@@ -120,7 +120,7 @@ async function runHarness(harness, ws, { env, timeoutMs, signal }) {
 export function redExecMetrics(ws) {
   const logs = path.join(ws, '.red-exec-logs');
   if (!fs.existsSync(logs)) return null;
-  const m = { tokens: 0, promptTokens: 0, completionTokens: 0, calls: 0, modelMs: 0, blocked: 0, failed: 0, retries: 0, status: null, runs: 0 };
+  const m = { tokens: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, calls: 0, modelMs: 0, blocked: 0, failed: 0, retries: 0, status: null, runs: 0 };
   for (const run of fs.readdirSync(logs)) {
     const file = path.join(logs, run, 'events.jsonl');
     if (!fs.existsSync(file)) continue;
@@ -140,6 +140,7 @@ export function redExecMetrics(ws) {
         m.status = e.status;
         m.tokens += e.usage?.totalTokens ?? 0;
         m.promptTokens += e.usage?.promptTokens ?? 0;
+        m.cachedTokens += e.usage?.cachedTokens ?? 0;
         m.completionTokens += e.usage?.completionTokens ?? 0;
         m.calls += e.usage?.calls ?? 0;
         m.modelMs += e.usage?.modelMs ?? 0;
@@ -197,6 +198,7 @@ export async function runItem(item, opts = {}) {
       wallMs: run.wallMs,
       tokens: metrics.tokens ?? null,
       promptTokens: metrics.promptTokens ?? null,
+      cachedTokens: metrics.cachedTokens ?? null,
       completionTokens: metrics.completionTokens ?? null,
       calls: metrics.calls ?? null,
       modelMs: metrics.modelMs ?? null,

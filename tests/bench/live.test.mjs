@@ -66,6 +66,9 @@ test('--live runs the pipeline, the pipeline with --verify and the whole-file ba
   assert.equal(pipeline.verify, null);
   assert.equal(verify.pass, true, JSON.stringify(verify));
   assert.equal(verify.verify, `jest ${EXERCISE}.spec.js`);
+  // The server's prompt cache, as it reported it: the verify run's call began like the run's before.
+  assert.equal(pipeline.cachedTokens, 0);
+  assert.ok(verify.cachedTokens > 0 && verify.cachedTokens < verify.promptTokens, JSON.stringify(verify));
   // The baseline wrote the broken answer: no test passes, and the audit names the bad write.
   assert.equal(baseline.pass, false);
   assert.equal(baseline.cause, 'check_failed');
@@ -99,6 +102,7 @@ test('--live runs the pipeline, the pipeline with --verify and the whole-file ba
   assert.doesNotMatch(doc, /old figures/);
   assert.match(doc, /Model \*\*qwen2\.5-coder-1\.5b\*\*, quantisation Q4_K_M, 1 thread\(s\)/);
   assert.match(doc, /\| polyglot \| pipeline \| 1 \| 1\/1 \(100%\) \| 11\/11 \|/);
+  assert.match(doc, new RegExp(`\\| polyglot \\| pipeline\\+verify \\| 1 \\| 1/1 \\(100%\\) \\| 11/11 \\| \\d+ \\| [\\d,]+ \\(${verify.cachedTokens.toLocaleString('en-US')} cached\\) \\|`));
   assert.match(doc, /\| polyglot \| baseline \| 1 \| 0\/1 \(0%\) \| 0\/1 \| 1 \|/);
   assert.match(doc, /\| baseline \| 1 \| 0 \| 0 \| 0 \| 1 \(100%\) \| 0 \| 0 \|/);
   assert.match(doc, /- polyglot luhn, baseline: luhn\.js syntax/);

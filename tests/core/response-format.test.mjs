@@ -119,7 +119,7 @@ test('red-exec: the plan call carries the plan schema (path limited to the scope
     // Narrowed to the run: one file that does not exist yet, so CREATE only.
     assert.deepEqual(entry.properties.action.enum, ['CREATE']);
     // The prompt still says the format in words.
-    assert.match(plan.body.messages.map((m) => m.content).join('\n'), /ANSWER FORMAT \(JSON only\)/);
+    assert.match(plan.body.messages.map((m) => m.content).join('\n'), /ANSWER FORMAT \(JSON only[;)]/);
     assert.equal(unit.body.response_format, undefined);
     const responses = events.filter((e) => e.kind === 'model_response');
     assert.deepEqual(responses.map((e) => e.responseFormat), ['json_schema', undefined]);

@@ -30,6 +30,7 @@ const solutionDir = path.resolve(process.env.STAND_IN_SOLUTION ?? '');
 const solution = answers.loadSolution(solutionDir);
 const log = (entry) => process.env.STAND_IN_LOG && fs.appendFileSync(process.env.STAND_IN_LOG, `${JSON.stringify(entry)}\n`);
 const tokens = (text) => Math.ceil(String(text).length / 4);
+let lastSystem = null;
 
 function answer(body) {
   const block = answers.readBlock(body.messages);
@@ -68,13 +69,17 @@ const server = http.createServer((req, res) => {
       return send(400, { error: { message: "response_format type 'json_schema' is not supported", type: 'invalid_request_error', param: 'response_format' } });
     }
     const prompt = body.messages.reduce((n, m) => n + tokens(m.content ?? '') + 4, 3);
+    // A prompt cache like serve.mjs's: a system message the chat before had too counts as reused.
+    const system = body.messages[0]?.role === 'system' ? String(body.messages[0].content) : null;
+    const cached = system !== null && system === lastSystem ? tokens(system) : 0;
+    lastSystem = system;
     send(200, {
       id: 'chatcmpl-stand-in',
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: values.model,
       choices: [{ index: 0, message: { role: 'assistant', content: a.text }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: prompt, completion_tokens: tokens(a.text), total_tokens: prompt + tokens(a.text) },
+      usage: { prompt_tokens: prompt, completion_tokens: tokens(a.text), total_tokens: prompt + tokens(a.text), prompt_tokens_details: { cached_tokens: cached } },
     });
   });
 });

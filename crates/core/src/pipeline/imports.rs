@@ -105,14 +105,15 @@ impl Session {
             return None;
         }
         let mut names = BTreeSet::new();
-        match facts.module_format()? {
-            // `import d from './cjs'` is the whole `module.exports`, in Node and in every bundler.
-            ModuleFormat::Cjs => drop(names.insert("default".to_string())),
-            ModuleFormat::Esm => {}
+        // `import d from './cjs'` is the whole `module.exports`, in Node and in every bundler.
+        if facts.module_format()? == ModuleFormat::Cjs {
+            names.insert("default".to_string());
         }
         for export in &facts.exports {
             match export.strip_prefix("*:") {
-                None => drop(names.insert(export.clone())),
+                None => {
+                    names.insert(export.clone());
+                }
                 Some(spec) => {
                     let (star, star_facts) = self.imported_module(spec, path)?;
                     // `export *` passes on every name but the default.
