@@ -513,6 +513,17 @@ split the file or the task",
         let checked = match checked {
             Checked::Unusable(reason) => Err((reason, Vec::new(), Outcome::Failed, None)),
             Checked::File { code, candidate, mut violations, targets } => {
+                // A section's text is staged from its answer, not from this file: only a whole
+                // file has its import paths mended.
+                let (candidate, targets) = if unit.section.is_none() {
+                    let (candidate, targets, fixes) = self.repair_import_depths(&path, old.as_deref(), candidate, targets);
+                    for description in fixes {
+                        self.emit(EventBody::PostProcess { path: path.clone(), pass: "import-depth".to_string(), description });
+                    }
+                    (candidate, targets)
+                } else {
+                    (candidate, targets)
+                };
                 // A missing module is refused in plain words: what is not there, what is.
                 // So is a name the module it comes from does not export.
                 let mut missing = self.missing_imports(&path, &targets);

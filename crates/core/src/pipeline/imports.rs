@@ -235,9 +235,95 @@ impl Session {
         specs
     }
 
+    /// Pass `import-depth`, on a whole-file answer: a relative import the host says names no file,
+    /// whose file name is that of exactly one script the run knows exists after it, which exports
+    /// every name the import asks for, is pointed at that file (`./types` written in
+    /// `src/validators/` for `src/types.ts`: `../types`), keeping the import's own extension style.
+    /// Seen live (ts-validators): the model wrote `./types` three times, told each time which
+    /// modules exist, and the plan was blocked. Each rewrite comes back described, for a
+    /// `post_process` event; `targets` are read again from the new text.
+    pub(super) fn repair_import_depths(&self, path: &str, old: Option<&str>, candidate: String, targets: Vec<ImportTarget>) -> (String, Vec<ImportTarget>, Vec<String>) {
+        let missing: Vec<&String> = targets
+            .iter()
+            .filter(|(_, candidates)| !candidates.iter().any(|p| self.import_target_there(p).unwrap_or(true)))
+            .map(|(spec, _)| spec)
+            .collect();
+        if missing.is_empty() {
+            return (candidate, targets, Vec::new());
+        }
+        let known = self.known_modules(path);
+        let file_name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        let stem = |p: &str| crate::lang::language::strip_script_extension(&file_name(p)).to_string();
+        let asked = self.files.facts.analyze_checked(path, &candidate).imported.clone();
+        let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
+        let mut text = candidate.clone();
+        let mut fixes = Vec::new();
+        for spec in missing {
+            let name = file_name(spec);
+            if name.is_empty() || name == "." || name == ".." || name == "index" {
+                continue;
+            }
+            let homes: Vec<&str> = known.iter().copied().filter(|p| stem(p) == stem(&name)).collect();
+            let [home] = homes.as_slice() else { continue };
+            // What the import asks for must be there: a file of the same name is not enough.
+            let exported = match self.module_after_run(home) {
+                ModuleAfterRun::Known(facts) => self.module_exports(home, &facts, 0),
+                _ => None,
+            };
+            let Some(exported) = exported else { continue };
+            if !asked.get(spec).is_none_or(|names| names.iter().all(|n| exported.contains(n))) {
+                continue;
+            }
+            let rel = crate::lang::resolve::relative_specifier(path, home, format);
+            let dir = rel.rsplit_once('/').map_or(".", |(d, _)| d);
+            let fixed = format!("{dir}/{name}");
+            // Only on lines that load a module: the same string elsewhere is data, not an import.
+            let loads = |line: &str| line.contains("from") || line.contains("import") || line.contains("require(");
+            let mut changed = false;
+            let lines: Vec<String> = text
+                .split_inclusive('\n')
+                .map(|line| {
+                    let mut line = line.to_string();
+                    for q in ['\'', '"'] {
+                        let (from, to) = (format!("{q}{spec}{q}"), format!("{q}{fixed}{q}"));
+                        if loads(&line) && line.contains(&from) {
+                            line = line.replace(&from, &to);
+                            changed = true;
+                        }
+                    }
+                    line
+                })
+                .collect();
+            text = lines.concat();
+            if changed {
+                fixes.push(format!("`{spec}` names no file; pointed at {home} as `{fixed}`"));
+            }
+        }
+        if fixes.is_empty() {
+            return (candidate, targets, fixes);
+        }
+        let targets = self.new_import_targets(path, old, &text);
+        (text, targets, fixes)
+    }
+
     /// The modules `path` can import that the run knows exist after it, as `path` would name them:
     /// the nearest first, at most [`MODULES_LISTED`] and a count of the rest.
     fn existing_modules(&self, path: &str) -> Vec<String> {
+        let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
+        let mut specs: Vec<String> =
+            self.known_modules(path).into_iter().map(|p| crate::lang::resolve::relative_specifier(path, p, format)).collect();
+        specs.sort_by_key(|s| (s.matches("../").count(), s.clone()));
+        if specs.len() > MODULES_LISTED {
+            let more = specs.len() - MODULES_LISTED;
+            specs.truncate(MODULES_LISTED);
+            specs.push(format!("and {more} more"));
+        }
+        specs
+    }
+
+    /// The scripts other than `path` that the run knows exist after it: read, planned (not
+    /// deleted), or found by the host.
+    fn known_modules(&self, path: &str) -> Vec<&str> {
         let planned = |p: &str| self.plan.entries.iter().find(|e| e.path == p).map(|e| e.action);
         let mut known: BTreeSet<&str> = self
             .files
@@ -251,19 +337,7 @@ impl Session {
         known.extend(self.plan.entries.iter().map(|e| e.path.as_str()));
         known.extend(self.files.import_targets.iter().filter(|(_, there)| **there).map(|(p, _)| p.as_str()));
         known.extend(self.files.dir_views.iter().map(|v| v.path.as_str()).filter(|p| !p.starts_with('(')));
-        let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
-        let mut specs: Vec<String> = known
-            .into_iter()
-            .filter(|p| *p != path && Language::of(p).is_script() && planned(p) != Some(Action::Delete))
-            .map(|p| crate::lang::resolve::relative_specifier(path, p, format))
-            .collect();
-        specs.sort_by_key(|s| (s.matches("../").count(), s.clone()));
-        if specs.len() > MODULES_LISTED {
-            let more = specs.len() - MODULES_LISTED;
-            specs.truncate(MODULES_LISTED);
-            specs.push(format!("and {more} more"));
-        }
-        specs
+        known.into_iter().filter(|p| *p != path && Language::of(p).is_script() && planned(p) != Some(Action::Delete)).collect()
     }
 }
 

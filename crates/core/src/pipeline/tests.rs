@@ -2099,3 +2099,46 @@ fn a_name_a_written_file_leaves_unimported_is_imported_from_the_file_the_plan_de
     );
     assert_eq!(host.prompts().len(), 3, "one call per file, no retry");
 }
+
+#[test]
+fn an_import_of_a_real_file_at_the_wrong_depth_is_pointed_at_it() {
+    // Seen live (ts-validators): email.ts, in src/validators/, imported `./types` for src/types.ts
+    // three times although each retry was told which modules exist; the plan was blocked.
+    let types = "export type Rule = (value: unknown) => string | null;\n";
+    let index = "export const rules = {};\n";
+    let email = |types_spec: &str, name: &str| {
+        format!("import type {{ {name} }} from '{types_spec}';\n\nexport const email: {name} = (v) => (typeof v === 'string' && v.includes('@') ? null : 'must be an email address');\n")
+    };
+    let index_new = "import { email } from './email';\n\nexport const rules = { email };\n";
+    let task = "src/validators/email.ts exports `email: Rule`. Register it in src/validators/index.ts as rules.email. Rule is in src/types.ts.";
+    let scope = ["src/validators/email.ts", "src/validators/index.ts"];
+    let run = |answers: Vec<Reply>| {
+        let mut host = Host::new(&[("src/types.ts", types), ("src/validators/index.ts", index)]);
+        host.files.insert("src/validators/email.ts".into(), None);
+        host.answers.extend(answers);
+        let r = host.run_reading(task, &scope, &["src/types.ts"], RunOptions::default());
+        (r, host)
+    };
+
+    let (r, host) = run(vec![fenced(&email("./types", "Rule")), fenced(index_new)]);
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("src/validators/email.ts"), Some(email("../types", "Rule").as_str()));
+    assert_eq!(host.prompts().len(), 2, "no retry");
+    let fixes: Vec<String> = host
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::PostProcess { pass, description, .. } if pass == "import-depth" => Some(description.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fixes, ["`./types` names no file; pointed at src/types.ts as `../types`"]);
+
+    // A file of that name that does not export what the import asks for is no home for it: the
+    // unit goes back, and an identical answer ends with the plan blocked, nothing written.
+    let wrong = fenced(&email("./types", "Rules"));
+    let (r, host) = run(vec![wrong.clone(), wrong]);
+    assert_ne!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(host.text("src/validators/email.ts"), None);
+    assert_eq!(host.text("src/validators/index.ts"), Some(index));
+}

@@ -14,7 +14,8 @@ pub(crate) const MISSING_IMPORTS: &str = "missing-imports";
 /// Only unresolved references at the top scope count (so a local or a parameter of the same name
 /// is never shadowed by an import). Skipped: [globals](crate::lang::GLOBALS); names assigned to (an import
 /// binding is read-only); names exported by no neighbour or by more than one, unless exactly one
-/// of those is the plan's home for it (otherwise ambiguous: the gate or a retry decides, not a guess); `default` exports (see [`super::recover_extends_import`]); in
+/// of those is the plan's home for it (otherwise ambiguous: the gate or a retry decides, not a
+/// guess); `default` exports (see [`super::recover_extends_import`]); in
 /// CommonJS, names only used as types. In TypeScript ESM, names only used as types are imported
 /// with `import type`.
 ///
@@ -48,12 +49,9 @@ pub(super) fn missing_imports_with(path: &str, text: &str, facts: &ImportFacts, 
 /// The one neighbour that exports `name`; of several, the one the plan declares it for (a file
 /// that re-exports the name beside its home, as an answer may, does not make it ambiguous).
 fn provider<'n, 'a>(path: &str, name: &str, neighbours: &'n [Neighbour<'a>]) -> Option<&'n Neighbour<'a>> {
-    let only = |v: Vec<&'n Neighbour<'a>>| if v.len() == 1 { Some(v[0]) } else { None };
     let exporting: Vec<&Neighbour> = neighbours.iter().filter(|n| n.path != path && n.exports.contains(name)).collect();
-    if exporting.len() == 1 {
-        return Some(exporting[0]);
-    }
-    only(exporting.into_iter().filter(|n| n.planned.iter().any(|p| p == name)).collect())
+    let homes = if exporting.len() == 1 { exporting } else { exporting.into_iter().filter(|n| n.planned.iter().any(|p| p == name)).collect() };
+    (homes.len() == 1).then(|| homes[0])
 }
 
 #[cfg(test)]
