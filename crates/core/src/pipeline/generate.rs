@@ -200,7 +200,8 @@ impl Session {
         let named = decompose::task_paths(task);
         let in_run = |p: &String| self.files.analyses.contains_key(p) || briefs.created.contains(p);
         let base_named = |p: &String| task.contains(p.rsplit('/').next().unwrap_or(p));
-        // How much a file matters to this unit: 0 imports or is imported, 1 named by its brief, 2 the
+        // How much a file matters to this unit: 0 imports or is imported (a file that only imports
+        // it is dropped below), 1 named by its brief, 2 the
         // plan changes it, 3 any other (only a new file sees those).
         let mut ranked: BTreeMap<&String, u8> = BTreeMap::new();
         if exists {

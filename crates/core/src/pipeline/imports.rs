@@ -256,7 +256,7 @@ impl Session {
         let stem = |p: &str| crate::lang::language::strip_script_extension(&file_name(p)).to_string();
         let asked = self.files.facts.analyze_checked(path, &candidate).imported.clone();
         let format = self.expected_format(path).unwrap_or(ModuleFormat::Cjs);
-        let mut text = candidate.clone();
+        let mut text = candidate;
         let mut fixes = Vec::new();
         for spec in missing {
             let name = file_name(spec);
@@ -300,7 +300,7 @@ impl Session {
             }
         }
         if fixes.is_empty() {
-            return (candidate, targets, fixes);
+            return (text, targets, fixes);
         }
         let targets = self.new_import_targets(path, old, &text);
         (text, targets, fixes)
